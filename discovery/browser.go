@@ -1,0 +1,343 @@
+package discovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// BrowserConfig configures a Browser. Zero values take the defaults.
+type BrowserConfig struct {
+	Logger zerolog.Logger
+	Clock  Clock
+	// KnownURLs are Manager URLs remembered from an earlier run; they are checked over HTTP at once,
+	// without waiting for SSDP.
+	KnownURLs []string
+	Registry  RegistryConfig
+	Search    SearchPolicy
+	// ProbeTimeout bounds each HTTP check.
+	ProbeTimeout time.Duration
+	// MaxConcurrentChecks bounds HTTP checks in flight.
+	MaxConcurrentChecks int
+}
+
+// State is what the Browser knows, for display.
+type State struct {
+	// Managers are the verified Managers, sorted by name.
+	Managers []Manager
+	// Searching is true until the first search window has closed.
+	Searching bool
+	// Problem says why nothing can be found, when that is known (e.g. no multicast interface).
+	Problem string
+	// Searches counts the M-SEARCH rounds sent.
+	Searches int
+	// PendingChecks counts addresses being checked or not checked yet.
+	PendingChecks int
+}
+
+// Browser finds Flamenco Managers continuously: it searches gently, verifies every LOCATION over
+// HTTP, re-checks listed Managers, and tells subscribers what appeared, changed or went.
+type Browser struct {
+	cfg    BrowserConfig
+	log    zerolog.Logger
+	prober *Prober
+
+	refreshCh chan struct{}
+
+	mu          sync.Mutex
+	state       State
+	subscribers map[*subscriber]struct{}
+	socket      *ssdpSocket
+	ran         bool
+}
+
+type subscriber struct {
+	ch chan Event
+}
+
+const subscriberBuffer = 256
+
+// NewBrowser returns a Browser; call Run to start it.
+func NewBrowser(cfg BrowserConfig) *Browser {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Search == (SearchPolicy{}) {
+		cfg.Search = DefaultSearchPolicy
+	}
+	if cfg.ProbeTimeout <= 0 {
+		cfg.ProbeTimeout = DefaultProbeTimeout
+	}
+	if cfg.MaxConcurrentChecks <= 0 {
+		cfg.MaxConcurrentChecks = 8
+	}
+	return &Browser{
+		cfg:         cfg,
+		log:         cfg.Logger.With().Str("component", "browser").Logger(),
+		prober:      NewProber(cfg.ProbeTimeout),
+		refreshCh:   make(chan struct{}, 1),
+		subscribers: make(map[*subscriber]struct{}),
+		state:       State{Searching: true},
+	}
+}
+
+// Subscribe returns a channel of events and a function that ends the subscription. Events are never
+// waited for: when a subscriber falls 256 events behind, further events are dropped for it (State
+// always has the truth). The channel is closed when Run returns or cancel is called.
+func (b *Browser) Subscribe() (<-chan Event, func()) {
+	sub := &subscriber{ch: make(chan Event, subscriberBuffer)}
+	b.mu.Lock()
+	b.subscribers[sub] = struct{}{}
+	b.mu.Unlock()
+	var once sync.Once
+	return sub.ch, func() {
+		once.Do(func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if _, ok := b.subscribers[sub]; ok {
+				delete(b.subscribers, sub)
+				close(sub.ch)
+			}
+		})
+	}
+}
+
+// State returns a copy of what the Browser knows now.
+func (b *Browser) State() State {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	state := b.state
+	state.Managers = append([]Manager(nil), b.state.Managers...)
+	return state
+}
+
+// Refresh asks for a search now (or as soon as the search policy allows) and re-checks every known
+// address. It never blocks.
+func (b *Browser) Refresh() {
+	select {
+	case b.refreshCh <- struct{}{}:
+	default:
+	}
+}
+
+// MSearchesSent returns how many M-SEARCHes went out on each interface so far.
+func (b *Browser) MSearchesSent() map[string]int {
+	b.mu.Lock()
+	socket := b.socket
+	b.mu.Unlock()
+	if socket == nil {
+		return map[string]int{}
+	}
+	return socket.SentPerInterface()
+}
+
+type checkResult struct {
+	base *url.URL
+	info VersionInfo
+	err  error
+}
+
+// Run browses until ctx ends. It returns only after every goroutine it started has finished; the
+// error is non-nil only when browsing could not start at all.
+func (b *Browser) Run(ctx context.Context) error {
+	b.mu.Lock()
+	if b.ran {
+		b.mu.Unlock()
+		return errors.New("browser: Run called twice")
+	}
+	b.ran = true
+	b.mu.Unlock()
+	defer b.closeSubscribers()
+
+	socket, err := newMulticastSender(b.log)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.socket = socket
+	b.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	defer b.prober.CloseIdleConnections()
+
+	answers := make(chan Answer, 256)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		err := socket.readAnswers(ctx, func(a Answer) {
+			select {
+			case answers <- a:
+			default:
+				b.log.Debug().Str("location", a.Location).Msg("answer inbox full; dropping answer")
+			}
+		})
+		if err != nil {
+			b.log.Warn().Err(err).Msg("stopped reading SSDP answers")
+		}
+	}()
+
+	results := make(chan checkResult, b.cfg.MaxConcurrentChecks)
+	inFlight := 0
+	clock := b.cfg.Clock
+	registry := NewRegistry(b.cfg.Registry)
+	schedule := &searchSchedule{policy: b.cfg.Search}
+	b.updateLocalAddresses(registry)
+
+	now := clock.Now()
+	for _, known := range b.cfg.KnownURLs {
+		if err := registry.AddKnown(now, known); err != nil {
+			b.log.Warn().Err(err).Str("url", known).Msg("ignoring remembered Manager URL")
+		}
+	}
+
+	for {
+		now = clock.Now()
+		if schedule.due(now) {
+			b.search(registry, schedule, socket, now)
+		}
+		if schedule.tick(now) {
+			b.setSearching(false)
+		}
+		for _, base := range registry.DueChecks(now, b.cfg.MaxConcurrentChecks-inFlight) {
+			inFlight++
+			wg.Add(1)
+			go func(base *url.URL) {
+				defer wg.Done()
+				info, err := b.prober.Probe(ctx, base)
+				results <- checkResult{base, info, err}
+			}(base)
+		}
+		b.publish(registry.Update(now), registry)
+		b.mu.Lock()
+		b.state.PendingChecks = registry.Pending()
+		b.mu.Unlock()
+
+		wake := earliest(now, registry.NextWake(now, inFlight < b.cfg.MaxConcurrentChecks), schedule.next(), schedule.windowEnd())
+		timer := clock.NewTimer(wake.Sub(now))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case a := <-answers:
+			now = clock.Now()
+			if err := registry.HandleAnswer(now, a); err != nil {
+				b.log.Debug().Err(err).Stringer("from", a.Source).Msg("not following SSDP answer")
+			} else {
+				schedule.sawAnswer()
+			}
+		case r := <-results:
+			inFlight--
+			if ctx.Err() == nil {
+				registry.HandleCheck(clock.Now(), r.base, r.info, r.err)
+				b.logCheck(r)
+			}
+		case <-b.refreshCh:
+			schedule.refresh()
+			registry.CheckAllNow(clock.Now())
+		case <-timer.C():
+		}
+		timer.Stop()
+	}
+}
+
+func (b *Browser) logCheck(r checkResult) {
+	if r.err != nil {
+		b.log.Debug().Err(r.err).Stringer("address", r.base).Msg("check failed")
+		return
+	}
+	b.log.Debug().Stringer("address", r.base).Str("name", r.info.Name).Msg("check succeeded")
+}
+
+func (b *Browser) search(registry *Registry, schedule *searchSchedule, socket *ssdpSocket, now time.Time) {
+	schedule.searched(now)
+	b.updateLocalAddresses(registry)
+	sent := socket.SendAll(buildMSearch(searchMX))
+	problem := ""
+	if sent == 0 {
+		problem = ErrNoMulticastInterface.Error()
+		b.log.Warn().Msg("cannot search for Managers: " + problem)
+	} else {
+		b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")
+	}
+	b.mu.Lock()
+	b.state.Searches++
+	b.state.Problem = problem
+	b.mu.Unlock()
+}
+
+func (b *Browser) updateLocalAddresses(registry *Registry) {
+	addrs, err := localAddresses()
+	if err != nil {
+		b.log.Warn().Err(err).Msg("cannot tell this machine's addresses")
+		return
+	}
+	registry.SetLocalAddresses(addrs)
+}
+
+func (b *Browser) setSearching(searching bool) {
+	b.mu.Lock()
+	b.state.Searching = searching
+	b.mu.Unlock()
+	b.fanOut(Event{Kind: SearchWindowClosed})
+}
+
+func (b *Browser) publish(events []Event, registry *Registry) {
+	if len(events) == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.state.Managers = registry.Managers()
+	b.mu.Unlock()
+	for _, e := range events {
+		b.log.Info().Str("event", string(e.Kind)).Str("name", e.Manager.Name).Str("version", e.Manager.Version).
+			Str("url", e.Manager.URL).Bool("reachable", e.Manager.Reachable).Msg("Manager " + string(e.Kind))
+		b.fanOut(e)
+	}
+}
+
+func (b *Browser) fanOut(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for sub := range b.subscribers {
+		select {
+		case sub.ch <- e:
+		default:
+			b.log.Warn().Msg("a subscriber is not keeping up; dropping an event for it")
+		}
+	}
+}
+
+func (b *Browser) closeSubscribers() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for sub := range b.subscribers {
+		close(sub.ch)
+		delete(b.subscribers, sub)
+	}
+}
+
+// earliest returns the earliest non-zero time, or an hour after now when all are zero.
+func earliest(now time.Time, times ...time.Time) time.Time {
+	var first time.Time
+	for _, t := range times {
+		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	if first.IsZero() {
+		return now.Add(time.Hour)
+	}
+	return first
+}
+
+func (e Event) String() string {
+	return fmt.Sprintf("%s %s %s %s", e.Kind, e.Manager.Name, e.Manager.Version, e.Manager.URL)
+}

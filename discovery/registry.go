@@ -1,0 +1,514 @@
+package discovery
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Manager is a verified Flamenco Manager: one or more addresses that answered /api/v3/version as the
+// same Manager.
+type Manager struct {
+	// ID stays the same while the Manager is listed; it is not meaningful to people.
+	ID      string
+	Name    string
+	Version string
+	// URL is the web UI to open: the preferred address that answered, with "/".
+	URL string
+	// Addresses are the base URLs (scheme://host:port) that answered, preferred first.
+	Addresses []string
+	// Local is true for a Manager running on this machine.
+	Local bool
+	// Reachable is false once the last check of every address failed; the Manager is then removed
+	// unless it answers again within the registry's GoneAfter.
+	Reachable bool
+}
+
+// EventKind says what happened to a Manager.
+type EventKind string
+
+const (
+	ManagerAppeared EventKind = "appeared"
+	ManagerChanged  EventKind = "changed"
+	ManagerGone     EventKind = "gone"
+	// SearchWindowClosed says the first search window ended (Browser only; Manager is empty).
+	SearchWindowClosed EventKind = "search-window-closed"
+)
+
+// Event reports a change of the list of Managers. For ManagerGone, Manager is its last state.
+type Event struct {
+	Kind    EventKind
+	Manager Manager
+	Time    time.Time
+}
+
+// RegistryConfig holds the registry's timing and bounds. Zero values take the defaults.
+type RegistryConfig struct {
+	// CheckInterval is how often a listed Manager's addresses are re-checked over HTTP.
+	CheckInterval time.Duration
+	// GoneAfter is how long a Manager may go without a successful check before it is removed.
+	GoneAfter time.Duration
+	// MaxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
+	MaxRetryInterval time.Duration
+	// ForgetAfter drops an address that neither answered nor was announced for this long.
+	ForgetAfter time.Duration
+	// MaxLocations bounds how many addresses are tracked at once.
+	MaxLocations int
+}
+
+func (c RegistryConfig) withDefaults() RegistryConfig {
+	if c.CheckInterval <= 0 {
+		c.CheckInterval = 3 * time.Second
+	}
+	if c.GoneAfter <= 0 {
+		c.GoneAfter = 10 * time.Second
+	}
+	if c.MaxRetryInterval <= 0 {
+		c.MaxRetryInterval = time.Minute
+	}
+	if c.ForgetAfter <= 0 {
+		c.ForgetAfter = AdvertisementMaxAge
+	}
+	if c.MaxLocations <= 0 {
+		c.MaxLocations = 256
+	}
+	return c
+}
+
+// location is one address (scheme://host:port) that may be a Manager.
+type location struct {
+	base      *url.URL
+	host      string // as in base, lower case
+	addr      netip.Addr
+	local     bool
+	known     bool // handed in by the caller, not announced
+	reporters map[netip.Addr]bool
+
+	lastAnnounced time.Time
+	info          VersionInfo
+	verified      bool // answered as a Manager at least once
+	lastOK        time.Time
+	failing       bool // the last check failed
+	lastErr       string
+	retryDelay    time.Duration
+	nextCheck     time.Time
+	inFlight      bool
+}
+
+// Registry groups addresses into Managers and decides when each is checked. It is a plain data type:
+// no goroutines, no sockets, no clock; every input carries the time. Not safe for concurrent use.
+type Registry struct {
+	cfg       RegistryConfig
+	locations map[string]*location // by base URL
+	local     map[netip.Addr]bool
+	listed    map[string]Manager // by ID, as last reported
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry(cfg RegistryConfig) *Registry {
+	return &Registry{
+		cfg:       cfg.withDefaults(),
+		locations: make(map[string]*location),
+		local:     make(map[netip.Addr]bool),
+		listed:    make(map[string]Manager),
+	}
+}
+
+// SetLocalAddresses tells the registry which addresses are this machine's.
+func (r *Registry) SetLocalAddresses(addrs []netip.Addr) {
+	r.local = make(map[netip.Addr]bool, len(addrs))
+	for _, a := range addrs {
+		r.local[a.Unmap()] = true
+	}
+	for _, loc := range r.locations {
+		loc.local = r.isLocalHost(loc.host, loc.addr)
+	}
+}
+
+func (r *Registry) isLocalHost(host string, addr netip.Addr) bool {
+	if addr.IsValid() {
+		return addr.IsLoopback() || r.local[addr]
+	}
+	return host == "localhost"
+}
+
+// HandleAnswer records an SSDP answer. It returns an error (and records nothing) when the answer
+// must not be followed: an unusable LOCATION, or a loopback LOCATION from another machine.
+func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
+	if answer.Kind == ByebyeNotify {
+		r.handleByebye(now, answer)
+		return nil
+	}
+	base, err := BaseURL(answer.Location)
+	if err != nil {
+		return err
+	}
+	source := answer.Source.Addr().Unmap()
+	addr, err := netip.ParseAddr(base.Hostname())
+	if err != nil {
+		return fmt.Errorf("LOCATION %q: host is not an IP address", answer.Location)
+	}
+	if addr.IsLoopback() && !r.local[source] && !source.IsLoopback() {
+		return fmt.Errorf("LOCATION %q is loopback on the machine %s: not reachable from here", answer.Location, source)
+	}
+	if addr.IsUnspecified() || addr.IsMulticast() || addr.IsLinkLocalUnicast() {
+		return fmt.Errorf("LOCATION %q: unusable address", answer.Location)
+	}
+	loc, err := r.track(now, base, false)
+	if err != nil {
+		return err
+	}
+	loc.lastAnnounced = now
+	loc.reporters[source] = true
+	if loc.failing || !loc.verified {
+		// Announced again: check now rather than after the back-off.
+		loc.nextCheck = now
+		loc.retryDelay = 0
+	}
+	return nil
+}
+
+// handleByebye checks the named LOCATION now; a byebye alone is not trusted, since every Manager
+// shares one USN and anyone can send one.
+func (r *Registry) handleByebye(now time.Time, answer Answer) {
+	base, err := BaseURL(answer.Location)
+	if err != nil {
+		return
+	}
+	if loc, ok := r.locations[base.String()]; ok {
+		loc.nextCheck = now
+	}
+}
+
+// AddKnown adds an address remembered from an earlier run, to be checked at once.
+func (r *Registry) AddKnown(now time.Time, rawURL string) error {
+	base, err := BaseURL(rawURL)
+	if err != nil {
+		return err
+	}
+	_, err = r.track(now, base, true)
+	return err
+}
+
+func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, error) {
+	key := base.String()
+	if loc, ok := r.locations[key]; ok {
+		loc.known = loc.known || known
+		return loc, nil
+	}
+	if len(r.locations) >= r.cfg.MaxLocations {
+		return nil, fmt.Errorf("already tracking %d addresses; ignoring %s", len(r.locations), key)
+	}
+	host := strings.ToLower(base.Hostname())
+	addr, _ := netip.ParseAddr(host)
+	loc := &location{
+		base:      base,
+		host:      host,
+		addr:      addr,
+		known:     known,
+		reporters: make(map[netip.Addr]bool),
+		nextCheck: now,
+	}
+	loc.local = r.isLocalHost(host, addr)
+	r.locations[key] = loc
+	return loc, nil
+}
+
+// DueChecks returns up to limit addresses to check now and marks them in flight; report each with
+// HandleCheck. Listed Managers' addresses come first, so a flood of new ones cannot starve them.
+func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
+	var due []*url.URL
+	locs := r.sortedLocations()
+	slices.SortStableFunc(locs, func(a, b *location) int { return cmp.Compare(boolRank(!a.verified), boolRank(!b.verified)) })
+	for _, loc := range locs {
+		if len(due) >= limit {
+			break
+		}
+		if !loc.inFlight && !now.Before(loc.nextCheck) {
+			loc.inFlight = true
+			due = append(due, loc.base)
+		}
+	}
+	return due
+}
+
+// Pending counts the addresses being checked or waiting for their first check.
+func (r *Registry) Pending() int {
+	n := 0
+	for _, loc := range r.locations {
+		if loc.inFlight || (!loc.verified && loc.lastErr == "") {
+			n++
+		}
+	}
+	return n
+}
+
+// HandleCheck records the result of checking base.
+func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, err error) {
+	loc, ok := r.locations[base.String()]
+	if !ok {
+		return
+	}
+	loc.inFlight = false
+	if err == nil {
+		loc.info = info
+		loc.verified = true
+		loc.lastOK = now
+		loc.failing = false
+		loc.lastErr = ""
+		loc.retryDelay = 0
+		loc.nextCheck = now.Add(r.cfg.CheckInterval)
+		return
+	}
+	loc.failing = true
+	loc.lastErr = err.Error()
+	if loc.verified && now.Sub(loc.lastOK) < r.cfg.GoneAfter {
+		// Listed: keep checking at the usual pace so it is removed, or back, in time.
+		loc.nextCheck = now.Add(r.cfg.CheckInterval)
+		return
+	}
+	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), r.cfg.MaxRetryInterval)
+	loc.nextCheck = now.Add(loc.retryDelay)
+}
+
+// CheckAllNow makes every address due for a check now (an explicit refresh).
+func (r *Registry) CheckAllNow(now time.Time) {
+	for _, loc := range r.locations {
+		loc.nextCheck = now
+		loc.retryDelay = 0
+	}
+}
+
+// NextWake returns when the registry next has something to do after now: a check (unless
+// withChecks is false, when no check could be started anyway) or a Manager's removal. Zero if never.
+func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
+	var next time.Time
+	consider := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, loc := range r.locations {
+		if withChecks && !loc.inFlight {
+			consider(loc.nextCheck)
+		}
+		if gone := loc.lastOK.Add(r.cfg.GoneAfter); loc.verified && gone.After(now) {
+			consider(gone)
+		}
+	}
+	return next
+}
+
+// Update forgets stale addresses, recomputes the Managers and returns what changed since the last
+// Update.
+func (r *Registry) Update(now time.Time) []Event {
+	for key, loc := range r.locations {
+		if loc.known || loc.inFlight {
+			continue
+		}
+		lastSign := loc.lastAnnounced
+		if loc.lastOK.After(lastSign) {
+			lastSign = loc.lastOK
+		}
+		if now.Sub(lastSign) >= r.cfg.ForgetAfter {
+			delete(r.locations, key)
+		}
+	}
+
+	current := make(map[string]Manager)
+	for _, m := range r.computeManagers(now) {
+		current[m.ID] = m
+	}
+	var events []Event
+	for id, m := range current {
+		old, listed := r.listed[id]
+		switch {
+		case !listed:
+			events = append(events, Event{Kind: ManagerAppeared, Manager: m, Time: now})
+		case !managersEqual(old, m):
+			events = append(events, Event{Kind: ManagerChanged, Manager: m, Time: now})
+		}
+	}
+	for id, old := range r.listed {
+		if _, ok := current[id]; !ok {
+			old.Reachable = false
+			events = append(events, Event{Kind: ManagerGone, Manager: old, Time: now})
+		}
+	}
+	r.listed = current
+	slices.SortFunc(events, func(a, b Event) int {
+		return cmp.Or(cmp.Compare(eventOrder(a.Kind), eventOrder(b.Kind)), compareManagers(a.Manager, b.Manager))
+	})
+	return events
+}
+
+func eventOrder(kind EventKind) int {
+	return map[EventKind]int{ManagerGone: 0, ManagerChanged: 1, ManagerAppeared: 2}[kind]
+}
+
+// Managers returns the Managers as of the last Update, sorted by name.
+func (r *Registry) Managers() []Manager {
+	managers := make([]Manager, 0, len(r.listed))
+	for _, m := range r.listed {
+		m.Addresses = slices.Clone(m.Addresses)
+		managers = append(managers, m)
+	}
+	slices.SortFunc(managers, compareManagers)
+	return managers
+}
+
+func compareManagers(a, b Manager) int {
+	return cmp.Or(
+		cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
+		cmp.Compare(a.Name, b.Name),
+		cmp.Compare(a.URL, b.URL),
+		cmp.Compare(a.ID, b.ID),
+	)
+}
+
+func managersEqual(a, b Manager) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Version == b.Version && a.URL == b.URL &&
+		a.Local == b.Local && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
+}
+
+// computeManagers groups the listed addresses into Managers. Two addresses are one Manager when they
+// answer with the same name on the same port and are linked by the machines that announced them: a
+// machine that announced an address is that address's machine (every Manager announces all of its
+// own addresses), and all of this machine's addresses are one machine.
+func (r *Registry) computeManagers(now time.Time) []Manager {
+	var listed []*location
+	for _, loc := range r.sortedLocations() {
+		if loc.verified && now.Sub(loc.lastOK) < r.cfg.GoneAfter {
+			listed = append(listed, loc)
+		}
+	}
+
+	parent := make(map[string]string)
+	var find func(string) string
+	find = func(node string) string {
+		p, ok := parent[node]
+		if !ok || p == node {
+			parent[node] = node
+			return node
+		}
+		root := find(p)
+		parent[node] = root
+		return root
+	}
+	union := func(a, b string) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			// Keep the smaller root so the result does not depend on map order.
+			if rb < ra {
+				ra, rb = rb, ra
+			}
+			parent[rb] = ra
+		}
+	}
+	machineOf := func(host string, local bool) string {
+		if local {
+			return "this-machine"
+		}
+		return host
+	}
+	for _, loc := range listed {
+		node := machineOf(loc.host, loc.local)
+		find(node)
+		for reporter := range loc.reporters {
+			union(node, machineOf(reporter.String(), r.local[reporter] || reporter.IsLoopback()))
+		}
+	}
+
+	type groupKey struct{ machine, port, name string }
+	groups := make(map[groupKey][]*location)
+	var order []groupKey
+	for _, loc := range listed {
+		key := groupKey{find(machineOf(loc.host, loc.local)), loc.base.Port(), loc.info.Name}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], loc)
+	}
+
+	managers := make([]Manager, 0, len(groups))
+	for _, key := range order {
+		locs := groups[key]
+		slices.SortFunc(locs, compareForOpening)
+		m := Manager{
+			ID:   key.name + "|" + key.machine + "|" + key.port,
+			Name: locs[0].info.Name,
+		}
+		for _, loc := range locs {
+			m.Local = m.Local || loc.local
+			m.Reachable = m.Reachable || !loc.failing
+			m.Addresses = append(m.Addresses, loc.base.String())
+		}
+		// Open an address whose last check succeeded, preferring LAN IPv4 (see compareForOpening).
+		chosen := locs[0]
+		for _, loc := range locs {
+			if !loc.failing {
+				chosen = loc
+				break
+			}
+		}
+		m.Version = chosen.info.DisplayVersion()
+		m.URL = chosen.base.String() + "/"
+		managers = append(managers, m)
+	}
+	return managers
+}
+
+// compareForOpening orders a Manager's addresses for opening: LAN IPv4, then IPv6, then host names,
+// then loopback (listed only for a Manager on this machine); then those announced by the address's
+// own machine; then by text, so the choice is stable.
+func compareForOpening(a, b *location) int {
+	return cmp.Or(
+		cmp.Compare(addressRank(a), addressRank(b)),
+		cmp.Compare(boolRank(!a.reporters[a.addr]), boolRank(!b.reporters[b.addr])),
+		cmp.Compare(a.base.String(), b.base.String()),
+	)
+}
+
+func addressRank(loc *location) int {
+	switch {
+	case loc.addr.IsValid() && loc.addr.IsLoopback(), loc.host == "localhost":
+		return 3
+	case loc.addr.Is4():
+		return 0
+	case loc.addr.Is6():
+		return 1
+	default:
+		return 2
+	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (r *Registry) sortedLocations() []*location {
+	locs := make([]*location, 0, len(r.locations))
+	for _, loc := range r.locations {
+		locs = append(locs, loc)
+	}
+	slices.SortFunc(locs, func(a, b *location) int { return cmp.Compare(a.base.String(), b.base.String()) })
+	return locs
+}
+
+// Problems returns, per address that was tried and does not answer as a Manager, the last error.
+func (r *Registry) Problems() map[string]string {
+	problems := make(map[string]string)
+	for key, loc := range r.locations {
+		if loc.lastErr != "" {
+			problems[key] = loc.lastErr
+		}
+	}
+	return problems
+}

@@ -1,0 +1,109 @@
+// Command flamenco-tray lists the Flamenco Managers on the LAN in the system tray, opens their web
+// UI, and can advertise a Manager that runs on this machine. Its subcommands do the same without a
+// display; see usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/app"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `Usage:
+  flamenco-tray                         start the tray
+  flamenco-tray discover [--timeout 3s] [--json] [--watch] [--known URL]...
+                                        list the Flamenco Managers on the LAN (--watch: follow changes)
+  flamenco-tray advertise [--manager URL]
+                                        advertise the Manager on this machine over SSDP until interrupted
+  flamenco-tray version                 print the version
+
+Every command takes --debug for detailed logs.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	command := ""
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		command, args = args[0], args[1:]
+	}
+	var err error
+	switch command {
+	case "":
+		err = runTray(ctx, args, stderr)
+	case "discover":
+		err = runDiscover(ctx, args, stdout, stderr)
+	case "advertise":
+		err = runAdvertise(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "flamenco-tray %s\n", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usageError(fmt.Sprintf("unknown command %q", command))
+	}
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		if exit.message != "" {
+			fmt.Fprintln(stderr, exit.message)
+		}
+		return exit.code
+	default:
+		fmt.Fprintln(stderr, "flamenco-tray:", err)
+		return 1
+	}
+}
+
+// exitError ends a command with a given exit code and message.
+type exitError struct {
+	code    int
+	message string
+}
+
+func (e exitError) Error() string { return e.message }
+
+func usageError(message string) error {
+	return exitError{code: 2, message: "flamenco-tray: " + message + "\n\n" + usage}
+}
+
+func newLogger(stderr io.Writer, debug bool) zerolog.Logger {
+	level := zerolog.InfoLevel
+	if debug || os.Getenv("FLAMENCO_TRAY_DEBUG") != "" {
+		level = zerolog.DebugLevel
+	}
+	noColor := true
+	if f, ok := stderr.(*os.File); ok {
+		noColor = !isatty.IsTerminal(f.Fd())
+	}
+	return zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: noColor}).
+		Level(level).With().Timestamp().Logger()
+}
+
+func runTray(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] != "--debug" {
+		return usageError(fmt.Sprintf("unexpected arguments %q", args))
+	}
+	logger := newLogger(stderr, len(args) > 0)
+	return app.Run(ctx, logger, version)
+}
