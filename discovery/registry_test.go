@@ -1,0 +1,289 @@
+package discovery
+
+import (
+	"errors"
+	"net/netip"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func answerFrom(source, location string) Answer {
+	return Answer{Kind: SearchResponse, Location: location, USN: flamencoUSN, MaxAge: time.Hour,
+		Source: netip.AddrPortFrom(netip.MustParseAddr(source), 1900)}
+}
+
+// checkAll runs every due check, answering with the version in versions (by base URL) or an error.
+func checkAll(r *Registry, now time.Time, versions map[string]VersionInfo) {
+	for _, base := range r.DueChecks(now, 100) {
+		if info, ok := versions[base.String()]; ok {
+			r.HandleCheck(now, base, info, nil)
+		} else {
+			r.HandleCheck(now, base, VersionInfo{}, errors.New("connection refused"))
+		}
+	}
+}
+
+func newTestRegistry(local ...string) *Registry {
+	r := NewRegistry(RegistryConfig{})
+	var addrs []netip.Addr
+	for _, a := range local {
+		addrs = append(addrs, netip.MustParseAddr(a))
+	}
+	r.SetLocalAddresses(append(addrs, netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")))
+	return r
+}
+
+var studio = VersionInfo{Name: "Studio Farm", Version: "3.3.1", ShortVersion: "3.3.1"}
+
+func TestRegistryGroupsAndChoosesURL(t *testing.T) {
+	t.Parallel()
+	type announced struct{ source, location string }
+	tests := []struct {
+		name      string
+		local     []string
+		answers   []announced
+		known     []string
+		versions  map[string]VersionInfo
+		want      []Manager
+		wantError int // answers refused
+	}{
+		{
+			name: "remote Manager's loopback LOCATIONs are dropped",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://127.0.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://[::1]:8080/upnp/description.xml"},
+			},
+			versions:  map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://127.0.0.1:8080": studio, "http://[::1]:8080": studio},
+			wantError: 2,
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name:  "local Manager: LAN IPv4 before IPv6 before loopback, all grouped",
+			local: []string{"10.77.0.2", "fd00::2"},
+			answers: []announced{
+				{"10.77.0.2", "http://[::1]:8080/upnp/description.xml"},
+				{"10.77.0.2", "http://127.0.0.1:8080/upnp/description.xml"},
+				{"10.77.0.2", "http://[fd00::2]:8080/upnp/description.xml"},
+				{"10.77.0.2", "http://10.77.0.2:8080/upnp/description.xml"},
+			},
+			known: []string{"http://localhost:8080/"},
+			versions: map[string]VersionInfo{"http://10.77.0.2:8080": studio, "http://127.0.0.1:8080": studio,
+				"http://[::1]:8080": studio, "http://[fd00::2]:8080": studio, "http://localhost:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.2:8080/", Local: true, Reachable: true,
+				Addresses: []string{"http://10.77.0.2:8080", "http://[fd00::2]:8080", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"}}},
+		},
+		{
+			name: "an address that does not answer is not opened",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.88.0.1:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.88.0.1:8080/",
+				Addresses: []string{"http://10.88.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name: "a Manager on two networks is listed once",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
+				{"10.88.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.88.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+				Addresses: []string{"http://10.77.0.1:8080", "http://10.88.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name: "two machines, same name: two Managers; two ports on one machine: two Managers",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.3", "http://10.77.0.3:8080/upnp/description.xml"},
+				{"10.77.0.3", "http://10.77.0.3:9090/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.77.0.3:8080": studio,
+				"http://10.77.0.3:9090": {Name: "Test Farm", Version: "3.4-beta0"}},
+			want: []Manager{
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.3:8080/", Addresses: []string{"http://10.77.0.3:8080"}, Reachable: true},
+				{Name: "Test Farm", Version: "3.4-beta0", URL: "http://10.77.0.3:9090/", Addresses: []string{"http://10.77.0.3:9090"}, Reachable: true},
+			},
+		},
+		{
+			name: "hostile LOCATIONs are refused",
+			answers: []announced{
+				{"10.77.0.1", "file:///etc/passwd"},
+				{"10.77.0.1", "http://admin:pw@10.77.0.1:8080/"},
+				{"10.77.0.1", "http://evil.example.com:8080/"},
+				{"10.77.0.1", "http://0.0.0.0:8080/"},
+				{"10.77.0.1", "http://[fe80::1]:8080/"},
+			},
+			wantError: 5,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newTestRegistry(tt.local...)
+			refused := 0
+			for _, a := range tt.answers {
+				if err := r.HandleAnswer(t0, answerFrom(a.source, a.location)); err != nil {
+					refused++
+				}
+			}
+			for _, k := range tt.known {
+				if err := r.AddKnown(t0, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if refused != tt.wantError {
+				t.Errorf("refused %d answers, want %d", refused, tt.wantError)
+			}
+			checkAll(r, t0, tt.versions)
+			events := r.Update(t0)
+			got := r.Managers()
+			for i := range got {
+				got[i].ID = ""
+			}
+			if !slices.EqualFunc(got, tt.want, managersEqual) {
+				t.Errorf("Managers:\n got %+v\nwant %+v", got, tt.want)
+			}
+			if len(events) != len(tt.want) {
+				t.Errorf("%d events, want %d appeared: %v", len(events), len(tt.want), events)
+			}
+			for _, e := range events {
+				if e.Kind != ManagerAppeared {
+					t.Errorf("event %v, want appeared", e)
+				}
+			}
+		})
+	}
+}
+
+func TestRegistryLivenessOnInjectedTime(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	lan := "http://10.77.0.1:8080"
+	alive := map[string]VersionInfo{lan: studio}
+	if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml")); err != nil {
+		t.Fatal(err)
+	}
+	checkAll(r, t0, alive)
+	if events := r.Update(t0); len(events) != 1 || events[0].Kind != ManagerAppeared {
+		t.Fatalf("events %v, want one appeared", events)
+	}
+
+	// Checked every CheckInterval while it answers; nothing changes.
+	now := t0
+	for range 5 {
+		next := r.NextWake(now, true)
+		if gap := next.Sub(now); gap != 3*time.Second {
+			t.Fatalf("next check in %v, want 3s", gap)
+		}
+		now = next
+		checkAll(r, now, alive)
+		if events := r.Update(now); len(events) != 0 {
+			t.Fatalf("events %v while alive", events)
+		}
+	}
+
+	// It dies (no byebye). Walk the registry's own schedule until it is gone.
+	died := now
+	var sawUnreachable bool
+	var goneAt time.Time
+	for goneAt.IsZero() && now.Sub(died) < time.Minute {
+		now = r.NextWake(now, true)
+		checkAll(r, now, nil)
+		for _, e := range r.Update(now) {
+			switch {
+			case e.Kind == ManagerChanged && !e.Manager.Reachable:
+				sawUnreachable = true
+			case e.Kind == ManagerGone:
+				goneAt = now
+			}
+		}
+	}
+	if !sawUnreachable {
+		t.Error("no 'changed: unreachable' event before it was removed")
+	}
+	if goneAt.IsZero() || goneAt.Sub(died) > 15*time.Second {
+		t.Fatalf("gone after %v, want within 15s", goneAt.Sub(died))
+	}
+	if len(r.Managers()) != 0 {
+		t.Fatalf("still listed: %v", r.Managers())
+	}
+
+	// It comes back: the next (backed-off) check finds it, without any SSDP answer.
+	var back time.Time
+	for back.IsZero() && now.Sub(goneAt) < 5*time.Minute {
+		now = r.NextWake(now, true)
+		checkAll(r, now, alive)
+		for _, e := range r.Update(now) {
+			if e.Kind == ManagerAppeared {
+				back = now
+			}
+		}
+	}
+	if back.IsZero() || back.Sub(goneAt) > time.Minute {
+		t.Errorf("came back after %v, want within the 1 min retry cap", back.Sub(goneAt))
+	}
+}
+
+func TestRegistryRechecksAtOnceWhenAnnouncedAgain(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	location := "http://10.77.0.1:8080/upnp/description.xml"
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", location))
+	now := t0
+	for range 6 { // failing: back-off grows
+		now = r.NextWake(now, true)
+		checkAll(r, now, nil)
+	}
+	if gap := r.NextWake(now, true).Sub(now); gap < 30*time.Second {
+		t.Fatalf("back-off is %v after 6 failures, want ≥30s", gap)
+	}
+	r.HandleAnswer(now, answerFrom("10.77.0.1", location))
+	if due := r.DueChecks(now, 10); len(due) != 1 {
+		t.Errorf("announced again: %d checks due, want 1 at once", len(due))
+	}
+}
+
+func TestRegistryForgetsAndBounds(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry(RegistryConfig{MaxLocations: 3})
+	for i := range 5 {
+		u := url.URL{Scheme: "http", Host: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 77, 0, byte(i + 1)}), 8080).String()}
+		err := r.HandleAnswer(t0, answerFrom("10.77.0.1", u.String()))
+		if (i < 3) != (err == nil) {
+			t.Errorf("answer %d: err = %v", i, err)
+		}
+	}
+	r.AddKnown(t0, "http://10.77.9.9:8080/")
+	checkAll(r, t0, nil)
+	r.Update(t0.Add(AdvertisementMaxAge + time.Second))
+	if n := len(r.locations); n != 0 {
+		t.Errorf("%d addresses still tracked an hour after they were last announced", n)
+	}
+}
+
+func TestRegistryListsKnownManagerWithoutSSDP(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	if err := r.AddKnown(t0, "http://10.77.0.1:8080/app/"); err != nil {
+		t.Fatal(err)
+	}
+	due := r.DueChecks(t0, 10)
+	if len(due) != 1 || due[0].String() != "http://10.77.0.1:8080" {
+		t.Fatalf("due %v", due)
+	}
+	r.HandleCheck(t0, due[0], studio, nil)
+	if events := r.Update(t0); len(events) != 1 || events[0].Manager.URL != "http://10.77.0.1:8080/" {
+		t.Fatalf("events %v", events)
+	}
+}

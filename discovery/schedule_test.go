@@ -1,0 +1,74 @@
+package discovery
+
+import (
+	"testing"
+	"time"
+)
+
+// searchesIn walks the schedule from t0 and returns how many searches it sends in [from, to).
+func searchesIn(s *searchSchedule, answerAfterFirst bool, from, to time.Duration) (count int) {
+	now := t0
+	for now.Before(t0.Add(to)) {
+		if s.due(now) {
+			if now.Sub(t0) >= from {
+				count++
+			}
+			s.searched(now)
+			if answerAfterFirst {
+				s.sawAnswer()
+			}
+		}
+		s.tick(now)
+		now = now.Add(100 * time.Millisecond)
+	}
+	return count
+}
+
+func TestSearchPolicyIsGentle(t *testing.T) {
+	t.Parallel()
+	for _, answered := range []bool{true, false} {
+		start := searchesIn(&searchSchedule{policy: DefaultSearchPolicy}, answered, 0, 10*time.Second)
+		wantStart := 2
+		if answered {
+			wantStart = 1
+		}
+		if start != wantStart {
+			t.Errorf("answered=%v: %d searches in the first 10s, want %d", answered, start, wantStart)
+		}
+		hour := searchesIn(&searchSchedule{policy: DefaultSearchPolicy}, answered, 10*time.Second, time.Hour+10*time.Second)
+		if hour > 12 {
+			t.Errorf("answered=%v: %d searches in an hour, want at most 12", answered, hour)
+		}
+	}
+}
+
+func TestSearchWindowClosesAfterRetry(t *testing.T) {
+	t.Parallel()
+	s := &searchSchedule{policy: DefaultSearchPolicy}
+	s.searched(t0)
+	if s.tick(t0.Add(time.Second)) {
+		t.Fatal("window closed before the retry was due")
+	}
+	retryAt := t0.Add(DefaultSearchPolicy.RetryAfter)
+	if !s.due(retryAt) {
+		t.Fatal("no retry after silence")
+	}
+	s.searched(retryAt)
+	if !s.tick(retryAt.Add(DefaultSearchPolicy.RetryAfter)) {
+		t.Fatal("window did not close after the retry")
+	}
+}
+
+func TestRefreshIsRateLimited(t *testing.T) {
+	t.Parallel()
+	s := &searchSchedule{policy: DefaultSearchPolicy}
+	s.searched(t0)
+	s.sawAnswer()
+	s.refresh()
+	if s.due(t0.Add(time.Second)) {
+		t.Error("refresh searched 1s after the previous search")
+	}
+	if !s.due(t0.Add(DefaultSearchPolicy.MinRefreshGap)) {
+		t.Error("refresh not honoured after the gap")
+	}
+}

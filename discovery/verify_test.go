@@ -1,0 +1,138 @@
+package discovery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func versionBody(t testing.TB) []byte {
+	t.Helper()
+	raw := readFixture(t, "http-api-v3-version.txt")
+	_, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	if !ok {
+		t.Fatal("fixture has no body")
+	}
+	return body
+}
+
+func TestParseVersionReadsCapturedAnswer(t *testing.T) {
+	t.Parallel()
+	info, err := ParseVersion(versionBody(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := VersionInfo{Name: "Flamenco-netns-test", Version: "3.3.1", ShortVersion: "3.3.1", Git: "17b664f15"}
+	if info != want {
+		t.Errorf("got %+v, want %+v", info, want)
+	}
+}
+
+func TestParseVersionRejectsWrongShapes(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		``, `null`, `[]`, `"x"`, `{}`, `{"name":"x"}`, `{"version":"3.3"}`, `{"name":3,"version":"1"}`,
+		`{"name":"a\u0000b","version":"1"}`, `{"name":"` + strings.Repeat("x", 300) + `","version":"1"}`,
+		`<html>not json</html>`,
+	} {
+		if _, err := ParseVersion([]byte(body)); !errors.Is(err, ErrNotAManager) {
+			t.Errorf("ParseVersion(%q) err = %v, want ErrNotAManager", body, err)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want, wantErr string }{
+		{"http://10.77.0.1:8080/upnp/description.xml", "http://10.77.0.1:8080", ""},
+		{"http://[::1]:8080/upnp/description.xml", "http://[::1]:8080", ""},
+		{"https://Studio-Farm.local/", "https://studio-farm.local:443", ""},
+		{"http://localhost:8080/", "http://localhost:8080", ""},
+		{"http://[::ffff:10.0.0.1]:8080/", "http://10.0.0.1:8080", ""},
+		{"file:///etc/passwd", "", "only http and https"},
+		{"javascript:alert(1)", "", "only http and https"},
+		{"http://user:pw@10.0.0.1:8080/", "", "user info"},
+		{"http:///nohost", "", "no host"},
+		{"http://[fe80::1%25eth0]:8080/", "", "zoned"},
+	}
+	for _, tt := range tests {
+		got, err := BaseURL(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("BaseURL(%q) err = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.String() != tt.want {
+			t.Errorf("BaseURL(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// The Prober's HTTP tests use a real HTTP server on loopback; no SSDP socket is opened.
+func TestProberVerifiesAndRejects(t *testing.T) {
+	t.Parallel()
+	body := versionBody(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok/api/v3/version", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	mux.HandleFunc("/hang/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("/big/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 10<<20))
+	})
+	mux.HandleFunc("/loop/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	})
+	mux.HandleFunc("/shape/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.HandleFunc("/missing/", http.NotFound)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	prober := NewProber(300 * time.Millisecond)
+	base, _ := BaseURL(srv.URL)
+	for _, tt := range []struct {
+		path, wantErr string
+	}{
+		{"/ok", ""},
+		{"/hang", "Client.Timeout"},
+		{"/big", "more than"},
+		{"/loop", "302"},
+		{"/shape", "lacks name"},
+		{"/missing", "404"},
+	} {
+		info, err := prober.Probe(context.Background(), base.JoinPath(tt.path))
+		if tt.wantErr == "" {
+			if err != nil || info.Name != "Flamenco-netns-test" {
+				t.Errorf("%s: got %+v, %v", tt.path, info, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: err = %v, want it to mention %q", tt.path, err, tt.wantErr)
+		}
+	}
+}
+
+func FuzzParseVersion(f *testing.F) {
+	f.Add(versionBody(f))
+	f.Add([]byte(`{"name":"x","version":"1"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		info, err := ParseVersion(body)
+		if err == nil && (info.Name == "" || info.Version == "") {
+			t.Errorf("accepted %q without name or version", body)
+		}
+	})
+}
