@@ -74,15 +74,15 @@ func TestParseAnswerRejectsBadInput(t *testing.T) {
 		payload string
 		want    error
 	}{
-		"empty":          {"", errNotSSDP},
-		"garbage":        {"\x00\x01\x02", errNotSSDP},
-		"no colon":       {"HTTP/1.1 200 OK\r\nbroken header\r\n\r\n", errNotSSDP},
-		"other device":   {"HTTP/1.1 200 OK\r\nST: urn:flamenco:manager:0\r\nUSN: uuid:1234::urn:flamenco:manager:0\r\nLOCATION: http://10.0.0.1/\r\n\r\n", errNotFlamenco},
-		"other service":  {"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nUSN: uuid:" + DeviceUUID + "::upnp:rootdevice\r\nLOCATION: http://10.0.0.1/\r\n\r\n", errNotFlamenco},
-		"no location":    {"HTTP/1.1 200 OK\r\nST: " + ServiceType + "\r\nUSN: " + flamencoUSN + "\r\n\r\n", errNotSSDP},
-		"bad NTS":        {"NOTIFY * HTTP/1.1\r\nNT: " + ServiceType + "\r\nNTS: ssdp:update\r\nUSN: " + flamencoUSN + "\r\n\r\n", errNotSSDP},
-		"too long":       {lan + string(make([]byte, maxSSDPMessage)), errNotSSDP},
-		"404 answer":     {"HTTP/1.1 404 Not Found\r\n\r\n", errNotSSDP},
+		"empty":         {"", errNotSSDP},
+		"garbage":       {"\x00\x01\x02", errNotSSDP},
+		"no colon":      {"HTTP/1.1 200 OK\r\nbroken header\r\n\r\n", errNotSSDP},
+		"other device":  {"HTTP/1.1 200 OK\r\nST: urn:flamenco:manager:0\r\nUSN: uuid:1234::urn:flamenco:manager:0\r\nLOCATION: http://10.0.0.1/\r\n\r\n", errNotFlamenco},
+		"other service": {"HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nUSN: uuid:" + DeviceUUID + "::upnp:rootdevice\r\nLOCATION: http://10.0.0.1/\r\n\r\n", errNotFlamenco},
+		"no location":   {"HTTP/1.1 200 OK\r\nST: " + ServiceType + "\r\nUSN: " + flamencoUSN + "\r\n\r\n", errNotSSDP},
+		"bad NTS":       {"NOTIFY * HTTP/1.1\r\nNT: " + ServiceType + "\r\nNTS: ssdp:update\r\nUSN: " + flamencoUSN + "\r\n\r\n", errNotSSDP},
+		"too long":      {lan + string(make([]byte, maxSSDPMessage)), errNotSSDP},
+		"404 answer":    {"HTTP/1.1 404 Not Found\r\n\r\n", errNotSSDP},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/fromkeith/gossdp"
 	"github.com/rs/zerolog"
@@ -26,15 +28,10 @@ type Server struct {
 	ssdp    *gossdp.Ssdp
 	log     zerolog.Logger
 	gossdpL *gossdpLogger
-	nonce   string
 
 	mu        sync.Mutex
 	locations []string
 	ran       bool
-
-	ready chan struct{} // closed when the gossdp reader handled our readiness ping
-	echo  chan string   // LOCATIONs of our own byebyes heard back
-	once  sync.Once
 }
 
 // NewServer creates a server and binds UDP 0.0.0.0:1900.
@@ -43,13 +40,10 @@ func NewServer(logger zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		log:   logger.With().Str("component", "ssdp-server").Logger(),
-		nonce: fmt.Sprintf("%x", time.Now().UnixNano()),
-		ready: make(chan struct{}),
-		echo:  make(chan string, 64),
+		log: logger.With().Str("component", "ssdp-server").Logger(),
 	}
 	s.gossdpL = newGossdpLogger(s.log)
-	ssdp, err := gossdp.NewSsdpWithLogger(s, s.gossdpL)
+	ssdp, err := gossdp.NewSsdpWithLogger(nil, s.gossdpL)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, fmt.Errorf("create UPnP/SSDP server: %w: most likely a Flamenco Manager with its own discovery on "+
@@ -99,6 +93,15 @@ func (s *Server) Run(ctx context.Context) {
 		return
 	}
 
+	// Advertise before starting: gossdp's reader reads its advertisement maps without its lock.
+	for _, location := range locations {
+		s.ssdp.AdvertiseServer(gossdp.AdvertisableServer{
+			ServiceType: ServiceType,
+			DeviceUuid:  DeviceUUID,
+			Location:    location,
+			MaxAge:      int(AdvertisementMaxAge / time.Second),
+		})
+	}
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
@@ -111,49 +114,51 @@ func (s *Server) Run(ctx context.Context) {
 		}()
 		s.ssdp.Start()
 	}()
-	s.awaitReader()
 
-	for _, location := range locations {
-		s.ssdp.AdvertiseServer(gossdp.AdvertisableServer{
-			ServiceType: ServiceType,
-			DeviceUuid:  DeviceUUID,
-			Location:    location,
-			MaxAge:      int(AdvertisementMaxAge / time.Second),
-		})
-	}
 	s.log.Info().Strs("locations", locations).Msg("advertising Flamenco Manager over SSDP")
 
 	<-ctx.Done()
 
 	s.gossdpL.stopping.Store(true)
 	s.sendByebyes(locations)
+	if stopReader(s.ssdp) {
+		select {
+		case <-readerDone:
+		case <-time.After(maxDrainTime):
+			s.log.Debug().Msg("gossdp reader still busy answering a search; stopping it anyway")
+		}
+	}
 	s.ssdp.Stop()
 	<-readerDone
 	s.log.Info().Msg("stopped advertising; sent ssdp:byebye")
 }
 
-// awaitReader sends gossdp's server a NOTIFY over loopback and waits until its reader passes it on:
-// stopping gossdp before its reader started races with its WaitGroup.
-func (s *Server) awaitReader() {
-	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: ssdpPort})
-	if err == nil {
-		defer conn.Close()
-		ping := buildNotify(notifyAlive, readinessType(s.nonce), "", 1)
-		for range 3 {
-			_, _ = conn.Write(ping)
-			select {
-			case <-s.ready:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
+// maxDrainTime bounds how long stopping waits for gossdp's reader to finish the answer it is
+// sending (it sleeps up to MX seconds before each; Workers use MX 3).
+const maxDrainTime = 4 * time.Second
+
+// stopReader makes gossdp's reader return by itself: its next read fails on a read deadline, so it
+// leaves its loop without touching its socket again. gossdp's own Stop instead clears the socket while
+// the reader may be using it (a data race and a nil dereference) and has no way to stop the reader
+// first; the socket is reachable only through gossdp's unexported field. gossdp is pinned to one
+// version that never changes, and if the field is not found this reports false and Stop copes alone.
+func stopReader(ssdp *gossdp.Ssdp) bool {
+	field := reflect.ValueOf(ssdp).Elem().FieldByName("socket")
+	if !field.IsValid() {
+		return false
 	}
-	s.log.Debug().Err(err).Msg("gossdp reader did not confirm it started; waiting instead")
-	time.Sleep(gossdpSettleTime)
+	field = field.FieldByName("rawSocket")
+	if !field.IsValid() || field.Type() != reflect.TypeFor[net.PacketConn]() {
+		return false
+	}
+	conn, _ := reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem().Interface().(net.PacketConn)
+	if conn == nil {
+		return false
+	}
+	return conn.SetReadDeadline(time.Now()) == nil
 }
 
-// sendByebyes multicasts ssdp:byebye for each LOCATION on every multicast interface, then waits
-// briefly until gossdp's own reader has heard them back, so that it is idle when gossdp stops.
+// sendByebyes multicasts ssdp:byebye for each LOCATION on every multicast interface.
 func (s *Server) sendByebyes(locations []string) {
 	if len(locations) == 0 {
 		return
@@ -168,35 +173,5 @@ func (s *Server) sendByebyes(locations []string) {
 		sent := sender.SendAll(buildNotify(notifyByebye, ServiceType, location, 0))
 		s.log.Debug().Str("location", location).Int("interfaces", sent).Msg("sent ssdp:byebye")
 	}
-	deadline := time.After(300 * time.Millisecond)
-	for heard := 0; heard < len(locations); heard++ {
-		select {
-		case <-s.echo:
-		case <-deadline:
-			return
-		}
-	}
 }
 
-func readinessType(nonce string) string { return "urn:flamenco-tray:readiness:" + nonce }
-
-// NotifyAlive implements gossdp.SsdpListener (gossdp's reader goroutine).
-func (s *Server) NotifyAlive(message gossdp.AliveMessage) {
-	if message.SearchType == readinessType(s.nonce) {
-		s.once.Do(func() { close(s.ready) })
-	}
-}
-
-// NotifyBye implements gossdp.SsdpListener (gossdp's reader goroutine).
-func (s *Server) NotifyBye(message gossdp.ByeMessage) {
-	if message.SearchType != ServiceType || message.RawRequest == nil {
-		return
-	}
-	select {
-	case s.echo <- message.RawRequest.Header.Get("LOCATION"):
-	default:
-	}
-}
-
-// Response implements gossdp.SsdpListener; the server does not search.
-func (s *Server) Response(gossdp.ResponseMessage) {}
