@@ -130,6 +130,7 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	s.ssdp.Stop()
 	<-readerDone
+	stopAdvertisementTimers(s.ssdp)
 	s.log.Info().Msg("stopped advertising; sent ssdp:byebye")
 }
 
@@ -158,6 +159,40 @@ func stopReader(ssdp *gossdp.Ssdp) bool {
 	return conn.SetReadDeadline(time.Now()) == nil
 }
 
+// stopAdvertisementTimers stops the re-announcement timers of every advertisement. gossdp's Stop
+// stops them only for the last advertisement of each device UUID, and all of Flamenco's share one:
+// the others' timers re-arm themselves for max-age (an hour), keeping the whole server in memory.
+// Like stopReader, this reaches into gossdp's unexported fields of its one pinned version.
+func stopAdvertisementTimers(ssdp *gossdp.Ssdp) {
+	servers := reflect.ValueOf(ssdp).Elem().FieldByName("advertisableServers")
+	if !servers.IsValid() || servers.Kind() != reflect.Map {
+		return
+	}
+	timerType := reflect.TypeFor[*time.Timer]()
+	for iter := servers.MapRange(); iter.Next(); {
+		list := iter.Value()
+		if list.Kind() != reflect.Slice {
+			return
+		}
+		for i := range list.Len() {
+			ad := list.Index(i)
+			if ad.Kind() != reflect.Pointer || ad.IsNil() {
+				continue
+			}
+			for _, name := range []string{"lastTimer", "last3sTimer"} {
+				field := ad.Elem().FieldByName(name)
+				if !field.IsValid() || field.Type() != timerType {
+					continue
+				}
+				timer := reflect.NewAt(timerType, unsafe.Pointer(field.UnsafeAddr())).Elem().Interface().(*time.Timer)
+				if timer != nil {
+					timer.Stop()
+				}
+			}
+		}
+	}
+}
+
 // sendByebyes multicasts ssdp:byebye for each LOCATION on every multicast interface.
 func (s *Server) sendByebyes(locations []string) {
 	if len(locations) == 0 {
@@ -174,4 +209,3 @@ func (s *Server) sendByebyes(locations []string) {
 		s.log.Debug().Str("location", location).Int("interfaces", sent).Msg("sent ssdp:byebye")
 	}
 }
-

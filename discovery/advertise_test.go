@@ -1,0 +1,122 @@
+package discovery_test
+
+import (
+	"context"
+	"net/netip"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+)
+
+func TestLocalLocations(t *testing.T) {
+	t.Parallel()
+	base, _ := url.Parse("http://localhost:8080/")
+	addrs := func(s ...string) []netip.Addr {
+		var out []netip.Addr
+		for _, a := range s {
+			out = append(out, netip.MustParseAddr(a))
+		}
+		return out
+	}
+	hosts := func(urls []url.URL) []string {
+		var out []string
+		for _, u := range urls {
+			out = append(out, u.String())
+		}
+		return out
+	}
+	tests := []struct {
+		in   []netip.Addr
+		want []string
+	}{
+		{addrs("127.0.0.1", "::1", "10.77.0.2", "fe80::1", "fd00::2"), []string{"http://10.77.0.2:8080", "http://[fd00::2]:8080"}},
+		{addrs("127.0.0.1", "::1"), []string{"http://127.0.0.1:8080", "http://[::1]:8080"}},
+		{addrs("169.254.3.4", "127.0.0.1"), []string{"http://127.0.0.1:8080"}},
+		{nil, nil},
+	}
+	for _, tt := range tests {
+		if got := hosts(discovery.LocalLocations(base, tt.in)); !slices.Equal(got, tt.want) {
+			t.Errorf("LocalLocations(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// settled waits until the goroutine count drops to at most want, and returns the last count.
+func settled(want int) int {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestAdvertiserStartStop200TimesLeaksNothing(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL := startLocalManager(t, "Loop Farm")
+	advertiser := discovery.NewAdvertiser(zerolog.Nop()) // t.Log keeps every line in memory: it would count as growth
+
+	const cycles = 200
+	cycle := func() {
+		t.Helper()
+		advertised, err := advertiser.Start(context.Background(), managerURL)
+		if err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		if len(advertised.Locations) == 0 {
+			t.Fatal("nothing advertised")
+		}
+		if _, err := advertiser.Start(context.Background(), managerURL); err != discovery.ErrAlreadyAdvertising {
+			t.Fatalf("second Start: %v", err)
+		}
+		advertiser.Stop()
+		advertiser.Stop() // twice is fine
+	}
+	// Warm up: HTTP keep-alive connections, lazily started runtime goroutines.
+	for range 5 {
+		cycle()
+	}
+	goroutines, files, heap := settled(0), openFiles(t), heapInUse()
+
+	for range cycles {
+		cycle()
+	}
+	gotGoroutines, gotFiles, gotHeap := settled(goroutines), openFiles(t), heapInUse()
+	t.Logf("after %d start/stop cycles: goroutines %d → %d, open files %d → %d, heap in use %d KiB → %d KiB",
+		cycles, goroutines, gotGoroutines, files, gotFiles, heap>>10, gotHeap>>10)
+	if gotGoroutines > goroutines {
+		buf := make([]byte, 1<<20)
+		t.Errorf("goroutines grew from %d to %d:\n%s", goroutines, gotGoroutines, buf[:runtime.Stack(buf, true)])
+	}
+	if gotFiles > files {
+		t.Errorf("open files grew from %d to %d", files, gotFiles)
+	}
+	if gotHeap > heap+1<<20 {
+		t.Errorf("heap in use grew from %d KiB to %d KiB", heap>>10, gotHeap>>10)
+	}
+}
