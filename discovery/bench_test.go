@@ -1,0 +1,443 @@
+package discovery_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/net/ipv4"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+)
+
+// BenchmarkDiscovery compares how fast the Browser finds a verified Manager with how fast the seed's
+// way (gossdp Client, as Flamenco's Worker searches, then an HTTP check of the first LOCATION) does,
+// and counts the M-SEARCHes the Browser sends per interface at start and per hour afterwards. It runs
+// its body once whatever b.N is (it takes minutes of real time):
+//
+//	go test -run '^$' -bench BenchmarkDiscovery -benchtime 1x -count 1 ./discovery/
+//
+// FLAMENCO_TRAY_BENCH_RUNS sets the number of timed runs of each kind (default 20).
+func BenchmarkDiscovery(b *testing.B) {
+	netns.RequireIsolated(b)
+	runs := 20
+	if s := os.Getenv("FLAMENCO_TRAY_BENCH_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("FLAMENCO_TRAY_BENCH_RUNS=%q: want a positive integer", s)
+		}
+		runs = n
+	}
+	// The body is one long experiment, run once whatever b.N is; it takes far longer than the default
+	// benchtime, so the framework does not ask for a second round.
+	benchDiscoveryOnce(b, runs)
+}
+
+func benchDiscoveryOnce(b *testing.B, runs int) {
+	// The Manager's LAN is torn down before the M-SEARCH counts, where nothing must answer.
+	managerLAN := newBenchScope(b)
+	lan := netns.NewLAN(managerLAN)
+	lan.Attach(managerLAN, netns.Self(), netns.WithMulticastRoute())
+	managerHost := netns.NewHost(managerLAN)
+	managerAddr := lan.Attach(managerLAN, managerHost, netns.WithMulticastRoute())
+	standin.Start(managerLAN, managerHost, "Bench Farm")
+	wantURL := "http://" + managerAddr.String() + ":8080/"
+
+	var ours, seed []time.Duration
+	oursFailed, seedFailed, seedNotFirst := 0, 0, 0
+	for i := range runs {
+		if d, err := timeBrowser(wantURL); err != nil {
+			oursFailed++
+			b.Errorf("ours, run %d: %v", i+1, err)
+		} else {
+			ours = append(ours, d)
+		}
+		time.Sleep(1200 * time.Millisecond) // MX 1: the Manager's responder is idle again
+
+		if d, notFirst, err := timeSeed(); err != nil {
+			seedFailed++
+			b.Errorf("seed, run %d: %v", i+1, err)
+		} else {
+			seed = append(seed, d)
+			if notFirst {
+				seedNotFirst++
+			}
+		}
+		time.Sleep(3200 * time.Millisecond) // MX 3: the Manager's responder is idle again
+	}
+	managerLAN.close()
+
+	// M-SEARCH counts on a LAN where nothing answers: this process, a bystander and a listener.
+	silentLAN := netns.NewLAN(b)
+	selfAddr := silentLAN.Attach(b, netns.Self(), netns.WithMulticastRoute())
+	bystander := netns.NewHost(b)
+	silentLAN.Attach(b, bystander, netns.WithMulticastRoute())
+	listenerHost := netns.NewHost(b)
+	silentLAN.Attach(b, listenerHost, netns.WithMulticastRoute())
+	selfIface := selfIfaceOn(b, selfAddr)
+	heard := startMSearchCounter(b, listenerHost, selfAddr)
+
+	// (a) The first 10 s, real time.
+	heardBefore := heard.Load()
+	sentFirst10s := countRealFirst10s(b, selfIface)
+	time.Sleep(300 * time.Millisecond) // datagrams in flight reach the listener
+	heardFirst10s := heard.Load() - heardBefore
+
+	// (b) Per hour afterwards, on a fake clock.
+	sentFake10s, sentHour, heardHour := countFakeHour(b, selfIface, heard)
+
+	oursP50, oursP95 := percentile(ours, 0.50), percentile(ours, 0.95)
+	seedP50, seedP95 := percentile(seed, 0.50), percentile(seed, 0.95)
+	ratio := math.NaN()
+	if seedP50 > 0 {
+		ratio = float64(oursP50) / float64(seedP50)
+	}
+	b.ReportMetric(ms(oursP50), "ours_p50_ms")
+	b.ReportMetric(ms(oursP95), "ours_p95_ms")
+	b.ReportMetric(ms(seedP50), "seed_p50_ms")
+	b.ReportMetric(ms(seedP95), "seed_p95_ms")
+	b.ReportMetric(ratio, "p50_ratio")
+	b.ReportMetric(float64(heardFirst10s), "msearch_first10s_per_iface")
+	b.ReportMetric(float64(sentHour), "msearch_per_hour_per_iface")
+	b.ReportMetric(float64(heardHour), "msearch_per_hour_heard")
+	// The built-in ns/op would only confuse: the body runs once and its time is mostly sleeping.
+	b.ReportMetric(0, "ns/op")
+
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	var t strings.Builder
+	fmt.Fprintf(&t, "\nBenchmarkDiscovery: %d runs of each kind, alternated; Manager stand-in at %s\n", runs, wantURL)
+	fmt.Fprintf(&t, "Time to first verified Manager      p50        p95        min        max   failed\n")
+	row := func(name string, ds []time.Duration, failed int) {
+		lo, hi := time.Duration(0), time.Duration(0)
+		if len(ds) > 0 {
+			lo, hi = slices.Min(ds), slices.Max(ds)
+		}
+		fmt.Fprintf(&t, "  %-32s %7.1fms  %7.1fms  %7.1fms  %7.1fms   %d\n", name,
+			ms(percentile(ds, 0.5)), ms(percentile(ds, 0.95)), ms(lo), ms(hi), failed)
+	}
+	row("ours (Browser, MX 1, verified)", ours, oursFailed)
+	row("seed (gossdp Client MX 3 + GET)", seed, seedFailed)
+	if seedNotFirst > 0 {
+		fmt.Fprintf(&t, "  (seed: first LOCATION failed its check in %d runs; a later one was used)\n", seedNotFirst)
+	}
+	fmt.Fprintf(&t, "  p50 ratio ours/seed               %.3f     target <= 0.5   %s\n", ratio, verdict(ratio <= 0.5))
+	fmt.Fprintf(&t, "M-SEARCHes per interface (%s, nothing answers)\n", selfIface)
+	fmt.Fprintf(&t, "  first 10 s, real clock            heard %d, sent %d        target <= 2    %s\n",
+		heardFirst10s, sentFirst10s, verdict(heardFirst10s <= 2 && sentFirst10s <= 2))
+	fmt.Fprintf(&t, "  first 10 s, fake clock            sent %d\n", sentFake10s)
+	fmt.Fprintf(&t, "  per hour after (10 s..3610 s)     sent %d, heard %d      target <= 12   %s\n",
+		sentHour, heardHour, verdict(sentHour <= 12 && heardHour <= 12))
+	fmt.Fprintf(&t, "  ours runs (ms): %s\n", msList(ours))
+	fmt.Fprintf(&t, "  seed runs (ms): %s\n", msList(seed))
+	fmt.Print(t.String())
+}
+
+// timeBrowser measures one Browser from start to its first ManagerAppeared for wantURL.
+func timeBrowser(wantURL string) (time.Duration, error) {
+	start := time.Now()
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop()})
+	events, _ := browser.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- browser.Run(ctx) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("Browser.Run: %w", err)
+			}
+			return nil
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("Browser.Run did not return within 10s of cancel")
+		}
+	}
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case e, open := <-events:
+			if !open {
+				err := stop()
+				return 0, fmt.Errorf("event channel closed before a Manager appeared (%v)", err)
+			}
+			if e.Kind == discovery.ManagerAppeared {
+				took := time.Since(start)
+				if err := stop(); err != nil {
+					return 0, err
+				}
+				if e.Manager.URL != wantURL {
+					return 0, fmt.Errorf("appeared %s, want %s", e.Manager.URL, wantURL)
+				}
+				return took, nil
+			}
+		case <-deadline:
+			err := stop()
+			return 0, fmt.Errorf("no Manager within 15s (%v)", err)
+		}
+	}
+}
+
+// timeSeed measures the seed's way: Flamenco's Worker search, then an HTTP check of the first LOCATION
+// (a later one if the first fails, as the Worker tries them all).
+func timeSeed() (took time.Duration, notFirst bool, err error) {
+	start := time.Now()
+	client, err := discovery.NewClient(zerolog.Nop())
+	if err != nil {
+		return 0, false, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	locations, err := client.Run(ctx)
+	if err != nil {
+		return 0, false, fmt.Errorf("Client.Run: %w", err)
+	}
+	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
+	defer prober.CloseIdleConnections()
+	var errs []string
+	for i, location := range locations {
+		base, err := discovery.BaseURL(location)
+		if err == nil {
+			_, err = prober.Probe(ctx, base)
+		}
+		if err == nil {
+			return time.Since(start), i > 0, nil
+		}
+		errs = append(errs, err.Error())
+	}
+	return 0, false, fmt.Errorf("no LOCATION of %v verified: %s", locations, strings.Join(errs, "; "))
+}
+
+// countRealFirst10s runs a Browser on the real clock for 10 s and returns the M-SEARCHes it says it
+// sent on iface.
+func countRealFirst10s(b *testing.B, iface string) int {
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- browser.Run(ctx) }()
+	time.Sleep(10 * time.Second)
+	sent := browser.MSearchesSent()[iface]
+	cancel()
+	waitRun(b, done)
+	return sent
+}
+
+// countFakeHour runs a Browser on a fake clock: the first 10 s in 500 ms steps, then an hour in 10 s
+// steps. It returns the M-SEARCHes sent on iface in the first 10 s and in the hour after, and how many
+// the listener heard in that hour.
+func countFakeHour(b *testing.B, iface string, heard *atomic.Int64) (first10s, hour int, heardHour int64) {
+	clock := fakeclock.New(time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC))
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop(), Clock: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- browser.Run(ctx) }()
+	defer func() {
+		cancel()
+		waitRun(b, done)
+	}()
+
+	settle := func() int {
+		// Settled: Run waits on its one timer and the count has not moved for 20 ms.
+		last := -1
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			n := browser.MSearchesSent()[iface]
+			if n == last && clock.Waiting() == 1 {
+				return n
+			}
+			last = n
+			time.Sleep(20 * time.Millisecond)
+		}
+		b.Fatalf("the fake-clock Browser did not settle (timers waiting: %d)", clock.Waiting())
+		return 0
+	}
+	settle()
+	for range 20 {
+		clock.Advance(500 * time.Millisecond)
+		settle()
+	}
+	first10s = settle()
+	time.Sleep(300 * time.Millisecond)
+	heardBefore := heard.Load()
+	for range 360 {
+		clock.Advance(10 * time.Second)
+		settle()
+	}
+	hour = settle() - first10s
+	time.Sleep(300 * time.Millisecond)
+	return first10s, hour, heard.Load() - heardBefore
+}
+
+func waitRun(b *testing.B, done <-chan error) {
+	select {
+	case err := <-done:
+		if err != nil {
+			b.Errorf("Browser.Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		b.Fatal("Browser.Run did not return within 10s of cancel")
+	}
+}
+
+// selfIfaceOn returns the name of this namespace's interface that has addr.
+func selfIfaceOn(b *testing.B, addr netip.Addr) string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ifi := range ifaces {
+		addrs, _ := ifi.Addrs()
+		for _, a := range addrs {
+			if ipnet, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(ipnet.IP); ok && ip.Unmap() == addr {
+					return ifi.Name
+				}
+			}
+		}
+	}
+	b.Fatalf("no interface has %s", addr)
+	return ""
+}
+
+// startMSearchCounter listens for SSDP in h's namespace and counts the M-SEARCHes from "from" until
+// the benchmark ends.
+func startMSearchCounter(b *testing.B, h *netns.Host, from netip.Addr) *atomic.Int64 {
+	var conn *net.UDPConn
+	err := h.Do(func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
+		if err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(h.Iface)
+		if err == nil {
+			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)})
+		}
+		if err != nil {
+			c.Close()
+			return err
+		}
+		conn = c
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("listener: %v", err)
+	}
+	count := new(atomic.Int64)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 8192)
+		for {
+			n, src, err := conn.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return // closed at cleanup
+			}
+			if src.Addr().Unmap() == from && strings.HasPrefix(string(buf[:n]), "M-SEARCH") {
+				count.Add(1)
+			}
+		}
+	}()
+	b.Cleanup(func() {
+		conn.Close()
+		wg.Wait()
+	})
+	return count
+}
+
+// percentile returns the nearest-rank p-quantile of ds (0 for none).
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func msList(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = strconv.FormatFloat(ms(d), 'f', 0, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+// benchScope is a testing.TB whose cleanups run when close is called (or at the end of the benchmark
+// at the latest), so that a LAN and its stand-in can go before the benchmark ends. It keeps the
+// stand-in's log to itself unless the benchmark fails: logging per search would only add noise.
+type benchScope struct {
+	testing.TB
+	mu       sync.Mutex
+	cleanups []func()
+	logs     []string
+	closed   bool
+}
+
+func newBenchScope(tb testing.TB) *benchScope {
+	s := &benchScope{TB: tb}
+	tb.Cleanup(s.close)
+	return s
+}
+
+func (s *benchScope) Cleanup(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanups = append(s.cleanups, f)
+}
+
+func (s *benchScope) Log(args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs = append(s.logs, fmt.Sprint(args...))
+}
+
+func (s *benchScope) Logf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs = append(s.logs, fmt.Sprintf(format, args...))
+}
+
+func (s *benchScope) close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	cleanups := s.cleanups
+	s.cleanups = nil
+	s.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	if s.TB.Failed() {
+		s.mu.Lock()
+		logs := s.logs
+		s.mu.Unlock()
+		for _, l := range logs {
+			s.TB.Log(l)
+		}
+	}
+}

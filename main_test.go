@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+)
+
+// The command tests run the commands in-process against real sockets in harness namespaces.
+func TestMain(m *testing.M) {
+	standin.MaybeRun()
+	netns.Main(m)
+}
+
+func runCommand(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCommand(context.Background(), "version"); code != 0 || !strings.HasPrefix(out, "flamenco-tray ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errOut := runCommand(context.Background(), "frobnicate"); code != 2 || !strings.Contains(errOut, "Usage:") {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := runCommand(context.Background(), "discover", "--timeout", "-1s"); code != 2 {
+		t.Errorf("negative timeout: exit %d, want 2", code)
+	}
+}
+
+func TestDiscoverPrintsManagers(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	managerHost := netns.NewHost(t)
+	addr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	standin.Start(t, managerHost, "Studio Farm")
+
+	code, out, errOut := runCommand(context.Background(), "discover", "--json", "--timeout", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var managers []struct {
+		Name, Version, URL string
+		Addresses          []string
+		Local, Reachable   bool
+	}
+	if err := json.Unmarshal([]byte(out), &managers); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	wantURL := fmt.Sprintf("http://%s:8080/", addr)
+	if len(managers) != 1 || managers[0].Name != "Studio Farm" || managers[0].URL != wantURL || !managers[0].Reachable {
+		t.Fatalf("got %+v, want Studio Farm at %s", managers, wantURL)
+	}
+
+	code, out, _ = runCommand(context.Background(), "discover")
+	if code != 0 || !strings.Contains(out, "Studio Farm\t3.3.1\t"+wantURL) {
+		t.Errorf("text output (exit %d):\n%s", code, out)
+	}
+}
+
+func TestDiscoverExplainsNothingFound(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	start := time.Now()
+	code, out, errOut := runCommand(context.Background(), "discover", "--timeout", "10s")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	for _, hint := range []string{"multicast", "firewall", "autodiscoverable"} {
+		if !strings.Contains(errOut, hint) {
+			t.Errorf("message does not mention %s:\n%s", hint, errOut)
+		}
+	}
+	// It stops when the first search window (search, retry) is over, not at --timeout.
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("took %v with nothing to find", took)
+	}
+}
+
+func TestDiscoverWatchPrintsEvents(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	managerHost := netns.NewHost(t)
+	lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	manager := standin.Start(t, managerHost, "Watched Farm")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"discover", "--watch", "--json"}, &out, &errOut) }()
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), `"event":"appeared"`) })
+	manager.Kill()
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(out.String(), `"event":"gone"`) })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d after interrupt; stderr:\n%s", code, errOut.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var e struct {
+			Event   string
+			Manager struct{ Name string }
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Manager.Name != "Watched Farm" {
+			t.Errorf("line %q: %v", line, err)
+		}
+	}
+}
+
+func TestAdvertiseErrors(t *testing.T) {
+	netns.RequireIsolated(t)
+	code, _, errOut := runCommand(context.Background(), "advertise", "--manager", "http://127.0.0.1:1/")
+	if code != 1 || !strings.Contains(errOut, "no Flamenco Manager answers at http://127.0.0.1:1") {
+		t.Errorf("unreachable Manager: exit %d, %q", code, errOut)
+	}
+
+	managerURL := serveManager(t, "Busy Farm")
+	holder, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	code, _, errOut = runCommand(context.Background(), "advertise", "--manager", managerURL)
+	if code != 1 || !strings.Contains(errOut, discovery.ErrSSDPPortInUse.Error()) || !strings.Contains(errOut, "autodiscoverable") {
+		t.Errorf("taken port: exit %d, %q", code, errOut)
+	}
+}
+
+func TestAdvertiseUntilInterrupted(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL := serveManager(t, "Local Farm")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut) }()
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
+	if !strings.Contains(out.String(), `"Local Farm"`) || !strings.Contains(out.String(), "/upnp/description.xml") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	cancel() // what SIGINT does through signal.NotifyContext
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "sent ssdp:byebye") {
+			t.Errorf("exit %d, output:\n%s\n%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("advertise did not stop within 10s of the interrupt")
+	}
+}
