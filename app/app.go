@@ -1,14 +1,18 @@
-// Package app is Flamenco Tray's user interface.
+// Package app is Flamenco Tray's user interface. Until the tray lands, Run browses headless and logs
+// what it finds, so that `make run` already shows discovery working.
 package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
-// Run starts the tray and blocks until ctx ends or the user quits.
+// Run browses for Managers and logs each change until ctx ends.
 func Run(ctx context.Context, logger zerolog.Logger, version string) error {
-	return fmt.Errorf("the tray is not built yet in %s; use \"flamenco-tray discover --watch\"", version)
+	logger.Info().Str("version", version).Msg("Flamenco Tray: the tray menu is not built yet; listing Managers in this log (Ctrl+C to quit)")
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger})
+	return browser.Run(ctx)
 }
