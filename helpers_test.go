@@ -2,28 +2,10 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
-
-// serveManager serves a stand-in Manager's HTTP API in this namespace and returns its URL.
-func serveManager(t *testing.T, name string) string {
-	t.Helper()
-	listener, err := net.Listen("tcp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: standin.Handler(name)}
-	go srv.Serve(listener)
-	t.Cleanup(func() { srv.Close() })
-	return fmt.Sprintf("http://localhost:%d/", listener.Addr().(*net.TCPAddr).Port)
-}
 
 type syncBuffer struct {
 	mu  sync.Mutex

@@ -127,7 +127,7 @@ func TestAdvertiseErrors(t *testing.T) {
 		t.Errorf("unreachable Manager: exit %d, %q", code, errOut)
 	}
 
-	managerURL := serveManager(t, "Busy Farm")
+	managerURL := standin.ServeHTTP(t, "Busy Farm")
 	holder, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestAdvertiseErrors(t *testing.T) {
 
 func TestAdvertiseUntilInterrupted(t *testing.T) {
 	netns.RequireIsolated(t)
-	managerURL := serveManager(t, "Local Farm")
+	managerURL := standin.ServeHTTP(t, "Local Farm")
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int, 1)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
 
 func TestLocalLocations(t *testing.T) {
@@ -78,7 +79,7 @@ func settled(want int) int {
 
 func TestAdvertiserStartStop200TimesLeaksNothing(t *testing.T) {
 	netns.RequireIsolated(t)
-	managerURL := startLocalManager(t, "Loop Farm")
+	managerURL := standin.ServeHTTP(t, "Loop Farm")
 	advertiser := discovery.NewAdvertiser(zerolog.Nop()) // t.Log keeps every line in memory: it would count as growth
 
 	const cycles = 200

@@ -251,6 +251,22 @@ func joinListener(t *testing.T, h *netns.Host) *net.UDPConn {
 	return conn
 }
 
+// waitSSDP reads listener until an SSDP message of kind arrives.
+func waitSSDP(t *testing.T, listener *net.UDPConn, kind discovery.AnswerKind, within time.Duration) discovery.Answer {
+	t.Helper()
+	buf := make([]byte, 4096)
+	listener.SetReadDeadline(time.Now().Add(within))
+	for {
+		n, src, err := listener.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("waiting for %v: %v", kind, err)
+		}
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == kind {
+			return a
+		}
+	}
+}
+
 func TestServerByebyeReachesListener(t *testing.T) {
 	netns.RequireIsolated(t)
 	lan := netns.NewLAN(t)
@@ -270,28 +286,13 @@ func TestServerByebyeReachesListener(t *testing.T) {
 	go func() { defer close(done); server.Run(ctx) }()
 
 	// gossdp announces itself 1s after start; then stop and expect the byebye.
-	waitKind := func(kind discovery.AnswerKind) discovery.Answer {
-		t.Helper()
-		buf := make([]byte, 4096)
-		listener.SetReadDeadline(time.Now().Add(10 * time.Second))
-		for {
-			n, src, err := listener.ReadFromUDPAddrPort(buf)
-			if err != nil {
-				t.Fatalf("waiting for %v: %v", kind, err)
-			}
-			a, err := discovery.ParseAnswer(buf[:n], src)
-			if err == nil && a.Kind == kind {
-				return a
-			}
-		}
-	}
-	alive := waitKind(discovery.AliveNotify)
+	alive := waitSSDP(t, listener, discovery.AliveNotify, 10*time.Second)
 	if alive.Location != location {
 		t.Errorf("alive for %q", alive.Location)
 	}
 	cancel()
 	<-done
-	bye := waitKind(discovery.ByebyeNotify)
+	bye := waitSSDP(t, listener, discovery.ByebyeNotify, 10*time.Second)
 	if bye.Location != location || bye.Source.Addr() != selfAddr {
 		t.Errorf("byebye %+v, want for %s from %s", bye, location, selfAddr)
 	}
@@ -320,7 +321,7 @@ func TestAdvertiserIsFoundFromAnotherHost(t *testing.T) {
 	worker := netns.NewHost(t)
 	lan.Attach(t, worker, netns.WithMulticastRoute())
 	listener := joinListener(t, worker)
-	managerURL := startLocalManager(t, "Container Farm")
+	managerURL := standin.ServeHTTP(t, "Container Farm")
 
 	advertiser := discovery.NewAdvertiser(testLogger(t))
 	advertised, err := advertiser.Start(context.Background(), managerURL)
@@ -347,19 +348,8 @@ func TestAdvertiserIsFoundFromAnotherHost(t *testing.T) {
 	}
 
 	advertiser.Stop()
-	buf := make([]byte, 4096)
-	listener.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		n, src, err := listener.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			t.Fatalf("no byebye after Stop: %v", err)
-		}
-		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify {
-			if a.Location != wantLocation {
-				t.Errorf("byebye for %q", a.Location)
-			}
-			break
-		}
+	if bye := waitSSDP(t, listener, discovery.ByebyeNotify, 5*time.Second); bye.Location != wantLocation {
+		t.Errorf("byebye for %q", bye.Location)
 	}
 }
 

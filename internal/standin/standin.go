@@ -214,3 +214,17 @@ func (w *prefixWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// ServeHTTP serves a stand-in Manager's HTTP API (no SSDP) in this process's namespace on every
+// address, until the test ends, and returns its URL on localhost.
+func ServeHTTP(tb testing.TB, name string) string {
+	tb.Helper()
+	listener, err := net.Listen("tcp", ":0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{Handler: Handler(name), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(listener)
+	tb.Cleanup(func() { srv.Close() })
+	return fmt.Sprintf("http://localhost:%d/", listener.Addr().(*net.TCPAddr).Port)
+}
