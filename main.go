@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -92,18 +93,55 @@ func newLogger(stderr io.Writer, debug bool) zerolog.Logger {
 	if debug || os.Getenv("FLAMENCO_TRAY_DEBUG") != "" {
 		level = zerolog.DebugLevel
 	}
+	return zerolog.New(consoleWriter(stderr)).Level(level).With().Timestamp().Logger()
+}
+
+func consoleWriter(stderr io.Writer) zerolog.ConsoleWriter {
 	noColor := true
 	if f, ok := stderr.(*os.File); ok {
 		noColor = !isatty.IsTerminal(f.Fd())
 	}
-	return zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: noColor}).
-		Level(level).With().Timestamp().Logger()
+	return zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: noColor}
 }
 
 func runTray(ctx context.Context, args []string, stderr io.Writer) error {
-	if len(args) > 0 && args[0] != "--debug" {
-		return usageError(fmt.Sprintf("unexpected arguments %q", args))
+	debug := false
+	for _, arg := range args {
+		if arg != "--debug" {
+			return usageError(fmt.Sprintf("unexpected argument %q", arg))
+		}
+		debug = true
 	}
-	logger := newLogger(stderr, len(args) > 0)
-	return app.Run(ctx, logger, version)
+	logger := newLogger(stderr, debug)
+	logPath, logFile, err := openLogFile()
+	if err != nil {
+		logger.Warn().Err(err).Msg("cannot write a log file; logging to stderr only")
+	} else {
+		defer logFile.Close()
+		logger = logger.Output(zerolog.MultiLevelWriter(consoleWriter(stderr), logFile))
+		logger.Info().Str("path", logPath).Str("version", version).Msg("Flamenco Tray starting")
+	}
+	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath})
+}
+
+// maxLogSize caps the log file; it starts over when larger.
+const maxLogSize = 5 << 20
+
+// openLogFile opens flamenco-tray.log in the user's cache directory.
+func openLogFile() (string, *os.File, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", nil, err
+	}
+	dir = filepath.Join(dir, "flamenco-tray")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, "flamenco-tray.log")
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if info, err := os.Stat(path); err == nil && info.Size() > maxLogSize {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	return path, f, err
 }

@@ -1,18 +1,72 @@
-// Package app is Flamenco Tray's user interface. Until the tray lands, Run browses headless and logs
-// what it finds, so that `make run` already shows discovery working.
+// Package app is Flamenco Tray's user interface: a Fyne system-tray app that renders what discovery/
+// finds. It stays thin: the menu is a pure function of a snapshot (menu.go), and this package only
+// wires discovery's events and the user's clicks to it.
 package app
 
 import (
 	"context"
+	"errors"
+	"os"
+	"runtime"
 
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"github.com/pkg/browser"
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/assets"
 )
 
-// Run browses for Managers and logs each change until ctx ends.
-func Run(ctx context.Context, logger zerolog.Logger, version string) error {
-	logger.Info().Str("version", version).Msg("Flamenco Tray: the tray menu is not built yet; listing Managers in this log (Ctrl+C to quit)")
-	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger})
-	return browser.Run(ctx)
+// ID is the application id, as in FyneApp.toml; Fyne keeps preferences under it.
+const ID = "org.flamenco.tray"
+
+// Options configure Run.
+type Options struct {
+	Logger  zerolog.Logger
+	Version string
+	// LogPath is the log file, shown in Settings.
+	LogPath string
+	// OpenURL opens a web page; nil means the default browser.
+	OpenURL func(url string) error
+}
+
+// ErrNoDisplay is returned when there is no desktop session to show a tray in.
+var ErrNoDisplay = errors.New("no display: Flamenco Tray needs a desktop session (DISPLAY or WAYLAND_DISPLAY is not set); " +
+	"on a machine without one, use \"flamenco-tray discover --watch\" and \"flamenco-tray advertise\"")
+
+// Run shows the tray and blocks until the user quits or ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	if needsDisplay() && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return ErrNoDisplay
+	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = browser.OpenURL
+	}
+	a := fyneapp.NewWithID(ID)
+	a.SetIcon(assets.AppIcon)
+	t := newTray(a, opts)
+	return t.run(ctx)
+}
+
+// needsDisplay is true where Fyne's driver needs an X11 or Wayland display.
+func needsDisplay() bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		return true
+	}
+	return false
+}
+
+// iconResource returns the tray icon for a state.
+func iconResource(state IconState) fyne.Resource {
+	switch state {
+	case IconAdvertising:
+		return assets.TrayAdvertisingIcon
+	case IconManagersFound:
+		return assets.TrayFoundIcon
+	case IconNoManager:
+		return assets.TrayNoManagerIcon
+	default:
+		return assets.TraySearchingIcon
+	}
 }

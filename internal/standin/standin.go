@@ -6,6 +6,7 @@ package standin
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -100,6 +102,10 @@ func serve(name string, port int, advertise bool) error {
 			}
 			urls = append(urls, url.URL{Scheme: "http", Host: net.JoinHostPort(ipnet.IP.String(), strconv.Itoa(port))})
 		}
+		// LAN addresses first, as a real Manager orders them (see the captures in discovery/testdata).
+		slices.SortStableFunc(urls, func(a, b url.URL) int {
+			return cmp.Compare(boolRank(isLoopbackHost(a)), boolRank(isLoopbackHost(b)))
+		})
 		server.AddAdvertisementURLs(urls)
 		go func() { defer close(done); server.Run(ctx) }()
 	} else {
@@ -109,6 +115,18 @@ func serve(name string, port int, advertise bool) error {
 	<-ctx.Done()
 	<-done
 	return nil
+}
+
+func isLoopbackHost(u url.URL) bool {
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Process is a running stand-in Manager.

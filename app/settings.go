@@ -1,0 +1,94 @@
+package app
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+)
+
+// Preference keys.
+const (
+	prefLocalManagerURL = "localManagerURL"
+	prefNotifications   = "notifications"
+	prefStartAtLogin    = "startAtLogin"
+	prefKnownManagers   = "knownManagers"
+)
+
+// maxKnownManagers bounds the Manager URLs remembered between runs.
+const maxKnownManagers = 20
+
+// Settings are the user's choices, kept in Fyne's preferences.
+type Settings struct {
+	LocalManagerURL string
+	Notifications   bool
+	StartAtLogin    bool
+}
+
+func loadSettings(p fyne.Preferences) Settings {
+	return Settings{
+		LocalManagerURL: p.StringWithFallback(prefLocalManagerURL, discovery.DefaultLocalManagerURL),
+		Notifications:   p.BoolWithFallback(prefNotifications, true),
+		StartAtLogin:    p.BoolWithFallback(prefStartAtLogin, false),
+	}
+}
+
+func saveSettings(p fyne.Preferences, s Settings) {
+	p.SetString(prefLocalManagerURL, s.LocalManagerURL)
+	p.SetBool(prefNotifications, s.Notifications)
+	p.SetBool(prefStartAtLogin, s.StartAtLogin)
+}
+
+// rememberManager adds url to the Managers checked at the next start, newest first.
+func rememberManager(p fyne.Preferences, url string) {
+	known := p.StringList(prefKnownManagers)
+	if len(known) > 0 && known[0] == url {
+		return
+	}
+	known = slices.DeleteFunc(slices.Clone(known), func(k string) bool { return k == url })
+	known = append([]string{url}, known...)
+	if len(known) > maxKnownManagers {
+		known = known[:maxKnownManagers]
+	}
+	p.SetStringList(prefKnownManagers, known)
+}
+
+// newSettingsWindow builds the Settings window; onSave gets the validated settings.
+func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func(Settings)) fyne.Window {
+	w := a.NewWindow("Flamenco Tray Settings")
+	urlEntry := widget.NewEntry()
+	urlEntry.SetText(current.LocalManagerURL)
+	urlEntry.Validator = func(s string) error {
+		_, err := discovery.BaseURL(s)
+		return err
+	}
+	notifications := widget.NewCheck("Notify when a Manager appears or goes away", nil)
+	notifications.SetChecked(current.Notifications)
+	startAtLogin := widget.NewCheck("Start at login", nil)
+	startAtLogin.SetChecked(current.StartAtLogin)
+	if !autostartSupported() {
+		startAtLogin.Disable()
+		startAtLogin.Text = "Start at login (not available on this system yet)"
+	}
+	form := &widget.Form{
+		Items: []*widget.FormItem{
+			{Text: "Local Manager URL", Widget: urlEntry, HintText: "where a Manager on this computer answers"},
+			{Text: "", Widget: notifications},
+			{Text: "", Widget: startAtLogin},
+		},
+		SubmitText: "Save",
+		OnSubmit: func() {
+			onSave(Settings{LocalManagerURL: urlEntry.Text, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked})
+			w.Close()
+		},
+		OnCancel: w.Close,
+	}
+	logLabel := widget.NewLabel("Log file: " + logPath)
+	logLabel.Wrapping = fyne.TextWrapBreak
+	w.SetContent(container.NewVBox(form, logLabel))
+	w.Resize(fyne.NewSize(520, 0))
+	return w
+}

@@ -1,0 +1,378 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+)
+
+const (
+	// localCheckInterval is how often the Manager on this machine is checked (HTTP on localhost).
+	localCheckInterval = 10 * time.Second
+	// notifyAfter is how long after the first search window notifications stay quiet: Managers found
+	// at start are the normal state, not news.
+	notifyAfter = 3 * time.Second
+)
+
+// tray owns the app's state under one mutex. The menu is rebuilt whole from that state on every
+// change (Fyne's tray menu has no partial update that all hosts honour), and rebuild requests merge
+// in a 1-slot channel so bursts of events cost one rebuild and senders never block.
+type tray struct {
+	app        fyne.App
+	desk       desktop.App // nil without tray support
+	log        zerolog.Logger
+	opts       Options
+	browser    *discovery.Browser
+	advertiser *discovery.Advertiser
+
+	rebuildCh    chan struct{}
+	localCheckCh chan struct{}
+	wg           sync.WaitGroup
+	ctx          context.Context
+
+	mu           sync.Mutex
+	settings     Settings
+	local        LocalManager
+	adv          Advertising
+	toggling     bool
+	notifyFrom   time.Time // zero until the first search window closed
+	fallback     fyne.Window
+	settingsOpen fyne.Window
+}
+
+func newTray(a fyne.App, opts Options) *tray {
+	settings := loadSettings(a.Preferences())
+	t := &tray{
+		app:          a,
+		log:          opts.Logger.With().Str("component", "tray").Logger(),
+		opts:         opts,
+		advertiser:   discovery.NewAdvertiser(opts.Logger),
+		rebuildCh:    make(chan struct{}, 1),
+		localCheckCh: make(chan struct{}, 1),
+		settings:     settings,
+		local:        LocalManager{URL: settings.LocalManagerURL},
+	}
+	t.browser = discovery.NewBrowser(discovery.BrowserConfig{
+		Logger:    opts.Logger,
+		KnownURLs: a.Preferences().StringList(prefKnownManagers),
+	})
+	if desk, ok := a.(desktop.App); ok {
+		t.desk = desk
+	}
+	return t
+}
+
+// run starts discovery, shows the tray (or the fallback window) and runs Fyne's loop until quit.
+func (t *tray) run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	t.ctx = ctx
+	defer cancel()
+
+	events, unsubscribe := t.browser.Subscribe()
+	defer unsubscribe()
+	t.goOwned(func() {
+		if err := t.browser.Run(ctx); err != nil {
+			t.log.Error().Err(err).Msg("discovery stopped")
+			t.mu.Lock()
+			t.local.Problem = "" // keep; the menu shows discovery's problem below
+			t.mu.Unlock()
+		}
+	})
+	t.goOwned(func() { t.followEvents(ctx, events) })
+	t.goOwned(func() { t.watchLocal(ctx) })
+	t.goOwned(func() { t.rebuildLoop(ctx) })
+	// Quit when ctx ends (SIGTERM, or the caller); Fyne's own loop owns the main goroutine.
+	t.goOwned(func() {
+		<-ctx.Done()
+		fyne.Do(t.app.Quit)
+	})
+
+	hostOK, why := trayHostAvailable()
+	if t.desk == nil {
+		hostOK, why = false, "this Fyne driver has no system tray"
+	}
+	state := t.snapshot()
+	if t.desk != nil {
+		t.desk.SetSystemTrayMenu(BuildMenu(state, t.actions()))
+		t.desk.SetSystemTrayIcon(iconResource(IconFor(state)))
+	}
+	if !hostOK {
+		t.log.Warn().Str("reason", why).Msg("no system tray to show the menu in; showing a window instead")
+		t.showFallback(state, why)
+	}
+
+	t.app.Run()
+
+	cancel()
+	// Stop advertising first: it sends byebye so nobody keeps a dead LOCATION for an hour.
+	t.advertiser.Stop()
+	t.wg.Wait()
+	return nil
+}
+
+// goOwned runs fn in a goroutine that run waits for.
+func (t *tray) goOwned(fn func()) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		fn()
+	}()
+}
+
+func (t *tray) requestRebuild() {
+	select {
+	case t.rebuildCh <- struct{}{}:
+	default:
+	}
+}
+
+func (t *tray) requestLocalCheck() {
+	select {
+	case t.localCheckCh <- struct{}{}:
+	default:
+	}
+}
+
+func (t *tray) snapshot() MenuState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv}
+}
+
+func (t *tray) actions() MenuActions {
+	return MenuActions{
+		Open:            t.open,
+		Refresh:         t.refresh,
+		ToggleAdvertise: t.toggleAdvertise,
+		Settings:        t.showSettings,
+		Quit:            t.app.Quit,
+	}
+}
+
+func (t *tray) rebuildLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.rebuildCh:
+		}
+		state := t.snapshot()
+		menu := BuildMenu(state, t.actions())
+		icon := iconResource(IconFor(state))
+		fyne.Do(func() {
+			if ctx.Err() != nil {
+				return
+			}
+			if t.desk != nil {
+				t.desk.SetSystemTrayMenu(menu)
+				t.desk.SetSystemTrayIcon(icon)
+			}
+			t.mu.Lock()
+			fallback := t.fallback
+			t.mu.Unlock()
+			if fallback != nil {
+				fallback.SetContent(fallbackContent(menu))
+			}
+		})
+	}
+}
+
+// followEvents turns discovery events into menu rebuilds, remembered Managers and notifications.
+func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) {
+	for {
+		var e discovery.Event
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok = <-events:
+			if !ok {
+				return
+			}
+		}
+		t.requestRebuild()
+		switch e.Kind {
+		case discovery.SearchWindowClosed:
+			t.mu.Lock()
+			if t.notifyFrom.IsZero() {
+				t.notifyFrom = time.Now().Add(notifyAfter)
+			}
+			t.mu.Unlock()
+		case discovery.ManagerAppeared:
+			url := e.Manager.URL
+			fyne.Do(func() { rememberManager(t.app.Preferences(), url) })
+			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", ManagerLabel(e.Manager), e.Manager.URL))
+		case discovery.ManagerGone:
+			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", e.Manager.Name))
+		}
+	}
+}
+
+func (t *tray) notify(title, content string) {
+	t.mu.Lock()
+	quiet := t.notifyFrom.IsZero() || time.Now().Before(t.notifyFrom) || !t.settings.Notifications
+	t.mu.Unlock()
+	if quiet {
+		return
+	}
+	t.app.SendNotification(fyne.NewNotification(title, content))
+}
+
+// watchLocal checks the Manager on this machine regularly, and stops advertising (with byebye) when
+// it stops answering.
+func (t *tray) watchLocal(ctx context.Context) {
+	ticker := time.NewTicker(localCheckInterval)
+	defer ticker.Stop()
+	for {
+		t.checkLocal(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-t.localCheckCh:
+		}
+	}
+}
+
+func (t *tray) checkLocal(ctx context.Context) {
+	t.mu.Lock()
+	url := t.settings.LocalManagerURL
+	t.mu.Unlock()
+	info, err := t.advertiser.Check(ctx, url)
+	if ctx.Err() != nil {
+		return
+	}
+	_, advertising := t.advertiser.Current()
+	local := LocalManager{URL: url}
+	switch {
+	case err != nil:
+		local.Problem = fmt.Sprintf("no Manager answers at %s", url)
+		if advertising {
+			t.advertiser.Stop()
+			t.log.Warn().Err(err).Msg("the local Manager stopped answering; stopped advertising it")
+			t.mu.Lock()
+			t.adv = Advertising{Error: "advertising stopped: the local Manager stopped answering"}
+			t.mu.Unlock()
+		}
+	default:
+		local.Info = &info
+		if !advertising && ssdpPortHeld() {
+			local.Problem = fmt.Sprintf("“%s” already advertises itself (UDP 1900 is in use)", info.Name)
+		}
+	}
+	t.mu.Lock()
+	changed := t.local.URL != local.URL || t.local.Problem != local.Problem || (t.local.Info == nil) != (local.Info == nil) ||
+		(local.Info != nil && *t.local.Info != *local.Info)
+	t.local = local
+	t.mu.Unlock()
+	if changed {
+		t.requestRebuild()
+	}
+}
+
+// toggleAdvertise starts or stops advertising the local Manager. It runs on Fyne's main goroutine,
+// so the work (HTTP checks, byebye) happens in an owned goroutine.
+func (t *tray) toggleAdvertise() {
+	t.mu.Lock()
+	if t.toggling || t.ctx.Err() != nil {
+		t.mu.Unlock()
+		return
+	}
+	t.toggling = true
+	url := t.settings.LocalManagerURL
+	t.mu.Unlock()
+	t.goOwned(func() {
+		defer func() {
+			t.mu.Lock()
+			t.toggling = false
+			t.mu.Unlock()
+			t.requestRebuild()
+		}()
+		if _, active := t.advertiser.Current(); active {
+			t.advertiser.Stop()
+			t.log.Info().Msg("stopped advertising the local Manager")
+			t.mu.Lock()
+			t.adv = Advertising{}
+			t.mu.Unlock()
+			return
+		}
+		advertised, err := t.advertiser.Start(t.ctx, url)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if err != nil {
+			t.log.Error().Err(err).Msg("cannot advertise the local Manager")
+			message := err.Error()
+			if errors.Is(err, discovery.ErrSSDPPortInUse) {
+				message = "cannot advertise: UDP 1900 is in use (the Manager probably advertises itself)"
+			}
+			t.adv = Advertising{Error: message}
+			return
+		}
+		t.log.Info().Strs("locations", advertised.Locations).Str("name", advertised.Manager.Name).Msg("advertising the local Manager")
+		t.adv = Advertising{Active: true, Name: advertised.Manager.Name, Locations: advertised.Locations}
+	})
+}
+
+func (t *tray) refresh() {
+	t.browser.Refresh()
+	t.requestLocalCheck()
+}
+
+func (t *tray) open(url string) {
+	t.log.Info().Str("url", url).Msg("opening the Manager's web UI")
+	if err := t.opts.OpenURL(url); err != nil {
+		t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
+		t.app.SendNotification(fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s yourself: %v", url, err)))
+	}
+}
+
+// showSettings opens the Settings window (Fyne's main goroutine).
+func (t *tray) showSettings() {
+	if t.settingsOpen != nil {
+		t.settingsOpen.RequestFocus()
+		return
+	}
+	t.mu.Lock()
+	current := t.settings
+	t.mu.Unlock()
+	w := newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings)
+	w.SetOnClosed(func() { t.settingsOpen = nil })
+	t.settingsOpen = w
+	w.Show()
+}
+
+func (t *tray) saveSettings(s Settings) {
+	t.mu.Lock()
+	old := t.settings
+	t.settings = s
+	t.mu.Unlock()
+	saveSettings(t.app.Preferences(), s)
+	if s.StartAtLogin != old.StartAtLogin {
+		if err := setAutostart(s.StartAtLogin); err != nil {
+			t.log.Error().Err(err).Msg("cannot change start at login")
+		}
+	}
+	if s.LocalManagerURL != old.LocalManagerURL {
+		t.requestLocalCheck()
+	}
+	t.requestRebuild()
+}
+
+// showFallback shows the Managers and actions in a window, for desktops without a tray.
+func (t *tray) showFallback(state MenuState, why string) {
+	w := t.app.NewWindow("Flamenco Tray")
+	w.SetContent(fallbackContent(BuildMenu(state, t.actions())))
+	w.SetCloseIntercept(t.app.Quit)
+	t.mu.Lock()
+	t.fallback = w
+	t.mu.Unlock()
+	w.Show()
+}
