@@ -5,28 +5,36 @@ BINARY := flamenco-tray
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-# Debian packages: iproute2 and util-linux (unshare) for the test namespaces, gcc for -race.
-DEB_PACKAGES := iproute2 util-linux gcc libc6-dev
+# Debian packages. Build: a C compiler and the X11/OpenGL headers Fyne's cgo driver needs (also -race).
+# Tests: iproute2 and util-linux (unshare) for the network namespaces, Xvfb and dbus for the tray test.
+BUILD_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev
+TEST_PACKAGES := iproute2 util-linux xvfb dbus
 
-.PHONY: all build run test bench fuzz deps modules vet clean
+# install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
+define install-missing
+	@if ! ( $(2) ) >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing $(1) with apt-get"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); \
+		else \
+			echo "Missing build or test dependencies. On Debian/Ubuntu: sudo apt-get install $(1)"; \
+			echo "(Fedora: gcc libX11-devel libXcursor-devel libXrandr-devel libXinerama-devel libXi-devel libXxf86vm-devel mesa-libGL-devel iproute xorg-x11-server-Xvfb dbus-daemon)"; \
+			exit 1; \
+		fi; \
+	fi
+endef
+
+.PHONY: all build run test bench fuzz deps test-deps modules vet clean
 
 all: build
 
 deps:
-	@missing=(); \
-	command -v ip >/dev/null || missing+=(iproute2); \
-	command -v unshare >/dev/null || missing+=(util-linux); \
-	command -v gcc >/dev/null || missing+=(gcc libc6-dev); \
-	if [ $${#missing[@]} -gt 0 ]; then \
-		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-			echo "Installing $${missing[*]} with apt-get"; \
-			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $${missing[*]}; \
-		else \
-			echo "Please install: $${missing[*]} (Debian/Ubuntu: sudo apt-get install $(DEB_PACKAGES))"; exit 1; \
-		fi; \
-	fi
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: see https://go.dev/doc/install (Go 1.26 or newer)"; exit 1; }
+	$(call install-missing,$(BUILD_PACKAGES),command -v gcc && pkg-config --exists gl x11 xrandr xcursor xinerama xi xxf86vm)
+
+test-deps: deps
+	$(call install-missing,$(TEST_PACKAGES),command -v ip && command -v unshare && command -v Xvfb && command -v dbus-daemon)
 
 # Modules are fetched before any test enters its network-less namespace.
 modules:
@@ -43,7 +51,7 @@ vet: modules
 
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: deps modules vet
+test: test-deps modules vet
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: the tests create network namespaces (try: sudo make test)"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
@@ -51,10 +59,10 @@ test: deps modules vet
 
 # Figures for the closing notes: time to the first verified Manager against the seed's way, and how
 # many M-SEARCHes go out. Runs in namespaces like the tests.
-bench: deps modules
+bench: test-deps modules
 	$(GO) test -run '^$$' -bench BenchmarkDiscovery -benchtime 1x -count 1 -timeout 20m ./discovery
 
-fuzz: deps modules
+fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./discovery
 
