@@ -47,6 +47,7 @@ func trayHelper() {
 				case <-hello.ClickedCh:
 					fmt.Println("clicked")
 				case <-check.ClickedCh:
+					fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05.000000"), "recv check")
 					// systray drops a SetIcon/SetTitle that races with its
 					// start-up, so the test checks the ones made here.
 					if check.Checked() {
@@ -59,6 +60,7 @@ func trayHelper() {
 						systray.SetTitle("checked")
 					}
 					fmt.Println("toggled")
+					fmt.Fprintln(os.Stderr, time.Now().Format("15:04:05.000000"), "printed toggled")
 				}
 			}
 		}()
@@ -207,6 +209,7 @@ func TestSystrayEndToEnd(t *testing.T) {
 	}
 
 	// Uncheck again: state, icon and title follow.
+	t.Log(time.Now().Format("15:04:05.000000"), "click 2")
 	if err := it.Click(ctx, check.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/net/ipv4"
+
+	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+)
+
+// buildTray builds flamenco-tray (with -race, so the app's own races fail this test too).
+func buildTray(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "flamenco-tray")
+	cmd := exec.Command("go", "build", "-race", "-o", bin, ".")
+	// Inside the test's namespace there is no network: modules come from the cache only.
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// trayEnv makes a private home with the given preferences and a browser shim that records the URLs
+// pkg/browser opens (it runs xdg-open from PATH).
+func trayEnv(t *testing.T, session *trayhost.Session, prefs map[string]any) (env []string, opened string) {
+	t.Helper()
+	home := t.TempDir()
+	prefDir := filepath.Join(home, ".config", "fyne", app.ID)
+	if err := os.MkdirAll(prefDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(prefs)
+	if err := os.WriteFile(filepath.Join(prefDir, "preferences.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shims := filepath.Join(home, "bin")
+	opened = filepath.Join(home, "opened.txt")
+	os.MkdirAll(shims, 0o755)
+	shim := fmt.Sprintf("#!/bin/sh\necho \"$1\" >> %q\n", opened)
+	for _, name := range []string{"xdg-open", "x-www-browser", "www-browser"} {
+		if err := os.WriteFile(filepath.Join(shims, name), []byte(shim), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = append(os.Environ(), session.Env()...)
+	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8", "PATH="+shims+":"+os.Getenv("PATH"))
+	return env, opened
+}
+
+func labelled(substr string) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool { _, ok := m.Find(substr); return ok }
+}
+
+func TestTrayEndToEnd(t *testing.T) {
+	netns.RequireIsolated(t)
+	session := trayhost.StartSession(t)
+	panel := trayhost.NewPanel(t, session)
+
+	lan := netns.NewLAN(t)
+	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	managerHost, workerHost := netns.NewHost(t), netns.NewHost(t)
+	managerAddr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	lan.Attach(t, workerHost, netns.WithMulticastRoute())
+	manager := standin.Start(t, managerHost, "Studio Farm")
+	localURL := standin.ServeHTTP(t, "Desk Farm")
+
+	env, opened := trayEnv(t, session, map[string]any{"localManagerURL": localURL, "notifications": false})
+	cmd := exec.Command(buildTray(t), "--debug")
+	cmd.Env = env
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("flamenco-tray stderr:\n%s", stderr.String())
+		}
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	step := func(within time.Duration) (context.Context, context.CancelFunc) {
+		return context.WithTimeout(ctx, within)
+	}
+
+	itemCtx, done := step(60 * time.Second)
+	item, err := panel.WaitItem(itemCtx)
+	done()
+	if err != nil {
+		t.Fatalf("the tray never registered with the panel: %v", err)
+	}
+
+	// The Manager on the LAN is listed with its name and version; clicking opens its web UI.
+	waitCtx, done := step(20 * time.Second)
+	menu, err := item.WaitMenu(waitCtx, labelled("Studio Farm — 3.3.1"))
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, _ := menu.Find("Studio Farm — 3.3.1")
+	if !entry.Enabled {
+		t.Errorf("the Manager's entry is disabled: %+v", entry)
+	}
+	if err := item.Click(ctx, entry.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantURL := fmt.Sprintf("http://%s:8080/", managerAddr)
+	waitFile(t, opened, wantURL, 10*time.Second)
+
+	// A Manager that dies (no byebye) leaves the menu. (Before advertising: the Worker-style search
+	// below stops at the first answer, which must be ours.)
+	manager.Kill()
+	waitCtx, done = step(30 * time.Second)
+	_, err = item.WaitMenu(waitCtx, func(m trayhost.MenuNode) bool { return !labelled("Studio Farm")(m) })
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Advertise the local Manager: an independent Worker-style search from another host finds it.
+	waitCtx, done = step(30 * time.Second)
+	menu, err = item.WaitMenu(waitCtx, func(m trayhost.MenuNode) bool {
+		n, ok := m.Find("Advertise “Desk Farm” on the LAN")
+		return ok && n.Enabled
+	})
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toggle, _ := menu.Find("Advertise “Desk Farm”")
+	listener := ssdpListener(t, workerHost)
+	if err := item.Click(ctx, toggle.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, done = step(20 * time.Second)
+	menu, err = item.WaitMenu(waitCtx, func(m trayhost.MenuNode) bool {
+		n, ok := m.Find("Advertise “Desk Farm”")
+		return ok && n.ToggleState == 1
+	})
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strings.TrimSuffix(localURL[strings.LastIndex(localURL, ":")+1:], "/")
+	wantLocation := fmt.Sprintf("http://%s:%s/upnp/description.xml", selfAddr, port)
+	var client *discovery.Client
+	if err := workerHost.Do(func() (err error) { client, err = discovery.NewClient(zerolog.Nop()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	searchCtx, done := step(20 * time.Second)
+	found, err := client.Run(searchCtx)
+	done()
+	if err != nil || !contains(found, wantLocation) {
+		t.Fatalf("a search from another host found %v (%v), want %s", found, err, wantLocation)
+	}
+
+	// Toggling it off sends byebye.
+	toggle, _ = menu.Find("Advertise “Desk Farm”")
+	if err := item.Click(ctx, toggle.ID); err != nil {
+		t.Fatal(err)
+	}
+	if bye := waitByebye(t, listener, 10*time.Second); bye.Location != wantLocation {
+		t.Errorf("byebye for %q, want %q", bye.Location, wantLocation)
+	}
+
+	// Quit from the menu: the process exits cleanly.
+	menu, err = item.Menu(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quit, ok := menu.Find("Quit")
+	if !ok {
+		t.Fatalf("no Quit in %q", menu.Labels())
+	}
+	if err := item.Click(ctx, quit.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("flamenco-tray exited with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("flamenco-tray did not exit within 15s of Quit")
+		cmd.Process.Signal(syscall.SIGQUIT)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func waitFile(t *testing.T, path, want string, within time.Duration) {
+	t.Helper()
+	waitFor(t, within, func() bool {
+		data, _ := os.ReadFile(path)
+		return strings.Contains(string(data), want)
+	})
+}
+
+// ssdpListener opens a socket on UDP 1900 in h's namespace, joined to the SSDP group.
+func ssdpListener(t *testing.T, h *netns.Host) *net.UDPConn {
+	t.Helper()
+	var conn *net.UDPConn
+	err := h.Do(func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
+		if err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(h.Iface)
+		if err == nil {
+			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)})
+		}
+		if err != nil {
+			c.Close()
+			return err
+		}
+		conn = c
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func waitByebye(t *testing.T, conn *net.UDPConn, within time.Duration) discovery.Answer {
+	t.Helper()
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(within))
+	for {
+		n, src, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("no byebye: %v", err)
+		}
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify {
+			return a
+		}
+	}
+}
