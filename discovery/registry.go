@@ -62,7 +62,7 @@ type RegistryConfig struct {
 
 func (c RegistryConfig) withDefaults() RegistryConfig {
 	if c.CheckInterval <= 0 {
-		c.CheckInterval = 3 * time.Second
+		c.CheckInterval = 5 * time.Second
 	}
 	if c.GoneAfter <= 0 {
 		c.GoneAfter = 10 * time.Second
