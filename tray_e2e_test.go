@@ -122,6 +122,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	entry, _ := menu.Find("Studio Farm — 3.3.1")
+
 	if !entry.Enabled {
 		t.Errorf("the Manager's entry is disabled: %+v", entry)
 	}
@@ -153,6 +154,10 @@ func TestTrayEndToEnd(t *testing.T) {
 	}
 	toggle, _ := menu.Find("Advertise “Desk Farm”")
 	listener := ssdpListener(t, workerHost)
+	_, _, idleIcon, err := item.Icon(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := item.Click(ctx, toggle.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +170,11 @@ func TestTrayEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	iconCtx, done := step(10 * time.Second)
+	if _, _, _, err := item.WaitIcon(iconCtx, func(_, _ int32, sum string) bool { return sum != idleIcon }); err != nil {
+		t.Errorf("the icon did not change while advertising: %v", err)
+	}
+	done()
 	port := strings.TrimSuffix(localURL[strings.LastIndex(localURL, ":")+1:], "/")
 	wantLocation := fmt.Sprintf("http://%s:%s/upnp/description.xml", selfAddr, port)
 	var client *discovery.Client
