@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -276,5 +278,55 @@ func waitByebye(t *testing.T, conn *net.UDPConn, within time.Duration) discovery
 		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify {
 			return a
 		}
+	}
+}
+
+func withoutEnv(env []string, names ...string) []string {
+	var kept []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+func TestTrayWithoutDisplayExplains(t *testing.T) {
+	netns.RequireIsolated(t)
+	cmd := exec.Command(buildTray(t))
+	cmd.Env = append(withoutEnv(os.Environ(), "DISPLAY", "WAYLAND_DISPLAY"), "XDG_CACHE_HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "no display") || !strings.Contains(string(out), "discover --watch") {
+		t.Errorf("output does not explain:\n%s", out)
+	}
+}
+
+func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
+	netns.RequireIsolated(t)
+	session := trayhost.StartSession(t) // no panel: nobody owns org.kde.StatusNotifierWatcher
+	env, _ := trayEnv(t, session, map[string]any{"notifications": false})
+	cmd := exec.Command(buildTray(t))
+	cmd.Env = env
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, 30*time.Second, func() bool { return strings.Contains(stderr.String(), "showing a window instead") })
+	if !strings.Contains(stderr.String(), "AppIndicator") {
+		t.Errorf("the log does not say what to install:\n%s", stderr.String())
+	}
+	waitFor(t, 15*time.Second, func() bool {
+		out, _ := exec.Command("xwininfo", "-root", "-tree", "-display", session.Display).Output()
+		return strings.Contains(string(out), `"Flamenco Tray"`)
+	})
+	if cmd.ProcessState != nil {
+		t.Fatalf("flamenco-tray exited: %v", cmd.ProcessState)
 	}
 }

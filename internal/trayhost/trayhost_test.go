@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,13 +47,18 @@ func trayHelper() {
 		// goroutine per item does nothing but forward clicks to a buffered
 		// channel; the effects the test waits for happen elsewhere.
 		clicks := make(chan string, 16)
+		var started sync.WaitGroup
 		forward := func(item *systray.MenuItem, name string) {
+			started.Done()
 			for range item.ClickedCh {
 				clicks <- name
 			}
 		}
+		started.Add(2)
 		go forward(hello, "hello")
 		go forward(check, "check")
+		started.Wait()
+		fmt.Println("ready")
 		go func() {
 			for name := range clicks {
 				switch name {
@@ -164,8 +170,9 @@ func TestSystrayEndToEnd(t *testing.T) {
 	}
 
 	menu, err := it.WaitMenu(ctx, func(m MenuNode) bool {
-		_, ok := m.Find("Hello")
-		return ok
+		_, hello := m.Find("Hello")
+		_, check := m.Find("Check me")
+		return hello && check
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +183,7 @@ func TestSystrayEndToEnd(t *testing.T) {
 	if len(menu.Children) != 3 || menu.Children[1].Type != "separator" {
 		t.Errorf("menu children = %+v, want Hello, separator, Check me", menu.Children)
 	}
+	waitLine(ctx, t, lines, "ready") // the helper is listening for clicks
 	hello, _ := menu.Find("Hello")
 	if hello.Label != "Hello" || !hello.Enabled || !hello.Visible || hello.ToggleType != "" {
 		t.Errorf("Hello entry = %+v", hello)
