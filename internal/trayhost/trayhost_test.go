@@ -303,6 +303,27 @@ func TestNewPanelNameTaken(t *testing.T) {
 	ft.runCleanups()
 }
 
+func TestStartSessionMissingBinaries(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		ft := &fatalTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			StartSession(ft)
+		}()
+		<-done
+		ft.runCleanups()
+		if ci == "" && (!ft.skipped || ft.failed) {
+			t.Errorf("CI unset: skipped=%v failed=%v, want a skip", ft.skipped, ft.failed)
+		}
+		if ci != "" && (!ft.failed || ft.skipped) {
+			t.Errorf("CI set: skipped=%v failed=%v, want a failure", ft.skipped, ft.failed)
+		}
+	}
+}
+
 func TestStripMnemonic(t *testing.T) {
 	for in, want := range map[string]string{
 		"":            "",
@@ -319,11 +340,18 @@ func TestStripMnemonic(t *testing.T) {
 	}
 }
 
-// fatalTB records Fatalf instead of failing the real test.
+// fatalTB records Fatalf and Skipf instead of ending the real test.
 type fatalTB struct {
 	testing.TB
 	failed   bool
+	skipped  bool
 	cleanups []func()
+}
+
+func (f *fatalTB) Skipf(format string, args ...any) {
+	f.skipped = true
+	f.TB.Logf("expected skip: "+format, args...)
+	runtime.Goexit()
 }
 
 func (f *fatalTB) Helper() {}
