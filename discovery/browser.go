@@ -274,12 +274,12 @@ func (b *Browser) search(registry *Registry, schedule *searchSchedule, socket *s
 }
 
 func (b *Browser) updateLocalAddresses(registry *Registry) {
-	addrs, err := localAddresses()
+	networks, err := localNetworks()
 	if err != nil {
 		b.log.Warn().Err(err).Msg("cannot tell this machine's addresses")
 		return
 	}
-	registry.SetLocalAddresses(addrs)
+	registry.SetLocalNetworks(networks)
 }
 
 func (b *Browser) setSearching(searching bool) {

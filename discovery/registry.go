@@ -58,7 +58,20 @@ type RegistryConfig struct {
 	ForgetAfter time.Duration
 	// MaxLocations bounds how many addresses are tracked at once.
 	MaxLocations int
+	// MaxLocationsPerSource bounds the addresses one machine may have us track (a real Manager
+	// announces a handful).
+	MaxLocationsPerSource int
+	// NewChecksPerSecond and NewCheckBurst rate-limit checks of addresses never verified, so a flood
+	// of forged answers costs a bounded trickle of HTTP requests.
+	NewChecksPerSecond float64
+	NewCheckBurst      int
 }
+
+// maxReporters bounds the machines remembered per address.
+const maxReporters = 8
+
+// minRecheckGap is the least time between two checks of one address, however often it is announced.
+const minRecheckGap = 2 * time.Second
 
 func (c RegistryConfig) withDefaults() RegistryConfig {
 	if c.CheckInterval <= 0 {
@@ -76,6 +89,15 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 	if c.MaxLocations <= 0 {
 		c.MaxLocations = 256
 	}
+	if c.MaxLocationsPerSource <= 0 {
+		c.MaxLocationsPerSource = 16
+	}
+	if c.NewChecksPerSecond <= 0 {
+		c.NewChecksPerSecond = 10
+	}
+	if c.NewCheckBurst <= 0 {
+		c.NewCheckBurst = 20
+	}
 	return c
 }
 
@@ -87,6 +109,10 @@ type location struct {
 	local     bool
 	known     bool // handed in by the caller, not announced
 	reporters map[netip.Addr]bool
+	// gate, when valid, is the machine that announced this address for another host: the address is
+	// checked only once a Manager has been verified at the gate itself, so that nobody can point us
+	// at arbitrary hosts.
+	gate netip.Addr
 
 	lastAnnounced time.Time
 	info          VersionInfo
@@ -96,6 +122,7 @@ type location struct {
 	lastErr       string
 	retryDelay    time.Duration
 	nextCheck     time.Time
+	lastCheck     time.Time
 	inFlight      bool
 }
 
@@ -105,7 +132,10 @@ type Registry struct {
 	cfg       RegistryConfig
 	locations map[string]*location // by base URL
 	local     map[netip.Addr]bool
+	networks  []netip.Prefix     // this machine's subnets; empty means unknown (no on-link check)
 	listed    map[string]Manager // by ID, as last reported
+	tokens    float64            // for checks of new addresses
+	tokensAt  time.Time
 }
 
 // NewRegistry returns an empty registry.
@@ -115,7 +145,44 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 		locations: make(map[string]*location),
 		local:     make(map[netip.Addr]bool),
 		listed:    make(map[string]Manager),
+		tokens:    float64(cfg.withDefaults().NewCheckBurst),
 	}
+}
+
+// SetLocalNetworks tells the registry this machine's addresses with their subnets: LOCATIONs outside
+// those subnets are not followed.
+func (r *Registry) SetLocalNetworks(prefixes []netip.Prefix) {
+	addrs := make([]netip.Addr, 0, len(prefixes))
+	r.networks = r.networks[:0]
+	for _, p := range prefixes {
+		addrs = append(addrs, p.Addr().Unmap())
+		if !p.Addr().IsLoopback() {
+			r.networks = append(r.networks, netip.PrefixFrom(p.Addr().Unmap(), p.Bits()).Masked())
+		}
+	}
+	r.SetLocalAddresses(addrs)
+}
+
+func (r *Registry) onLink(addr netip.Addr) bool {
+	if len(r.networks) == 0 || r.local[addr] {
+		return true
+	}
+	for _, n := range r.networks {
+		if n.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// verifiedAt reports whether a Manager answers at addr now.
+func (r *Registry) verifiedAt(addr netip.Addr) bool {
+	for _, loc := range r.locations {
+		if loc.addr == addr && loc.verified && !loc.failing {
+			return true
+		}
+	}
+	return false
 }
 
 // SetLocalAddresses tells the registry which addresses are this machine's.
@@ -158,18 +225,52 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	if addr.IsUnspecified() || addr.IsMulticast() || addr.IsLinkLocalUnicast() {
 		return fmt.Errorf("LOCATION %q: unusable address", answer.Location)
 	}
+	if !addr.IsLoopback() && !r.onLink(addr) {
+		return fmt.Errorf("LOCATION %q is not on this machine's networks", answer.Location)
+	}
+	key := base.String()
+	if _, ok := r.locations[key]; !ok && r.countReportedBy(source) >= r.cfg.MaxLocationsPerSource {
+		return fmt.Errorf("%s already announced %d addresses; ignoring %s", source, r.cfg.MaxLocationsPerSource, key)
+	}
+	_, tracked := r.locations[key]
 	loc, err := r.track(now, base, false)
 	if err != nil {
 		return err
 	}
 	loc.lastAnnounced = now
-	loc.reporters[source] = true
+	if len(loc.reporters) < maxReporters {
+		loc.reporters[source] = true
+	}
+	sameMachine := addr == source || (loc.local && (r.local[source] || source.IsLoopback()))
+	if !sameMachine && !tracked && !loc.known {
+		loc.gate = source
+	}
+	if sameMachine {
+		loc.gate = netip.Addr{}
+	}
 	if loc.failing || !loc.verified {
-		// Announced again: check now rather than after the back-off.
-		loc.nextCheck = now
+		// Announced again: check soon rather than after the back-off.
+		loc.nextCheck = maxTime(now, loc.lastCheck.Add(minRecheckGap))
 		loc.retryDelay = 0
 	}
 	return nil
+}
+
+func (r *Registry) countReportedBy(source netip.Addr) int {
+	n := 0
+	for _, loc := range r.locations {
+		if loc.reporters[source] {
+			n++
+		}
+	}
+	return n
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // handleByebye checks the named LOCATION now; a byebye alone is not trusted, since every Manager
@@ -200,7 +301,7 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 		loc.known = loc.known || known
 		return loc, nil
 	}
-	if len(r.locations) >= r.cfg.MaxLocations {
+	if len(r.locations) >= r.cfg.MaxLocations && !r.evictOne() {
 		return nil, fmt.Errorf("already tracking %d addresses; ignoring %s", len(r.locations), key)
 	}
 	host := strings.ToLower(base.Hostname())
@@ -218,20 +319,62 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 	return loc, nil
 }
 
+// evictOne drops the longest-silent address that was never verified, was checked at least once and
+// is not being checked, to make room; it reports whether it found one.
+func (r *Registry) evictOne() bool {
+	var victim *location
+	for _, loc := range r.locations {
+		if loc.verified || loc.known || loc.inFlight || loc.lastCheck.IsZero() {
+			continue
+		}
+		if victim == nil || loc.lastAnnounced.Before(victim.lastAnnounced) {
+			victim = loc
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	delete(r.locations, victim.base.String())
+	return true
+}
+
+// checkable reports whether loc may be checked at all now: a gated address waits for its gate.
+func (r *Registry) checkable(loc *location) bool {
+	return !loc.inFlight && (!loc.gate.IsValid() || r.verifiedAt(loc.gate))
+}
+
+// refillTokens adds the tokens earned since the last refill.
+func (r *Registry) refillTokens(now time.Time) {
+	if !r.tokensAt.IsZero() && now.After(r.tokensAt) {
+		r.tokens += now.Sub(r.tokensAt).Seconds() * r.cfg.NewChecksPerSecond
+		r.tokens = min(r.tokens, float64(r.cfg.NewCheckBurst))
+	}
+	r.tokensAt = now
+}
+
 // DueChecks returns up to limit addresses to check now and marks them in flight; report each with
 // HandleCheck. Listed Managers' addresses come first, so a flood of new ones cannot starve them.
 func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 	var due []*url.URL
 	locs := r.sortedLocations()
 	slices.SortStableFunc(locs, func(a, b *location) int { return cmp.Compare(boolRank(!a.verified), boolRank(!b.verified)) })
+	r.refillTokens(now)
 	for _, loc := range locs {
 		if len(due) >= limit {
 			break
 		}
-		if !loc.inFlight && !now.Before(loc.nextCheck) {
-			loc.inFlight = true
-			due = append(due, loc.base)
+		if !r.checkable(loc) || now.Before(loc.nextCheck) {
+			continue
 		}
+		if !loc.verified {
+			if r.tokens < 1 {
+				continue
+			}
+			r.tokens--
+		}
+		loc.inFlight = true
+		loc.lastCheck = now
+		due = append(due, loc.base)
 	}
 	return due
 }
@@ -292,9 +435,18 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 			next = t
 		}
 	}
+	r.refillTokens(now)
+	tokenAt := now
+	if r.tokens < 1 {
+		tokenAt = now.Add(time.Duration((1 - r.tokens) / r.cfg.NewChecksPerSecond * float64(time.Second)))
+	}
 	for _, loc := range r.locations {
-		if withChecks && !loc.inFlight {
-			consider(loc.nextCheck)
+		if withChecks && r.checkable(loc) {
+			if loc.verified {
+				consider(loc.nextCheck)
+			} else {
+				consider(maxTime(loc.nextCheck, tokenAt))
+			}
 		}
 		if gone := loc.lastOK.Add(r.cfg.GoneAfter); loc.verified && gone.After(now) {
 			consider(gone)

@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -16,13 +17,20 @@ func answerFrom(source, location string) Answer {
 		Source: netip.AddrPortFrom(netip.MustParseAddr(source), 1900)}
 }
 
-// checkAll runs every due check, answering with the version in versions (by base URL) or an error.
+// checkAll runs every due check, answering with the version in versions (by base URL) or an error,
+// until no more are due (a verified address can make a gated one due).
 func checkAll(r *Registry, now time.Time, versions map[string]VersionInfo) {
-	for _, base := range r.DueChecks(now, 100) {
-		if info, ok := versions[base.String()]; ok {
-			r.HandleCheck(now, base, info, nil)
-		} else {
-			r.HandleCheck(now, base, VersionInfo{}, errors.New("connection refused"))
+	for {
+		due := r.DueChecks(now, 100)
+		if len(due) == 0 {
+			return
+		}
+		for _, base := range due {
+			if info, ok := versions[base.String()]; ok {
+				r.HandleCheck(now, base, info, nil)
+			} else {
+				r.HandleCheck(now, base, VersionInfo{}, errors.New("connection refused"))
+			}
 		}
 	}
 }
@@ -79,14 +87,33 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				Addresses: []string{"http://10.77.0.2:8080", "http://[fd00::2]:8080", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"}}},
 		},
 		{
-			name: "an address that does not answer is not opened",
+			name: "an address announced for another host waits until the announcer is verified",
 			answers: []announced{
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 			},
 			versions: map[string]VersionInfo{"http://10.88.0.1:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.88.0.1:8080/",
-				Addresses: []string{"http://10.88.0.1:8080"}, Reachable: true}},
+			want:     nil,
+		},
+		{
+			name: "an address that does not answer is not opened",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://10.77.0.1:9090/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name: "an address announced for another host is used once the announcer is verified",
+			answers: []announced{
+				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+				Addresses: []string{"http://10.77.0.1:8080", "http://10.88.0.1:8080"}, Reachable: true}},
 		},
 		{
 			name: "a Manager on two networks is listed once",
@@ -249,8 +276,8 @@ func TestRegistryRechecksAtOnceWhenAnnouncedAgain(t *testing.T) {
 		t.Fatalf("back-off is %v after 6 failures, want ≥30s", gap)
 	}
 	r.HandleAnswer(now, answerFrom("10.77.0.1", location))
-	if due := r.DueChecks(now, 10); len(due) != 1 {
-		t.Errorf("announced again: %d checks due, want 1 at once", len(due))
+	if due := r.DueChecks(now.Add(minRecheckGap), 10); len(due) != 1 {
+		t.Errorf("announced again: %d checks due, want 1 as soon as the minimum gap allows", len(due))
 	}
 }
 
@@ -285,5 +312,75 @@ func TestRegistryListsKnownManagerWithoutSSDP(t *testing.T) {
 	r.HandleCheck(t0, due[0], studio, nil)
 	if events := r.Update(t0); len(events) != 1 || events[0].Manager.URL != "http://10.77.0.1:8080/" {
 		t.Fatalf("events %v", events)
+	}
+}
+
+func TestRegistryRefusesOffLinkAndBoundsEachSource(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry(RegistryConfig{MaxLocationsPerSource: 3})
+	r.SetLocalNetworks([]netip.Prefix{netip.MustParsePrefix("10.77.0.2/24"), netip.MustParsePrefix("127.0.0.1/8")})
+	if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://8.8.8.8:8080/")); err == nil {
+		t.Error("followed a LOCATION on a public address")
+	}
+	if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.99.0.1:8080/")); err == nil {
+		t.Error("followed a LOCATION off this machine's networks")
+	}
+	for port := 8080; port < 8085; port++ {
+		err := r.HandleAnswer(t0, answerFrom("10.77.0.1", fmt.Sprintf("http://10.77.0.1:%d/", port)))
+		if (port < 8083) != (err == nil) {
+			t.Errorf("port %d: err = %v", port, err)
+		}
+	}
+	// Another machine still gets its own share.
+	if err := r.HandleAnswer(t0, answerFrom("10.77.0.9", "http://10.77.0.9:8080/")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRegistryRateLimitsChecksOfNewAddresses(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry(RegistryConfig{NewChecksPerSecond: 10, NewCheckBurst: 20, MaxLocationsPerSource: 1000, MaxLocations: 1000})
+	for i := range 500 {
+		loc := fmt.Sprintf("http://10.77.%d.%d:8080/", i/250, 1+i%250)
+		host := netip.MustParseAddr(fmt.Sprintf("10.77.%d.%d", i/250, 1+i%250))
+		r.HandleAnswer(t0, Answer{Kind: SearchResponse, Location: loc, Source: netip.AddrPortFrom(host, 1900)})
+	}
+	checked := 0
+	now := t0
+	for now.Before(t0.Add(10 * time.Second)) {
+		due := r.DueChecks(now, 1000)
+		checked += len(due)
+		for _, base := range due {
+			r.HandleCheck(now, base, VersionInfo{}, errors.New("refused"))
+		}
+		next := r.NextWake(now, true)
+		if !next.After(now) {
+			t.Fatalf("NextWake %v is not after now %v: the browser would spin", next, now)
+		}
+		now = next
+	}
+	// 20 at once, then 10 a second.
+	if checked < 100 || checked > 125 {
+		t.Errorf("%d checks of new addresses in 10s, want about 20 + 10/s", checked)
+	}
+}
+
+func TestRegistryEvictsSilentUnverifiedAddressesWhenFull(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry(RegistryConfig{MaxLocations: 4, MaxLocationsPerSource: 100})
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.77.0.1:8080/"))
+	checkAll(r, t0, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
+	for i := 2; i < 10; i++ {
+		host := fmt.Sprintf("10.77.0.%d", i)
+		now := t0.Add(time.Duration(i) * time.Second)
+		r.HandleAnswer(now, answerFrom(host, "http://"+host+":8080/"))
+		checkAll(r, now, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
+	}
+	if len(r.locations) > 4 {
+		t.Errorf("tracking %d addresses, bound is 4", len(r.locations))
+	}
+	r.Update(t0.Add(10 * time.Second))
+	if ms := r.Managers(); len(ms) != 1 || ms[0].Name != "Studio Farm" {
+		t.Errorf("the verified Manager was evicted: %+v", ms)
 	}
 }

@@ -49,19 +49,46 @@ func multicastInterfaces() ([]net.Interface, error) {
 
 // localAddresses returns every address of this machine's interfaces, loopback included.
 func localAddresses() ([]netip.Addr, error) {
+	networks, err := localNetworks()
+	if err != nil {
+		return nil, err
+	}
+	local := make([]netip.Addr, len(networks))
+	for i, n := range networks {
+		local[i] = n.Addr()
+	}
+	return local, nil
+}
+
+// localNetworks returns every address of this machine's interfaces with its subnet.
+func localNetworks() ([]netip.Prefix, error) {
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
 		return nil, fmt.Errorf("list interface addresses: %w", err)
 	}
-	var local []netip.Addr
+	var networks []netip.Prefix
 	for _, addr := range addrs {
-		if prefix, ok := addr.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(prefix.IP); ok {
-				local = append(local, ip.Unmap())
+		ipnet, ok := addr.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(ipnet.IP)
+		if !ok {
+			continue
+		}
+		ones, total := ipnet.Mask.Size()
+		if ip.Is4In6() {
+			ip = ip.Unmap()
+			if total == 128 {
+				ones -= 96
 			}
 		}
+		if ones < 0 || ones > ip.BitLen() {
+			continue
+		}
+		networks = append(networks, netip.PrefixFrom(ip, ones))
 	}
-	return local, nil
+	return networks, nil
 }
 
 // ssdpSocket is a UDP socket on a random port that sends to the SSDP group through a chosen interface
