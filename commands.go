@@ -199,5 +199,8 @@ func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	advertiser.Stop()
 	fmt.Fprintln(stdout, "Stopped; sent ssdp:byebye.")
+	if reason := advertiser.StopReason(); reason != nil {
+		return fmt.Errorf("stopped advertising: %w", reason)
+	}
 	return nil
 }

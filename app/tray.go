@@ -254,14 +254,8 @@ func (t *tray) checkLocal(ctx context.Context) {
 	local := LocalManager{URL: url}
 	switch {
 	case err != nil:
+		// While advertising, the Advertiser itself notices and stops (see followAdvertising).
 		local.Problem = fmt.Sprintf("no Manager answers at %s", url)
-		if advertising {
-			t.advertiser.Stop()
-			t.log.Warn().Err(err).Msg("the local Manager stopped answering; stopped advertising it")
-			t.mu.Lock()
-			t.adv = Advertising{Error: "advertising stopped: the local Manager stopped answering"}
-			t.mu.Unlock()
-		}
 	default:
 		local.Info = &info
 		if !advertising && ssdpPortHeld() {
@@ -318,7 +312,29 @@ func (t *tray) toggleAdvertise() {
 		}
 		t.log.Info().Strs("locations", advertised.Locations).Str("name", advertised.Manager.Name).Msg("advertising the local Manager")
 		t.adv = Advertising{Active: true, Name: advertised.Manager.Name, Locations: advertised.Locations}
+		done := t.advertiser.Done()
+		t.goOwned(func() { t.followAdvertising(done) })
 	})
+}
+
+// followAdvertising waits for an advertisement to end and, when it ended by itself (the local
+// Manager stopped answering), says so in the menu.
+func (t *tray) followAdvertising(done <-chan struct{}) {
+	select {
+	case <-t.ctx.Done():
+		return
+	case <-done:
+	}
+	reason := t.advertiser.StopReason()
+	if reason == nil {
+		return
+	}
+	t.log.Warn().Err(reason).Msg("stopped advertising the local Manager")
+	t.mu.Lock()
+	t.adv = Advertising{Error: "advertising stopped: the local Manager stopped answering"}
+	t.mu.Unlock()
+	t.requestLocalCheck()
+	t.requestRebuild()
 }
 
 func (t *tray) refresh() {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -25,21 +26,40 @@ type Advertised struct {
 // Advertiser advertises a Manager that runs on this machine (with its own discovery off, in a
 // container, …) over SSDP, as the Manager itself would, until stopped. Safe for concurrent use.
 type Advertiser struct {
-	log    zerolog.Logger
-	prober *Prober
+	log           zerolog.Logger
+	prober        *Prober
+	checkInterval time.Duration
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
-	current Advertised
+	mu         sync.Mutex
+	cancel     context.CancelFunc
+	done       chan struct{}
+	current    Advertised
+	stopReason error
+}
+
+// DefaultAdvertiserCheckInterval is how often an advertised Manager is checked; after two failed
+// checks in a row advertising stops by itself, sending byebye.
+const DefaultAdvertiserCheckInterval = 10 * time.Second
+
+// AdvertiserOption changes an Advertiser.
+type AdvertiserOption func(*Advertiser)
+
+// WithCheckInterval sets how often the advertised Manager is checked.
+func WithCheckInterval(d time.Duration) AdvertiserOption {
+	return func(a *Advertiser) { a.checkInterval = d }
 }
 
 // NewAdvertiser returns an idle Advertiser.
-func NewAdvertiser(logger zerolog.Logger) *Advertiser {
-	return &Advertiser{
-		log:    logger.With().Str("component", "advertiser").Logger(),
-		prober: NewProber(DefaultProbeTimeout),
+func NewAdvertiser(logger zerolog.Logger, opts ...AdvertiserOption) *Advertiser {
+	a := &Advertiser{
+		log:           logger.With().Str("component", "advertiser").Logger(),
+		prober:        NewProber(DefaultProbeTimeout),
+		checkInterval: DefaultAdvertiserCheckInterval,
 	}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
 }
 
 // Check verifies that managerURL is a Flamenco Manager and returns its version answer.
@@ -91,14 +111,55 @@ func (a *Advertiser) Start(ctx context.Context, managerURL string) (Advertised, 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
 	done := make(chan struct{})
+	serverDone := make(chan struct{})
 	go func() {
-		defer close(done)
-		defer stop()
+		defer close(serverDone)
 		server.Run(runCtx)
 	}()
-	a.cancel, a.done = cancel, done
+	go func() {
+		defer close(done)
+		defer a.ended(done)
+		defer stop()
+		a.watch(runCtx, cancel, base, serverDone)
+	}()
+	a.cancel, a.done, a.stopReason = cancel, done, nil
 	a.current = Advertised{Manager: info, Locations: server.Locations()}
 	return a.current, nil
+}
+
+// watch checks the advertised Manager until the server stops, and stops the server when the
+// Manager stopped answering: advertising a dead Manager would send every Worker to it.
+func (a *Advertiser) watch(ctx context.Context, stop context.CancelFunc, base *url.URL, serverDone <-chan struct{}) {
+	ticker := time.NewTicker(a.checkInterval)
+	defer ticker.Stop()
+	failures := 0
+	for {
+		select {
+		case <-serverDone:
+			return
+		case <-ticker.C:
+		}
+		_, err := a.prober.Probe(ctx, base)
+		if err == nil || ctx.Err() != nil {
+			failures = 0
+			continue
+		}
+		failures++
+		a.log.Warn().Err(err).Int("failures", failures).Msg("the advertised Manager does not answer")
+		if failures >= 2 {
+			a.mu.Lock()
+			a.stopReason = fmt.Errorf("the Manager at %s stopped answering: %w", base, err)
+			a.mu.Unlock()
+			stop()
+		}
+	}
+}
+
+// StopReason returns why the last advertisement stopped by itself, or nil.
+func (a *Advertiser) StopReason() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stopReason
 }
 
 // Stop stops advertising, sends ssdp:byebye and waits until the socket is closed. Safe to call when
@@ -115,6 +176,15 @@ func (a *Advertiser) Stop() {
 	cancel()
 	<-done
 	a.prober.CloseIdleConnections()
+}
+
+// ended clears the state after an advertisement stopped by itself.
+func (a *Advertiser) ended(done chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done == done {
+		a.cancel, a.done, a.current = nil, nil, Advertised{}
+	}
 }
 
 // Current returns what is being advertised, and whether anything is.

@@ -2,11 +2,15 @@ package discovery_test
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +123,44 @@ func TestAdvertiserStartStop200TimesLeaksNothing(t *testing.T) {
 	}
 	if gotHeap > heap+1<<20 {
 		t.Errorf("heap in use grew from %d KiB to %d KiB", heap>>10, gotHeap>>10)
+	}
+}
+
+func TestAdvertiserStopsWhenTheManagerStops(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	listenerHost := netns.NewHost(t)
+	lan.Attach(t, listenerHost, netns.WithMulticastRoute())
+	listener := joinListener(t, listenerHost)
+
+	listen, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: standin.Handler("Fragile Farm")}
+	go srv.Serve(listen)
+	port := listen.Addr().(*net.TCPAddr).Port
+
+	advertiser := discovery.NewAdvertiser(testLogger(t), discovery.WithCheckInterval(200*time.Millisecond))
+	if _, err := advertiser.Start(context.Background(), fmt.Sprintf("http://localhost:%d/", port)); err != nil {
+		t.Fatal(err)
+	}
+	done := advertiser.Done()
+	srv.Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("still advertising 10s after the Manager stopped")
+	}
+	if err := advertiser.StopReason(); err == nil || !strings.Contains(err.Error(), "stopped answering") {
+		t.Errorf("StopReason = %v", err)
+	}
+	if _, active := advertiser.Current(); active {
+		t.Error("Current says still advertising")
+	}
+	want := fmt.Sprintf("http://%s:%d/upnp/description.xml", selfAddr, port)
+	if bye := waitSSDP(t, listener, discovery.ByebyeNotify, 5*time.Second); bye.Location != want {
+		t.Errorf("byebye for %q, want %q", bye.Location, want)
 	}
 }
