@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +71,9 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	}
 	if cfg.Search == (SearchPolicy{}) {
 		cfg.Search = DefaultSearchPolicy
+	}
+	if cfg.Search.InterfaceCheck <= 0 {
+		cfg.Search.InterfaceCheck = DefaultSearchPolicy.InterfaceCheck
 	}
 	if cfg.ProbeTimeout <= 0 {
 		cfg.ProbeTimeout = DefaultProbeTimeout
@@ -192,6 +197,8 @@ func (b *Browser) Run(ctx context.Context) error {
 	b.updateLocalAddresses(registry)
 
 	now := clock.Now()
+	interfaces := interfaceSignature()
+	nextInterfaceCheck := now.Add(b.cfg.Search.InterfaceCheck)
 	for _, known := range b.cfg.KnownURLs {
 		if err := registry.AddKnown(now, known); err != nil {
 			b.log.Warn().Err(err).Str("url", known).Msg("ignoring remembered Manager URL")
@@ -200,6 +207,16 @@ func (b *Browser) Run(ctx context.Context) error {
 
 	for {
 		now = clock.Now()
+		if !now.Before(nextInterfaceCheck) {
+			nextInterfaceCheck = now.Add(b.cfg.Search.InterfaceCheck)
+			if sig := interfaceSignature(); sig != interfaces {
+				interfaces = sig
+				b.log.Info().Msg("network interfaces changed; checking known Managers and searching again soon")
+				b.updateLocalAddresses(registry)
+				registry.CheckAllNow(now)
+				schedule.refreshAfter(now.Add(jitter(b.cfg.Search.ChangeJitter)))
+			}
+		}
 		if schedule.due(now) {
 			b.search(registry, schedule, socket, now)
 		}
@@ -220,7 +237,7 @@ func (b *Browser) Run(ctx context.Context) error {
 		b.state.PendingChecks = registry.Pending()
 		b.mu.Unlock()
 
-		wake := earliest(now, registry.NextWake(now, inFlight < b.cfg.MaxConcurrentChecks), schedule.next(), schedule.windowEnd())
+		wake := earliest(now, registry.NextWake(now, inFlight < b.cfg.MaxConcurrentChecks), schedule.next(), schedule.windowEnd(), nextInterfaceCheck)
 		timer := clock.NewTimer(wake.Sub(now))
 		select {
 		case <-ctx.Done():
@@ -322,6 +339,33 @@ func (b *Browser) closeSubscribers() {
 		close(sub.ch)
 		delete(b.subscribers, sub)
 	}
+}
+
+// jitter returns a random duration in [0, max).
+func jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(max)))
+}
+
+// interfaceSignature summarises the interfaces a search would use and their addresses.
+func interfaceSignature() string {
+	interfaces, err := multicastInterfaces()
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, ifi := range interfaces {
+		b.WriteString(ifi.Name)
+		if addrs, err := ifi.Addrs(); err == nil {
+			for _, a := range addrs {
+				b.WriteString(" " + a.String())
+			}
+		}
+		b.WriteString(";")
+	}
+	return b.String()
 }
 
 // earliest returns the earliest non-zero time, or an hour after now when all are zero.

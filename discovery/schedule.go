@@ -13,14 +13,21 @@ type SearchPolicy struct {
 	Interval time.Duration
 	// MinRefreshGap is the least time between an explicit refresh and the search before it.
 	MinRefreshGap time.Duration
+	// InterfaceCheck is how often the network interfaces are compared with the last search's; a
+	// change brings a search after a random delay of up to ChangeJitter, so that a whole studio whose
+	// switch restarted does not search at the same moment.
+	InterfaceCheck time.Duration
+	ChangeJitter   time.Duration
 }
 
 // DefaultSearchPolicy is the policy the tray uses: at most 2 M-SEARCHes per interface at start and
 // 12 an hour afterwards.
 var DefaultSearchPolicy = SearchPolicy{
-	RetryAfter:    time.Duration(searchMX)*time.Second + 500*time.Millisecond,
-	Interval:      5 * time.Minute,
-	MinRefreshGap: 10 * time.Second,
+	RetryAfter:     time.Duration(searchMX)*time.Second + 500*time.Millisecond,
+	Interval:       5 * time.Minute,
+	MinRefreshGap:  10 * time.Second,
+	InterfaceCheck: 10 * time.Second,
+	ChangeJitter:   30 * time.Second,
 }
 
 // searchSchedule applies a SearchPolicy. A plain type: the time is passed in.
@@ -33,6 +40,7 @@ type searchSchedule struct {
 	answered    bool
 	windowDone  bool
 	refreshWant bool
+	notBefore   time.Time // a wanted refresh waits until then
 }
 
 // next returns when the next search is due.
@@ -43,7 +51,7 @@ func (s *searchSchedule) next() time.Time {
 	case !s.retried && !s.answered:
 		return s.first.Add(s.policy.RetryAfter)
 	case s.refreshWant:
-		return s.last.Add(s.policy.MinRefreshGap)
+		return maxTime(s.last.Add(s.policy.MinRefreshGap), s.notBefore)
 	default:
 		return s.last.Add(s.policy.Interval)
 	}
@@ -91,4 +99,11 @@ func (s *searchSchedule) tick(now time.Time) bool {
 func (s *searchSchedule) sawAnswer() { s.answered = true }
 
 // refresh asks for a search as soon as the policy allows.
-func (s *searchSchedule) refresh() { s.refreshWant = true }
+func (s *searchSchedule) refresh() { s.refreshWant, s.notBefore = true, time.Time{} }
+
+// refreshAfter asks for a search no sooner than at.
+func (s *searchSchedule) refreshAfter(at time.Time) {
+	if !s.refreshWant {
+		s.refreshWant, s.notBefore = true, at
+	}
+}

@@ -1,0 +1,62 @@
+package discovery_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+)
+
+// fastChanges is the default search policy with interface changes noticed within a second.
+var fastChanges = func() discovery.SearchPolicy {
+	p := discovery.DefaultSearchPolicy
+	p.InterfaceCheck = 500 * time.Millisecond
+	p.ChangeJitter = 500 * time.Millisecond
+	return p
+}()
+
+func TestBrowserFollowsNetworkChanges(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	managerHost := netns.NewHost(t)
+	lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	standin.Start(t, managerHost, "Studio Farm")
+
+	// Start with no LAN interface at all: nothing to find.
+	browser, events := runBrowser(t, discovery.BrowserConfig{Search: fastChanges})
+	waitEvent(t, events, 10*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.SearchWindowClosed })
+	if n := len(browser.State().Managers); n != 0 {
+		t.Fatalf("%d Managers before any LAN", n)
+	}
+
+	// An interface that appears after start is searched on.
+	self := netns.Self()
+	lan.Attach(t, self, netns.WithMulticastRoute())
+	waitEvent(t, events, 15*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
+
+	// The interface goes down: the Manager goes; it comes back up: the Manager is back without any
+	// SSDP answer having to arrive (known addresses are checked at once on a change).
+	self.IP(t, "link", "set", self.Iface, "down")
+	waitEvent(t, events, 20*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerGone })
+	self.IP(t, "link", "set", self.Iface, "up")
+	waitEvent(t, events, 15*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
+
+	// Our address changes: the Manager is listed and reachable from the new one.
+	newAddr := netip.AddrFrom4([4]byte{self.Addr.As4()[0], self.Addr.As4()[1], self.Addr.As4()[2], 200})
+	self.IP(t, "addr", "del", self.Addr.String()+"/24", "dev", self.Iface)
+	self.IP(t, "addr", "add", newAddr.String()+"/24", "dev", self.Iface)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ms := browser.State().Managers
+		if len(ms) == 1 && ms[0].Reachable && ms[0].Name == "Studio Farm" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the address change: %+v", ms)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
