@@ -56,6 +56,7 @@ test: test-deps modules vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 10s ./discovery
+	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 10s ./discovery
 
 # Figures for the closing notes: time to the first verified Manager against the seed's way, and how
 # many M-SEARCHes go out. Runs in namespaces like the tests.
@@ -65,6 +66,7 @@ bench: test-deps modules
 fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./discovery
+	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./discovery
 
 clean:
 	rm -f $(BINARY)

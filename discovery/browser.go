@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -40,6 +41,10 @@ type State struct {
 	Searches int
 	// PendingChecks counts addresses being checked or not checked yet.
 	PendingChecks int
+	// TrackedAddresses counts the addresses (verified or not) being followed; bounded.
+	TrackedAddresses int
+	// ChecksStarted counts the HTTP checks started since Run began.
+	ChecksStarted int
 }
 
 // Browser finds Flamenco Managers continuously: it searches gently, verifies every LOCATION over
@@ -177,13 +182,9 @@ func (b *Browser) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		err := socket.readAnswers(ctx, func(a Answer) {
-			select {
-			case answers <- a:
-			default:
-				b.log.Debug().Str("location", a.Location).Msg("answer inbox full; dropping answer")
-			}
-		})
+		inbox := newAnswerInbox(answers, b.log)
+		err := socket.readAnswers(ctx, inbox.offer)
+		inbox.report()
 		if err != nil {
 			b.log.Warn().Err(err).Msg("stopped reading SSDP answers")
 		}
@@ -223,7 +224,8 @@ func (b *Browser) Run(ctx context.Context) error {
 		if schedule.tick(now) {
 			b.setSearching(false)
 		}
-		for _, base := range registry.DueChecks(now, b.cfg.MaxConcurrentChecks-inFlight) {
+		due := registry.DueChecks(now, b.cfg.MaxConcurrentChecks-inFlight)
+		for _, base := range due {
 			inFlight++
 			wg.Add(1)
 			go func(base *url.URL) {
@@ -232,9 +234,18 @@ func (b *Browser) Run(ctx context.Context) error {
 				results <- checkResult{base, info, err}
 			}(base)
 		}
-		b.publish(registry.Update(now), registry)
+		events := registry.Update(now)
+		for _, e := range events {
+			// Only a verified Manager counts as an answer: forged answers must not cancel the retry.
+			if e.Kind == ManagerAppeared {
+				schedule.sawAnswer()
+			}
+		}
+		b.publish(events, registry)
 		b.mu.Lock()
 		b.state.PendingChecks = registry.Pending()
+		b.state.TrackedAddresses = registry.Len()
+		b.state.ChecksStarted += len(due)
 		b.mu.Unlock()
 
 		wake := earliest(now, registry.NextWake(now, inFlight < b.cfg.MaxConcurrentChecks), schedule.next(), schedule.windowEnd(), nextInterfaceCheck)
@@ -247,8 +258,6 @@ func (b *Browser) Run(ctx context.Context) error {
 			now = clock.Now()
 			if err := registry.HandleAnswer(now, a); err != nil {
 				b.log.Debug().Err(err).Stringer("from", a.Source).Msg("not following SSDP answer")
-			} else {
-				schedule.sawAnswer()
 			}
 		case r := <-results:
 			inFlight--
@@ -384,4 +393,62 @@ func earliest(now time.Time, times ...time.Time) time.Time {
 
 func (e Event) String() string {
 	return fmt.Sprintf("%s %s %s %s", e.Kind, e.Manager.Name, e.Manager.Version, e.Manager.URL)
+}
+
+// answerInbox hands answers from the socket reader to the browser without ever blocking the reader.
+// Each machine may send answersPerSourcePerSecond answers a second (a Manager sends one per address
+// it has); beyond that, and when the inbox is full, answers are dropped and counted, and the drops
+// are logged once a second, not per packet.
+type answerInbox struct {
+	out     chan<- Answer
+	log     zerolog.Logger
+	window  time.Time
+	counts  map[netip.Addr]int
+	dropped int
+	flooded map[netip.Addr]bool
+}
+
+const (
+	answersPerSourcePerSecond = 32
+	maxSourcesPerWindow       = 1024
+)
+
+func newAnswerInbox(out chan<- Answer, log zerolog.Logger) *answerInbox {
+	return &answerInbox{out: out, log: log, counts: make(map[netip.Addr]int), flooded: make(map[netip.Addr]bool)}
+}
+
+func (in *answerInbox) offer(a Answer) {
+	now := time.Now()
+	if now.Sub(in.window) >= time.Second {
+		in.report()
+		in.window = now
+		clear(in.counts)
+	}
+	source := a.Source.Addr()
+	if _, seen := in.counts[source]; !seen && len(in.counts) >= maxSourcesPerWindow {
+		in.dropped++
+		return
+	}
+	in.counts[source]++
+	if in.counts[source] > answersPerSourcePerSecond {
+		in.dropped++
+		if !in.flooded[source] && len(in.flooded) < maxSourcesPerWindow {
+			in.flooded[source] = true
+			in.log.Warn().Stringer("from", source).Msg("a machine floods us with SSDP answers; dropping its excess")
+		}
+		return
+	}
+	select {
+	case in.out <- a:
+	default:
+		in.dropped++
+	}
+}
+
+// report logs the drops since the last report.
+func (in *answerInbox) report() {
+	if in.dropped > 0 {
+		in.log.Debug().Int("dropped", in.dropped).Msg("dropped SSDP answers (flood or full inbox)")
+		in.dropped = 0
+	}
 }

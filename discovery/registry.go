@@ -654,6 +654,9 @@ func (r *Registry) sortedLocations() []*location {
 	return locs
 }
 
+// Len returns how many addresses are tracked.
+func (r *Registry) Len() int { return len(r.locations) }
+
 // Problems returns, per address that was tried and does not answer as a Manager, the last error.
 func (r *Registry) Problems() map[string]string {
 	problems := make(map[string]string)

@@ -136,3 +136,23 @@ func FuzzParseVersion(f *testing.F) {
 		}
 	})
 }
+
+func FuzzBaseURL(f *testing.F) {
+	for _, seed := range []string{"http://10.77.0.1:8080/upnp/description.xml", "http://[::1]:8080/", "https://farm.local/",
+		"file:///etc/passwd", "http://user:pw@host/", "http://[fe80::1%25eth0]:80/", "http://%zz/"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := BaseURL(raw)
+		if err != nil {
+			return
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.User != nil || u.Hostname() == "" || u.Port() == "" || u.Path != "" {
+			t.Errorf("BaseURL(%q) = %q: not a plain http(s)://host:port", raw, u)
+		}
+		again, err := BaseURL(u.String())
+		if err != nil || again.String() != u.String() {
+			t.Errorf("BaseURL is not stable on its own output: %q → %q (%v)", u, again, err)
+		}
+	})
+}

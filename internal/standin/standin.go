@@ -33,8 +33,54 @@ const (
 	envName      = "FLAMENCO_TRAY_STANDIN_NAME"
 	envPort      = "FLAMENCO_TRAY_STANDIN_PORT"
 	envAdvertise = "FLAMENCO_TRAY_STANDIN_ADVERTISE"
+	envBehaviour = "FLAMENCO_TRAY_STANDIN_BEHAVIOUR"
 	readyLine    = "STANDIN-READY"
 )
+
+// Hostile behaviours of the version endpoint, for tests of what discovery must survive.
+const (
+	Hang     = "hang"     // never answers
+	Trickle  = "trickle"  // sends a valid answer one byte a second
+	Huge     = "huge"     // answers 10 MB
+	Redirect = "redirect" // redirects to itself forever
+	Shape    = "shape"    // JSON of the wrong shape
+)
+
+// HostileHandler answers /api/v3/version with one of the hostile behaviours.
+func HostileHandler(behaviour string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch behaviour {
+		case Hang:
+			<-r.Context().Done()
+		case Trickle:
+			body := `{"name":"Trickle","version":"3.3.1"}`
+			for i := range len(body) {
+				if _, err := w.Write([]byte{body[i]}); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		case Huge:
+			chunk := []byte(strings.Repeat(`{"name":"Huge","version":"3.3.1"}`, 1000))
+			for written := 0; written < 10<<20; written += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		case Redirect:
+			http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		case Shape:
+			w.Write([]byte(`{"name":{"first":"Shape"},"version":["3","3"]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
 
 // Handler answers like a Flamenco Manager named name.
 func Handler(name string) http.Handler {
@@ -79,7 +125,11 @@ func serve(name string, port int, advertise bool) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: Handler(name), ReadHeaderTimeout: 5 * time.Second}
+	handler := Handler(name)
+	if behaviour := os.Getenv(envBehaviour); behaviour != "" {
+		handler = HostileHandler(behaviour)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(listener)
 	defer srv.Close()
 
@@ -144,7 +194,11 @@ type Option func(*options)
 type options struct {
 	port      int
 	advertise bool
+	behaviour string
 }
+
+// Hostile makes its version endpoint behave as behaviour (Hang, Trickle, …) instead of a Manager's.
+func Hostile(behaviour string) Option { return func(o *options) { o.behaviour = behaviour } }
 
 // WithPort makes it listen on port instead of 8080.
 func WithPort(port int) Option { return func(o *options) { o.port = port } }
@@ -169,7 +223,8 @@ func Start(tb testing.TB, h *netns.Host, name string, opts ...Option) *Process {
 	if !o.advertise {
 		advertise = "0"
 	}
-	cmd.Env = append(os.Environ(), envName+"="+name, envPort+"="+strconv.Itoa(o.port), envAdvertise+"="+advertise)
+	cmd.Env = append(os.Environ(), envName+"="+name, envPort+"="+strconv.Itoa(o.port), envAdvertise+"="+advertise,
+		envBehaviour+"="+o.behaviour)
 	cmd.Stderr = &prefixWriter{tb: tb, prefix: "standin " + name + ": "}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
