@@ -25,7 +25,7 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench fuzz deps test-deps modules vet clean
+.PHONY: all build run test bench soak fuzz deps test-deps modules vet clean
 
 all: build
 
@@ -62,6 +62,10 @@ test: test-deps modules vet
 # many M-SEARCHes go out. Runs in namespaces like the tests.
 bench: test-deps modules
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m . ./discovery
+
+# The soak of issue 4 on the real clock: browser and advertiser for 10 minutes, Managers coming and going.
+soak: test-deps modules
+	FLAMENCO_TRAY_SOAK=10m $(GO) test -run '^TestSoak$$' -count 1 -v -timeout 20m ./discovery
 
 fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
