@@ -60,3 +60,68 @@ func TestBrowserFollowsNetworkChanges(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+func TestBrowserListsRestartedTwinAndMultihomedManagersOnce(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan1, lan2 := netns.NewLAN(t), netns.NewLAN(t)
+	lan1.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	lan2.Attach(t, netns.Self())
+	// Two Managers with the same name on two machines; one of them is on both networks.
+	twinA, twinB := netns.NewHost(t), netns.NewHost(t)
+	addrA := lan1.Attach(t, twinA, netns.WithMulticastRoute())
+	lan2.Attach(t, twinA)
+	addrB := lan1.Attach(t, twinB, netns.WithMulticastRoute())
+	managerA := standin.Start(t, twinA, "Twin Farm")
+	standin.Start(t, twinB, "Twin Farm")
+
+	policy := fastChanges
+	policy.Interval = 3 * time.Second // so that the restart below is found by a periodic search
+	browser, events := runBrowser(t, discovery.BrowserConfig{Search: policy})
+	waitFor := func(what string, ok func([]discovery.Manager) bool) []discovery.Manager {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ms := browser.State().Managers
+			if ok(ms) {
+				return ms
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: listed %+v", what, ms)
+			}
+			select {
+			case <-events:
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	urls := func(ms []discovery.Manager) map[string]int {
+		seen := map[string]int{}
+		for _, m := range ms {
+			seen[m.URL]++
+		}
+		return seen
+	}
+	wantA, wantB := "http://"+addrA.String()+":8080/", "http://"+addrB.String()+":8080/"
+	// Listed once each, the one on two networks with both addresses.
+	waitFor("twins", func(ms []discovery.Manager) bool {
+		u := urls(ms)
+		if len(ms) != 2 || u[wantA] != 1 || u[wantB] != 1 {
+			return false
+		}
+		for _, m := range ms {
+			if m.URL == wantA && len(m.Addresses) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Twin A restarts on another port: the old entry goes, the new one is found, still two in all.
+	managerA.Kill()
+	standin.Start(t, twinA, "Twin Farm", standin.WithPort(9090))
+	wantA9090 := "http://" + addrA.String() + ":9090/"
+	waitFor("restart on port 9090", func(ms []discovery.Manager) bool {
+		u := urls(ms)
+		return len(ms) == 2 && u[wantA9090] == 1 && u[wantB] == 1
+	})
+}
