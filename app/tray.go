@@ -79,11 +79,10 @@ func (t *tray) run(parent context.Context) error {
 	events, unsubscribe := t.browser.Subscribe()
 	defer unsubscribe()
 	t.goOwned(func() {
+		// A Browser that cannot start says why in its State, which the menu shows.
 		if err := t.browser.Run(ctx); err != nil {
-			t.log.Error().Err(err).Msg("discovery stopped")
-			t.mu.Lock()
-			t.local.Problem = "" // keep; the menu shows discovery's problem below
-			t.mu.Unlock()
+			t.log.Error().Err(err).Msg("cannot search for Managers")
+			t.requestRebuild()
 		}
 	})
 	t.goOwned(func() { t.followEvents(ctx, events) })
@@ -223,7 +222,8 @@ func (t *tray) notify(title, content string) {
 	if quiet {
 		return
 	}
-	t.app.SendNotification(fyne.NewNotification(title, content))
+	notification := fyne.NewNotification(title, content)
+	fyne.Do(func() { t.app.SendNotification(notification) })
 }
 
 // watchLocal checks the Manager on this machine regularly, and stops advertising (with byebye) when

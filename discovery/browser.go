@@ -166,6 +166,11 @@ func (b *Browser) Run(ctx context.Context) error {
 
 	socket, err := newMulticastSender(b.log)
 	if err != nil {
+		b.mu.Lock()
+		b.state.Searching = false
+		b.state.Problem = "cannot search: " + err.Error()
+		b.mu.Unlock()
+		b.fanOut(Event{Kind: SearchWindowClosed})
 		return err
 	}
 	b.mu.Lock()

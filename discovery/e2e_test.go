@@ -364,3 +364,21 @@ func TestAdvertiserExplainsUnreachableManager(t *testing.T) {
 		t.Error("advertising after a failed start")
 	}
 }
+
+func TestBrowserThatCannotStartSaysWhy(t *testing.T) {
+	netns.RequireIsolated(t)
+	discovery.SetSocketGuard(func(string) error { return errors.New("no sockets today") })
+	defer discovery.SetSocketGuard(func(purpose string) error { return netns.CheckIsolated() })
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: testLogger(t)})
+	events, _ := browser.Subscribe()
+	if err := browser.Run(context.Background()); err == nil {
+		t.Fatal("Run succeeded without a socket")
+	}
+	state := browser.State()
+	if state.Searching || !strings.Contains(state.Problem, "no sockets today") {
+		t.Errorf("state %+v", state)
+	}
+	if e := <-events; e.Kind != discovery.SearchWindowClosed {
+		t.Errorf("event %v", e)
+	}
+}
