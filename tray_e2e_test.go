@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/net/ipv4"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
 	"github.com/flamenco-tray/flamenco-tray/discovery"
@@ -142,7 +142,7 @@ func TestTrayEndToEnd(t *testing.T) {
 
 	// Advertise the local Manager: the item is checked, the icon changes, and an independent
 	// Worker-style search from another host finds it.
-	listener := ssdpListener(t, workerHost)
+	listener := workerHost.JoinGroup(t, netip.MustParseAddrPort(discovery.MulticastAddress))
 	waitCtx, done = step(30 * time.Second)
 	_, err = item.WaitMenu(waitCtx, labelled("Advertise “Desk Farm” on the LAN"))
 	done()
@@ -302,33 +302,6 @@ func waitFile(t *testing.T, path, want string, within time.Duration) {
 		data, _ := os.ReadFile(path)
 		return strings.Contains(string(data), want)
 	})
-}
-
-// ssdpListener opens a socket on UDP 1900 in h's namespace, joined to the SSDP group.
-func ssdpListener(t *testing.T, h *netns.Host) *net.UDPConn {
-	t.Helper()
-	var conn *net.UDPConn
-	err := h.Do(func() error {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
-		if err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(h.Iface)
-		if err == nil {
-			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)})
-		}
-		if err != nil {
-			c.Close()
-			return err
-		}
-		conn = c
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }
 
 func waitByebye(t *testing.T, conn *net.UDPConn, within time.Duration) discovery.Answer {

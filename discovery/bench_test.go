@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/net/ipv4"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
@@ -341,26 +340,7 @@ func selfIfaceOn(b *testing.B, addr netip.Addr) string {
 // startMSearchCounter listens for SSDP in h's namespace and counts the M-SEARCHes from "from" until
 // the benchmark ends.
 func startMSearchCounter(b *testing.B, h *netns.Host, from netip.Addr) *atomic.Int64 {
-	var conn *net.UDPConn
-	err := h.Do(func() error {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
-		if err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(h.Iface)
-		if err == nil {
-			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)})
-		}
-		if err != nil {
-			c.Close()
-			return err
-		}
-		conn = c
-		return nil
-	})
-	if err != nil {
-		b.Fatalf("listener: %v", err)
-	}
+	conn := h.JoinGroup(b, ssdpGroup)
 	count := new(atomic.Int64)
 	var wg sync.WaitGroup
 	wg.Add(1)

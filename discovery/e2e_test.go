@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/net/ipv4"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
@@ -223,32 +222,13 @@ func TestBrowserSearchesEveryInterfaceNotJustTheDefaultRoute(t *testing.T) {
 	}
 }
 
+// ssdpGroup is where SSDP listeners join.
+var ssdpGroup = netip.MustParseAddrPort(discovery.MulticastAddress)
+
 // joinListener opens a socket on UDP 1900 in h's namespace that has joined the SSDP group.
 func joinListener(t *testing.T, h *netns.Host) *net.UDPConn {
 	t.Helper()
-	var conn *net.UDPConn
-	err := h.Do(func() error {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
-		if err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(h.Iface)
-		if err != nil {
-			c.Close()
-			return err
-		}
-		if err := ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)}); err != nil {
-			c.Close()
-			return err
-		}
-		conn = c
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("listener: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return h.JoinGroup(t, ssdpGroup)
 }
 
 // waitSSDP reads listener until an SSDP message of kind arrives.

@@ -3,6 +3,7 @@ package netns
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
 )
 
@@ -269,4 +271,32 @@ func (h *Host) IP(tb testing.TB, args ...string) {
 		}
 		tb.Fatalf("netns: ip %s (in %s): %v: %s", strings.Join(args, " "), where, err, strings.TrimSpace(string(out)))
 	}
+}
+
+// JoinGroup opens a UDP socket on group's port in h's namespace, joined to group on h.Iface (a
+// listener on the LAN, e.g. for SSDP's 239.255.255.250:1900), and closes it when the test ends.
+func (h *Host) JoinGroup(tb testing.TB, group netip.AddrPort) *net.UDPConn {
+	tb.Helper()
+	var conn *net.UDPConn
+	err := h.Do(func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: int(group.Port())})
+		if err != nil {
+			return err
+		}
+		ifi, err := net.InterfaceByName(h.Iface)
+		if err == nil {
+			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: group.Addr().AsSlice()})
+		}
+		if err != nil {
+			c.Close()
+			return err
+		}
+		conn = c
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("netns: join %s on %s: %v", group, h.Iface, err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	return conn
 }
