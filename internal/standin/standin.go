@@ -226,6 +226,8 @@ func Start(tb testing.TB, h *netns.Host, name string, opts ...Option) *Process {
 	cmd.Env = append(os.Environ(), envName+"="+name, envPort+"="+strconv.Itoa(o.port), envAdvertise+"="+advertise,
 		envBehaviour+"="+o.behaviour)
 	cmd.Stderr = &prefixWriter{tb: tb, prefix: "standin " + name + ": "}
+	// Dies with the test binary even if that is killed before its cleanup runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
