@@ -41,7 +41,11 @@ import (
 //
 // Trays start at random (seeded) offsets spread over one compressed Interval, so their start-up
 // searches are already the steady-state stream (one search per tray per Interval, random phases);
-// the searcher is timed once every tray has listed the Manager (or 30 s after the last start).
+// the searcher is timed once every tray has listed the Manager (or 30 s after the last start). Runs
+// are made independent: the searcher keeps sending one M-SEARCH a second until answered, and each
+// holds the responder up to 3 s, so after each run a probe M-SEARCH (MX 1, like a tray's) is sent and
+// its answer awaited: FIFO, so the searcher's leftovers have then been served. A size whose responder
+// does not drain within 20 s, or whose searches time out (15 s) 3 times in a row, is saturated.
 //
 //	go test -run '^$' -bench BenchmarkFleet -benchtime 1x -count 1 -timeout 30m ./discovery/
 //
@@ -87,6 +91,11 @@ const (
 	// fleetListWait is how long after the last tray started the benchmark waits for every tray to list
 	// the Manager before it times the searcher anyway.
 	fleetListWait = 30 * time.Second
+	// fleetDrainWithin bounds the wait for the responder to serve the searches queued before a probe
+	// between runs; past it the responder is taken as saturated.
+	fleetDrainWithin = 20 * time.Second
+	// fleetDrainBetweenSizes bounds the same wait after a fleet stopped, before the next size starts.
+	fleetDrainBetweenSizes = 90 * time.Second
 )
 
 // fleetRow is one line of the table.
@@ -95,11 +104,12 @@ type fleetRow struct {
 	listed   int
 	searches []time.Duration // never for a timed-out search
 	timeouts int
-	skipped  int           // runs not made after fleetGiveUpAfter timeouts in a row
-	window   time.Duration // how long the fleet's M-SEARCHes were counted
-	heard    int64         // fleet M-SEARCHes the listener heard in window
-	sent     int           // fleet M-SEARCHes the Browsers say they sent on the LAN interface in window
-	leaked   int           // goroutines left after the fleet stopped
+	drains   []time.Duration // how long each drain probe between runs waited for its answer
+	skipped  int             // runs not made after fleetGiveUpAfter timeouts in a row
+	window   time.Duration   // how long the fleet's M-SEARCHes were counted
+	heard    int64           // fleet M-SEARCHes the listener heard in window
+	sent     int             // fleet M-SEARCHes the Browsers say they sent on the LAN interface in window
+	leaked   int             // goroutines left after the fleet stopped
 	notes    []string
 }
 
@@ -127,13 +137,22 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 	// Baseline first: no trays.
 	heard0 := counter.from(selfAddr)
 	base := fleetRow{n: 0}
-	fleetTimeSearches(&base, worker, wantURL, runs)
+	fleetTimeSearches(&base, worker, listenerHost, wantURL, runs)
 	if h := counter.from(selfAddr) - heard0; h != 0 {
 		base.notes = append(base.notes, fmt.Sprintf("heard %d M-SEARCHes from the tray host with no trays running", h))
 	}
 	rows := []fleetRow{base}
-	for _, n := range sizes {
-		rows = append(rows, fleetMeasure(b, n, policy, rng, selfIface, selfAddr, counter, worker, wantURL, runs))
+	for i, n := range sizes {
+		row := fleetMeasure(b, n, policy, rng, selfIface, selfAddr, counter, worker, listenerHost, wantURL, runs)
+		if i < len(sizes)-1 {
+			// The stopped fleet's searches still queued at the responder must not meet the next one.
+			if took, err := fleetDrain(listenerHost, fleetDrainBetweenSizes); err != nil {
+				b.Fatalf("after N=%d: %v", n, err)
+			} else if took > 2*time.Second {
+				row.notes = append(row.notes, fmt.Sprintf("the responder took %v to drain after the fleet stopped", took.Round(time.Second)))
+			}
+		}
+		rows = append(rows, row)
 	}
 	total := time.Since(began)
 	workerHeard := counter.from(workerAddr)
@@ -147,7 +166,8 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 	}
 	var t strings.Builder
 	fmt.Fprintf(&t, "\nBenchmarkFleet: stand-in Manager at %s; Worker-style searcher (gossdp Client, MX 3, 1 M-SEARCH/s,\n", wantURL)
-	fmt.Fprintf(&t, "fresh Client per run, at least 3.5 s apart) timed %d times per fleet size; trays are Browsers in one namespace.\n", runs)
+	fmt.Fprintf(&t, "fresh Client per run) timed %d times per fleet size; trays are Browsers in one namespace. Between runs a\n", runs)
+	fmt.Fprintf(&t, "tray-like probe M-SEARCH waits out the responder's backlog (the searcher's leftovers), runs >= 3.5 s apart.\n")
 	fmt.Fprintf(&t, "Time compressed %dx: tray search Interval %v -> %v (RetryAfter %v and the responder's MX sleep are real),\n",
 		scale, discovery.DefaultSearchPolicy.Interval, policy.Interval, policy.RetryAfter)
 	fmt.Fprintf(&t, "so N trays load the Manager's responder like N*%d trays on the real policy (\"load like\").\n", scale)
@@ -180,9 +200,9 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 		b.ReportMetric(perMin/float64(scale), "msearch_per_min_real"+suffix)
 	}
 	b.ReportMetric(0, "ns/op") // the body runs once and is mostly waiting
-	fmt.Fprintf(&t, "searcher runs (ms):\n")
+	fmt.Fprintf(&t, "searcher runs (ms), and in [] the wait of each drain probe after a run (the responder's backlog):\n")
 	for _, r := range rows {
-		fmt.Fprintf(&t, "  N=%-3d %s\n", r.n, msList(r.searches))
+		fmt.Fprintf(&t, "  N=%-3d %s  [%s]\n", r.n, msList(r.searches), msList(r.drains))
 	}
 	fmt.Fprintf(&t, "searcher M-SEARCHes heard in all: %d; total time %v\n", workerHeard, total.Round(time.Second))
 	for _, r := range rows {
@@ -198,7 +218,7 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 
 // fleetMeasure runs n Browsers, times the searcher while they run, and stops them all.
 func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.Rand, selfIface string, selfAddr netip.Addr,
-	counter *fleetCounter, worker *netns.Host, wantURL string, runs int) fleetRow {
+	counter *fleetCounter, worker, prober *netns.Host, wantURL string, runs int) fleetRow {
 	row := fleetRow{n: n}
 	goroutinesBefore := runtime.NumGoroutine()
 
@@ -268,7 +288,7 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 		return total
 	}
 	heard0, sent0, t0 := counter.from(selfAddr), sentNow(), time.Now()
-	fleetTimeSearches(&row, worker, wantURL, runs)
+	fleetTimeSearches(&row, worker, prober, wantURL, runs)
 	row.heard, row.sent, row.window = counter.from(selfAddr)-heard0, sentNow()-sent0, time.Since(t0)
 
 	stop()
@@ -280,15 +300,14 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 			break
 		}
 	}
-	// The responder's queue of the fleet's M-SEARCHes must drain before the next size starts.
-	time.Sleep(3 * time.Second)
 	return row
 }
 
 // fleetTimeSearches times runs Worker-style searches from worker, each with a fresh Client, appending
-// to row. A run's gap to the next is 3.5 s plus 3 s per extra M-SEARCH it sent (each can hold the
-// responder for up to 3 s), at most 10 s, so its own leftovers do not slow the next run.
-func fleetTimeSearches(row *fleetRow, worker *netns.Host, wantURL string, runs int) {
+// to row. Runs are independent: the searcher's M-SEARCHes left over once it has its answer (one a
+// second, each holding the responder for up to 3 s at MX 3) are drained with a probe from prober
+// before the next run, which starts at least 3.5 s after the previous one ended.
+func fleetTimeSearches(row *fleetRow, worker, prober *netns.Host, wantURL string, runs int) {
 	inARow := 0
 	for i := range runs {
 		if inARow >= fleetGiveUpAfter {
@@ -297,7 +316,8 @@ func fleetTimeSearches(row *fleetRow, worker *netns.Host, wantURL string, runs i
 				inARow, fleetSearchTimeout))
 			break
 		}
-		d, searches, err := fleetSearchOnce(worker, wantURL)
+		d, _, err := fleetSearchOnce(worker, wantURL)
+		ended := time.Now()
 		row.searches = append(row.searches, d)
 		if err != nil {
 			row.timeouts++
@@ -308,8 +328,47 @@ func fleetTimeSearches(row *fleetRow, worker *netns.Host, wantURL string, runs i
 		} else {
 			inARow = 0
 		}
-		if i < runs-1 {
-			time.Sleep(min(3500*time.Millisecond+time.Duration(searches-1)*3*time.Second, 10*time.Second))
+		if i == runs-1 {
+			break
+		}
+		if took, err := fleetDrain(prober, fleetDrainWithin); err != nil {
+			row.skipped = runs - i - 1
+			row.notes = append(row.notes, fmt.Sprintf("after search %d the responder did not drain: %v; responder saturated", i+1, err))
+			break
+		} else {
+			row.drains = append(row.drains, took)
+		}
+		time.Sleep(time.Until(ended.Add(3500 * time.Millisecond)))
+	}
+}
+
+// fleetDrain sends one M-SEARCH like a tray's (MX 1) from h and waits for the Manager's first answer.
+// gossdp's responder serves M-SEARCHes one at a time in arrival order, so by then it has served every
+// search queued before the probe; the wait returned is that queue's length in time (plus up to 1/3 s).
+// It waits 700 ms more for the responder to finish the probe's other LOCATIONs.
+func fleetDrain(h *netns.Host, within time.Duration) (time.Duration, error) {
+	var conn *net.UDPConn
+	if err := h.Do(func() (err error) { conn, err = net.ListenUDP("udp4", &net.UDPAddr{}); return err }); err != nil {
+		return never, err
+	}
+	defer conn.Close()
+	msearch := "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: " +
+		discovery.ServiceType + "\r\n\r\n"
+	start := time.Now()
+	if _, err := conn.WriteToUDP([]byte(msearch), &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250), Port: 1900}); err != nil {
+		return never, fmt.Errorf("drain probe: %w", err)
+	}
+	conn.SetReadDeadline(start.Add(within))
+	buf := make([]byte, 8192)
+	for {
+		n, src, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return never, fmt.Errorf("no answer to the drain probe within %v: %w", within, err)
+		}
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.SearchResponse {
+			took := time.Since(start)
+			time.Sleep(700 * time.Millisecond)
+			return took, nil
 		}
 	}
 }

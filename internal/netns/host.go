@@ -166,6 +166,16 @@ func (l *LAN) Attach(tb testing.TB, h *Host, opts ...AttachOption) netip.Addr {
 	h.IP(tb, "link", "set", iface, "up")
 	if o.multicastRoute {
 		h.IP(tb, "route", "replace", "224.0.0.0/4", "dev", iface)
+		if h.Name == "" {
+			// The process's namespace outlives this LAN: give multicast back to lo, as Main set it,
+			// or the next test that relies on loopback multicast finds no route. (Registered after
+			// the link's deletion, so it runs before it.)
+			tb.Cleanup(func() {
+				if out, err := runIP("", "route", "replace", "224.0.0.0/4", "dev", "lo"); err != nil {
+					tb.Errorf("netns: restore the multicast route to lo: %v: %s", err, out)
+				}
+			})
+		}
 	}
 	if o.defaultRoute {
 		h.IP(tb, "route", "replace", "default", "dev", iface)
