@@ -241,12 +241,16 @@ func (b *Browser) Run(ctx context.Context) error {
 		}
 		events := registry.Update(now)
 		for _, e := range events {
-			// Only a verified Manager counts as an answer: forged answers must not cancel the retry.
-			if e.Kind == ManagerAppeared {
+			switch e.Kind {
+			case ManagerAppeared:
+				// Only a verified Manager counts as an answer: forged answers must not cancel the retry.
 				schedule.sawAnswer()
+			case ManagerGone:
+				schedule.refreshAfter(now.Add(jitter(b.cfg.Search.GoneJitter)))
 			}
 		}
 		b.publish(events, registry)
+		schedule.setListed(registry.Listed() > 0)
 		b.mu.Lock()
 		b.state.PendingChecks = registry.Pending()
 		b.state.TrackedAddresses = registry.Len()

@@ -75,7 +75,7 @@ func TestBrowserListsRestartedTwinAndMultihomedManagersOnce(t *testing.T) {
 	standin.Start(t, twinB, "Twin Farm")
 
 	policy := fastChanges
-	policy.Interval = 3 * time.Second // so that the restart below is found by a periodic search
+	policy.GoneJitter = time.Second // the search that follows a Manager's going finds it elsewhere
 	browser, events := runBrowser(t, discovery.BrowserConfig{Search: policy})
 	waitFor := func(what string, ok func([]discovery.Manager) bool) []discovery.Manager {
 		t.Helper()

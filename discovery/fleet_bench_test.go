@@ -132,6 +132,7 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 
 	policy := discovery.DefaultSearchPolicy
 	policy.Interval /= time.Duration(scale)
+	policy.IntervalWhileListed /= time.Duration(scale)
 	rng := rand.New(rand.NewPCG(2025, 1))
 
 	// Baseline first: no trays.

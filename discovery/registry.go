@@ -654,6 +654,9 @@ func (r *Registry) sortedLocations() []*location {
 	return locs
 }
 
+// Listed returns how many Managers are listed as of the last Update.
+func (r *Registry) Listed() int { return len(r.listed) }
+
 // Len returns how many addresses are tracked.
 func (r *Registry) Len() int { return len(r.locations) }
 

@@ -1,16 +1,25 @@
 package discovery
 
-import "time"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // SearchPolicy says when the Browser sends M-SEARCHes. Every Manager's responder answers searches one
 // at a time after a random wait of up to MX seconds, and every Worker on the LAN shares it, so the
-// tray searches at start, once more if nothing answered, then rarely.
+// tray searches at start, once more if nothing answered, then rarely: while a Manager is listed its
+// liveness is checked over HTTP, and searching only looks for new Managers, once an hour.
 type SearchPolicy struct {
 	// RetryAfter is how long after the first search a second one is sent if nothing answered; it is
 	// also how long the first search window lasts.
 	RetryAfter time.Duration
-	// Interval is the time between searches once started.
+	// Interval is the time between searches while no Manager is listed.
 	Interval time.Duration
+	// IntervalWhileListed is the time between searches while a Manager is listed.
+	IntervalWhileListed time.Duration
+	// Jitter lengthens each interval by a random fraction up to this, so that trays started together
+	// (a studio logging in at nine) drift apart instead of searching in the same second.
+	Jitter float64
 	// MinRefreshGap is the least time between an explicit refresh and the search before it.
 	MinRefreshGap time.Duration
 	// InterfaceCheck is how often the network interfaces are compared with the last search's; a
@@ -18,16 +27,22 @@ type SearchPolicy struct {
 	// switch restarted does not search at the same moment.
 	InterfaceCheck time.Duration
 	ChangeJitter   time.Duration
+	// GoneJitter: when a listed Manager goes away, a search follows after a random delay of up to
+	// this, to find it if it came back elsewhere (another port or address). Spread wide, because
+	// every tray in the studio sees it go at once, just when its Workers search for it too.
+	GoneJitter time.Duration
 }
 
-// DefaultSearchPolicy is the policy the tray uses: at most 2 M-SEARCHes per interface at start and
-// 12 an hour afterwards.
+// DefaultSearchPolicy is the policy the tray uses: at most 2 M-SEARCHes per interface at start, at
+// most 12 an hour afterwards while nothing is listed, and at most one an hour while a Manager is.
 var DefaultSearchPolicy = SearchPolicy{
-	RetryAfter:     time.Duration(searchMX)*time.Second + 500*time.Millisecond,
-	Interval:       5 * time.Minute,
-	MinRefreshGap:  10 * time.Second,
-	InterfaceCheck: 10 * time.Second,
-	ChangeJitter:   30 * time.Second,
+	RetryAfter:          time.Duration(searchMX)*time.Second + 500*time.Millisecond,
+	Interval:            5 * time.Minute,
+	IntervalWhileListed: time.Hour,
+	Jitter:              0.25,
+	MinRefreshGap:       10 * time.Second,
+	InterfaceCheck:      10 * time.Second,
+	ChangeJitter:        30 * time.Second,
 }
 
 // searchSchedule applies a SearchPolicy. A plain type: the time is passed in.
@@ -41,6 +56,8 @@ type searchSchedule struct {
 	windowDone  bool
 	refreshWant bool
 	notBefore   time.Time // a wanted refresh waits until then
+	listed      bool      // a Manager is listed
+	stretch     float64   // this interval's jitter, drawn at each search
 }
 
 // next returns when the next search is due.
@@ -53,9 +70,16 @@ func (s *searchSchedule) next() time.Time {
 	case s.refreshWant:
 		return maxTime(s.last.Add(s.policy.MinRefreshGap), s.notBefore)
 	default:
-		return s.last.Add(s.policy.Interval)
+		interval := s.policy.Interval
+		if s.listed && s.policy.IntervalWhileListed > 0 {
+			interval = s.policy.IntervalWhileListed
+		}
+		return s.last.Add(time.Duration(float64(interval) * (1 + s.stretch)))
 	}
 }
+
+// setListed tells the schedule whether a Manager is listed.
+func (s *searchSchedule) setListed(listed bool) { s.listed = listed }
 
 // windowEnd returns when the first search window closes (zero once it has).
 func (s *searchSchedule) windowEnd() time.Time {
@@ -80,6 +104,7 @@ func (s *searchSchedule) searched(now time.Time) {
 	}
 	s.last = now
 	s.refreshWant = false
+	s.stretch = rand.Float64() * s.policy.Jitter
 }
 
 // tick closes the first search window when its time has come; it reports whether it just closed.
