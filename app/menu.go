@@ -9,8 +9,12 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
-// maxListedManagers is how many Managers the menu lists before "N more…".
-const maxListedManagers = 20
+// maxListedManagers is how many Managers the menu lists before "N more…"; that submenu lists up to
+// maxMoreManagers more, so that however many answer, the menu stays a menu.
+const (
+	maxListedManagers = 20
+	maxMoreManagers   = 80
+)
 
 // LocalManager is what is known of the Manager on this machine.
 type LocalManager struct {
@@ -63,8 +67,14 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	}
 	for i, m := range managers {
 		if i == maxListedManagers {
-			more := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(managers)-maxListedManagers), nil)
-			more.ChildMenu = fyne.NewMenu("", managerItems(managers[maxListedManagers:], a)...)
+			rest := managers[maxListedManagers:]
+			more := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(rest)), nil)
+			shown := rest[:min(len(rest), maxMoreManagers)]
+			moreItems := managerItems(shown, a)
+			if hidden := len(rest) - len(shown); hidden > 0 {
+				moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
+			}
+			more.ChildMenu = fyne.NewMenu("", moreItems...)
 			items = append(items, more)
 			break
 		}

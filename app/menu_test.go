@@ -115,6 +115,20 @@ func TestBuildMenu(t *testing.T) {
 		})
 	}
 
+	t.Run("the menu stays bounded however many answer", func(t *testing.T) {
+		t.Parallel()
+		flood := make([]discovery.Manager, 300)
+		for i := range flood {
+			flood[i] = manager(fmt.Sprintf("Farm %03d", i), true)
+		}
+		menu := BuildMenu(MenuState{Discovery: discovery.State{Managers: flood}}, MenuActions{})
+		more := menu.Items[maxListedManagers]
+		if more.Label != "280 more…" || len(more.ChildMenu.Items) != maxMoreManagers+1 ||
+			more.ChildMenu.Items[maxMoreManagers].Label != "and 200 others (see flamenco-tray discover)" {
+			t.Errorf("more: %q with %d items", more.Label, len(more.ChildMenu.Items))
+		}
+	})
+
 	t.Run("at most 20 Managers, then N more…", func(t *testing.T) {
 		t.Parallel()
 		got := render(BuildMenu(MenuState{Discovery: discovery.State{Managers: many}}, MenuActions{}), 0)
