@@ -210,6 +210,9 @@ func (b *Browser) Run(ctx context.Context) error {
 			b.log.Warn().Err(err).Str("url", known).Msg("ignoring remembered Manager URL")
 		}
 	}
+	if registry.Len() > 0 {
+		schedule.startAt = now.Add(b.cfg.Search.KnownGrace)
+	}
 
 	for {
 		now = clock.Now()
@@ -224,7 +227,12 @@ func (b *Browser) Run(ctx context.Context) error {
 			}
 		}
 		if schedule.due(now) {
-			b.search(registry, schedule, socket, now)
+			if !schedule.started && registry.Listed() > 0 {
+				schedule.skipStart(now)
+				b.log.Info().Time("next_search", schedule.next()).Msg("remembered Managers answered; not searching at start")
+			} else {
+				b.search(registry, schedule, socket, now)
+			}
 		}
 		if schedule.tick(now) {
 			b.setSearching(false)

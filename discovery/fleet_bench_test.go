@@ -173,6 +173,11 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 		scale, discovery.DefaultSearchPolicy.Interval, policy.Interval, policy.RetryAfter)
 	fmt.Fprintf(&t, "so N trays load the Manager's responder like N*%d trays on the real policy (\"load like\").\n", scale)
 	fmt.Fprintf(&t, "Trays start at random over %v (one compressed Interval); timing starts once all listed the Manager.\n", policy.Interval)
+	if fleetTraysRemember() {
+		fmt.Fprintf(&t, "Trays remember the Manager from an earlier run, as in a studio after day one (FLAMENCO_TRAY_FLEET_KNOWN=0: first run ever).\n")
+	} else {
+		fmt.Fprintf(&t, "First run ever: no tray remembers the Manager (FLAMENCO_TRAY_FLEET_KNOWN=0).\n")
+	}
 	fmt.Fprintf(&t, "    N  load like  listed   p50 ms   p95 ms  p50 ratio  timeouts  fleet M-SEARCH/min: measured@%dx  real time  (heard/sent in s)  target p50 <= 1.2x\n", scale)
 	for _, r := range rows {
 		p50, p95 := percentile(r.searches, 0.5), percentile(r.searches, 0.95)
@@ -256,7 +261,11 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 	start := time.Now()
 	for _, off := range offsets {
 		time.Sleep(time.Until(start.Add(off)))
-		browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop(), Search: policy})
+		cfg := discovery.BrowserConfig{Logger: zerolog.Nop(), Search: policy}
+		if fleetTraysRemember() {
+			cfg.KnownURLs = []string{wantURL}
+		}
+		browser := discovery.NewBrowser(cfg)
 		done := make(chan error, 1)
 		go func() { done <- browser.Run(ctx) }()
 		browsers = append(browsers, browser)
@@ -460,3 +469,7 @@ func startFleetCounter(b *testing.B, h *netns.Host) *fleetCounter {
 	})
 	return c
 }
+
+// fleetTraysRemember reports whether the fleet's trays start with the Manager remembered from an
+// earlier run (the studio's steady state), unless FLAMENCO_TRAY_FLEET_KNOWN=0.
+func fleetTraysRemember() bool { return os.Getenv("FLAMENCO_TRAY_FLEET_KNOWN") != "0" }

@@ -118,7 +118,8 @@ type location struct {
 	info          VersionInfo
 	verified      bool // answered as a Manager at least once
 	lastOK        time.Time
-	failing       bool // the last check failed
+	failing       bool // the last checks failed (twice in a row, for an address that answered before)
+	failures      int  // checks failed in a row
 	lastErr       string
 	retryDelay    time.Duration
 	nextCheck     time.Time
@@ -402,16 +403,20 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		loc.verified = true
 		loc.lastOK = now
 		loc.failing = false
+		loc.failures = 0
 		loc.lastErr = ""
 		loc.retryDelay = 0
 		loc.nextCheck = now.Add(r.cfg.CheckInterval)
 		return
 	}
-	loc.failing = true
+	loc.failures++
+	// One lost answer is not a dead Manager.
+	loc.failing = !loc.verified || loc.failures >= 2
 	loc.lastErr = err.Error()
 	if loc.verified && now.Sub(loc.lastOK) < r.cfg.GoneAfter {
-		// Listed: keep checking at the usual pace so it is removed, or back, in time.
-		loc.nextCheck = now.Add(r.cfg.CheckInterval)
+		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
+		// one is removed in time.
+		loc.nextCheck = now.Add(r.cfg.CheckInterval / 3)
 		return
 	}
 	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), r.cfg.MaxRetryInterval)

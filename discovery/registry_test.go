@@ -384,3 +384,24 @@ func TestRegistryEvictsSilentUnverifiedAddressesWhenFull(t *testing.T) {
 		t.Errorf("the verified Manager was evicted: %+v", ms)
 	}
 }
+
+func TestRegistryKeepsAManagerThatMissesOneCheck(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	lan := "http://10.77.0.1:8080"
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml"))
+	checkAll(r, t0, map[string]VersionInfo{lan: studio})
+	r.Update(t0)
+	now := r.NextWake(t0, true)
+	checkAll(r, now, nil) // one lost answer
+	now = r.NextWake(now, true)
+	checkAll(r, now, map[string]VersionInfo{lan: studio})
+	for _, e := range r.Update(now) {
+		if e.Kind == ManagerGone {
+			t.Fatalf("removed after one missed check: %v", e)
+		}
+	}
+	if ms := r.Managers(); len(ms) != 1 || !ms[0].Reachable {
+		t.Errorf("listed %+v", ms)
+	}
+}

@@ -31,6 +31,11 @@ type SearchPolicy struct {
 	// this, to find it if it came back elsewhere (another port or address). Spread wide, because
 	// every tray in the studio sees it go at once, just when its Workers search for it too.
 	GoneJitter time.Duration
+	// KnownGrace is how long the first search waits for remembered Managers to answer over HTTP. If
+	// one does, the start-up search is skipped and the first search comes at a random time within
+	// the next IntervalWhileListed: a studio's trays, which all remember their Manager, then add no
+	// burst of searches when everybody logs in.
+	KnownGrace time.Duration
 }
 
 // DefaultSearchPolicy is the policy the tray uses: at most 2 M-SEARCHes per interface at start, at
@@ -43,6 +48,8 @@ var DefaultSearchPolicy = SearchPolicy{
 	MinRefreshGap:       10 * time.Second,
 	InterfaceCheck:      10 * time.Second,
 	ChangeJitter:        30 * time.Second,
+	GoneJitter:          10 * time.Minute,
+	KnownGrace:          time.Second,
 }
 
 // searchSchedule applies a SearchPolicy. A plain type: the time is passed in.
@@ -58,13 +65,14 @@ type searchSchedule struct {
 	notBefore   time.Time // a wanted refresh waits until then
 	listed      bool      // a Manager is listed
 	stretch     float64   // this interval's jitter, drawn at each search
+	startAt     time.Time // when the first search is due (zero: at once)
 }
 
 // next returns when the next search is due.
 func (s *searchSchedule) next() time.Time {
 	switch {
 	case !s.started:
-		return time.Time{} // now
+		return s.startAt // zero: now
 	case !s.retried && !s.answered:
 		return s.first.Add(s.policy.RetryAfter)
 	case s.refreshWant:
@@ -76,6 +84,16 @@ func (s *searchSchedule) next() time.Time {
 		}
 		return s.last.Add(time.Duration(float64(interval) * (1 + s.stretch)))
 	}
+}
+
+// skipStart records that the start-up search is not needed (remembered Managers answered) and
+// puts the first search at a random point of the next listed interval.
+func (s *searchSchedule) skipStart(now time.Time) {
+	s.started, s.first, s.last = true, now, now
+	s.retried, s.answered = true, true
+	s.refreshWant = false
+	// Random phase: (1 + stretch) lands in [0.25, 1 + Jitter) of the interval.
+	s.stretch = rand.Float64()*(0.75+s.policy.Jitter) - 0.75
 }
 
 // setListed tells the schedule whether a Manager is listed.

@@ -77,3 +77,19 @@ func TestRefreshIsRateLimited(t *testing.T) {
 		t.Error("refresh not honoured after the gap")
 	}
 }
+
+func TestRememberedManagersSkipTheStartupSearch(t *testing.T) {
+	t.Parallel()
+	for range 50 {
+		s := &searchSchedule{policy: DefaultSearchPolicy, startAt: t0.Add(DefaultSearchPolicy.KnownGrace)}
+		if s.due(t0) {
+			t.Fatal("searching before remembered Managers had their grace")
+		}
+		s.skipStart(t0.Add(time.Second))
+		s.setListed(true)
+		next := s.next().Sub(t0.Add(time.Second))
+		if next < 15*time.Minute || next > 75*time.Minute {
+			t.Fatalf("first search %v after start, want a random point within the next hour or so", next)
+		}
+	}
+}
