@@ -92,8 +92,9 @@ func (s *searchSchedule) skipStart(now time.Time) {
 	s.started, s.first, s.last = true, now, now
 	s.retried, s.answered = true, true
 	s.refreshWant = false
-	// Random phase: (1 + stretch) lands in [0.25, 1 + Jitter) of the interval.
-	s.stretch = rand.Float64()*(0.75+s.policy.Jitter) - 0.75
+	// A random phase, so that a studio's trays, started together, search spread over the interval:
+	// (1 + stretch) lands in [0, 1 + Jitter) of it.
+	s.stretch = rand.Float64()*(1+s.policy.Jitter) - 1
 }
 
 // setListed tells the schedule whether a Manager is listed.
