@@ -74,6 +74,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	netns.RequireIsolated(t)
 	session := trayhost.StartSession(t)
 	panel := trayhost.NewPanel(t, session)
+	notifications := trayhost.NewNotifications(t, session)
 
 	lan := netns.NewLAN(t)
 	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
@@ -83,7 +84,7 @@ func TestTrayEndToEnd(t *testing.T) {
 	manager := standin.Start(t, managerHost, "Studio Farm")
 	localURL := standin.ServeHTTP(t, "Desk Farm")
 
-	env, opened := trayEnv(t, session, map[string]any{"localManagerURL": localURL, "notifications": false})
+	env, opened := trayEnv(t, session, map[string]any{"localManagerURL": localURL, "notifications": true})
 	cmd := exec.Command(buildTray(t), "--debug")
 	raceLog := filepath.Join(t.TempDir(), "race")
 	cmd.Env = append(env, "GORACE=exitcode=0 log_path="+raceLog)
@@ -139,6 +140,22 @@ func TestTrayEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A desktop notification says so; the Managers found at start-up were not news.
+	waitCtx, done = step(10 * time.Second)
+	got, err := notifications.Wait(waitCtx, func(ns []trayhost.Notification) bool {
+		return slices.ContainsFunc(ns, func(n trayhost.Notification) bool {
+			return n.Summary == "Flamenco Manager gone" && strings.Contains(n.Body, "Studio Farm")
+		})
+	})
+	done()
+	if err != nil {
+		t.Error(err)
+	}
+	for _, n := range got {
+		if n.Summary == "Flamenco Manager found" && strings.Contains(n.Body, "Studio Farm") {
+			t.Errorf("notified about a Manager found at start-up: %+v", n)
+		}
+	}
 
 	// Advertise the local Manager: the item is checked, the icon changes, and an independent
 	// Worker-style search from another host finds it.
@@ -189,6 +206,11 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Errorf("byebye for %q, want %q", bye.Location, wantLocation)
 	}
 
+	// Advertise again, then quit: quitting stops advertising with a byebye.
+	clickCtx, done = step(40 * time.Second)
+	clickUntil(t, clickCtx, item, "Advertise “Desk Farm” on the LAN", advertising)
+	done()
+
 	// Quit from the menu: the process exits cleanly. (A click can miss, see clickUntil.)
 quit:
 	for range 5 {
@@ -212,6 +234,9 @@ quit:
 	case <-time.After(5 * time.Second):
 		t.Error("flamenco-tray did not exit after Quit")
 		cmd.Process.Signal(syscall.SIGQUIT)
+	}
+	if bye := waitByebye(t, listener, 5*time.Second); bye.Location != wantLocation {
+		t.Errorf("byebye at quit for %q, want %q", bye.Location, wantLocation)
 	}
 }
 
