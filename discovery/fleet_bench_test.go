@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/net/ipv4"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
@@ -423,28 +422,9 @@ func (c *fleetCounter) from(addr netip.Addr) int64 {
 // startFleetCounter opens the listener in h's namespace, joined to the SSDP group on h's LAN
 // interface; it stops at the end of the benchmark.
 func startFleetCounter(b *testing.B, h *netns.Host) *fleetCounter {
-	var conn *net.UDPConn
-	err := h.Do(func() error {
-		c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: 1900})
-		if err != nil {
-			return err
-		}
-		ifi, err := net.InterfaceByName(h.Iface)
-		if err == nil {
-			err = ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250)})
-		}
-		if err == nil {
-			// 200 trays starting within seconds must not overflow it.
-			err = c.SetReadBuffer(4 << 20)
-		}
-		if err != nil {
-			c.Close()
-			return err
-		}
-		conn = c
-		return nil
-	})
-	if err != nil {
+	conn := h.JoinGroup(b, ssdpGroup)
+	// 200 trays starting within seconds must not overflow it.
+	if err := conn.SetReadBuffer(4 << 20); err != nil {
 		b.Fatalf("listener: %v", err)
 	}
 	c := &fleetCounter{bySrc: make(map[netip.Addr]int64), closed: make(chan struct{})}
