@@ -74,12 +74,7 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
-	if cfg.Search == (SearchPolicy{}) {
-		cfg.Search = DefaultSearchPolicy
-	}
-	if cfg.Search.InterfaceCheck <= 0 {
-		cfg.Search.InterfaceCheck = DefaultSearchPolicy.InterfaceCheck
-	}
+	cfg.Search = cfg.Search.withDefaults()
 	if cfg.ProbeTimeout <= 0 {
 		cfg.ProbeTimeout = DefaultProbeTimeout
 	}

@@ -664,14 +664,3 @@ func (r *Registry) Listed() int { return len(r.listed) }
 
 // Len returns how many addresses are tracked.
 func (r *Registry) Len() int { return len(r.locations) }
-
-// Problems returns, per address that was tried and does not answer as a Manager, the last error.
-func (r *Registry) Problems() map[string]string {
-	problems := make(map[string]string)
-	for key, loc := range r.locations {
-		if loc.lastErr != "" {
-			problems[key] = loc.lastErr
-		}
-	}
-	return problems
-}

@@ -52,6 +52,25 @@ var DefaultSearchPolicy = SearchPolicy{
 	KnownGrace:          time.Second,
 }
 
+// withDefaults fills every unset duration from DefaultSearchPolicy, so that a policy that sets only
+// what it changes cannot search in a tight loop; an unset Jitter stays 0 (no jitter).
+func (p SearchPolicy) withDefaults() SearchPolicy {
+	if p == (SearchPolicy{}) {
+		return DefaultSearchPolicy
+	}
+	d := DefaultSearchPolicy
+	for _, field := range []struct{ value, fallback *time.Duration }{
+		{&p.RetryAfter, &d.RetryAfter}, {&p.Interval, &d.Interval}, {&p.IntervalWhileListed, &d.IntervalWhileListed},
+		{&p.MinRefreshGap, &d.MinRefreshGap}, {&p.InterfaceCheck, &d.InterfaceCheck}, {&p.ChangeJitter, &d.ChangeJitter},
+		{&p.GoneJitter, &d.GoneJitter}, {&p.KnownGrace, &d.KnownGrace},
+	} {
+		if *field.value <= 0 {
+			*field.value = *field.fallback
+		}
+	}
+	return p
+}
+
 // searchSchedule applies a SearchPolicy. A plain type: the time is passed in.
 type searchSchedule struct {
 	policy      SearchPolicy

@@ -93,3 +93,15 @@ func TestRememberedManagersSkipTheStartupSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestPartialSearchPolicyTakesDefaults(t *testing.T) {
+	t.Parallel()
+	p := SearchPolicy{Interval: time.Minute}.withDefaults()
+	if p.Interval != time.Minute || p.RetryAfter != DefaultSearchPolicy.RetryAfter ||
+		p.IntervalWhileListed != time.Hour || p.KnownGrace != time.Second || p.Jitter != 0 {
+		t.Errorf("got %+v", p)
+	}
+	if (SearchPolicy{}).withDefaults() != DefaultSearchPolicy {
+		t.Error("the zero policy is not the default one")
+	}
+}
