@@ -17,8 +17,15 @@ type Manager struct {
 	ID      string
 	Name    string
 	Version string
-	// URL is the web UI to open: the preferred address that answered, with "/".
+	// URL is the web UI to open: the preferred address that answered, with "/". It is always an
+	// address the Manager's own machine announced (or one the user gave), never a third party's.
 	URL string
+	// Host is URL's host (an IP address, or a name the user gave), to tell apart Managers that
+	// share a name.
+	Host string
+	// Ambiguous is true when another listed Manager has the same name (case-insensitively): show
+	// Host next to the name.
+	Ambiguous bool
 	// Addresses are the base URLs (scheme://host:port) that answered, preferred first.
 	Addresses []string
 	// Local is true for a Manager running on this machine.
