@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -56,15 +58,23 @@ func rememberManager(p fyne.Preferences, url string) {
 	p.SetStringList(prefKnownManagers, known)
 }
 
+// errLocalManagerURL is what the user reads under a local Manager URL that cannot be used.
+var errLocalManagerURL = errors.New("the local Manager URL must be an http:// or https:// address, like http://localhost:8080/")
+
+// checkLocalManagerURL says whether s can be the local Manager URL, in words for the form.
+func checkLocalManagerURL(s string) error {
+	if _, err := discovery.BaseURL(s); err != nil {
+		return errLocalManagerURL
+	}
+	return nil
+}
+
 // newSettingsWindow builds the Settings window; onSave gets the validated settings.
 func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func(Settings)) fyne.Window {
 	w := a.NewWindow("Flamenco Tray Settings")
 	urlEntry := widget.NewEntry()
 	urlEntry.SetText(current.LocalManagerURL)
-	urlEntry.Validator = func(s string) error {
-		_, err := discovery.BaseURL(s)
-		return err
-	}
+	urlEntry.Validator = checkLocalManagerURL
 	notifications := widget.NewCheck("Notify when a Manager appears or goes away", nil)
 	notifications.SetChecked(current.Notifications)
 	startAtLogin := widget.NewCheck("Start at login", nil)
@@ -73,6 +83,24 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 		startAtLogin.Disable()
 		startAtLogin.Text = "Start at login (not available on this system yet)"
 	}
+	problem := widget.NewLabel("")
+	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Hide()
+	// Fyne calls OnSubmit whatever the Entry's Validator says (Enter in the entry, or a button that
+	// was enabled before the text changed), so the URL is checked here, where it is saved.
+	submit := func() {
+		url := strings.TrimSpace(urlEntry.Text)
+		if err := checkLocalManagerURL(url); err != nil {
+			urlEntry.SetValidationError(err)
+			problem.SetText("Not saved: " + err.Error())
+			problem.Show()
+			return
+		}
+		onSave(Settings{LocalManagerURL: url, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked})
+		w.Close()
+	}
+	urlEntry.OnSubmitted = func(string) { submit() }
 	form := &widget.Form{
 		Items: []*widget.FormItem{
 			{Text: "Local Manager URL", Widget: urlEntry, HintText: "where a Manager on this computer answers"},
@@ -80,15 +108,12 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 			{Text: "", Widget: startAtLogin},
 		},
 		SubmitText: "Save",
-		OnSubmit: func() {
-			onSave(Settings{LocalManagerURL: urlEntry.Text, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked})
-			w.Close()
-		},
-		OnCancel: w.Close,
+		OnSubmit:   submit,
+		OnCancel:   w.Close,
 	}
 	logLabel := widget.NewLabel("Log file: " + logPath)
 	logLabel.Wrapping = fyne.TextWrapBreak
-	w.SetContent(container.NewVBox(form, logLabel))
+	w.SetContent(container.NewVBox(form, problem, logLabel))
 	w.Resize(fyne.NewSize(520, 0))
 	return w
 }
