@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 
@@ -42,9 +44,12 @@ type MenuState struct {
 	Advertising Advertising
 }
 
-// MenuActions are what the menu's items do.
+// MenuActions are what the menu's items do. An item captures nothing that its row does not show,
+// except a Manager's ID (part of the menu's key, see menuKey): a menu that is not re-sent because it
+// looks the same must still do what it says.
 type MenuActions struct {
-	Open            func(url string)
+	// Open opens the web UI of the listed Manager with this ID, at its URL at click time.
+	Open            func(managerID string)
 	Refresh         func()
 	ToggleAdvertise func()
 	Settings        func()
@@ -55,30 +60,25 @@ type MenuActions struct {
 // menu, and it needs no display.
 func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	var items []*fyne.MenuItem
-	managers := s.Discovery.Managers
+	listed, more, hidden := splitManagers(s.Discovery.Managers)
 	switch {
-	case len(managers) == 0 && s.Discovery.Searching:
+	case len(listed) == 0 && s.Discovery.Searching:
 		items = append(items, disabled("Searching for Managers…"))
-	case len(managers) == 0:
+	case len(listed) == 0:
 		items = append(items, disabled("No Manager found"))
 		if s.Discovery.Problem != "" {
-			items = append(items, disabled(s.Discovery.Problem))
+			items = append(items, disabled(shortMessage(s.Discovery.Problem)))
 		}
 	}
-	for i, m := range managers {
-		if i == maxListedManagers {
-			rest := managers[maxListedManagers:]
-			more := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(rest)), nil)
-			shown := rest[:min(len(rest), maxMoreManagers)]
-			moreItems := managerItems(shown, a)
-			if hidden := len(rest) - len(shown); hidden > 0 {
-				moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
-			}
-			more.ChildMenu = fyne.NewMenu("", moreItems...)
-			items = append(items, more)
-			break
+	items = append(items, managerItems(listed, a)...)
+	if len(more) > 0 {
+		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
+		moreItems := managerItems(more, a)
+		if hidden > 0 {
+			moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
 		}
-		items = append(items, managerItem(m, a))
+		item.ChildMenu = fyne.NewMenu("", moreItems...)
+		items = append(items, item)
 	}
 	items = append(items,
 		fyne.NewMenuItemSeparator(),
@@ -93,6 +93,36 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	return fyne.NewMenu("Flamenco Tray", items...)
 }
 
+// splitManagers bounds the menu however many answer: the Managers listed at the top, those in the
+// "N more…" submenu, and how many are left out.
+func splitManagers(managers []discovery.Manager) (listed, more []discovery.Manager, hidden int) {
+	if len(managers) <= maxListedManagers {
+		return managers, nil, 0
+	}
+	listed, rest := managers[:maxListedManagers], managers[maxListedManagers:]
+	more = rest[:min(len(rest), maxMoreManagers)]
+	return listed, more, len(rest) - len(more)
+}
+
+// shownManagerIDs are the IDs of the Managers the menu has items for, in menu order.
+func shownManagerIDs(managers []discovery.Manager) []string {
+	listed, more, _ := splitManagers(managers)
+	var ids []string
+	for _, m := range append(slices.Clip(listed), more...) {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// managerByID finds a listed Manager by its ID.
+func managerByID(managers []discovery.Manager, id string) (discovery.Manager, bool) {
+	i := slices.IndexFunc(managers, func(m discovery.Manager) bool { return m.ID == id })
+	if i < 0 {
+		return discovery.Manager{}, false
+	}
+	return managers[i], true
+}
+
 func managerItems(managers []discovery.Manager, a MenuActions) []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, len(managers))
 	for i, m := range managers {
@@ -102,30 +132,102 @@ func managerItems(managers []discovery.Manager, a MenuActions) []*fyne.MenuItem 
 }
 
 func managerItem(m discovery.Manager, a MenuActions) *fyne.MenuItem {
-	url := m.URL
-	item := fyne.NewMenuItem(ManagerLabel(m), func() { a.Open(url) })
+	id := m.ID
+	item := fyne.NewMenuItem(ManagerLabel(m), func() { a.Open(id) })
 	item.Disabled = !m.Reachable
 	return item
 }
 
-// ManagerLabel is how a Manager is listed: "Studio Farm — 3.3.1", marked when it is on this
-// computer or does not answer.
+// ManagerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host
+// when another listed Manager has the same name, "this computer", "not answering".
 func ManagerLabel(m discovery.Manager) string {
+	return managerLabel(m, !m.Reachable)
+}
+
+// NotificationLabel is ManagerLabel without "not answering", which a notification says in words.
+func NotificationLabel(m discovery.Manager) string {
+	return managerLabel(m, false)
+}
+
+func managerLabel(m discovery.Manager, notAnswering bool) string {
 	label := m.Name
 	if m.Version != "" {
 		label += " — " + m.Version
 	}
 	var notes []string
+	if m.Ambiguous && m.Host != "" {
+		notes = append(notes, m.Host)
+	}
 	if m.Local {
 		notes = append(notes, "this computer")
 	}
-	if !m.Reachable {
+	if notAnswering {
 		notes = append(notes, "not answering")
 	}
 	if len(notes) > 0 {
 		label += " (" + strings.Join(notes, ", ") + ")"
 	}
 	return label
+}
+
+// maxRowRunes bounds a menu row made from a message: tray menus do not wrap.
+const maxRowRunes = 78
+
+// shortMessage fits a message that may end in a Go error chain ("cannot search: listen udp4 …:
+// …") into one menu row: a short message as it is; a long one by its outer context (the part
+// before the first ": "), which says what failed; otherwise cut at a word. The whole message is
+// in the log, where it was made.
+func shortMessage(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= maxRowRunes {
+		return s
+	}
+	const more = " (details in the log)"
+	if outer, _, ok := strings.Cut(s, ": "); ok && utf8.RuneCountInString(outer+more) <= maxRowRunes {
+		return outer + more
+	}
+	runes := []rune(s)[:maxRowRunes-1]
+	if i := strings.LastIndex(string(runes), " "); i > maxRowRunes/2 {
+		return string(runes)[:i] + "…"
+	}
+	return string(runes) + "…"
+}
+
+// trayView is what the tray shows for a state: the menu and the icon, and the menu's key.
+type trayView struct {
+	menu *fyne.Menu
+	key  string
+	icon IconState
+}
+
+func buildView(s MenuState, a MenuActions) trayView {
+	menu := BuildMenu(s, a)
+	return trayView{menu: menu, key: menuKey(menu, shownManagerIDs(s.Discovery.Managers)), icon: IconFor(s)}
+}
+
+// menuKey is everything a tray host shows of a menu, item by item (label, greyed out, checked,
+// separator, submenu, Quit), and the IDs of the Managers its items open. Two menus with the same key
+// look and act the same, so the second is not sent: Fyne's SetSystemTrayMenu renumbers every item,
+// and a click on a number read before that is lost.
+func menuKey(m *fyne.Menu, managerIDs []string) string {
+	var b strings.Builder
+	var walk func(items []*fyne.MenuItem, depth int)
+	walk = func(items []*fyne.MenuItem, depth int) {
+		for _, item := range items {
+			icon := ""
+			if item.Icon != nil {
+				icon = item.Icon.Name()
+			}
+			fmt.Fprintf(&b, "%d %q sep=%t off=%t checked=%t quit=%t icon=%q\n", depth, item.Label,
+				item.IsSeparator, item.Disabled, item.Checked, item.IsQuit, icon)
+			if item.ChildMenu != nil {
+				walk(item.ChildMenu.Items, depth+1)
+			}
+		}
+	}
+	walk(m.Items, 0)
+	fmt.Fprintf(&b, "managers %q", managerIDs)
+	return b.String()
 }
 
 // advertiseItems is the "Advertise local Manager" toggle and, when there is one, why it is off.
@@ -146,13 +248,13 @@ func advertiseItems(s MenuState, a MenuActions) []*fyne.MenuItem {
 		item.Disabled = true
 		items = append(items, item)
 		if s.Local.Problem != "" {
-			items = append(items, disabled(s.Local.Problem))
+			items = append(items, disabled(shortMessage(s.Local.Problem)))
 		}
 	default:
 		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Advertise “%s” on the LAN", s.Local.Info.Name), a.ToggleAdvertise))
 	}
 	if adv.Error != "" {
-		items = append(items, disabled(adv.Error))
+		items = append(items, disabled(shortMessage(adv.Error)))
 	}
 	return items
 }

@@ -1,12 +1,17 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
@@ -95,6 +100,13 @@ func TestBuildMenu(t *testing.T) {
 				"“Studio Farm” already advertises itself (UDP 1900 is in use) [off]"},
 		},
 		{
+			name: "a long error is one short row; the details are in the log",
+			state: MenuState{Discovery: discovery.State{Problem: "cannot search: listen udp4 0.0.0.0:0: setsockopt: " +
+				strings.Repeat("operation not permitted by the kernel's multicast policy on interface eth0, ", 6)}},
+			want: []string{"No Manager found [off]", "cannot search (details in the log) [off]", "---", "Search again", "---",
+				"Advertise local Manager on the LAN [off]"},
+		},
+		{
 			name: "advertising stopped with an error",
 			state: MenuState{
 				Local:       LocalManager{Info: studioInfo},
@@ -143,7 +155,7 @@ func TestMenuActions(t *testing.T) {
 	var opened []string
 	var refreshed, toggled, settings, quit int
 	actions := MenuActions{
-		Open:            func(url string) { opened = append(opened, url) },
+		Open:            func(id string) { opened = append(opened, id) },
 		Refresh:         func() { refreshed++ },
 		ToggleAdvertise: func() { toggled++ },
 		Settings:        func() { settings++ },
@@ -157,7 +169,7 @@ func TestMenuActions(t *testing.T) {
 			item.Action()
 		}
 	}
-	if !slices.Equal(opened, []string{"http://10.0.0.1:8080/", "http://10.0.0.2:8080/"}) || refreshed != 1 || toggled != 1 || settings != 1 || quit != 1 {
+	if !slices.Equal(opened, []string{m1.ID, m2.ID}) || refreshed != 1 || toggled != 1 || settings != 1 || quit != 1 {
 		t.Errorf("opened %v, refresh %d, toggle %d, settings %d, quit %d", opened, refreshed, toggled, settings, quit)
 	}
 	if last := menu.Items[len(menu.Items)-1]; !last.IsQuit {
@@ -181,4 +193,213 @@ func TestIconFor(t *testing.T) {
 			t.Errorf("IconFor(%+v) = %v, want %v", tt.state, got, tt.want)
 		}
 	}
+}
+
+func TestShortMessageFitsOneRow(t *testing.T) {
+	t.Parallel()
+	words := strings.Repeat("the Manager did not answer in time ", 5)
+	tests := []struct{ in, want string }{
+		{"no network interface that is up, has an IPv4 address and supports multicast",
+			"no network interface that is up, has an IPv4 address and supports multicast"},
+		{"cannot advertise: UDP 1900 is in use", "cannot advertise: UDP 1900 is in use"},
+		{"cannot search: listen udp4: " + words, "cannot search (details in the log)"},
+		{"line one\nline two", "line one line two"},
+		{words, "the Manager did not answer in time the Manager did not answer in time the…"},
+		{strings.Repeat("x", 200), strings.Repeat("x", maxRowRunes-1) + "…"},
+		{strings.Repeat("long context without a break ", 4) + ": cause", "long context without a break long context without a break long context…"},
+	}
+	for _, tt := range tests {
+		got := shortMessage(tt.in)
+		if got != tt.want {
+			t.Errorf("shortMessage(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+		if n := utf8.RuneCountInString(got); n > maxRowRunes {
+			t.Errorf("shortMessage(%q) is %d characters", tt.in, n)
+		}
+	}
+}
+
+func TestManagerLabel(t *testing.T) {
+	t.Parallel()
+	studio := discovery.Manager{ID: "a", Name: "Studio Farm", Version: "3.3.1", Host: "10.0.0.5", URL: "http://10.0.0.5:8080/", Reachable: true}
+	with := func(change func(*discovery.Manager)) discovery.Manager { m := studio; change(&m); return m }
+	tests := []struct {
+		name            string
+		m               discovery.Manager
+		label, notified string
+	}{
+		{"plain", studio, "Studio Farm — 3.3.1", "Studio Farm — 3.3.1"},
+		{"host only when the name is ambiguous", with(func(m *discovery.Manager) { m.Ambiguous = true }),
+			"Studio Farm — 3.3.1 (10.0.0.5)", "Studio Farm — 3.3.1 (10.0.0.5)"},
+		{"IPv6 host", with(func(m *discovery.Manager) { m.Ambiguous, m.Host = true, "fd00::5" }),
+			"Studio Farm — 3.3.1 (fd00::5)", "Studio Farm — 3.3.1 (fd00::5)"},
+		{"host, then this computer, then not answering", with(func(m *discovery.Manager) { m.Ambiguous, m.Local, m.Reachable = true, true, false }),
+			"Studio Farm — 3.3.1 (10.0.0.5, this computer, not answering)", "Studio Farm — 3.3.1 (10.0.0.5, this computer)"},
+		{"not answering", with(func(m *discovery.Manager) { m.Reachable = false }),
+			"Studio Farm — 3.3.1 (not answering)", "Studio Farm — 3.3.1"},
+		{"this computer", with(func(m *discovery.Manager) { m.Local = true }),
+			"Studio Farm — 3.3.1 (this computer)", "Studio Farm — 3.3.1 (this computer)"},
+		{"no version", with(func(m *discovery.Manager) { m.Version = "" }), "Studio Farm", "Studio Farm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ManagerLabel(tt.m); got != tt.label {
+				t.Errorf("ManagerLabel = %q, want %q", got, tt.label)
+			}
+			if got := NotificationLabel(tt.m); got != tt.notified {
+				t.Errorf("NotificationLabel = %q, want %q", got, tt.notified)
+			}
+		})
+	}
+}
+
+func TestTwoManagersOfOneNameAreToldApartByHost(t *testing.T) {
+	t.Parallel()
+	a := discovery.Manager{ID: "a", Name: "Studio Farm", Version: "3.3.1", Host: "10.0.0.5", Ambiguous: true, Reachable: true}
+	b := discovery.Manager{ID: "b", Name: "Studio Farm", Version: "3.3.1", Host: "10.0.1.7", Ambiguous: true, Reachable: true}
+	got := render(BuildMenu(MenuState{Discovery: discovery.State{Managers: []discovery.Manager{a, b}}}, MenuActions{}), 0)
+	if got[0] != "Studio Farm — 3.3.1 (10.0.0.5)" || got[1] != "Studio Farm — 3.3.1 (10.0.1.7)" {
+		t.Errorf("menu: %q", got[:2])
+	}
+}
+
+func TestMenuKey(t *testing.T) {
+	t.Parallel()
+	base := MenuState{
+		Discovery: discovery.State{Managers: []discovery.Manager{manager("Alpha", true), manager("Beta", true)}},
+		Local:     LocalManager{URL: "http://localhost:8080/", Info: studioInfo},
+	}
+	key := func(s MenuState) string { return buildView(s, MenuActions{}).key }
+	change := func(f func(s *MenuState)) MenuState {
+		s := base
+		s.Discovery.Managers = slices.Clone(base.Discovery.Managers)
+		f(&s)
+		return s
+	}
+	invisible := map[string]MenuState{
+		"a Manager's URL and addresses": change(func(s *MenuState) {
+			s.Discovery.Managers[0].URL = "http://10.0.0.9:8080/"
+			s.Discovery.Managers[0].Addresses = []string{"http://10.0.0.9:8080"}
+		}),
+		"a Manager's host, its name not ambiguous": change(func(s *MenuState) { s.Discovery.Managers[0].Host = "10.0.0.9" }),
+		"search counters": change(func(s *MenuState) {
+			s.Discovery.Searches, s.Discovery.PendingChecks, s.Discovery.ChecksStarted = 7, 3, 40
+		}),
+		"searching, with Managers listed": change(func(s *MenuState) { s.Discovery.Searching = true }),
+		"the local Manager URL":           change(func(s *MenuState) { s.Local.URL = "http://localhost:9090/" }),
+		"advertised locations":            change(func(s *MenuState) { s.Advertising.Locations = []string{"http://10.0.0.1:8080/"} }),
+	}
+	for name, s := range invisible {
+		if key(s) != key(base) {
+			t.Errorf("%s changed the key, though the menu looks and acts the same", name)
+		}
+	}
+	visible := map[string]MenuState{
+		"a label":        change(func(s *MenuState) { s.Discovery.Managers[0].Version = "3.4" }),
+		"greyed out":     change(func(s *MenuState) { s.Discovery.Managers[0].Reachable = false }),
+		"checked":        change(func(s *MenuState) { s.Advertising = Advertising{Active: true, Name: "Studio Farm"} }),
+		"one item more":  change(func(s *MenuState) { s.Local.Problem = "no Manager answers" }),
+		"one item less":  change(func(s *MenuState) { s.Discovery.Managers = s.Discovery.Managers[:1] }),
+		"what it opens":  change(func(s *MenuState) { s.Discovery.Managers[0].ID = "Alpha restarted" }),
+		"ambiguous name": change(func(s *MenuState) { s.Discovery.Managers[0].Ambiguous, s.Discovery.Managers[0].Host = true, "10.0.0.1" }),
+	}
+	for name, s := range visible {
+		if key(s) == key(base) {
+			t.Errorf("%s did not change the key", name)
+		}
+	}
+
+	sep := fyne.NewMenu("", fyne.NewMenuItem("A", nil), fyne.NewMenuItemSeparator(), fyne.NewMenuItem("B", nil))
+	noSep := fyne.NewMenu("", fyne.NewMenuItem("A", nil), fyne.NewMenuItem("B", nil))
+	child := fyne.NewMenu("", fyne.NewMenuItem("A", nil), fyne.NewMenuItem("B", nil))
+	child.Items[0].ChildMenu = fyne.NewMenu("", fyne.NewMenuItem("C", nil))
+	keys := []string{menuKey(sep, nil), menuKey(noSep, nil), menuKey(child, nil)}
+	if keys[0] == keys[1] || keys[1] == keys[2] {
+		t.Errorf("separators or submenus do not change the key:\n%s", strings.Join(keys, "\n"))
+	}
+}
+
+// A Manager's item opens it by ID: when its URL changes without a visible change, the menu is not
+// re-sent, and the click still opens the URL it has now.
+func TestManagerItemOpensTheCurrentURL(t *testing.T) {
+	t.Parallel()
+	before := manager("Alpha", true)
+	after := before
+	after.URL = "http://10.0.0.9:8080/"
+	var opened []string
+	actions := MenuActions{Open: func(id string) {
+		if m, ok := managerByID([]discovery.Manager{after}, id); ok {
+			opened = append(opened, m.URL)
+		}
+	}}
+	shown := buildView(MenuState{Discovery: discovery.State{Managers: []discovery.Manager{before}}}, actions)
+	now := buildView(MenuState{Discovery: discovery.State{Managers: []discovery.Manager{after}}}, actions)
+	if shown.key != now.key {
+		t.Fatal("a URL change alone changed the menu's key")
+	}
+	shown.menu.Items[0].Action()
+	if !slices.Equal(opened, []string{after.URL}) {
+		t.Errorf("opened %v, want %s", opened, after.URL)
+	}
+}
+
+// fakeDesk counts what the tray sends to the tray host.
+type fakeDesk struct {
+	mu           sync.Mutex
+	menus, icons int
+}
+
+func (d *fakeDesk) SetSystemTrayMenu(*fyne.Menu)    { d.mu.Lock(); d.menus++; d.mu.Unlock() }
+func (d *fakeDesk) SetSystemTrayIcon(fyne.Resource) { d.mu.Lock(); d.icons++; d.mu.Unlock() }
+func (d *fakeDesk) SetSystemTrayWindow(fyne.Window) {}
+
+func (d *fakeDesk) sent() (menus, icons int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.menus, d.icons
+}
+
+func TestTrayResendsTheMenuOnlyWhenItChanges(t *testing.T) {
+	tr := newTray(test.NewTempApp(t), Options{Logger: zerolog.Nop()})
+	desk := &fakeDesk{}
+	tr.desk = desk
+	ctx, cancel := context.WithCancel(context.Background())
+	tr.ctx = ctx
+	done := make(chan struct{})
+	go func() { defer close(done); tr.rebuildLoop(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	// rebuildCh holds one request: the second of two blocking sends returns once the loop took the
+	// first, the third once it handled it.
+	rebuild := func() {
+		for range 3 {
+			tr.rebuildCh <- struct{}{}
+		}
+	}
+	expect := func(step string, menus, icons int) {
+		t.Helper()
+		if m, i := desk.sent(); m != menus || i != icons {
+			t.Errorf("%s: %d menus and %d icons sent, want %d and %d", step, m, i, menus, icons)
+		}
+	}
+
+	rebuild()
+	expect("first", 1, 1)
+	rebuild()
+	expect("nothing changed", 1, 1)
+	tr.mu.Lock()
+	tr.local.URL = "http://localhost:9090/" // not shown
+	tr.mu.Unlock()
+	rebuild()
+	expect("a change that is not shown", 1, 1)
+	tr.mu.Lock()
+	tr.local = LocalManager{URL: "http://localhost:9090/", Info: studioInfo}
+	tr.mu.Unlock()
+	rebuild()
+	expect("the local Manager answers", 2, 1)
+	tr.mu.Lock()
+	tr.adv = Advertising{Active: true, Name: studioInfo.Name}
+	tr.mu.Unlock()
+	rebuild()
+	expect("advertising", 3, 2)
 }

@@ -46,6 +46,10 @@ type tray struct {
 	notifyFrom   time.Time // zero until the first search window closed
 	fallback     fyne.Window
 	settingsOpen fyne.Window
+
+	// Fyne's main goroutine only: what show put on screen last, and how many menus it sent.
+	shown     *trayView
+	menusSent int
 }
 
 func newTray(a fyne.App, opts Options) *tray {
@@ -98,14 +102,11 @@ func (t *tray) run(parent context.Context) error {
 	if t.desk == nil {
 		hostOK, why = false, "this Fyne driver has no system tray"
 	}
-	state := t.snapshot()
-	if t.desk != nil {
-		t.desk.SetSystemTrayMenu(BuildMenu(state, t.actions()))
-		t.desk.SetSystemTrayIcon(iconResource(IconFor(state)))
-	}
+	view := buildView(t.snapshot(), t.actions())
+	t.show(view)
 	if !hostOK {
 		t.log.Warn().Str("reason", why).Msg("no system tray to show the menu in; showing a window instead")
-		t.showFallback(state, why)
+		t.showFallback(view)
 	}
 
 	t.app.Run()
@@ -163,25 +164,32 @@ func (t *tray) rebuildLoop(ctx context.Context) {
 			return
 		case <-t.rebuildCh:
 		}
-		state := t.snapshot()
-		menu := BuildMenu(state, t.actions())
-		icon := iconResource(IconFor(state))
+		view := buildView(t.snapshot(), t.actions())
 		fyne.Do(func() {
-			if ctx.Err() != nil {
-				return
-			}
-			if t.desk != nil {
-				t.desk.SetSystemTrayMenu(menu)
-				t.desk.SetSystemTrayIcon(icon)
-			}
-			t.mu.Lock()
-			fallback := t.fallback
-			t.mu.Unlock()
-			if fallback != nil {
-				fallback.SetContent(fallbackContent(menu))
+			if ctx.Err() == nil {
+				t.show(view)
 			}
 		})
 	}
+}
+
+// show puts a view on screen (Fyne's main goroutine), sending only what changed: a menu that looks
+// and acts as the one shown keeps its item IDs, so a click on an ID just read still lands.
+func (t *tray) show(view trayView) {
+	if t.shown == nil || view.key != t.shown.key {
+		if t.desk != nil {
+			t.desk.SetSystemTrayMenu(view.menu)
+		}
+		if t.fallback != nil {
+			t.fallback.SetContent(fallbackContent(view.menu))
+		}
+		t.menusSent++
+		t.log.Debug().Int("menus_sent", t.menusSent).Msg("tray menu sent")
+	}
+	if (t.shown == nil || view.icon != t.shown.icon) && t.desk != nil {
+		t.desk.SetSystemTrayIcon(iconResource(view.icon))
+	}
+	t.shown = &view
 }
 
 // followEvents turns discovery events into menu rebuilds, remembered Managers and notifications.
@@ -197,6 +205,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 				return
 			}
 		}
+		t.log.Debug().Str("event", string(e.Kind)).Str("id", e.Manager.ID).Msg("discovery event")
 		t.requestRebuild()
 		switch e.Kind {
 		case discovery.SearchWindowClosed:
@@ -208,9 +217,9 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 		case discovery.ManagerAppeared:
 			url := e.Manager.URL
 			fyne.Do(func() { rememberManager(t.app.Preferences(), url) })
-			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", ManagerLabel(e.Manager), e.Manager.URL))
+			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", NotificationLabel(e.Manager), e.Manager.URL))
 		case discovery.ManagerGone:
-			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", e.Manager.Name))
+			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", NotificationLabel(e.Manager)))
 		}
 	}
 }
@@ -342,12 +351,26 @@ func (t *tray) refresh() {
 	t.requestLocalCheck()
 }
 
-func (t *tray) open(url string) {
-	t.log.Info().Str("url", url).Msg("opening the Manager's web UI")
-	if err := t.opts.OpenURL(url); err != nil {
-		t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
-		t.app.SendNotification(fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s yourself: %v", url, err)))
+// open opens a listed Manager's web UI at its URL now (it may have changed without a visible change
+// to its item). It runs on Fyne's main goroutine, so the browser starts in an owned goroutine:
+// pkg/browser waits for xdg-open.
+func (t *tray) open(managerID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok {
+		t.log.Warn().Str("id", managerID).Msg("the Manager clicked is no longer listed")
+		return
 	}
+	if t.ctx.Err() != nil {
+		return
+	}
+	t.log.Info().Str("url", m.URL).Str("name", m.Name).Msg("opening the Manager's web UI")
+	t.goOwned(func() {
+		if err := t.opts.OpenURL(m.URL); err != nil {
+			t.log.Error().Err(err).Str("url", m.URL).Msg("cannot open a browser")
+			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", m.URL))
+			fyne.Do(func() { t.app.SendNotification(notification) })
+		}
+	})
 }
 
 // showSettings opens the Settings window (Fyne's main goroutine).
@@ -382,13 +405,12 @@ func (t *tray) saveSettings(s Settings) {
 	t.requestRebuild()
 }
 
-// showFallback shows the Managers and actions in a window, for desktops without a tray.
-func (t *tray) showFallback(state MenuState, why string) {
+// showFallback shows the Managers and actions in a window, for desktops without a tray; show keeps
+// it up to date.
+func (t *tray) showFallback(view trayView) {
 	w := t.app.NewWindow("Flamenco Tray")
-	w.SetContent(fallbackContent(BuildMenu(state, t.actions())))
+	w.SetContent(fallbackContent(view.menu))
 	w.SetCloseIntercept(t.app.Quit)
-	t.mu.Lock()
 	t.fallback = w
-	t.mu.Unlock()
 	w.Show()
 }
