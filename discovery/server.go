@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/fromkeith/gossdp"
 	"github.com/rs/zerolog"
@@ -20,14 +17,20 @@ import (
 // ErrSSDPPortInUse is wrapped by NewServer's error when another program holds UDP port 1900.
 var ErrSSDPPortInUse = errors.New("UDP port 1900 (SSDP) is already in use on this machine")
 
+// ErrByebyeNotSent is wrapped by Run's error when ssdp:byebye could not be sent for every LOCATION:
+// peers then keep listing them until their max-age runs out.
+var ErrByebyeNotSent = errors.New("ssdp:byebye not sent")
+
 // Server advertises Flamenco Manager LOCATIONs over SSDP with gossdp's server, the component
 // Flamenco's Manager uses, so Workers and trays see it exactly as they see a Manager. On top of gossdp
-// it sends ssdp:byebye when it stops (gossdp never does), survives gossdp's stop-time panic, and
-// explains a taken UDP 1900.
+// it stops answering before it says ssdp:byebye (gossdp never sends one), so the byebye is its last
+// word, and it explains a taken UDP 1900.
 type Server struct {
-	ssdp    *gossdp.Ssdp
-	log     zerolog.Logger
-	gossdpL *gossdpLogger
+	ssdp      *gossdp.Ssdp
+	internals *gossdpInternals // nil when gossdp's fields are out of reach: see fallbackStop
+	log       zerolog.Logger
+	gossdpL   *gossdpLogger
+	finished  chan struct{}
 
 	mu        sync.Mutex
 	locations []string
@@ -40,7 +43,8 @@ func NewServer(logger zerolog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		log: logger.With().Str("component", "ssdp-server").Logger(),
+		log:      logger.With().Str("component", "ssdp-server").Logger(),
+		finished: make(chan struct{}),
 	}
 	s.gossdpL = newGossdpLogger(s.log)
 	ssdp, err := gossdp.NewSsdpWithLogger(nil, s.gossdpL)
@@ -53,6 +57,10 @@ func NewServer(logger zerolog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("create UPnP/SSDP server: %w", err)
 	}
 	s.ssdp = ssdp
+	s.internals, err = reachGossdp(ssdp)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("stopping will use gossdp's own Stop: an answer to an M-SEARCH may follow the byebye")
+	}
 	return s, nil
 }
 
@@ -80,17 +88,21 @@ func (s *Server) Locations() []string {
 	return append([]string(nil), s.locations...)
 }
 
-// Run advertises until ctx ends, then sends ssdp:byebye for every LOCATION and closes the socket. A
-// Server runs once.
-func (s *Server) Run(ctx context.Context) {
+// Run advertises until ctx ends, then stops answering and announcing, sends ssdp:byebye for every
+// LOCATION and closes the socket. It returns an error wrapping ErrByebyeNotSent when the byebye did not
+// go out. A Server runs once.
+//
+// Run does not wait for gossdp's reader when it is sleeping before an answer (up to the M-SEARCH's MX,
+// at most 60 s): that answer is never sent, and the Server still owns the goroutine; Finished says
+// when it has returned.
+func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	ran := s.ran
 	s.ran = true
 	locations := append([]string(nil), s.locations...)
 	s.mu.Unlock()
 	if ran {
-		s.log.Error().Msg("ssdp server: Run called twice")
-		return
+		return errors.New("ssdp server: Run called twice")
 	}
 
 	// Advertise before starting: gossdp's reader reads its advertisement maps without its lock.
@@ -102,110 +114,109 @@ func (s *Server) Run(ctx context.Context) {
 			MaxAge:      int(AdvertisementMaxAge / time.Second),
 		})
 	}
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		// gossdp's reader can dereference its nil socket after Stop (it clears the socket while the
-		// reader is still answering an M-SEARCH); that is the end of the reader, not an error.
+	var gossdpGoroutines sync.WaitGroup
+	started := make(chan struct{})
+	gossdpGoroutines.Go(func() {
+		// Only gossdp's own Stop (the fallback) makes its reader panic: it clears the socket under it.
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Debug().Interface("panic", r).Msg("gossdp server reader stopped with a panic")
 			}
 		}()
-		s.ssdp.Start()
-	}()
-
+		close(started)
+		s.ssdp.Start() // starts gossdp's writer, then reads until the socket is closed
+	})
 	s.log.Info().Strs("locations", locations).Msg("advertising Flamenco Manager over SSDP")
 
 	<-ctx.Done()
-
 	s.gossdpL.stopping.Store(true)
-	s.sendByebyes(locations)
-	if stopReader(s.ssdp) {
-		select {
-		case <-readerDone:
-		case <-time.After(maxDrainTime):
-			s.log.Debug().Msg("gossdp reader still busy answering a search; stopping it anyway")
-		}
+	<-started // gossdp's writer starts first thing in Start: stopping needs it running
+	if s.internals != nil {
+		s.stopGossdp()
+	} else {
+		s.fallbackStop(&gossdpGoroutines)
 	}
-	s.ssdp.Stop()
-	<-readerDone
-	stopAdvertisementTimers(s.ssdp)
+	err := s.sendByebyes(locations)
+	if s.internals != nil {
+		if closeErr := s.internals.closeSocket(); closeErr != nil {
+			s.log.Debug().Err(closeErr).Msg("closing gossdp's socket")
+		}
+		s.internals.stopTimers()
+	}
+	go func() {
+		gossdpGoroutines.Wait()
+		close(s.finished)
+	}()
+	select {
+	case <-s.finished:
+	case <-time.After(readerGrace):
+		s.log.Debug().Msg("gossdp's reader is asleep before an answer it will not send; it ends by itself")
+	}
+	if err != nil {
+		s.log.Warn().Err(err).Msg("stopped advertising; peers keep this Manager until it expires")
+		return err
+	}
 	s.log.Info().Msg("stopped advertising; sent ssdp:byebye")
+	return nil
 }
 
-// maxDrainTime bounds how long stopping waits for gossdp's reader to finish the answer it is
-// sending (it sleeps up to MX seconds before each; Workers use MX 3).
-const maxDrainTime = 4 * time.Second
+// Finished is closed once every goroutine of the Server has returned: at most the MX of the M-SEARCH
+// gossdp's reader was answering (60 s at worst, 3 s for Workers) after Run returned.
+func (s *Server) Finished() <-chan struct{} { return s.finished }
 
-// stopReader makes gossdp's reader return by itself: its next read fails on a read deadline, so it
-// leaves its loop without touching its socket again. gossdp's own Stop instead clears the socket while
-// the reader may be using it (a data race and a nil dereference) and has no way to stop the reader
-// first; the socket is reachable only through gossdp's unexported field. gossdp is pinned to one
-// version that never changes, and if the field is not found this reports false and Stop copes alone.
-func stopReader(ssdp *gossdp.Ssdp) bool {
-	field := reflect.ValueOf(ssdp).Elem().FieldByName("socket")
-	if !field.IsValid() {
-		return false
-	}
-	field = field.FieldByName("rawSocket")
-	if !field.IsValid() || field.Type() != reflect.TypeFor[net.PacketConn]() {
-		return false
-	}
-	conn, _ := reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem().Interface().(net.PacketConn)
-	if conn == nil {
-		return false
-	}
-	return conn.SetReadDeadline(time.Now()) == nil
-}
+// readerGrace is how long Run waits for gossdp's reader to end before returning anyway: long enough
+// for a reader blocked in a read, far shorter than one asleep before an answer.
+const readerGrace = 50 * time.Millisecond
 
-// stopAdvertisementTimers stops the re-announcement timers of every advertisement. gossdp's Stop
-// stops them only for the last advertisement of each device UUID, and all of Flamenco's share one:
-// the others' timers re-arm themselves for max-age (an hour), keeping the whole server in memory.
-// Like stopReader, this reaches into gossdp's unexported fields of its one pinned version.
-func stopAdvertisementTimers(ssdp *gossdp.Ssdp) {
-	servers := reflect.ValueOf(ssdp).Elem().FieldByName("advertisableServers")
-	if !servers.IsValid() || servers.Kind() != reflect.Map {
-		return
-	}
-	timerType := reflect.TypeFor[*time.Timer]()
-	for iter := servers.MapRange(); iter.Next(); {
-		list := iter.Value()
-		if list.Kind() != reflect.Slice {
-			return
-		}
-		for i := range list.Len() {
-			ad := list.Index(i)
-			if ad.Kind() != reflect.Pointer || ad.IsNil() {
-				continue
-			}
-			for _, name := range []string{"lastTimer", "last3sTimer"} {
-				field := ad.Elem().FieldByName(name)
-				if !field.IsValid() || field.Type() != timerType {
-					continue
-				}
-				timer := reflect.NewAt(timerType, unsafe.Pointer(field.UnsafeAddr())).Elem().Interface().(*time.Timer)
-				if timer != nil {
-					timer.Stop()
-				}
-			}
-		}
+// writerStopTime bounds the wait for gossdp's writer, which only ever waits for one UDP send.
+const writerStopTime = time.Second
+
+// stopGossdp leaves gossdp unable to send anything: no answer, re-announcement or datagram in its
+// writer can follow the byebye sent after it.
+func (s *Server) stopGossdp() {
+	s.internals.stopSending()
+	if err := s.internals.stopWriter(writerStopTime); err != nil {
+		s.log.Warn().Err(err).Msg("gossdp may still send after the byebye")
 	}
 }
 
-// sendByebyes multicasts ssdp:byebye for each LOCATION on every multicast interface.
-func (s *Server) sendByebyes(locations []string) {
+// fallbackStop stops gossdp with its own Stop, when its internals are out of reach. Stop clears its
+// running flag first, then waits for its reader (up to an M-SEARCH's MX): the byebye waits a moment
+// for it, not longer, so an answer may still follow the byebye.
+func (s *Server) fallbackStop(goroutines *sync.WaitGroup) {
+	stopped := make(chan struct{})
+	goroutines.Go(func() {
+		defer close(stopped)
+		s.ssdp.Stop()
+	})
+	select {
+	case <-stopped:
+	case <-time.After(writerStopTime):
+		s.log.Warn().Msg("gossdp is still stopping; sending the byebye anyway")
+	}
+}
+
+// sendByebyes multicasts ssdp:byebye for each LOCATION on every multicast interface. It fails when a
+// LOCATION's byebye went out on no interface at all.
+func (s *Server) sendByebyes(locations []string) error {
 	if len(locations) == 0 {
-		return
+		return nil
 	}
 	sender, err := newMulticastSender(s.log)
 	if err != nil {
-		s.log.Warn().Err(err).Msg("could not send ssdp:byebye; peers keep this Manager until it expires")
-		return
+		return fmt.Errorf("%w: %w", ErrByebyeNotSent, err)
 	}
 	defer sender.Close()
+	var unsent []string
 	for _, location := range locations {
 		sent := sender.SendAll(buildNotify(notifyByebye, ServiceType, location, 0))
 		s.log.Debug().Str("location", location).Int("interfaces", sent).Msg("sent ssdp:byebye")
+		if sent == 0 {
+			unsent = append(unsent, location)
+		}
 	}
+	if len(unsent) > 0 {
+		return fmt.Errorf("%w for %s: no multicast interface took it", ErrByebyeNotSent, strings.Join(unsent, ", "))
+	}
+	return nil
 }

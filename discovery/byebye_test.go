@@ -1,0 +1,192 @@
+package discovery_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+)
+
+// observed is an SSDP message as a peer on the LAN received it.
+type observed struct {
+	discovery.Answer
+	at time.Time
+}
+
+// observer is a peer on the LAN with one socket on UDP 1900, joined to the SSDP group: it sends
+// M-SEARCHes and receives both the unicast answers and the multicast NOTIFYs, so their order of
+// arrival is exact. It keeps only Flamenco messages sent from one address.
+type observer struct {
+	conn     *net.UDPConn
+	from     netip.Addr
+	received chan observed
+}
+
+func newObserver(t *testing.T, h *netns.Host, from netip.Addr) *observer {
+	t.Helper()
+	o := &observer{conn: joinListener(t, h), from: from, received: make(chan observed, 1024)}
+	go o.read() // ends when JoinGroup's cleanup closes the socket
+	return o
+}
+
+func (o *observer) read() {
+	buf := make([]byte, 4096)
+	for {
+		n, src, err := o.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			close(o.received)
+			return
+		}
+		at := time.Now()
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if src.Addr() != o.from {
+			continue
+		}
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil {
+			select {
+			case o.received <- observed{a, at}:
+			default: // the test reads far fewer; never block the reader
+			}
+		}
+	}
+}
+
+// search multicasts an M-SEARCH for Flamenco Managers with the given MX.
+func (o *observer) search(t *testing.T, mx int) {
+	t.Helper()
+	msg := fmt.Sprintf("M-SEARCH * HTTP/1.1\r\nHOST: %s\r\nMAN: \"ssdp:discover\"\r\nMX: %d\r\nST: %s\r\n\r\n",
+		discovery.MulticastAddress, mx, discovery.ServiceType)
+	if _, err := o.conn.WriteToUDPAddrPort([]byte(msg), ssdpGroup); err != nil {
+		t.Fatalf("send M-SEARCH: %v", err)
+	}
+}
+
+// wait returns the next message of kind, skipping others.
+func (o *observer) wait(t *testing.T, kind discovery.AnswerKind, within time.Duration) observed {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case m := <-o.received:
+			if m.Kind == kind {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("no %v from %s within %v", kind, o.from, within)
+		}
+	}
+}
+
+// until returns every message received until the given time.
+func (o *observer) until(end time.Time) []observed {
+	var got []observed
+	timer := time.NewTimer(time.Until(end))
+	defer timer.Stop()
+	for {
+		select {
+		case m := <-o.received:
+			got = append(got, m)
+		case <-timer.C:
+			return got
+		}
+	}
+}
+
+// drain forgets what was received so far.
+func (o *observer) drain() {
+	for {
+		select {
+		case <-o.received:
+		default:
+			return
+		}
+	}
+}
+
+// afterByebye returns what arrived after the first byebye in msgs, and whether there was one.
+func afterByebye(msgs []observed) (bye observed, after []observed, ok bool) {
+	for i, m := range msgs {
+		if m.Kind == discovery.ByebyeNotify {
+			return m, msgs[i+1:], true
+		}
+	}
+	return observed{}, nil, false
+}
+
+// TestServerByebyeIsTheLastWord stops a Server while M-SEARCHes with MX 3 are in flight: an answer
+// or a re-announcement after the byebye would make every peer list the Manager again for an hour.
+func TestServerByebyeIsTheLastWord(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	serverAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	observerHost := netns.NewHost(t)
+	lan.Attach(t, observerHost, netns.WithMulticastRoute())
+	peer := newObserver(t, observerHost, serverAddr)
+	location := fmt.Sprintf("http://%s:8080/upnp/description.xml", serverAddr)
+
+	const rounds = 8
+	for round := range rounds {
+		server, err := discovery.NewServer(testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		server.AddAdvertisement(location)
+		ctx, cancel := context.WithCancel(context.Background())
+		runDone := make(chan error, 1)
+		go func() { runDone <- server.Run(ctx) }()
+
+		// The responder answers in this round (so the test cannot pass for want of answers).
+		peer.drain()
+		peer.search(t, 1)
+		peer.wait(t, discovery.SearchResponse, 3*time.Second)
+
+		// A burst arrives just before the stop; the responder sleeps 0–3 s before answering each.
+		for range 4 {
+			peer.search(t, 3)
+		}
+		time.Sleep(time.Duration(round) * 40 * time.Millisecond)
+		cancel()
+		stopped := time.Now()
+		select {
+		case err := <-runDone:
+			if err != nil {
+				t.Errorf("round %d: Run: %v", round, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: Run did not return within 10s", round)
+		}
+		stopTook := time.Since(stopped)
+
+		// Every in-flight answer is due within MX (3 s) of the stop.
+		msgs := peer.until(stopped.Add(3500 * time.Millisecond))
+		bye, after, ok := afterByebye(msgs)
+		if !ok {
+			t.Fatalf("round %d: no byebye; received %v", round, kinds(msgs))
+		}
+		t.Logf("round %d: Run returned %v after cancel, byebye %v after cancel, %d message(s) after it",
+			round, stopTook.Round(time.Millisecond), bye.at.Sub(stopped).Round(time.Millisecond), len(after))
+		for _, m := range after {
+			t.Errorf("round %d: %v for %s arrived %v after the byebye", round, m.Kind, m.Location,
+				m.at.Sub(bye.at).Round(time.Millisecond))
+		}
+		// gossdp's reader, asleep before an answer it no longer sends, is done by now.
+		select {
+		case <-server.Finished():
+		case <-time.After(time.Second):
+			t.Errorf("round %d: the Server's goroutines still run 4.5s after the stop", round)
+		}
+	}
+}
+
+func kinds(msgs []observed) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Kind.String()
+	}
+	return out
+}
