@@ -30,8 +30,8 @@ type Manager struct {
 	Addresses []string
 	// Local is true for a Manager running on this machine.
 	Local bool
-	// Reachable is false once the last check of every address failed; the Manager is then removed
-	// unless it answers again within the registry's GoneAfter.
+	// Reachable is false once the last two checks of every address failed; the Manager is removed
+	// when its checks have kept failing for the registry's GoneAfter.
 	Reachable bool
 }
 
@@ -57,7 +57,9 @@ type Event struct {
 type RegistryConfig struct {
 	// CheckInterval is how often a listed Manager's addresses are re-checked over HTTP.
 	CheckInterval time.Duration
-	// GoneAfter is how long a Manager may go without a successful check before it is removed.
+	// GoneAfter is how long a listed Manager's checks must keep failing, from the first failed check
+	// to a later failed one, before it is removed. Only checks count: time in which none could run
+	// (the machine slept, the process was stopped) proves nothing about the Manager.
 	GoneAfter time.Duration
 	// MaxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
 	MaxRetryInterval time.Duration
@@ -85,7 +87,7 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 		c.CheckInterval = 5 * time.Second
 	}
 	if c.GoneAfter <= 0 {
-		c.GoneAfter = 10 * time.Second
+		c.GoneAfter = 5 * time.Second
 	}
 	if c.MaxRetryInterval <= 0 {
 		c.MaxRetryInterval = time.Minute
@@ -110,28 +112,42 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 
 // location is one address (scheme://host:port) that may be a Manager.
 type location struct {
-	base      *url.URL
-	host      string // as in base, lower case
-	addr      netip.Addr
-	local     bool
-	known     bool // handed in by the caller, not announced
+	base  *url.URL
+	host  string // as in base, lower case
+	addr  netip.Addr
+	local bool
+	known bool // handed in by the caller (the user's own), not announced
+	// self is true once the address's own machine announced it. Only such addresses (and known ones)
+	// are checked, listed and opened; one that only third parties announced is kept as a claim,
+	// evidence for grouping, and nothing more: nobody can make us probe, list or open another host.
+	self bool
+	// reporters are the machines that announced this address.
 	reporters map[netip.Addr]bool
-	// gate, when valid, is the machine that announced this address for another host: the address is
-	// checked only once a Manager has been verified at the gate itself, so that nobody can point us
-	// at arbitrary hosts.
-	gate netip.Addr
 
 	lastAnnounced time.Time
 	info          VersionInfo
 	verified      bool // answered as a Manager at least once
 	lastOK        time.Time
-	failing       bool // the last checks failed (twice in a row, for an address that answered before)
-	failures      int  // checks failed in a row
+	failing       bool      // the last checks failed (twice in a row, for an address that answered before)
+	failures      int       // checks failed in a row
+	failingSince  time.Time // when the first of those failed checks ended
+	lastFailure   time.Time
 	lastErr       string
 	retryDelay    time.Duration
 	nextCheck     time.Time
 	lastCheck     time.Time
 	inFlight      bool
+}
+
+// gone reports whether a verified address's checks have failed for long enough to stop listing it.
+// It is decided by check results alone, never by the time that passed since the last one.
+func (loc *location) gone(goneAfter time.Duration) bool {
+	return loc.failures >= 2 && loc.lastFailure.Sub(loc.failingSince) >= goneAfter
+}
+
+// listed reports whether loc is part of a listed Manager.
+func (r *Registry) listedLocation(loc *location) bool {
+	return loc.verified && (loc.self || loc.known) && !loc.gone(r.cfg.GoneAfter)
 }
 
 // Registry groups addresses into Managers and decides when each is checked. It is a plain data type:
@@ -177,16 +193,6 @@ func (r *Registry) onLink(addr netip.Addr) bool {
 	}
 	for _, n := range r.networks {
 		if n.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
-
-// verifiedAt reports whether a Manager answers at addr now.
-func (r *Registry) verifiedAt(addr netip.Addr) bool {
-	for _, loc := range r.locations {
-		if loc.addr == addr && loc.verified && !loc.failing {
 			return true
 		}
 	}
@@ -240,7 +246,6 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	if _, ok := r.locations[key]; !ok && r.countReportedBy(source) >= r.cfg.MaxLocationsPerSource {
 		return fmt.Errorf("%s already announced %d addresses; ignoring %s", source, r.cfg.MaxLocationsPerSource, key)
 	}
-	_, tracked := r.locations[key]
 	loc, err := r.track(now, base, false)
 	if err != nil {
 		return err
@@ -249,13 +254,13 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	if len(loc.reporters) < maxReporters {
 		loc.reporters[source] = true
 	}
-	sameMachine := addr == source || (loc.local && (r.local[source] || source.IsLoopback()))
-	if !sameMachine && !tracked && !loc.known {
-		loc.gate = source
+	// Only the address's own machine speaks for it: an answer's source is that machine, and all of
+	// this machine's addresses (loopback included) are one machine.
+	ownMachine := addr == source || (loc.local && (r.local[source] || source.IsLoopback()))
+	if !ownMachine {
+		return nil
 	}
-	if sameMachine {
-		loc.gate = netip.Addr{}
-	}
+	loc.self = true
 	if loc.failing || !loc.verified {
 		// Announced again: check soon rather than after the back-off.
 		loc.nextCheck = maxTime(now, loc.lastCheck.Add(minRecheckGap))
@@ -289,7 +294,7 @@ func (r *Registry) handleByebye(now time.Time, answer Answer) {
 		return
 	}
 	if loc, ok := r.locations[base.String()]; ok {
-		loc.nextCheck = now
+		loc.nextCheck = maxTime(now, loc.lastCheck.Add(minRecheckGap))
 	}
 }
 
@@ -315,24 +320,26 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 	host := strings.ToLower(base.Hostname())
 	addr, _ := netip.ParseAddr(host)
 	loc := &location{
-		base:      base,
-		host:      host,
-		addr:      addr,
-		known:     known,
-		reporters: make(map[netip.Addr]bool),
-		nextCheck: now,
+		base:          base,
+		host:          host,
+		addr:          addr,
+		known:         known,
+		reporters:     make(map[netip.Addr]bool),
+		nextCheck:     now,
+		lastAnnounced: now,
 	}
 	loc.local = r.isLocalHost(host, addr)
 	r.locations[key] = loc
 	return loc, nil
 }
 
-// evictOne drops the longest-silent address that was never verified, was checked at least once and
-// is not being checked, to make room; it reports whether it found one.
+// evictOne drops the longest-silent address that was never verified and is not being checked (a
+// third party's claim, or an address checked at least once), to make room; it reports whether it
+// found one.
 func (r *Registry) evictOne() bool {
 	var victim *location
 	for _, loc := range r.locations {
-		if loc.verified || loc.known || loc.inFlight || loc.lastCheck.IsZero() {
+		if loc.verified || loc.known || loc.inFlight || (loc.self && loc.lastCheck.IsZero()) {
 			continue
 		}
 		if victim == nil || loc.lastAnnounced.Before(victim.lastAnnounced) {
@@ -346,9 +353,10 @@ func (r *Registry) evictOne() bool {
 	return true
 }
 
-// checkable reports whether loc may be checked at all now: a gated address waits for its gate.
+// checkable reports whether loc may be checked at all now: only addresses their own machine
+// announced, or the user gave, ever are.
 func (r *Registry) checkable(loc *location) bool {
-	return !loc.inFlight && (!loc.gate.IsValid() || r.verifiedAt(loc.gate))
+	return !loc.inFlight && (loc.self || loc.known)
 }
 
 // refillTokens adds the tokens earned since the last refill.
@@ -391,7 +399,7 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 func (r *Registry) Pending() int {
 	n := 0
 	for _, loc := range r.locations {
-		if loc.inFlight || (!loc.verified && loc.lastErr == "") {
+		if r.checkable(loc) && (loc.inFlight || (!loc.verified && loc.lastErr == "")) {
 			n++
 		}
 	}
@@ -411,16 +419,22 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		loc.lastOK = now
 		loc.failing = false
 		loc.failures = 0
+		loc.failingSince, loc.lastFailure = time.Time{}, time.Time{}
 		loc.lastErr = ""
 		loc.retryDelay = 0
 		loc.nextCheck = now.Add(r.cfg.CheckInterval)
 		return
 	}
+	wasListed := r.listedLocation(loc)
 	loc.failures++
+	if loc.failures == 1 {
+		loc.failingSince = now
+	}
+	loc.lastFailure = now
 	// One lost answer is not a dead Manager.
 	loc.failing = !loc.verified || loc.failures >= 2
 	loc.lastErr = err.Error()
-	if loc.verified && now.Sub(loc.lastOK) < r.cfg.GoneAfter {
+	if wasListed {
 		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
 		// one is removed in time.
 		loc.nextCheck = now.Add(r.cfg.CheckInterval / 3)
@@ -438,8 +452,9 @@ func (r *Registry) CheckAllNow(now time.Time) {
 	}
 }
 
-// NextWake returns when the registry next has something to do after now: a check (unless
-// withChecks is false, when no check could be started anyway) or a Manager's removal. Zero if never.
+// NextWake returns when the registry next has something to do after now: a check, unless withChecks
+// is false (no check could be started anyway). Zero if never. Nothing is ever due by time alone:
+// Managers are removed by failed checks.
 func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 	var next time.Time
 	consider := func(t time.Time) {
@@ -460,9 +475,6 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 				consider(maxTime(loc.nextCheck, tokenAt))
 			}
 		}
-		if gone := loc.lastOK.Add(r.cfg.GoneAfter); loc.verified && gone.After(now) {
-			consider(gone)
-		}
 	}
 	return next
 }
@@ -471,7 +483,8 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 // Update.
 func (r *Registry) Update(now time.Time) []Event {
 	for key, loc := range r.locations {
-		if loc.known || loc.inFlight {
+		// A listed address is never forgotten for silence: after a night asleep it is checked first.
+		if loc.known || loc.inFlight || r.listedLocation(loc) {
 			continue
 		}
 		lastSign := loc.lastAnnounced
@@ -484,7 +497,7 @@ func (r *Registry) Update(now time.Time) []Event {
 	}
 
 	current := make(map[string]Manager)
-	for _, m := range r.computeManagers(now) {
+	for _, m := range r.computeManagers() {
 		current[m.ID] = m
 	}
 	var events []Event
@@ -529,61 +542,65 @@ func compareManagers(a, b Manager) int {
 	return cmp.Or(
 		cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
 		cmp.Compare(a.Name, b.Name),
+		compareHosts(a.Host, b.Host),
 		cmp.Compare(a.URL, b.URL),
 		cmp.Compare(a.ID, b.ID),
 	)
 }
 
+// compareHosts orders addresses as addresses (10.0.0.2 before 10.0.0.10), then names.
+func compareHosts(a, b string) int {
+	aa, errA := netip.ParseAddr(a)
+	ab, errB := netip.ParseAddr(b)
+	if errA == nil && errB == nil {
+		return aa.Compare(ab)
+	}
+	return cmp.Or(cmp.Compare(boolRank(errA != nil), boolRank(errB != nil)), cmp.Compare(a, b))
+}
+
 func managersEqual(a, b Manager) bool {
-	return a.ID == b.ID && a.Name == b.Name && a.Version == b.Version && a.URL == b.URL &&
-		a.Local == b.Local && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
+	return a.ID == b.ID && a.Name == b.Name && a.Version == b.Version && a.URL == b.URL && a.Host == b.Host &&
+		a.Ambiguous == b.Ambiguous && a.Local == b.Local && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
 }
 
 // computeManagers groups the listed addresses into Managers. Two addresses are one Manager when they
-// answer with the same name on the same port and are linked by the machines that announced them: a
-// machine that announced an address is that address's machine (every Manager announces all of its
-// own addresses), and all of this machine's addresses are one machine.
-func (r *Registry) computeManagers(now time.Time) []Manager {
+// answer with the same name on the same port from one machine, and only evidence makes two addresses
+// one machine: all of this machine's addresses are; two other addresses are when each one's machine
+// announced the other (a Manager on two networks announces all its addresses from each). A third
+// party's word never joins addresses: a host that names a Manager's address as its own gets an entry
+// of its own, told apart by host.
+func (r *Registry) computeManagers() []Manager {
 	var listed []*location
 	for _, loc := range r.sortedLocations() {
-		if loc.verified && now.Sub(loc.lastOK) < r.cfg.GoneAfter {
+		if r.listedLocation(loc) {
 			listed = append(listed, loc)
 		}
 	}
-
-	parent := make(map[string]string)
-	var find func(string) string
-	find = func(node string) string {
-		p, ok := parent[node]
-		if !ok || p == node {
-			parent[node] = node
-			return node
-		}
-		root := find(p)
-		parent[node] = root
-		return root
-	}
-	union := func(a, b string) {
-		ra, rb := find(a), find(b)
-		if ra != rb {
-			// Keep the smaller root so the result does not depend on map order.
-			if rb < ra {
-				ra, rb = rb, ra
+	machines := newMachineSets()
+	claims := make(map[netip.Addr]map[netip.Addr]bool) // reporter → addresses it announced
+	for _, loc := range r.locations {
+		for reporter := range loc.reporters {
+			if claims[reporter] == nil {
+				claims[reporter] = make(map[netip.Addr]bool)
 			}
-			parent[rb] = ra
+			claims[reporter][loc.addr] = true
 		}
 	}
-	machineOf := func(host string, local bool) string {
-		if local {
+	machineOf := func(loc *location) string {
+		if loc.local {
 			return "this-machine"
 		}
-		return host
+		return loc.host
 	}
-	for _, loc := range listed {
-		node := machineOf(loc.host, loc.local)
-		find(node)
-		for reporter := range loc.reporters {
-			union(node, machineOf(reporter.String(), r.local[reporter] || reporter.IsLoopback()))
+	for _, a := range listed {
+		machines.find(machineOf(a))
+		for _, b := range listed {
+			if a.local || b.local || a.addr == b.addr || !a.addr.IsValid() || !b.addr.IsValid() {
+				continue
+			}
+			if claims[a.addr][b.addr] && claims[b.addr][a.addr] {
+				machines.union(machineOf(a), machineOf(b))
+			}
 		}
 	}
 
@@ -591,7 +608,7 @@ func (r *Registry) computeManagers(now time.Time) []Manager {
 	groups := make(map[groupKey][]*location)
 	var order []groupKey
 	for _, loc := range listed {
-		key := groupKey{find(machineOf(loc.host, loc.local)), loc.base.Port(), loc.info.Name}
+		key := groupKey{machines.find(machineOf(loc)), loc.base.Port(), loc.info.Name}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -599,11 +616,13 @@ func (r *Registry) computeManagers(now time.Time) []Manager {
 	}
 
 	managers := make([]Manager, 0, len(groups))
+	names := make(map[string]int)
+	usedIDs := make(map[string]bool)
 	for _, key := range order {
 		locs := groups[key]
 		slices.SortFunc(locs, compareForOpening)
 		m := Manager{
-			ID:   key.name + "|" + key.machine + "|" + key.port,
+			ID:   r.stableID(key.name+"|"+key.machine+"|"+key.port, key.name, locs, usedIDs),
 			Name: locs[0].info.Name,
 		}
 		for _, loc := range locs {
@@ -621,18 +640,87 @@ func (r *Registry) computeManagers(now time.Time) []Manager {
 		}
 		m.Version = chosen.info.DisplayVersion()
 		m.URL = chosen.base.String() + "/"
+		m.Host = chosen.base.Hostname()
+		names[strings.ToLower(m.Name)]++
 		managers = append(managers, m)
+	}
+	for i := range managers {
+		managers[i].Ambiguous = names[strings.ToLower(managers[i].Name)] > 1
 	}
 	return managers
 }
 
+// stableID keeps a listed Manager's ID when its group changes shape (an address joins it once the
+// evidence arrives), so that it is not reported gone and appeared again.
+func (r *Registry) stableID(id, name string, locs []*location, used map[string]bool) string {
+	chosen := id
+	if _, ok := r.listed[id]; !ok {
+	search:
+		for _, old := range r.sortedListed() {
+			if old.Name != name || used[old.ID] {
+				continue
+			}
+			for _, loc := range locs {
+				if slices.Contains(old.Addresses, loc.base.String()) {
+					chosen = old.ID
+					break search
+				}
+			}
+		}
+	}
+	if used[chosen] {
+		chosen = id
+	}
+	used[chosen] = true
+	return chosen
+}
+
+func (r *Registry) sortedListed() []Manager {
+	listed := make([]Manager, 0, len(r.listed))
+	for _, m := range r.listed {
+		listed = append(listed, m)
+	}
+	slices.SortFunc(listed, func(a, b Manager) int { return cmp.Compare(a.ID, b.ID) })
+	return listed
+}
+
+// machineSets is a union-find over machine keys; the smaller key is the root, so results do not
+// depend on map order.
+type machineSets map[string]string
+
+func newMachineSets() machineSets { return make(machineSets) }
+
+func (m machineSets) find(node string) string {
+	parent, ok := m[node]
+	if !ok || parent == node {
+		m[node] = node
+		return node
+	}
+	root := m.find(parent)
+	m[node] = root
+	return root
+}
+
+func (m machineSets) union(a, b string) {
+	ra, rb := m.find(a), m.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	m[rb] = ra
+}
+
 // compareForOpening orders a Manager's addresses for opening: LAN IPv4, then IPv6, then host names,
-// then loopback (listed only for a Manager on this machine); then those announced by the address's
-// own machine; then by text, so the choice is stable.
+// then loopback (listed only for a Manager on this machine); then by address, so the choice is
+// stable. All of them are the Manager's own machine's.
 func compareForOpening(a, b *location) int {
 	return cmp.Or(
 		cmp.Compare(addressRank(a), addressRank(b)),
-		cmp.Compare(boolRank(!a.reporters[a.addr]), boolRank(!b.reporters[b.addr])),
+		cmp.Compare(boolRank(!a.addr.IsValid()), boolRank(!b.addr.IsValid())),
+		a.addr.Compare(b.addr),
+		cmp.Compare(a.base.Port(), b.base.Port()),
 		cmp.Compare(a.base.String(), b.base.String()),
 	)
 }

@@ -68,7 +68,7 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 			},
 			versions:  map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://127.0.0.1:8080": studio, "http://[::1]:8080": studio},
 			wantError: 2,
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
 				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
 		},
 		{
@@ -83,11 +83,11 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 			known: []string{"http://localhost:8080/"},
 			versions: map[string]VersionInfo{"http://10.77.0.2:8080": studio, "http://127.0.0.1:8080": studio,
 				"http://[::1]:8080": studio, "http://[fd00::2]:8080": studio, "http://localhost:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.2:8080/", Local: true, Reachable: true,
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.2:8080/", Host: "10.77.0.2", Local: true, Reachable: true,
 				Addresses: []string{"http://10.77.0.2:8080", "http://[fd00::2]:8080", "http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"}}},
 		},
 		{
-			name: "an address announced for another host waits until the announcer is verified",
+			name: "an address only a third party announced is never listed",
 			answers: []announced{
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
@@ -102,18 +102,59 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.77.0.1", "http://10.77.0.1:9090/upnp/description.xml"},
 			},
 			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
 				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
 		},
 		{
-			name: "an address announced for another host is used once the announcer is verified",
+			name: "a third party's announcement adds no address to a Manager",
 			answers: []announced{
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 			},
 			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
-				Addresses: []string{"http://10.77.0.1:8080", "http://10.88.0.1:8080"}, Reachable: true}},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
+				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name: "an impostor that also announces the real Manager's address is an entry of its own",
+			answers: []announced{
+				{"10.0.0.100", "http://10.0.0.100:8080/upnp/description.xml"},
+				{"10.0.0.100", "http://10.0.0.1:8080/upnp/description.xml"},
+				{"10.0.0.1", "http://10.0.0.1:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			want: []Manager{
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.1:8080/", Host: "10.0.0.1", Ambiguous: true,
+					Addresses: []string{"http://10.0.0.1:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.100:8080/", Host: "10.0.0.100", Ambiguous: true,
+					Addresses: []string{"http://10.0.0.100:8080"}, Reachable: true},
+			},
+		},
+		{
+			name: "an impostor that announces only the real Manager's address changes nothing",
+			answers: []announced{
+				{"10.0.0.100", "http://10.0.0.1:8080/upnp/description.xml"},
+				{"10.0.0.1", "http://10.0.0.1:8080/upnp/description.xml"},
+				{"10.0.0.100", "http://10.0.0.1:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.1:8080/", Host: "10.0.0.1",
+				Addresses: []string{"http://10.0.0.1:8080"}, Reachable: true}},
+		},
+		{
+			name: "addresses announced for each other by one machine are one Manager; one-sided claims are not",
+			answers: []announced{
+				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
+				{"10.77.0.1", "http://10.77.0.2:8080/upnp/description.xml"},
+				{"10.77.0.2", "http://10.77.0.2:8080/upnp/description.xml"},
+			},
+			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.77.0.2:8080": studio},
+			want: []Manager{
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1", Ambiguous: true,
+					Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.2:8080/", Host: "10.77.0.2", Ambiguous: true,
+					Addresses: []string{"http://10.77.0.2:8080"}, Reachable: true},
+			},
 		},
 		{
 			name: "a Manager on two networks is listed once",
@@ -124,7 +165,7 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.88.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 			},
 			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/",
+			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
 				Addresses: []string{"http://10.77.0.1:8080", "http://10.88.0.1:8080"}, Reachable: true}},
 		},
 		{
@@ -137,9 +178,9 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.77.0.3:8080": studio,
 				"http://10.77.0.3:9090": {Name: "Test Farm", Version: "3.4-beta0"}},
 			want: []Manager{
-				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
-				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.3:8080/", Addresses: []string{"http://10.77.0.3:8080"}, Reachable: true},
-				{Name: "Test Farm", Version: "3.4-beta0", URL: "http://10.77.0.3:9090/", Addresses: []string{"http://10.77.0.3:9090"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1", Ambiguous: true, Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.3:8080/", Host: "10.77.0.3", Ambiguous: true, Addresses: []string{"http://10.77.0.3:8080"}, Reachable: true},
+				{Name: "Test Farm", Version: "3.4-beta0", URL: "http://10.77.0.3:9090/", Host: "10.77.0.3", Addresses: []string{"http://10.77.0.3:9090"}, Reachable: true},
 			},
 		},
 		{
@@ -285,8 +326,9 @@ func TestRegistryForgetsAndBounds(t *testing.T) {
 	t.Parallel()
 	r := NewRegistry(RegistryConfig{MaxLocations: 3})
 	for i := range 5 {
-		u := url.URL{Scheme: "http", Host: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 77, 0, byte(i + 1)}), 8080).String()}
-		err := r.HandleAnswer(t0, answerFrom("10.77.0.1", u.String()))
+		host := netip.AddrFrom4([4]byte{10, 77, 0, byte(i + 1)})
+		u := url.URL{Scheme: "http", Host: netip.AddrPortFrom(host, 8080).String()}
+		err := r.HandleAnswer(t0, answerFrom(host.String(), u.String()))
 		if (i < 3) != (err == nil) {
 			t.Errorf("answer %d: err = %v", i, err)
 		}
@@ -404,4 +446,95 @@ func TestRegistryKeepsAManagerThatMissesOneCheck(t *testing.T) {
 	if ms := r.Managers(); len(ms) != 1 || !ms[0].Reachable {
 		t.Errorf("listed %+v", ms)
 	}
+}
+
+// A process that could not run (the laptop slept, SIGSTOP) must check before it decides: time that
+// passed without checks says nothing about a Manager.
+func TestRegistryPauseIsNotAnOutage(t *testing.T) {
+	t.Parallel()
+	lan := "http://10.77.0.1:8080"
+	alive := map[string]VersionInfo{lan: studio}
+	for _, pause := range []time.Duration{20 * time.Second, 8 * time.Hour} {
+		t.Run(pause.String(), func(t *testing.T) {
+			r := newTestRegistry()
+			if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml")); err != nil {
+				t.Fatal(err)
+			}
+			checkAll(r, t0, alive)
+			r.Update(t0)
+
+			woke := t0.Add(pause)
+			if events := r.Update(woke); len(events) != 0 {
+				t.Fatalf("after a pause of %v, before any check: events %v", pause, events)
+			}
+			if due := r.DueChecks(woke, 10); len(due) != 1 {
+				t.Fatalf("after the pause %d checks due, want the Manager checked at once", len(due))
+			} else {
+				r.HandleCheck(woke, due[0], studio, nil)
+			}
+			if events := r.Update(woke); len(events) != 0 {
+				t.Fatalf("after a good check: events %v", events)
+			}
+			if ms := r.Managers(); len(ms) != 1 || !ms[0].Reachable {
+				t.Fatalf("listed %+v", ms)
+			}
+		})
+	}
+}
+
+// After a pause the network may take a few seconds to come back (Wi-Fi reconnecting): failed checks
+// mark the Manager unreachable, but it is removed only when checks have failed for GoneAfter.
+func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	lan := "http://10.77.0.1:8080"
+	alive := map[string]VersionInfo{lan: studio}
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml"))
+	checkAll(r, t0, alive)
+	r.Update(t0)
+
+	now := t0.Add(time.Hour) // woke up, the network not back yet
+	firstFailure := now
+	var kinds []EventKind
+	for now.Sub(firstFailure) < 3*time.Second {
+		checkAll(r, now, nil)
+		for _, e := range r.Update(now) {
+			kinds = append(kinds, e.Kind)
+		}
+		now = nextWake(t, r, now)
+	}
+	if !slices.Equal(kinds, []EventKind{ManagerChanged}) {
+		t.Fatalf("events while the network comes back: %v, want one change (unreachable)", kinds)
+	}
+	checkAll(r, now, alive)
+	events := r.Update(now)
+	if len(events) != 1 || events[0].Kind != ManagerChanged || !events[0].Manager.Reachable {
+		t.Fatalf("events when it answers again: %v", events)
+	}
+
+	// Failing for good: gone once its checks have failed for GoneAfter (5 s), not before.
+	failingFrom := now.Add(r.cfg.CheckInterval)
+	var goneAt time.Time
+	for goneAt.IsZero() && now.Sub(failingFrom) < time.Minute {
+		now = nextWake(t, r, now)
+		checkAll(r, now, nil)
+		for _, e := range r.Update(now) {
+			if e.Kind == ManagerGone {
+				goneAt = now
+			}
+		}
+	}
+	if took := goneAt.Sub(failingFrom); goneAt.IsZero() || took < r.cfg.GoneAfter || took > r.cfg.GoneAfter+r.cfg.CheckInterval {
+		t.Errorf("gone %v after checks began to fail, want GoneAfter (%v) to %v", took, r.cfg.GoneAfter, r.cfg.GoneAfter+r.cfg.CheckInterval)
+	}
+}
+
+// nextWake is r.NextWake, failing the test when the registry would never wake or would spin.
+func nextWake(t *testing.T, r *Registry, now time.Time) time.Time {
+	t.Helper()
+	next := r.NextWake(now, true)
+	if !next.After(now) {
+		t.Fatalf("NextWake(%v) = %v: the browser would sleep forever or spin", now, next)
+	}
+	return next
 }
