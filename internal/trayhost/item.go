@@ -76,23 +76,35 @@ func (it *Item) menuPath(ctx context.Context) (dbus.ObjectPath, error) {
 // com.canonical.dbusmenu.GetLayout(0, -1, []). The returned root node has ID
 // 0 and no label; the menu entries are its Children.
 func (it *Item) Menu(ctx context.Context) (MenuNode, error) {
+	_, root, err := it.Layout(ctx)
+	return root, err
+}
+
+// Layout is Menu with the layout's revision, which the application raises
+// whenever it changes the menu: an unchanged revision means unchanged entry
+// IDs.
+func (it *Item) Layout(ctx context.Context) (revision uint32, root MenuNode, err error) {
 	path, err := it.menuPath(ctx)
 	if err != nil {
-		return MenuNode{}, err
+		return 0, MenuNode{}, err
 	}
 	call := it.conn.Object(it.Service, path).CallWithContext(ctx,
 		MenuInterface+".GetLayout", 0, int32(0), int32(-1), []string{})
 	if call.Err != nil {
-		return MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s: %w", it.Service, path, call.Err)
+		return 0, MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s: %w", it.Service, path, call.Err)
 	}
 	if len(call.Body) != 2 {
-		return MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s returned %d values, want 2", it.Service, path, len(call.Body))
+		return 0, MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s returned %d values, want 2", it.Service, path, len(call.Body))
 	}
-	root, err := parseLayout(call.Body[1])
+	revision, ok := call.Body[0].(uint32)
+	if !ok {
+		return 0, MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s returned revision of type %T, want u", it.Service, path, call.Body[0])
+	}
+	root, err = parseLayout(call.Body[1])
 	if err != nil {
-		return MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s: %w", it.Service, path, err)
+		return 0, MenuNode{}, fmt.Errorf("trayhost: GetLayout on %s%s: %w", it.Service, path, err)
 	}
-	return root, nil
+	return revision, root, nil
 }
 
 // Click sends the "clicked" event for menu entry id, as a panel does when
@@ -141,6 +153,50 @@ func (it *Item) WaitMenu(ctx context.Context, cond func(MenuNode) bool) (MenuNod
 				return last, fmt.Errorf("trayhost: waiting for menu of %s: %w; last menu labels: %q", it, cause, last.Labels())
 			default:
 				return last, fmt.Errorf("trayhost: waiting for menu of %s: %w before the menu could be read", it, cause)
+			}
+		case <-ticker.C:
+		}
+	}
+}
+
+// WaitSettled reads the menu every 100 ms until cond holds for it and its
+// revision has not changed for quiet, or ctx ends; it returns that menu and
+// its revision. Entry IDs read from it stay valid until the application
+// changes the menu, so a test can click one without racing a rebuild it
+// could have seen coming.
+func (it *Item) WaitSettled(ctx context.Context, quiet time.Duration, cond func(MenuNode) bool) (uint32, MenuNode, error) {
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	var (
+		last     MenuNode
+		lastRev  uint32
+		lastErr  error
+		read     bool
+		revSince time.Time
+	)
+	for {
+		rev, m, err := it.Layout(ctx)
+		if err == nil {
+			if !read || rev != lastRev {
+				revSince = time.Now()
+			}
+			last, lastRev, lastErr, read = m, rev, nil, true
+			if cond(m) && time.Since(revSince) >= quiet {
+				return rev, m, nil
+			}
+		} else if ctx.Err() == nil {
+			lastErr = err
+		}
+		select {
+		case <-ctx.Done():
+			cause := context.Cause(ctx)
+			switch {
+			case lastErr != nil:
+				return lastRev, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w (last error: %v)", it, cause, lastErr)
+			case read:
+				return lastRev, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w; last revision %d, labels: %q", it, cause, lastRev, last.Labels())
+			default:
+				return 0, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w before the menu could be read", it, cause)
 			}
 		case <-ticker.C:
 		}
@@ -270,6 +326,25 @@ func (n MenuNode) Labels() []string {
 			out = append(out, n.Label)
 		}
 		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// Entries returns "ID label" for n's entries (separators as "ID ---"),
+// depth-first, without the root: what a click addresses.
+func (n MenuNode) Entries() []string {
+	var out []string
+	var walk func(MenuNode)
+	walk = func(n MenuNode) {
+		for _, c := range n.Children {
+			label := c.Label
+			if c.Type == "separator" {
+				label = "---"
+			}
+			out = append(out, fmt.Sprintf("%d %s", c.ID, label))
 			walk(c)
 		}
 	}

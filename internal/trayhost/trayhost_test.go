@@ -205,6 +205,13 @@ func TestSystrayEndToEnd(t *testing.T) {
 	}
 	waitLine(ctx, t, lines, "clicked")
 
+	rev, settled, err := it.WaitSettled(ctx, 300*time.Millisecond, func(MenuNode) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(settled.Entries(), "|"), fmt.Sprintf("%d Hello|%d ---|%d Check me", hello.ID, hello.ID+1, check.ID); got != want {
+		t.Errorf("Entries() = %q, want %q", got, want)
+	}
 	if err := it.Click(ctx, check.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +222,9 @@ func TestSystrayEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLine(ctx, t, lines, "toggled")
+	if after, _, err := it.Layout(ctx); err != nil || after <= rev {
+		t.Errorf("revision %d before a change, %d after (%v): want it raised", rev, after, err)
+	}
 	_, _, sumChecked, err := it.WaitIcon(ctx, func(w, h int32, sum string) bool {
 		return w == 16 && h == 16 && sum != sumBefore
 	})
