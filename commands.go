@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -184,23 +185,32 @@ func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	logger := newLogger(stderr, *debug)
 	advertiser := discovery.NewAdvertiser(logger)
-	advertised, err := advertiser.Start(ctx, *managerURL)
+	ad, err := advertiser.Start(ctx, *managerURL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Advertising Flamenco Manager %q (%s) at:\n", advertised.Manager.Name, advertised.Manager.DisplayVersion())
-	for _, location := range advertised.Locations {
+	fmt.Fprintf(stdout, "Advertising Flamenco Manager %q (%s) at:\n", ad.Manager.Name, ad.Manager.DisplayVersion())
+	for _, location := range ad.Locations {
 		fmt.Fprintln(stdout, "  "+location)
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	select {
 	case <-ctx.Done():
-	case <-advertiser.Done():
+	case <-ad.Done():
 	}
 	advertiser.Stop()
-	fmt.Fprintln(stdout, "Stopped; sent ssdp:byebye.")
-	if reason := advertiser.StopReason(); reason != nil {
-		return fmt.Errorf("stopped advertising: %w", reason)
+	byebyeErr := ad.ByebyeErr()
+	if byebyeErr == nil {
+		fmt.Fprintln(stdout, "Stopped; sent ssdp:byebye.")
+	} else {
+		fmt.Fprintln(stdout, "Stopped; ssdp:byebye was NOT sent: peers list this Manager until their copy expires (up to an hour).")
 	}
-	return nil
+	var errs []error
+	if reason := ad.StopReason(); reason != nil {
+		errs = append(errs, fmt.Errorf("stopped advertising: %w", reason))
+	}
+	if byebyeErr != nil {
+		errs = append(errs, byebyeErr)
+	}
+	return errors.Join(errs...)
 }

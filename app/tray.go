@@ -47,6 +47,12 @@ type tray struct {
 	fallback     fyne.Window
 	settingsOpen fyne.Window
 
+	// Under mu too: the last M-SEARCH to this machine (see checkLocal), whom it asked about, what it
+	// found, and whether "Search again" asks for another.
+	localSearched  localIdentity
+	selfAdvertised bool
+	localSearchDue bool
+
 	// Fyne's main goroutine only: what show put on screen last, and how many menus it sent.
 	shown     *trayView
 	menusSent int
@@ -254,31 +260,63 @@ func (t *tray) watchLocal(ctx context.Context) {
 func (t *tray) checkLocal(ctx context.Context) {
 	t.mu.Lock()
 	url := t.settings.LocalManagerURL
+	searched, selfAdvertised, searchDue := t.localSearched, t.selfAdvertised, t.localSearchDue
+	t.localSearchDue = false
 	t.mu.Unlock()
 	info, err := t.advertiser.Check(ctx, url)
 	if ctx.Err() != nil {
 		return
 	}
-	_, advertising := t.advertiser.Current()
+	advertising := t.advertiser.Current() != nil
 	local := LocalManager{URL: url}
 	switch {
 	case err != nil:
 		// While advertising, the Advertiser itself notices and stops (see followAdvertising).
+		t.log.Debug().Err(err).Msg("the local Manager does not answer")
 		local.Problem = fmt.Sprintf("no Manager answers at %s", url)
+		searched = localIdentity{} // ask again when it is back
+	case advertising:
+		// It would find our own advertisement; ask again once it ends.
+		local.Info = &info
+		searched = localIdentity{}
 	default:
 		local.Info = &info
-		if !advertising && ssdpPortHeld() {
-			local.Problem = fmt.Sprintf("“%s” already advertises itself (UDP 1900 is in use)", info.Name)
+		// Each M-SEARCH keeps the Manager's responder, shared with its Workers, busy: ask only when
+		// the Manager (re)appeared or changed, and on "Search again".
+		if identity := (localIdentity{url, info}); searchDue || identity != searched {
+			selfAdvertised, searched = t.localManagerAdvertisesItself(ctx, url), identity
+		}
+		if selfAdvertised {
+			local.Problem = fmt.Sprintf("“%s” already advertises itself", info.Name)
 		}
 	}
 	t.mu.Lock()
 	changed := t.local.URL != local.URL || t.local.Problem != local.Problem || (t.local.Info == nil) != (local.Info == nil) ||
 		(local.Info != nil && *t.local.Info != *local.Info)
 	t.local = local
+	t.localSearched, t.selfAdvertised = searched, selfAdvertised
 	t.mu.Unlock()
 	if changed {
 		t.requestRebuild()
 	}
+}
+
+// localIdentity is the local Manager as the tray last asked about it; zero for none.
+type localIdentity struct {
+	url     string
+	manager discovery.VersionInfo
+}
+
+// localManagerAdvertisesItself asks this machine over SSDP whether the local Manager advertises
+// itself (its own discovery is on); when that cannot be told, the answer is no and Start will say.
+func (t *tray) localManagerAdvertisesItself(ctx context.Context, url string) bool {
+	advertised, err := discovery.AdvertisesItself(ctx, url)
+	if err != nil {
+		t.log.Warn().Err(err).Str("url", url).Msg("cannot tell whether the local Manager advertises itself")
+		return false
+	}
+	t.log.Info().Str("url", url).Bool("advertises_itself", advertised).Msg("asked this machine for the local Manager over SSDP")
+	return advertised
 }
 
 // toggleAdvertise starts or stops advertising the local Manager. It runs on Fyne's main goroutine,
@@ -299,55 +337,89 @@ func (t *tray) toggleAdvertise() {
 			t.mu.Unlock()
 			t.requestRebuild()
 		}()
-		if _, active := t.advertiser.Current(); active {
+		if current := t.advertiser.Current(); current != nil {
 			t.advertiser.Stop()
-			t.log.Info().Msg("stopped advertising the local Manager")
+			t.logAdvertisingEnded(current)
 			t.mu.Lock()
 			t.adv = Advertising{}
 			t.mu.Unlock()
+			t.requestLocalCheck()
 			return
 		}
-		advertised, err := t.advertiser.Start(t.ctx, url)
-		t.mu.Lock()
-		defer t.mu.Unlock()
+		ad, err := t.advertiser.Start(t.ctx, url)
 		if err != nil {
 			t.log.Error().Err(err).Msg("cannot advertise the local Manager")
-			message := err.Error()
-			if errors.Is(err, discovery.ErrSSDPPortInUse) {
-				message = "cannot advertise: UDP 1900 is in use (the Manager probably advertises itself)"
-			}
-			t.adv = Advertising{Error: message}
+			t.mu.Lock()
+			t.adv = Advertising{Error: advertisingProblem(err, t.local)}
+			t.mu.Unlock()
 			return
 		}
-		t.log.Info().Strs("locations", advertised.Locations).Str("name", advertised.Manager.Name).Msg("advertising the local Manager")
-		t.adv = Advertising{Active: true, Name: advertised.Manager.Name, Locations: advertised.Locations}
-		done := t.advertiser.Done()
-		t.goOwned(func() { t.followAdvertising(done) })
+		t.log.Info().Strs("locations", ad.Locations).Str("name", ad.Manager.Name).Msg("advertising the local Manager")
+		t.mu.Lock()
+		t.adv = Advertising{Active: true, Name: ad.Manager.Name, Locations: ad.Locations}
+		t.mu.Unlock()
+		t.goOwned(func() { t.followAdvertising(ad) })
 	})
 }
 
 // followAdvertising waits for an advertisement to end and, when it ended by itself (the local
 // Manager stopped answering), says so in the menu.
-func (t *tray) followAdvertising(done <-chan struct{}) {
+func (t *tray) followAdvertising(ad *discovery.Advertisement) {
 	select {
 	case <-t.ctx.Done():
 		return
-	case <-done:
+	case <-ad.Done():
 	}
-	reason := t.advertiser.StopReason()
+	reason := ad.StopReason()
 	if reason == nil {
-		return
+		return // stopped from the menu, which says so itself
 	}
-	t.log.Warn().Err(reason).Msg("stopped advertising the local Manager")
+	t.logAdvertisingEnded(ad)
 	t.mu.Lock()
-	t.adv = Advertising{Error: "advertising stopped: the local Manager stopped answering"}
+	t.adv = Advertising{Error: advertisingProblem(reason, t.local)}
 	t.mu.Unlock()
 	t.requestLocalCheck()
 	t.requestRebuild()
 }
 
+func (t *tray) logAdvertisingEnded(ad *discovery.Advertisement) {
+	event := t.log.Info()
+	if ad.StopReason() != nil || ad.ByebyeErr() != nil {
+		event = t.log.Warn()
+	}
+	event.AnErr("reason", ad.StopReason()).AnErr("byebye", ad.ByebyeErr()).Bool("byebye_sent", ad.ByebyeErr() == nil).
+		Msg("stopped advertising the local Manager")
+}
+
+// advertisingProblem is the one short sentence the menu shows for why advertising failed or stopped
+// by itself; the details are in the log.
+func advertisingProblem(err error, local LocalManager) string {
+	switch {
+	case errors.Is(err, discovery.ErrAlreadyAdvertised):
+		if local.Info != nil {
+			return fmt.Sprintf("“%s” already advertises itself", local.Info.Name)
+		}
+		return "The Manager already advertises itself"
+	case errors.Is(err, discovery.ErrSSDPPortInUse):
+		return "Cannot advertise: UDP 1900 is in use by another program"
+	case errors.Is(err, discovery.ErrManagerNotOnLAN):
+		return "Cannot advertise: the Manager listens on localhost only"
+	case errors.Is(err, discovery.ErrManagerNotAnswering):
+		return "Cannot advertise: the Manager does not answer"
+	case errors.Is(err, discovery.ErrManagerStoppedAnswering):
+		return "Advertising stopped: the Manager stopped answering"
+	case errors.Is(err, discovery.ErrStopped):
+		return ""
+	default:
+		return "Cannot advertise (details in the log)"
+	}
+}
+
 func (t *tray) refresh() {
 	t.browser.Refresh()
+	t.mu.Lock()
+	t.localSearchDue = true
+	t.mu.Unlock()
 	t.requestLocalCheck()
 }
 

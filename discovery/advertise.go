@@ -7,20 +7,69 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 )
 
-// ErrAlreadyAdvertising is returned by Advertiser.Start while it advertises.
-var ErrAlreadyAdvertising = errors.New("already advertising")
+// Errors of Advertiser.Start and Advertisement.StopReason, wrapped with details: callers tell them
+// apart with errors.Is (besides ErrSSDPPortInUse and ErrAlreadyAdvertised).
+var (
+	// ErrAlreadyAdvertising means this Advertiser is already advertising, or starting to.
+	ErrAlreadyAdvertising = errors.New("already advertising")
+	// ErrManagerNotAnswering means no Flamenco Manager answers at the URL.
+	ErrManagerNotAnswering = errors.New("no Flamenco Manager answers")
+	// ErrManagerNotOnLAN means the Manager answers on this machine but on none of its network
+	// addresses (it listens on localhost only), so nobody else could reach it.
+	ErrManagerNotOnLAN = errors.New("the Manager does not answer on this machine's network addresses")
+	// ErrManagerStoppedAnswering is why advertising stopped by itself.
+	ErrManagerStoppedAnswering = errors.New("the Manager stopped answering")
+	// ErrStopped means Stop (or the end of Start's context) came before advertising began.
+	ErrStopped = errors.New("advertising was stopped before it began")
+)
 
-// Advertised is what an Advertiser advertises.
-type Advertised struct {
-	Manager   VersionInfo
+// Advertisement is one advertising of a Manager, from a successful Advertiser.Start until it ends.
+type Advertisement struct {
+	// Manager is the advertised Manager's version answer.
+	Manager VersionInfo
+	// Locations are the advertised LOCATIONs.
 	Locations []string
+
+	done chan struct{}
+	// Written before done is closed.
+	stopReason error
+	byebyeErr  error
+}
+
+// Done is closed when the advertisement has ended and its ssdp:byebye was sent (or failed).
+func (ad *Advertisement) Done() <-chan struct{} { return ad.done }
+
+// StopReason returns, once Done is closed, why advertising stopped by itself (wrapping
+// ErrManagerStoppedAnswering); nil when it was stopped, and before it ended.
+func (ad *Advertisement) StopReason() error {
+	if !ad.ended() {
+		return nil
+	}
+	return ad.stopReason
+}
+
+// ByebyeErr returns, once Done is closed, nil when ssdp:byebye went out for every LOCATION, or why it
+// did not (wrapping ErrByebyeNotSent); nil before it ended.
+func (ad *Advertisement) ByebyeErr() error {
+	if !ad.ended() {
+		return nil
+	}
+	return ad.byebyeErr
+}
+
+func (ad *Advertisement) ended() bool {
+	select {
+	case <-ad.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Advertiser advertises a Manager that runs on this machine (with its own discovery off, in a
@@ -30,11 +79,15 @@ type Advertiser struct {
 	prober        *Prober
 	checkInterval time.Duration
 
-	mu         sync.Mutex
-	cancel     context.CancelFunc
-	done       chan struct{}
-	current    Advertised
-	stopReason error
+	mu     sync.Mutex // never held across a network wait
+	active *attempt   // nil when idle
+}
+
+// attempt is one Start and, when it succeeded, the advertisement it began.
+type attempt struct {
+	cancel   context.CancelFunc // stops the start, or the advertisement
+	returned chan struct{}      // closed when Start returns
+	ad       *Advertisement     // set under Advertiser.mu before Start returns it
 }
 
 // DefaultAdvertiserCheckInterval is how often an advertised Manager is checked; after two failed
@@ -70,140 +123,178 @@ func (a *Advertiser) Check(ctx context.Context, managerURL string) (VersionInfo,
 	}
 	info, err := a.prober.Probe(ctx, base)
 	if err != nil {
-		return VersionInfo{}, fmt.Errorf("no Flamenco Manager answers at %s (is it running?): %w", base, err)
+		return VersionInfo{}, fmt.Errorf("%w at %s (is it running?): %w", ErrManagerNotAnswering, base, err)
 	}
 	return info, nil
 }
 
 // Start verifies the Manager at managerURL, works out its LOCATIONs (one per LAN address of this
 // machine that reaches it; loopback only when there is no other) and advertises them until Stop is
-// called or ctx ends. Errors say what to do: the Manager does not answer, UDP 1900 is taken (usually
-// by the Manager's own discovery), or the Manager cannot be reached from the LAN.
-func (a *Advertiser) Start(ctx context.Context, managerURL string) (Advertised, error) {
+// called or ctx ends. It refuses when the Manager does not answer (ErrManagerNotAnswering), answers on
+// localhost only (ErrManagerNotOnLAN), already advertises itself (ErrAlreadyAdvertised) or UDP 1900 is
+// taken (ErrSSDPPortInUse); a Stop while it checks makes it return ErrStopped promptly.
+func (a *Advertiser) Start(ctx context.Context, managerURL string) (*Advertisement, error) {
+	attemptCtx, cancel := context.WithCancel(ctx)
+	at := &attempt{cancel: cancel, returned: make(chan struct{})}
+	a.mu.Lock()
+	if a.active != nil {
+		a.mu.Unlock()
+		cancel()
+		return nil, ErrAlreadyAdvertising
+	}
+	a.active = at
+	a.mu.Unlock()
+	defer close(at.returned)
+
+	ad, err := a.start(attemptCtx, at, managerURL)
+	if err != nil {
+		cancel()
+		a.mu.Lock()
+		if a.active == at {
+			a.active = nil
+		}
+		a.mu.Unlock()
+		return nil, err
+	}
+	return ad, nil
+}
+
+// advertisePlan is what Start found out before binding UDP 1900.
+type advertisePlan struct {
+	manager   VersionInfo
+	base      *url.URL
+	reachable []url.URL
+}
+
+func (a *Advertiser) start(ctx context.Context, at *attempt, managerURL string) (*Advertisement, error) {
+	plan, err := a.plan(ctx, managerURL)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Binding is quick and local, so it happens under the lock: a Stop either comes first and
+	// prevents it, or finds the advertisement to stop.
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.cancel != nil {
-		return Advertised{}, ErrAlreadyAdvertising
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
 	}
+	server, err := NewServer(a.log)
+	if err != nil {
+		return nil, err
+	}
+	server.AddAdvertisementURLs(plan.reachable)
+	at.ad = &Advertisement{Manager: plan.manager, Locations: server.Locations(), done: make(chan struct{})}
+	go a.run(ctx, at, server, plan.base)
+	return at.ad, nil
+}
+
+// plan checks the Manager over HTTP and SSDP, without holding the lock.
+func (a *Advertiser) plan(ctx context.Context, managerURL string) (advertisePlan, error) {
 	info, err := a.Check(ctx, managerURL)
 	if err != nil {
-		return Advertised{}, err
+		return advertisePlan{}, err
 	}
 	base, _ := BaseURL(managerURL)
+	// On Windows gossdp shares UDP 1900 (SO_REUSEADDR), so only asking tells that the Manager
+	// advertises itself already.
+	switch advertised, err := AdvertisesItself(ctx, managerURL); {
+	case err != nil:
+		a.log.Warn().Err(err).Msg("cannot tell whether the Manager advertises itself; trying to advertise it")
+	case advertised:
+		return advertisePlan{}, fmt.Errorf("%w: %q answers M-SEARCHes on this machine (its own discovery is on), "+
+			"so there is nothing to add", ErrAlreadyAdvertised, info.Name)
+	}
 	addrs, err := localAddresses()
 	if err != nil {
-		return Advertised{}, err
+		return advertisePlan{}, err
 	}
 	candidates := LocalLocations(base, addrs)
 	reachable := a.reachableAs(ctx, candidates, info)
 	if len(reachable) == 0 {
-		return Advertised{}, fmt.Errorf("the Manager %q answers at %s but not on this machine's network addresses "+
-			"(%s), so nobody else could reach it: make it listen on all interfaces (listen: \":%s\" in flamenco-manager.yaml, "+
-			"or publish the port of its container)", info.Name, base, addressList(candidates), base.Port())
+		return advertisePlan{}, fmt.Errorf("%w: %q answers at %s but not at %s, so nobody else could reach it: "+
+			"make it listen on all interfaces (listen: \":%s\" in flamenco-manager.yaml, or publish the port of its "+
+			"container)", ErrManagerNotOnLAN, info.Name, base, addressList(candidates), base.Port())
 	}
-
-	server, err := NewServer(a.log)
-	if err != nil {
-		return Advertised{}, err
-	}
-	server.AddAdvertisementURLs(reachable)
-
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, cancel)
-	done := make(chan struct{})
-	serverDone := make(chan struct{})
-	go func() {
-		defer close(serverDone)
-		server.Run(runCtx)
-	}()
-	go func() {
-		defer close(done)
-		defer a.ended(done)
-		defer stop()
-		a.watch(runCtx, cancel, base, serverDone)
-	}()
-	a.cancel, a.done, a.stopReason = cancel, done, nil
-	a.current = Advertised{Manager: info, Locations: server.Locations()}
-	return a.current, nil
+	return advertisePlan{manager: info, base: base, reachable: reachable}, nil
 }
 
-// watch checks the advertised Manager until the server stops, and stops the server when the
-// Manager stopped answering: advertising a dead Manager would send every Worker to it.
-func (a *Advertiser) watch(ctx context.Context, stop context.CancelFunc, base *url.URL, serverDone <-chan struct{}) {
+// run advertises until ctx ends or the Manager stops answering, then ends the advertisement.
+func (a *Advertiser) run(ctx context.Context, at *attempt, server *Server, base *url.URL) {
+	serverCtx, stopServer := context.WithCancel(ctx)
+	serverDone := make(chan error, 1)
+	go func() { serverDone <- server.Run(serverCtx) }()
+	reason := a.watch(ctx, base)
+	stopServer()
+	byebyeErr := <-serverDone
+
+	ad := at.ad
+	ad.stopReason, ad.byebyeErr = reason, byebyeErr
+	a.mu.Lock()
+	if a.active == at {
+		a.active = nil
+	}
+	a.mu.Unlock()
+	at.cancel()
+	close(ad.done)
+}
+
+// watch checks the advertised Manager until ctx ends (nil) or it stopped answering (why): advertising
+// a dead Manager would send every Worker to it.
+func (a *Advertiser) watch(ctx context.Context, base *url.URL) error {
 	ticker := time.NewTicker(a.checkInterval)
 	defer ticker.Stop()
 	failures := 0
 	for {
 		select {
-		case <-serverDone:
-			return
+		case <-ctx.Done():
+			return nil
 		case <-ticker.C:
 		}
 		_, err := a.prober.Probe(ctx, base)
-		if err == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
 			failures = 0
 			continue
 		}
 		failures++
 		a.log.Warn().Err(err).Int("failures", failures).Msg("the advertised Manager does not answer")
 		if failures >= 2 {
-			a.mu.Lock()
-			a.stopReason = fmt.Errorf("the Manager at %s stopped answering: %w", base, err)
-			a.mu.Unlock()
-			stop()
+			return fmt.Errorf("%w at %s: %w", ErrManagerStoppedAnswering, base, err)
 		}
 	}
 }
 
-// StopReason returns why the last advertisement stopped by itself, or nil.
-func (a *Advertiser) StopReason() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.stopReason
-}
-
-// Stop stops advertising, sends ssdp:byebye and waits until the socket is closed. Safe to call when
-// not advertising, and more than once.
+// Stop stops advertising (sending ssdp:byebye) or the start in progress, and waits until the SSDP
+// socket is closed. Safe to call when not advertising, and more than once. gossdp's reader may still
+// be asleep before an answer it will not send; it ends by itself within that M-SEARCH's MX.
 func (a *Advertiser) Stop() {
 	a.mu.Lock()
-	cancel, done := a.cancel, a.done
-	a.cancel, a.done = nil, nil
-	a.current = Advertised{}
+	at := a.active
 	a.mu.Unlock()
-	if cancel == nil {
+	if at == nil {
 		return
 	}
-	cancel()
-	<-done
+	at.cancel()
+	<-at.returned
+	if at.ad != nil {
+		<-at.ad.done
+	}
 	a.prober.CloseIdleConnections()
 }
 
-// ended clears the state after an advertisement stopped by itself.
-func (a *Advertiser) ended(done chan struct{}) {
+// Current returns the advertisement under way, or nil (also while starting).
+func (a *Advertiser) Current() *Advertisement {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.done == done {
-		a.cancel, a.done, a.current = nil, nil, Advertised{}
+	if a.active == nil {
+		return nil
 	}
-}
-
-// Current returns what is being advertised, and whether anything is.
-func (a *Advertiser) Current() (Advertised, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.cancel == nil {
-		return Advertised{}, false
-	}
-	current := a.current
-	current.Locations = slices.Clone(current.Locations)
-	return current, true
-}
-
-// Done returns a channel closed when the current advertisement ends (nil when idle).
-func (a *Advertiser) Done() <-chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.done
+	return a.active.ad
 }
 
 // reachableAs keeps the candidates that answer as the same Manager.

@@ -2,15 +2,16 @@ package discovery_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -143,24 +144,79 @@ func TestAdvertiserStopsWhenTheManagerStops(t *testing.T) {
 	port := listen.Addr().(*net.TCPAddr).Port
 
 	advertiser := discovery.NewAdvertiser(testLogger(t), discovery.WithCheckInterval(200*time.Millisecond))
-	if _, err := advertiser.Start(context.Background(), fmt.Sprintf("http://localhost:%d/", port)); err != nil {
+	ad, err := advertiser.Start(context.Background(), fmt.Sprintf("http://localhost:%d/", port))
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := advertiser.Done()
 	srv.Close()
 	select {
-	case <-done:
+	case <-ad.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("still advertising 10s after the Manager stopped")
 	}
-	if err := advertiser.StopReason(); err == nil || !strings.Contains(err.Error(), "stopped answering") {
-		t.Errorf("StopReason = %v", err)
+	if err := ad.StopReason(); !errors.Is(err, discovery.ErrManagerStoppedAnswering) {
+		t.Errorf("StopReason = %v, want ErrManagerStoppedAnswering", err)
 	}
-	if _, active := advertiser.Current(); active {
+	if err := ad.ByebyeErr(); err != nil {
+		t.Errorf("ByebyeErr = %v", err)
+	}
+	if advertiser.Current() != nil {
 		t.Error("Current says still advertising")
 	}
 	want := fmt.Sprintf("http://%s:%d/upnp/description.xml", selfAddr, port)
 	if bye := waitSSDP(t, listener, discovery.ByebyeNotify, 5*time.Second); bye.Location != want {
 		t.Errorf("byebye for %q, want %q", bye.Location, want)
+	}
+}
+
+// hangingManager serves a version endpoint that never answers; entered receives once per request.
+func hangingManager(t *testing.T) (url string, entered <-chan struct{}) {
+	t.Helper()
+	requests := make(chan struct{}, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case requests <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/", requests
+}
+
+func TestAdvertiserStopCancelsAStartStuckInACheck(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL, entered := hangingManager(t)
+	advertiser := discovery.NewAdvertiser(testLogger(t))
+
+	started := make(chan error, 1)
+	go func() {
+		_, err := advertiser.Start(context.Background(), managerURL)
+		started <- err
+	}()
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Start never checked the Manager")
+	}
+	stopAt := time.Now()
+	advertiser.Stop()
+	stopTook := time.Since(stopAt)
+	var err error
+	select {
+	case err = <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Start did not return within 5s of Stop")
+	}
+	startTook := time.Since(stopAt)
+	t.Logf("Stop returned %v after it was called, Start %v after, with %v", stopTook, startTook, err)
+	if stopTook > 200*time.Millisecond || startTook > 200*time.Millisecond {
+		t.Errorf("Stop took %v and Start returned %v after Stop; want both within 200ms", stopTook, startTook)
+	}
+	if !errors.Is(err, discovery.ErrStopped) {
+		t.Errorf("Start after Stop: %v, want ErrStopped", err)
+	}
+	if advertiser.Current() != nil {
+		t.Error("advertising after a stopped start")
 	}
 }

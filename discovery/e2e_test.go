@@ -340,7 +340,7 @@ func TestAdvertiserExplainsUnreachableManager(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no Flamenco Manager answers") {
 		t.Fatalf("err = %v", err)
 	}
-	if _, active := advertiser.Current(); active {
+	if advertiser.Current() != nil {
 		t.Error("advertising after a failed start")
 	}
 }
