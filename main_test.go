@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -141,13 +142,21 @@ func TestAdvertiseErrors(t *testing.T) {
 
 func TestAdvertiseUntilInterrupted(t *testing.T) {
 	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	peer := netns.NewHost(t)
+	lan.Attach(t, peer, netns.WithMulticastRoute())
+	listener := peer.JoinGroup(t, netip.MustParseAddrPort(discovery.MulticastAddress))
 	managerURL := standin.ServeHTTP(t, "Local Farm")
+	port := managerURL[strings.LastIndex(managerURL, ":")+1 : len(managerURL)-1]
+	wantLocation := fmt.Sprintf("http://%s:%s/upnp/description.xml", selfAddr, port)
+
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut) }()
 	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
-	if !strings.Contains(out.String(), `"Local Farm"`) || !strings.Contains(out.String(), "/upnp/description.xml") {
+	if !strings.Contains(out.String(), `"Local Farm"`) || !strings.Contains(out.String(), wantLocation) {
 		t.Errorf("output:\n%s", out.String())
 	}
 	cancel() // what SIGINT does through signal.NotifyContext
@@ -158,5 +167,50 @@ func TestAdvertiseUntilInterrupted(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("advertise did not stop within 10s of the interrupt")
+	}
+	// What it printed is what another machine received.
+	if bye := waitByebyeFor(t, listener, wantLocation, 5*time.Second); bye.Source.Addr() != selfAddr {
+		t.Errorf("byebye from %s, want from %s", bye.Source, selfAddr)
+	}
+}
+
+func TestAdvertiseSaysWhenByebyeWasNotSent(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL := standin.ServeHTTP(t, "Local Farm")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut) }()
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
+
+	// No interface left to multicast the byebye on (the namespace has only lo).
+	netns.Self().IP(t, "link", "set", "lo", "multicast", "off")
+	t.Cleanup(func() { netns.Self().IP(t, "link", "set", "lo", "multicast", "on") })
+	cancel()
+	select {
+	case code := <-done:
+		if code == 0 || strings.Contains(out.String(), "sent ssdp:byebye") || !strings.Contains(out.String(), "NOT sent") ||
+			!strings.Contains(errOut.String(), discovery.ErrByebyeNotSent.Error()) {
+			t.Errorf("exit %d, output:\n%s\n%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("advertise did not stop within 10s of the interrupt")
+	}
+}
+
+// waitByebyeFor reads listener until an ssdp:byebye for location arrives.
+func waitByebyeFor(t *testing.T, listener *net.UDPConn, location string, within time.Duration) discovery.Answer {
+	t.Helper()
+	buf := make([]byte, 4096)
+	listener.SetReadDeadline(time.Now().Add(within))
+	for {
+		n, src, err := listener.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("no byebye for %s: %v", location, err)
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify && a.Location == location {
+			return a
+		}
 	}
 }
