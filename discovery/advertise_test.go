@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +219,67 @@ func TestAdvertiserStopCancelsAStartStuckInACheck(t *testing.T) {
 	}
 	if advertiser.Current() != nil {
 		t.Error("advertising after a stopped start")
+	}
+}
+
+// recordSocketPurposes makes the package's socket guard also record what each SSDP socket is for.
+func recordSocketPurposes(t *testing.T) func() []string {
+	var mu sync.Mutex
+	var purposes []string
+	discovery.SetSocketGuard(func(purpose string) error {
+		mu.Lock()
+		purposes = append(purposes, purpose)
+		mu.Unlock()
+		return isolatedGuard(purpose)
+	})
+	t.Cleanup(func() { discovery.SetSocketGuard(isolatedGuard) })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(purposes)
+	}
+}
+
+func TestAdvertiserRefusesAManagerThatAdvertisesItself(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	advertiser := discovery.NewAdvertiser(testLogger(t))
+	purposes := recordSocketPurposes(t)
+
+	// A Manager with its own discovery on, on this machine: asked, it answers; UDP 1900 is not bound.
+	selfAdvertising := standin.Start(t, netns.Self(), "Desk Farm", standin.WithPort(8080))
+	asked := time.Now()
+	_, err := advertiser.Start(context.Background(), "http://localhost:8080/")
+	t.Logf("refused after %v: %v", time.Since(asked).Round(time.Millisecond), err)
+	if !errors.Is(err, discovery.ErrAlreadyAdvertised) {
+		t.Errorf("Start = %v, want ErrAlreadyAdvertised", err)
+	}
+	if slices.Contains(purposes(), "server") {
+		t.Errorf("Start bound UDP 1900 (sockets opened: %v)", purposes())
+	}
+
+	// Another Manager on this machine holds UDP 1900: its answers are not taken for ours.
+	standin.Start(t, netns.Self(), "Quiet Farm", standin.WithPort(8081), standin.WithoutSSDP())
+	if _, err := advertiser.Start(context.Background(), "http://localhost:8081/"); !errors.Is(err, discovery.ErrSSDPPortInUse) {
+		t.Errorf("Start with another Manager's responder on UDP 1900 = %v, want ErrSSDPPortInUse", err)
+	}
+
+	// Without SSDP on this machine (nothing on UDP 1900: a quick "no"), it advertises.
+	if err := selfAdvertising.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	asked = time.Now()
+	ad, err := advertiser.Start(context.Background(), "http://localhost:8081/")
+	if err != nil {
+		t.Fatalf("Start without SSDP on this machine: %v", err)
+	}
+	t.Logf("advertising after %v", time.Since(asked).Round(time.Millisecond))
+	if ad.Manager.Name != "Quiet Farm" {
+		t.Errorf("advertising %+v", ad.Manager)
+	}
+	advertiser.Stop()
+	if err := ad.ByebyeErr(); err != nil {
+		t.Errorf("ByebyeErr = %v", err)
 	}
 }

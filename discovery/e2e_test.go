@@ -22,13 +22,16 @@ import (
 // refused unless the namespace is isolated. They are not parallel: several bind UDP 1900.
 func TestMain(m *testing.M) {
 	standin.MaybeRun()
-	discovery.SetSocketGuard(func(purpose string) error {
-		if err := netns.CheckIsolated(); err != nil {
-			return fmt.Errorf("refusing to open an SSDP %s socket: %w", purpose, err)
-		}
-		return nil
-	})
+	discovery.SetSocketGuard(isolatedGuard)
 	netns.Main(m)
+}
+
+// isolatedGuard refuses SSDP sockets in a namespace whose traffic could leave the machine.
+func isolatedGuard(purpose string) error {
+	if err := netns.CheckIsolated(); err != nil {
+		return fmt.Errorf("refusing to open an SSDP %s socket: %w", purpose, err)
+	}
+	return nil
 }
 
 func testLogger(t testing.TB) zerolog.Logger {
