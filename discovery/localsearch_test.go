@@ -21,7 +21,7 @@ func TestLocationOnThisMachine(t *testing.T) {
 		{"http://10.77.0.1:9090/upnp/description.xml", false}, // another Manager on this machine
 		{"http://10.77.0.2:8080/upnp/description.xml", false}, // another machine
 		{"http://10.77.0.1/upnp/description.xml", false},      // port 80
-		{"http://farm.example:8080/", false},                   // names are not resolved
+		{"http://farm.example:8080/", false},                  // names are not resolved
 		{"ftp://127.0.0.1:8080/", false},
 		{"", false},
 	}
