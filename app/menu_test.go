@@ -348,9 +348,20 @@ func TestManagerItemOpensTheCurrentURL(t *testing.T) {
 type fakeDesk struct {
 	mu           sync.Mutex
 	menus, icons int
+	menu         *fyne.Menu
+	newMenus     int // menus other than the first given: Fyne's tray start-up would show the first
 }
 
-func (d *fakeDesk) SetSystemTrayMenu(*fyne.Menu)    { d.mu.Lock(); d.menus++; d.mu.Unlock() }
+func (d *fakeDesk) SetSystemTrayMenu(m *fyne.Menu) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.menus++
+	if d.menu != nil && m != d.menu {
+		d.newMenus++
+	}
+	d.menu = m
+}
+
 func (d *fakeDesk) SetSystemTrayIcon(fyne.Resource) { d.mu.Lock(); d.icons++; d.mu.Unlock() }
 func (d *fakeDesk) SetSystemTrayWindow(fyne.Window) {}
 
@@ -402,4 +413,12 @@ func TestTrayResendsTheMenuOnlyWhenItChanges(t *testing.T) {
 	tr.mu.Unlock()
 	rebuild()
 	expect("advertising", 3, 2)
+	desk.mu.Lock()
+	defer desk.mu.Unlock()
+	if desk.newMenus > 0 {
+		t.Errorf("%d menus other than the first were given to Fyne", desk.newMenus)
+	}
+	if got := render(desk.menu, 0); !slices.Contains(got, "Advertise “Studio Farm” on the LAN [x]") {
+		t.Errorf("the menu given to Fyne is not the latest: %q", got)
+	}
 }

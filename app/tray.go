@@ -56,6 +56,7 @@ type tray struct {
 	// Fyne's main goroutine only: what show put on screen last, and how many menus it sent.
 	shown     *trayView
 	menusSent int
+	trayMenu  *fyne.Menu // the one menu given to Fyne
 }
 
 func newTray(a fyne.App, opts Options) *tray {
@@ -184,7 +185,13 @@ func (t *tray) rebuildLoop(ctx context.Context) {
 func (t *tray) show(view trayView) {
 	if t.shown == nil || view.key != t.shown.key {
 		if t.desk != nil {
-			t.desk.SetSystemTrayMenu(view.menu)
+			// Fyne's tray start-up re-applies the first menu it was given, after any later one: so
+			// there is one menu, its items replaced, and the start-up shows the latest.
+			if t.trayMenu == nil {
+				t.trayMenu = fyne.NewMenu(view.menu.Label)
+			}
+			t.trayMenu.Items = view.menu.Items
+			t.desk.SetSystemTrayMenu(t.trayMenu)
 		}
 		if t.fallback != nil {
 			t.fallback.SetContent(fallbackContent(view.menu))
