@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// ErrAlreadyAdvertised is wrapped by Advertiser.Start's error when the Manager already advertises
-// itself over SSDP (its own discovery is on): there is nothing to add.
+// ErrAlreadyAdvertised is wrapped by Advertiser.Start's error when the Manager is already advertised
+// over SSDP from this machine, almost always by itself (its own discovery is on): nothing to add.
 var ErrAlreadyAdvertised = errors.New("the Manager already advertises itself over SSDP")
 
 // localSearchWait is how long AdvertisesItself waits for answers: the responder answers within the

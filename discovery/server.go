@@ -160,8 +160,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// Finished is closed once every goroutine of the Server has returned: at most the MX of the M-SEARCH
-// gossdp's reader was answering (60 s at worst, 3 s for Workers) after Run returned.
+// Finished is closed once every goroutine of the Server has returned: after Run returned, at most the
+// MX of the M-SEARCH gossdp's reader was answering (60 s at worst, 3 s for Workers).
 func (s *Server) Finished() <-chan struct{} { return s.finished }
 
 // readerGrace is how long Run waits for gossdp's reader to end before returning anyway: long enough
@@ -181,8 +181,9 @@ func (s *Server) stopGossdp() {
 }
 
 // fallbackStop stops gossdp with its own Stop, when its internals are out of reach. Stop clears its
-// running flag first, then waits for its reader (up to an M-SEARCH's MX): the byebye waits a moment
-// for it, not longer, so an answer may still follow the byebye.
+// running flag and stops its writer at once, then closes its socket under its reader (whose panic Run
+// recovers) and waits for it, which may sleep up to an M-SEARCH's MX: the byebye waits for Stop up to
+// writerStopTime, not longer, so here nothing proves that gossdp's writer finished before it.
 func (s *Server) fallbackStop(goroutines *sync.WaitGroup) {
 	stopped := make(chan struct{})
 	goroutines.Go(func() {
