@@ -44,7 +44,6 @@ type tray struct {
 	adv          Advertising
 	toggling     bool
 	notifyFrom   time.Time // zero until the first search window closed
-	fallback     fyne.Window
 	settingsOpen fyne.Window
 
 	// Under mu too: the last M-SEARCH to this machine (see checkLocal), whom it asked about, what it
@@ -53,7 +52,9 @@ type tray struct {
 	selfAdvertised bool
 	localSearchDue bool
 
-	// Fyne's main goroutine only: what show put on screen last, and how many menus it sent.
+	// Fyne's main goroutine only: the window shown without a tray, what show put on screen last,
+	// and how many menus it sent.
+	fallback  fyne.Window
 	shown     *trayView
 	menusSent int
 	trayMenu  *fyne.Menu // the one menu given to Fyne
