@@ -25,6 +25,10 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
 )
 
+// settleFor is how long a menu must stay unchanged before a test clicks it: the tray sends a menu
+// only when what it shows changes, so a settled menu's entry IDs are the ones a click reaches.
+const settleFor = time.Second
+
 // buildTray builds flamenco-tray (with -race, so the app's own races fail this test too).
 func buildTray(t *testing.T) string {
 	t.Helper()
@@ -36,6 +40,64 @@ func buildTray(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// trayProcess is a flamenco-tray started by a test, with its stderr and a way to know it exited.
+type trayProcess struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	exited chan struct{} // closed once Wait returned; err is then set
+	err    error
+}
+
+// startTray builds and starts flamenco-tray. At cleanup it is killed if still running, and every
+// race report it wrote is judged (see checkRaceReports).
+func startTray(t *testing.T, env []string, args ...string) *trayProcess {
+	t.Helper()
+	raceLog := filepath.Join(t.TempDir(), "race")
+	t.Cleanup(func() { checkRaceReports(t, raceLog) }) // runs last: after the process is gone
+	p := &trayProcess{cmd: exec.Command(buildTray(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	// exitcode=0: the reports are judged one by one below, a known dependency race must not fail
+	// the exit status.
+	p.cmd.Env = append(env, "GORACE=exitcode=0 log_path="+raceLog)
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("flamenco-tray stderr:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// running fails the test if the process has exited.
+func (p *trayProcess) running(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.exited:
+		t.Fatalf("flamenco-tray exited: %v", p.err)
+	default:
+	}
+}
+
+// logLines counts the lines of the tray's log that contain all of substrs.
+func (p *trayProcess) logLines(substrs ...string) int {
+	n := 0
+	for line := range strings.Lines(p.stderr.String()) {
+		if !slices.ContainsFunc(substrs, func(s string) bool { return !strings.Contains(line, s) }) {
+			n++
+		}
+	}
+	return n
 }
 
 // trayEnv makes a private home with the given preferences and a browser shim that records the URLs
@@ -66,8 +128,47 @@ func trayEnv(t *testing.T, session *trayhost.Session, prefs map[string]any) (env
 	return env, opened
 }
 
-func labelled(substr string) func(trayhost.MenuNode) bool {
-	return func(m trayhost.MenuNode) bool { _, ok := m.Find(substr); return ok }
+func enabled(label string) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool { n, ok := m.Find(label); return ok && n.Enabled }
+}
+
+func checked(label string, want bool) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool { n, ok := m.Find(label); return ok && (n.ToggleState == 1) == want }
+}
+
+func all(conds ...func(trayhost.MenuNode) bool) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool {
+		return !slices.ContainsFunc(conds, func(c func(trayhost.MenuNode) bool) bool { return !c(m) })
+	}
+}
+
+// clickOnce waits until the menu shows what settled asks for (an enabled entry labelled label among
+// it) and has not changed for settleFor, then clicks that entry once. The caller checks the effect:
+// one click is one action, there is no retry.
+func clickOnce(t *testing.T, ctx context.Context, item *trayhost.Item, label string, settled func(trayhost.MenuNode) bool) {
+	t.Helper()
+	waitCtx, cancel := context.WithTimeout(ctx, 40*time.Second)
+	defer cancel()
+	_, menu, err := item.WaitSettled(waitCtx, settleFor, all(enabled(label), settled))
+	if err != nil {
+		t.Fatalf("waiting to click %q: %v", label, err)
+	}
+	node, _ := menu.Find(label)
+	if err := item.Click(ctx, node.ID); err != nil {
+		t.Fatalf("click %q: %v", label, err)
+	}
+}
+
+// within waits up to d for cond, and fails the test with what if it does not hold by then.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestTrayEndToEnd(t *testing.T) {
@@ -85,66 +186,69 @@ func TestTrayEndToEnd(t *testing.T) {
 	localURL := standin.ServeHTTP(t, "Desk Farm")
 
 	env, opened := trayEnv(t, session, map[string]any{"localManagerURL": localURL, "notifications": true})
-	cmd := exec.Command(buildTray(t), "--debug")
-	raceLog := filepath.Join(t.TempDir(), "race")
-	cmd.Env = append(env, "GORACE=exitcode=0 log_path="+raceLog)
-	t.Cleanup(func() { checkRaceReports(t, raceLog) })
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	waited := make(chan struct{})
-	go func() { exited <- cmd.Wait(); close(waited) }()
+	tray := startTray(t, env, "--debug")
 	t.Cleanup(func() {
-		select {
-		case <-waited:
-		default:
-			cmd.Process.Kill()
-			<-waited
+		// fyne.io/systray logs a click on an entry that no longer exists; each click here is one action.
+		if n := tray.logLines("no menu item with ID"); n > 0 {
+			t.Errorf("%d clicks reached no menu entry (the menu was renumbered under them)", n)
 		}
-		if t.Failed() {
-			t.Logf("flamenco-tray stderr:\n%s", stderr.String())
-		}
+		t.Logf("menus sent to the panel: %d", tray.logLines("tray menu sent"))
 	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	step := func(within time.Duration) (context.Context, context.CancelFunc) {
-		return context.WithTimeout(ctx, within)
-	}
-
-	itemCtx, done := step(60 * time.Second)
+	itemCtx, done := context.WithTimeout(ctx, 60*time.Second)
 	item, err := panel.WaitItem(itemCtx)
 	done()
 	if err != nil {
 		t.Fatalf("the tray never registered with the panel: %v", err)
 	}
 
-	// The Manager on the LAN is listed with its name and version; clicking opens its web UI.
+	// The Manager on the LAN is listed with its name and version, the local one can be advertised.
+	studio, advertise := "Studio Farm — 3.3.1", "Advertise “Desk Farm” on the LAN"
+	listed := all(enabled(studio), enabled(advertise))
+
+	// "Search again" changes nothing that is shown: the menu is not sent again, its IDs stay.
+	revision, before, err := item.WaitSettled(ctx, settleFor, listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	searches := tray.logLines("sent M-SEARCH")
+	clickOnce(t, ctx, item, "Search again", listed)
+	within(t, 15*time.Second, "a search after “Search again”", func() bool { return tray.logLines("sent M-SEARCH") > searches })
+	checks := tray.logLines("check succeeded", "Studio Farm")
+	within(t, 15*time.Second, "a liveness check of the Manager", func() bool { return tray.logLines("check succeeded", "Studio Farm") > checks })
+	afterRevision, after, err := item.Layout(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if afterRevision != revision || !slices.Equal(after.Entries(), before.Entries()) {
+		t.Errorf("a search and a liveness check that changed nothing shown changed the menu: revision %d → %d\n%q\n%q",
+			revision, afterRevision, before.Entries(), after.Entries())
+	}
+
+	// A click on the Manager opens its web UI.
 	wantURL := fmt.Sprintf("http://%s:8080/", managerAddr)
-	clickCtx, done := step(30 * time.Second)
-	clickUntil(t, clickCtx, item, "Studio Farm — 3.3.1", func(trayhost.MenuNode) bool {
+	clickOnce(t, ctx, item, studio, listed)
+	within(t, 10*time.Second, "the browser opening "+wantURL, func() bool {
 		data, _ := os.ReadFile(opened)
 		return strings.Contains(string(data), wantURL)
 	})
-	done()
 
 	// A Manager that dies (no byebye) leaves the menu. (Before advertising: the Worker-style search
 	// below stops at the first answer, which must be ours.)
 	manager.Kill()
-	waitCtx, done := step(30 * time.Second)
-	_, err = item.WaitMenu(waitCtx, func(m trayhost.MenuNode) bool { return !labelled("Studio Farm")(m) })
+	waitCtx, done := context.WithTimeout(ctx, 30*time.Second)
+	_, err = item.WaitMenu(waitCtx, func(m trayhost.MenuNode) bool { _, ok := m.Find("Studio Farm"); return !ok })
 	done()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A desktop notification says so; the Managers found at start-up were not news.
-	waitCtx, done = step(10 * time.Second)
+	waitCtx, done = context.WithTimeout(ctx, 10*time.Second)
 	got, err := notifications.Wait(waitCtx, func(ns []trayhost.Notification) bool {
 		return slices.ContainsFunc(ns, func(n trayhost.Notification) bool {
-			return n.Summary == "Flamenco Manager gone" && strings.Contains(n.Body, "Studio Farm")
+			return n.Summary == "Flamenco Manager gone" && strings.Contains(n.Body, studio)
 		})
 	})
 	done()
@@ -160,24 +264,17 @@ func TestTrayEndToEnd(t *testing.T) {
 	// Advertise the local Manager: the item is checked, the icon changes, and an independent
 	// Worker-style search from another host finds it.
 	listener := workerHost.JoinGroup(t, netip.MustParseAddrPort(discovery.MulticastAddress))
-	waitCtx, done = step(30 * time.Second)
-	_, err = item.WaitMenu(waitCtx, labelled("Advertise “Desk Farm” on the LAN"))
-	done()
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, _, idleIcon, err := item.Icon(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	advertising := func(m trayhost.MenuNode) bool {
-		n, ok := m.Find("Advertise “Desk Farm”")
-		return ok && n.ToggleState == 1
+	clickOnce(t, ctx, item, advertise, checked(advertise, false))
+	waitCtx, done = context.WithTimeout(ctx, 10*time.Second)
+	if _, err := item.WaitMenu(waitCtx, checked(advertise, true)); err != nil {
+		t.Fatalf("one click did not start advertising: %v", err)
 	}
-	clickCtx, done = step(40 * time.Second)
-	clickUntil(t, clickCtx, item, "Advertise “Desk Farm” on the LAN", advertising)
 	done()
-	iconCtx, done := step(10 * time.Second)
+	iconCtx, done := context.WithTimeout(ctx, 10*time.Second)
 	if _, _, _, err := item.WaitIcon(iconCtx, func(_, _ int32, sum string) bool { return sum != idleIcon }); err != nil {
 		t.Errorf("the icon did not change while advertising: %v", err)
 	}
@@ -188,145 +285,45 @@ func TestTrayEndToEnd(t *testing.T) {
 	if err := workerHost.Do(func() (err error) { client, err = discovery.NewClient(zerolog.Nop()); return err }); err != nil {
 		t.Fatal(err)
 	}
-	searchCtx, done := step(20 * time.Second)
+	searchCtx, done := context.WithTimeout(ctx, 20*time.Second)
 	found, err := client.Run(searchCtx)
 	done()
-	if err != nil || !contains(found, wantLocation) {
+	if err != nil || !slices.Contains(found, wantLocation) {
 		t.Fatalf("a search from another host found %v (%v), want %s", found, err, wantLocation)
 	}
 
 	// Toggling it off sends byebye.
-	clickCtx, done = step(40 * time.Second)
-	clickUntil(t, clickCtx, item, "Advertise “Desk Farm” on the LAN", func(m trayhost.MenuNode) bool {
-		n, ok := m.Find("Advertise “Desk Farm”")
-		return ok && n.ToggleState != 1
-	})
+	clickOnce(t, ctx, item, advertise, checked(advertise, true))
+	waitCtx, done = context.WithTimeout(ctx, 10*time.Second)
+	if _, err := item.WaitMenu(waitCtx, checked(advertise, false)); err != nil {
+		t.Fatalf("one click did not stop advertising: %v", err)
+	}
 	done()
 	if bye := waitByebye(t, listener, 10*time.Second); bye.Location != wantLocation {
 		t.Errorf("byebye for %q, want %q", bye.Location, wantLocation)
 	}
 
-	// Advertise again, then quit: quitting stops advertising with a byebye.
-	clickCtx, done = step(40 * time.Second)
-	clickUntil(t, clickCtx, item, "Advertise “Desk Farm” on the LAN", advertising)
-	done()
-
-	// Quit from the menu: the process exits cleanly. (A click can miss, see clickUntil.)
-quit:
-	for range 5 {
-		menu, err := item.WaitMenu(ctx, labelled("Quit"))
-		if err != nil {
-			break
-		}
-		node, _ := menu.Find("Quit")
-		item.Click(ctx, node.ID)
-		select {
-		case <-waited:
-			break quit
-		case <-time.After(5 * time.Second):
-		}
+	// Advertise again, then quit from the menu: quitting stops advertising with a byebye, and the
+	// process exits cleanly.
+	clickOnce(t, ctx, item, advertise, checked(advertise, false))
+	waitCtx, done = context.WithTimeout(ctx, 10*time.Second)
+	if _, err := item.WaitMenu(waitCtx, checked(advertise, true)); err != nil {
+		t.Fatalf("one click did not start advertising again: %v", err)
 	}
+	done()
+	clickOnce(t, ctx, item, "Quit", checked(advertise, true))
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("flamenco-tray exited with %v", err)
+	case <-tray.exited:
+		if tray.err != nil {
+			t.Errorf("flamenco-tray exited with %v", tray.err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Error("flamenco-tray did not exit after Quit")
-		cmd.Process.Signal(syscall.SIGQUIT)
+	case <-time.After(10 * time.Second):
+		tray.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log
+		t.Fatal("flamenco-tray did not exit after one click on Quit")
 	}
 	if bye := waitByebye(t, listener, 5*time.Second); bye.Location != wantLocation {
 		t.Errorf("byebye at quit for %q, want %q", bye.Location, wantLocation)
 	}
-}
-
-// clickUntil clicks the item labelled label until done reports the click took effect. The tray
-// rebuilds its menu whole on every change, which renumbers the items, and fyne.io/systray drops a click
-// that arrives while the previous one is still being handled: a click can miss, so it is retried.
-func clickUntil(t *testing.T, ctx context.Context, item *trayhost.Item, label string, done func(trayhost.MenuNode) bool) trayhost.MenuNode {
-	t.Helper()
-	for {
-		menu, err := item.WaitMenu(ctx, func(m trayhost.MenuNode) bool { n, ok := m.Find(label); return ok && n.Enabled })
-		if err != nil {
-			t.Fatalf("waiting for %q: %v", label, err)
-		}
-		node, _ := menu.Find(label)
-		if err := item.Click(ctx, node.ID); err != nil {
-			t.Logf("click %q: %v", label, err)
-		}
-		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
-		menu, err = item.WaitMenu(attempt, done)
-		cancel()
-		if err == nil {
-			return menu
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("clicking %q had no effect: %v", label, err)
-		}
-	}
-}
-
-// checkRaceReports fails the test for each data race the race detector reported in our own code. The
-// binary runs with GORACE=exitcode=0 because fyne.io/systray races with itself while it starts (not
-// ours to fix); those reports are logged, not failed on.
-func checkRaceReports(t *testing.T, logPath string) {
-	files, _ := filepath.Glob(logPath + ".*")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		for _, report := range strings.Split(string(data), "==================") {
-			if !strings.Contains(report, "DATA RACE") {
-				continue
-			}
-			if raceInOurCode(report) {
-				t.Errorf("data race in flamenco-tray:\n%s", report)
-			} else {
-				t.Logf("data race inside a dependency, not in flamenco-tray's code:\n%s", report)
-			}
-		}
-	}
-}
-
-// raceInOurCode reports whether either access of a race report happened in this module's code or
-// close below it (within 4 calls: our code calling a library from the wrong goroutine).
-func raceInOurCode(report string) bool {
-	lines := strings.Split(report, "\n")
-	for i, line := range lines {
-		trimmed := strings.TrimSpace(line)
-		if !strings.HasPrefix(trimmed, "Read at") && !strings.HasPrefix(trimmed, "Write at") &&
-			!strings.HasPrefix(trimmed, "Previous read at") && !strings.HasPrefix(trimmed, "Previous write at") {
-			continue
-		}
-		// Each frame is two lines: the function, then its file.
-		for j := i + 1; j < len(lines) && j <= i+8; j += 2 {
-			if strings.TrimSpace(lines[j]) == "" {
-				break
-			}
-			if strings.Contains(lines[j], "github.com/flamenco-tray/flamenco-tray/") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func waitFile(t *testing.T, path, want string, within time.Duration) {
-	t.Helper()
-	waitFor(t, within, func() bool {
-		data, _ := os.ReadFile(path)
-		return strings.Contains(string(data), want)
-	})
 }
 
 func waitByebye(t *testing.T, conn *net.UDPConn, within time.Duration) discovery.Answer {
@@ -373,23 +370,18 @@ func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
 	netns.RequireIsolated(t)
 	session := trayhost.StartSession(t) // no panel: nobody owns org.kde.StatusNotifierWatcher
 	env, _ := trayEnv(t, session, map[string]any{"notifications": false})
-	cmd := exec.Command(buildTray(t))
-	cmd.Env = env
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	tray := startTray(t, env)
+	within(t, 30*time.Second, "the log saying a window is shown", func() bool {
+		tray.running(t)
+		return strings.Contains(tray.stderr.String(), "showing a window instead")
+	})
+	if !strings.Contains(tray.stderr.String(), "AppIndicator") {
+		t.Errorf("the log does not say what to install:\n%s", tray.stderr.String())
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(stderr.String(), "showing a window instead") })
-	if !strings.Contains(stderr.String(), "AppIndicator") {
-		t.Errorf("the log does not say what to install:\n%s", stderr.String())
-	}
-	waitFor(t, 15*time.Second, func() bool {
+	within(t, 15*time.Second, "the “Flamenco Tray” window", func() bool {
+		tray.running(t)
 		out, _ := exec.Command("xwininfo", "-root", "-tree", "-display", session.Display).Output()
 		return strings.Contains(string(out), `"Flamenco Tray"`)
 	})
-	if cmd.ProcessState != nil {
-		t.Fatalf("flamenco-tray exited: %v", cmd.ProcessState)
-	}
+	tray.running(t)
 }
