@@ -45,6 +45,8 @@ type State struct {
 	TrackedAddresses int
 	// ChecksStarted counts the HTTP checks started since Run began.
 	ChecksStarted int
+	// ChecksInFlight counts the HTTP checks running now.
+	ChecksInFlight int
 }
 
 // Browser finds Flamenco Managers continuously: it searches gently, verifies every LOCATION over
@@ -258,6 +260,7 @@ func (b *Browser) Run(ctx context.Context) error {
 		b.state.PendingChecks = registry.Pending()
 		b.state.TrackedAddresses = registry.Len()
 		b.state.ChecksStarted += len(due)
+		b.state.ChecksInFlight = inFlight
 		b.mu.Unlock()
 
 		wake := earliest(now, registry.NextWake(now, inFlight < b.cfg.MaxConcurrentChecks), schedule.next(), schedule.windowEnd(), nextInterfaceCheck)

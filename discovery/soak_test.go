@@ -28,8 +28,9 @@ func measure(t *testing.T) resources {
 }
 
 // TestSoak runs the browser and the advertiser for an hour of simulated time (the browser on an
-// injected clock; each simulated 10 s step is given 150 ms of real time for its HTTP checks) with
-// Managers coming and going, and checks that goroutines, open files and memory stay flat. With
+// injected clock, in steps of 1 s, well below every interval, each step waited out by watching the
+// clock, not by sleeping) with Managers coming and going, and checks that goroutines, open files and
+// memory stay flat and that the Manager that never stopped was never reported gone. With
 // FLAMENCO_TRAY_SOAK=10m (make soak) it runs that long on the real clock instead.
 func TestSoak(t *testing.T) {
 	netns.RequireIsolated(t)
@@ -49,51 +50,67 @@ func TestSoak(t *testing.T) {
 	defer advertiser.Stop()
 
 	cfg := discovery.BrowserConfig{Logger: zerolog.Nop()}
-	step, steps, settle := 10*time.Second, 360, 150*time.Millisecond
+	steps := 3600
 	var clock *fakeclock.Clock
 	if realDuration > 0 {
-		step, steps, settle = time.Second, int(realDuration/time.Second), 0
+		steps = int(realDuration / time.Second)
 	} else {
 		clock = fakeclock.New(time.Now())
 		cfg.Clock = clock
 	}
 	browser := discovery.NewBrowser(cfg)
+	events, _ := browser.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- browser.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
+	defer cancel()
+	counted := make(chan map[string]int, 1)
+	go func() {
+		counts := make(map[string]int)
+		for e := range events {
+			counts[string(e.Kind)+" "+e.Manager.Name]++
+		}
+		counted <- counts
 	}()
+	// Answers come in real time (the stand-in waits up to MX before each); the browser checks them
+	// without waiting on its clock.
+	first, unsubscribe := browser.Subscribe()
+	if !hasManager(browser.State(), "Steady Farm") {
+		waitEvent(t, first, 15*time.Second, func(e discovery.Event) bool {
+			return e.Kind == discovery.ManagerAppeared && e.Manager.Name == "Steady Farm"
+		})
+	}
+	unsubscribe()
 
 	var baseline resources
 	for i := range steps {
 		switch {
-		case i%30 == 10: // a Manager comes or goes
-			k := (i / 30) % len(comers)
+		case i%300 == 100: // a Manager comes or goes
+			k := (i / 300) % len(comers)
 			if running[k] == nil {
 				running[k] = standin.Start(t, comers[k], []string{"Night Farm", "Day Farm"}[k])
+				browser.Refresh() // "Search again": a new Manager is otherwise found at the hourly search
 			} else {
 				running[k].Kill()
 				running[k] = nil
 			}
-		case i%60 == 20:
+		case i%600 == 200:
 			if _, err := advertiser.Start(ctx, localURL); err != nil {
 				t.Fatalf("step %d: advertise: %v", i, err)
 			}
-		case i%60 == 50:
+		case i%600 == 500:
 			advertiser.Stop()
 		}
 		if clock != nil {
-			clock.Advance(step)
-			time.Sleep(settle)
+			clock.Advance(time.Second)
+			waitIdle(t, clock, browser)
 		} else {
-			time.Sleep(step)
+			time.Sleep(time.Second)
 		}
-		if i == 60 {
+		if i == 600 {
 			baseline = measure(t)
 		}
-		if state := browser.State(); !hasManager(state, "Steady Farm") && i > 5 {
+		if state := browser.State(); !hasManager(state, "Steady Farm") {
 			t.Fatalf("step %d: the steady Manager is not listed: %+v", i, state.Managers)
 		}
 	}
@@ -104,9 +121,21 @@ func TestSoak(t *testing.T) {
 	}
 	advertiser.Stop()
 	final := measure(t)
-	t.Logf("after %d steps of %v: goroutines %d → %d, open files %d → %d, heap %.1f → %.1f MiB; %d searches, %d checks",
-		steps, step, baseline.goroutines, final.goroutines, baseline.files, final.files, baseline.heapMiB, final.heapMiB,
-		browser.State().Searches, browser.State().ChecksStarted)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Browser.Run: %v", err)
+	}
+	counts := <-counted
+	t.Logf("after %d steps of 1 s: goroutines %d → %d, open files %d → %d, heap %.1f → %.1f MiB; %d searches, %d checks; events %v",
+		steps, baseline.goroutines, final.goroutines, baseline.files, final.files, baseline.heapMiB, final.heapMiB,
+		browser.State().Searches, browser.State().ChecksStarted, counts)
+	if counts["gone Steady Farm"] != 0 || counts["appeared Steady Farm"] != 1 {
+		t.Errorf("the Manager that never stopped: appeared %d times, gone %d times; want 1 and 0",
+			counts["appeared Steady Farm"], counts["gone Steady Farm"])
+	}
+	if realDuration == 0 && (counts["appeared Night Farm"] == 0 || counts["gone Night Farm"] == 0) {
+		t.Errorf("the Manager that came and went was not seen doing so: %v", counts)
+	}
 	if final.goroutines > baseline.goroutines+3 {
 		t.Errorf("goroutines grew from %d to %d", baseline.goroutines, final.goroutines)
 	}

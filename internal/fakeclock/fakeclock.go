@@ -11,15 +11,31 @@ import (
 
 // Clock is a manual clock, safe for concurrent use.
 type Clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*timer
+	mu      sync.Mutex
+	now     time.Time
+	timers  []*timer
+	changed chan struct{} // closed, and replaced, whenever a timer is made, stopped or fired
 }
 
 var _ discovery.Clock = (*Clock)(nil)
 
 // New returns a clock set to start.
-func New(start time.Time) *Clock { return &Clock{now: start} }
+func New(start time.Time) *Clock { return &Clock{now: start, changed: make(chan struct{})} }
+
+// Changed returns a channel closed at the next change of the clock's timers: one made, stopped or
+// fired. A test waits on it, instead of sleeping, until the code under test has gone back to
+// waiting on the clock.
+func (c *Clock) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed
+}
+
+// signal must be called with c.mu held.
+func (c *Clock) signal() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
@@ -38,6 +54,7 @@ func (c *Clock) NewTimer(d time.Duration) discovery.Timer {
 		return t
 	}
 	c.timers = append(c.timers, t)
+	c.signal()
 	return t
 }
 
@@ -56,6 +73,7 @@ func (c *Clock) Advance(d time.Duration) {
 		kept = append(kept, t)
 	}
 	c.timers = kept
+	c.signal()
 }
 
 // Waiting returns how many timers have not fired yet.
@@ -79,6 +97,7 @@ func (t *timer) Stop() bool {
 	for i, other := range t.clock.timers {
 		if other == t {
 			t.clock.timers = append(t.clock.timers[:i], t.clock.timers[i+1:]...)
+			t.clock.signal()
 			return true
 		}
 	}
