@@ -29,13 +29,14 @@ type managerJSON struct {
 	Name      string   `json:"name"`
 	Version   string   `json:"version"`
 	URL       string   `json:"url"`
+	Host      string   `json:"host"`
 	Addresses []string `json:"addresses"`
 	Local     bool     `json:"local"`
 	Reachable bool     `json:"reachable"`
 }
 
 func toJSON(m discovery.Manager) managerJSON {
-	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Addresses: m.Addresses, Local: m.Local, Reachable: m.Reachable}
+	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Reachable: m.Reachable}
 }
 
 const nothingFoundHelp = `No Flamenco Manager found. Things to check:
@@ -129,8 +130,13 @@ wait:
 	return nil
 }
 
-// formatManager is the one-line text form of a Manager.
+// formatManager is the one-line text form of a Manager. Two Managers of one name (on different
+// machines; perhaps one an impostor) are told apart by host, as in the menu.
 func formatManager(m discovery.Manager) string {
+	name := m.Name
+	if m.Ambiguous {
+		name += " (" + m.Host + ")"
+	}
 	var notes []string
 	if m.Local {
 		notes = append(notes, "this computer")
@@ -138,7 +144,7 @@ func formatManager(m discovery.Manager) string {
 	if !m.Reachable {
 		notes = append(notes, "not answering")
 	}
-	line := fmt.Sprintf("%s\t%s\t%s\taddresses: %s", m.Name, m.Version, m.URL, strings.Join(m.Addresses, " "))
+	line := fmt.Sprintf("%s\t%s\t%s\taddresses: %s", name, m.Version, m.URL, strings.Join(m.Addresses, " "))
 	if len(notes) > 0 {
 		line += "\t(" + strings.Join(notes, ", ") + ")"
 	}
