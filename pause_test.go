@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+)
+
+// A laptop that sleeps, for real: `discover --watch` is stopped with SIGSTOP for 20 s while its
+// Manager stays up, then continued. It must check before it decides: no "gone", no second
+// "appeared". (The same on the fake clock: discovery's TestBrowserAfterAPauseChecksBeforeItDecides.)
+func TestDiscoverWatchSurvivesAPause(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	managerHost := netns.NewHost(t)
+	lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	manager := standin.Start(t, managerHost, "Sleepy Farm")
+
+	cmd := exec.Command(buildTray(t), "discover", "--watch")
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Signal(syscall.SIGCONT)
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+		}
+	})
+	count := func(kind string) int { return strings.Count(stdout.String(), "\t"+kind+"\t") }
+
+	waitFor(t, 15*time.Second, func() bool { return count("appeared") == 1 })
+	time.Sleep(6 * time.Second) // at least one liveness check before the pause
+
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Second) // the pause under test
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	// Longer than it takes to remove a Manager whose checks fail: a verdict reached from the pause
+	// would show by now.
+	time.Sleep(10 * time.Second)
+	if gone, appeared := count("gone"), count("appeared"); gone != 0 || appeared != 1 {
+		t.Errorf("after a 20 s pause, with the Manager up: %d gone, %d appeared; want 0 and 1:\n%s", gone, appeared, stdout.String())
+	}
+
+	// And the same watch does report a Manager that really stops: the check above can fail.
+	manager.Kill()
+	waitFor(t, 20*time.Second, func() bool { return count("gone") == 1 })
+
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Errorf("discover --watch exited with %v after SIGINT (a race report exits 66)", waitErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("discover --watch did not exit within 10 s of SIGINT")
+	}
+}
