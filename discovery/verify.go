@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // VersionInfo is what a Flamenco Manager answers on /api/v3/version.
@@ -47,20 +49,57 @@ func ParseVersion(body []byte) (VersionInfo, error) {
 	if err := json.Unmarshal(body, &info); err != nil {
 		return VersionInfo{}, fmt.Errorf("%w: version answer is not the expected JSON: %v", ErrNotAManager, err)
 	}
-	info.Name = strings.TrimSpace(info.Name)
-	info.Version = strings.TrimSpace(info.Version)
-	if info.Name == "" || info.Version == "" {
-		return VersionInfo{}, fmt.Errorf("%w: version answer lacks name or version", ErrNotAManager)
-	}
 	for _, field := range []string{info.Name, info.Version, info.ShortVersion, info.Git} {
-		if len(field) > maxFieldLength || strings.ContainsFunc(field, isControl) {
+		if len(field) > maxFieldLength {
 			return VersionInfo{}, fmt.Errorf("%w: version answer has an implausible field", ErrNotAManager)
 		}
+	}
+	// What the network says is shown in menus, notifications and terminals: no control or
+	// formatting characters (a bidi override could make "Studio Farm" of "mraF oidutS"), and short.
+	info.Name = CleanText(info.Name, maxNameRunes)
+	info.Version = CleanText(info.Version, maxVersionRunes)
+	info.ShortVersion = CleanText(info.ShortVersion, maxVersionRunes)
+	info.Git = CleanText(info.Git, maxVersionRunes)
+	if info.Name == "" || info.Version == "" {
+		return VersionInfo{}, fmt.Errorf("%w: version answer lacks name or version", ErrNotAManager)
 	}
 	return info, nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// Display limits of a Manager's name and version, in characters.
+const (
+	maxNameRunes    = 60
+	maxVersionRunes = 24
+)
+
+// CleanText makes text from the network fit to show: control characters and Unicode format
+// characters (bidi overrides and isolates, zero-width spaces and joiners, BOM) are removed, line and
+// paragraph separators and runs of spaces become one space, and the result is cut to maxRunes
+// characters, ending in "…" when cut.
+func CleanText(s string, maxRunes int) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError, unicode.Is(unicode.Cf, r), unicode.IsControl(r) && !unicode.IsSpace(r):
+			continue
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Zl, unicode.Zp):
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	cleaned := b.String()
+	if utf8.RuneCountInString(cleaned) <= maxRunes {
+		return cleaned
+	}
+	runes := []rune(cleaned)
+	return strings.TrimRight(string(runes[:maxRunes-1]), " ") + "…"
+}
 
 // BaseURL reduces a LOCATION or a Manager URL to scheme://host:port, the root every Manager endpoint
 // hangs off. Only http and https without user info are accepted: the result is fetched and may be

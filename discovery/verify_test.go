@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 func versionBody(t testing.TB) []byte {
@@ -37,11 +39,34 @@ func TestParseVersionRejectsWrongShapes(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{
 		``, `null`, `[]`, `"x"`, `{}`, `{"name":"x"}`, `{"version":"3.3"}`, `{"name":3,"version":"1"}`,
-		`{"name":"a\u0000b","version":"1"}`, `{"name":"` + strings.Repeat("x", 300) + `","version":"1"}`,
+		`{"name":"\u0000\u202e\u200b","version":"1"}`, `{"name":"` + strings.Repeat("x", 300) + `","version":"1"}`,
 		`<html>not json</html>`,
 	} {
 		if _, err := ParseVersion([]byte(body)); !errors.Is(err, ErrNotAManager) {
 			t.Errorf("ParseVersion(%q) err = %v, want ErrNotAManager", body, err)
+		}
+	}
+}
+
+func TestParseVersionCleansWhatIsShown(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ body, name, version string }{
+		{`{"name":"Studio\u202eFarm","version":"3.3.1"}`, "StudioFarm", "3.3.1"},
+		{`{"name":"\u2067Studio Farm\u2069\u200b","version":"3.3\u00001"}`, "Studio Farm", "3.31"},
+		{`{"name":"Studio\n\tFarm\u2028 2","version":" 3.3.1 "}`, "Studio Farm 2", "3.3.1"},
+		{`{"name":"\u001b[31mRed","version":"1"}`, "[31mRed", "1"},
+		{`{"name":"` + strings.Repeat("Farm ", 30) + `","version":"` + strings.Repeat("9", 40) + `"}`,
+			strings.Repeat("Farm ", 11) + "Farm…", strings.Repeat("9", 23) + "…"},
+		{`{"name":"Ферма 渲染 🎬","version":"3.3.1"}`, "Ферма 渲染 🎬", "3.3.1"},
+	}
+	for _, tt := range tests {
+		info, err := ParseVersion([]byte(tt.body))
+		if err != nil {
+			t.Errorf("ParseVersion(%s): %v", tt.body, err)
+			continue
+		}
+		if info.Name != tt.name || info.Version != tt.version {
+			t.Errorf("ParseVersion(%s) = %q %q, want %q %q", tt.body, info.Name, info.Version, tt.name, tt.version)
 		}
 	}
 }
@@ -131,8 +156,17 @@ func FuzzParseVersion(f *testing.F) {
 	f.Add([]byte(`{"name":"x","version":"1"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		info, err := ParseVersion(body)
-		if err == nil && (info.Name == "" || info.Version == "") {
+		if err != nil {
+			return
+		}
+		if info.Name == "" || info.Version == "" {
 			t.Errorf("accepted %q without name or version", body)
+		}
+		for _, field := range []string{info.Name, info.Version, info.ShortVersion, info.Git} {
+			if strings.ContainsFunc(field, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) ||
+				utf8.RuneCountInString(field) > maxNameRunes {
+				t.Errorf("ParseVersion(%q) kept %q: control or format characters, or too long", body, field)
+			}
 		}
 	})
 }
