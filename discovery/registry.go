@@ -399,7 +399,7 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 func (r *Registry) Pending() int {
 	n := 0
 	for _, loc := range r.locations {
-		if r.checkable(loc) && (loc.inFlight || (!loc.verified && loc.lastErr == "")) {
+		if (loc.self || loc.known) && (loc.inFlight || (!loc.verified && loc.lastErr == "")) {
 			n++
 		}
 	}
