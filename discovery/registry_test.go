@@ -538,3 +538,21 @@ func nextWake(t *testing.T, r *Registry, now time.Time) time.Time {
 	}
 	return next
 }
+
+func TestRegistryPendingCountsOwnAddressesBeingChecked(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"))
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.77.0.9:8080/upnp/description.xml")) // a claim only
+	if n := r.Pending(); n != 1 {
+		t.Errorf("before the check: %d pending, want 1", n)
+	}
+	due := r.DueChecks(t0, 10)
+	if len(due) != 1 || r.Pending() != 1 {
+		t.Fatalf("due %v, pending %d while it is checked; want 1 and 1", due, r.Pending())
+	}
+	r.HandleCheck(t0, due[0], studio, nil)
+	if n := r.Pending(); n != 0 {
+		t.Errorf("after the check: %d pending", n)
+	}
+}
