@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
 type syncBuffer struct {
@@ -209,5 +213,22 @@ Goroutine 7 (running) created at:
 	// The creation stack of a goroutine is not an access: our goOwned there does not make it ours.
 	if got, _ := classifyRace(fmt.Sprintf(report, systray, glfwWithoutUs), nil); got != raceUnknown {
 		t.Errorf("a dependency race in a goroutine we started: %v, want %v", got, raceUnknown)
+	}
+}
+
+// waitByebyeFor reads listener until an ssdp:byebye for location arrives.
+func waitByebyeFor(t *testing.T, listener *net.UDPConn, location string, within time.Duration) discovery.Answer {
+	t.Helper()
+	buf := make([]byte, 4096)
+	listener.SetReadDeadline(time.Now().Add(within))
+	for {
+		n, src, err := listener.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("no byebye for %s: %v", location, err)
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify && a.Location == location {
+			return a
+		}
 	}
 }

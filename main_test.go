@@ -197,20 +197,3 @@ func TestAdvertiseSaysWhenByebyeWasNotSent(t *testing.T) {
 		t.Fatal("advertise did not stop within 10s of the interrupt")
 	}
 }
-
-// waitByebyeFor reads listener until an ssdp:byebye for location arrives.
-func waitByebyeFor(t *testing.T, listener *net.UDPConn, location string, within time.Duration) discovery.Answer {
-	t.Helper()
-	buf := make([]byte, 4096)
-	listener.SetReadDeadline(time.Now().Add(within))
-	for {
-		n, src, err := listener.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			t.Fatalf("no byebye for %s: %v", location, err)
-		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify && a.Location == location {
-			return a
-		}
-	}
-}

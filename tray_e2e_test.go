@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -299,9 +298,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Fatalf("one click did not stop advertising: %v", err)
 	}
 	done()
-	if bye := waitByebye(t, listener, 10*time.Second); bye.Location != wantLocation {
-		t.Errorf("byebye for %q, want %q", bye.Location, wantLocation)
-	}
+	waitByebyeFor(t, listener, wantLocation, 10*time.Second)
 
 	// Advertise again, then quit from the menu: quitting stops advertising with a byebye, and the
 	// process exits cleanly.
@@ -321,24 +318,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		tray.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log
 		t.Fatal("flamenco-tray did not exit after one click on Quit")
 	}
-	if bye := waitByebye(t, listener, 5*time.Second); bye.Location != wantLocation {
-		t.Errorf("byebye at quit for %q, want %q", bye.Location, wantLocation)
-	}
-}
-
-func waitByebye(t *testing.T, conn *net.UDPConn, within time.Duration) discovery.Answer {
-	t.Helper()
-	buf := make([]byte, 4096)
-	conn.SetReadDeadline(time.Now().Add(within))
-	for {
-		n, src, err := conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			t.Fatalf("no byebye: %v", err)
-		}
-		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify {
-			return a
-		}
-	}
+	waitByebyeFor(t, listener, wantLocation, 5*time.Second) // at quit
 }
 
 func withoutEnv(env []string, names ...string) []string {

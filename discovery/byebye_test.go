@@ -34,6 +34,18 @@ func newObserver(t *testing.T, h *netns.Host, from netip.Addr) *observer {
 	return o
 }
 
+// observedLAN attaches this process and an observer of what it sends to a new LAN, and returns this
+// process's address there.
+func observedLAN(t *testing.T) (netip.Addr, *observer) {
+	t.Helper()
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	observerHost := netns.NewHost(t)
+	lan.Attach(t, observerHost, netns.WithMulticastRoute())
+	return selfAddr, newObserver(t, observerHost, selfAddr)
+}
+
 func (o *observer) read() {
 	buf := make([]byte, 4096)
 	for {
@@ -121,12 +133,7 @@ func afterByebye(msgs []observed) (bye observed, after []observed, ok bool) {
 // TestServerByebyeIsTheLastWord stops a Server while M-SEARCHes with MX 3 are in flight: an answer
 // or a re-announcement after the byebye would make every peer list the Manager again for an hour.
 func TestServerByebyeIsTheLastWord(t *testing.T) {
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	serverAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	observerHost := netns.NewHost(t)
-	lan.Attach(t, observerHost, netns.WithMulticastRoute())
-	peer := newObserver(t, observerHost, serverAddr)
+	serverAddr, peer := observedLAN(t)
 	location := fmt.Sprintf("http://%s:8080/upnp/description.xml", serverAddr)
 
 	const rounds = 8

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
 
@@ -16,12 +15,7 @@ const stopBound = 500 * time.Millisecond
 // TestBrowserAndAdvertiserStopWithin500ms cancels a Browser that is checking a Manager that hangs,
 // and an Advertiser with M-SEARCHes (MX 3) in flight: both stop within 500 ms, the byebye sent.
 func TestBrowserAndAdvertiserStopWithin500ms(t *testing.T) {
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	selfAddr := lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	peerHost := netns.NewHost(t)
-	lan.Attach(t, peerHost, netns.WithMulticastRoute())
-	peer := newObserver(t, peerHost, selfAddr)
+	_, peer := observedLAN(t)
 	hangURL, hangEntered := hangingManager(t)
 	managerURL := standin.ServeHTTP(t, "Desk Farm")
 
