@@ -37,12 +37,34 @@ func TestBrowserFollowsNetworkChanges(t *testing.T) {
 	lan.Attach(t, self, netns.WithMulticastRoute())
 	waitEvent(t, events, 15*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
 
-	// The interface goes down: the Manager goes; it comes back up: the Manager is back without any
-	// SSDP answer having to arrive (known addresses are checked at once on a change).
+	// The interface goes down (a laptop's Wi-Fi, a cable): the Manager is shown not answering, but it
+	// is not gone, since no check could reach its network. It comes back up: the Manager answers again
+	// without any SSDP answer having to arrive (known addresses are checked at once on a change).
 	self.IP(t, "link", "set", self.Iface, "down")
-	waitEvent(t, events, 20*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerGone })
+	waitEvent(t, events, 20*time.Second, func(e discovery.Event) bool {
+		if e.Kind == discovery.ManagerGone {
+			t.Fatalf("gone while this machine was off the network: %v", e)
+		}
+		return e.Kind == discovery.ManagerChanged && !e.Manager.Reachable
+	})
+	offline := time.After(12 * time.Second) // more than it takes to remove a Manager whose checks fail
+	for waiting := true; waiting; {
+		select {
+		case e := <-events:
+			if e.Kind == discovery.ManagerGone {
+				t.Fatalf("gone while this machine was off the network: %v", e)
+			}
+		case <-offline:
+			waiting = false
+		}
+	}
 	self.IP(t, "link", "set", self.Iface, "up")
-	waitEvent(t, events, 15*time.Second, func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
+	waitEvent(t, events, 15*time.Second, func(e discovery.Event) bool {
+		if e.Kind == discovery.ManagerAppeared || e.Kind == discovery.ManagerGone {
+			t.Fatalf("%v: the Manager was listed all along", e)
+		}
+		return e.Kind == discovery.ManagerChanged && e.Manager.Reachable
+	})
 
 	// Our address changes: the Manager is listed and reachable from the new one.
 	newAddr := netip.AddrFrom4([4]byte{self.Addr.As4()[0], self.Addr.As4()[1], self.Addr.As4()[2], 200})

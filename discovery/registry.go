@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -128,21 +129,25 @@ type location struct {
 	info          VersionInfo
 	verified      bool // answered as a Manager at least once
 	lastOK        time.Time
-	failing       bool      // the last checks failed (twice in a row, for an address that answered before)
-	failures      int       // checks failed in a row
-	failingSince  time.Time // when the first of those failed checks ended
-	lastFailure   time.Time
-	lastErr       string
-	retryDelay    time.Duration
-	nextCheck     time.Time
-	lastCheck     time.Time
-	inFlight      bool
+	failing       bool // the last checks failed (twice in a row, for an address that answered before)
+	failures      int  // checks failed in a row
+	// The failed checks in a row that say something about the Manager (not ErrNoRouteFromHere):
+	// how many, when the first and the last of them ended.
+	conclusiveFailures int
+	failingSince       time.Time
+	lastFailure        time.Time
+	lastErr            string
+	retryDelay         time.Duration
+	nextCheck          time.Time
+	lastCheck          time.Time
+	inFlight           bool
 }
 
 // gone reports whether a verified address's checks have failed for long enough to stop listing it.
-// It is decided by check results alone, never by the time that passed since the last one.
+// It is decided by check results alone, never by the time that passed since the last one, and only
+// by checks that reached the network.
 func (loc *location) gone(goneAfter time.Duration) bool {
-	return loc.failures >= 2 && loc.lastFailure.Sub(loc.failingSince) >= goneAfter
+	return loc.conclusiveFailures >= 2 && loc.lastFailure.Sub(loc.failingSince) >= goneAfter
 }
 
 // listed reports whether loc is part of a listed Manager.
@@ -418,7 +423,7 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		loc.verified = true
 		loc.lastOK = now
 		loc.failing = false
-		loc.failures = 0
+		loc.failures, loc.conclusiveFailures = 0, 0
 		loc.failingSince, loc.lastFailure = time.Time{}, time.Time{}
 		loc.lastErr = ""
 		loc.retryDelay = 0
@@ -426,18 +431,25 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		return
 	}
 	wasListed := r.listedLocation(loc)
+	noRoute := errors.Is(err, ErrNoRouteFromHere)
 	loc.failures++
-	if loc.failures == 1 {
-		loc.failingSince = now
+	if !noRoute {
+		loc.conclusiveFailures++
+		if loc.conclusiveFailures == 1 {
+			loc.failingSince = now
+		}
+		loc.lastFailure = now
 	}
-	loc.lastFailure = now
 	// One lost answer is not a dead Manager.
 	loc.failing = !loc.verified || loc.failures >= 2
 	loc.lastErr = err.Error()
 	if wasListed {
 		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
-		// one is removed in time.
+		// one is removed in time; while this machine is off the network, at the usual pace.
 		loc.nextCheck = now.Add(r.cfg.CheckInterval / 3)
+		if noRoute {
+			loc.nextCheck = now.Add(r.cfg.CheckInterval)
+		}
 		return
 	}
 	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), r.cfg.MaxRetryInterval)

@@ -556,3 +556,51 @@ func TestRegistryPendingCountsOwnAddressesBeingChecked(t *testing.T) {
 		t.Errorf("after the check: %d pending", n)
 	}
 }
+
+// A laptop off the network (Wi-Fi still connecting after a resume, a cable out) cannot reach the
+// Manager's network at all: that shows the Manager unreachable, and never removes it. Once checks
+// reach the network again and fail there, it is removed as usual.
+func TestRegistryNeverRemovesAManagerForLackOfARouteFromHere(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	lan := "http://10.77.0.1:8080"
+	r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml"))
+	checkAll(r, t0, map[string]VersionInfo{lan: studio})
+	r.Update(t0)
+
+	noRoute := fmt.Errorf("GET %s: %w: connect: network is unreachable", lan, ErrNoRouteFromHere)
+	now := t0.Add(time.Hour)
+	var kinds []EventKind
+	for end := now.Add(10 * time.Minute); now.Before(end); now = nextWake(t, r, now) {
+		for _, base := range r.DueChecks(now, 10) {
+			r.HandleCheck(now, base, VersionInfo{}, noRoute)
+		}
+		for _, e := range r.Update(now) {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	if !slices.Equal(kinds, []EventKind{ManagerChanged}) {
+		t.Fatalf("10 minutes off the network: events %v, want one change (unreachable)", kinds)
+	}
+	if ms := r.Managers(); len(ms) != 1 || ms[0].Reachable {
+		t.Fatalf("listed %+v, want it listed as not answering", ms)
+	}
+
+	// Back on a network where the Manager does not answer: gone after GoneAfter of such checks.
+	back := now
+	var goneAt time.Time
+	for goneAt.IsZero() && now.Sub(back) < time.Minute {
+		checkAll(r, now, nil)
+		for _, e := range r.Update(now) {
+			if e.Kind == ManagerGone {
+				goneAt = now
+			}
+		}
+		if goneAt.IsZero() {
+			now = nextWake(t, r, now)
+		}
+	}
+	if took := goneAt.Sub(back); goneAt.IsZero() || took < r.cfg.GoneAfter || took > r.cfg.GoneAfter+r.cfg.CheckInterval {
+		t.Errorf("gone %v after checks reached the network again, want %v to %v", took, r.cfg.GoneAfter, r.cfg.GoneAfter+r.cfg.CheckInterval)
+	}
+}

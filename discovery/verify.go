@@ -169,7 +169,7 @@ func (p *Prober) Probe(ctx context.Context, base *url.URL) (VersionInfo, error) 
 	req.Header.Set("Accept", "application/json")
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return VersionInfo{}, fmt.Errorf("GET %s: %w", endpoint, err)
+		return VersionInfo{}, fmt.Errorf("GET %s: %w", endpoint, markNoRoute(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
