@@ -233,6 +233,13 @@ func TestTrayEndToEnd(t *testing.T) {
 		data, _ := os.ReadFile(opened)
 		return strings.Contains(string(data), wantURL)
 	})
+	// Exactly once: the URL, and nothing else, opened one time. (The Manager is killed next, so a
+	// second opening could only be a click that acted twice.)
+	defer func() {
+		if data, _ := os.ReadFile(opened); string(data) != wantURL+"\n" {
+			t.Errorf("one click opened %q, want %q once", data, wantURL)
+		}
+	}()
 
 	// A Manager that dies (no byebye) leaves the menu. (Before advertising: the Worker-style search
 	// below stops at the first answer, which must be ours.)

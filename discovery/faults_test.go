@@ -83,7 +83,11 @@ func TestBrowserFollowsNetworkChanges(t *testing.T) {
 	}
 }
 
-func TestBrowserListsRestartedTwinAndMultihomedManagersOnce(t *testing.T) {
+// Two Managers of one name on two machines, one of them also on a second network this computer is
+// on: one entry per machine and network, each with its own address only (an answer's source address,
+// all that ties an address to a machine, can be forged: joining addresses would let an impostor join
+// a Manager's entry). A restart on another port replaces the old entries.
+func TestBrowserListsTwinsAndMultihomedManagersByAddress(t *testing.T) {
 	netns.RequireIsolated(t)
 	lan1, lan2 := netns.NewLAN(t), netns.NewLAN(t)
 	lan1.Attach(t, netns.Self(), netns.WithMulticastRoute())
@@ -91,7 +95,7 @@ func TestBrowserListsRestartedTwinAndMultihomedManagersOnce(t *testing.T) {
 	// Two Managers with the same name on two machines; one of them is on both networks.
 	twinA, twinB := netns.NewHost(t), netns.NewHost(t)
 	addrA := lan1.Attach(t, twinA, netns.WithMulticastRoute())
-	lan2.Attach(t, twinA)
+	addrA2 := lan2.Attach(t, twinA)
 	addrB := lan1.Attach(t, twinB, netns.WithMulticastRoute())
 	managerA := standin.Start(t, twinA, "Twin Farm")
 	standin.Start(t, twinB, "Twin Farm")
@@ -123,27 +127,26 @@ func TestBrowserListsRestartedTwinAndMultihomedManagersOnce(t *testing.T) {
 		}
 		return seen
 	}
-	wantA, wantB := "http://"+addrA.String()+":8080/", "http://"+addrB.String()+":8080/"
-	// Listed once each, the one on two networks with both addresses.
+	wantA, wantA2, wantB := "http://"+addrA.String()+":8080/", "http://"+addrA2.String()+":8080/", "http://"+addrB.String()+":8080/"
 	waitFor("twins", func(ms []discovery.Manager) bool {
 		u := urls(ms)
-		if len(ms) != 2 || u[wantA] != 1 || u[wantB] != 1 {
+		if len(ms) != 3 || u[wantA] != 1 || u[wantA2] != 1 || u[wantB] != 1 {
 			return false
 		}
 		for _, m := range ms {
-			if m.URL == wantA && len(m.Addresses) != 2 {
+			if len(m.Addresses) != 1 || !m.Ambiguous || m.Name != "Twin Farm" {
 				return false
 			}
 		}
 		return true
 	})
 
-	// Twin A restarts on another port: the old entry goes, the new one is found, still two in all.
+	// Twin A restarts on another port: its old entries go, the new ones are found.
 	managerA.Kill()
 	standin.Start(t, twinA, "Twin Farm", standin.WithPort(9090))
-	wantA9090 := "http://" + addrA.String() + ":9090/"
+	wantA9090, wantA29090 := "http://"+addrA.String()+":9090/", "http://"+addrA2.String()+":9090/"
 	waitFor("restart on port 9090", func(ms []discovery.Manager) bool {
 		u := urls(ms)
-		return len(ms) == 2 && u[wantA9090] == 1 && u[wantB] == 1
+		return len(ms) == 3 && u[wantA9090] == 1 && u[wantA29090] == 1 && u[wantB] == 1
 	})
 }

@@ -21,11 +21,11 @@ type Manager struct {
 	// URL is the web UI to open: the preferred address that answered, with "/". It is always an
 	// address the Manager's own machine announced (or one the user gave), never a third party's.
 	URL string
-	// Host is URL's host (an IP address, or a name the user gave), to tell apart Managers that
-	// share a name.
+	// Host is URL's host (an IP address, or a name the user gave), with the port when another listed
+	// Manager has the same host, to tell Managers apart.
 	Host string
-	// Ambiguous is true when another listed Manager has the same name (case-insensitively): show
-	// Host next to the name.
+	// Ambiguous is true when more than one Manager is listed: names may be the same, or look the same
+	// and differ (homoglyphs, invisible characters), so show Host next to the name.
 	Ambiguous bool
 	// Addresses are the base URLs (scheme://host:port) that answered, preferred first.
 	Addresses []string
@@ -58,9 +58,10 @@ type Event struct {
 type RegistryConfig struct {
 	// CheckInterval is how often a listed Manager's addresses are re-checked over HTTP.
 	CheckInterval time.Duration
-	// GoneAfter is how long a listed Manager's checks must keep failing, from the first failed check
-	// to a later failed one, before it is removed. Only checks count: time in which none could run
-	// (the machine slept, the process was stopped) proves nothing about the Manager.
+	// GoneAfter is how long a listed Manager's checks must keep failing before it is removed,
+	// counted in failed checks at the pace of rechecks while failing (CheckInterval/3): 5 s is four
+	// failed checks. Time in which no check could run (the machine slept, the process was stopped)
+	// counts for nothing, nor do checks that could not leave this machine (ErrNoRouteFromHere).
 	GoneAfter time.Duration
 	// MaxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
 	MaxRetryInterval time.Duration
@@ -118,11 +119,8 @@ type location struct {
 	addr  netip.Addr
 	local bool
 	known bool // handed in by the caller (the user's own), not announced
-	// self is true once the address's own machine announced it. Only such addresses (and known ones)
-	// are checked, listed and opened; one that only third parties announced is kept as a claim,
-	// evidence for grouping, and nothing more: nobody can make us probe, list or open another host.
-	self bool
-	// reporters are the machines that announced this address.
+	// reporters are the machines that announced this address: only the address's own machine (the
+	// answer came from it; for this machine, from any of its addresses).
 	reporters map[netip.Addr]bool
 
 	lastAnnounced time.Time
@@ -131,11 +129,9 @@ type location struct {
 	lastOK        time.Time
 	failing       bool // the last checks failed (twice in a row, for an address that answered before)
 	failures      int  // checks failed in a row
-	// The failed checks in a row that say something about the Manager (not ErrNoRouteFromHere):
-	// how many, when the first and the last of them ended.
+	// conclusiveFailures counts the failed checks in a row that say something about the Manager
+	// (not ErrNoRouteFromHere, which also restarts the count).
 	conclusiveFailures int
-	failingSince       time.Time
-	lastFailure        time.Time
 	lastErr            string
 	retryDelay         time.Duration
 	nextCheck          time.Time
@@ -143,16 +139,26 @@ type location struct {
 	inFlight           bool
 }
 
-// gone reports whether a verified address's checks have failed for long enough to stop listing it.
-// It is decided by check results alone, never by the time that passed since the last one, and only
-// by checks that reached the network.
-func (loc *location) gone(goneAfter time.Duration) bool {
-	return loc.conclusiveFailures >= 2 && loc.lastFailure.Sub(loc.failingSince) >= goneAfter
+// gone reports whether a verified address's checks have failed often enough to stop listing it. It
+// is decided by counting checks that reached the network and failed, never by the time that passed:
+// a pause between two checks (the machine slept) counts as nothing.
+func (loc *location) gone(failuresToRemove int) bool {
+	return loc.conclusiveFailures >= failuresToRemove
 }
+
+// failuresToRemove is how many failed checks in a row remove a listed Manager: enough to span
+// GoneAfter at the pace of rechecks while failing.
+func (r *Registry) failuresToRemove() int {
+	return 1 + int((r.cfg.GoneAfter+r.recheckGap()-1)/r.recheckGap())
+}
+
+// recheckGap is the time between checks of a listed Manager whose last check failed: a third of
+// CheckInterval, rounded up so that three of them span it.
+func (r *Registry) recheckGap() time.Duration { return (r.cfg.CheckInterval + 2) / 3 }
 
 // listed reports whether loc is part of a listed Manager.
 func (r *Registry) listedLocation(loc *location) bool {
-	return loc.verified && (loc.self || loc.known) && !loc.gone(r.cfg.GoneAfter)
+	return loc.verified && !loc.gone(r.failuresToRemove())
 }
 
 // Registry groups addresses into Managers and decides when each is checked. It is a plain data type:
@@ -247,6 +253,13 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	if !addr.IsLoopback() && !r.onLink(addr) {
 		return fmt.Errorf("LOCATION %q is not on this machine's networks", answer.Location)
 	}
+	// Only the address's own machine speaks for it: the answer came from that address, and all of
+	// this machine's addresses (loopback included) are one machine. A third party's LOCATION is not
+	// followed at all: it could point us at any host, or put another host's page behind a name.
+	local := addr.IsLoopback() || r.local[addr]
+	if addr != source && !(local && (r.local[source] || source.IsLoopback())) {
+		return fmt.Errorf("LOCATION %q names another machine than %s, which sent it", answer.Location, source)
+	}
 	key := base.String()
 	if _, ok := r.locations[key]; !ok && r.countReportedBy(source) >= r.cfg.MaxLocationsPerSource {
 		return fmt.Errorf("%s already announced %d addresses; ignoring %s", source, r.cfg.MaxLocationsPerSource, key)
@@ -259,13 +272,6 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	if len(loc.reporters) < maxReporters {
 		loc.reporters[source] = true
 	}
-	// Only the address's own machine speaks for it: an answer's source is that machine, and all of
-	// this machine's addresses (loopback included) are one machine.
-	ownMachine := addr == source || (loc.local && (r.local[source] || source.IsLoopback()))
-	if !ownMachine {
-		return nil
-	}
-	loc.self = true
 	if loc.failing || !loc.verified {
 		// Announced again: check soon rather than after the back-off.
 		loc.nextCheck = maxTime(now, loc.lastCheck.Add(minRecheckGap))
@@ -338,13 +344,12 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 	return loc, nil
 }
 
-// evictOne drops the longest-silent address that was never verified and is not being checked (a
-// third party's claim, or an address checked at least once), to make room; it reports whether it
-// found one.
+// evictOne drops the longest-silent address that was never verified, was checked at least once and
+// is not being checked, to make room; it reports whether it found one.
 func (r *Registry) evictOne() bool {
 	var victim *location
 	for _, loc := range r.locations {
-		if loc.verified || loc.known || loc.inFlight || (loc.self && loc.lastCheck.IsZero()) {
+		if loc.verified || loc.known || loc.inFlight || loc.lastCheck.IsZero() {
 			continue
 		}
 		if victim == nil || loc.lastAnnounced.Before(victim.lastAnnounced) {
@@ -358,11 +363,8 @@ func (r *Registry) evictOne() bool {
 	return true
 }
 
-// checkable reports whether loc may be checked at all now: only addresses their own machine
-// announced, or the user gave, ever are.
-func (r *Registry) checkable(loc *location) bool {
-	return !loc.inFlight && (loc.self || loc.known)
-}
+// checkable reports whether loc may be checked now.
+func (r *Registry) checkable(loc *location) bool { return !loc.inFlight }
 
 // refillTokens adds the tokens earned since the last refill.
 func (r *Registry) refillTokens(now time.Time) {
@@ -404,7 +406,7 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 func (r *Registry) Pending() int {
 	n := 0
 	for _, loc := range r.locations {
-		if (loc.self || loc.known) && (loc.inFlight || (!loc.verified && loc.lastErr == "")) {
+		if loc.inFlight || (!loc.verified && loc.lastErr == "") {
 			n++
 		}
 	}
@@ -424,7 +426,6 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		loc.lastOK = now
 		loc.failing = false
 		loc.failures, loc.conclusiveFailures = 0, 0
-		loc.failingSince, loc.lastFailure = time.Time{}, time.Time{}
 		loc.lastErr = ""
 		loc.retryDelay = 0
 		loc.nextCheck = now.Add(r.cfg.CheckInterval)
@@ -433,12 +434,9 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 	wasListed := r.listedLocation(loc)
 	noRoute := errors.Is(err, ErrNoRouteFromHere)
 	loc.failures++
-	if !noRoute {
-		loc.conclusiveFailures++
-		if loc.conclusiveFailures == 1 {
-			loc.failingSince = now
-		}
-		loc.lastFailure = now
+	loc.conclusiveFailures++
+	if noRoute {
+		loc.conclusiveFailures = 0
 	}
 	// One lost answer is not a dead Manager.
 	loc.failing = !loc.verified || loc.failures >= 2
@@ -446,7 +444,7 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 	if wasListed {
 		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
 		// one is removed in time; while this machine is off the network, at the usual pace.
-		loc.nextCheck = now.Add(r.cfg.CheckInterval / 3)
+		loc.nextCheck = now.Add(r.recheckGap())
 		if noRoute {
 			loc.nextCheck = now.Add(r.cfg.CheckInterval)
 		}
@@ -575,52 +573,25 @@ func managersEqual(a, b Manager) bool {
 		a.Ambiguous == b.Ambiguous && a.Local == b.Local && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
 }
 
-// computeManagers groups the listed addresses into Managers. Two addresses are one Manager when they
-// answer with the same name on the same port from one machine, and only evidence makes two addresses
-// one machine: all of this machine's addresses are; two other addresses are when each one's machine
-// announced the other (a Manager on two networks announces all its addresses from each). A third
-// party's word never joins addresses: a host that names a Manager's address as its own gets an entry
-// of its own, told apart by host.
+// computeManagers groups the listed addresses into Managers. Addresses are one Manager only when
+// they are this machine's and answer with the same name on the same port. Another machine's
+// addresses are never joined, even when it announced several: an answer's source address is all that
+// says which machine an address is, and a hostile host can forge it (one forged datagram would let it
+// join its own address to a Manager's entry). A Manager on two networks that this computer is on
+// too is listed once per network, told apart by address.
 func (r *Registry) computeManagers() []Manager {
-	var listed []*location
-	for _, loc := range r.sortedLocations() {
-		if r.listedLocation(loc) {
-			listed = append(listed, loc)
-		}
-	}
-	machines := newMachineSets()
-	claims := make(map[netip.Addr]map[netip.Addr]bool) // reporter → addresses it announced
-	for _, loc := range r.locations {
-		for reporter := range loc.reporters {
-			if claims[reporter] == nil {
-				claims[reporter] = make(map[netip.Addr]bool)
-			}
-			claims[reporter][loc.addr] = true
-		}
-	}
-	machineOf := func(loc *location) string {
-		if loc.local {
-			return "this-machine"
-		}
-		return loc.host
-	}
-	for _, a := range listed {
-		machines.find(machineOf(a))
-		for _, b := range listed {
-			if a.local || b.local || a.addr == b.addr || !a.addr.IsValid() || !b.addr.IsValid() {
-				continue
-			}
-			if claims[a.addr][b.addr] && claims[b.addr][a.addr] {
-				machines.union(machineOf(a), machineOf(b))
-			}
-		}
-	}
-
 	type groupKey struct{ machine, port, name string }
 	groups := make(map[groupKey][]*location)
 	var order []groupKey
-	for _, loc := range listed {
-		key := groupKey{machines.find(machineOf(loc)), loc.base.Port(), loc.info.Name}
+	for _, loc := range r.sortedLocations() {
+		if !r.listedLocation(loc) {
+			continue
+		}
+		machine := loc.host
+		if loc.local {
+			machine = "this-machine"
+		}
+		key := groupKey{machine, loc.base.Port(), loc.info.Name}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -628,8 +599,8 @@ func (r *Registry) computeManagers() []Manager {
 	}
 
 	managers := make([]Manager, 0, len(groups))
-	names := make(map[string]int)
 	usedIDs := make(map[string]bool)
+	hosts := make(map[string]int)
 	for _, key := range order {
 		locs := groups[key]
 		slices.SortFunc(locs, compareForOpening)
@@ -653,11 +624,18 @@ func (r *Registry) computeManagers() []Manager {
 		m.Version = chosen.info.DisplayVersion()
 		m.URL = chosen.base.String() + "/"
 		m.Host = chosen.base.Hostname()
-		names[strings.ToLower(m.Name)]++
+		hosts[m.Host]++
 		managers = append(managers, m)
 	}
 	for i := range managers {
-		managers[i].Ambiguous = names[strings.ToLower(managers[i].Name)] > 1
+		m := &managers[i]
+		// Names can look alike and differ (homoglyphs, invisible characters) or be the same: with
+		// more than one Manager listed, the host is what tells them apart.
+		m.Ambiguous = len(managers) > 1
+		if hosts[m.Host] > 1 {
+			m.Host = strings.TrimPrefix(m.URL[:len(m.URL)-1], "http://")
+			m.Host = strings.TrimPrefix(m.Host, "https://")
+		}
 	}
 	return managers
 }
@@ -694,34 +672,6 @@ func (r *Registry) sortedListed() []Manager {
 	}
 	slices.SortFunc(listed, func(a, b Manager) int { return cmp.Compare(a.ID, b.ID) })
 	return listed
-}
-
-// machineSets is a union-find over machine keys; the smaller key is the root, so results do not
-// depend on map order.
-type machineSets map[string]string
-
-func newMachineSets() machineSets { return make(machineSets) }
-
-func (m machineSets) find(node string) string {
-	parent, ok := m[node]
-	if !ok || parent == node {
-		m[node] = node
-		return node
-	}
-	root := m.find(parent)
-	m[node] = root
-	return root
-}
-
-func (m machineSets) union(a, b string) {
-	ra, rb := m.find(a), m.find(b)
-	if ra == rb {
-		return
-	}
-	if rb < ra {
-		ra, rb = rb, ra
-	}
-	m[rb] = ra
 }
 
 // compareForOpening orders a Manager's addresses for opening: LAN IPv4, then IPv6, then host names,

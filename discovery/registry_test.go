@@ -92,8 +92,9 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.88.0.1:8080": studio},
-			want:     nil,
+			versions:  map[string]VersionInfo{"http://10.88.0.1:8080": studio},
+			wantError: 1,
+			want:      nil,
 		},
 		{
 			name: "an address that does not answer is not opened",
@@ -111,7 +112,8 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
+			versions:  map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
+			wantError: 1,
 			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
 				Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true}},
 		},
@@ -122,12 +124,30 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.0.0.100", "http://10.0.0.1:8080/upnp/description.xml"},
 				{"10.0.0.1", "http://10.0.0.1:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			versions:  map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			wantError: 1,
 			want: []Manager{
 				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.1:8080/", Host: "10.0.0.1", Ambiguous: true,
 					Addresses: []string{"http://10.0.0.1:8080"}, Reachable: true},
 				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.100:8080/", Host: "10.0.0.100", Ambiguous: true,
 					Addresses: []string{"http://10.0.0.100:8080"}, Reachable: true},
+			},
+		},
+		{
+			name: "an impostor that also forges a datagram from the Manager naming its own address is still an entry of its own",
+			answers: []announced{
+				{"10.77.0.5", "http://10.77.0.5:8080/upnp/description.xml"},
+				{"10.77.0.5", "http://10.77.0.9:8080/upnp/description.xml"},
+				{"10.77.0.9", "http://10.77.0.5:8080/upnp/description.xml"}, // forged source
+				{"10.77.0.9", "http://10.77.0.9:8080/upnp/description.xml"},
+			},
+			versions:  map[string]VersionInfo{"http://10.77.0.5:8080": studio, "http://10.77.0.9:8080": studio},
+			wantError: 2,
+			want: []Manager{
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.5:8080/", Host: "10.77.0.5", Ambiguous: true,
+					Addresses: []string{"http://10.77.0.5:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.9:8080/", Host: "10.77.0.9", Ambiguous: true,
+					Addresses: []string{"http://10.77.0.9:8080"}, Reachable: true},
 			},
 		},
 		{
@@ -137,18 +157,20 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				{"10.0.0.1", "http://10.0.0.1:8080/upnp/description.xml"},
 				{"10.0.0.100", "http://10.0.0.1:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			versions:  map[string]VersionInfo{"http://10.0.0.1:8080": studio, "http://10.0.0.100:8080": studio},
+			wantError: 2,
 			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.0.0.1:8080/", Host: "10.0.0.1",
 				Addresses: []string{"http://10.0.0.1:8080"}, Reachable: true}},
 		},
 		{
-			name: "addresses announced for each other by one machine are one Manager; one-sided claims are not",
+			name: "addresses of another machine are never joined, even announced for each other (the source can be forged)",
 			answers: []announced{
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.77.0.2:8080/upnp/description.xml"},
 				{"10.77.0.2", "http://10.77.0.2:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.77.0.2:8080": studio},
+			versions:  map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.77.0.2:8080": studio},
+			wantError: 1,
 			want: []Manager{
 				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1", Ambiguous: true,
 					Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
@@ -157,16 +179,21 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 			},
 		},
 		{
-			name: "a Manager on two networks is listed once",
+			name: "a Manager on two networks of this computer's is listed once per network",
 			answers: []announced{
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 				{"10.88.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.88.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
 			},
-			versions: map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
-			want: []Manager{{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1",
-				Addresses: []string{"http://10.77.0.1:8080", "http://10.88.0.1:8080"}, Reachable: true}},
+			versions:  map[string]VersionInfo{"http://10.77.0.1:8080": studio, "http://10.88.0.1:8080": studio},
+			wantError: 2,
+			want: []Manager{
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1", Ambiguous: true,
+					Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.88.0.1:8080/", Host: "10.88.0.1", Ambiguous: true,
+					Addresses: []string{"http://10.88.0.1:8080"}, Reachable: true},
+			},
 		},
 		{
 			name: "two machines, same name: two Managers; two ports on one machine: two Managers",
@@ -179,8 +206,8 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 				"http://10.77.0.3:9090": {Name: "Test Farm", Version: "3.4-beta0"}},
 			want: []Manager{
 				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.1:8080/", Host: "10.77.0.1", Ambiguous: true, Addresses: []string{"http://10.77.0.1:8080"}, Reachable: true},
-				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.3:8080/", Host: "10.77.0.3", Ambiguous: true, Addresses: []string{"http://10.77.0.3:8080"}, Reachable: true},
-				{Name: "Test Farm", Version: "3.4-beta0", URL: "http://10.77.0.3:9090/", Host: "10.77.0.3", Addresses: []string{"http://10.77.0.3:9090"}, Reachable: true},
+				{Name: "Studio Farm", Version: "3.3.1", URL: "http://10.77.0.3:8080/", Host: "10.77.0.3:8080", Ambiguous: true, Addresses: []string{"http://10.77.0.3:8080"}, Reachable: true},
+				{Name: "Test Farm", Version: "3.4-beta0", URL: "http://10.77.0.3:9090/", Host: "10.77.0.3:9090", Ambiguous: true, Addresses: []string{"http://10.77.0.3:9090"}, Reachable: true},
 			},
 		},
 		{
@@ -602,5 +629,49 @@ func TestRegistryNeverRemovesAManagerForLackOfARouteFromHere(t *testing.T) {
 	}
 	if took := goneAt.Sub(back); goneAt.IsZero() || took < r.cfg.GoneAfter || took > r.cfg.GoneAfter+r.cfg.CheckInterval {
 		t.Errorf("gone %v after checks reached the network again, want %v to %v", took, r.cfg.GoneAfter, r.cfg.GoneAfter+r.cfg.CheckInterval)
+	}
+}
+
+// Failed checks on either side of a pause are two failed checks, not a span of 20 s; and a failed
+// check after a while off the network is one failed check, not the end of a long outage.
+func TestRegistryCountsFailedChecksNotTheTimeBetweenThem(t *testing.T) {
+	t.Parallel()
+	lan := "http://10.77.0.1:8080"
+	alive := map[string]VersionInfo{lan: studio}
+	timeout := errors.New("context deadline exceeded")
+	hostUnreachable := errors.New("connect: no route to host")
+	noRoute := fmt.Errorf("%w: connect: network is unreachable", ErrNoRouteFromHere)
+	for _, tt := range []struct {
+		name     string
+		failures []error // each after a pause of 20 s; then the Manager answers
+	}{
+		{"a check timed out at suspend, one fails while the network settles", []error{timeout, hostUnreachable}},
+		{"three failures around a pause", []error{timeout, timeout, hostUnreachable}},
+		{"a failure, minutes off the network, a failure", []error{timeout, noRoute, noRoute, noRoute, noRoute, hostUnreachable}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newTestRegistry()
+			r.HandleAnswer(t0, answerFrom("10.77.0.1", lan+"/upnp/description.xml"))
+			checkAll(r, t0, alive)
+			r.Update(t0)
+			now := t0
+			for _, err := range tt.failures {
+				now = now.Add(20 * time.Second)
+				for _, base := range r.DueChecks(now, 10) {
+					r.HandleCheck(now, base, VersionInfo{}, err)
+				}
+				for _, e := range r.Update(now) {
+					if e.Kind == ManagerGone {
+						t.Fatalf("gone after %v", tt.failures)
+					}
+				}
+			}
+			now = r.NextWake(now, true)
+			checkAll(r, now, alive)
+			r.Update(now)
+			if ms := r.Managers(); len(ms) != 1 || !ms[0].Reachable {
+				t.Errorf("listed %+v", ms)
+			}
+		})
 	}
 }

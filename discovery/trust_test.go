@@ -69,14 +69,15 @@ func impostor(t *testing.T, h *netns.Host, addr netip.Addr, name string, locatio
 
 // TestImpostorCannotTakeOverAManager plays the attack on a LAN of three machines: the real "Studio
 // Farm", the artist's tray, and an impostor whose address sorts before the Manager's as a string
-// (10.77.N.100 < 10.77.N.2), which answers /api/v3/version as "Studio Farm" too. Clicking "Studio
-// Farm" must never open the impostor's page, and the impostor never joins the real entry.
+// (10.77.N.100 < 10.77.N.2), which answers /api/v3/version as "Studio Farm" too. The entry that opens
+// the real Manager's page must stay the real Manager's alone, and the impostor never joins it.
 func TestImpostorCannotTakeOverAManager(t *testing.T) {
 	for _, tc := range []struct {
 		name               string
 		announcesItselfToo bool
 	}{
 		{"announcing its own address and the Manager's", true},
+		// The real Manager announces its address itself too, so this case passed before as well.
 		{"announcing only the Manager's address", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,12 +86,7 @@ func TestImpostorCannotTakeOverAManager(t *testing.T) {
 			lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
 			managerHost, attacker := netns.NewHost(t), netns.NewHost(t)
 			managerAddr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
-			lan.Attach(t, attacker, netns.WithMulticastRoute())
-			fakeAddr := netip.AddrFrom4([4]byte{managerAddr.As4()[0], managerAddr.As4()[1], managerAddr.As4()[2], 100})
-			attacker.IP(t, "addr", "add", fakeAddr.String()+"/24", "dev", attacker.Iface)
-			if !(fakeAddr.String() < managerAddr.String()) {
-				t.Fatalf("the impostor's address %s does not sort before the Manager's %s as a string", fakeAddr, managerAddr)
-			}
+			fakeAddr := attachImpostor(t, lan, attacker, managerAddr)
 			standin.Start(t, managerHost, "Studio Farm")
 			realURL := fmt.Sprintf("http://%s:8080/", managerAddr)
 			fakeURL := fmt.Sprintf("http://%s:8080/", fakeAddr)
@@ -105,18 +101,7 @@ func TestImpostorCannotTakeOverAManager(t *testing.T) {
 			if tc.announcesItselfToo {
 				want = 2
 			}
-			deadline := time.Now().Add(15 * time.Second)
-			for answered.Load() == 0 || len(browser.State().Managers) < want || browser.State().PendingChecks > 0 {
-				if time.Now().After(deadline) {
-					t.Fatalf("impostor answered %d searches; listed %+v", answered.Load(), browser.State().Managers)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-
-			managers := browser.State().Managers
-			if len(managers) != want {
-				t.Fatalf("listed %+v, want %d entries", managers, want)
-			}
+			managers := waitListed(t, browser, answered, want)
 			var real discovery.Manager
 			for _, m := range managers {
 				if m.Host == managerAddr.String() {
@@ -132,8 +117,75 @@ func TestImpostorCannotTakeOverAManager(t *testing.T) {
 				t.Errorf("the real Manager's entry is %+v, want it opening %s", real, realURL)
 			}
 			if real.Ambiguous != tc.announcesItselfToo {
-				t.Errorf("Ambiguous = %v with %d entries named Studio Farm", real.Ambiguous, want)
+				t.Errorf("Ambiguous = %v with %d entries", real.Ambiguous, want)
 			}
 		})
+	}
+}
+
+// TestImpostorCannotMakeTheTrayProbeAnotherHost: an impostor names the address of a Manager that
+// does not advertise itself (its discovery is off). That host is never contacted, let alone listed
+// under the impostor's entry.
+func TestImpostorCannotMakeTheTrayProbeAnotherHost(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	quietHost, attacker := netns.NewHost(t), netns.NewHost(t)
+	quietAddr := lan.Attach(t, quietHost, netns.WithMulticastRoute())
+	fakeAddr := attachImpostor(t, lan, attacker, quietAddr)
+	var requests atomic.Int32
+	var web net.Listener
+	if err := quietHost.Do(func() (err error) { web, err = net.Listen("tcp4", ":8080"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	quiet := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		standin.Handler("Studio Farm").ServeHTTP(w, r)
+	})}
+	go quiet.Serve(web)
+	t.Cleanup(func() { quiet.Close() })
+	answered := impostor(t, attacker, fakeAddr, "Studio Farm", []string{
+		fmt.Sprintf("http://%s:8080/upnp/description.xml", fakeAddr),
+		fmt.Sprintf("http://%s:8080/upnp/description.xml", quietAddr),
+	})
+
+	browser, _ := runBrowser(t, discovery.BrowserConfig{})
+	managers := waitListed(t, browser, answered, 1)
+	time.Sleep(2 * time.Second) // room for a check the impostor's second answer could bring
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the host only the impostor named got %d HTTP requests", n)
+	}
+	if len(managers) != 1 || managers[0].Host != fakeAddr.String() || len(managers[0].Addresses) != 1 {
+		t.Errorf("listed %+v, want only the impostor's own address", managers)
+	}
+}
+
+// attachImpostor attaches the attacker to the LAN with an extra address that sorts before victim's
+// as a string, and returns that address.
+func attachImpostor(t *testing.T, lan *netns.LAN, attacker *netns.Host, victim netip.Addr) netip.Addr {
+	t.Helper()
+	lan.Attach(t, attacker, netns.WithMulticastRoute())
+	fake := netip.AddrFrom4([4]byte{victim.As4()[0], victim.As4()[1], victim.As4()[2], 100})
+	attacker.IP(t, "addr", "add", fake.String()+"/24", "dev", attacker.Iface)
+	if !(fake.String() < victim.String()) {
+		t.Fatalf("the impostor's address %s does not sort before %s as a string", fake, victim)
+	}
+	return fake
+}
+
+// waitListed waits until the impostor answered a search, want Managers are listed and no check is
+// pending, and returns them.
+func waitListed(t *testing.T, browser *discovery.Browser, answered *atomic.Int32, want int) []discovery.Manager {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		state := browser.State()
+		if answered.Load() > 0 && len(state.Managers) >= want && state.PendingChecks == 0 {
+			return state.Managers
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("impostor answered %d searches; listed %+v", answered.Load(), state.Managers)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
