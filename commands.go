@@ -205,6 +205,7 @@ func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case <-ad.Done():
 	}
 	advertiser.Stop()
+	<-ad.Done()
 	byebyeErr := ad.ByebyeErr()
 	if byebyeErr == nil {
 		fmt.Fprintln(stdout, "Stopped; sent ssdp:byebye.")

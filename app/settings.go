@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	neturl "net/url"
 	"slices"
 	"strings"
 
@@ -20,8 +21,12 @@ const (
 	prefKnownManagers   = "knownManagers"
 )
 
-// maxKnownManagers bounds the Manager URLs remembered between runs.
-const maxKnownManagers = 20
+// maxKnownManagers bounds the Manager URLs remembered between runs, maxKnownPerHost those of one
+// machine.
+const (
+	maxKnownManagers = 20
+	maxKnownPerHost  = 2
+)
 
 // Settings are the user's choices, kept in Fyne's preferences.
 type Settings struct {
@@ -52,6 +57,16 @@ func rememberManager(p fyne.Preferences, url string) {
 	}
 	known = slices.DeleteFunc(slices.Clone(known), func(k string) bool { return k == url })
 	known = append([]string{url}, known...)
+	// One machine may answer as Managers on many ports: it must not push the others out.
+	perHost := make(map[string]int)
+	known = slices.DeleteFunc(known, func(k string) bool {
+		host := k
+		if u, err := neturl.Parse(k); err == nil {
+			host = u.Hostname()
+		}
+		perHost[host]++
+		return perHost[host] > maxKnownPerHost
+	})
 	if len(known) > maxKnownManagers {
 		known = known[:maxKnownManagers]
 	}

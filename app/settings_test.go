@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +179,18 @@ func TestRememberManagerKeepsNewestFirstAndBounded(t *testing.T) {
 	known := p.StringList(prefKnownManagers)
 	if len(known) != maxKnownManagers || known[0] != "http://10.0.0.c:8080/" || slices.Index(known[1:], "http://10.0.0.c:8080/") >= 0 {
 		t.Errorf("known = %v", known)
+	}
+}
+
+func TestRememberManagerKeepsOneHostFromCrowdingOutOthers(t *testing.T) {
+	a := test.NewTempApp(t)
+	p := a.Preferences()
+	rememberManager(p, "http://10.0.0.5:8080/")
+	for port := 9000; port < 9016; port++ { // one machine answering on 16 ports
+		rememberManager(p, fmt.Sprintf("http://10.0.0.66:%d/", port))
+	}
+	want := []string{"http://10.0.0.66:9015/", "http://10.0.0.66:9014/", "http://10.0.0.5:8080/"}
+	if known := p.StringList(prefKnownManagers); !slices.Equal(known, want) {
+		t.Errorf("known = %v, want %v", known, want)
 	}
 }

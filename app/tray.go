@@ -44,6 +44,7 @@ type tray struct {
 	adv          Advertising
 	toggling     bool
 	notifyFrom   time.Time // zero until the first search window closed
+	notifyLimit  *notifyLimit
 	settingsOpen fyne.Window
 
 	// Under mu too: the last M-SEARCH to this machine (see checkLocal), whom it asked about, what it
@@ -69,6 +70,7 @@ func newTray(a fyne.App, opts Options) *tray {
 		advertiser:   discovery.NewAdvertiser(opts.Logger),
 		rebuildCh:    make(chan struct{}, 1),
 		localCheckCh: make(chan struct{}, 1),
+		notifyLimit:  defaultNotifyLimit(),
 		settings:     settings,
 		local:        LocalManager{URL: settings.LocalManagerURL},
 	}
@@ -240,9 +242,14 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 
 func (t *tray) notify(title, content string) {
 	t.mu.Lock()
-	quiet := t.notifyFrom.IsZero() || time.Now().Before(t.notifyFrom) || !t.settings.Notifications
+	now := time.Now()
+	quiet := t.notifyFrom.IsZero() || now.Before(t.notifyFrom) || !t.settings.Notifications
+	limited := !quiet && !t.notifyLimit.allow(now)
 	t.mu.Unlock()
-	if quiet {
+	if limited {
+		t.log.Info().Str("title", title).Str("content", content).Msg("too many notifications this minute; not showing this one")
+	}
+	if quiet || limited {
 		return
 	}
 	notification := fyne.NewNotification(title, content)
@@ -347,6 +354,7 @@ func (t *tray) toggleAdvertise() {
 		}()
 		if current := t.advertiser.Current(); current != nil {
 			t.advertiser.Stop()
+			<-current.Done() // Stop returns at once when it had just ended by itself
 			t.logAdvertisingEnded(current)
 			t.mu.Lock()
 			t.adv = Advertising{}

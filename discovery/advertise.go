@@ -55,13 +55,16 @@ func (ad *Advertisement) StopReason() error {
 }
 
 // ByebyeErr returns, once Done is closed, nil when ssdp:byebye went out for every LOCATION, or why it
-// did not (wrapping ErrByebyeNotSent); nil before it ended.
+// did not (wrapping ErrByebyeNotSent); before it ended, errAdvertising: nothing was sent yet.
 func (ad *Advertisement) ByebyeErr() error {
 	if !ad.ended() {
-		return nil
+		return errAdvertising
 	}
 	return ad.byebyeErr
 }
+
+// errAdvertising is ByebyeErr's answer while the advertisement goes on.
+var errAdvertising = errors.New("still advertising: no ssdp:byebye sent yet")
 
 func (ad *Advertisement) ended() bool {
 	select {
@@ -238,6 +241,8 @@ func (a *Advertiser) run(ctx context.Context, at *attempt, server *Server, base 
 	}
 	a.mu.Unlock()
 	at.cancel()
+	// After active is cleared, so that a Start after Done succeeds; a Stop that came in between
+	// returns at once, so callers read the outcome after Done.
 	close(ad.done)
 }
 

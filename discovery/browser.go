@@ -165,7 +165,8 @@ func (b *Browser) Run(ctx context.Context) error {
 	if err != nil {
 		b.mu.Lock()
 		b.state.Searching = false
-		b.state.Problem = "cannot search: " + err.Error()
+		// A sentence for a menu row; the error itself goes to the caller, which logs it.
+		b.state.Problem = "cannot open a network socket to search (details in the log)"
 		b.mu.Unlock()
 		b.fanOut(Event{Kind: SearchWindowClosed})
 		return err
@@ -304,7 +305,7 @@ func (b *Browser) search(registry *Registry, schedule *searchSchedule, socket *s
 	problem := ""
 	if sent == 0 {
 		problem = ErrNoMulticastInterface.Error()
-		b.log.Warn().Msg("cannot search for Managers: " + problem)
+		b.log.Warn().Str("problem", problem).Msg("cannot search for Managers")
 	} else {
 		b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")
 	}
