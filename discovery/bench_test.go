@@ -275,19 +275,8 @@ func countFakeHour(b *testing.B, iface string, heard *atomic.Int64) (first10s, h
 	}()
 
 	settle := func() int {
-		// Settled: Run waits on its one timer and the count has not moved for 20 ms.
-		last := -1
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			n := browser.MSearchesSent()[iface]
-			if n == last && clock.Waiting() == 1 {
-				return n
-			}
-			last = n
-			time.Sleep(20 * time.Millisecond)
-		}
-		b.Fatalf("the fake-clock Browser did not settle (timers waiting: %d)", clock.Waiting())
-		return 0
+		waitIdle(b, clock, browser)
+		return browser.MSearchesSent()[iface]
 	}
 	settle()
 	for range 20 {
@@ -295,14 +284,14 @@ func countFakeHour(b *testing.B, iface string, heard *atomic.Int64) (first10s, h
 		settle()
 	}
 	first10s = settle()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // real time: datagrams in flight reach the listener
 	heardBefore := heard.Load()
 	for range 360 {
 		clock.Advance(10 * time.Second)
 		settle()
 	}
 	hour = settle() - first10s
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // real time: datagrams in flight reach the listener
 	return first10s, hour, heard.Load() - heardBefore
 }
 

@@ -16,7 +16,7 @@ import (
 // waitIdle waits until the browser waits on the fake clock with no HTTP check running: every loop of
 // the browser ends by publishing its state and then making a timer, so once a timer is waiting and
 // no check is in flight, everything the last clock step caused has happened. No sleeps.
-func waitIdle(t *testing.T, clock *fakeclock.Clock, browser *discovery.Browser) {
+func waitIdle(t testing.TB, clock *fakeclock.Clock, browser *discovery.Browser) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
