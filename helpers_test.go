@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
 
 type syncBuffer struct {
@@ -231,4 +233,16 @@ func waitByebyeFor(t *testing.T, listener *net.UDPConn, location string, within 
 			return a
 		}
 	}
+}
+
+// managerOnLAN puts this test process and a stand-in Manager named name on a new namespace LAN, and
+// returns the Manager and its address.
+func managerOnLAN(t *testing.T, name string) (*standin.Process, netip.Addr) {
+	t.Helper()
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	managerHost := netns.NewHost(t)
+	addr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
+	return standin.Start(t, managerHost, name), addr
 }

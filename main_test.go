@@ -41,12 +41,7 @@ func TestVersionAndUsage(t *testing.T) {
 }
 
 func TestDiscoverPrintsManagers(t *testing.T) {
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	managerHost := netns.NewHost(t)
-	addr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
-	standin.Start(t, managerHost, "Studio Farm")
+	_, addr := managerOnLAN(t, "Studio Farm")
 
 	code, out, errOut := runCommand(context.Background(), "discover", "--json", "--timeout", "5s")
 	if code != 0 {
@@ -92,12 +87,7 @@ func TestDiscoverExplainsNothingFound(t *testing.T) {
 }
 
 func TestDiscoverWatchPrintsEvents(t *testing.T) {
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	managerHost := netns.NewHost(t)
-	lan.Attach(t, managerHost, netns.WithMulticastRoute())
-	manager := standin.Start(t, managerHost, "Watched Farm")
+	manager, _ := managerOnLAN(t, "Watched Farm")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer

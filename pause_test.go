@@ -7,21 +7,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
 
 // A laptop that sleeps, for real: `discover --watch` is stopped with SIGSTOP for 20 s while its
 // Manager stays up, then continued. It must check before it decides: no "gone", no second
 // "appeared". (The same on the fake clock: discovery's TestBrowserAfterAPauseChecksBeforeItDecides.)
 func TestDiscoverWatchSurvivesAPause(t *testing.T) {
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	managerHost := netns.NewHost(t)
-	lan.Attach(t, managerHost, netns.WithMulticastRoute())
-	manager := standin.Start(t, managerHost, "Sleepy Farm")
+	manager, _ := managerOnLAN(t, "Sleepy Farm")
 
 	cmd := exec.Command(buildTray(t), "discover", "--watch")
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())

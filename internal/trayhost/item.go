@@ -126,37 +126,8 @@ func (it *Item) Click(ctx context.Context, id int32) error {
 // ends. It returns the last menu read; on timeout the error includes the
 // last menu's Labels (or the last read error).
 func (it *Item) WaitMenu(ctx context.Context, cond func(MenuNode) bool) (MenuNode, error) {
-	ticker := time.NewTicker(pollInterval)
-	defer ticker.Stop()
-	var (
-		last    MenuNode
-		lastErr error
-		read    bool
-	)
-	for {
-		m, err := it.Menu(ctx)
-		if err == nil {
-			last, lastErr, read = m, nil, true
-			if cond(m) {
-				return m, nil
-			}
-		} else if ctx.Err() == nil {
-			lastErr = err
-		}
-		select {
-		case <-ctx.Done():
-			cause := context.Cause(ctx)
-			switch {
-			case lastErr != nil:
-				return last, fmt.Errorf("trayhost: waiting for menu of %s: %w (last error: %v)", it, cause, lastErr)
-			case read:
-				return last, fmt.Errorf("trayhost: waiting for menu of %s: %w; last menu labels: %q", it, cause, last.Labels())
-			default:
-				return last, fmt.Errorf("trayhost: waiting for menu of %s: %w before the menu could be read", it, cause)
-			}
-		case <-ticker.C:
-		}
-	}
+	_, m, err := it.waitLayout(ctx, 0, "menu", cond)
+	return m, err
 }
 
 // WaitSettled reads the menu every 100 ms until cond holds for it and its
@@ -165,6 +136,12 @@ func (it *Item) WaitMenu(ctx context.Context, cond func(MenuNode) bool) (MenuNod
 // changes the menu, so a test can click one without racing a rebuild it
 // could have seen coming.
 func (it *Item) WaitSettled(ctx context.Context, quiet time.Duration, cond func(MenuNode) bool) (uint32, MenuNode, error) {
+	return it.waitLayout(ctx, quiet, "settled menu", cond)
+}
+
+// waitLayout reads the menu every 100 ms until cond holds for it and its
+// revision has not changed for quiet, or ctx ends.
+func (it *Item) waitLayout(ctx context.Context, quiet time.Duration, what string, cond func(MenuNode) bool) (uint32, MenuNode, error) {
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
 	var (
@@ -192,11 +169,11 @@ func (it *Item) WaitSettled(ctx context.Context, quiet time.Duration, cond func(
 			cause := context.Cause(ctx)
 			switch {
 			case lastErr != nil:
-				return lastRev, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w (last error: %v)", it, cause, lastErr)
+				return lastRev, last, fmt.Errorf("trayhost: waiting for a %s of %s: %w (last error: %v)", what, it, cause, lastErr)
 			case read:
-				return lastRev, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w; last revision %d, labels: %q", it, cause, lastRev, last.Labels())
+				return lastRev, last, fmt.Errorf("trayhost: waiting for a %s of %s: %w; last revision %d, labels: %q", what, it, cause, lastRev, last.Labels())
 			default:
-				return 0, last, fmt.Errorf("trayhost: waiting for a settled menu of %s: %w before the menu could be read", it, cause)
+				return 0, last, fmt.Errorf("trayhost: waiting for a %s of %s: %w before the menu could be read", what, it, cause)
 			}
 		case <-ticker.C:
 		}
