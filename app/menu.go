@@ -30,9 +30,8 @@ type LocalManager struct {
 
 // Advertising is the state of local advertising.
 type Advertising struct {
-	Active    bool
-	Name      string
-	Locations []string
+	Active bool
+	Name   string
 	// Error is the last failure to start, or why advertising stopped by itself.
 	Error string
 }

@@ -288,7 +288,6 @@ func TestMenuKey(t *testing.T) {
 		}),
 		"searching, with Managers listed": change(func(s *MenuState) { s.Discovery.Searching = true }),
 		"the local Manager URL":           change(func(s *MenuState) { s.Local.URL = "http://localhost:9090/" }),
-		"advertised locations":            change(func(s *MenuState) { s.Advertising.Locations = []string{"http://10.0.0.1:8080/"} }),
 	}
 	for name, s := range invisible {
 		if key(s) != key(base) {

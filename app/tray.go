@@ -372,7 +372,7 @@ func (t *tray) toggleAdvertise() {
 		}
 		t.log.Info().Strs("locations", ad.Locations).Str("name", ad.Manager.Name).Msg("advertising the local Manager")
 		t.mu.Lock()
-		t.adv = Advertising{Active: true, Name: ad.Manager.Name, Locations: ad.Locations}
+		t.adv = Advertising{Active: true, Name: ad.Manager.Name}
 		t.mu.Unlock()
 		t.goOwned(func() { t.followAdvertising(ad) })
 	})
