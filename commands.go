@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
@@ -32,11 +34,12 @@ type managerJSON struct {
 	Host      string   `json:"host"`
 	Addresses []string `json:"addresses"`
 	Local     bool     `json:"local"`
+	Manual    bool     `json:"manual"`
 	Reachable bool     `json:"reachable"`
 }
 
 func toJSON(m discovery.Manager) managerJSON {
-	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Reachable: m.Reachable}
+	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Manual: m.Manual, Reachable: m.Reachable}
 }
 
 const nothingFoundHelp = `No Flamenco Manager found. Things to check:
@@ -53,8 +56,9 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "keep running and print one line per change")
 	debug := fs.Bool("debug", false, "log details")
-	var known stringList
-	fs.Var(&known, "known", "a Manager URL to check directly, besides searching (repeatable)")
+	var known, manual stringList
+	fs.Var(&known, "known", "a Manager URL to check directly, besides searching, listed if it answers (repeatable)")
+	fs.Var(&manual, "manager", "a Manager URL that multicast cannot reach (VPN, Docker, routed subnet): it must answer (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
@@ -64,8 +68,16 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *timeout <= 0 {
 		return usageError("--timeout must be positive")
 	}
+	for _, u := range append(slices.Clone(known), manual...) {
+		if _, err := discovery.BaseURL(u); err != nil {
+			return usageError(err.Error())
+		}
+	}
+	if err := checkManagers(ctx, manual); err != nil {
+		return err
+	}
 	logger := newLogger(stderr, *debug)
-	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: known})
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: known, ManualURLs: manual})
 	events, unsubscribe := browser.Subscribe()
 	defer unsubscribe()
 
@@ -130,6 +142,30 @@ wait:
 	return nil
 }
 
+// checkManagers verifies, all at once, that each URL answers as a Flamenco Manager; the error names
+// each that does not, and why, and exits 1.
+func checkManagers(ctx context.Context, urls []string) error {
+	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
+	defer prober.CloseIdleConnections()
+	problems := make([]string, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			base, _ := discovery.BaseURL(u)
+			if _, err := prober.Probe(ctx, base); err != nil {
+				problems[i] = fmt.Sprintf("no Flamenco Manager answers at %s: %v", base, err)
+			}
+		})
+	}
+	wg.Wait()
+	problems = slices.DeleteFunc(problems, func(p string) bool { return p == "" })
+	if len(problems) > 0 {
+		return exitError{code: 1, message: "flamenco-tray: " + strings.Join(problems, "\nflamenco-tray: ") +
+			"\nCheck the address and port (the Manager's web UI opens there), and that no firewall is in the way."}
+	}
+	return nil
+}
+
 // formatManager is the one-line text form of a Manager. Two Managers of one name (on different
 // machines; perhaps one an impostor) are told apart by host, as in the menu.
 func formatManager(m discovery.Manager) string {
@@ -140,6 +176,9 @@ func formatManager(m discovery.Manager) string {
 	var notes []string
 	if m.Local {
 		notes = append(notes, "this computer")
+	}
+	if m.Manual {
+		notes = append(notes, "added by hand")
 	}
 	if !m.Reachable {
 		notes = append(notes, "not answering")
@@ -192,6 +231,12 @@ func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	logger := newLogger(stderr, *debug)
 	advertiser := discovery.NewAdvertiser(logger)
 	ad, err := advertiser.Start(ctx, *managerURL)
+	if errors.Is(err, discovery.ErrAlreadyAdvertised) {
+		// Flamenco Tray's own advertising answers this machine's M-SEARCH like the Manager does.
+		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Manager at %s is already advertised on this "+
+			"machine, possibly by Flamenco Tray (\"Advertise … on the LAN\" ticked), another \"flamenco-tray advertise\", or "+
+			"the Manager's own discovery; nothing to add (%v)", *managerURL, err)}
+	}
 	if err != nil {
 		return err
 	}

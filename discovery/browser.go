@@ -21,8 +21,10 @@ type BrowserConfig struct {
 	// KnownURLs are Manager URLs remembered from an earlier run; they are checked over HTTP at once,
 	// without waiting for SSDP.
 	KnownURLs []string
-	Registry  RegistryConfig
-	Search    SearchPolicy
+	// ManualURLs are Manager URLs the user added by hand (see Registry.AddManual).
+	ManualURLs []string
+	Registry   RegistryConfig
+	Search     SearchPolicy
 	// ProbeTimeout bounds each HTTP check.
 	ProbeTimeout time.Duration
 	// MaxConcurrentChecks bounds HTTP checks in flight.
@@ -57,12 +59,20 @@ type Browser struct {
 	prober *Prober
 
 	refreshCh chan struct{}
+	manualCh  chan manualChange
 
 	mu          sync.Mutex
 	state       State
 	subscribers map[*subscriber]struct{}
 	socket      *ssdpSocket
 	ran         bool
+}
+
+// manualChange adds or removes a Manager URL given by hand, in Run's goroutine.
+type manualChange struct {
+	url    string
+	remove bool
+	done   chan error
 }
 
 type subscriber struct {
@@ -88,6 +98,7 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 		log:         cfg.Logger.With().Str("component", "browser").Logger(),
 		prober:      NewProber(cfg.ProbeTimeout),
 		refreshCh:   make(chan struct{}, 1),
+		manualCh:    make(chan manualChange),
 		subscribers: make(map[*subscriber]struct{}),
 		state:       State{Searching: true},
 	}
@@ -129,6 +140,35 @@ func (b *Browser) Refresh() {
 	select {
 	case b.refreshCh <- struct{}{}:
 	default:
+	}
+}
+
+// AddManual adds a Manager URL given by hand: it is checked at once and, when it answers as a
+// Manager, listed as added by hand. It returns once the Browser took it, or ctx ended.
+func (b *Browser) AddManual(ctx context.Context, rawURL string) error {
+	return b.changeManual(ctx, manualChange{url: rawURL})
+}
+
+// RemoveManual removes a Manager URL added by hand.
+func (b *Browser) RemoveManual(ctx context.Context, rawURL string) error {
+	return b.changeManual(ctx, manualChange{url: rawURL, remove: true})
+}
+
+func (b *Browser) changeManual(ctx context.Context, change manualChange) error {
+	if _, err := BaseURL(change.url); err != nil {
+		return err
+	}
+	change.done = make(chan error, 1)
+	select {
+	case b.manualCh <- change:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-change.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -208,6 +248,11 @@ func (b *Browser) Run(ctx context.Context) error {
 			b.log.Warn().Err(err).Str("url", known).Msg("ignoring remembered Manager URL")
 		}
 	}
+	for _, manual := range b.cfg.ManualURLs {
+		if err := registry.AddManual(now, manual); err != nil {
+			b.log.Warn().Err(err).Str("url", manual).Msg("ignoring Manager URL added by hand")
+		}
+	}
 	if registry.Len() > 0 {
 		schedule.startAt = now.Add(b.cfg.Search.KnownGrace)
 	}
@@ -284,6 +329,12 @@ func (b *Browser) Run(ctx context.Context) error {
 		case <-b.refreshCh:
 			schedule.refresh()
 			registry.CheckAllNow(clock.Now())
+		case change := <-b.manualCh:
+			if change.remove {
+				change.done <- registry.RemoveManual(change.url)
+			} else {
+				change.done <- registry.AddManual(clock.Now(), change.url)
+			}
 		case <-timer.C():
 		}
 		timer.Stop()

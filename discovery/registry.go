@@ -31,6 +31,8 @@ type Manager struct {
 	Addresses []string
 	// Local is true for a Manager running on this machine.
 	Local bool
+	// Manual is true for a Manager added by hand (by URL), not found by searching.
+	Manual bool
 	// Reachable is false once the last two checks of every address failed; the Manager is removed
 	// when its checks have kept failing for the registry's GoneAfter.
 	Reachable bool
@@ -114,11 +116,12 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 
 // location is one address (scheme://host:port) that may be a Manager.
 type location struct {
-	base  *url.URL
-	host  string // as in base, lower case
-	addr  netip.Addr
-	local bool
-	known bool // handed in by the caller (the user's own), not announced
+	base   *url.URL
+	host   string // as in base, lower case
+	addr   netip.Addr
+	local  bool
+	known  bool // handed in by the caller (the user's own), not announced
+	manual bool // added by hand (Add Manager by URL, discover --manager): listed as such
 	// reporters are the machines that announced this address: only the address's own machine (the
 	// answer came from it; for this machine, from any of its addresses).
 	reporters map[netip.Addr]bool
@@ -317,6 +320,42 @@ func (r *Registry) AddKnown(now time.Time, rawURL string) error {
 	}
 	_, err = r.track(now, base, true)
 	return err
+}
+
+// AddManual adds an address the user gave by hand (a Manager that multicast cannot reach: over a
+// VPN, in Docker or WSL2, on a routed subnet), to be checked at once, listed as added by hand, and
+// never forgotten until RemoveManual. It is checked like any other; it needs no SSDP.
+func (r *Registry) AddManual(now time.Time, rawURL string) error {
+	base, err := BaseURL(rawURL)
+	if err != nil {
+		return err
+	}
+	loc, err := r.track(now, base, true)
+	if err != nil {
+		return err
+	}
+	loc.manual = true
+	loc.nextCheck, loc.retryDelay = now, 0
+	return nil
+}
+
+// RemoveManual undoes AddManual: the address is dropped, unless its own machine announced it, when
+// it stays as found by searching.
+func (r *Registry) RemoveManual(rawURL string) error {
+	base, err := BaseURL(rawURL)
+	if err != nil {
+		return err
+	}
+	loc, ok := r.locations[base.String()]
+	if !ok || !loc.manual {
+		return fmt.Errorf("%s was not added by hand", base)
+	}
+	if len(loc.reporters) == 0 {
+		delete(r.locations, base.String())
+		return nil
+	}
+	loc.manual, loc.known = false, false
+	return nil
 }
 
 func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, error) {
@@ -570,7 +609,7 @@ func compareHosts(a, b string) int {
 
 func managersEqual(a, b Manager) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Version == b.Version && a.URL == b.URL && a.Host == b.Host &&
-		a.Ambiguous == b.Ambiguous && a.Local == b.Local && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
+		a.Ambiguous == b.Ambiguous && a.Local == b.Local && a.Manual == b.Manual && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
 }
 
 // computeManagers groups the listed addresses into Managers. Addresses are one Manager only when
@@ -610,6 +649,7 @@ func (r *Registry) computeManagers() []Manager {
 		}
 		for _, loc := range locs {
 			m.Local = m.Local || loc.local
+			m.Manual = m.Manual || loc.manual
 			m.Reachable = m.Reachable || !loc.failing
 			m.Addresses = append(m.Addresses, loc.base.String())
 		}

@@ -675,3 +675,49 @@ func TestRegistryCountsFailedChecksNotTheTimeBetweenThem(t *testing.T) {
 		})
 	}
 }
+
+func TestRegistryListsManagersAddedByHand(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry()
+	vpn := "http://10.8.0.5:8080" // over a VPN: no SSDP reaches it
+	if err := r.AddManual(t0, vpn+"/app/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddManual(t0, "ftp://10.8.0.5/"); err == nil {
+		t.Error("added an ftp URL")
+	}
+	checkAll(r, t0, map[string]VersionInfo{vpn: studio})
+	events := r.Update(t0)
+	if len(events) != 1 || events[0].Kind != ManagerAppeared || !events[0].Manager.Manual || events[0].Manager.URL != vpn+"/" {
+		t.Fatalf("events %v", events)
+	}
+	// Hours later, never announced: still listed (it is the user's, and it answers).
+	later := t0.Add(3 * time.Hour)
+	for now := t0; now.Before(later); now = nextWake(t, r, now) {
+		checkAll(r, now, map[string]VersionInfo{vpn: studio})
+		if events := r.Update(now); len(events) != 0 {
+			t.Fatalf("events while it answers: %v", events)
+		}
+	}
+	if err := r.RemoveManual(vpn); err != nil {
+		t.Fatal(err)
+	}
+	if events := r.Update(later); len(events) != 1 || events[0].Kind != ManagerGone {
+		t.Errorf("after removing it: events %v", events)
+	}
+	if err := r.RemoveManual(vpn); err == nil {
+		t.Error("removed it twice")
+	}
+
+	// One that its machine also announces stays, as found by searching.
+	lan := "http://10.77.0.1:8080"
+	r.AddManual(later, lan)
+	r.HandleAnswer(later, answerFrom("10.77.0.1", lan+"/upnp/description.xml"))
+	checkAll(r, later, map[string]VersionInfo{lan: studio})
+	r.Update(later)
+	r.RemoveManual(lan)
+	r.Update(later)
+	if ms := r.Managers(); len(ms) != 1 || ms[0].Manual || ms[0].URL != lan+"/" {
+		t.Errorf("listed %+v, want the announced Manager, not marked", ms)
+	}
+}
