@@ -24,8 +24,9 @@ var version = "0.1.0-dev"
 
 const usage = `Usage:
   flamenco-tray                         start the tray
-  flamenco-tray discover [--timeout 3s] [--json] [--watch] [--known URL]...
-                                        list the Flamenco Managers on the LAN (--watch: follow changes)
+  flamenco-tray discover [--timeout 3s] [--json] [--watch] [--known URL]... [--manager URL]...
+                                        list the Flamenco Managers on the LAN (--watch: follow changes;
+                                        --manager: one multicast cannot reach, which must answer)
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
   flamenco-tray version                 print the version

@@ -187,3 +187,33 @@ func TestAdvertiseSaysWhenByebyeWasNotSent(t *testing.T) {
 		t.Fatal("advertise did not stop within 10s of the interrupt")
 	}
 }
+
+// A Manager that multicast cannot reach (its discovery off, over a VPN) is listed with --manager,
+// marked as added by hand; one that does not answer is named, with exit 1.
+func TestDiscoverListsManagersAddedByHand(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL := standin.ServeHTTP(t, "VPN Farm")
+	code, out, errOut := runCommand(context.Background(), "discover", "--json", "--timeout", "3s", "--manager", managerURL)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	var managers []struct {
+		Name, URL     string
+		Manual, Local bool
+	}
+	if err := json.Unmarshal([]byte(out), &managers); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(managers) != 1 || managers[0].Name != "VPN Farm" || !managers[0].Manual {
+		t.Errorf("listed %+v, want VPN Farm added by hand", managers)
+	}
+
+	code, out, errOut = runCommand(context.Background(), "discover", "--manager", managerURL, "--manager", "http://127.0.0.1:1/")
+	if code != 1 || out != "" || !strings.Contains(errOut, "no Flamenco Manager answers at http://127.0.0.1:1") ||
+		strings.Contains(errOut, managerURL) {
+		t.Errorf("one URL that does not answer: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCommand(context.Background(), "discover", "--manager", "ftp://nas/"); code != 2 {
+		t.Errorf("an ftp URL: exit %d, %s", code, errOut)
+	}
+}
