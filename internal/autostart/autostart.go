@@ -1,0 +1,156 @@
+// Package autostart starts Flamenco Tray when the user logs in, the way each desktop expects it:
+// an XDG autostart entry (~/.config/autostart/org.flamenco.tray.desktop) on Linux and the BSDs, the
+// per-user Run key on Windows, a LaunchAgent (~/Library/LaunchAgents/org.flamenco.tray.plist) on
+// macOS.
+//
+// What each entry says is made and read by pure functions (desktop.go, launchagent.go, runkey.go),
+// tested on every OS; the per-OS files only put it where the desktop looks. Nothing here starts the
+// program now: the entry takes effect at the next login (loading a LaunchAgent with RunAtLoad, for
+// instance, would start a second tray at once).
+package autostart
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// ID names the entry on every OS: the desktop file, the LaunchAgent's label and file.
+const ID = "org.flamenco.tray"
+
+// RunValueName is the Windows Run key's value name, shown by Task Manager's Startup tab.
+const RunValueName = "Flamenco Tray"
+
+// Status is what is set for this user.
+type Status struct {
+	// On is true when an entry exists and the desktop starts it at login.
+	On bool
+	// Where is the entry: a file, or a registry key and value name.
+	Where string
+	// Exe is the program the entry starts; empty when there is no entry.
+	Exe string
+	// Disabled says why an entry that exists does not start at login (Hidden=true, turned off in
+	// Task Manager); empty otherwise.
+	Disabled string
+}
+
+// Starts reports whether the entry starts the program at exe (a path from Executable).
+func (s Status) Starts(exe string) bool {
+	if s.Exe == "" {
+		return false
+	}
+	if samePath(runtime.GOOS, s.Exe, exe) {
+		return true
+	}
+	// The same file by another name (a hard link; another case on a case-insensitive disk).
+	a, errA := os.Stat(s.Exe)
+	b, errB := os.Stat(exe)
+	return errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// samePath compares two paths as the file system of goos would, without touching it: Windows
+// ignores case.
+func samePath(goos, a, b string) bool {
+	if goos == "windows" {
+		return strings.EqualFold(cleanWindows(a), cleanWindows(b))
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// cleanWindows cleans a Windows path on any OS (filepath.Clean knows only this OS's separator).
+func cleanWindows(p string) string {
+	return strings.TrimRight(strings.ReplaceAll(p, "/", `\`), `\`)
+}
+
+// Supported reports whether start at login can be set on this OS.
+func Supported() bool { return supported }
+
+// Executable is this program's file with symbolic links resolved: what an entry should start, and
+// what Status.Starts is asked about, so that an entry left behind by a moved binary is noticed.
+func Executable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find this program's file: %w", err)
+	}
+	resolved, err := filepath.EvalSymlinks(exe)
+	if err != nil {
+		return "", fmt.Errorf("find this program's file (%s): %w", exe, err)
+	}
+	return filepath.Abs(resolved)
+}
+
+// Enable makes the desktop start exe at login, replacing any entry there is, and returns what is
+// set now.
+func Enable(exe string) (Status, error) {
+	if !supported {
+		return Status{}, errUnsupported
+	}
+	if !filepath.IsAbs(exe) {
+		return Status{}, fmt.Errorf("start at login needs an absolute path, not %q", exe)
+	}
+	if err := install(exe); err != nil {
+		return Status{}, err
+	}
+	return Query()
+}
+
+// Disable removes the entry, if there is one, and returns what is set now.
+func Disable() (Status, error) {
+	if !supported {
+		return Status{}, errUnsupported
+	}
+	if err := uninstall(); err != nil {
+		return Status{}, err
+	}
+	return Query()
+}
+
+// Query reads what is set. An entry that cannot be read is an error; Enable and Disable replace or
+// remove it.
+func Query() (Status, error) {
+	if !supported {
+		return Status{}, errUnsupported
+	}
+	return read()
+}
+
+var errUnsupported = fmt.Errorf("start at login is not available on %s", runtime.GOOS)
+
+// writeFileAtomic writes data to path through a temporary file in the same directory, so that a
+// desktop reading it at login never sees half an entry.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename it is gone already
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// removeFile removes path; a file that is not there is not an error.
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,9 @@
+//go:build !linux && !freebsd && !openbsd && !netbsd && !dragonfly && !darwin && !windows
+
+package autostart
+
+const supported = false
+
+func install(string) error  { return errUnsupported }
+func uninstall() error      { return errUnsupported }
+func read() (Status, error) { return Status{}, errUnsupported }
