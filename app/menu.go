@@ -50,6 +50,7 @@ type MenuActions struct {
 	// Open opens the web UI of the listed Manager with this ID, at its URL at click time.
 	Open            func(managerID string)
 	Refresh         func()
+	AddByURL        func()
 	ToggleAdvertise func()
 	Settings        func()
 	Quit            func()
@@ -82,6 +83,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	items = append(items,
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Search again", a.Refresh),
+		fyne.NewMenuItem("Add Manager by URL…", a.AddByURL),
 		fyne.NewMenuItemSeparator(),
 	)
 	items = append(items, advertiseItems(s, a)...)
@@ -159,6 +161,9 @@ func managerLabel(m discovery.Manager, notAnswering bool) string {
 	}
 	if m.Local {
 		notes = append(notes, "this computer")
+	}
+	if m.Manual {
+		notes = append(notes, "added by hand")
 	}
 	if notAnswering {
 		notes = append(notes, "not answering")

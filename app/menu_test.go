@@ -64,13 +64,13 @@ func TestBuildMenu(t *testing.T) {
 		{
 			name:  "searching",
 			state: MenuState{Discovery: discovery.State{Searching: true}, Local: LocalManager{Problem: "no Manager answers at http://localhost:8080/"}},
-			want: []string{"Searching for Managers… [off]", "---", "Search again", "---",
+			want: []string{"Searching for Managers… [off]", "---", "Search again", "Add Manager by URL…", "---",
 				"Advertise local Manager on the LAN [off]", "no Manager answers at http://localhost:8080/ [off]"},
 		},
 		{
 			name:  "nothing found, with the reason",
 			state: MenuState{Discovery: discovery.State{Problem: "no network interface that is up"}},
-			want: []string{"No Manager found [off]", "no network interface that is up [off]", "---", "Search again", "---",
+			want: []string{"No Manager found [off]", "no network interface that is up [off]", "---", "Search again", "Add Manager by URL…", "---",
 				"Advertise local Manager on the LAN [off]"},
 		},
 		{
@@ -79,7 +79,7 @@ func TestBuildMenu(t *testing.T) {
 				Discovery: discovery.State{Managers: []discovery.Manager{manager("Alpha", false), local(manager("Studio Farm", true))}},
 				Local:     LocalManager{Info: studioInfo},
 			},
-			want: []string{"Alpha — 3.3.1 (not answering) [off]", "Studio Farm — 3.3.1 (this computer)", "---", "Search again", "---",
+			want: []string{"Alpha — 3.3.1 (not answering) [off]", "Studio Farm — 3.3.1 (this computer)", "---", "Search again", "Add Manager by URL…", "---",
 				"Advertise “Studio Farm” on the LAN"},
 		},
 		{
@@ -89,21 +89,21 @@ func TestBuildMenu(t *testing.T) {
 				Local:       LocalManager{Info: studioInfo},
 				Advertising: Advertising{Active: true, Name: "Studio Farm"},
 			},
-			want: []string{"Studio Farm — 3.3.1", "---", "Search again", "---", "Advertise “Studio Farm” on the LAN [x]"},
+			want: []string{"Studio Farm — 3.3.1", "---", "Search again", "Add Manager by URL…", "---", "Advertise “Studio Farm” on the LAN [x]"},
 		},
 		{
 			name: "local Manager advertises itself",
 			state: MenuState{
 				Local: LocalManager{Info: studioInfo, Problem: "“Studio Farm” already advertises itself (UDP 1900 is in use)"},
 			},
-			want: []string{"No Manager found [off]", "---", "Search again", "---", "Advertise “Studio Farm” on the LAN [off]",
+			want: []string{"No Manager found [off]", "---", "Search again", "Add Manager by URL…", "---", "Advertise “Studio Farm” on the LAN [off]",
 				"“Studio Farm” already advertises itself (UDP 1900 is in use) [off]"},
 		},
 		{
 			name: "a long error is one short row; the details are in the log",
 			state: MenuState{Discovery: discovery.State{Problem: "cannot search: listen udp4 0.0.0.0:0: setsockopt: " +
 				strings.Repeat("operation not permitted by the kernel's multicast policy on interface eth0, ", 6)}},
-			want: []string{"No Manager found [off]", "cannot search (details in the log) [off]", "---", "Search again", "---",
+			want: []string{"No Manager found [off]", "cannot search (details in the log) [off]", "---", "Search again", "Add Manager by URL…", "---",
 				"Advertise local Manager on the LAN [off]"},
 		},
 		{
@@ -112,7 +112,7 @@ func TestBuildMenu(t *testing.T) {
 				Local:       LocalManager{Info: studioInfo},
 				Advertising: Advertising{Error: "advertising stopped: the local Manager stopped answering"},
 			},
-			want: []string{"No Manager found [off]", "---", "Search again", "---", "Advertise “Studio Farm” on the LAN",
+			want: []string{"No Manager found [off]", "---", "Search again", "Add Manager by URL…", "---", "Advertise “Studio Farm” on the LAN",
 				"advertising stopped: the local Manager stopped answering [off]"},
 		},
 	}

@@ -46,6 +46,7 @@ type tray struct {
 	notifyFrom   time.Time // zero until the first search window closed
 	notifyLimit  *notifyLimit
 	settingsOpen fyne.Window
+	manualOpen   fyne.Window // Fyne's main goroutine only
 
 	// Under mu too: the last M-SEARCH to this machine (see checkLocal), whom it asked about, what it
 	// found, and whether "Search again" asks for another.
@@ -75,8 +76,9 @@ func newTray(a fyne.App, opts Options) *tray {
 		local:        LocalManager{URL: settings.LocalManagerURL},
 	}
 	t.browser = discovery.NewBrowser(discovery.BrowserConfig{
-		Logger:    opts.Logger,
-		KnownURLs: a.Preferences().StringList(prefKnownManagers),
+		Logger:     opts.Logger,
+		KnownURLs:  a.Preferences().StringList(prefKnownManagers),
+		ManualURLs: manualManagers(a.Preferences()),
 	})
 	if desk, ok := a.(desktop.App); ok {
 		t.desk = desk
@@ -161,6 +163,7 @@ func (t *tray) actions() MenuActions {
 	return MenuActions{
 		Open:            t.open,
 		Refresh:         t.refresh,
+		AddByURL:        t.showManual,
 		ToggleAdvertise: t.toggleAdvertise,
 		Settings:        t.showSettings,
 		Quit:            t.app.Quit,
@@ -459,6 +462,37 @@ func (t *tray) open(managerID string) {
 			fyne.Do(func() { t.app.SendNotification(notification) })
 		}
 	})
+}
+
+// showManual opens the window of Managers added by hand (Fyne's main goroutine).
+func (t *tray) showManual() {
+	if t.manualOpen != nil {
+		t.manualOpen.RequestFocus()
+		return
+	}
+	w := newManualWindow(t.ctx, t.app, manualManagers(t.app.Preferences()), manualActions{
+		Go:     t.goOwned,
+		Verify: t.advertiser.Check,
+		Add: func(url string) {
+			addManualManager(t.app.Preferences(), url)
+			t.goOwned(func() {
+				if err := t.browser.AddManual(t.ctx, url); err != nil {
+					t.log.Error().Err(err).Str("url", url).Msg("cannot add the Manager")
+				}
+			})
+		},
+		Remove: func(url string) {
+			removeManualManager(t.app.Preferences(), url)
+			t.goOwned(func() {
+				if err := t.browser.RemoveManual(t.ctx, url); err != nil {
+					t.log.Warn().Err(err).Str("url", url).Msg("cannot remove the Manager")
+				}
+			})
+		},
+	})
+	w.SetOnClosed(func() { t.manualOpen = nil })
+	t.manualOpen = w
+	w.Show()
 }
 
 // showSettings opens the Settings window (Fyne's main goroutine).

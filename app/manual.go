@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+)
+
+// prefManualManagers holds the Manager URLs added by hand, for networks that multicast cannot reach
+// (VPNs, Docker and WSL2 networks, routed subnets).
+const prefManualManagers = "manualManagers"
+
+// maxManualManagers bounds the URLs added by hand.
+const maxManualManagers = 50
+
+// manualManagers returns the Manager URLs added by hand, as base URLs ending in "/".
+func manualManagers(p fyne.Preferences) []string { return p.StringList(prefManualManagers) }
+
+// addManualManager remembers url (a base URL) as added by hand; it reports false when it already was.
+func addManualManager(p fyne.Preferences, url string) bool {
+	list := manualManagers(p)
+	if slices.Contains(list, url) || len(list) >= maxManualManagers {
+		return false
+	}
+	p.SetStringList(prefManualManagers, append(slices.Clone(list), url))
+	return true
+}
+
+// removeManualManager forgets url.
+func removeManualManager(p fyne.Preferences, url string) {
+	p.SetStringList(prefManualManagers, slices.DeleteFunc(slices.Clone(manualManagers(p)), func(u string) bool { return u == url }))
+}
+
+// manualURL checks what the user typed and returns the Manager's base URL with "/", or why not.
+func manualURL(typed string) (string, error) {
+	typed = strings.TrimSpace(typed)
+	if typed != "" && !strings.Contains(typed, "://") {
+		typed = "http://" + typed // "farm:8080" is what people type
+	}
+	base, err := discovery.BaseURL(typed)
+	if err != nil {
+		return "", fmt.Errorf("not a Manager address: use http://host:port/, like http://farm.example:8080/")
+	}
+	return base.String() + "/", nil
+}
+
+// manualActions are what the "Managers added by hand" window does. Verify runs off the main
+// goroutine and blocks while it asks the Manager; the others run on Fyne's main goroutine.
+type manualActions struct {
+	// Go runs fn in a goroutine its owner waits for.
+	Go     func(fn func())
+	Verify func(ctx context.Context, url string) (discovery.VersionInfo, error)
+	Add    func(url string)
+	Remove func(url string)
+}
+
+// newManualWindow shows the Managers added by hand, each with "Remove", and an entry to add one: the
+// URL is checked like a discovered Manager's (/api/v3/version) before it is kept.
+func newManualWindow(ctx context.Context, a fyne.App, current []string, actions manualActions) fyne.Window {
+	w := a.NewWindow("Managers added by hand")
+	list := container.NewVBox()
+	current = slices.Clone(current) // this window's state, on Fyne's main goroutine
+	var show func()
+	show = func() {
+		list.RemoveAll()
+		if len(current) == 0 {
+			list.Add(widget.NewLabel("None yet."))
+		}
+		for _, url := range current {
+			list.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Remove", func() {
+				actions.Remove(url)
+				current = slices.DeleteFunc(current, func(u string) bool { return u == url })
+				show()
+			}), widget.NewLabel(url)))
+		}
+	}
+	show()
+
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("http://farm.example:8080/")
+	status := widget.NewLabel("For a Manager that searching cannot find: over a VPN, in Docker or WSL2, on another subnet.")
+	status.Wrapping = fyne.TextWrapWord
+	var add *widget.Button
+	submit := func() {
+		url, err := manualURL(entry.Text)
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		if slices.Contains(current, url) {
+			status.SetText(url + " is already in the list.")
+			return
+		}
+		add.Disable()
+		status.SetText("Asking " + url + " …")
+		actions.Go(func() {
+			info, err := actions.Verify(ctx, url)
+			fyne.Do(func() {
+				add.Enable()
+				if err != nil {
+					status.SetText("No Flamenco Manager answers at " + url + ". Check the address and port (its web UI opens there).")
+					return
+				}
+				actions.Add(url)
+				current = append(current, url)
+				show()
+				entry.SetText("")
+				status.SetText(fmt.Sprintf("Added “%s” (%s).", info.Name, info.DisplayVersion()))
+			})
+		})
+	}
+	add = widget.NewButton("Add", submit)
+	entry.OnSubmitted = func(string) { submit() }
+	w.SetContent(container.NewPadded(container.NewVBox(
+		widget.NewLabelWithStyle("Added by hand", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		list,
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, add, entry),
+		status,
+	)))
+	w.Resize(fyne.NewSize(480, 0))
+	return w
+}
