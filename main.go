@@ -29,6 +29,8 @@ const usage = `Usage:
                                         --manager: one multicast cannot reach, which must answer)
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
+  flamenco-tray autostart on|off|status
+                                        start this program when the user logs in, or not (status: where)
   flamenco-tray version                 print the version
 
 Every command takes --debug for detailed logs.
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDiscover(ctx, args, stdout, stderr)
 	case "advertise":
 		err = runAdvertise(ctx, args, stdout, stderr)
+	case "autostart":
+		err = runAutostart(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "flamenco-tray %s\n", version)
 	case "help", "-h", "--help":

@@ -2,40 +2,40 @@ package app
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
-// autostartSupported reports whether "Start at login" can be set here: on freedesktop systems it is
-// a .desktop file in ~/.config/autostart.
+// autostartSupported reports whether "Start at login" can be set here.
 func autostartSupported() bool {
-	return needsDisplay()
+	return autostart.Supported()
 }
 
-// setAutostart adds or removes the autostart entry for the running executable.
-func setAutostart(enabled bool) error {
-	if !autostartSupported() {
-		return fmt.Errorf("start at login is not available on %s yet", runtime.GOOS)
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(dir, "autostart", ID+".desktop")
-	if !enabled {
-		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-			return err
+// startAtLoginOn reports whether an entry starts Flamenco Tray at login, whatever set it (the
+// Settings switch, or "flamenco-tray autostart on" from a script), and whichever copy it starts.
+func startAtLoginOn() (bool, error) {
+	status, err := autostart.Query()
+	return status.On, err
+}
+
+// setStartAtLogin makes the login entry match on: on writes it when it is missing, turned off, or
+// starts another file (this program was moved); off removes it.
+func setStartAtLogin(on bool) error {
+	if !on {
+		if _, err := autostart.Disable(); err != nil {
+			return fmt.Errorf("turn start at login off: %w", err)
 		}
 		return nil
 	}
-	exe, err := os.Executable()
+	exe, err := autostart.Executable()
 	if err != nil {
-		return err
+		return fmt.Errorf("turn start at login on: %w", err)
 	}
-	entry := fmt.Sprintf("[Desktop Entry]\nType=Application\nName=Flamenco Tray\nComment=Flamenco Managers on the network\nExec=%q\nX-GNOME-Autostart-enabled=true\n", exe)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	if status, err := autostart.Query(); err == nil && status.On && status.Starts(exe) {
+		return nil
 	}
-	return os.WriteFile(path, []byte(entry), 0o644)
+	if _, err := autostart.Enable(exe); err != nil {
+		return fmt.Errorf("turn start at login on: %w", err)
+	}
+	return nil
 }

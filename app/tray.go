@@ -504,6 +504,14 @@ func (t *tray) showSettings() {
 	t.mu.Lock()
 	current := t.settings
 	t.mu.Unlock()
+	// The switch shows what is set, which "flamenco-tray autostart" may have changed since.
+	if autostartSupported() {
+		if on, err := startAtLoginOn(); err != nil {
+			t.log.Warn().Err(err).Msg("cannot tell whether start at login is on")
+		} else {
+			current.StartAtLogin = on
+		}
+	}
 	w := newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings)
 	w.SetOnClosed(func() { t.settingsOpen = nil })
 	t.settingsOpen = w
@@ -516,9 +524,12 @@ func (t *tray) saveSettings(s Settings) {
 	t.settings = s
 	t.mu.Unlock()
 	saveSettings(t.app.Preferences(), s)
-	if s.StartAtLogin != old.StartAtLogin {
-		if err := setAutostart(s.StartAtLogin); err != nil {
+	// Applied on every save, not only when the preference changed: the entry may have been changed
+	// by "flamenco-tray autostart", or start another copy of this program.
+	if autostartSupported() {
+		if err := setStartAtLogin(s.StartAtLogin); err != nil {
 			t.log.Error().Err(err).Msg("cannot change start at login")
+			t.app.SendNotification(fyne.NewNotification("Start at login was not changed", err.Error()))
 		}
 	}
 	if s.LocalManagerURL != old.LocalManagerURL {
