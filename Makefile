@@ -6,9 +6,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 # Debian packages. Build: a C compiler and the X11/OpenGL headers Fyne's cgo driver needs (also -race).
-# Tests: iproute2 and util-linux (unshare) for the network namespaces, Xvfb and dbus for the tray test.
+# Tests: iproute2 and util-linux (unshare) for the network namespaces, Xvfb and dbus for the tray test,
+# desktop-file-utils to validate the autostart entry.
 BUILD_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev
-TEST_PACKAGES := iproute2 util-linux xvfb dbus x11-utils
+TEST_PACKAGES := iproute2 util-linux xvfb dbus x11-utils desktop-file-utils
 
 # install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
 define install-missing
@@ -34,7 +35,7 @@ deps:
 	$(call install-missing,$(BUILD_PACKAGES),command -v gcc && pkg-config --exists gl x11 xrandr xcursor xinerama xi xxf86vm)
 
 test-deps: deps
-	$(call install-missing,$(TEST_PACKAGES),command -v ip && command -v unshare && command -v Xvfb && command -v dbus-daemon && command -v xwininfo)
+	$(call install-missing,$(TEST_PACKAGES),command -v ip && command -v unshare && command -v Xvfb && command -v dbus-daemon && command -v xwininfo && command -v desktop-file-validate)
 
 # Modules are fetched before any test enters its network-less namespace.
 modules:
