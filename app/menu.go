@@ -53,6 +53,7 @@ type MenuActions struct {
 	AddByURL        func()
 	ToggleAdvertise func()
 	Settings        func()
+	About           func()
 	Quit            func()
 }
 
@@ -88,9 +89,10 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	)
 	items = append(items, advertiseItems(s, a)...)
 	settings := fyne.NewMenuItem("Settings…", a.Settings)
+	about := fyne.NewMenuItem("About Flamenco Tray…", a.About)
 	quit := fyne.NewMenuItem("Quit", a.Quit)
 	quit.IsQuit = true
-	items = append(items, fyne.NewMenuItemSeparator(), settings, quit)
+	items = append(items, fyne.NewMenuItemSeparator(), settings, about, quit)
 	return fyne.NewMenu("Flamenco Tray", items...)
 }
 

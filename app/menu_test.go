@@ -46,7 +46,7 @@ func manager(name string, reachable bool) discovery.Manager {
 
 var (
 	studioInfo = &discovery.VersionInfo{Name: "Studio Farm", Version: "3.3.1"}
-	footer     = []string{"---", "Settings…", "Quit"}
+	footer     = []string{"---", "Settings…", "About Flamenco Tray…", "Quit"}
 )
 
 func TestBuildMenu(t *testing.T) {

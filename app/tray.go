@@ -47,6 +47,7 @@ type tray struct {
 	notifyLimit  *notifyLimit
 	settingsOpen fyne.Window
 	manualOpen   fyne.Window // Fyne's main goroutine only
+	aboutOpen    fyne.Window // Fyne's main goroutine only
 
 	// Under mu too: the last M-SEARCH to this machine (see checkLocal), whom it asked about, what it
 	// found, and whether "Search again" asks for another.
@@ -166,6 +167,7 @@ func (t *tray) actions() MenuActions {
 		AddByURL:        t.showManual,
 		ToggleAdvertise: t.toggleAdvertise,
 		Settings:        t.showSettings,
+		About:           t.showAbout,
 		Quit:            t.app.Quit,
 	}
 }
@@ -462,6 +464,18 @@ func (t *tray) open(managerID string) {
 			fyne.Do(func() { t.app.SendNotification(notification) })
 		}
 	})
+}
+
+// showAbout opens the About window (Fyne's main goroutine).
+func (t *tray) showAbout() {
+	if t.aboutOpen != nil {
+		t.aboutOpen.RequestFocus()
+		return
+	}
+	w := newAboutWindow(t.app, t.log, t.opts.Version, t.opts.LogPath)
+	w.SetOnClosed(func() { t.aboutOpen = nil })
+	t.aboutOpen = w
+	w.Show()
 }
 
 // showManual opens the window of Managers added by hand (Fyne's main goroutine).
