@@ -9,8 +9,8 @@ import (
 
 const supported = true
 
-// where names the Run key's value as regedit shows it.
-const where = `HKEY_CURRENT_USER\` + runKeyPath + `\` + RunValueName
+// where names the Run key and its value.
+const where = `HKEY_CURRENT_USER\` + runKeyPath + ` value "` + RunValueName + `"`
 
 // install sets the per-user Run value, and removes Task Manager's "disabled" mark for it: turning
 // start at login on here is the user's latest word.
