@@ -84,8 +84,9 @@ func checkLocalManagerURL(s string) error {
 	return nil
 }
 
-// newSettingsWindow builds the Settings window; onSave gets the validated settings.
-func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func(Settings)) fyne.Window {
+// newSettingsWindow builds the Settings window; onSave gets the validated settings, onManual opens
+// the list of Managers added by hand.
+func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func(Settings), onManual func()) fyne.Window {
 	w := a.NewWindow("Flamenco Tray Settings")
 	urlEntry := widget.NewEntry()
 	urlEntry.SetText(current.LocalManagerURL)
@@ -128,7 +129,8 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 	}
 	logLabel := widget.NewLabel("Log file: " + logPath)
 	logLabel.Wrapping = fyne.TextWrapBreak
-	w.SetContent(container.NewVBox(form, problem, logLabel))
+	manual := widget.NewButton("Managers added by hand…", onManual)
+	w.SetContent(container.NewVBox(form, problem, widget.NewSeparator(), container.NewHBox(manual), logLabel))
 	w.Resize(fyne.NewSize(520, 0))
 	return w
 }

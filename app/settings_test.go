@@ -60,7 +60,7 @@ func findButton(o fyne.CanvasObject, text string) (*widget.Button, bool) {
 func settingsForm(t *testing.T, current Settings, onSave func(Settings)) (fyne.Window, *widget.Form, *widget.Entry, *widget.Button) {
 	t.Helper()
 	a := test.NewTempApp(t)
-	w := newSettingsWindow(a, current, "/tmp/flamenco-tray.log", onSave)
+	w := newSettingsWindow(a, current, "/tmp/flamenco-tray.log", onSave, func() {})
 	w.Show()
 	form, ok := findWidget[*widget.Form](w.Content())
 	if !ok {
@@ -192,5 +192,20 @@ func TestRememberManagerKeepsOneHostFromCrowdingOutOthers(t *testing.T) {
 	want := []string{"http://10.0.0.66:9015/", "http://10.0.0.66:9014/", "http://10.0.0.5:8080/"}
 	if known := p.StringList(prefKnownManagers); !slices.Equal(known, want) {
 		t.Errorf("known = %v, want %v", known, want)
+	}
+}
+
+func TestSettingsWindowOpensManagersAddedByHand(t *testing.T) {
+	a := test.NewTempApp(t)
+	opened := 0
+	w := newSettingsWindow(a, Settings{LocalManagerURL: "http://localhost:8080/"}, "/tmp/flamenco-tray.log",
+		func(Settings) {}, func() { opened++ })
+	button, ok := findButton(w.Content(), "Managers added by hand…")
+	if !ok {
+		t.Fatal("no button for the Managers added by hand")
+	}
+	test.Tap(button)
+	if opened != 1 {
+		t.Errorf("opened %d times, want 1", opened)
 	}
 }

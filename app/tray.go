@@ -526,7 +526,7 @@ func (t *tray) showSettings() {
 			current.StartAtLogin = on
 		}
 	}
-	w := newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings)
+	w := newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings, t.showManual)
 	w.SetOnClosed(func() { t.settingsOpen = nil })
 	t.settingsOpen = w
 	w.Show()
