@@ -234,8 +234,8 @@ func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if errors.Is(err, discovery.ErrAlreadyAdvertised) {
 		// Flamenco Tray's own advertising answers this machine's M-SEARCH like the Manager does.
 		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Manager at %s is already advertised on this "+
-			"machine, possibly by Flamenco Tray (\"Advertise … on the LAN\" ticked), another \"flamenco-tray advertise\", or "+
-			"the Manager's own discovery; nothing to add (%v)", *managerURL, err)}
+			"machine, possibly by Flamenco Tray (\"Advertise … on the LAN\" ticked), by another \"flamenco-tray advertise\", "+
+			"or by the Manager itself (its own discovery on); nothing to add", *managerURL)}
 	}
 	if err != nil {
 		return err

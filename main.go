@@ -12,11 +12,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/internal/singleinstance"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -109,6 +111,9 @@ func consoleWriter(stderr io.Writer) zerolog.ConsoleWriter {
 	return zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: noColor}
 }
 
+// handoverTimeout bounds how long a second launch of the tray waits for the first to answer.
+const handoverTimeout = time.Second
+
 func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	debug := false
 	for _, arg := range args {
@@ -118,35 +123,55 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 		debug = true
 	}
 	logger := newLogger(stderr, debug)
-	logPath, logFile, err := openLogFile()
+	if err := app.CheckDisplay(); err != nil {
+		return err
+	}
+	// One tray per user and desktop session, decided before the log file is opened: only the tray
+	// that runs writes to it and rotates it.
+	asked := time.Now()
+	handoverCtx, cancel := context.WithTimeout(ctx, handoverTimeout)
+	instance, err := singleinstance.Acquire(handoverCtx, app.ID)
+	cancel()
+	var showRequests <-chan struct{}
+	switch {
+	case errors.Is(err, singleinstance.ErrAlreadyRunning):
+		logger.Info().Dur("took", time.Since(asked)).Msg("Flamenco Tray is already running; asked it to show itself")
+		return nil
+	case errors.Is(err, singleinstance.ErrNotAnswering):
+		return exitError{code: 1, message: "flamenco-tray: Flamenco Tray is already running in this session but does not " +
+			"answer; if it hangs, end it and start it again (" + err.Error() + ")"}
+	case err != nil:
+		logger.Warn().Err(err).Msg("cannot tell whether Flamenco Tray is already running; starting anyway")
+	default:
+		defer instance.Close()
+		showRequests = instance.ShowRequests()
+		logger.Debug().Str("means", instance.Means).Msg("the one Flamenco Tray of this session")
+	}
+
+	logFile, err := openLogFile()
 	if err != nil {
 		logger.Warn().Err(err).Msg("cannot write a log file; logging to stderr only")
 	} else {
 		defer logFile.Close()
 		logger = logger.Output(zerolog.MultiLevelWriter(consoleWriter(stderr), logFile))
-		logger.Info().Str("path", logPath).Str("version", version).Msg("Flamenco Tray starting")
+		logger.Info().Str("path", logFile.path).Str("version", version).Msg("Flamenco Tray starting")
 	}
-	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath})
+	var logPath string
+	if logFile != nil {
+		logPath = logFile.path
+	}
+	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath, ShowRequests: showRequests})
 }
 
-// maxLogSize caps the log file; it starts over when larger.
-const maxLogSize = 5 << 20
-
-// openLogFile opens flamenco-tray.log in the user's cache directory.
-func openLogFile() (string, *os.File, error) {
+// openLogFile opens flamenco-tray.log in the user's cache directory (see logFile).
+func openLogFile() (*logFile, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	dir = filepath.Join(dir, "flamenco-tray")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
 	}
-	path := filepath.Join(dir, "flamenco-tray.log")
-	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	if info, err := os.Stat(path); err == nil && info.Size() > maxLogSize {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	return path, f, err
+	return openRotatingLog(filepath.Join(dir, "flamenco-tray.log"), maxLogSize)
 }

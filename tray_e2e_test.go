@@ -53,9 +53,15 @@ type trayProcess struct {
 // race report it wrote is judged (see checkRaceReports).
 func startTray(t *testing.T, env []string, args ...string) *trayProcess {
 	t.Helper()
+	return startTrayBinary(t, buildTray(t), env, args...)
+}
+
+// startTrayBinary is startTray with a binary built already, for tests that start it several times.
+func startTrayBinary(t *testing.T, bin string, env []string, args ...string) *trayProcess {
+	t.Helper()
 	raceLog := filepath.Join(t.TempDir(), "race")
 	t.Cleanup(func() { checkRaceReports(t, raceLog) }) // runs last: after the process is gone
-	p := &trayProcess{cmd: exec.Command(buildTray(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &trayProcess{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	// exitcode=0: the reports are judged one by one below, a known dependency race must not fail
 	// the exit status.
 	p.cmd.Env = append(env, "GORACE=exitcode=0 log_path="+raceLog)

@@ -28,16 +28,26 @@ type Options struct {
 	LogPath string
 	// OpenURL opens a web page; nil means the default browser.
 	OpenURL func(url string) error
+	// ShowRequests receives when another launch of the tray asked this one to show itself.
+	ShowRequests <-chan struct{}
 }
 
 // ErrNoDisplay is returned when there is no desktop session to show a tray in.
 var ErrNoDisplay = errors.New("no display: Flamenco Tray needs a desktop session (DISPLAY or WAYLAND_DISPLAY is not set); " +
 	"on a machine without one, use \"flamenco-tray discover --watch\" and \"flamenco-tray advertise\"")
 
-// Run shows the tray and blocks until the user quits or ctx ends.
-func Run(ctx context.Context, opts Options) error {
+// CheckDisplay returns ErrNoDisplay when there is no desktop session to show a tray in.
+func CheckDisplay() error {
 	if needsDisplay() && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return ErrNoDisplay
+	}
+	return nil
+}
+
+// Run shows the tray and blocks until the user quits or ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	if err := CheckDisplay(); err != nil {
+		return err
 	}
 	if opts.OpenURL == nil {
 		opts.OpenURL = browser.OpenURL

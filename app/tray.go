@@ -105,6 +105,7 @@ func (t *tray) run(parent context.Context) error {
 	t.goOwned(func() { t.followEvents(ctx, events) })
 	t.goOwned(func() { t.watchLocal(ctx) })
 	t.goOwned(func() { t.rebuildLoop(ctx) })
+	t.goOwned(func() { t.followShowRequests(ctx) })
 	// Quit when ctx ends (SIGTERM, or the caller); Fyne's own loop owns the main goroutine.
 	t.goOwned(func() {
 		<-ctx.Done()
@@ -211,6 +212,32 @@ func (t *tray) show(view trayView) {
 		t.desk.SetSystemTrayIcon(iconResource(view.icon))
 	}
 	t.shown = &view
+}
+
+// followShowRequests answers other launches of the tray (Options.ShowRequests) until ctx ends.
+func (t *tray) followShowRequests(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.opts.ShowRequests: // nil: never
+			t.log.Info().Msg("Flamenco Tray was started again; showing this one")
+			fyne.Do(t.showItself)
+		}
+	}
+}
+
+// showItself (Fyne's main goroutine) is what a second launch gets: fyne.io/systray cannot open the
+// tray menu from the app's side, so a notification says where the tray is; the fallback window, when
+// it is in use, is shown and raised.
+func (t *tray) showItself() {
+	body := "Its menu is in the system tray."
+	if t.fallback != nil {
+		t.fallback.Show()
+		t.fallback.RequestFocus()
+		body = "Its window is open."
+	}
+	t.app.SendNotification(fyne.NewNotification("Flamenco Tray is already running", body))
 }
 
 // followEvents turns discovery events into menu rebuilds, remembered Managers and notifications.

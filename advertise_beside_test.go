@@ -1,0 +1,36 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+)
+
+// The tray advertises with the same Advertiser as the command: a second advertiser of one Manager,
+// the tray's or a command's, says it is already advertised on this machine and exits 1.
+func TestAdvertiseWhileAdvertisedSaysSo(t *testing.T) {
+	netns.RequireIsolated(t)
+	managerURL := standin.ServeHTTP(t, "Local Farm") // HTTP only: the Manager's own discovery is off
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
+
+	code, stdout, stderr := runCommand(context.Background(), "advertise", "--manager", managerURL)
+	if code != 1 || stdout != "" {
+		t.Errorf("second advertise: exit %d, stdout %q; want 1 and nothing", code, stdout)
+	}
+	for _, want := range []string{"already advertised on this machine", "Flamenco Tray", managerURL} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("the message does not say %q:\n%s", want, stderr)
+		}
+	}
+}
