@@ -214,3 +214,39 @@ func TestTraySecondLaunchHandsOverToTheFirst(t *testing.T) {
 		t.Errorf("the killed tray's log (%d bytes) is not flamenco-tray.log.1 (%d bytes)", len(after), len(got))
 	}
 }
+
+// Without a tray host the tray is a window: a second launch brings that window forward and says so.
+// (The test cannot hide the window first: it checks the window stays up and the notification says
+// where the tray is.)
+func TestTrayWithoutTrayHostSecondLaunchShowsTheWindow(t *testing.T) {
+	netns.RequireIsolated(t)
+	session := trayhost.StartSession(t) // no panel: nobody owns org.kde.StatusNotifierWatcher
+	notifications := trayhost.NewNotifications(t, session)
+	env, _ := trayEnv(t, session, map[string]any{"notifications": false})
+	bin := buildTray(t)
+	first := startTrayBinary(t, bin, env)
+	viewable := func() bool {
+		out, _ := exec.Command("xwininfo", "-name", "Flamenco Tray", "-display", session.Display).Output()
+		return strings.Contains(string(out), "IsViewable")
+	}
+	within(t, 30*time.Second, "the “Flamenco Tray” window", func() bool { first.running(t); return viewable() })
+
+	took, code, output := launchAgain(t, bin, env)
+	t.Logf("the second launch exited %d after %v", code, took.Round(time.Millisecond))
+	if code != 0 {
+		t.Errorf("second launch: exit %d, output:\n%s", code, output)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := notifications.Wait(ctx, func(ns []trayhost.Notification) bool {
+		return slices.ContainsFunc(ns, func(n trayhost.Notification) bool {
+			return n.Summary == "Flamenco Tray is already running" && n.Body == "Its window is open."
+		})
+	}); err != nil {
+		t.Error(err)
+	}
+	first.running(t)
+	if !viewable() {
+		t.Error("the window is gone after a second launch")
+	}
+}
