@@ -1,0 +1,73 @@
+package singleinstance
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+)
+
+const testID = "org.flamenco.tray"
+
+func acquireOnBus(t *testing.T, address string) (*Instance, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return acquire(ctx, []claim{&dbusClaim{id: testID, address: address}})
+}
+
+// Through a real session bus (a private dbus-daemon): the first owns the name, the second hands
+// over, and once the first's connection is gone (as when it is killed) the next owns it.
+func TestDBusSecondAttemptHandsOver(t *testing.T) {
+	session := trayhost.StartSession(t)
+	first, err := acquireOnBus(t, session.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	start := time.Now()
+	if _, err := acquireOnBus(t, session.BusAddress); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("second attempt: %v, want ErrAlreadyRunning", err)
+	}
+	t.Logf("handed over in %v", time.Since(start))
+	select {
+	case <-first.ShowRequests():
+	case <-time.After(time.Second):
+		t.Fatal("the first was not asked to show itself")
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next, err := acquireOnBus(t, session.BusAddress)
+	if err != nil {
+		t.Fatalf("after the owner's connection ended: %v", err)
+	}
+	next.Close()
+}
+
+// A name held by something that does not answer Activate is not taken over, nor waited for.
+func TestDBusNameHeldByAnotherProgram(t *testing.T) {
+	session := trayhost.StartSession(t)
+	conn, err := dbus.Connect(session.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if reply, err := conn.RequestName(testID, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatal(reply, err)
+	}
+	if _, err := acquireOnBus(t, session.BusAddress); !errors.Is(err, ErrNotAnswering) {
+		t.Errorf("with the name held by another program: %v, want ErrNotAnswering", err)
+	}
+}
+
+func TestDBusWithoutBusFallsThrough(t *testing.T) {
+	t.Parallel()
+	_, err := (&dbusClaim{id: testID}).own(make(chan struct{}, 1))
+	if !errors.Is(err, errUnavailable) {
+		t.Errorf("without a bus: %v, want errUnavailable (the lock decides)", err)
+	}
+}
