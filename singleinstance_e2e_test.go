@@ -116,6 +116,25 @@ func TestTraySecondLaunchHandsOverToTheFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A hung first tray (here: a connection that holds the name and answers nothing) is neither
+	// joined by a second copy nor waited for; nothing touches its log.
+	holder, err := dbus.Connect(session.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := holder.RequestName("org.flamenco.tray", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("holding the name: %v %v", reply, err)
+	}
+	took, code, output := launchAgain(t, bin, env)
+	t.Logf("with the name held by a tray that does not answer: exit %d after %v", code, took.Round(time.Millisecond))
+	if code != 1 || !strings.Contains(output, "already running in this session but does not answer") {
+		t.Errorf("with the name held by a tray that does not answer: exit %d after %v, output:\n%s", code, took, output)
+	}
+	if got, _ := os.ReadFile(logPath); !bytes.Equal(got, earlier) {
+		t.Errorf("a launch that did not run the tray changed the log (%d bytes, want %d)", len(got), len(earlier))
+	}
+	holder.Close()
+
 	first := startTrayBinary(t, bin, env, "--debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -150,7 +169,7 @@ func TestTraySecondLaunchHandsOverToTheFirst(t *testing.T) {
 	// The second launch: exits 0 at once, after asking the first to show itself. The race-built
 	// binary alone takes about a second to start and exit ("version"), so that is subtracted.
 	baseline, _, _ := launchAgain(t, bin, env, "version")
-	took, code, output := launchAgain(t, bin, env)
+	took, code, output = launchAgain(t, bin, env)
 	t.Logf("the second launch exited %d after %v (\"version\": %v):\n%s", code, took.Round(time.Millisecond),
 		baseline.Round(time.Millisecond), output)
 	if code != 0 || !strings.Contains(output, "already running") {
