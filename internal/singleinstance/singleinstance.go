@@ -1,7 +1,7 @@
 // Package singleinstance keeps one copy of an application running per user and desktop session. A
-// second launch does not start: it asks the running copy to show itself and learns that it did.
+// second launch does not start: it asks the running copy to show itself, and its caller exits.
 //
-// Each platform's own means decide who runs (claim.go says in which order):
+// Each platform's own means decide who runs (platform_*.go list them in the order tried):
 //   - Linux with a session bus: a well-known D-Bus name, requested with DoNotQueue. The owner exports
 //     <id>.Activate at /<id with dots as slashes>; a second launch calls it. The bus drops the name
 //     when its owner's connection ends, so a crashed owner never blocks the next start.
