@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netns gives tests private, throw-away network namespaces to open
 // SSDP (multicast) sockets in, and refuses to let such tests run anywhere
 // their traffic could leave the machine.

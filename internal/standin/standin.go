@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package standin runs a stand-in Flamenco Manager for tests: an HTTP server answering like a real
 // Manager (testdata captured from Flamenco 3.3.1) and, unless told otherwise, gossdp's Server
 // advertising every address as a real Manager does, loopback included. It runs as a child process

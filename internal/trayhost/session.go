@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package trayhost plays the part of a Linux desktop panel for end-to-end
 // tests of system-tray applications.
 //
