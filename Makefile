@@ -4,6 +4,10 @@ GO ?= go
 BINARY := flamenco-tray
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+# FyneApp.toml's version (three numbers) and build number, for the Windows version resource.
+APP_VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+APP_BUILD := $(shell sed -n 's/^Build *= *\([0-9]*\)/\1/p' FyneApp.toml)
+comma := ,
 
 # Debian packages. Build: a C compiler and the X11/OpenGL headers Fyne's cgo driver needs (also -race).
 # Tests: iproute2 and util-linux (unshare) for the network namespaces, Xvfb and dbus for the tray test,
@@ -33,7 +37,7 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet clean
+.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows clean
 
 all: build
 
@@ -66,9 +70,20 @@ cross-vet: cross-deps modules
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) vet ./...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) vet $(DARWIN_VET_PACKAGES)
 
+# flamenco-tray.exe for 64-bit Windows: cgo with mingw-w64, a GUI program (no console window; the
+# command line attaches to the console it is typed in, see console_windows.go), with the icon and the
+# version information of build/windows/flamenco-tray.rc linked in from rsrc_windows_amd64.syso.
+windows: cross-deps modules
+	@mkdir -p bin/windows
+	$(GO) run build/windows/mkico.go assets/icon.png bin/windows/flamenco-tray.ico
+	x86_64-w64-mingw32-windres -O coff -i build/windows/flamenco-tray.rc -o rsrc_windows_amd64.syso \
+		-DICON_FILE='\"bin/windows/flamenco-tray.ico\"' -DFILE_VERSION=$(subst .,$(comma),$(APP_VERSION)),$(APP_BUILD) \
+		-DVERSION_STRING='\"$(APP_VERSION)\"' -DPRODUCT_VERSION='\"$(VERSION)\"'
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) build -ldflags "$(LDFLAGS) -H=windowsgui" -o $(BINARY).exe .
+
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet
+test: test-deps modules vet cross-vet windows
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: the tests create network namespaces (try: sudo make test)"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
@@ -90,4 +105,5 @@ fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./discovery
 
 clean:
-	rm -f $(BINARY)
+	rm -f $(BINARY) $(BINARY).exe rsrc_windows_amd64.syso
+	rm -rf bin/windows
