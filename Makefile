@@ -22,6 +22,9 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 WINE_PACKAGES := --no-install-recommends wine64
 WINE := /usr/lib/wine/wine64
 WINE_TEST_PACKAGES := app discovery internal/autostart
+# Fyne's packaging tool, for macOS bundles.
+FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
+MACOS_APP := Flamenco Tray.app
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/minimaltray) does not build for darwin, so those are vetted for Windows only.
 DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/fakeclock ./internal/autostart ./internal/singleinstance
@@ -41,7 +44,7 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke clean
+.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check clean
 
 all: build
 
@@ -98,9 +101,27 @@ wine-smoke: test-deps windows
 	unshare --net -- build/wine/smoke.sh $(WINE) ./$(BINARY).exe bin/windows/bcryptprimitives.dll \
 		$(foreach p,$(WINE_TEST_PACKAGES),$(p):bin/windows/tests/$(notdir $(p)).test.exe)
 
+# Flamenco Tray.app for macOS (Intel and Apple silicon in one binary), on a Mac with Xcode's command line
+# tools: Fyne's driver needs Apple's SDK through cgo. `fyne package` adds one to FyneApp.toml's Build,
+# as it always does. No Dock icon: build/darwin/lsuielement.sh. Signing is left to the studio.
+macos: modules
+	@[ "$$(uname -s)" = Darwin ] || { echo "make macos runs on a Mac: Fyne's driver needs Apple's SDK through cgo (see README)"; exit 1; }
+	GOFLAGS=-ldflags=-X=main.version=$(VERSION) $(GO) run $(FYNE_TOOLS) package -os darwin --release
+	build/darwin/lsuielement.sh "$(MACOS_APP)/Contents/Info.plist"
+
+# What of `make macos` runs off a Mac: `fyne package -os darwin` wraps a stand-in executable (in a copy
+# of the metadata, as it rewrites FyneApp.toml), and LSUIElement lands in the Info.plist it writes.
+macos-bundle-check: modules
+	@rm -rf bin/darwin && mkdir -p bin/darwin/src/assets
+	cp go.mod FyneApp.toml main.go bin/darwin/src/ && cp assets/icon.png bin/darwin/src/assets/
+	echo 'stand-in, not a Mach-O binary' > bin/darwin/src/$(BINARY)
+	cd bin/darwin/src && $(GO) run $(FYNE_TOOLS) package -os darwin --executable "$$PWD/$(BINARY)"
+	build/darwin/lsuielement.sh "bin/darwin/src/$(MACOS_APP)/Contents/Info.plist"
+	grep -q '<string>org.flamenco.tray</string>' "bin/darwin/src/$(MACOS_APP)/Contents/Info.plist"
+
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: the tests create network namespaces (try: sudo make test)"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
@@ -123,4 +144,4 @@ fuzz: test-deps modules
 
 clean:
 	rm -f $(BINARY) $(BINARY).exe rsrc_windows_amd64.syso
-	rm -rf bin/windows
+	rm -rf bin/windows bin/darwin
