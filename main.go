@@ -133,6 +133,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	instance, err := singleinstance.Acquire(handoverCtx, app.ID)
 	cancel()
 	var showRequests <-chan struct{}
+	var quitting func()
 	switch {
 	case errors.Is(err, singleinstance.ErrAlreadyRunning):
 		logger.Info().Dur("took", time.Since(asked)).Msg("Flamenco Tray is already running; asked it to show itself")
@@ -145,6 +146,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	default:
 		defer instance.Close()
 		showRequests = instance.ShowRequests()
+		quitting = func() { instance.Close() }
 		logger.Debug().Str("means", instance.Means).Msg("the one Flamenco Tray of this session")
 	}
 
@@ -160,7 +162,8 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	if logFile != nil {
 		logPath = logFile.path
 	}
-	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath, ShowRequests: showRequests})
+	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath, ShowRequests: showRequests,
+		Quitting: quitting})
 }
 
 // openLogFile opens flamenco-tray.log in the user's cache directory (see logFile).

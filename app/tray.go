@@ -125,6 +125,9 @@ func (t *tray) run(parent context.Context) error {
 
 	t.app.Run()
 
+	if t.opts.Quitting != nil {
+		t.opts.Quitting()
+	}
 	cancel()
 	// Stop advertising first: it sends byebye so nobody keeps a dead LOCATION for an hour.
 	t.advertiser.Stop()
@@ -231,6 +234,9 @@ func (t *tray) followShowRequests(ctx context.Context) {
 // tray menu from the app's side, so a notification says where the tray is; the fallback window, when
 // it is in use, is shown and raised.
 func (t *tray) showItself() {
+	if t.ctx.Err() != nil {
+		return // quitting: after Fyne's loop ended, fyne.Do runs this on the caller's goroutine
+	}
 	body := "Its menu is in the system tray."
 	if t.fallback != nil {
 		t.fallback.Show()
