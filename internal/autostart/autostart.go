@@ -10,6 +10,7 @@
 package autostart
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,4 +154,23 @@ func removeFile(path string) error {
 		return fmt.Errorf("remove %s: %w", path, err)
 	}
 	return nil
+}
+
+// readEntryFile reads the entry at path with parse (which returns the program it starts and, when
+// the entry is turned off, how): a missing file is "off", not an error.
+func readEntryFile(path string, parse func([]byte) (exe, disabled string, err error)) (Status, error) {
+	status := Status{Where: path}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return status, nil
+	}
+	if err != nil {
+		return status, fmt.Errorf("read %s: %w", path, err)
+	}
+	status.Exe, status.Disabled, err = parse(data)
+	if err != nil {
+		return status, fmt.Errorf("read %s: %w", path, err)
+	}
+	status.On = status.Disabled == ""
+	return status, nil
 }

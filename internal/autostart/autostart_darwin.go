@@ -2,7 +2,6 @@ package autostart
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,20 +57,7 @@ func read() (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	status := Status{Where: path}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return status, nil
-	}
-	if err != nil {
-		return status, fmt.Errorf("read %s: %w", path, err)
-	}
-	status.Exe, status.Disabled, err = launchAgentProgram(data)
-	if err != nil {
-		return status, fmt.Errorf("read %s: %w", path, err)
-	}
-	status.On = status.Disabled == ""
-	return status, nil
+	return readEntryFile(path, launchAgentProgram)
 }
 
 func launchctl(args ...string) error {

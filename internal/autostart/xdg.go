@@ -3,7 +3,6 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,18 +49,5 @@ func read() (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	status := Status{Where: path}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return status, nil
-	}
-	if err != nil {
-		return status, fmt.Errorf("read %s: %w", path, err)
-	}
-	status.Exe, status.Disabled, err = desktopEntryProgram(data)
-	if err != nil {
-		return status, fmt.Errorf("read %s: %w", path, err)
-	}
-	status.On = status.Disabled == ""
-	return status, nil
+	return readEntryFile(path, desktopEntryProgram)
 }
