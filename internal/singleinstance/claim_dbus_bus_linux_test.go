@@ -71,3 +71,28 @@ func TestDBusWithoutBusFallsThrough(t *testing.T) {
 		t.Errorf("without a bus: %v, want errUnavailable (the lock decides)", err)
 	}
 }
+
+// The owner of the D-Bus name holds the lock too, so a launch that cannot reach the bus (a stale
+// DBUS_SESSION_BUS_ADDRESS inside tmux, su) hands over through the socket instead of starting a
+// second copy.
+func TestALaunchWithoutTheBusFindsTheOwnerOfTheName(t *testing.T) {
+	session := trayhost.StartSession(t)
+	lock := &lockClaim{paths: lockPathsFor(testID, t.TempDir(), "", 0, "")}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	first, err := acquire(ctx, []claim{&dbusClaim{id: testID, address: session.BusAddress}, lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+
+	withoutBus := &dbusClaim{id: testID, address: "unix:path=" + t.TempDir() + "/no-bus"}
+	if _, err := acquire(ctx, []claim{withoutBus, &lockClaim{paths: lock.paths}}); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("a launch without the bus: %v, want ErrAlreadyRunning (handed over through the lock's socket)", err)
+	}
+	select {
+	case <-first.ShowRequests():
+	case <-time.After(time.Second):
+		t.Fatal("the owner was not asked to show itself")
+	}
+}

@@ -1,7 +1,8 @@
 // Package singleinstance keeps one copy of an application running per user and desktop session. A
 // second launch does not start: it asks the running copy to show itself, and its caller exits.
 //
-// Each platform's own means decide who runs (platform_*.go list them in the order tried):
+// Each platform's own means decide who runs (platform_*.go list them in the order tried; the first
+// that can be used decides, and the instance then holds the later ones it can too):
 //   - Linux with a session bus: a well-known D-Bus name, requested with DoNotQueue. The owner exports
 //     <id>.Activate at /<id with dots as slashes>; a second launch calls it. The bus drops the name
 //     when its owner's connection ends, so a crashed owner never blocks the next start.
@@ -65,6 +66,21 @@ func (i *Instance) Close() error {
 	return i.closeErr
 }
 
+// holdLater owns each of claims that is free, besides the claim that made this the instance. One
+// that is taken or unavailable is left alone: the instance is decided already.
+func (i *Instance) holdLater(claims []claim) {
+	for _, c := range claims {
+		release, err := c.own(i.show)
+		if err != nil {
+			c.close()
+			continue
+		}
+		first := i.release
+		i.release = func() error { return errors.Join(release(), first()) }
+		i.Means += ", " + c.means()
+	}
+}
+
 // requestShow records a request to show; it never blocks (the caller is a bus or socket handler).
 func requestShow(show chan<- struct{}) {
 	select {
@@ -98,14 +114,19 @@ func Acquire(ctx context.Context, id string) (*Instance, error) {
 	return acquire(ctx, claims)
 }
 
-// acquire tries the claims in order until one can be used, and decides with it.
+// acquire tries the claims in order until one can be used, and decides with it. The instance then
+// holds every later claim it can too, so that a launch that cannot use the first means (a stale
+// DBUS_SESSION_BUS_ADDRESS inside tmux, su) still finds it through the next one.
 func acquire(ctx context.Context, claims []claim) (*Instance, error) {
 	var errs []error
-	for _, c := range claims {
+	for i, c := range claims {
 		inst, err := acquireWith(ctx, c)
 		if errors.Is(err, errUnavailable) {
 			errs = append(errs, err)
 			continue
+		}
+		if err == nil {
+			inst.holdLater(claims[i+1:])
 		}
 		return inst, err
 	}
