@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"time"
 )
 
 // maxLogSize caps the log file: past it, the file becomes flamenco-tray.log.1 (replacing the one
@@ -23,7 +25,13 @@ type logFile struct {
 	f      *os.File // nil after a rotation failed to open the new file
 	size   int64
 	closed bool
+	// noRotateUntil: after a rotation failed (path.1 held open by another program, on Windows),
+	// the file grows past the limit for a while rather than retrying on every line.
+	noRotateUntil time.Time
 }
+
+// rotateRetry is how long a failed rotation waits before the next try.
+const rotateRetry = time.Minute
 
 // openRotatingLog opens (appends to) the log file at path, rotating it first when over max bytes.
 func openRotatingLog(path string, max int64) (*logFile, error) {
@@ -32,7 +40,7 @@ func openRotatingLog(path string, max int64) (*logFile, error) {
 		return nil, err
 	}
 	if l.size > max {
-		if err := l.rotate(); err != nil {
+		if err := l.rotate(); err != nil && l.f == nil {
 			return nil, err
 		}
 	}
@@ -59,15 +67,24 @@ func (l *logFile) open() error {
 	return nil
 }
 
-// rotate renames the file to path.1 and starts a new one; l.mu is held.
+// rotate renames the file to path.1 and starts a new one; l.mu is held. When the rename fails it
+// keeps appending to the file as it is, rather than lose lines, and says so in it.
 func (l *logFile) rotate() error {
 	closeErr := l.f.Close()
 	l.f = nil
-	if err := os.Rename(l.path, l.path+".1"); err != nil {
-		// Keep appending to the file as it is rather than lose lines.
-		return errors.Join(fmt.Errorf("rotate log: %w", err), closeErr, l.open())
+	renameErr := os.Rename(l.path, l.path+".1")
+	if err := l.open(); err != nil {
+		return errors.Join(renameErr, closeErr, err)
 	}
-	return l.open()
+	if renameErr != nil {
+		l.noRotateUntil = time.Now().Add(rotateRetry)
+		line, _ := json.Marshal(map[string]string{"level": "warn", "time": time.Now().Format(time.RFC3339),
+			"message": fmt.Sprintf("cannot rotate the log file, trying again in %v: %v", rotateRetry, renameErr)})
+		n, _ := l.f.Write(append(line, '\n'))
+		l.size += int64(n)
+		return renameErr
+	}
+	return nil
 }
 
 // Write appends p, rotating first when p would take the file over the limit.
@@ -78,7 +95,7 @@ func (l *logFile) Write(p []byte) (int, error) {
 		return 0, os.ErrClosed
 	}
 	var rotateErr error
-	if l.f != nil && l.size > 0 && l.size+int64(len(p)) > l.max {
+	if l.f != nil && l.size > 0 && l.size+int64(len(p)) > l.max && !time.Now().Before(l.noRotateUntil) {
 		rotateErr = l.rotate()
 	}
 	if l.f == nil {

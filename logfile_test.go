@@ -76,3 +76,33 @@ func TestLogFileRotatesWhileRunning(t *testing.T) {
 		t.Errorf("the two files hold %q, not the last lines written", got)
 	}
 }
+
+// A rotation that cannot rename (path.1 is in the way; on Windows, held open by another program)
+// keeps the log, says so in it once, and does not try again on every line.
+func TestLogFileKeepsLoggingWhenItCannotRotate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flamenco-tray.log")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 200), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path+".1", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	l, err := openRotatingLog(path, 100)
+	if err != nil {
+		t.Fatalf("the log was given up: %v", err)
+	}
+	defer l.Close()
+	for range 20 {
+		if _, err := l.Write([]byte(`{"message":"a line"}` + "\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _ := os.ReadFile(path)
+	if got := bytes.Count(data, []byte("cannot rotate the log file")); got != 1 {
+		t.Errorf("the failure is said %d times, want once:\n%s", got, data)
+	}
+	if got := bytes.Count(data, []byte(`"a line"`)); got != 20 {
+		t.Errorf("%d of 20 lines written", got)
+	}
+}
