@@ -80,7 +80,9 @@ func serveShowRequests(listener *net.UnixListener, show chan<- struct{}) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			continue // e.g. too many open files: the next Accept may do
+			// E.g. too many open files: a later Accept may do; not in a tight loop.
+			time.Sleep(100 * time.Millisecond)
+			continue
 		}
 		conn.SetDeadline(time.Now().Add(socketTimeout))
 		line, err := bufio.NewReader(conn).ReadString('\n')
