@@ -30,12 +30,20 @@ func (c *windowsClaim) own(show chan<- struct{}) (func() error, error) {
 	// The event first: whoever finds the mutex taken can then set the owner's event at once.
 	if c.event == 0 {
 		event, err := windows.CreateEvent(nil, 0, 0, windows.StringToUTF16Ptr(c.eventName))
+		if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+			// Made by a copy running elevated (as administrator): it runs; this launch cannot even
+			// ask it to show itself, and activate says so.
+			return nil, errTaken
+		}
 		if err != nil && !errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
 			return nil, fmt.Errorf("create event %s: %w", c.eventName, err)
 		}
 		c.event = event
 	}
 	mutex, err := windows.CreateMutex(nil, false, windows.StringToUTF16Ptr(c.mutexName))
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		return nil, errTaken // an elevated copy's
+	}
 	if errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
 		windows.CloseHandle(mutex) // ours would keep the name alive after the owner exits
 		return nil, errTaken
@@ -73,6 +81,9 @@ func waitShowRequests(event, stop windows.Handle, show chan<- struct{}) {
 // activate sets the owner's event. It cannot tell whether the owner took it: the event is set until
 // the owner's wait resets it, so a request is never lost while the owner runs.
 func (c *windowsClaim) activate(context.Context) error {
+	if c.event == 0 {
+		return fmt.Errorf("the running copy's event %s cannot be opened: it runs as another user or elevated", c.eventName)
+	}
 	if err := windows.SetEvent(c.event); err != nil {
 		return fmt.Errorf("set event %s: %w", c.eventName, err)
 	}
