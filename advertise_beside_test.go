@@ -12,8 +12,9 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
 
-// The tray advertises with the same Advertiser as the command: a second advertiser of one Manager,
-// the tray's or a command's, says it is already advertised on this machine and exits 1.
+// A second `advertise` of a Manager that is already advertised on this machine (here by a first
+// `advertise` in this process; the tray advertises with the same discovery.Advertiser, which asks this
+// machine over SSDP, so it is found the same way) says so, naming the URL, and exits 1.
 func TestAdvertiseWhileAdvertisedSaysSo(t *testing.T) {
 	netns.RequireIsolated(t)
 	managerURL := standin.ServeHTTP(t, "Local Farm") // HTTP only: the Manager's own discovery is off
