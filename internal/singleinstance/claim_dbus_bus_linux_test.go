@@ -96,3 +96,31 @@ func TestALaunchWithoutTheBusFindsTheOwnerOfTheName(t *testing.T) {
 		t.Fatal("the owner was not asked to show itself")
 	}
 }
+
+// A tray that holds the name but hangs (its Activate never returns) is not waited for beyond the
+// launch's deadline, and no second copy starts.
+func TestDBusHungOwnerIsNotWaitedFor(t *testing.T) {
+	session := trayhost.StartSession(t)
+	conn, err := dbus.Connect(session.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	release := make(chan struct{})
+	defer close(release)
+	hang := func() *dbus.Error { <-release; return nil }
+	if err := conn.ExportMethodTable(map[string]any{"Activate": hang}, objectPath(testID), testID); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName(testID, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatal(reply, err)
+	}
+	start := time.Now()
+	_, err = acquireOnBus(t, session.BusAddress) // a deadline of 1 s
+	took := time.Since(start)
+	if !errors.Is(err, ErrNotAnswering) {
+		t.Errorf("with a hung owner: %v, want ErrNotAnswering", err)
+	}
+	// Waiting for the hung Activate would never end: it returns only when this test does.
+	t.Logf("gave up on the hung owner after %v", took)
+}
