@@ -121,7 +121,8 @@ func acquire(ctx context.Context, claims []claim) (*Instance, error) {
 	var errs []error
 	for i, c := range claims {
 		inst, err := acquireWith(ctx, c)
-		if errors.Is(err, errUnavailable) {
+		if err != nil && !errors.Is(err, ErrAlreadyRunning) && !errors.Is(err, ErrNotAnswering) {
+			// Unavailable here, or failing: the next means decides.
 			errs = append(errs, err)
 			continue
 		}

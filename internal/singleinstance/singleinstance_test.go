@@ -52,6 +52,7 @@ func TestAcquireDecides(t *testing.T) {
 		{"taken, owner hangs: not answering, never a second copy", []*fakeClaim{{owns: []error{errTaken}, activates: []error{hung}}}, false, ErrNotAnswering, []int{1}, []int{1}},
 		{"no session bus: the next means decides", []*fakeClaim{{owns: []error{errUnavailable}}, {owns: []error{errTaken}, activates: []error{nil}}}, false, ErrAlreadyRunning, []int{1, 1}, []int{0, 1}},
 		{"no means at all", []*fakeClaim{{owns: []error{errUnavailable}}}, false, errUnavailable, []int{1}, []int{0}},
+		{"a means that fails: the next decides", []*fakeClaim{{owns: []error{errors.New("bus refused")}}, {owns: []error{errTaken}, activates: []error{nil}}}, false, ErrAlreadyRunning, []int{1, 1}, []int{0, 1}},
 		{"the owner also holds the later means", []*fakeClaim{{owns: []error{nil}}, {owns: []error{nil}}}, true, nil, []int{1, 1}, []int{0, 0}},
 		{"a later means taken is left alone", []*fakeClaim{{owns: []error{nil}}, {owns: []error{errTaken}}}, true, nil, []int{1, 1}, []int{0, 0}},
 	}
