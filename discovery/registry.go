@@ -159,7 +159,7 @@ func (r *Registry) failuresToRemove() int {
 // CheckInterval, rounded up so that three of them span it.
 func (r *Registry) recheckGap() time.Duration { return (r.cfg.CheckInterval + 2) / 3 }
 
-// listed reports whether loc is part of a listed Manager.
+// listedLocation reports whether loc is part of a listed Manager.
 func (r *Registry) listedLocation(loc *location) bool {
 	return loc.verified && !loc.gone(r.failuresToRemove())
 }
@@ -638,13 +638,13 @@ func (r *Registry) computeManagers() []Manager {
 	}
 
 	managers := make([]Manager, 0, len(groups))
-	usedIDs := make(map[string]bool)
 	hosts := make(map[string]int)
 	for _, key := range order {
 		locs := groups[key]
 		slices.SortFunc(locs, compareForOpening)
 		m := Manager{
-			ID:   r.stableID(key.name+"|"+key.machine+"|"+key.port, key.name, locs, usedIDs),
+			// Fixed for the Manager's life: nothing that arrives later regroups addresses.
+			ID:   key.name + "|" + key.machine + "|" + key.port,
 			Name: locs[0].info.Name,
 		}
 		for _, loc := range locs {
@@ -678,40 +678,6 @@ func (r *Registry) computeManagers() []Manager {
 		}
 	}
 	return managers
-}
-
-// stableID keeps a listed Manager's ID when its group changes shape (an address joins it once the
-// evidence arrives), so that it is not reported gone and appeared again.
-func (r *Registry) stableID(id, name string, locs []*location, used map[string]bool) string {
-	chosen := id
-	if _, ok := r.listed[id]; !ok {
-	search:
-		for _, old := range r.sortedListed() {
-			if old.Name != name || used[old.ID] {
-				continue
-			}
-			for _, loc := range locs {
-				if slices.Contains(old.Addresses, loc.base.String()) {
-					chosen = old.ID
-					break search
-				}
-			}
-		}
-	}
-	if used[chosen] {
-		chosen = id
-	}
-	used[chosen] = true
-	return chosen
-}
-
-func (r *Registry) sortedListed() []Manager {
-	listed := make([]Manager, 0, len(r.listed))
-	for _, m := range r.listed {
-		listed = append(listed, m)
-	}
-	slices.SortFunc(listed, func(a, b Manager) int { return cmp.Compare(a.ID, b.ID) })
-	return listed
 }
 
 // compareForOpening orders a Manager's addresses for opening: LAN IPv4, then IPv6, then host names,
