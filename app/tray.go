@@ -501,23 +501,29 @@ func (t *tray) open(managerID string) {
 
 // showAbout opens the About window (Fyne's main goroutine).
 func (t *tray) showAbout() {
-	if t.aboutOpen != nil {
-		t.aboutOpen.RequestFocus()
+	showOnce(&t.aboutOpen, func() fyne.Window { return newAboutWindow(t.app, t.log, t.opts.Version, t.opts.LogPath) })
+}
+
+// showOnce shows the window *open holds, or makes one with build and keeps it there until it
+// closes, so a second click raises the window rather than opening another (Fyne's main goroutine).
+func showOnce(open *fyne.Window, build func() fyne.Window) {
+	if *open != nil {
+		(*open).RequestFocus()
 		return
 	}
-	w := newAboutWindow(t.app, t.log, t.opts.Version, t.opts.LogPath)
-	w.SetOnClosed(func() { t.aboutOpen = nil })
-	t.aboutOpen = w
+	w := build()
+	w.SetOnClosed(func() { *open = nil })
+	*open = w
 	w.Show()
 }
 
 // showManual opens the window of Managers added by hand (Fyne's main goroutine).
 func (t *tray) showManual() {
-	if t.manualOpen != nil {
-		t.manualOpen.RequestFocus()
-		return
-	}
-	w := newManualWindow(t.ctx, t.app, manualManagers(t.app.Preferences()), manualActions{
+	showOnce(&t.manualOpen, t.newManualWindow)
+}
+
+func (t *tray) newManualWindow() fyne.Window {
+	return newManualWindow(t.ctx, t.app, manualManagers(t.app.Preferences()), manualActions{
 		Go:     t.goOwned,
 		Verify: t.advertiser.Check,
 		Add: func(url string) {
@@ -537,17 +543,14 @@ func (t *tray) showManual() {
 			})
 		},
 	})
-	w.SetOnClosed(func() { t.manualOpen = nil })
-	t.manualOpen = w
-	w.Show()
 }
 
 // showSettings opens the Settings window (Fyne's main goroutine).
 func (t *tray) showSettings() {
-	if t.settingsOpen != nil {
-		t.settingsOpen.RequestFocus()
-		return
-	}
+	showOnce(&t.settingsOpen, t.newSettingsWindow)
+}
+
+func (t *tray) newSettingsWindow() fyne.Window {
 	t.mu.Lock()
 	current := t.settings
 	t.mu.Unlock()
@@ -559,10 +562,7 @@ func (t *tray) showSettings() {
 			current.StartAtLogin = on
 		}
 	}
-	w := newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings, t.showManual)
-	w.SetOnClosed(func() { t.settingsOpen = nil })
-	t.settingsOpen = w
-	w.Show()
+	return newSettingsWindow(t.app, current, t.opts.LogPath, t.saveSettings, t.showManual)
 }
 
 func (t *tray) saveSettings(s Settings) {
@@ -576,7 +576,7 @@ func (t *tray) saveSettings(s Settings) {
 	if autostartSupported() {
 		if err := setStartAtLogin(s.StartAtLogin); err != nil {
 			t.log.Error().Err(err).Msg("cannot change start at login")
-			t.app.SendNotification(fyne.NewNotification("Start at login was not changed", err.Error()))
+			t.app.SendNotification(fyne.NewNotification("Start at login was not changed", "The log says why."))
 		}
 	}
 	if s.LocalManagerURL != old.LocalManagerURL {
