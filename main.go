@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/internal/localeenv"
 	"github.com/flamenco-tray/flamenco-tray/internal/singleinstance"
 )
 
@@ -39,6 +40,7 @@ Every command takes --debug for detailed logs.
 `
 
 func main() {
+	localeenv.Restore() // after Fyne's initialisation, before anything else
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -380,3 +380,24 @@ func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
 	})
 	tray.running(t)
 }
+
+// Under "C.UTF-8", the locale of containers and minimal systems, Fyne's initialisation printed
+// "Fyne error: Error parsing user locale C" before every command's own output (internal/localeenv).
+func TestCommandsPrintOnlyTheirOwnMessagesUnderCUTF8(t *testing.T) {
+	bin := buildTray(t)
+	env := append(withoutEnv(os.Environ(), "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"),
+		"LANG=C.UTF-8", "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	for _, args := range [][]string{{"version"}, {"autostart", "status"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("%v: %v\n%s", args, err, stderr.String())
+		}
+		if stderr.Len() != 0 || strings.Contains(string(out), "Fyne") {
+			t.Errorf("%v printed more than its own message:\nstdout: %s\nstderr: %s", args, out, stderr.String())
+		}
+	}
+}
