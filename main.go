@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -160,6 +161,10 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 		logger = logger.Output(zerolog.MultiLevelWriter(consoleWriter(stderr), logFile))
 		logger.Info().Str("path", logFile.path).Str("version", version).Msg("Flamenco Tray starting")
 	}
+	// Fyne and its tray library report errors through the standard logger: into the log, not lost on
+	// a stderr nobody reads.
+	log.SetFlags(0)
+	log.SetOutput(logger.With().Str("component", "fyne").Logger())
 	var logPath string
 	if logFile != nil {
 		logPath = logFile.path

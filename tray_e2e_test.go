@@ -361,11 +361,50 @@ func TestTrayWithoutDisplayExplains(t *testing.T) {
 	}
 }
 
+// windowMapped reports whether a window titled "Flamenco Tray" is on screen (mapped) on display.
+func windowMapped(t *testing.T, display string) bool {
+	t.Helper()
+	tree, err := exec.Command("xwininfo", "-root", "-tree", "-display", display).Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	for line := range strings.Lines(string(tree)) {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.Contains(line, `"Flamenco Tray"`) {
+			continue
+		}
+		info, err := exec.Command("xwininfo", "-id", fields[0], "-display", display).Output()
+		if err == nil && strings.Contains(string(info), "Map State: IsViewable") {
+			return true
+		}
+	}
+	return false
+}
+
+// never fails the test if cond holds at any time within d.
+func never(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if cond() {
+			t.Fatalf("%s", what)
+		}
+	}
+}
+
 func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
 	netns.RequireIsolated(t)
+	t.Parallel()
 	session := trayhost.StartSession(t) // no panel: nobody owns org.kde.StatusNotifierWatcher
 	env, _ := trayEnv(t, session, map[string]any{"notifications": false})
 	tray := startTray(t, env)
+	within(t, 30*time.Second, "the log saying it waits for a panel", func() bool {
+		tray.running(t)
+		return tray.logLines("no system tray yet; waiting") == 1
+	})
+	// It waits 20 s, as a panel that starts at login can take: no window in the first 15.
+	never(t, 15*time.Second, "a window was shown while the tray still waited for a panel", func() bool {
+		return windowMapped(t, session.Display)
+	})
 	within(t, 30*time.Second, "the log saying a window is shown", func() bool {
 		tray.running(t)
 		return strings.Contains(tray.stderr.String(), "showing a window instead")
@@ -373,11 +412,71 @@ func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
 	if !strings.Contains(tray.stderr.String(), "AppIndicator") {
 		t.Errorf("the log does not say what to install:\n%s", tray.stderr.String())
 	}
-	within(t, 15*time.Second, "the “Flamenco Tray” window", func() bool {
+	within(t, 15*time.Second, "the “Flamenco Tray” window on screen", func() bool {
 		tray.running(t)
-		out, _ := exec.Command("xwininfo", "-root", "-tree", "-display", session.Display).Output()
-		return strings.Contains(string(out), `"Flamenco Tray"`)
+		return windowMapped(t, session.Display)
 	})
+	tray.running(t)
+}
+
+// At login the tray often starts before the panel, and a panel can restart: the item registers with
+// each new host, and the window is on screen only while there is none (it was shown for good,
+// beside the tray icon, when the panel came late).
+func TestTrayFollowsAPanelThatComesLateGoesAndComesBack(t *testing.T) {
+	netns.RequireIsolated(t)
+	t.Parallel()
+	session := trayhost.StartSession(t)
+	env, _ := trayEnv(t, session, map[string]any{"notifications": false})
+	tray := startTray(t, env)
+	within(t, 30*time.Second, "the log saying it waits for a panel", func() bool {
+		tray.running(t)
+		return tray.logLines("no system tray yet; waiting") == 1
+	})
+	waitingSince := time.Now()
+	time.Sleep(2 * time.Second) // the panel comes late
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	panel := trayhost.NewPanel(t, session)
+	itemCtx, itemCancel := context.WithTimeout(ctx, 15*time.Second)
+	item, err := panel.WaitItem(itemCtx)
+	itemCancel()
+	if err != nil {
+		t.Fatalf("the late panel: %v", err)
+	}
+	if _, err := item.WaitMenu(ctx, enabled("Quit")); err != nil {
+		t.Fatalf("the menu in the late panel: %v", err)
+	}
+	// Past the 20 s the tray waits for a panel, and some: the window never came.
+	never(t, time.Until(waitingSince.Add(25*time.Second)), "a window was shown while the panel showed the item", func() bool {
+		return windowMapped(t, session.Display)
+	})
+
+	panel.Close() // the panel restarts, or is gone for good
+	within(t, 15*time.Second, "the window on screen once the panel went", func() bool {
+		tray.running(t)
+		return windowMapped(t, session.Display)
+	})
+
+	again := trayhost.NewPanel(t, session)
+	itemCtx, itemCancel = context.WithTimeout(ctx, 15*time.Second)
+	item, err = again.WaitItem(itemCtx)
+	itemCancel()
+	if err != nil {
+		t.Fatalf("the panel started again: %v", err)
+	}
+	if _, err := item.WaitMenu(ctx, enabled("Quit")); err != nil {
+		t.Fatalf("the menu in the panel started again: %v", err)
+	}
+	within(t, 10*time.Second, "the window gone once a panel is back", func() bool {
+		tray.running(t)
+		return !windowMapped(t, session.Display)
+	})
+	never(t, 3*time.Second, "the window came back while the panel showed the item", func() bool {
+		return windowMapped(t, session.Display)
+	})
+	if n := tray.logLines("a system tray is here"); n != 2 {
+		t.Errorf("the log says %d times that a tray is here, want 2 (two panels)", n)
+	}
 	tray.running(t)
 }
 

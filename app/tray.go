@@ -55,12 +55,13 @@ type tray struct {
 	selfAdvertised bool
 	localSearchDue bool
 
-	// Fyne's main goroutine only: the window shown without a tray, what show put on screen last,
-	// and how many menus it sent.
-	fallback  fyne.Window
-	shown     *trayView
-	menusSent int
-	trayMenu  *fyne.Menu // the one menu given to Fyne
+	// Fyne's main goroutine only: the window shown without a tray host and whether it is on
+	// screen, what show put on screen last, and how many menus it sent.
+	fallback      fyne.Window
+	fallbackShown bool
+	shown         *trayView
+	menusSent     int
+	trayMenu      *fyne.Menu // the one menu given to Fyne
 }
 
 func newTray(a fyne.App, opts Options) *tray {
@@ -112,16 +113,8 @@ func (t *tray) run(parent context.Context) error {
 		fyne.Do(t.app.Quit)
 	})
 
-	hostOK, why := trayHostAvailable()
-	if t.desk == nil {
-		hostOK, why = false, "this Fyne driver has no system tray"
-	}
-	view := buildView(t.snapshot(), t.actions())
-	t.show(view)
-	if !hostOK {
-		t.log.Warn().Str("reason", why).Msg("no system tray to show the menu in; showing a window instead")
-		t.showFallback(view)
-	}
+	t.show(buildView(t.snapshot(), t.actions()))
+	t.goOwned(func() { t.followTrayHost(ctx) })
 
 	t.app.Run()
 
@@ -238,7 +231,7 @@ func (t *tray) showItself() {
 		return // quitting: after Fyne's loop ended, fyne.Do runs this on the caller's goroutine
 	}
 	body := "Its menu is in the system tray."
-	if t.fallback != nil {
+	if t.fallbackShown {
 		t.fallback.Show()
 		t.fallback.RequestFocus()
 		body = "Its window is open."
@@ -585,12 +578,88 @@ func (t *tray) saveSettings(s Settings) {
 	t.requestRebuild()
 }
 
-// showFallback shows the Managers and actions in a window, for desktops without a tray; show keeps
-// it up to date.
-func (t *tray) showFallback(view trayView) {
-	w := t.app.NewWindow("Flamenco Tray")
-	w.SetContent(fallbackContent(view.menu))
-	w.SetCloseIntercept(t.app.Quit)
-	t.fallback = w
-	w.Show()
+// followTrayHost shows the window while no tray host shows the menu (see hostPresence), until ctx
+// ends.
+func (t *tray) followTrayHost(ctx context.Context) {
+	type report struct {
+		up  bool
+		err error
+	}
+	reports := make(chan report)
+	send := func(r report) {
+		select {
+		case reports <- r:
+		case <-ctx.Done():
+		}
+	}
+	presence := newHostPresence(time.Now())
+	why := noTrayHost // why the window is shown
+	if t.desk == nil {
+		why = "this Fyne driver has no system tray"
+		presence.noHostCanCome(time.Now())
+	} else {
+		t.goOwned(func() {
+			if err := watchTrayHost(ctx, func(up bool) { send(report{up: up}) }); err != nil {
+				send(report{err: err})
+			}
+		})
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	shown, first := false, true
+	for {
+		show, askAgainAt := presence.window(time.Now())
+		if show != shown {
+			shown = show
+			if show {
+				t.log.Warn().Str("reason", why).Msg("no system tray to show the menu in; showing a window instead")
+			}
+			fyne.Do(func() {
+				if ctx.Err() == nil {
+					t.showFallback(show)
+				}
+			})
+		}
+		if !askAgainAt.IsZero() {
+			timer.Reset(time.Until(askAgainAt))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case r := <-reports:
+			switch {
+			case r.err != nil:
+				why = r.err.Error()
+				presence.noHostCanCome(time.Now())
+			case r.up && !presence.up:
+				t.log.Info().Msg("a system tray is here; the menu is in it")
+				why = noTrayHost
+			case !r.up && first:
+				t.log.Info().Dur("wait", waitForHostAtStart).Msg("no system tray yet; waiting for the panel before showing a window")
+			case !r.up && presence.up:
+				t.log.Info().Dur("wait", waitForHostBack).Msg("the system tray went away; a window shows the menu unless it is back soon")
+			}
+			first = false
+			if r.err == nil {
+				presence.hostChanged(r.up, time.Now())
+			}
+		}
+	}
+}
+
+// showFallback shows or hides the window that shows the Managers and actions without a tray host
+// (Fyne's main goroutine); show keeps its content up to date.
+func (t *tray) showFallback(visible bool) {
+	t.fallbackShown = visible
+	if !visible {
+		if t.fallback != nil {
+			t.fallback.Hide()
+		}
+		return
+	}
+	if t.fallback == nil {
+		t.fallback = newFallbackWindow(t.app, t.shown.menu)
+	}
+	t.fallback.Show()
 }

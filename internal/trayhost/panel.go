@@ -83,7 +83,7 @@ func NewPanel(tb testing.TB, s *Session) *Panel {
 		done:    make(chan struct{}),
 		signals: make(chan *dbus.Signal, 64),
 	}
-	tb.Cleanup(p.close)
+	tb.Cleanup(p.Close)
 	if err := p.export(); err != nil {
 		tb.Fatalf("trayhost: %v", err)
 	}
@@ -327,8 +327,9 @@ func (p *Panel) WaitGone(ctx context.Context, it *Item) error {
 	}
 }
 
-// close releases the bus connection; called at test cleanup.
-func (p *Panel) close() {
+// Close stops the panel as a panel that exits does: it leaves the bus, and with it the watcher's
+// name. It is called at test cleanup too.
+func (p *Panel) Close() {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
