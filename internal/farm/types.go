@@ -1,0 +1,157 @@
+package farm
+
+import "time"
+
+// WorkerStatus is a Worker's state as the Manager reports it.
+type WorkerStatus string
+
+// The Worker statuses of Flamenco 3.3.1.
+const (
+	WorkerStarting WorkerStatus = "starting"
+	WorkerAwake    WorkerStatus = "awake"
+	WorkerAsleep   WorkerStatus = "asleep"
+	WorkerError    WorkerStatus = "error"
+	WorkerTesting  WorkerStatus = "testing"
+	WorkerOffline  WorkerStatus = "offline"
+	WorkerRestart  WorkerStatus = "restart"
+)
+
+// WorkerStatuses lists every Worker status, in the order the menu and `status` show them.
+var WorkerStatuses = []WorkerStatus{WorkerAwake, WorkerAsleep, WorkerStarting, WorkerTesting, WorkerRestart, WorkerError, WorkerOffline}
+
+// JobStatus is a job's state as the Manager reports it.
+type JobStatus string
+
+// The job statuses of Flamenco 3.3.1. Later versions add pause-requested; it is not sent in queries,
+// as 3.3.1 validates status_in against its own list.
+const (
+	JobActive            JobStatus = "active"
+	JobCanceled          JobStatus = "canceled"
+	JobCompleted         JobStatus = "completed"
+	JobFailed            JobStatus = "failed"
+	JobPaused            JobStatus = "paused"
+	JobQueued            JobStatus = "queued"
+	JobCancelRequested   JobStatus = "cancel-requested"
+	JobRequeueing        JobStatus = "requeueing"
+	JobUnderConstruction JobStatus = "under-construction"
+)
+
+// JobStatuses lists every job status, unfinished ones first.
+var JobStatuses = []JobStatus{JobActive, JobQueued, JobPaused, JobCancelRequested, JobRequeueing, JobUnderConstruction,
+	JobCompleted, JobFailed, JobCanceled}
+
+// UnfinishedJobStatuses are every status but completed, failed and canceled.
+var UnfinishedJobStatuses = []JobStatus{JobActive, JobQueued, JobPaused, JobCancelRequested, JobRequeueing,
+	JobUnderConstruction}
+
+// Finished says whether a job in this status is done: completed, failed or canceled.
+func (s JobStatus) Finished() bool {
+	return s == JobCompleted || s == JobFailed || s == JobCanceled
+}
+
+// FarmState is the state of the whole farm, as Flamenco 3.5's GET /api/v3/status reports it.
+type FarmState string
+
+// The farm states of Flamenco 3.5, and FarmUnknown when neither the Manager nor this program can
+// tell (the Manager does not answer).
+const (
+	FarmActive      FarmState = "active"
+	FarmIdle        FarmState = "idle"
+	FarmWaiting     FarmState = "waiting"
+	FarmAsleep      FarmState = "asleep"
+	FarmInoperative FarmState = "inoperative"
+	FarmStarting    FarmState = "starting"
+	FarmUnknown     FarmState = ""
+)
+
+// Worker is a Worker as GET /api/v3/worker-mgt/workers lists it. The fields from Address on are only
+// in the answer for one Worker (GET /api/v3/worker-mgt/workers/{id}).
+type Worker struct {
+	ID           string               `json:"id"`
+	Name         string               `json:"name"`
+	Status       WorkerStatus         `json:"status"`
+	StatusChange *StatusChangeRequest `json:"status_change,omitempty"`
+	LastSeen     time.Time            `json:"last_seen"`
+	Version      string               `json:"version"`
+	CanRestart   bool                 `json:"can_restart"`
+
+	Address            string      `json:"ip_address,omitempty"`
+	Platform           string      `json:"platform,omitempty"`
+	SupportedTaskTypes []string    `json:"supported_task_types,omitempty"`
+	Task               *WorkerTask `json:"task,omitempty"`
+}
+
+// StatusChangeRequest is a status change the Manager asked of a Worker that the Worker has not
+// applied yet. Lazy: after its current task.
+type StatusChangeRequest struct {
+	Status WorkerStatus `json:"status"`
+	Lazy   bool         `json:"is_lazy"`
+}
+
+// WorkerTask is the task a Worker runs or ran last.
+type WorkerTask struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	JobID    string    `json:"job_id"`
+	Status   string    `json:"status"`
+	TaskType string    `json:"task_type"`
+	Priority int       `json:"priority"`
+	Updated  time.Time `json:"updated"`
+}
+
+// Job is a job as GET /api/v3/jobs/{id} and POST /api/v3/jobs/query return it, without its settings
+// (which only the job type's script reads).
+type Job struct {
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Type     string            `json:"type"`
+	Status   JobStatus         `json:"status"`
+	Activity string            `json:"activity"`
+	Priority int               `json:"priority"`
+	Created  time.Time         `json:"created"`
+	Updated  time.Time         `json:"updated"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// JobQuery is the body of POST /api/v3/jobs/query. Zero fields are left out of the request.
+type JobQuery struct {
+	StatusIn []JobStatus `json:"status_in,omitempty"`
+	// Metadata filters by metadata, with SQL LIKE on each value. Keys are plain keys ("user.name"):
+	// the Client quotes them, as the Manager reads a dotted key as a JSON path.
+	Metadata map[string]string `json:"-"`
+	OrderBy  JobOrder          `json:"-"`
+	Limit    int               `json:"limit,omitempty"`
+	Offset   int               `json:"offset,omitempty"`
+}
+
+// JobOrder is one of the few sort orders this program sends. The Manager answers 500 to a column it
+// does not know, so no other string can be sent.
+type JobOrder int
+
+// The sort orders of JobQuery.
+const (
+	OrderDefault       JobOrder = iota // the Manager's own order
+	OrderUpdatedNewest                 // -updated_at
+	OrderCreatedNewest                 // -created_at
+)
+
+func (o JobOrder) columns() []string {
+	switch o {
+	case OrderUpdatedNewest:
+		return []string{"-updated_at"}
+	case OrderCreatedNewest:
+		return []string{"-created_at"}
+	}
+	return nil
+}
+
+// JobCounts counts jobs per status.
+type JobCounts map[JobStatus]int
+
+// Version is the answer of GET /api/v3/version.
+type Version struct {
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	ShortVersion string `json:"shortversion"`
+	Git          string `json:"git"`
+}
