@@ -1,12 +1,16 @@
 package singleinstance
 
 import (
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
+
+	"github.com/godbus/dbus/v5"
 )
 
-// lockPaths are where the lock-and-socket claim keeps its files.
+// lockPaths are where the lock-and-socket claim keeps its files. They, and the D-Bus socket, are
+// Unix paths, built with path rather than path/filepath: the same on every OS, so they are tested
+// on every OS too.
 type lockPaths struct {
 	dir    string // private to the user: created 0700, refused when anyone else could write to it
 	lock   string // flock'ed by the owner for as long as it runs
@@ -17,15 +21,15 @@ type lockPaths struct {
 // is set and absolute (per user, emptied at logout), else in tmp/id-uid (per user by name). session
 // names the desktop session (see sessionKey); "" for the user's only one.
 func lockPathsFor(id, xdgRuntimeDir, tmp string, uid int, session string) lockPaths {
-	dir := filepath.Join(tmp, id+"-"+strconv.Itoa(uid))
-	if xdgRuntimeDir != "" && filepath.IsAbs(xdgRuntimeDir) {
-		dir = filepath.Join(xdgRuntimeDir, id)
+	dir := path.Join(tmp, id+"-"+strconv.Itoa(uid))
+	if path.IsAbs(xdgRuntimeDir) {
+		dir = path.Join(xdgRuntimeDir, id)
 	}
 	name := "instance"
 	if session != "" {
 		name += "-" + session
 	}
-	return lockPaths{dir: dir, lock: filepath.Join(dir, name+".lock"), socket: filepath.Join(dir, name+".sock")}
+	return lockPaths{dir: dir, lock: path.Join(dir, name+".lock"), socket: path.Join(dir, name+".sock")}
 }
 
 // sessionKey names the desktop session for the lock-and-socket claim, so that one user's two
@@ -57,12 +61,14 @@ func sessionKey(goos string, getenv func(string) string) string {
 // sessionBusAddress is the D-Bus session bus to use: DBUS_SESSION_BUS_ADDRESS, else the standard
 // socket XDG_RUNTIME_DIR/bus when it exists; "" for none. Unlike godbus's own lookup it never
 // autolaunches a bus with dbus-launch: without a session bus the lock-and-socket claim decides.
+// The socket's path is escaped as D-Bus addresses require: a ',' or '%' in it would cut or change
+// the path godbus dials.
 func sessionBusAddress(getenv func(string) string, exists func(path string) bool) string {
 	if address := getenv("DBUS_SESSION_BUS_ADDRESS"); address != "" {
 		return address
 	}
-	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" && filepath.IsAbs(dir) && exists(filepath.Join(dir, "bus")) {
-		return "unix:path=" + filepath.Join(dir, "bus")
+	if dir := getenv("XDG_RUNTIME_DIR"); path.IsAbs(dir) && exists(path.Join(dir, "bus")) {
+		return "unix:path=" + dbus.EscapeBusAddressValue(path.Join(dir, "bus"))
 	}
 	return ""
 }

@@ -127,6 +127,7 @@ func TestLockPaths(t *testing.T) {
 		{"/run/user/1000", "0", lockPaths{"/run/user/1000/org.flamenco.tray", "/run/user/1000/org.flamenco.tray/instance-0.lock", "/run/user/1000/org.flamenco.tray/instance-0.sock"}},
 		{"", "", lockPaths{"/tmp/org.flamenco.tray-1000", "/tmp/org.flamenco.tray-1000/instance.lock", "/tmp/org.flamenco.tray-1000/instance.sock"}},
 		{"relative/dir", "", lockPaths{"/tmp/org.flamenco.tray-1000", "/tmp/org.flamenco.tray-1000/instance.lock", "/tmp/org.flamenco.tray-1000/instance.sock"}},
+		{"/home/Zoë Müller-Ørsted/run", "", lockPaths{"/home/Zoë Müller-Ørsted/run/org.flamenco.tray", "/home/Zoë Müller-Ørsted/run/org.flamenco.tray/instance.lock", "/home/Zoë Müller-Ørsted/run/org.flamenco.tray/instance.sock"}},
 	}
 	for _, tt := range tests {
 		if got := lockPathsFor("org.flamenco.tray", tt.xdg, "/tmp", 1000, tt.session); got != tt.want {
@@ -166,13 +167,15 @@ func TestSessionKey(t *testing.T) {
 func TestSessionBusAddress(t *testing.T) {
 	t.Parallel()
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	exists := func(p string) bool { return p == "/run/user/1000/bus" }
+	odd := "/home/Zoë Müller-Ørsted/run,50%"
+	exists := func(p string) bool { return p == "/run/user/1000/bus" || p == odd+"/bus" }
 	tests := []struct {
 		env  map[string]string
 		want string
 	}{
 		{map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/tmp/b", "XDG_RUNTIME_DIR": "/run/user/1000"}, "unix:path=/tmp/b"},
 		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, "unix:path=/run/user/1000/bus"},
+		{map[string]string{"XDG_RUNTIME_DIR": odd}, "unix:path=/home/Zo%c3%ab%20M%c3%bcller-%c3%98rsted/run%2c50%25/bus"},
 		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1001"}, ""}, // no bus socket: no bus, and no dbus-launch
 		{map[string]string{}, ""},
 	}
