@@ -1,0 +1,425 @@
+// Package farmstandin is a test harness, not product code: a stand-in Flamenco Manager's farm API (as
+// of 3.3.1) over a farm that tests change at will. Workers change state, jobs move from queued to
+// active to completed, failed or canceled, other users submit jobs, the Manager restarts (ids
+// persist) or answers badly (slow, 500, huge, malformed, too old). Its answers are checked against
+// the captures of a real Manager in internal/farm/testdata/flamenco-api (conformance_test.go), so
+// it cannot drift from the real thing.
+//
+// It keeps its own wire types, independent of internal/farm's, so that a mistake in the client's
+// reading of the API is not mirrored here.
+package farmstandin
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Farm is the state of a stand-in Manager: its Workers and jobs. Safe for concurrent use.
+type Farm struct {
+	mu      sync.Mutex
+	name    string
+	version string
+	now     func() time.Time
+	workers []*worker
+	jobs    []*job // in submission order, as the Manager's table
+	byID    map[string]*job
+	mode    Mode
+	stats   Stats
+}
+
+// Option changes a Farm.
+type Option func(*Farm)
+
+// WithClock makes the Farm stamp times with now instead of time.Now (a fake clock's Now).
+func WithClock(now func() time.Time) Option { return func(f *Farm) { f.now = now } }
+
+// WithVersion makes the Manager report version v (default "3.3.1"). From "3.5" on it also answers
+// GET /api/v3/status, as Flamenco 3.5 does.
+func WithVersion(v string) Option { return func(f *Farm) { f.version = v } }
+
+// New returns an empty farm of a Manager named name.
+func New(name string, opts ...Option) *Farm {
+	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job)}
+	for _, opt := range opts {
+		opt(f)
+	}
+	return f
+}
+
+type worker struct {
+	ID                 string
+	CanRestart         bool
+	Name               string
+	Status             string
+	StatusChange       *statusChange
+	LastSeen           time.Time
+	Version            string
+	Address            string
+	Platform           string
+	SupportedTaskTypes []string
+	Task               *workerTask
+}
+
+type statusChange struct {
+	Lazy   bool   `json:"is_lazy"`
+	Status string `json:"status"`
+}
+
+type workerTask struct {
+	ID       string
+	Name     string
+	Priority int
+	Status   string
+	TaskType string
+	Updated  time.Time
+	JobID    string
+}
+
+type job struct {
+	ID                string
+	Name              string
+	Type              string
+	Priority          int
+	Status            string
+	Activity          string
+	Created, Updated  time.Time
+	Metadata          map[string]string
+	Settings          map[string]any
+	SubmitterPlatform string
+}
+
+// NewID returns a random UUID (version 4), as the Manager gives Workers and jobs.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// WorkerSpec describes a Worker to add. Zero fields get a real Worker's defaults.
+type WorkerSpec struct {
+	ID, Name, Status, Version, Address, Platform string
+	SupportedTaskTypes                           []string
+}
+
+// AddWorker adds a Worker and returns its id.
+func (f *Farm) AddWorker(spec WorkerSpec) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := &worker{ID: spec.ID, Name: spec.Name, Status: spec.Status, Version: spec.Version, Address: spec.Address,
+		Platform: spec.Platform, SupportedTaskTypes: spec.SupportedTaskTypes, LastSeen: f.now().UTC()}
+	if w.ID == "" {
+		w.ID = NewID()
+	}
+	if w.Status == "" {
+		w.Status = "awake"
+	}
+	if w.Version == "" {
+		w.Version = "3.3.1"
+	}
+	if w.Platform == "" {
+		w.Platform = "linux"
+	}
+	if w.SupportedTaskTypes == nil {
+		w.SupportedTaskTypes = []string{"blender", "ffmpeg", "file-management", "misc"}
+	}
+	f.workers = append(f.workers, w)
+	return w.ID
+}
+
+// SetWorkerStatus sets a Worker's status as the Worker itself reports it (a status change it applied,
+// a sign-on, a crash), and clears a pending request for that status.
+func (f *Farm) SetWorkerStatus(id, status string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.worker(id)
+	if w == nil {
+		return fmt.Errorf("no worker %s", id)
+	}
+	w.Status = status
+	if w.StatusChange != nil && w.StatusChange.Status == status {
+		w.StatusChange = nil
+	}
+	w.LastSeen = f.now().UTC()
+	return nil
+}
+
+// ApplyStatusChange does what a Worker does with a requested status change: takes it on. Going
+// offline is a sign-off, after which the Manager asks the Worker to come back to its previous
+// status (workers-offline.txt: offline with status_change asleep).
+func (f *Farm) ApplyStatusChange(id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.worker(id)
+	if w == nil {
+		return fmt.Errorf("no worker %s", id)
+	}
+	if w.StatusChange == nil {
+		return fmt.Errorf("worker %s has no status change requested", id)
+	}
+	previous, next := w.Status, w.StatusChange.Status
+	w.Status, w.StatusChange = next, nil
+	if next == "offline" && previous != "offline" {
+		w.StatusChange = &statusChange{Status: previous}
+	}
+	w.LastSeen = f.now().UTC()
+	return nil
+}
+
+// RequestedStatus returns the status change requested of a Worker and not applied yet.
+func (f *Farm) RequestedStatus(id string) (status string, lazy, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.worker(id)
+	if w == nil || w.StatusChange == nil {
+		return "", false, false
+	}
+	return w.StatusChange.Status, w.StatusChange.Lazy, true
+}
+
+// WorkerStatus returns a Worker's status.
+func (f *Farm) WorkerStatus(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if w := f.worker(id); w != nil {
+		return w.Status
+	}
+	return ""
+}
+
+// RemoveWorker deletes a Worker, as "Delete" in the web UI does.
+func (f *Farm) RemoveWorker(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.workers = slices.DeleteFunc(f.workers, func(w *worker) bool { return w.ID == id })
+}
+
+func (f *Farm) worker(id string) *worker {
+	for _, w := range f.workers {
+		if w.ID == id {
+			return w
+		}
+	}
+	return nil
+}
+
+// JobSpec describes a job to submit. Zero fields get the defaults of the captures.
+type JobSpec struct {
+	ID, Name, Type string
+	Priority       int
+	User           string            // metadata "user.name", when not empty
+	Metadata       map[string]string // more metadata
+	Settings       map[string]any
+	Status         string // default queued
+}
+
+// SubmitJob adds a job and returns its id.
+func (f *Farm) SubmitJob(spec JobSpec) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now().UTC()
+	j := &job{ID: spec.ID, Name: spec.Name, Type: spec.Type, Priority: spec.Priority, Status: spec.Status,
+		Created: now, Updated: now, Metadata: map[string]string{}, Settings: spec.Settings}
+	if j.ID == "" {
+		j.ID = NewID()
+	}
+	if j.Type == "" {
+		j.Type = "simple-blender-render"
+	}
+	if j.Priority == 0 {
+		j.Priority = 50
+	}
+	if j.Status == "" {
+		j.Status = "queued"
+	}
+	j.Activity = fmt.Sprintf("Changed to status %q: job submitted", j.Status)
+	for k, v := range spec.Metadata {
+		j.Metadata[k] = v
+	}
+	if spec.User != "" {
+		j.Metadata["user.name"] = spec.User
+	}
+	if j.Settings == nil {
+		j.Settings = map[string]any{}
+	}
+	f.jobs = append(f.jobs, j)
+	f.byID[j.ID] = j
+	return j.ID
+}
+
+// SetJobStatus moves a job to status, as the Manager's state machine does: the activity says why,
+// and the job counts as updated now.
+func (f *Farm) SetJobStatus(id, status, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.byID[id]
+	if j == nil {
+		return fmt.Errorf("no job %s", id)
+	}
+	if reason == "" {
+		reason = "changed by the test"
+	}
+	j.Status = status
+	j.Activity = fmt.Sprintf("Changed to status %q: %s", status, reason)
+	j.Updated = f.now().UTC()
+	return nil
+}
+
+// JobStatus returns a job's status.
+func (f *Farm) JobStatus(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j := f.byID[id]; j != nil {
+		return j.Status
+	}
+	return ""
+}
+
+// JobIDs returns the ids of the jobs in status (every job when status is ""), oldest first.
+func (f *Farm) JobIDs(status string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, j := range f.jobs {
+		if status == "" || j.Status == status {
+			ids = append(ids, j.ID)
+		}
+	}
+	return ids
+}
+
+// WorkerIDs returns the ids of the Workers, in the order they were added.
+func (f *Farm) WorkerIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := make([]string, len(f.workers))
+	for i, w := range f.workers {
+		ids[i] = w.ID
+	}
+	return ids
+}
+
+// Mode is how the Manager answers the farm API: normally, or one of the ways a Manager fails.
+type Mode string
+
+// The ways a stand-in can answer the farm API (/api/v3/version always answers normally, as the
+// Manager stays listed).
+const (
+	Normal    Mode = ""
+	Slow      Mode = "slow"      // never answers until the client gives up
+	Failing   Mode = "500"       // 500 with the Manager's error body
+	Huge      Mode = "huge"      // a 16 MB answer
+	Malformed Mode = "malformed" // JSON cut off in the middle
+	TooOld    Mode = "too-old"   // 404 for every farm endpoint, as a Manager without them
+)
+
+// SetMode makes the farm API answer as mode from the next request on.
+func (f *Farm) SetMode(mode Mode) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode = mode
+}
+
+// Stats counts what the stand-in answered, for tests and the benchmark.
+type Stats struct {
+	Requests     int            // farm API requests (everything under /api/v3/ but the version)
+	Bytes        int64          // body bytes of those answers
+	ByRoute      map[string]int // requests per route ("POST /api/v3/jobs/query")
+	Unfiltered   int            // job queries without a status_in or metadata filter
+	LargestQuery int            // most jobs returned by one query
+}
+
+// Stats returns a copy of the counts so far.
+func (f *Farm) Stats() Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.stats
+	s.ByRoute = make(map[string]int, len(f.stats.ByRoute))
+	for k, v := range f.stats.ByRoute {
+		s.ByRoute[k] = v
+	}
+	return s
+}
+
+// ResetStats sets the counts to zero.
+func (f *Farm) ResetStats() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stats = Stats{}
+}
+
+func (f *Farm) count(route string, bytes int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stats.ByRoute == nil {
+		f.stats.ByRoute = make(map[string]int)
+	}
+	f.stats.Requests++
+	f.stats.Bytes += bytes
+	f.stats.ByRoute[route]++
+}
+
+// atLeast35 says whether version v is 3.5 or later (it has GET /api/v3/status).
+func atLeast35(v string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 3 || major == 3 && minor >= 5
+}
+
+// ImportJob adds a job given in the Manager's JSON form (one of the captured answers), exactly as
+// it was: id, times, activity, metadata and settings.
+func (f *Farm) ImportJob(data []byte) (string, error) {
+	var w wireJob
+	if err := json.Unmarshal(data, &w); err != nil {
+		return "", fmt.Errorf("import job: %w", err)
+	}
+	if w.ID == "" {
+		return "", fmt.Errorf("import job: no id")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := &job{ID: w.ID, Name: w.Name, Type: w.Type, Priority: w.Priority, Status: w.Status, Activity: w.Activity,
+		Created: w.Created, Updated: w.Updated, Metadata: w.Metadata, Settings: w.Settings,
+		SubmitterPlatform: w.SubmitterPlatform}
+	if j.Metadata == nil {
+		j.Metadata = map[string]string{}
+	}
+	if j.Settings == nil {
+		j.Settings = map[string]any{}
+	}
+	f.jobs = append(f.jobs, j)
+	f.byID[j.ID] = j
+	return j.ID, nil
+}
+
+// ImportWorker adds a Worker given in the Manager's JSON form, from the list or from GET of one.
+func (f *Farm) ImportWorker(data []byte) (string, error) {
+	var w wireWorker
+	if err := json.Unmarshal(data, &w); err != nil {
+		return "", fmt.Errorf("import worker: %w", err)
+	}
+	if w.ID == "" {
+		return "", fmt.Errorf("import worker: no id")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	wk := &worker{ID: w.ID, CanRestart: w.CanRestart, Name: w.Name, Status: w.Status, StatusChange: w.StatusChange, Version: w.Version,
+		Address: w.Address, Platform: w.Platform, SupportedTaskTypes: w.SupportedTaskTypes}
+	if w.LastSeen != nil {
+		wk.LastSeen = *w.LastSeen
+	}
+	if t := w.Task; t != nil {
+		wk.Task = &workerTask{ID: t.ID, Name: t.Name, Priority: t.Priority, Status: t.Status, TaskType: t.TaskType,
+			Updated: t.Updated, JobID: t.JobID}
+	}
+	f.workers = append(f.workers, wk)
+	return wk.ID, nil
+}
