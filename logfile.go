@@ -13,10 +13,12 @@ import (
 // before) and a new one starts.
 const maxLogSize = 5 << 20
 
-// logFile is the tray's log file, mode 0600 (it names the Managers and addresses seen). Only the one
-// running tray opens it (see runTray), so it is rotated by the process that writes it, never under
-// another: at start when it is over the limit, and while running as soon as a line would take it
-// over. Lines are written whole (zerolog writes one event per Write).
+// logFile is the tray's log file, private to the user as it names the Managers and addresses seen:
+// mode 0600 on Unix; on Windows, where Go's modes only set or clear read-only, the access list of
+// %LocalAppData% (the user's profile) keeps it private. Only the one running tray opens it (see
+// runTray), so it is rotated by the process that writes it, never under another: at start when it is
+// over the limit, and while running as soon as a line would take it over. Lines are written whole
+// (zerolog writes one event per Write).
 type logFile struct {
 	path string
 	max  int64
