@@ -1,0 +1,185 @@
+package farm
+
+import (
+	"fmt"
+	"time"
+)
+
+// Task is one kind of request the Watcher makes on its schedule.
+type Task int
+
+// The Watcher's tasks, the most urgent first.
+const (
+	// TaskUnfinished: every job not finished yet (status_in active, queued, …), with its metadata:
+	// the user's running jobs, and the counts. A job of the user's that leaves this set is then
+	// asked for once (GET /api/v3/jobs/{id}) to learn how it ended.
+	TaskUnfinished Task = iota
+	// TaskWorkers: the Workers, for their counts and the farm state.
+	TaskWorkers
+	// TaskFarmStatus: the farm state as the Manager computes it (3.5 and later; disabled after a 404).
+	TaskFarmStatus
+	// TaskFinished: the latest finished jobs (status_in completed, failed, canceled; -updated_at;
+	// a small limit), for "failed today" and the user's jobs that finished between two polls.
+	TaskFinished
+	// TaskMyRecent: the user's latest jobs by the metadata filter, for "My jobs".
+	TaskMyRecent
+	numTasks
+)
+
+func (t Task) String() string {
+	switch t {
+	case TaskUnfinished:
+		return "unfinished jobs"
+	case TaskWorkers:
+		return "workers"
+	case TaskFarmStatus:
+		return "farm status"
+	case TaskFinished:
+		return "finished jobs"
+	case TaskMyRecent:
+		return "my recent jobs"
+	}
+	return fmt.Sprintf("task %d", int(t))
+}
+
+// Schedule says how often each task runs. Each interval varies by ±Jitter (a fraction) so that
+// the trays of a studio, started together at 9:00, spread out.
+type Schedule struct {
+	Every    [numTasks]time.Duration
+	Jitter   float64
+	RetryMin time.Duration // the first retry after an error; doubled at each further error
+	RetryMax time.Duration
+}
+
+// DefaultSchedule keeps a tray under 0.05 requests a second per Manager on average (200 trays add
+// under a tenth of the 100 requests a second of 200 idle Workers) while a change of the user's job
+// is seen within 30 s: the unfinished jobs every 26 s ± 8% (at most 28.1 s apart, leaving time for
+// the answer), the rest far less often. See RequestsPerSecond.
+func DefaultSchedule() Schedule {
+	var s Schedule
+	s.Every[TaskUnfinished] = 26 * time.Second
+	s.Every[TaskWorkers] = 5 * time.Minute
+	s.Every[TaskFarmStatus] = 5 * time.Minute
+	s.Every[TaskFinished] = 10 * time.Minute
+	s.Every[TaskMyRecent] = time.Hour
+	s.Jitter = 0.08
+	s.RetryMin = 30 * time.Second
+	s.RetryMax = 10 * time.Minute
+	return s
+}
+
+// RequestsPerSecond is the schedule's average rate with every task enabled and no errors, job
+// lookups aside.
+func (s Schedule) RequestsPerSecond() float64 {
+	rate := 0.0
+	for _, every := range s.Every {
+		if every > 0 {
+			rate += 1 / every.Seconds()
+		}
+	}
+	return rate
+}
+
+// MaxInterval is the longest time between two runs of task t without errors.
+func (s Schedule) MaxInterval(t Task) time.Duration {
+	return time.Duration(float64(s.Every[t]) * (1 + s.Jitter))
+}
+
+// Planner decides when each task runs: all at once at the start (the first status right after a
+// Manager is listed), then each on its interval with jitter. After an error only the failed task
+// is retried, alone, with exponential backoff, until it succeeds. A plain type: time and chance
+// are passed in, so it is tested without a clock.
+type Planner struct {
+	schedule Schedule
+	random   func() float64 // in [0, 1)
+	next     [numTasks]time.Time
+	disabled [numTasks]bool
+	failures int
+	retry    Task
+	retryAt  time.Time
+}
+
+// NewPlanner returns a planner with every task due at now. random returns numbers in [0, 1).
+func NewPlanner(s Schedule, now time.Time, random func() float64) *Planner {
+	p := &Planner{schedule: s, random: random}
+	for t := range p.next {
+		p.next[t] = now
+		p.disabled[t] = s.Every[t] <= 0
+	}
+	return p
+}
+
+// Due returns the tasks to run at now, the most urgent first.
+func (p *Planner) Due(now time.Time) []Task {
+	if p.failures > 0 {
+		if !now.Before(p.retryAt) {
+			return []Task{p.retry}
+		}
+		return nil
+	}
+	var due []Task
+	for t := range numTasks {
+		if !p.disabled[t] && !now.Before(p.next[t]) {
+			due = append(due, t)
+		}
+	}
+	return due
+}
+
+// Wake returns when the next task falls due.
+func (p *Planner) Wake() time.Time {
+	if p.failures > 0 {
+		return p.retryAt
+	}
+	var wake time.Time
+	for t := range numTasks {
+		if !p.disabled[t] && (wake.IsZero() || p.next[t].Before(wake)) {
+			wake = p.next[t]
+		}
+	}
+	return wake
+}
+
+// Done records that task t ran at now and whether it succeeded.
+func (p *Planner) Done(t Task, now time.Time, ok bool) {
+	if !ok {
+		p.failures++
+		p.retry = t
+		backoff := p.schedule.RetryMin << min(p.failures-1, 20)
+		if backoff <= 0 || backoff > p.schedule.RetryMax {
+			backoff = p.schedule.RetryMax
+		}
+		p.retryAt = now.Add(p.jittered(backoff))
+		return
+	}
+	p.failures = 0
+	p.next[t] = now.Add(p.jittered(p.schedule.Every[t]))
+}
+
+func (p *Planner) jittered(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (1 + p.schedule.Jitter*(2*p.random()-1)))
+}
+
+// Failing says whether the last task failed (the Planner is backing off).
+func (p *Planner) Failing() bool { return p.failures > 0 }
+
+// Disable stops task t (the Manager has no farm status endpoint; no user to ask jobs for).
+func (p *Planner) Disable(t Task) { p.disabled[t] = true }
+
+// Enable runs task t again, due at now.
+func (p *Planner) Enable(t Task, now time.Time) {
+	if p.schedule.Every[t] > 0 {
+		p.disabled[t] = false
+		p.next[t] = now
+	}
+}
+
+// Enabled says whether task t is scheduled.
+func (p *Planner) Enabled(t Task) bool { return !p.disabled[t] }
+
+// Soon makes task t due at now (the user changed who they are: ask for their jobs).
+func (p *Planner) Soon(t Task, now time.Time) {
+	if !p.disabled[t] {
+		p.next[t] = now
+	}
+}
