@@ -21,7 +21,9 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 # Wine for the smoke test of the Windows build (Debian 12: Wine 8, 105 MB without recommends).
 WINE_PACKAGES := --no-install-recommends wine64
 WINE := /usr/lib/wine/wine64
-WINE_TEST_PACKAGES := app discovery internal/autostart
+WINE_TEST_PACKAGES := . app discovery internal/autostart internal/singleinstance
+# wine-test-exe is the Windows test binary of package $(1) ("." is the main package).
+wine-test-exe = bin/windows/tests/$(if $(filter .,$(1)),flamenco-tray,$(notdir $(1))).test.exe
 # Fyne's packaging tool, for macOS bundles.
 FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
 MACOS_APP := Flamenco Tray.app
@@ -89,17 +91,17 @@ windows: cross-deps modules
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) build -ldflags "$(LDFLAGS) -H=windowsgui" -o $(BINARY).exe .
 
 # flamenco-tray.exe and the Windows builds of the tests that need no Linux harness, run under Wine in a
-# network namespace with only loopback (build/wine/smoke.sh): `version` must print. The main package's
-# and internal/singleinstance's tests are left out until their Linux-only expectations (file modes, XDG
-# paths) are tagged. Debian 12's Wine 8 needs the stand-in bcryptprimitives.dll of build/wine/.
+# network namespace with only loopback (build/wine/smoke.sh), as a user whose profile folder has a space
+# and letters beyond ASCII: `version` must print, `autostart on`/`status`/`off` must set and clear the
+# Run key. Debian 12's Wine 8 needs the stand-in bcryptprimitives.dll of build/wine/.
 wine-smoke: test-deps windows
 	$(call install-missing,$(WINE_PACKAGES),test -x $(WINE))
 	@if [ "$$(id -u)" != 0 ]; then echo "make wine-smoke needs root: Wine runs in a network namespace of its own (try: sudo make wine-smoke)"; exit 1; fi
 	$(MINGW_CC) -shared -O2 -s -o bin/windows/bcryptprimitives.dll build/wine/bcryptprimitives.c -ladvapi32
 	@mkdir -p bin/windows/tests
-	$(foreach p,$(WINE_TEST_PACKAGES),GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -o bin/windows/tests/$(notdir $(p)).test.exe ./$(p) &&) true
+	$(foreach p,$(WINE_TEST_PACKAGES),GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -o $(call wine-test-exe,$(p)) ./$(p) &&) true
 	unshare --net -- build/wine/smoke.sh $(WINE) ./$(BINARY).exe bin/windows/bcryptprimitives.dll \
-		$(foreach p,$(WINE_TEST_PACKAGES),$(p):bin/windows/tests/$(notdir $(p)).test.exe)
+		$(foreach p,$(WINE_TEST_PACKAGES),$(p):$(call wine-test-exe,$(p)))
 
 # Flamenco Tray.app for macOS (Intel and Apple silicon in one binary), on a Mac with Xcode's command line
 # tools: Fyne's driver needs Apple's SDK through cgo. `fyne package` adds one to FyneApp.toml's Build,

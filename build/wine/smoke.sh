@@ -2,14 +2,18 @@
 # make wine-smoke runs this under `unshare --net`: in a network namespace with only loopback, so nothing
 # that Wine runs can reach a network (discovery cannot run under Wine 8 anyway: it rejects a WSAIoctl
 # that Go's net package uses on UDP sockets, error 10045). In a fresh Wine prefix in a temporary
-# directory, with no display: flamenco-tray.exe version must print its version, then the Windows test
-# binaries given as DIR:EXE arguments run in DIR, as go test runs them.
+# directory, with no display, as a user whose profile folder has a space and letters beyond ASCII:
+# flamenco-tray.exe, installed under that profile, must print its version and turn start at login on
+# and off (the Run key read back with reg), then the Windows test binaries given as DIR:EXE arguments
+# run in DIR, as go test runs them.
 #
 #	build/wine/smoke.sh WINE EXE DLL [DIR:TESTEXE]...
 set -eu
 wine=$1 exe=$2 dll=$3
 shift 3
 ip link set lo up
+# Wine reads its arguments and the prefix's file names in the locale's character set.
+export LC_ALL=C.UTF-8
 WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/flamenco-tray-wine.XXXXXX")
 export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
 unset DISPLAY WAYLAND_DISPLAY
@@ -21,11 +25,67 @@ trap '"$(dirname "$wine")/wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX"' EXIT
 cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 export WINEDLLOVERRIDES='bcryptprimitives=n;mscoree,mshtml='
 
-out=$("$wine" "$exe" version)
+# The profile of "Zoë Müller-Ørsted": Wine sets a program's USERPROFILE, APPDATA, LOCALAPPDATA (where
+# the log and Fyne's preferences go) and TEMP (the tests' directories) from these keys, as Windows
+# does at logon, not from the Unix environment.
+user='Zoë Müller-Ørsted'
+profile="C:\\users\\$user"
+mkdir -p "$WINEPREFIX/drive_c/users/$user/AppData/Local/Temp" "$WINEPREFIX/drive_c/users/$user/AppData/Roaming"
+setenv() { "$wine" reg add "$1" /v "$2" /d "$3" /f >/dev/null; }
+setenv 'HKCU\Volatile Environment' USERNAME "$user"
+setenv 'HKCU\Volatile Environment' USERPROFILE "$profile"
+setenv 'HKCU\Volatile Environment' HOMEPATH "\\users\\$user"
+setenv 'HKCU\Volatile Environment' APPDATA "$profile\\AppData\\Roaming"
+setenv 'HKCU\Volatile Environment' LOCALAPPDATA "$profile\\AppData\\Local"
+setenv 'HKCU\Environment' TEMP "$profile\\AppData\\Local\\Temp"
+setenv 'HKCU\Environment' TMP "$profile\\AppData\\Local\\Temp"
+
+# Installed per user, as a studio's IT would: under %LocalAppData%\Programs, in a folder with a space.
+installed="$profile\\AppData\\Local\\Programs\\Flamenco Tray\\flamenco-tray.exe"
+mkdir -p "$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Flamenco Tray"
+cp "$exe" "$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Flamenco Tray/flamenco-tray.exe"
+
+# expect WHAT GOT WANT fails the smoke test when GOT is not WANT.
+expect() {
+	if [ "$2" != "$3" ]; then
+		printf 'wine: %s: got\n\t%s\nwant\n\t%s\n' "$1" "$2" "$3" >&2
+		exit 1
+	fi
+	printf 'wine: %s: %s\n' "$1" "$2"
+}
+
+# Each variable leads into the profile: the exe is found through it. (cmd prints in the ANSI code
+# page, so it names only the variables.)
+cat >"$WINEPREFIX/drive_c/profile.cmd" <<'EOF'
+@if exist "%USERPROFILE%\AppData\Local\Programs\Flamenco Tray\flamenco-tray.exe" echo USERPROFILE
+@if exist "%LOCALAPPDATA%\Programs\Flamenco Tray\flamenco-tray.exe" echo LOCALAPPDATA
+@if exist "%APPDATA%\..\Local\Programs\Flamenco Tray\flamenco-tray.exe" echo APPDATA
+@if exist "%TEMP%\..\Programs\Flamenco Tray\flamenco-tray.exe" echo TEMP
+EOF
+expect "the profile's variables lead to" "$("$wine" cmd /c 'C:\profile.cmd' | tr -d '\r' | tr '\n' ' ')" \
+	"USERPROFILE LOCALAPPDATA APPDATA TEMP "
+
+out=$("$wine" "$installed" version)
 case $out in
-"flamenco-tray "*) echo "wine: $exe version: $out" ;;
-*) echo "wine: $exe version printed \"$out\", want \"flamenco-tray <version>\"" >&2; exit 1 ;;
+"flamenco-tray "*) echo "wine: flamenco-tray.exe version: $out" ;;
+*) echo "wine: flamenco-tray.exe version printed \"$out\", want \"flamenco-tray <version>\"" >&2; exit 1 ;;
 esac
+
+# runValue prints the Run key's "Flamenco Tray" value as stored, "" when there is none. reg export,
+# not reg query: reg query writes to a pipe in the OEM code page, which has no Ø.
+run_key='HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run'
+runValue() {
+	"$wine" reg export "$run_key" 'C:\run.reg' /y >/dev/null
+	iconv -f UTF-16 -t UTF-8 "$WINEPREFIX/drive_c/run.reg" | tr -d '\r' |
+		sed -n 's/^"Flamenco Tray"="\(.*\)"$/\1/p' | sed 's/\\\(.\)/\1/g'
+}
+where="$run_key value \"Flamenco Tray\""
+expect "autostart status" "$("$wine" "$installed" autostart status)" "off: no $where"
+expect "autostart on" "$("$wine" "$installed" autostart on)" "on: $where starts $installed"
+expect "Run key" "$(runValue)" "\"$installed\""
+expect "autostart status" "$("$wine" "$installed" autostart status)" "on: $where starts $installed"
+expect "autostart off" "$("$wine" "$installed" autostart off)" "off: no $where"
+expect "Run key after off" "$(runValue)" ""
 
 for t in "$@"; do
 	dir=${t%%:*} test=$(realpath "${t#*:}")

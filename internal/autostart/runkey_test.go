@@ -8,6 +8,7 @@ func TestRunCommandQuotesThePath(t *testing.T) {
 		`C:\Program Files\Flamenco Tray\flamenco-tray.exe`,
 		`C:\Users\José Müller\AppData\Local\Programs\flamenco-tray.exe`,
 		`C:\Users\李\flamenco-tray.exe`,
+		`C:\users\Zoë Müller-Ørsted\AppData\Local\Programs\Flamenco Tray\flamenco-tray.exe`,
 	} {
 		command, err := runCommand(exe)
 		if err != nil || command != `"`+exe+`"` {
@@ -76,6 +77,8 @@ func TestSamePath(t *testing.T) {
 		{"windows", `C:\Program Files\Flamenco Tray\flamenco-tray.exe`, `c:\program files\flamenco tray\FLAMENCO-TRAY.EXE`, true},
 		{"windows", `C:\Tools\flamenco-tray.exe`, `C:/Tools/flamenco-tray.exe`, true},
 		{"windows", `C:\Tools\flamenco-tray.exe`, `D:\Tools\flamenco-tray.exe`, false},
+		{"windows", `C:\Users\Zoë Müller-Ørsted\Flamenco Tray\flamenco-tray.exe`, `c:\users\ZOË MÜLLER-ØRSTED\flamenco tray\flamenco-tray.exe`, true},
+		{"windows", `C:\Users\Zoë Müller\flamenco-tray.exe`, `C:\Users\Zoe Muller\flamenco-tray.exe`, false},
 	}
 	for _, tt := range tests {
 		if got := samePath(tt.goos, tt.a, tt.b); got != tt.want {
