@@ -1,0 +1,243 @@
+package farm
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// maxTrackedOwnJobs bounds how many finished jobs of the user's (and watched ones) a view keeps.
+const maxTrackedOwnJobs = 100
+
+// view is what is known of one Manager, fed with the answers of its API. A plain type: no
+// goroutines, no clock (times are passed in), so every rule of what is reported is tested by
+// feeding it answers.
+//
+// Transitions are reported once per job and change of status, only for the user's jobs and the
+// watched ones, and only once the first full status is in (primed): what had ended before is not
+// news. A job is known by its id, which a Manager keeps across restarts, so a restart reports
+// nothing.
+type view struct {
+	manager  string
+	identity Identity
+	watched  map[string]bool
+	started  time.Time // when watching began: a job first seen finished is news only if it ended after
+	primed   bool
+
+	jobs map[string]Job // the last seen state of every unfinished job and of the user's finished ones
+
+	workers            []Worker
+	workersKnown       bool
+	managerFarm        FarmState
+	managerFarmPresent bool
+	unfinished         []Job
+	unfinishedKnown    bool
+	finished           []Job
+	finishedCapped     bool // the finished query came back full
+	keySeen            bool
+	unavailable        string
+	updatedAt          time.Time
+}
+
+func newView(manager string, identity Identity, watched []string, started time.Time) *view {
+	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]Job)}
+	v.setWatched(watched)
+	return v
+}
+
+// setIdentity changes whose jobs are reported. Jobs already known keep their state, so nothing is
+// reported for them until they change.
+func (v *view) setIdentity(identity Identity) {
+	v.identity = identity.Normalized()
+	v.keySeen = false
+}
+
+func (v *view) setWatched(ids []string) {
+	v.watched = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		v.watched[id] = true
+	}
+}
+
+// relevant says whether changes of j are reported: the user's job, or one they watch.
+func (v *view) relevant(j Job) bool { return v.watched[j.ID] || v.identity.Owns(j) }
+
+// see records j's current state and returns the transition it makes, if it is news.
+func (v *view) see(j Job) (JobTransition, bool) {
+	if v.identity.Carries(j) {
+		v.keySeen = true
+	}
+	previous, known := v.jobs[j.ID]
+	v.jobs[j.ID] = j
+	if !v.primed || !v.relevant(j) {
+		return JobTransition{}, false
+	}
+	switch {
+	case known && previous.Status == j.Status:
+		return JobTransition{}, false
+	case known:
+		return JobTransition{Manager: v.manager, Job: j, From: previous.Status, To: j.Status}, true
+	case j.Status.Finished() && !j.Updated.After(v.started):
+		return JobTransition{}, false // ended before watching began
+	}
+	return JobTransition{Manager: v.manager, Job: j, To: j.Status}, true
+}
+
+// observeUnfinished takes the answer of the unfinished-jobs query. It returns the transitions, and
+// the ids of the user's (and watched) jobs that were unfinished and are no longer in the set: each
+// is to be asked for (observeJob, or observeJobGone on a 404) to learn how it ended.
+func (v *view) observeUnfinished(jobs []Job) (transitions []JobTransition, left []string) {
+	inSet := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		inSet[j.ID] = true
+		if t, ok := v.see(j); ok {
+			transitions = append(transitions, t)
+		}
+	}
+	for id, j := range v.jobs {
+		if inSet[id] || j.Status.Finished() {
+			continue
+		}
+		if v.relevant(j) {
+			left = append(left, id)
+		} else {
+			delete(v.jobs, id) // someone else's job ended: nothing to tell, nothing to keep
+		}
+	}
+	slices.Sort(left)
+	v.unfinished = slices.Clone(jobs)
+	v.unfinishedKnown = true
+	return transitions, left
+}
+
+// observeJob takes one job's current state (GET of one job).
+func (v *view) observeJob(j Job) []JobTransition {
+	if t, ok := v.see(j); ok {
+		return []JobTransition{t}
+	}
+	return nil
+}
+
+// observeJobGone records that a job no longer exists (deleted): it is forgotten, without news.
+func (v *view) observeJobGone(id string) { delete(v.jobs, id) }
+
+// observeFinished takes the latest finished jobs (anyone's), of which limit were asked for.
+func (v *view) observeFinished(jobs []Job, limit int) []JobTransition {
+	v.finished = slices.Clone(jobs)
+	v.finishedCapped = len(jobs) >= limit
+	return v.observeOwn(jobs)
+}
+
+// observeMyRecent takes the user's latest jobs, found by the metadata filter.
+func (v *view) observeMyRecent(jobs []Job) []JobTransition { return v.observeOwn(jobs) }
+
+// observeOwn sees the relevant jobs of a list; the others are only looked at for the key.
+func (v *view) observeOwn(jobs []Job) []JobTransition {
+	var transitions []JobTransition
+	for _, j := range jobs {
+		if !v.relevant(j) {
+			if v.identity.Carries(j) {
+				v.keySeen = true
+			}
+			continue
+		}
+		if t, ok := v.see(j); ok {
+			transitions = append(transitions, t)
+		}
+	}
+	v.pruneOwn()
+	return transitions
+}
+
+// pruneOwn keeps the newest maxTrackedOwnJobs finished jobs.
+func (v *view) pruneOwn() {
+	var finished []Job
+	for _, j := range v.jobs {
+		if j.Status.Finished() {
+			finished = append(finished, j)
+		}
+	}
+	if len(finished) <= maxTrackedOwnJobs {
+		return
+	}
+	slices.SortFunc(finished, newestFirst)
+	for _, j := range finished[maxTrackedOwnJobs:] {
+		delete(v.jobs, j.ID)
+	}
+}
+
+func (v *view) observeWorkers(workers []Worker) {
+	v.workers = slices.Clone(workers)
+	v.workersKnown = true
+}
+
+func (v *view) observeFarmStatus(state FarmState, present bool) {
+	v.managerFarm, v.managerFarmPresent = state, present
+}
+
+// succeeded records a good answer at now: the farm status is available.
+func (v *view) succeeded(now time.Time) {
+	v.unavailable = ""
+	v.updatedAt = now
+}
+
+// failed records why the farm status is unavailable.
+func (v *view) failed(reason string) { v.unavailable = reason }
+
+// prime starts reporting transitions: the first full status is in.
+func (v *view) prime() { v.primed = true }
+
+// summary is what the view shows at now; "today" begins at midnight in loc.
+func (v *view) summary(now time.Time, loc *time.Location) Summary {
+	s := Summary{Manager: v.manager, Unavailable: v.unavailable, UpdatedAt: v.updatedAt,
+		Workers: make(map[WorkerStatus]int), Jobs: make(map[JobStatus]int)}
+	for _, status := range WorkerStatuses {
+		s.Workers[status] = 0
+	}
+	for _, w := range v.workers {
+		s.Workers[w.Status]++
+	}
+	for _, status := range JobStatuses {
+		s.Jobs[status] = 0
+	}
+	for _, j := range v.unfinished {
+		s.Jobs[j.Status]++
+	}
+	local := now.In(loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	today := 0
+	for _, j := range v.finished {
+		if !j.Updated.Before(midnight) {
+			s.Jobs[j.Status]++
+			today++
+		}
+	}
+	s.FailedToday = s.Jobs[JobFailed]
+	s.FinishedTodayCapped = v.finishedCapped && today == len(v.finished)
+
+	switch {
+	case v.managerFarmPresent:
+		s.Farm, s.FarmFromManager = v.managerFarm, true
+	case v.workersKnown && v.unfinishedKnown:
+		s.Farm = ComputeFarmState(v.workers, JobCounts(s.Jobs))
+	}
+
+	for _, j := range v.jobs {
+		if v.relevant(j) {
+			s.MyJobs = append(s.MyJobs, j)
+		}
+	}
+	slices.SortFunc(s.MyJobs, newestFirst)
+	if len(s.MyJobs) > MaxMyJobs {
+		s.MyJobs = s.MyJobs[:MaxMyJobs]
+	}
+	s.MyJobs = cloneJobs(s.MyJobs)
+
+	s.Unfinished = cloneJobs(v.unfinished)
+	slices.SortFunc(s.Unfinished, newestFirst)
+	if len(s.Unfinished) > maxUnfinishedListed {
+		s.Unfinished = s.Unfinished[:maxUnfinishedListed]
+	}
+	s.NoJobCarriesKey = !v.keySeen && !slices.ContainsFunc(slices.Collect(maps.Values(v.jobs)), v.identity.Carries)
+	return s
+}

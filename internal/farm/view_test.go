@@ -1,0 +1,251 @@
+package farm
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var (
+	alice  = Identity{UserName: "alice"}
+	start  = time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)
+	before = start.Add(-time.Hour)
+)
+
+func job(id, user string, status JobStatus, updated time.Time) Job {
+	j := Job{ID: id, Name: "job " + id, Status: status, Updated: updated, Created: updated.Add(-time.Minute)}
+	if user != "" {
+		j.Metadata = map[string]string{"user.name": user}
+	}
+	return j
+}
+
+func describe(ts []JobTransition) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Job.ID+":"+string(t.From)+">"+string(t.To))
+	}
+	return out
+}
+
+func primedView(t *testing.T, unfinished []Job, recent []Job) *view {
+	t.Helper()
+	v := newView("http://farm:8080/", alice, nil, start)
+	if ts, left := v.observeUnfinished(unfinished); len(ts) != 0 || len(left) != 0 {
+		t.Fatalf("first poll reported %v, left %v", describe(ts), left)
+	}
+	if ts := v.observeMyRecent(recent); len(ts) != 0 {
+		t.Fatalf("first poll reported %v", describe(ts))
+	}
+	v.prime()
+	return v
+}
+
+func TestViewFirstPollIsSilent(t *testing.T) {
+	t.Parallel()
+	v := newView("m", alice, nil, start)
+	v.observeUnfinished([]Job{job("a", "alice", JobActive, before)})
+	ts := v.observeMyRecent([]Job{job("old", "alice", JobFailed, before), job("a", "alice", JobActive, before)})
+	if len(ts) != 0 {
+		t.Errorf("before the first full status: %v", describe(ts))
+	}
+	v.prime()
+	// Seen again, unchanged: nothing.
+	if ts := v.observeMyRecent([]Job{job("old", "alice", JobFailed, before)}); len(ts) != 0 {
+		t.Errorf("unchanged: %v", describe(ts))
+	}
+}
+
+func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, []Job{job("a", "alice", JobQueued, before), job("b", "bob", JobQueued, before)}, nil)
+	at := start.Add(time.Minute)
+
+	ts, left := v.observeUnfinished([]Job{job("a", "alice", JobActive, at), job("b", "bob", JobActive, at)})
+	if got := describe(ts); !slices.Equal(got, []string{"a:queued>active"}) || len(left) != 0 {
+		t.Errorf("queued → active: %v, left %v (bob's job is not news)", got, left)
+	}
+	// Both leave the unfinished set: only mine is asked for.
+	ts, left = v.observeUnfinished(nil)
+	if len(ts) != 0 || !slices.Equal(left, []string{"a"}) {
+		t.Fatalf("leaving: %v, left %v", describe(ts), left)
+	}
+	done := job("a", "alice", JobCompleted, at.Add(time.Minute))
+	ts = v.observeJob(done)
+	if got := describe(ts); !slices.Equal(got, []string{"a:active>completed"}) || !ts[0].Finished() {
+		t.Errorf("active → completed: %v", got)
+	}
+	// The same end seen again, through every query: never again.
+	for range 3 {
+		v.observeJob(done)
+		ts = append(ts, v.observeFinished([]Job{done}, 50)...)
+		ts = append(ts, v.observeMyRecent([]Job{done})...)
+		tsU, left := v.observeUnfinished(nil)
+		ts = append(ts, tsU...)
+		if len(left) != 0 {
+			t.Errorf("a finished job is asked for again: %v", left)
+		}
+	}
+	if len(ts) != 1 {
+		t.Errorf("reported %v", describe(ts))
+	}
+	// Requeued and failed: two more transitions, each once.
+	ts, _ = v.observeUnfinished([]Job{job("a", "alice", JobQueued, at.Add(2*time.Minute))})
+	ts = append(ts, v.observeJob(job("a", "alice", JobFailed, at.Add(3*time.Minute)))...)
+	if got := describe(ts); !slices.Equal(got, []string{"a:completed>queued", "a:queued>failed"}) {
+		t.Errorf("requeue and failure: %v", got)
+	}
+}
+
+func TestViewNeverReportsOtherUsersJobs(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, []Job{job("b", "bob", JobActive, before), job("n", "", JobActive, before)}, nil)
+	at := start.Add(time.Minute)
+	ts, left := v.observeUnfinished([]Job{job("c", "carol", JobQueued, at)})
+	ts = append(ts, v.observeFinished([]Job{job("b", "bob", JobFailed, at), job("n", "", JobCompleted, at)}, 50)...)
+	if len(ts) != 0 || len(left) != 0 {
+		t.Errorf("others' jobs: %v, left %v", describe(ts), left)
+	}
+	if s := v.summary(at, time.UTC); len(s.MyJobs) != 0 {
+		t.Errorf("my jobs: %v", s.MyJobs)
+	}
+}
+
+func TestViewReportsWatchedJobs(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, []Job{job("b", "bob", JobActive, before)}, nil)
+	v.setWatched([]string{"b"})
+	_, left := v.observeUnfinished(nil)
+	if !slices.Equal(left, []string{"b"}) {
+		t.Fatalf("a watched job that left is not asked for: %v", left)
+	}
+	ts := v.observeJob(job("b", "bob", JobCanceled, start.Add(time.Minute)))
+	if got := describe(ts); !slices.Equal(got, []string{"b:active>canceled"}) {
+		t.Errorf("watched: %v", got)
+	}
+	if s := v.summary(start.Add(time.Minute), time.UTC); len(s.MyJobs) != 1 || s.MyJobs[0].ID != "b" {
+		t.Errorf("a watched job is not among my jobs: %v", s.MyJobs)
+	}
+}
+
+func TestViewNewJobsAfterTheFirstPoll(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, nil, nil)
+	at := start.Add(time.Minute)
+	// Submitted since: news (From ""), not an end.
+	ts, _ := v.observeUnfinished([]Job{job("new", "alice", JobQueued, at)})
+	if got := describe(ts); !slices.Equal(got, []string{"new:>queued"}) || ts[0].Finished() {
+		t.Errorf("submitted: %v", got)
+	}
+	// Submitted and finished between two polls: an end, once. One that ended before watching
+	// began, found later (deeper in a list): not news.
+	ts = v.observeFinished([]Job{job("quick", "alice", JobCompleted, at), job("ancient", "alice", JobFailed, before)}, 50)
+	if got := describe(ts); !slices.Equal(got, []string{"quick:>completed"}) || !ts[0].Finished() {
+		t.Errorf("finished between polls: %v", got)
+	}
+}
+
+// A Manager restart keeps its job ids: after it (the watcher saw errors meanwhile), the same jobs
+// in the same states are no news; a job that ended during the restart is news once.
+func TestViewManagerRestartDoesNotRenotify(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, []Job{job("a", "alice", JobActive, before), job("b", "alice", JobActive, before)},
+		[]Job{job("old", "alice", JobCompleted, before)})
+	v.failed("the Manager cannot be reached")
+	ts, left := v.observeUnfinished([]Job{job("a", "alice", JobActive, before)})
+	ts = append(ts, v.observeMyRecent([]Job{job("old", "alice", JobCompleted, before)})...)
+	if len(ts) != 0 || !slices.Equal(left, []string{"b"}) {
+		t.Errorf("after the restart: %v, left %v", describe(ts), left)
+	}
+	ts = v.observeJob(job("b", "alice", JobCompleted, start.Add(time.Minute)))
+	if len(ts) != 1 {
+		t.Errorf("the job that ended during the restart: %v", describe(ts))
+	}
+}
+
+func TestViewDeletedJobIsForgotten(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, []Job{job("a", "alice", JobQueued, before)}, nil)
+	_, left := v.observeUnfinished(nil)
+	v.observeJobGone(left[0])
+	if _, left := v.observeUnfinished(nil); len(left) != 0 {
+		t.Errorf("a deleted job is asked for again: %v", left)
+	}
+}
+
+func TestViewSummary(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	v := newView("http://farm:8080/", alice, nil, now)
+	v.observeWorkers([]Worker{{Status: WorkerAwake}, {Status: WorkerAwake}, {Status: WorkerOffline}})
+	v.observeUnfinished([]Job{job("a", "alice", JobActive, now.Add(-time.Minute)), job("q", "bob", JobQueued, now),
+		job("q2", "bob", JobQueued, now)})
+	v.observeFinished([]Job{
+		job("f1", "bob", JobFailed, now.Add(-time.Hour)),
+		job("c1", "alice", JobCompleted, now.Add(-2*time.Hour)),
+		job("f0", "alice", JobFailed, now.Add(-11*time.Hour)), // yesterday
+	}, 50)
+	v.succeeded(now)
+	s := v.summary(now, time.UTC)
+	wantJobs := map[JobStatus]int{JobActive: 1, JobQueued: 2, JobFailed: 1, JobCompleted: 1}
+	for _, status := range JobStatuses {
+		if got, ok := s.Jobs[status]; !ok || got != wantJobs[status] {
+			t.Errorf("jobs %s: %d (present %v), want %d", status, got, ok, wantJobs[status])
+		}
+	}
+	if s.FailedToday != 1 || s.FinishedTodayCapped || s.Workers[WorkerAwake] != 2 || s.Workers[WorkerOffline] != 1 ||
+		len(s.Workers) != len(WorkerStatuses) {
+		t.Errorf("summary %+v", s)
+	}
+	if s.Farm != FarmActive || s.FarmFromManager {
+		t.Errorf("farm %q (from Manager %v)", s.Farm, s.FarmFromManager)
+	}
+	var mine []string
+	for _, j := range s.MyJobs {
+		mine = append(mine, j.ID)
+	}
+	if !slices.Equal(mine, []string{"a", "c1", "f0"}) {
+		t.Errorf("my jobs %v, want newest first", mine)
+	}
+	if s.NoJobCarriesKey || len(s.Unfinished) != 3 || s.Unfinished[0].ID != "q" {
+		t.Errorf("no key %v, unfinished %v", s.NoJobCarriesKey, s.Unfinished)
+	}
+	// The Manager's own farm status wins when it has one.
+	v.observeFarmStatus(FarmWaiting, true)
+	if s := v.summary(now, time.UTC); s.Farm != FarmWaiting || !s.FarmFromManager {
+		t.Errorf("with the Manager's farm status: %q", s.Farm)
+	}
+}
+
+func TestViewSummaryWithoutTheKey(t *testing.T) {
+	t.Parallel()
+	now := start
+	v := newView("m", alice, nil, now)
+	// 3.3.1's add-on sends no metadata.
+	v.observeUnfinished([]Job{job("x", "", JobActive, now), job("y", "", JobQueued, now)})
+	v.observeFinished([]Job{job("z", "", JobCompleted, now)}, 1)
+	s := v.summary(now, time.UTC)
+	if !s.NoJobCarriesKey || len(s.MyJobs) != 0 || !s.FinishedTodayCapped {
+		t.Errorf("no key %v, my jobs %v, capped %v", s.NoJobCarriesKey, s.MyJobs, s.FinishedTodayCapped)
+	}
+	if s.Farm != FarmUnknown {
+		t.Errorf("farm %q before the Workers are known", s.Farm)
+	}
+	v.setIdentity(Identity{MetadataKey: "project", UserName: "alice"})
+	if !v.summary(now, time.UTC).NoJobCarriesKey {
+		t.Error("another key")
+	}
+}
+
+func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, nil, nil)
+	var many []Job
+	for i := range 3 * maxTrackedOwnJobs {
+		many = append(many, job(string(rune('A'+i%26))+time.Duration(i).String(), "alice", JobCompleted, before.Add(time.Duration(i)*time.Second)))
+	}
+	v.observeMyRecent(many)
+	if len(v.jobs) != maxTrackedOwnJobs {
+		t.Errorf("%d jobs kept", len(v.jobs))
+	}
+}
