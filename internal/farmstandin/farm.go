@@ -42,6 +42,13 @@ func WithClock(now func() time.Time) Option { return func(f *Farm) { f.now = now
 // GET /api/v3/status, as Flamenco 3.5 does.
 func WithVersion(v string) Option { return func(f *Farm) { f.version = v } }
 
+// SetVersion changes the version the Manager reports (an upgrade, done while it is down).
+func (f *Farm) SetVersion(v string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.version = v
+}
+
 // New returns an empty farm of a Manager named name.
 func New(name string, opts ...Option) *Farm {
 	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job)}
@@ -328,8 +335,8 @@ func (f *Farm) SetMode(mode Mode) {
 
 // Stats counts what the stand-in answered, for tests and the benchmark.
 type Stats struct {
-	Requests     int            // farm API requests (everything under /api/v3/ but the version)
-	Bytes        int64          // body bytes of those answers
+	Requests     int            // farm API requests (everything under /api/v3/ but the version), counted as they arrive
+	Bytes        int64          // body bytes of those answers, counted once each is written
 	ByRoute      map[string]int // requests per route ("POST /api/v3/jobs/query")
 	Unfiltered   int            // job queries without a status_in or metadata filter
 	LargestQuery int            // most jobs returned by one query
@@ -354,15 +361,20 @@ func (f *Farm) ResetStats() {
 	f.stats = Stats{}
 }
 
-func (f *Farm) count(route string, bytes int64) {
+func (f *Farm) countRequest(route string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stats.ByRoute == nil {
 		f.stats.ByRoute = make(map[string]int)
 	}
 	f.stats.Requests++
-	f.stats.Bytes += bytes
 	f.stats.ByRoute[route]++
+}
+
+func (f *Farm) countBytes(n int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stats.Bytes += n
 }
 
 // atLeast35 says whether version v is 3.5 or later (it has GET /api/v3/status).

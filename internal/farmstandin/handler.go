@@ -115,8 +115,9 @@ func (f *Farm) Handler() http.Handler {
 func (f *Farm) farmEndpoint(route string, handle http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Vary", "Origin")
+		f.countRequest(route)
 		counting := &countingWriter{ResponseWriter: w}
-		defer func() { f.count(route, counting.bytes) }()
+		defer func() { f.countBytes(counting.bytes) }()
 		f.mu.Lock()
 		mode := f.mode
 		f.mu.Unlock()

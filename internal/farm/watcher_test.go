@@ -1,0 +1,389 @@
+//go:build linux
+
+package farm_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+)
+
+// harness is a Watcher on a fake clock against a stand-in Manager served over real HTTP.
+type harness struct {
+	t       *testing.T
+	clock   *fakeclock.Clock
+	farm    *farmstandin.Farm
+	server  *farmstandin.Server
+	watcher *farm.Watcher
+	events  <-chan farm.Event
+	stop    func()
+}
+
+func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.Clock), opts ...func(*farm.WatcherConfig)) *harness {
+	t.Helper()
+	netns.RequireIsolated(t)
+	h := &harness{t: t, clock: fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local))}
+	h.farm = farmstandin.New("Studio Farm", farmstandin.WithClock(h.clock.Now))
+	h.farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
+	h.farm.AddWorker(farmstandin.WorkerSpec{Name: "render-02", Status: "asleep"})
+	if setup != nil {
+		setup(h.farm, h.clock)
+	}
+	h.server = farmstandin.Serve(t, h.farm)
+	cfg := farm.WatcherConfig{
+		Client:   farm.NewClient(h.server.URL, farm.WithTimeout(2*time.Second)),
+		Identity: farm.Identity{UserName: "alice"},
+		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Clock:    h.clock,
+		Random:   func() float64 { return 0.5 },
+	}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	h.watcher = farm.NewWatcher(cfg)
+	var unsubscribe func()
+	h.events, unsubscribe = h.watcher.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.watcher.Run(ctx) }()
+	h.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		unsubscribe()
+	}
+	t.Cleanup(func() {
+		if h.stop != nil {
+			h.stop()
+		}
+	})
+	h.settle()
+	return h
+}
+
+// settle waits until the watcher has finished its round and waits on the fake clock. No sleeps:
+// the watcher makes a timer only after its round, and the clock says when one is made.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		changed := h.clock.Changed()
+		if h.watcher.Stats().Waiting && h.clock.Waiting() > 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			h.t.Fatalf("the watcher did not settle: %+v, %d timers", h.watcher.Stats(), h.clock.Waiting())
+		}
+	}
+}
+
+// advance moves the clock in steps no longer than the shortest interval, settling after each.
+func (h *harness) advance(d time.Duration) {
+	h.t.Helper()
+	for d > 0 {
+		step := min(d, 5*time.Second)
+		h.clock.Advance(step)
+		h.settle()
+		d -= step
+	}
+}
+
+// drain returns the events delivered so far of the given kinds.
+func (h *harness) drain(kinds ...farm.EventKind) []farm.Event {
+	var got []farm.Event
+	for {
+		select {
+		case e := <-h.events:
+			if slices.Contains(kinds, e.Kind) {
+				got = append(got, e)
+			}
+		default:
+			return got
+		}
+	}
+}
+
+func jobLines(events []farm.Event) []string {
+	var lines []string
+	for _, e := range events {
+		lines = append(lines, fmt.Sprintf("%s %s:%s>%s", e.Kind, e.Transition.Job.Name, e.Transition.From, e.Transition.To))
+	}
+	return lines
+}
+
+func myJobNames(s farm.Summary) []string {
+	var names []string
+	for _, j := range s.MyJobs {
+		names = append(names, j.Name+"="+string(j.Status))
+	}
+	return names
+}
+
+func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
+	var mine, theirs string
+	h := newHarness(t, func(f *farmstandin.Farm, clock *fakeclock.Clock) {
+		old := f.SubmitJob(farmstandin.JobSpec{Name: "yesterday", User: "alice"})
+		f.SetJobStatus(old, "failed", "too many tasks failed")
+		clock.Advance(time.Hour)
+		mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-010", User: "alice"})
+		theirs = f.SubmitJob(farmstandin.JobSpec{Name: "shot-020", User: "bob"})
+	})
+	s := h.watcher.Summary()
+	if got := myJobNames(s); !slices.Equal(got, []string{"shot-010=queued", "yesterday=failed"}) {
+		t.Errorf("my jobs at the start: %v", got)
+	}
+	if s.Farm != farm.FarmWaiting || s.Jobs[farm.JobQueued] != 2 || s.Workers[farm.WorkerAwake] != 1 || s.Unavailable != "" {
+		t.Errorf("summary at the start: %+v", s)
+	}
+	if got := h.drain(farm.JobChanged, farm.JobFinished, farm.FarmStateChanged); len(got) != 0 {
+		t.Errorf("the first poll reported %v: what had ended before is no news", jobLines(got))
+	}
+
+	h.farm.SetJobStatus(mine, "active", "task became active")
+	h.farm.SetJobStatus(theirs, "active", "task became active")
+	h.advance(28 * time.Second)
+	if got := jobLines(h.drain(farm.JobChanged, farm.JobFinished)); !slices.Equal(got, []string{"job shot-010:queued>active"}) {
+		t.Errorf("queued → active: %v", got)
+	}
+
+	h.farm.SetJobStatus(mine, "completed", "all tasks completed")
+	h.farm.SetJobStatus(theirs, "failed", "too many tasks failed")
+	h.advance(28 * time.Second)
+	finished := h.drain(farm.JobFinished, farm.JobChanged)
+	if got := jobLines(finished); !slices.Equal(got, []string{"job-finished shot-010:active>completed"}) {
+		t.Fatalf("active → completed within 28 s: %v", got)
+	}
+	if e := finished[0]; e.Transition.Manager != h.server.URL || e.Transition.Job.ID != mine {
+		t.Errorf("transition %+v", e.Transition)
+	}
+
+	// An hour more: every kind of query comes round again, and nothing is reported twice.
+	h.advance(time.Hour)
+	if s := h.watcher.Summary(); s.FailedToday != 2 || s.Jobs[farm.JobCompleted] != 1 || s.Jobs[farm.JobActive] != 0 {
+		t.Errorf("today: %v", s.Jobs)
+	}
+	if got := h.drain(farm.JobFinished, farm.JobChanged); len(got) != 0 {
+		t.Errorf("reported again: %v", jobLines(got))
+	}
+	stats := h.farm.Stats()
+	if stats.Unfiltered != 0 {
+		t.Errorf("%d unfiltered job queries", stats.Unfiltered)
+	}
+	if rate := float64(stats.Requests) / (time.Hour + 56*time.Second).Seconds(); rate > 0.05 {
+		t.Errorf("%d requests in %v: %.4f/s %v", stats.Requests, time.Hour+56*time.Second, rate, stats.ByRoute)
+	}
+}
+
+func TestWatcherReportsAJobThatEndsBetweenTwoPolls(t *testing.T) {
+	h := newHarness(t, nil)
+	h.clock.Advance(time.Second)
+	quick := h.farm.SubmitJob(farmstandin.JobSpec{Name: "quick", User: "alice"})
+	h.farm.SetJobStatus(quick, "canceled", "canceled by alice")
+	// The finished jobs come round every 10 minutes (± jitter).
+	h.advance(11 * time.Minute)
+	if got := jobLines(h.drain(farm.JobFinished, farm.JobChanged)); !slices.Equal(got, []string{"job-finished quick:>canceled"}) {
+		t.Errorf("a job submitted and canceled between two polls: %v", got)
+	}
+}
+
+func TestWatcherFollowsWatchedJobs(t *testing.T) {
+	var theirs string
+	h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) {
+		theirs = f.SubmitJob(farmstandin.JobSpec{Name: "no-metadata", Status: "active"})
+	}, func(cfg *farm.WatcherConfig) { cfg.Identity = farm.Identity{UserName: "alice"} })
+	if s := h.watcher.Summary(); !s.NoJobCarriesKey || len(s.Unfinished) != 1 || s.Unfinished[0].ID != theirs {
+		t.Fatalf("no key %v, unfinished %v", s.NoJobCarriesKey, s.Unfinished)
+	}
+	h.watcher.SetWatched([]string{theirs})
+	h.farm.SetJobStatus(theirs, "completed", "all tasks completed")
+	h.advance(28 * time.Second)
+	if got := jobLines(h.drain(farm.JobFinished)); !slices.Equal(got, []string{"job-finished no-metadata:active>completed"}) {
+		t.Errorf("watched job: %v", got)
+	}
+}
+
+func TestWatcherSetIdentityWithoutRestart(t *testing.T) {
+	h := newHarness(t, func(f *farmstandin.Farm, clock *fakeclock.Clock) {
+		done := f.SubmitJob(farmstandin.JobSpec{Name: "carol's done", User: "Carol"})
+		f.SetJobStatus(done, "completed", "")
+		clock.Advance(time.Minute)
+		f.SubmitJob(farmstandin.JobSpec{Name: "carol's running", User: "Carol", Status: "active"})
+	})
+	if s := h.watcher.Summary(); len(s.MyJobs) != 0 || s.NoJobCarriesKey {
+		t.Fatalf("alice has no jobs: %v (no key: %v)", myJobNames(s), s.NoJobCarriesKey)
+	}
+	rounds := h.watcher.Stats().Rounds
+	h.watcher.SetIdentity(farm.Identity{UserName: `STUDIO\Carol`})
+	waitUntil(t, h.clock, func() bool { return h.watcher.Stats().Rounds > rounds && h.watcher.Stats().Waiting })
+	if got := myJobNames(h.watcher.Summary()); !slices.Equal(got, []string{"carol's running=active", "carol's done=completed"}) {
+		t.Errorf("after SetIdentity: %v", got)
+	}
+	if got := h.drain(farm.JobFinished, farm.JobChanged); len(got) != 0 {
+		t.Errorf("a change of identity reported %v", jobLines(got))
+	}
+}
+
+func waitUntil(t *testing.T, clock *fakeclock.Clock, ok func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		changed := clock.Changed()
+		if ok() && clock.Waiting() > 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("condition not met")
+		}
+	}
+}
+
+// A Manager that restarts keeps its job ids: nothing is reported again; a job that ended while it
+// was down is reported once it is back.
+func TestWatcherManagerRestartDoesNotRenotify(t *testing.T) {
+	var running, other string
+	h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) {
+		running = f.SubmitJob(farmstandin.JobSpec{Name: "overnight", User: "alice", Status: "active"})
+		other = f.SubmitJob(farmstandin.JobSpec{Name: "second", User: "alice", Status: "active"})
+		done := f.SubmitJob(farmstandin.JobSpec{Name: "done", User: "alice"})
+		f.SetJobStatus(done, "completed", "")
+	})
+	h.server.Down()
+	h.advance(30 * time.Second)
+	s := h.watcher.Summary()
+	if s.Unavailable == "" || !strings.Contains(s.Unavailable, "cannot be reached") {
+		t.Errorf("while down: %q", s.Unavailable)
+	}
+	farmEvents := h.drain(farm.FarmStateChanged)
+	if len(farmEvents) != 1 || farmEvents[0].FarmFrom != farm.FarmActive || farmEvents[0].FarmTo != farm.FarmUnknown {
+		t.Errorf("farm events while down: %+v", farmEvents)
+	}
+	h.farm.SetJobStatus(other, "failed", "too many tasks failed")
+	if err := h.server.Up(); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(2 * time.Minute) // past the backoff
+	if s := h.watcher.Summary(); s.Unavailable != "" {
+		t.Fatalf("after the restart: %q", s.Unavailable)
+	}
+	if got := jobLines(h.drain(farm.JobFinished, farm.JobChanged)); !slices.Equal(got, []string{"job-finished second:active>failed"}) {
+		t.Errorf("after the restart: %v (only the job that ended meanwhile)", got)
+	}
+	_ = running
+}
+
+func TestWatcherBadAnswersCostOneBoundedRequest(t *testing.T) {
+	for _, tc := range []struct {
+		mode farmstandin.Mode
+		want string
+	}{
+		{farmstandin.Slow, "did not answer in time"},
+		{farmstandin.Failing, "500 Internal Server Error"},
+		{farmstandin.Huge, "too large"},
+		{farmstandin.Malformed, "malformed"},
+		{farmstandin.TooOld, "too old"},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) { f.SetMode(tc.mode) },
+				func(cfg *farm.WatcherConfig) {
+					cfg.Client = farm.NewClient(cfg.Client.BaseURL(), farm.WithTimeout(300*time.Millisecond))
+				})
+			s := h.watcher.Summary()
+			if !strings.Contains(s.Unavailable, tc.want) {
+				t.Errorf("unavailable %q, want %q", s.Unavailable, tc.want)
+			}
+			if n := h.watcher.Stats().Requests; n != 1 {
+				t.Errorf("%d requests in the first round, want 1: the others wait for it to succeed", n)
+			}
+			// Half an hour of a bad Manager: a handful of requests, backing off.
+			h.advance(30 * time.Minute)
+			if n := h.watcher.Stats().Requests; n > 8 {
+				t.Errorf("%d requests in 30 minutes to a failing Manager", n)
+			}
+			h.farm.SetMode(farmstandin.Normal)
+			h.advance(11 * time.Minute)
+			if s := h.watcher.Summary(); s.Unavailable != "" || s.Farm == farm.FarmUnknown {
+				t.Errorf("once it answers again: %+v", s)
+			}
+		})
+	}
+}
+
+// While a request hangs, Summary and the events are there at once: no lock is held across a request.
+func TestWatcherNeverBlocksItsReaders(t *testing.T) {
+	h := newHarness(t, nil, func(cfg *farm.WatcherConfig) {
+		cfg.Client = farm.NewClient(cfg.Client.BaseURL(), farm.WithTimeout(time.Hour))
+	})
+	h.farm.SetMode(farmstandin.Slow)
+	h.clock.Advance(30 * time.Second) // the next poll starts and hangs
+	var wg sync.WaitGroup
+	answered := make(chan struct{})
+	wg.Go(func() {
+		for range 100 {
+			h.watcher.Summary()
+			h.watcher.Stats()
+		}
+		close(answered)
+	})
+	select {
+	case <-answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Summary blocked while a request hangs")
+	}
+	wg.Wait()
+	h.stop() // cancels the hanging request
+	h.stop = nil
+}
+
+func TestWatcherWithASubscriberThatNeverReads(t *testing.T) {
+	h := newHarness(t, nil)
+	_, unsubscribe := h.watcher.Subscribe() // never read
+	defer unsubscribe()
+	for i := range 100 {
+		id := h.farm.SubmitJob(farmstandin.JobSpec{Name: fmt.Sprintf("burst-%d", i), User: "alice"})
+		h.farm.SetJobStatus(id, "active", "")
+	}
+	h.advance(30 * time.Second)
+	if s := h.watcher.Summary(); s.Jobs[farm.JobActive] != 100 {
+		t.Errorf("%d active", s.Jobs[farm.JobActive])
+	}
+}
+
+func TestWatcherUsesTheFarmStatusOfA35Manager(t *testing.T) {
+	h := newHarness(t, nil)
+	if s := h.watcher.Summary(); s.FarmFromManager || s.Farm != farm.FarmIdle {
+		t.Errorf("3.3.1: %q from Manager %v", s.Farm, s.FarmFromManager)
+	}
+	// The Manager is upgraded to 3.5 while down: once back, it is asked for its own farm status.
+	h.server.Down()
+	h.advance(30 * time.Second)
+	h.farm.SetVersion("3.5.0")
+	h.farm.SubmitJob(farmstandin.JobSpec{Name: "queued", User: "bob"})
+	if err := h.server.Up(); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Minute)
+	if s := h.watcher.Summary(); !s.FarmFromManager || s.Farm != farm.FarmWaiting {
+		t.Errorf("3.5: %q from Manager %v", s.Farm, s.FarmFromManager)
+	}
+	// 3.3.1 was asked once (404), 3.5 once after the restart, then every 5 minutes.
+	h.advance(11 * time.Minute)
+	if n := h.farm.Stats().ByRoute["GET /api/v3/status"]; n < 3 || n > 5 {
+		t.Errorf("farm status asked %d times", n)
+	}
+}
