@@ -1,0 +1,119 @@
+package localworker
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The Worker's files in its directory.
+const (
+	ConfigFile      = "flamenco-worker.yaml"             // read from its working directory
+	CredentialsFile = "flamenco-worker-credentials.yaml" // written into $FLAMENCO_HOME
+)
+
+// DefaultRestartExitCode is the restart_exit_code written for the Worker (Flamenco's documentation
+// uses 47): non-zero marks it restartable at the Manager.
+const DefaultRestartExitCode = 47
+
+// WorkerConfig is what this program sets in flamenco-worker.yaml.
+type WorkerConfig struct {
+	ManagerURL      string
+	WorkerName      string
+	RestartExitCode int
+}
+
+const configHeader = `# Configuration file for Flamenco Worker, written by Flamenco Tray.
+# manager_url, worker_name and restart_exit_code are set each time it starts the Worker; other keys
+# (task_types, oom_score_adjust; see https://flamenco.blender.org/usage/worker-configuration/) are kept.
+`
+
+// WriteConfig writes flamenco-worker.yaml into dir, keeping keys other than the ones it sets (a
+// user's task_types), and replacing the file at once so the Worker never reads half of one.
+func WriteConfig(dir string, cfg WorkerConfig) error {
+	path := filepath.Join(dir, ConfigFile)
+	values := map[string]any{}
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read %s: %w", path, err)
+	default:
+		if err := yaml.Unmarshal(old, &values); err != nil {
+			return fmt.Errorf("%s is not valid YAML (%v): fix or remove it", path, err)
+		}
+		if values == nil { // an empty file
+			values = map[string]any{}
+		}
+	}
+	values["manager_url"] = cfg.ManagerURL
+	values["worker_name"] = cfg.WorkerName
+	values["restart_exit_code"] = cfg.RestartExitCode
+	body, err := yaml.Marshal(values)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return writeFileAtomic(path, append([]byte(configHeader), body...))
+}
+
+// ReadConfig reads the keys of flamenco-worker.yaml in dir, for tests and diagnostics.
+func ReadConfig(dir string) (map[string]any, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	values := map[string]any{}
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
+	}
+	return values, nil
+}
+
+// ReadWorkerID returns the Worker's id at its Manager from the credentials file in dir; "" without
+// an error when the Worker has not registered yet (no file).
+func ReadWorkerID(dir string) (string, error) {
+	path := filepath.Join(dir, CredentialsFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	var creds struct {
+		WorkerID string `yaml:"worker_id"`
+	}
+	if err := yaml.Unmarshal(data, &creds); err != nil {
+		return "", fmt.Errorf("%s is not valid YAML: %w", path, err)
+	}
+	if strings.TrimSpace(creds.WorkerID) == "" {
+		return "", fmt.Errorf("%s has no worker_id", path)
+	}
+	return strings.TrimSpace(creds.WorkerID), nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path (mode 0600, as os.CreateTemp makes it),
+// then renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package localworker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// waitDelay bounds how long the Worker's output is read after it ended: a child it left behind
+// (a Blender it could not stop) holds the pipe open.
+const waitDelay = 5 * time.Second
+
+// launch runs the Worker's process once, until it ends, and says how it ended. launched is called
+// once, with the error if it could not start.
+func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) Exit {
+	// The goroutine that starts the process waits for it, on the same thread (see lockThreadForChild).
+	defer lockThreadForChild()()
+	cmd := exec.Command(r.bin)
+	cmd.Dir = s.cfg.Dir
+	cmd.Env = append(withoutEnv(os.Environ(), "FLAMENCO_HOME"), "FLAMENCO_HOME="+s.cfg.Dir)
+	cmd.Stdout, cmd.Stderr = r.log, r.log
+	cmd.WaitDelay = waitDelay
+	attrs, canInterrupt := launchAttrs()
+	cmd.SysProcAttr = attrs
+	if err := cmd.Start(); err != nil {
+		err = fmt.Errorf("start %s: %w", r.bin, err)
+		launched(err)
+		r.log.Note("%v", err)
+		return Exit{Reason: ExitLaunchFailed, Code: -1, Message: "could not start: " + err.Error(), At: time.Now()}
+	}
+	pid := cmd.Process.Pid
+	r.log.Note("started %s (pid %d) for the Manager at %s in %s", r.bin, pid, s.cfg.ManagerURL, s.cfg.Dir)
+	s.logger.Info().Int("pid", pid).Str("binary", r.bin).Str("dir", s.cfg.Dir).Str("log", s.logPath).Msg("started the Worker")
+	s.update(func(st *State) {
+		st.PID = pid
+		if st.Phase == Restarting {
+			st.Phase = Starting
+		}
+	})
+	launched(nil)
+
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	var polling sync.WaitGroup
+	polling.Go(func() { s.poll(pollCtx, r) })
+	defer polling.Wait()
+	defer stopPolling()
+
+	end := s.superviseProcess(ctx, r, cmd.Process, canInterrupt, exited)
+	state := cmd.ProcessState
+	end.code = state.ExitCode()
+	if status, ok := state.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+		end.signal = status.Signal().String()
+	}
+	exit := classifyExit(end, s.cfg.RestartExitCode, time.Now())
+	r.log.Note("the Worker (pid %d) ended: %s", pid, exit.Message)
+	return exit
+}
+
+// superviseProcess waits for the process to exit, interrupting and killing it as Stop and the end
+// of ctx ask.
+func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, canInterrupt bool, exited <-chan struct{}) processEnd {
+	var end processEnd
+	var grace, kill <-chan time.Time
+	var timers []*time.Timer
+	defer func() {
+		for _, t := range timers {
+			t.Stop()
+		}
+	}()
+	after := func(d time.Duration) <-chan time.Time {
+		t := time.NewTimer(d)
+		timers = append(timers, t)
+		return t.C
+	}
+	killNow := func(why string) {
+		if end.killed {
+			return
+		}
+		s.logger.Warn().Msg("killing the Worker: " + why)
+		r.log.Note("killing the Worker: %s", why)
+		end.killed, end.killReason = true, why
+		if err := killProcessTree(p); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			s.logger.Error().Err(err).Msg("cannot kill the Worker")
+		}
+	}
+	interruptNow := func() {
+		if end.interrupted || end.killed {
+			return
+		}
+		if !canInterrupt {
+			killNow("it cannot be interrupted here (no console to send Ctrl+Break through)")
+			return
+		}
+		s.logger.Info().Msg("interrupting the Worker, so that it signs off")
+		r.log.Note("interrupting the Worker")
+		end.interrupted = true
+		if err := interrupt(p); err != nil {
+			killNow("the interrupt failed: " + err.Error())
+			return
+		}
+		kill = after(s.cfg.Timing.KillAfter)
+	}
+	// Where the Worker cannot be interrupted, quitting asks the Manager instead, in the background.
+	quitAsked := make(chan error, 1)
+	var quitting sync.WaitGroup
+	quitCtx, cancelQuit := context.WithCancel(context.WithoutCancel(ctx))
+	defer quitting.Wait()
+	defer cancelQuit()
+
+	ownerGone := ctx.Done()
+	for {
+		select {
+		case <-exited:
+			return end
+		case <-ownerGone:
+			ownerGone = nil
+			// The tray quits: stopping through the Manager could take the Worker 20 s to notice.
+			r.markStopping()
+			if canInterrupt {
+				interruptNow()
+			} else {
+				quitting.Go(func() { s.offlineOnQuit(quitCtx, r, quitAsked) })
+			}
+		case err := <-quitAsked:
+			if err != nil {
+				s.logger.Warn().Err(err).Msg("the Manager did not take the request to set the Worker offline")
+				killNow("it cannot be interrupted here, and the Manager did not take the request to set it offline")
+			} else if grace == nil {
+				grace = after(s.cfg.Timing.OfflineGrace)
+			}
+		case e := <-r.escalate:
+			switch {
+			case e == escalateNow:
+				interruptNow()
+			case grace == nil:
+				grace = after(s.cfg.Timing.OfflineGrace)
+			}
+		case <-grace:
+			s.logger.Warn().Dur("after", s.cfg.Timing.OfflineGrace).Msg("the Worker has not gone offline as the Manager asked")
+			interruptNow()
+		case <-kill:
+			killNow(fmt.Sprintf("it did not stop within %v of the interrupt", s.cfg.Timing.KillAfter))
+		}
+	}
+}
+
+// offlineOnQuit asks the Manager to set the Worker offline, where it cannot be interrupted, and
+// sends the answer to answered; it gives up after 10 s or when ctx ends.
+func (s *Supervisor) offlineOnQuit(ctx context.Context, r *run, answered chan<- error) {
+	s.mu.Lock()
+	workerID := r.workerID
+	s.mu.Unlock()
+	if workerID == "" {
+		answered <- errors.New("the Worker has not registered")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	answered <- s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, false)
+}
+
+// withoutEnv drops the variable name from env (Windows' names ignore case).
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !strings.EqualFold(k, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

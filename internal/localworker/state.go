@@ -1,0 +1,120 @@
+package localworker
+
+import (
+	"fmt"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// Phase is what the local Worker is doing, for the menu.
+type Phase string
+
+// The phases of a local Worker.
+const (
+	NotRunning Phase = "not running" // never started, or stopped
+	Starting   Phase = "starting"    // launched, not (yet) signed on at the Manager
+	Awake      Phase = "awake"       // signed on, waiting for work
+	Busy       Phase = "busy"        // running a task (Job says of which job)
+	Asleep     Phase = "asleep"      // the Manager put it to sleep
+	Running    Phase = "running"     // its process runs; the Manager does not say how it is (Problem says why)
+	Stopping   Phase = "stopping"    // asked to go offline (StopAfterTask: once its task is done)
+	Restarting Phase = "restarting"  // the Manager asked it to restart; it is relaunched
+	Offline    Phase = "offline"     // it signed off and ended
+	Error      Phase = "error"       // it could not start, failed, or the Manager says it is in error
+)
+
+// State is the local Worker of one Manager as the menu shows it.
+type State struct {
+	Phase      Phase
+	Active     bool // a run is on: its process runs, or is being relaunched; Stop applies
+	ManagerURL string
+	WorkerName string
+	WorkerID   string // from its credentials, once it registered
+	PID        int    // while its process runs
+	Dir        string // its working directory and FLAMENCO_HOME
+	LogPath    string // its log
+
+	ManagerStatus farm.WorkerStatus // as the Manager last said; "" when unknown
+	StatusChange  *farm.StatusChangeRequest
+	JobID         string // while busy
+	Job           string // while busy: the job's name, or its id while the name is unknown
+	Task          string // while busy: the task's name
+
+	StopAfterTask bool   // Stopping lazily: after its current task
+	Restarts      int    // relaunches after restart requests since Start
+	LastExit      *Exit  // how its process last ended
+	Problem       string // why Phase is Error or Running; "" otherwise
+}
+
+// Label is the menu's line for the local Worker.
+func (s State) Label() string {
+	switch s.Phase {
+	case Busy:
+		if s.Job != "" {
+			return fmt.Sprintf("Worker here: busy on %q", s.Job)
+		}
+		return "Worker here: busy"
+	case Stopping:
+		if s.StopAfterTask {
+			return "Worker here: stopping after this task"
+		}
+		return "Worker here: stopping"
+	case Running:
+		return "Worker here: running (status unknown)"
+	case Error:
+		if s.Problem != "" {
+			return "Worker here: error: " + s.Problem
+		}
+		return "Worker here: error"
+	}
+	return "Worker here: " + string(s.Phase)
+}
+
+// observation is what the status poller learnt from the Manager.
+type observation struct {
+	worker  *farm.Worker // nil when the Manager did not answer
+	err     error
+	jobName string // of the worker's active task's job, when known
+}
+
+// phaseOf is the phase of a Worker whose process runs, from what the Manager last said of it.
+func phaseOf(workerID string, obs observation) (Phase, string) {
+	switch {
+	case workerID == "":
+		return Starting, ""
+	case obs.worker == nil && obs.err == nil:
+		return Starting, "" // not asked yet
+	case obs.worker == nil:
+		return Running, "the Manager does not answer: " + obs.err.Error()
+	}
+	switch w := obs.worker; w.Status {
+	case farm.WorkerAwake:
+		if activeTask(w) != nil {
+			return Busy, ""
+		}
+		return Awake, ""
+	case farm.WorkerAsleep:
+		return Asleep, ""
+	case farm.WorkerRestart:
+		return Restarting, ""
+	case farm.WorkerError:
+		return Error, "the Manager reports the Worker in error"
+	case farm.WorkerStarting, farm.WorkerOffline:
+		// Offline while its process runs: it has not signed on (yet), or the Manager is unreachable
+		// from it; it keeps trying.
+		return Starting, ""
+	case farm.WorkerTesting:
+		return Awake, ""
+	default:
+		return Running, fmt.Sprintf("the Manager reports an unknown status %q", w.Status)
+	}
+}
+
+// activeTask is the Worker's task if it is running one: the Manager keeps the last task, finished,
+// in the answer (see worker-busy.txt: "status":"completed" while the Worker waits for the next).
+func activeTask(w *farm.Worker) *farm.WorkerTask {
+	if w.Task != nil && w.Task.Status == "active" {
+		return w.Task
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package localworker
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// captured reads a real Manager's answer about one Worker from internal/farm's testdata.
+func captured(t *testing.T, name string) farm.Worker {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "farm", "testdata", "flamenco-api", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	var w farm.Worker
+	var list struct{ Workers []farm.Worker }
+	if json.Unmarshal(body, &list) == nil && len(list.Workers) == 1 {
+		return list.Workers[0]
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestPhaseOfCapturedWorkers(t *testing.T) {
+	t.Parallel()
+	// worker-busy.txt: awake, its last task completed: awake, not busy.
+	busyCapture := captured(t, "worker-busy.txt")
+	if phase, _ := phaseOf("id", observation{worker: &busyCapture}); phase != Awake {
+		t.Errorf("worker-busy.txt (task completed): %s, want awake", phase)
+	}
+	active := busyCapture
+	task := *active.Task
+	task.Status = "active"
+	active.Task = &task
+	if phase, _ := phaseOf("id", observation{worker: &active}); phase != Busy {
+		t.Errorf("an active task: %s, want busy", phase)
+	}
+	for file, want := range map[string]Phase{"workers-awake.txt": Awake, "workers-asleep.txt": Asleep, "workers-offline.txt": Starting} {
+		w := captured(t, file)
+		if phase, _ := phaseOf("id", observation{worker: &w}); phase != want {
+			t.Errorf("%s: %s, want %s", file, phase, want)
+		}
+	}
+	if phase, _ := phaseOf("", observation{}); phase != Starting {
+		t.Errorf("not registered: %s", phase)
+	}
+	if phase, problem := phaseOf("id", observation{err: errors.New("timeout")}); phase != Running || problem == "" {
+		t.Errorf("the Manager not answering: %s %q", phase, problem)
+	}
+	errored := farm.Worker{ID: "id", Status: farm.WorkerError}
+	if phase, problem := phaseOf("id", observation{worker: &errored}); phase != Error || problem == "" {
+		t.Errorf("in error: %s %q", phase, problem)
+	}
+}
+
+func TestLabel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		state State
+		want  string
+	}{
+		{State{Phase: NotRunning}, "Worker here: not running"},
+		{State{Phase: Awake}, "Worker here: awake"},
+		{State{Phase: Asleep}, "Worker here: asleep"},
+		{State{Phase: Busy, Job: "shot-010 lighting"}, `Worker here: busy on "shot-010 lighting"`},
+		{State{Phase: Busy}, "Worker here: busy"},
+		{State{Phase: Stopping, StopAfterTask: true}, "Worker here: stopping after this task"},
+		{State{Phase: Stopping}, "Worker here: stopping"},
+		{State{Phase: Error, Problem: "flamenco-worker not found"}, "Worker here: error: flamenco-worker not found"},
+		{State{Phase: Running}, "Worker here: running (status unknown)"},
+		{State{Phase: Offline}, "Worker here: offline"},
+	} {
+		if got := tc.state.Label(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.state, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,450 @@
+package localworker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// ManagerAPI is what the Supervisor asks of the Manager; *farm.Client has it.
+type ManagerAPI interface {
+	Worker(ctx context.Context, id string) (farm.Worker, error)
+	SetWorkerStatus(ctx context.Context, id string, status farm.WorkerStatus, lazy bool) error
+	Job(ctx context.Context, id string) (farm.Job, error)
+}
+
+var _ ManagerAPI = (*farm.Client)(nil)
+
+// ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`) runs the Worker of
+// this Manager from the same directory. Two would share one identity at the Manager.
+var ErrAlreadyRunning = errors.New("a Worker for this Manager is already run by another Flamenco Tray or `flamenco-tray worker`")
+
+// Timing holds the Supervisor's delays; zero fields take the defaults. Tests shorten them.
+type Timing struct {
+	// OfflineGrace is how long a Worker asked to go offline now may take before it is interrupted:
+	// an idle Worker only learns of the request when it next asks for work, every 20 s ±10 %.
+	OfflineGrace time.Duration
+	// KillAfter is how long an interrupted Worker may take before it is killed; it forces its own
+	// exit after 20 s.
+	KillAfter time.Duration
+	// Poll is how often the Manager is asked about the Worker while it runs.
+	Poll time.Duration
+	// RestartDelay is the pause before relaunching a Worker that asked to restart; it doubles, up to
+	// MaxRestartDelay, while the Worker keeps restarting within a minute of its launch.
+	RestartDelay, MaxRestartDelay time.Duration
+}
+
+// The defaults of Timing.
+const (
+	DefaultOfflineGrace    = 30 * time.Second
+	DefaultKillAfter       = 25 * time.Second
+	DefaultPoll            = 15 * time.Second
+	DefaultRestartDelay    = time.Second
+	DefaultMaxRestartDelay = time.Minute
+)
+
+// credentialsCheck is how often the Worker's directory is checked for its credentials until it has
+// registered: a local file, so often enough to show the Worker's state at once.
+const credentialsCheck = 250 * time.Millisecond
+
+// quickRun: a Worker asking to restart sooner than this after its launch has its next launch delayed
+// longer.
+const quickRun = time.Minute
+
+func (t Timing) withDefaults() Timing {
+	set := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	set(&t.OfflineGrace, DefaultOfflineGrace)
+	set(&t.KillAfter, DefaultKillAfter)
+	set(&t.Poll, DefaultPoll)
+	set(&t.RestartDelay, DefaultRestartDelay)
+	set(&t.MaxRestartDelay, DefaultMaxRestartDelay)
+	return t
+}
+
+// Config says which Worker a Supervisor runs.
+type Config struct {
+	ManagerURL string     // required
+	API        ManagerAPI // required: the Manager's API, such as farm.NewClient(ManagerURL)
+	// Binary is flamenco-worker's path from Settings or --worker-bin; "" looks on PATH, then beside
+	// this program (FindBinary).
+	Binary string
+	// Dir is the Worker's working directory and FLAMENCO_HOME; "" is DirName(ManagerURL) in DataDir.
+	Dir string
+	// LogDir receives the Worker's log, flamenco-worker-<DirName>.log; "" is DefaultLogDir (the tray's).
+	LogDir          string
+	WorkerName      string // "" is DefaultWorkerName
+	RestartExitCode int    // 0 is DefaultRestartExitCode
+	Logger          zerolog.Logger
+	Timing          Timing
+}
+
+// Supervisor runs the local Worker of one Manager: Start launches it and relaunches it when the
+// Manager asks it to restart, Stop signs it off, State and Subscribe tell the menu how it is.
+// Start again after it ended runs it again. Its methods are safe for concurrent use.
+type Supervisor struct {
+	cfg     Config
+	logPath string
+	logger  zerolog.Logger
+
+	mu    sync.Mutex
+	state State
+	run   *run // the run in progress, nil between runs
+	subs  map[chan State]struct{}
+}
+
+// run is one Start until the Worker has ended for good.
+type run struct {
+	bin      string
+	log      *workerLog
+	release  func() // the directory's lock
+	stopping chan struct{}
+	stopOnce sync.Once
+	escalate chan escalation
+	done     chan struct{}
+	final    Exit // set before done is closed
+
+	// Under Supervisor.mu.
+	workerID string
+}
+
+type escalation int
+
+const (
+	escalateAfterGrace escalation = iota // the Manager took "offline now": give the Worker time to see it
+	escalateNow                          // the Manager did not take it: interrupt at once
+)
+
+func (r *run) markStopping() { r.stopOnce.Do(func() { close(r.stopping) }) }
+
+func (r *run) isStopping() bool {
+	select {
+	case <-r.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+func (r *run) send(e escalation) {
+	select {
+	case r.escalate <- e:
+	case <-r.done:
+	}
+}
+
+// NewSupervisor checks cfg and fills in its defaults; nothing starts until Start.
+func NewSupervisor(cfg Config) (*Supervisor, error) {
+	if cfg.API == nil {
+		return nil, errors.New("localworker: Config.API is required")
+	}
+	name, err := DirName(cfg.ManagerURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Dir == "" {
+		base, err := DataDir()
+		if err != nil {
+			return nil, fmt.Errorf("where to keep the Worker's files: %w", err)
+		}
+		cfg.Dir = filepath.Join(base, name)
+	}
+	if cfg.LogDir == "" {
+		if cfg.LogDir, err = DefaultLogDir(); err != nil {
+			return nil, fmt.Errorf("where to write the Worker's log: %w", err)
+		}
+	}
+	if cfg.WorkerName == "" {
+		cfg.WorkerName = DefaultWorkerName()
+	}
+	if cfg.RestartExitCode == 0 {
+		cfg.RestartExitCode = DefaultRestartExitCode
+	}
+	cfg.Timing = cfg.Timing.withDefaults()
+	s := &Supervisor{
+		cfg:     cfg,
+		logPath: filepath.Join(cfg.LogDir, "flamenco-worker-"+name+".log"),
+		logger:  cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
+		subs:    map[chan State]struct{}{},
+	}
+	s.state = State{Phase: NotRunning, ManagerURL: cfg.ManagerURL, WorkerName: cfg.WorkerName, Dir: cfg.Dir, LogPath: s.logPath}
+	return s, nil
+}
+
+// Dir is the Worker's working directory and FLAMENCO_HOME.
+func (s *Supervisor) Dir() string { return s.cfg.Dir }
+
+// LogPath is the Worker's log file.
+func (s *Supervisor) LogPath() string { return s.logPath }
+
+// State returns the local Worker's state now.
+func (s *Supervisor) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Subscribe returns a channel holding the latest state (the current one at once): a new state
+// replaces one not read yet, so a slow reader sees the newest and never blocks the Supervisor.
+// cancel ends the subscription; the channel is not closed.
+func (s *Supervisor) Subscribe() (states <-chan State, cancel func()) {
+	ch := make(chan State, 1)
+	s.mu.Lock()
+	s.subs[ch] = struct{}{}
+	ch <- s.state
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.subs, ch)
+		s.mu.Unlock()
+	}
+}
+
+// update changes the state and tells the subscribers when it changed.
+func (s *Supervisor) update(change func(*State)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.changeLocked(change)
+}
+
+// changeLocked is update with s.mu held.
+func (s *Supervisor) changeLocked(change func(*State)) {
+	before := s.state
+	change(&s.state)
+	if reflect.DeepEqual(before, s.state) {
+		return
+	}
+	for ch := range s.subs {
+		select { // only senders hold s.mu, so after draining, the send cannot block
+		case <-ch:
+		default:
+		}
+		ch <- s.state
+	}
+}
+
+// Done returns a channel closed when the current run has ended: the Worker's process is gone and
+// will not be relaunched. Between runs it is closed already.
+func (s *Supervisor) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.run == nil {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return s.run.done
+}
+
+// Start launches the Worker and returns once its process runs, or with why it could not start (no
+// flamenco-worker, an unwritable directory, another process running it). While ctx lasts the
+// Worker is kept running; when ctx ends (the tray quits) it is interrupted at once, so it signs off,
+// and killed KillAfter later if need be: wait on Done. Starting a running Worker does nothing.
+func (s *Supervisor) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.run != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	r, err := s.prepare()
+	if err != nil {
+		s.changeLocked(func(st *State) { st.Phase, st.Problem = Error, err.Error() })
+		s.mu.Unlock()
+		return err
+	}
+	s.run = r
+	workerID, _ := ReadWorkerID(s.cfg.Dir) // from an earlier run; the poller reports a bad file
+	r.workerID = workerID
+	s.changeLocked(func(st *State) {
+		*st = State{Phase: Starting, Active: true, ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName,
+			WorkerID: workerID, Dir: s.cfg.Dir, LogPath: s.logPath}
+	})
+	s.mu.Unlock()
+
+	launched := make(chan error, 1)
+	go s.supervise(ctx, r, launched)
+	return <-launched
+}
+
+// prepare finds the binary, locks and writes the Worker's directory and opens its log; s.mu is held.
+func (s *Supervisor) prepare() (*run, error) {
+	bin, err := FindBinary(s.cfg.Binary)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("make the Worker's directory: %w", err)
+	}
+	release, err := lockDir(filepath.Join(s.cfg.Dir, ".flamenco-tray.lock"))
+	if errors.Is(err, ErrAlreadyRunning) {
+		return nil, fmt.Errorf("%w (from %s)", err, s.cfg.Dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg := WorkerConfig{ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName, RestartExitCode: s.cfg.RestartExitCode}
+	if err := WriteConfig(s.cfg.Dir, cfg); err != nil {
+		release()
+		return nil, err
+	}
+	if err := os.MkdirAll(s.cfg.LogDir, 0o700); err != nil {
+		release()
+		return nil, fmt.Errorf("make the log directory: %w", err)
+	}
+	log, err := openWorkerLog(s.logPath, maxLogSize)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &run{bin: bin, log: log, release: release, stopping: make(chan struct{}),
+		escalate: make(chan escalation, 4), done: make(chan struct{})}, nil
+}
+
+// Stop signs the Worker off through the Manager (afterThisTask: once its current task is done) and
+// waits until its process has ended. Asked to stop now, a Worker still running OfflineGrace later, or
+// whose Manager did not take the request, is interrupted, and killed KillAfter after that. When ctx
+// ends first Stop returns ctx's error and the stop goes on. Asked to stop after its task, a Worker
+// whose Manager does not take the request keeps running and Stop says why.
+//
+// It returns nil once the Worker signed off, or if it was not running; an error when it ended
+// otherwise (killed: the Manager lists it until it times out).
+func (s *Supervisor) Stop(ctx context.Context, afterThisTask bool) error {
+	s.mu.Lock()
+	r := s.run
+	var workerID string
+	if r != nil {
+		workerID = r.workerID
+	}
+	s.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	if workerID == "" {
+		// Not registered yet, so the Manager cannot be asked; nor does it have a task to finish.
+		s.logger.Info().Msg("stopping the Worker, not registered yet: interrupting it")
+		s.markStopping(r, false)
+		r.send(escalateNow)
+		return s.waitRun(ctx, r)
+	}
+	if afterThisTask {
+		if err := s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, true); err != nil {
+			s.logger.Warn().Err(err).Msg("the Manager did not take the request to stop the Worker after its task")
+			return fmt.Errorf("cannot ask the Manager to stop the Worker after its task (%w); it keeps running", err)
+		}
+		s.logger.Info().Str("worker", workerID).Msg("asked the Manager to set the Worker offline after its task")
+		s.markStopping(r, true)
+		return s.waitRun(ctx, r)
+	}
+	s.markStopping(r, false)
+	if err := s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, false); err != nil {
+		s.logger.Warn().Err(err).Msg("the Manager did not take the request to set the Worker offline; interrupting it")
+		r.send(escalateNow)
+	} else {
+		s.logger.Info().Str("worker", workerID).Msg("asked the Manager to set the Worker offline")
+		r.send(escalateAfterGrace)
+	}
+	return s.waitRun(ctx, r)
+}
+
+func (s *Supervisor) markStopping(r *run, afterThisTask bool) {
+	r.markStopping()
+	s.update(func(st *State) {
+		if st.Active {
+			st.Phase, st.StopAfterTask = Stopping, afterThisTask
+		}
+	})
+}
+
+func (s *Supervisor) waitRun(ctx context.Context, r *run) error {
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !r.final.CleanlyOffline() && r.final.Reason != ExitRestart {
+		return fmt.Errorf("the Worker %s", r.final.Message)
+	}
+	return nil
+}
+
+// supervise launches the Worker and relaunches it while it exits asking to restart; it reports the
+// first launch on launched.
+func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- error) {
+	var final Exit
+	defer func() {
+		r.log.Note("supervision ended: %s", final.Message)
+		r.log.Close()
+		r.release()
+		r.final = final
+		// In one step, so that a Start right after finds both the run and its state ended.
+		s.mu.Lock()
+		s.run = nil
+		s.changeLocked(func(st *State) { endState(st, final) })
+		s.mu.Unlock()
+		close(r.done)
+	}()
+	delay := s.cfg.Timing.RestartDelay
+	for attempt := 0; ; attempt++ {
+		launchedAt := time.Now()
+		final = s.launch(ctx, r, func(err error) {
+			if attempt == 0 {
+				launched <- err
+			}
+		})
+		s.logger.Info().Str("reason", string(final.Reason)).Int("code", final.Code).Msg("the Worker ended: " + final.Message)
+		if final.Reason != ExitRestart || r.isStopping() || ctx.Err() != nil {
+			return
+		}
+		if time.Since(launchedAt) >= quickRun {
+			delay = s.cfg.Timing.RestartDelay
+		}
+		s.update(func(st *State) {
+			exit := final
+			st.Phase, st.LastExit, st.PID, st.Restarts = Restarting, &exit, 0, st.Restarts+1
+			clearManagerView(st)
+		})
+		r.log.Note("relaunching in %v, as the Manager asked it to restart", delay)
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-r.stopping:
+			timer.Stop()
+			return
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		}
+		delay = min(2*delay, s.cfg.Timing.MaxRestartDelay)
+	}
+}
+
+// endState is the state once a run has ended with final.
+func endState(st *State, final Exit) {
+	exit := final
+	st.Active, st.PID, st.LastExit, st.StopAfterTask = false, 0, &exit, false
+	clearManagerView(st)
+	if final.CleanlyOffline() || final.Reason == ExitRestart {
+		st.Phase, st.Problem = Offline, ""
+	} else {
+		st.Phase, st.Problem = Error, final.Message
+	}
+}
+
+func clearManagerView(st *State) {
+	st.ManagerStatus, st.StatusChange, st.JobID, st.Job, st.Task = "", nil, "", "", ""
+}
