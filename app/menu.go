@@ -41,6 +41,9 @@ type MenuState struct {
 	Discovery   discovery.State
 	Local       LocalManager
 	Advertising Advertising
+	// Farms are what is known of each listed Manager's farm, by Manager ID; a Manager without one
+	// shows no farm rows.
+	Farms map[string]ManagerFarm
 }
 
 // MenuActions are what the menu's items do. An item captures nothing that its row does not show,
@@ -55,6 +58,16 @@ type MenuActions struct {
 	Settings        func()
 	About           func()
 	Quit            func()
+	// OpenJob opens a job of the listed Manager with this ID in its web UI.
+	OpenJob func(managerID, jobID string)
+	// ToggleWatch starts or stops watching a job of a Manager.
+	ToggleWatch func(managerID, jobID string)
+	// HowToTagJobs explains how jobs can say who submitted them.
+	HowToTagJobs func()
+	// StartWorker runs a Worker for a Manager on this computer; StopWorker stops it, after its
+	// current task or now.
+	StartWorker func(managerID string)
+	StopWorker  func(managerID string, afterThisTask bool)
 }
 
 // BuildMenu returns the tray menu for a state. It is a pure function: the same state gives the same
@@ -71,7 +84,12 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 			items = append(items, disabled(shortMessage(s.Discovery.Problem)))
 		}
 	}
-	items = append(items, managerItems(listed, a)...)
+	for _, m := range listed {
+		items = append(items, managerItem(m, a))
+		if f, ok := s.Farms[m.ID]; ok && m.Reachable {
+			items = append(items, farmItems(m, f, a)...)
+		}
+	}
 	if len(more) > 0 {
 		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
 		moreItems := managerItems(more, a)
@@ -208,14 +226,16 @@ type trayView struct {
 
 func buildView(s MenuState, a MenuActions) trayView {
 	menu := BuildMenu(s, a)
-	return trayView{menu: menu, key: menuKey(menu, shownManagerIDs(s.Discovery.Managers)), icon: IconFor(s)}
+	listed, _, _ := splitManagers(s.Discovery.Managers)
+	ids := append(shownManagerIDs(s.Discovery.Managers), farmIDs(listed, s.Farms)...)
+	return trayView{menu: menu, key: menuKey(menu, ids), icon: IconFor(s)}
 }
 
 // menuKey is everything a tray host shows of a menu, item by item (label, greyed out, checked,
-// separator, submenu, Quit), and the IDs of the Managers its items open. Two menus with the same key
+// separator, submenu, Quit), and the IDs of the Managers and jobs its items open. Two menus with the same key
 // look and act the same, so the second is not sent: Fyne's SetSystemTrayMenu renumbers every item,
 // and a click on a number read before that is lost.
-func menuKey(m *fyne.Menu, managerIDs []string) string {
+func menuKey(m *fyne.Menu, ids []string) string {
 	var b strings.Builder
 	var walk func(items []*fyne.MenuItem, depth int)
 	walk = func(items []*fyne.MenuItem, depth int) {
@@ -232,7 +252,7 @@ func menuKey(m *fyne.Menu, managerIDs []string) string {
 		}
 	}
 	walk(m.Items, 0)
-	fmt.Fprintf(&b, "managers %q", managerIDs)
+	fmt.Fprintf(&b, "ids %q", ids)
 	return b.String()
 }
 

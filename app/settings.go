@@ -11,14 +11,20 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
 // Preference keys.
 const (
-	prefLocalManagerURL = "localManagerURL"
-	prefNotifications   = "notifications"
-	prefStartAtLogin    = "startAtLogin"
-	prefKnownManagers   = "knownManagers"
+	prefLocalManagerURL  = "localManagerURL"
+	prefNotifications    = "notifications"
+	prefStartAtLogin     = "startAtLogin"
+	prefKnownManagers    = "knownManagers"
+	prefJobNotifications = "jobNotifications"
+	prefJobMetadataKey   = "jobMetadataKey"
+	prefUserName         = "userName"
+	prefWatchedJobs      = "watchedJobs"
+	prefWorkerPath       = "workerPath"
 )
 
 // maxKnownManagers bounds the Manager URLs remembered between runs, maxKnownPerHost those of one
@@ -33,13 +39,26 @@ type Settings struct {
 	LocalManagerURL string
 	Notifications   bool
 	StartAtLogin    bool
+	// JobNotifications: notify when one of my (or a watched) job completes, fails or is canceled.
+	JobNotifications bool
+	// Identity says which jobs are mine: the job metadata key and the user name it must hold.
+	Identity farm.Identity
+	// WorkerPath is the flamenco-worker program to run; "" finds it on PATH or beside this program.
+	WorkerPath string
 }
 
 func loadSettings(p fyne.Preferences) Settings {
+	defaults := farm.DefaultIdentity()
 	return Settings{
-		LocalManagerURL: p.StringWithFallback(prefLocalManagerURL, discovery.DefaultLocalManagerURL),
-		Notifications:   p.BoolWithFallback(prefNotifications, true),
-		StartAtLogin:    p.BoolWithFallback(prefStartAtLogin, false),
+		LocalManagerURL:  p.StringWithFallback(prefLocalManagerURL, discovery.DefaultLocalManagerURL),
+		Notifications:    p.BoolWithFallback(prefNotifications, true),
+		StartAtLogin:     p.BoolWithFallback(prefStartAtLogin, false),
+		JobNotifications: p.BoolWithFallback(prefJobNotifications, true),
+		Identity: farm.Identity{
+			MetadataKey: p.StringWithFallback(prefJobMetadataKey, defaults.MetadataKey),
+			UserName:    p.StringWithFallback(prefUserName, defaults.UserName),
+		}.Normalized(),
+		WorkerPath: p.String(prefWorkerPath),
 	}
 }
 
@@ -47,6 +66,11 @@ func saveSettings(p fyne.Preferences, s Settings) {
 	p.SetString(prefLocalManagerURL, s.LocalManagerURL)
 	p.SetBool(prefNotifications, s.Notifications)
 	p.SetBool(prefStartAtLogin, s.StartAtLogin)
+	p.SetBool(prefJobNotifications, s.JobNotifications)
+	identity := s.Identity.Normalized()
+	p.SetString(prefJobMetadataKey, identity.MetadataKey)
+	p.SetString(prefUserName, identity.UserName)
+	p.SetString(prefWorkerPath, strings.TrimSpace(s.WorkerPath))
 }
 
 // rememberManager adds url to the Managers checked at the next start, newest first.
@@ -93,6 +117,15 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 	urlEntry.Validator = checkLocalManagerURL
 	notifications := widget.NewCheck("Notify when a Manager appears or goes away", nil)
 	notifications.SetChecked(current.Notifications)
+	jobNotifications := widget.NewCheck("Notify when my jobs finish, fail or are canceled", nil)
+	jobNotifications.SetChecked(current.JobNotifications)
+	userEntry := widget.NewEntry()
+	userEntry.SetText(current.Identity.UserName)
+	keyEntry := widget.NewEntry()
+	keyEntry.SetText(current.Identity.MetadataKey)
+	workerEntry := widget.NewEntry()
+	workerEntry.SetText(current.WorkerPath)
+	workerEntry.SetPlaceHolder("found on PATH or beside Flamenco Tray")
 	startAtLogin := widget.NewCheck("Start at login", nil)
 	startAtLogin.SetChecked(current.StartAtLogin)
 	if !autostartSupported() {
@@ -113,7 +146,10 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 			problem.Show()
 			return
 		}
-		onSave(Settings{LocalManagerURL: url, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked})
+		onSave(Settings{LocalManagerURL: url, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked,
+			JobNotifications: jobNotifications.Checked,
+			Identity:         farm.Identity{MetadataKey: keyEntry.Text, UserName: userEntry.Text}.Normalized(),
+			WorkerPath:       strings.TrimSpace(workerEntry.Text)})
 		w.Close()
 	}
 	urlEntry.OnSubmitted = func(string) { submit() }
@@ -121,6 +157,10 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 		Items: []*widget.FormItem{
 			{Text: "Local Manager URL", Widget: urlEntry, HintText: "where a Manager on this computer answers"},
 			{Text: "", Widget: notifications},
+			{Text: "", Widget: jobNotifications},
+			{Text: "My user name", Widget: userEntry, HintText: "my jobs are those whose metadata says so (case ignored)"},
+			{Text: "Job metadata key", Widget: keyEntry, HintText: "where jobs say who submitted them (default user.name)"},
+			{Text: "flamenco-worker", Widget: workerEntry, HintText: "the Worker program for “Run a Worker here”"},
 			{Text: "", Widget: startAtLogin},
 		},
 		SubmitText: "Save",

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
 func findWidget[T fyne.CanvasObject](o fyne.CanvasObject) (T, bool) {
@@ -94,7 +95,8 @@ func shownProblem(w fyne.Window) string {
 }
 
 func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
-	defaults := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Notifications: true}
+	alice := farm.Identity{MetadataKey: "user.name", UserName: "alice"}
+	defaults := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Notifications: true, JobNotifications: true, Identity: alice}
 	var saved []Settings
 	w, form, entry, save := settingsForm(t, defaults, func(s Settings) { saved = append(saved, s) })
 	if entry.Text != "http://localhost:8080/" {
@@ -106,7 +108,8 @@ func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
 	test.Tap(form.Items[1].Widget.(*widget.Check))
 	test.Tap(save)
 
-	want := Settings{LocalManagerURL: "http://localhost:9090/", Notifications: false, StartAtLogin: false}
+	want := Settings{LocalManagerURL: "http://localhost:9090/", Notifications: false, StartAtLogin: false,
+		JobNotifications: true, Identity: alice}
 	if !slices.Equal(saved, []Settings{want}) {
 		t.Fatalf("saved %+v, want %+v", saved, want)
 	}
@@ -124,8 +127,40 @@ func TestSettingsWindowSavesOnEnter(t *testing.T) {
 	entry.SetText("")
 	test.Type(entry, " http://farm.local:8080/ ")
 	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if want := []Settings{{LocalManagerURL: "http://farm.local:8080/"}}; !slices.Equal(saved, want) {
+	if want := []Settings{{LocalManagerURL: "http://farm.local:8080/", Identity: farm.Identity{MetadataKey: "user.name"}}}; !slices.Equal(saved, want) {
 		t.Errorf("saved %+v, want %+v", saved, want)
+	}
+}
+
+// Whose jobs are mine and which Worker program runs are set in the window; a DOMAIN\user name is
+// the user part, an empty key the default.
+func TestSettingsWindowSavesIdentityAndWorker(t *testing.T) {
+	var saved []Settings
+	current := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, JobNotifications: true,
+		Identity: farm.Identity{MetadataKey: "user.name", UserName: "alice"}}
+	_, form, _, save := settingsForm(t, current, func(s Settings) { saved = append(saved, s) })
+	entryFor := func(label string) *widget.Entry {
+		for _, item := range form.Items {
+			if item.Text == label {
+				return item.Widget.(*widget.Entry)
+			}
+		}
+		t.Fatalf("no %q in the form", label)
+		return nil
+	}
+	entryFor("My user name").SetText(`STUDIO\Bob`)
+	entryFor("Job metadata key").SetText("  ")
+	entryFor("flamenco-worker").SetText(" /opt/flamenco/flamenco-worker ")
+	test.Tap(save)
+	want := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, JobNotifications: true,
+		Identity: farm.Identity{MetadataKey: "user.name", UserName: "Bob"}, WorkerPath: "/opt/flamenco/flamenco-worker"}
+	if !slices.Equal(saved, []Settings{want}) {
+		t.Fatalf("saved %+v, want %+v", saved, want)
+	}
+	prefs := fyne.CurrentApp().Preferences()
+	saveSettings(prefs, want)
+	if got := loadSettings(prefs); got != want {
+		t.Errorf("preferences round trip: %+v", got)
 	}
 }
 

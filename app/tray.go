@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
 const (
@@ -32,6 +33,7 @@ type tray struct {
 	opts       Options
 	browser    *discovery.Browser
 	advertiser *discovery.Advertiser
+	farms      *farmSet
 
 	rebuildCh    chan struct{}
 	localCheckCh chan struct{}
@@ -82,6 +84,8 @@ func newTray(a fyne.App, opts Options) *tray {
 		KnownURLs:  a.Preferences().StringList(prefKnownManagers),
 		ManualURLs: manualManagers(a.Preferences()),
 	})
+	t.farms = newFarmSet(opts.Logger, t.goOwned, settings.Identity, a.Preferences().StringList(prefWatchedJobs),
+		t.requestRebuild, t.notifyJob)
 	if desk, ok := a.(desktop.App); ok {
 		t.desk = desk
 	}
@@ -154,7 +158,7 @@ func (t *tray) requestLocalCheck() {
 func (t *tray) snapshot() MenuState {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv}
+	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv, Farms: t.farms.summaries()}
 }
 
 func (t *tray) actions() MenuActions {
@@ -166,6 +170,9 @@ func (t *tray) actions() MenuActions {
 		Settings:        t.showSettings,
 		About:           t.showAbout,
 		Quit:            t.app.Quit,
+		OpenJob:         t.openJob,
+		ToggleWatch:     t.toggleWatch,
+		HowToTagJobs:    func() { t.openURL(IdentityHelpURL) },
 	}
 }
 
@@ -253,6 +260,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 			}
 		}
 		t.log.Debug().Str("event", string(e.Kind)).Str("id", e.Manager.ID).Msg("discovery event")
+		t.farms.sync(ctx, t.browser.State().Managers)
 		t.requestRebuild()
 		switch e.Kind {
 		case discovery.SearchWindowClosed:
@@ -271,16 +279,25 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 	}
 }
 
+// notify shows a notification about Managers, unless the user turned those off or the first
+// search is still running (Managers found at start are not news).
 func (t *tray) notify(title, content string) {
 	t.mu.Lock()
 	now := time.Now()
 	quiet := t.notifyFrom.IsZero() || now.Before(t.notifyFrom) || !t.settings.Notifications
-	limited := !quiet && !t.notifyLimit.allow(now)
+	t.mu.Unlock()
+	if !quiet {
+		t.sendNotification(title, content)
+	}
+}
+
+// sendNotification shows a notification within the limit of notifications a minute.
+func (t *tray) sendNotification(title, content string) {
+	t.mu.Lock()
+	limited := !t.notifyLimit.allow(time.Now())
 	t.mu.Unlock()
 	if limited {
 		t.log.Info().Str("title", title).Str("content", content).Msg("too many notifications this minute; not showing this one")
-	}
-	if quiet || limited {
 		return
 	}
 	notification := fyne.NewNotification(title, content)
@@ -470,6 +487,55 @@ func (t *tray) refresh() {
 	t.requestLocalCheck()
 }
 
+// notifyJob shows a notification when one of my (or a watched) jobs finished.
+func (t *tray) notifyJob(m discovery.Manager, e farm.Event) {
+	title, body, ok := jobNotification(m, e)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	on := t.settings.JobNotifications
+	t.mu.Unlock()
+	t.log.Info().Str("job", e.Transition.Job.ID).Str("status", string(e.Transition.Job.Status)).Str("manager", m.URL).
+		Bool("notify", on).Msg("a job of mine ended")
+	if on {
+		t.sendNotification(title, body)
+	}
+}
+
+// openJob opens a job of a listed Manager in its web UI (Fyne's main goroutine).
+func (t *tray) openJob(managerID, jobID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok {
+		t.log.Warn().Str("id", managerID).Msg("the Manager of the job clicked is no longer listed")
+		return
+	}
+	t.openURL(farm.JobURL(m.URL, jobID))
+}
+
+// toggleWatch starts or stops watching a job, and remembers the choice.
+func (t *tray) toggleWatch(managerID, jobID string) {
+	watched := t.farms.toggleWatch(jobID)
+	t.app.Preferences().SetStringList(prefWatchedJobs, watched)
+	t.requestRebuild()
+}
+
+// openURL opens a page in the browser from an owned goroutine (pkg/browser waits for xdg-open), and
+// says so when it cannot.
+func (t *tray) openURL(url string) {
+	if t.ctx.Err() != nil {
+		return
+	}
+	t.log.Info().Str("url", url).Msg("opening in the browser")
+	t.goOwned(func() {
+		if err := t.opts.OpenURL(url); err != nil {
+			t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
+			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url))
+			fyne.Do(func() { t.app.SendNotification(notification) })
+		}
+	})
+}
+
 // open opens a listed Manager's web UI at its URL now (it may have changed without a visible change
 // to its item). It runs on Fyne's main goroutine, so the browser starts in an owned goroutine:
 // pkg/browser waits for xdg-open.
@@ -479,17 +545,8 @@ func (t *tray) open(managerID string) {
 		t.log.Warn().Str("id", managerID).Msg("the Manager clicked is no longer listed")
 		return
 	}
-	if t.ctx.Err() != nil {
-		return
-	}
-	t.log.Info().Str("url", m.URL).Str("name", m.Name).Msg("opening the Manager's web UI")
-	t.goOwned(func() {
-		if err := t.opts.OpenURL(m.URL); err != nil {
-			t.log.Error().Err(err).Str("url", m.URL).Msg("cannot open a browser")
-			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", m.URL))
-			fyne.Do(func() { t.app.SendNotification(notification) })
-		}
-	})
+	t.log.Info().Str("name", m.Name).Msg("opening the Manager's web UI")
+	t.openURL(m.URL)
 }
 
 // showAbout opens the About window (Fyne's main goroutine).
@@ -575,6 +632,7 @@ func (t *tray) saveSettings(s Settings) {
 	if s.LocalManagerURL != old.LocalManagerURL {
 		t.requestLocalCheck()
 	}
+	t.farms.setIdentity(s.Identity)
 	t.requestRebuild()
 }
 

@@ -1,0 +1,224 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// farmIndent sets the farm's rows under their Manager's entry: menus have no other way to show that
+// rows belong together.
+const farmIndent = "    "
+
+// maxWatchChoices bounds the unfinished jobs offered to watch.
+const maxWatchChoices = 10
+
+// IdentityHelpURL explains how a studio makes jobs say who submitted them (README).
+const IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray#my-jobs-tell-flamenco-who-submitted-a-job"
+
+// ManagerFarm is what the menu shows under a listed Manager besides its entry.
+type ManagerFarm struct {
+	Summary farm.Summary
+	// Watched are the jobs the user picked to watch on this Manager.
+	Watched map[string]bool
+	Worker  LocalWorker
+}
+
+// LocalWorker is the state of a Worker this tray runs for a Manager.
+type LocalWorker struct {
+	// Unavailable says why no Worker can be run here ("" when one can): no flamenco-worker found.
+	Unavailable string
+	// Running: the tray runs one for this Manager (starting, working or stopping).
+	Running bool
+	// State is what its Manager says of it (awake, asleep, …) or "starting"/"stopping"; Job is the
+	// job it works on, when busy.
+	State string
+	Job   string
+	// Problem says why the last one stopped by itself ("" when it did not).
+	Problem string
+}
+
+// farmItems are the rows under a reachable Manager's entry: the farm and its Workers, the jobs, my
+// jobs, and the local Worker.
+func farmItems(m discovery.Manager, f ManagerFarm, a MenuActions) []*fyne.MenuItem {
+	s := f.Summary
+	items := []*fyne.MenuItem{disabled(farmIndent + shortMessage(FarmLine(s)))}
+	if s.Known() && s.Unavailable == "" {
+		items = append(items, disabled(farmIndent+shortMessage(JobsLine(s))))
+	}
+	if s.Known() {
+		items = append(items, myJobsItem(m, f, a))
+	}
+	return append(items, workerItems(m, f.Worker, a)...)
+}
+
+// FarmLine is the farm's state and its Workers by state: "Farm active · 3 awake · 1 asleep".
+func FarmLine(s farm.Summary) string {
+	switch {
+	case !s.Known() && s.Unavailable == "":
+		return "Farm: asking the Manager…"
+	case s.Unavailable != "":
+		return "Farm status unavailable"
+	}
+	state := string(s.Farm)
+	if state == "" {
+		state = "unknown"
+	}
+	var counts []string
+	for _, status := range farm.WorkerStatuses {
+		if n := s.Workers[status]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, status))
+		}
+	}
+	if len(counts) == 0 {
+		counts = []string{"no Workers"}
+	}
+	return "Farm " + state + " · " + strings.Join(counts, " · ")
+}
+
+// JobsLine counts the unfinished jobs by state, and those that failed today: "2 active · 5 queued ·
+// 1 failed today".
+func JobsLine(s farm.Summary) string {
+	var counts []string
+	for _, status := range farm.UnfinishedJobStatuses {
+		if n := s.Jobs[status]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, status))
+		}
+	}
+	if s.FailedToday > 0 {
+		more := ""
+		if s.FinishedTodayCapped {
+			more = "+"
+		}
+		counts = append(counts, fmt.Sprintf("%d%s failed today", s.FailedToday, more))
+	}
+	if len(counts) == 0 {
+		return "No jobs queued or running"
+	}
+	return "Jobs: " + strings.Join(counts, " · ")
+}
+
+// JobLabel is how a job is listed: "shot-010 lighting — active".
+func JobLabel(j farm.Job) string {
+	name := discovery.CleanText(j.Name, maxJobNameRunes)
+	if name == "" {
+		name = j.ID
+	}
+	return name + " — " + string(j.Status)
+}
+
+// maxJobNameRunes bounds a job's name in the menu: the status must still show.
+const maxJobNameRunes = 50
+
+func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuItem {
+	s := f.Summary
+	managerID := m.ID
+	var items []*fyne.MenuItem
+	for _, j := range s.MyJobs {
+		jobID := j.ID
+		label := JobLabel(j)
+		if f.Watched[jobID] {
+			label += " (watched)"
+		}
+		items = append(items, fyne.NewMenuItem(label, func() { a.OpenJob(managerID, jobID) }))
+	}
+	if s.NoJobCarriesKey {
+		if len(items) > 0 {
+			items = append(items, fyne.NewMenuItemSeparator())
+		}
+		items = append(items,
+			disabled("No job here says who submitted it"),
+			fyne.NewMenuItem("How to tag jobs with your name…", a.HowToTagJobs))
+	} else if len(s.MyJobs) == 0 {
+		items = append(items, disabled("No jobs of yours lately"))
+	}
+	if choices := watchChoices(s, f.Watched); len(choices) > 0 && (s.NoJobCarriesKey || len(f.Watched) > 0) {
+		watch := fyne.NewMenuItem("Watch a job", nil)
+		var watchItems []*fyne.MenuItem
+		for _, j := range choices {
+			jobID := j.ID
+			item := fyne.NewMenuItem(JobLabel(j), func() { a.ToggleWatch(managerID, jobID) })
+			item.Checked = f.Watched[jobID]
+			watchItems = append(watchItems, item)
+		}
+		watch.ChildMenu = fyne.NewMenu("", watchItems...)
+		items = append(items, fyne.NewMenuItemSeparator(), watch)
+	}
+	label := "My jobs"
+	if n := countUnfinished(s.MyJobs); n > 0 {
+		label = fmt.Sprintf("My jobs (%d unfinished)", n)
+	}
+	item := fyne.NewMenuItem(farmIndent+label, nil)
+	item.ChildMenu = fyne.NewMenu("", items...)
+	return item
+}
+
+// watchChoices are the unfinished jobs the user can pick to watch, watched ones included.
+func watchChoices(s farm.Summary, watched map[string]bool) []farm.Job {
+	var choices []farm.Job
+	for _, j := range s.Unfinished {
+		if len(choices) == maxWatchChoices {
+			break
+		}
+		choices = append(choices, j)
+	}
+	return choices
+}
+
+func countUnfinished(jobs []farm.Job) int {
+	n := 0
+	for _, j := range jobs {
+		if !j.Status.Finished() {
+			n++
+		}
+	}
+	return n
+}
+
+// workerItems are the local Worker's rows: "Run a Worker here", or its state with a way to stop it.
+func workerItems(m discovery.Manager, w LocalWorker, a MenuActions) []*fyne.MenuItem {
+	managerID := m.ID
+	if w.Running {
+		state := w.State
+		if w.Job != "" {
+			state += " on " + discovery.CleanText(w.Job, maxJobNameRunes)
+		}
+		item := fyne.NewMenuItem(farmIndent+"Worker here: "+state, nil)
+		item.ChildMenu = fyne.NewMenu("",
+			fyne.NewMenuItem("Stop after this task", func() { a.StopWorker(managerID, true) }),
+			fyne.NewMenuItem("Stop now", func() { a.StopWorker(managerID, false) }))
+		return []*fyne.MenuItem{item}
+	}
+	run := fyne.NewMenuItem(farmIndent+"Run a Worker here", func() { a.StartWorker(managerID) })
+	items := []*fyne.MenuItem{run}
+	if w.Unavailable != "" {
+		run.Action, run.Disabled = nil, true
+		items = append(items, disabled(farmIndent+shortMessage(w.Unavailable)))
+	} else if w.Problem != "" {
+		items = append(items, disabled(farmIndent+shortMessage(w.Problem)))
+	}
+	return items
+}
+
+// farmIDs are the IDs the farm rows' items capture beyond the Manager's (jobs), in menu order, for
+// the menu's key.
+func farmIDs(managers []discovery.Manager, farms map[string]ManagerFarm) []string {
+	var ids []string
+	for _, m := range managers {
+		f, ok := farms[m.ID]
+		if !ok || !m.Reachable {
+			continue
+		}
+		for _, j := range f.Summary.MyJobs {
+			ids = append(ids, m.ID+"/"+j.ID)
+		}
+		for _, j := range watchChoices(f.Summary, f.Watched) {
+			ids = append(ids, m.ID+"/watch/"+j.ID)
+		}
+	}
+	return ids
+}
