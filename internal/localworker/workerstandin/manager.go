@@ -68,6 +68,7 @@ type worker struct {
 
 type job struct {
 	ID, Name, Status string
+	Seconds          int
 	Created, Updated time.Time
 }
 
@@ -108,7 +109,7 @@ func (m *Manager) QueueTask(jobName string, seconds int) (jobID, taskID string) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now().UTC()
-	j := &job{ID: newUUID(), Name: jobName, Status: "queued", Created: now, Updated: now}
+	j := &job{ID: newUUID(), Name: jobName, Status: "queued", Seconds: seconds, Created: now, Updated: now}
 	m.jobs[j.ID] = j
 	t := &task{ID: newUUID(), Name: "sleep", JobID: j.ID, Status: "queued", Seconds: seconds, Updated: now}
 	m.queue = append(m.queue, t)
@@ -549,6 +550,8 @@ func (m *Manager) getJob(rw http.ResponseWriter, r *http.Request) {
 		Status            string            `json:"status"`
 		Updated           time.Time         `json:"updated"`
 	}
-	writeJSON(rw, http.StatusOK, jobAnswer{Metadata: map[string]string{}, Name: j.Name, Priority: 50, Settings: map[string]any{},
+	// Metadata and settings as the captured job's: an echo-sleep-test job submitted by alice.
+	writeJSON(rw, http.StatusOK, jobAnswer{Metadata: map[string]string{"project": "standin", "user.name": "alice"}, Name: j.Name,
+		Priority: 50, Settings: map[string]any{"message": "hello", "sleep_duration_seconds": j.Seconds, "sleep_repeats": 1},
 		Type: "echo-sleep-test", Activity: "", Created: j.Created, ID: j.ID, Status: j.Status, Updated: j.Updated})
 }
