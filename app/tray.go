@@ -34,6 +34,7 @@ type tray struct {
 	browser    *discovery.Browser
 	advertiser *discovery.Advertiser
 	farms      *farmSet
+	workers    *workerSet
 
 	rebuildCh    chan struct{}
 	localCheckCh chan struct{}
@@ -86,6 +87,7 @@ func newTray(a fyne.App, opts Options) *tray {
 	})
 	t.farms = newFarmSet(opts.Logger, t.goOwned, settings.Identity, a.Preferences().StringList(prefWatchedJobs),
 		t.requestRebuild, t.notifyJob)
+	t.workers = newWorkerSet(opts.Logger, t.goOwned, t.requestRebuild, opts.LogPath)
 	if desk, ok := a.(desktop.App); ok {
 		t.desk = desk
 	}
@@ -128,6 +130,8 @@ func (t *tray) run(parent context.Context) error {
 	cancel()
 	// Stop advertising first: it sends byebye so nobody keeps a dead LOCATION for an hour.
 	t.advertiser.Stop()
+	// The Workers run here sign off as the context ended; wait for them to be gone.
+	t.workers.wait()
 	t.wg.Wait()
 	return nil
 }
@@ -157,8 +161,22 @@ func (t *tray) requestLocalCheck() {
 
 func (t *tray) snapshot() MenuState {
 	t.mu.Lock()
+	workerPath := t.settings.WorkerPath
+	t.mu.Unlock()
+	unavailable := workerUnavailable(workerPath)
+	workers := t.workers.states(unavailable)
+	farms := t.farms.summaries()
+	for id, f := range farms {
+		w, ok := workers[id]
+		if !ok {
+			w = LocalWorker{Unavailable: unavailable}
+		}
+		f.Worker = w
+		farms[id] = f
+	}
+	t.mu.Lock()
 	defer t.mu.Unlock()
-	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv, Farms: t.farms.summaries()}
+	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv, Farms: farms}
 }
 
 func (t *tray) actions() MenuActions {
@@ -173,6 +191,8 @@ func (t *tray) actions() MenuActions {
 		OpenJob:         t.openJob,
 		ToggleWatch:     t.toggleWatch,
 		HowToTagJobs:    func() { t.openURL(IdentityHelpURL) },
+		StartWorker:     t.startWorker,
+		StopWorker:      func(managerID string, afterThisTask bool) { t.workers.stop(t.ctx, managerID, afterThisTask) },
 	}
 }
 
@@ -511,6 +531,19 @@ func (t *tray) openJob(managerID, jobID string) {
 		return
 	}
 	t.openURL(farm.JobURL(m.URL, jobID))
+}
+
+// startWorker runs a Worker on this computer for a listed Manager (Fyne's main goroutine).
+func (t *tray) startWorker(managerID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok || t.ctx.Err() != nil {
+		return
+	}
+	t.mu.Lock()
+	workerPath := t.settings.WorkerPath
+	t.mu.Unlock()
+	t.workers.start(t.ctx, m, workerPath)
+	t.requestRebuild()
 }
 
 // toggleWatch starts or stops watching a job, and remembers the choice.
