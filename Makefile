@@ -24,8 +24,21 @@ WINE := /usr/lib/wine/wine64
 WINE_TEST_PACKAGES := . app discovery internal/autostart internal/singleinstance
 # wine-test-exe is the Windows test binary of package $(1) ("." is the main package).
 wine-test-exe = bin/windows/tests/$(if $(filter .,$(1)),flamenco-tray,$(notdir $(1))).test.exe
-# Fyne's packaging tool, for macOS bundles.
+# Fyne's packaging tool, for macOS bundles and the Linux package. `make package` installs it into bin/
+# under its version, so the pinned one runs whatever fyne is on PATH.
 FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE := bin/tools/fyne-$(lastword $(subst @, ,$(FYNE_TOOLS)))/fyne
+# The Linux package (xz for its tar.xz, desktop-file-validate for its entry), what it is built from,
+# and where `make install` puts it: ~/.local for this user, PREFIX=/usr/local (as root) for everyone.
+PACKAGE_PACKAGES := xz-utils desktop-file-utils
+# The architecture from uname where go is not on PATH (sudo's secure_path), for `sudo make install`.
+LINUX_ARCH := $(or $(shell $(GO) env GOARCH 2>/dev/null),$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m))))
+LINUX_PACKAGE := dist/$(BINARY)-$(APP_VERSION)-linux-$(LINUX_ARCH).tar.xz
+LINUX_PACKAGE_SOURCES := go.mod go.sum FyneApp.toml build/linux/package.sh $(wildcard assets/*.png) \
+	$(shell find . \( -path ./bin -o -path ./dist -o -path ./.git \) -prune -o -name '*.go' -print)
+PREFIX ?= $(HOME)/.local
+DESTDIR ?=
+CHECK_MAKE := $(MAKE)
 MACOS_APP := Flamenco Tray.app
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/minimaltray) does not build for darwin, so those are vetted for Windows only.
@@ -46,7 +59,8 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check clean
+.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check \
+	package-deps package install uninstall package-check clean
 
 all: build
 
@@ -121,9 +135,41 @@ macos-bundle-check: modules
 	build/darwin/lsuielement.sh "bin/darwin/src/$(MACOS_APP)/Contents/Info.plist"
 	grep -q '<string>org.flamenco.tray</string>' "bin/darwin/src/$(MACOS_APP)/Contents/Info.plist"
 
+package-deps: deps
+	$(call install-missing,$(PACKAGE_PACKAGES),command -v xz && command -v desktop-file-validate)
+
+$(FYNE):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install $(FYNE_TOOLS)
+
+# The Linux package, dist/flamenco-tray-<FyneApp.toml's Version>-linux-<arch>.tar.xz, made by
+# `fyne package -os linux --release` (build/linux/package.sh): the binary (printing `git describe` as
+# its version), org.flamenco.tray.desktop, the icon, and Fyne's Makefile for installing from the tarball.
+package: package-deps modules $(FYNE)
+	build/linux/package.sh $(FYNE) $(VERSION) $(LINUX_PACKAGE)
+
+# install packages first only when the tarball is missing or older than the source, so that
+# `sudo make install` after `make package` builds nothing as root.
+$(LINUX_PACKAGE): $(LINUX_PACKAGE_SOURCES)
+	$(MAKE) package
+
+install: $(LINUX_PACKAGE)
+	@if [ "$$(id -u)" = 0 ] && [ "$(origin PREFIX)" = file ]; then \
+		echo "note: installing for root only, in $(PREFIX); for every user: sudo make install PREFIX=/usr/local"; \
+	fi
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" build/linux/install.sh install $(LINUX_PACKAGE)
+
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" build/linux/install.sh uninstall
+
+# The package freshly built, its parts listed and checked, the binary run for its version, and
+# `make install` / `make uninstall` into temporary directories (build/linux/check.sh).
+# (Through another name than $(MAKE), which would run the check under `make -n` too.)
+package-check: test-deps package
+	MAKE="$(CHECK_MAKE)" build/linux/check.sh $(LINUX_PACKAGE) $(VERSION)
+
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke macos-bundle-check
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: the tests create network namespaces (try: sudo make test)"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
@@ -146,4 +192,4 @@ fuzz: test-deps modules
 
 clean:
 	rm -f $(BINARY) $(BINARY).exe rsrc_windows_amd64.syso
-	rm -rf bin/windows bin/darwin
+	rm -rf bin/windows bin/darwin bin/tools dist
