@@ -33,6 +33,9 @@ const usage = `Usage:
                                         --manager: one multicast cannot reach, which must answer)
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
+  flamenco-tray worker --manager URL [--worker-bin PATH]
+                                        run a Flamenco Worker for that Manager here until Ctrl+C, which
+                                        signs it off
   flamenco-tray autostart on|off|status
                                         start this program when the user logs in, or not (status: where)
   flamenco-tray version                 print the version
@@ -62,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDiscover(ctx, args, stdout, stderr)
 	case "advertise":
 		err = runAdvertise(ctx, args, stdout, stderr)
+	case "worker":
+		err = runWorker(ctx, args, stdout, stderr)
 	case "autostart":
 		err = runAutostart(args, stdout, stderr)
 	case "version":

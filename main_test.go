@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
@@ -21,6 +22,7 @@ import (
 // The command tests run the commands in-process against real sockets in harness namespaces.
 func TestMain(m *testing.M) {
 	standin.MaybeRun()
+	workerstandin.MaybeRun()
 	netns.Main(m)
 }
 

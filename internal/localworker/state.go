@@ -31,6 +31,7 @@ type State struct {
 	WorkerName string
 	WorkerID   string // from its credentials, once it registered
 	PID        int    // while its process runs
+	Binary     string // the flamenco-worker it runs
 	Dir        string // its working directory and FLAMENCO_HOME
 	LogPath    string // its log
 
@@ -46,28 +47,31 @@ type State struct {
 	Problem       string // why Phase is Error or Running; "" otherwise
 }
 
-// Label is the menu's line for the local Worker.
-func (s State) Label() string {
+// Label is the menu's line for the local Worker: "Worker here: " and its Summary.
+func (s State) Label() string { return "Worker here: " + s.Summary() }
+
+// Summary says what the Worker does in a few words: "awake", "busy on "shot-010"".
+func (s State) Summary() string {
 	switch s.Phase {
 	case Busy:
 		if s.Job != "" {
-			return fmt.Sprintf("Worker here: busy on %q", s.Job)
+			return fmt.Sprintf("busy on %q", s.Job)
 		}
-		return "Worker here: busy"
+		return "busy"
 	case Stopping:
 		if s.StopAfterTask {
-			return "Worker here: stopping after this task"
+			return "stopping after this task"
 		}
-		return "Worker here: stopping"
+		return "stopping"
 	case Running:
-		return "Worker here: running (status unknown)"
+		return "running (status unknown)"
 	case Error:
 		if s.Problem != "" {
-			return "Worker here: error: " + s.Problem
+			return "error: " + s.Problem
 		}
-		return "Worker here: error"
+		return "error"
 	}
-	return "Worker here: " + string(s.Phase)
+	return string(s.Phase)
 }
 
 // observation is what the status poller learnt from the Manager.

@@ -272,7 +272,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	r.workerID = workerID
 	s.changeLocked(func(st *State) {
 		*st = State{Phase: Starting, Active: true, ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName,
-			WorkerID: workerID, Dir: s.cfg.Dir, LogPath: s.logPath}
+			WorkerID: workerID, Binary: r.bin, Dir: s.cfg.Dir, LogPath: s.logPath}
 	})
 	s.mu.Unlock()
 

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
@@ -53,6 +54,7 @@ type Manager struct {
 	events        []Event
 	changed       chan struct{} // closed and replaced on every event
 	setStatusMode SetStatusMode
+	version       farmstandin.Capture
 }
 
 type worker struct {
@@ -84,6 +86,10 @@ func NewManager(tb testing.TB) *Manager {
 	tb.Helper()
 	netns.RequireIsolated(tb)
 	m := &Manager{workers: map[string]*worker{}, jobs: map[string]*job{}, changed: make(chan struct{})}
+	var err error
+	if m.version, err = farmstandin.LoadCapture("version"); err != nil {
+		tb.Fatal(err)
+	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -201,6 +207,7 @@ func newUUID() string {
 // Handler serves the Manager's API.
 func (m *Manager) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /api/v3/version", m.version.Replay()) // the real Manager's answer, name "Capture Farm"
 	// The Worker's side.
 	mux.HandleFunc("POST /api/v3/worker/register-worker", m.registerWorker)
 	mux.HandleFunc("POST /api/v3/worker/sign-on", m.authenticated(m.signOn))
