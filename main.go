@@ -31,6 +31,12 @@ const usage = `Usage:
   flamenco-tray discover [--timeout 3s] [--json] [--watch] [--known URL]... [--manager URL]...
                                         list the Flamenco Managers on the LAN (--watch: follow changes;
                                         --manager: one multicast cannot reach, which must answer)
+  flamenco-tray status [--manager URL]... [--user NAME] [--key KEY] [--json] [--timeout 3s]
+                                        the farm of every Manager (found, remembered, or only those
+                                        given): its state, Workers and jobs by status, and my jobs
+  flamenco-tray status --watch [--json] [--manager URL]...
+                                        one line per change of my jobs and of the farm state, until
+                                        interrupted
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
   flamenco-tray worker --manager URL [--worker-bin PATH]
@@ -65,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDiscover(ctx, args, stdout, stderr)
 	case "advertise":
 		err = runAdvertise(ctx, args, stdout, stderr)
+	case "status":
+		err = runStatus(ctx, args, stdout, stderr)
 	case "worker":
 		err = runWorker(ctx, args, stdout, stderr)
 	case "autostart":

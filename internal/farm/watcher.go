@@ -192,7 +192,7 @@ func (w *Watcher) poke() {
 // Run polls until ctx ends and returns nil then.
 func (w *Watcher) Run(ctx context.Context) error {
 	for {
-		w.round(ctx)
+		w.round(ctx) // its error is in the Summary
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -215,20 +215,31 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
+// Once asks for the first full status (every task once, at once) and returns the Summary, for a
+// one-shot report such as `flamenco-tray status`. The error is the first that made the farm status
+// unavailable (the Summary says so too); the tasks after it are not run.
+func (w *Watcher) Once(ctx context.Context) (Summary, error) {
+	err := w.round(ctx)
+	if err == nil {
+		err = ctx.Err()
+	}
+	return w.Summary(), err
+}
+
 // round runs the tasks that are due, in order, and stops at the first error (the Planner then
-// retries that one alone, later).
-func (w *Watcher) round(ctx context.Context) {
+// retries that one alone, later), which it returns.
+func (w *Watcher) round(ctx context.Context) error {
 	w.mu.Lock()
 	due := w.planner.Due(w.clock.Now())
 	w.stats.Rounds++
 	w.mu.Unlock()
 	for _, task := range due {
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		err := w.run(ctx, task)
 		if ctx.Err() != nil {
-			return // cancelled mid-request: not the Manager's fault
+			return nil // cancelled mid-request: not the Manager's fault
 		}
 		w.mu.Lock()
 		now := w.clock.Now()
@@ -241,7 +252,7 @@ func (w *Watcher) round(ctx context.Context) {
 			w.view.failed(reason)
 			w.publishLocked(now)
 			w.mu.Unlock()
-			return
+			return err
 		}
 		if w.view.unavailable != "" {
 			w.log.Info().Msg("farm status available again")
@@ -256,6 +267,7 @@ func (w *Watcher) round(ctx context.Context) {
 		w.publishLocked(now)
 		w.mu.Unlock()
 	}
+	return nil
 }
 
 func (w *Watcher) allSucceededLocked() bool {

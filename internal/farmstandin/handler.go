@@ -106,7 +106,7 @@ func (f *Farm) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /app/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		fmt.Fprintf(w, "<html><title>%s</title><body>Flamenco stand-in: %s</body></html>", f.name, r.URL.Path)
+		fmt.Fprintf(w, "<html><title>Flamenco %s</title><body>%s</body></html>", f.name, r.URL.Path)
 	})
 	return mux
 }

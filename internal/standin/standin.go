@@ -28,6 +28,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
@@ -36,6 +37,7 @@ const (
 	envPort      = "FLAMENCO_TRAY_STANDIN_PORT"
 	envAdvertise = "FLAMENCO_TRAY_STANDIN_ADVERTISE"
 	envBehaviour = "FLAMENCO_TRAY_STANDIN_BEHAVIOUR"
+	envFarm      = "FLAMENCO_TRAY_STANDIN_FARM"
 	readyLine    = "STANDIN-READY"
 )
 
@@ -128,6 +130,15 @@ func serve(name string, port int, advertise bool) error {
 		return err
 	}
 	handler := Handler(name)
+	if spec := os.Getenv(envFarm); spec != "" {
+		var scale farmstandin.Scale
+		if err := json.Unmarshal([]byte(spec), &scale); err != nil {
+			return fmt.Errorf("farm spec %q: %w", spec, err)
+		}
+		farm := farmstandin.New(name)
+		farm.Generate(scale)
+		handler = farm.Handler()
+	}
 	if behaviour := os.Getenv(envBehaviour); behaviour != "" {
 		handler = HostileHandler(behaviour)
 	}
@@ -197,10 +208,14 @@ type options struct {
 	port      int
 	advertise bool
 	behaviour string
+	farm      *farmstandin.Scale
 }
 
 // Hostile makes its version endpoint behave as behaviour (Hang, Trickle, …) instead of a Manager's.
 func Hostile(behaviour string) Option { return func(o *options) { o.behaviour = behaviour } }
+
+// WithFarm makes it serve a farm API too (farmstandin), with Workers and jobs generated to scale.
+func WithFarm(scale farmstandin.Scale) Option { return func(o *options) { o.farm = &scale } }
 
 // WithPort makes it listen on port instead of 8080.
 func WithPort(port int) Option { return func(o *options) { o.port = port } }
@@ -227,6 +242,10 @@ func Start(tb testing.TB, h *netns.Host, name string, opts ...Option) *Process {
 	}
 	cmd.Env = append(os.Environ(), envName+"="+name, envPort+"="+strconv.Itoa(o.port), envAdvertise+"="+advertise,
 		envBehaviour+"="+o.behaviour)
+	if o.farm != nil {
+		spec, _ := json.Marshal(o.farm)
+		cmd.Env = append(cmd.Env, envFarm+"="+string(spec))
+	}
 	cmd.Stderr = &prefixWriter{tb: tb, prefix: "standin " + name + ": "}
 	// Dies with the test binary even if that is killed before its cleanup runs.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

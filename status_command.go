@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// statusJSON is the --json form of one Manager's farm status.
+type statusJSON struct {
+	Name        string         `json:"name"`
+	URL         string         `json:"url"`
+	Version     string         `json:"version"`
+	Farm        string         `json:"farm"`
+	Workers     map[string]int `json:"workers"`
+	Jobs        map[string]int `json:"jobs"`
+	MyJobs      []jobJSON      `json:"my_jobs"`
+	Unavailable string         `json:"unavailable,omitempty"`
+}
+
+type jobJSON struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Status  string    `json:"status"`
+	Updated time.Time `json:"updated"`
+	URL     string    `json:"url"`
+}
+
+// statusTarget is a Manager to report on.
+type statusTarget struct {
+	ID, Name, Version, URL string
+}
+
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("status", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	watch := fs.Bool("watch", false, "keep running and print one line per change of my jobs and of the farm state")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to search for Managers (without --manager)")
+	userName := fs.String("user", "", "whose jobs are \"mine\" (default: as in Settings, else the login name)")
+	metadataKey := fs.String("key", "", "the job metadata key that names the user (default: as in Settings, else user.name)")
+	debug := fs.Bool("debug", false, "log details")
+	var given stringList
+	fs.Var(&given, "manager", "only this Manager, by URL; it must answer (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if *timeout <= 0 {
+		return usageError("--timeout must be positive")
+	}
+	for _, u := range given {
+		if _, err := discovery.BaseURL(u); err != nil {
+			return usageError(err.Error())
+		}
+	}
+	logger := newLogger(stderr, *debug)
+	prefs, err := readTrayPreferences()
+	if err != nil {
+		logger.Warn().Err(err).Msg("cannot read the tray's settings; using the defaults")
+	}
+	identity := statusIdentity(prefs, *userName, *metadataKey)
+
+	if *watch {
+		return watchStatus(ctx, given, prefs, identity, *asJSON, logger, stdout, stderr)
+	}
+	targets, err := statusTargets(ctx, given, prefs, *timeout, logger)
+	if err != nil {
+		return err
+	}
+	reports := make([]statusJSON, len(targets))
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, target := range targets {
+		wg.Go(func() { reports[i], errs[i] = fetchStatus(ctx, target, identity, logger) })
+	}
+	wg.Wait()
+	if err := printStatus(stdout, reports, identity, *asJSON); err != nil {
+		return err
+	}
+	var problems []string
+	for i, err := range errs {
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("flamenco-tray: farm status of %s (%s) unavailable: %s", targets[i].Name,
+				targets[i].URL, reports[i].Unavailable))
+		}
+	}
+	if len(problems) > 0 {
+		return exitError{code: 1, message: strings.Join(problems, "\n")}
+	}
+	return nil
+}
+
+// statusIdentity is who "I" am: the command line's choice, else the tray's Settings, else the login.
+func statusIdentity(prefs trayPreferences, userName, metadataKey string) farm.Identity {
+	id := farm.DefaultIdentity()
+	if prefs.UserName != "" {
+		id.UserName = prefs.UserName
+	}
+	if prefs.MetadataKey != "" {
+		id.MetadataKey = prefs.MetadataKey
+	}
+	if userName != "" {
+		id.UserName = userName
+	}
+	if metadataKey != "" {
+		id.MetadataKey = metadataKey
+	}
+	return id.Normalized()
+}
+
+// statusTargets are the Managers given (each must answer, or exit 1), else those found on the LAN as
+// `discover` finds them, and those the tray remembers (added by hand, or seen before) that answer.
+// The two are asked at once: the tray's Browser, given remembered Managers, skips its first search
+// when they answer, but `status` lists every Manager.
+func statusTargets(ctx context.Context, given []string, prefs trayPreferences, timeout time.Duration, logger zerolog.Logger) ([]statusTarget, error) {
+	if len(given) > 0 {
+		return probeGiven(ctx, given)
+	}
+	var managers []discovery.Manager
+	var problem string
+	var browseErr error
+	var remembered []statusTarget
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger})
+		managers, problem, browseErr = browseOnce(ctx, browser, timeout)
+	})
+	wg.Go(func() { remembered = probeRemembered(ctx, prefs, logger) })
+	wg.Wait()
+	if browseErr != nil {
+		return nil, browseErr
+	}
+	var targets []statusTarget
+	for _, m := range managers {
+		if m.Reachable {
+			targets = append(targets, targetOf(m))
+		}
+	}
+	for _, r := range remembered {
+		if !slices.ContainsFunc(managers, func(m discovery.Manager) bool {
+			return m.URL == r.URL || slices.Contains(m.Addresses, strings.TrimSuffix(r.URL, "/"))
+		}) {
+			targets = append(targets, r)
+		}
+	}
+	if len(targets) == 0 {
+		message := nothingFoundHelp
+		if problem != "" {
+			message = "No Flamenco Manager found: " + problem + "."
+		}
+		return nil, exitError{code: 1, message: message}
+	}
+	return targets, nil
+}
+
+// probeRemembered returns the Managers the tray remembers that answer now.
+func probeRemembered(ctx context.Context, prefs trayPreferences, logger zerolog.Logger) []statusTarget {
+	var urls []string
+	for _, u := range append(slices.Clone(prefs.ManualManagers), prefs.KnownManagers...) {
+		base, err := discovery.BaseURL(u)
+		if err != nil {
+			continue
+		}
+		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(urls, url) {
+			urls = append(urls, url)
+		}
+	}
+	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
+	defer prober.CloseIdleConnections()
+	found := make([]*statusTarget, len(urls))
+	var wg sync.WaitGroup
+	for i, url := range urls {
+		wg.Go(func() {
+			base, _ := discovery.BaseURL(url)
+			info, err := prober.Probe(ctx, base)
+			if err != nil {
+				logger.Debug().Err(err).Str("url", url).Msg("a remembered Manager does not answer")
+				return
+			}
+			found[i] = &statusTarget{ID: url, Name: info.Name, Version: info.DisplayVersion(), URL: url}
+		})
+	}
+	wg.Wait()
+	var targets []statusTarget
+	for _, t := range found {
+		if t != nil {
+			targets = append(targets, *t)
+		}
+	}
+	return targets
+}
+
+func targetOf(m discovery.Manager) statusTarget {
+	name := m.Name
+	if m.Ambiguous {
+		name += " (" + m.Host + ")"
+	}
+	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
+}
+
+// probeGiven checks each given URL as `discover --manager` does (exit 1 naming each that does not
+// answer), and returns their names and versions.
+func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
+	if err := checkManagers(ctx, given); err != nil {
+		return nil, err
+	}
+	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
+	defer prober.CloseIdleConnections()
+	targets := make([]statusTarget, len(given))
+	errs := make([]error, len(given))
+	var wg sync.WaitGroup
+	for i, u := range given {
+		wg.Go(func() {
+			base, _ := discovery.BaseURL(u)
+			info, err := prober.Probe(ctx, base)
+			errs[i] = err
+			url := strings.TrimSuffix(base.String(), "/") + "/" // as discovery lists Managers
+			targets[i] = statusTarget{ID: url, Name: info.Name, Version: info.DisplayVersion(), URL: url}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: no Flamenco Manager answers at %s: %v", targets[i].URL, err)}
+		}
+	}
+	return targets, nil
+}
+
+// browseOnce runs the Browser until its first search window is over (or timeout), as `discover`.
+func browseOnce(ctx context.Context, browser *discovery.Browser, timeout time.Duration) ([]discovery.Manager, string, error) {
+	events, unsubscribe := browser.Subscribe()
+	defer unsubscribe()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- browser.Run(runCtx) }()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+wait:
+	for {
+		select {
+		case err := <-runErr:
+			if err != nil {
+				return nil, "", err
+			}
+			break wait
+		case <-ctx.Done():
+			break wait
+		case <-deadline.C:
+			break wait
+		case <-events:
+		case <-poll.C:
+			if state := browser.State(); !state.Searching && state.PendingChecks == 0 {
+				break wait
+			}
+		}
+	}
+	state := browser.State()
+	cancel()
+	<-runErr
+	return state.Managers, state.Problem, nil
+}
+
+// fetchStatus asks one Manager for its farm status: the Watcher's first full status, as the menu's.
+func fetchStatus(ctx context.Context, target statusTarget, identity farm.Identity, logger zerolog.Logger) (statusJSON, error) {
+	client := farm.NewClient(target.URL)
+	defer client.CloseIdleConnections()
+	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: identity, Logger: logger})
+	summary, err := w.Once(ctx)
+	return toStatusJSON(target, summary), err
+}
+
+func toStatusJSON(target statusTarget, s farm.Summary) statusJSON {
+	r := statusJSON{Name: target.Name, URL: target.URL, Version: target.Version, Farm: farmStateName(s.Farm),
+		Workers: make(map[string]int), Jobs: make(map[string]int), MyJobs: []jobJSON{}, Unavailable: s.Unavailable}
+	for status, n := range s.Workers {
+		r.Workers[string(status)] = n
+	}
+	for status, n := range s.Jobs {
+		r.Jobs[string(status)] = n
+	}
+	for _, j := range s.MyJobs {
+		r.MyJobs = append(r.MyJobs, toJobJSON(target.URL, j))
+	}
+	return r
+}
+
+func toJobJSON(manager string, j farm.Job) jobJSON {
+	return jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Updated: j.Updated.UTC(), URL: farm.JobURL(manager, j.ID)}
+}
+
+func farmStateName(s farm.FarmState) string {
+	if s == farm.FarmUnknown {
+		return "unknown"
+	}
+	return string(s)
+}
+
+func printStatus(stdout io.Writer, reports []statusJSON, identity farm.Identity, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(reports)
+	}
+	for i, r := range reports {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprint(stdout, formatStatus(r, identity))
+	}
+	return nil
+}
+
+// formatStatus is the text form of one Manager's farm status, as the menu words it.
+func formatStatus(r statusJSON, identity farm.Identity) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\t%s\t%s\n", r.Name, r.Version, r.URL)
+	if r.Unavailable != "" {
+		fmt.Fprintf(&b, "  farm status unavailable: %s\n", r.Unavailable)
+	}
+	fmt.Fprintf(&b, "  farm: %s\n", r.Farm)
+	fmt.Fprintf(&b, "  workers: %s\n", countsLine(r.Workers, workerOrder(), nil))
+	fmt.Fprintf(&b, "  jobs: %s\n", countsLine(r.Jobs, jobOrder(), map[string]string{
+		"completed": "completed today", "failed": "failed today", "canceled": "canceled today"}))
+	if len(r.MyJobs) == 0 {
+		fmt.Fprintf(&b, "  my jobs (%s = %s): none\n", identity.MetadataKey, identity.UserName)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "  my jobs (%s = %s):\n", identity.MetadataKey, identity.UserName)
+	for _, j := range r.MyJobs {
+		fmt.Fprintf(&b, "    %-18s %s\t%s\t%s\n", j.Status, j.Name, j.Updated.Local().Format("2006-01-02 15:04"), j.URL)
+	}
+	return b.String()
+}
+
+func workerOrder() []string {
+	var order []string
+	for _, s := range farm.WorkerStatuses {
+		order = append(order, string(s))
+	}
+	return order
+}
+
+func jobOrder() []string {
+	var order []string
+	for _, s := range farm.JobStatuses {
+		order = append(order, string(s))
+	}
+	return order
+}
+
+// countsLine words counts as "3 awake · 1 asleep", the non-zero ones in order, then any status this
+// program does not know; "none" when all are zero.
+func countsLine(counts map[string]int, order []string, labels map[string]string) string {
+	var parts []string
+	add := func(status string) {
+		if n := counts[status]; n > 0 {
+			label := status
+			if l, ok := labels[status]; ok {
+				label = l
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+		}
+	}
+	for _, status := range order {
+		add(status)
+	}
+	var others []string
+	for status := range counts {
+		if !slices.Contains(order, status) {
+			others = append(others, status)
+		}
+	}
+	slices.Sort(others)
+	for _, status := range others {
+		add(status)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " · ")
+}

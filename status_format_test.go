@@ -1,0 +1,88 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+func TestCountsLine(t *testing.T) {
+	t.Parallel()
+	order := []string{"awake", "asleep", "offline"}
+	for _, tc := range []struct {
+		counts map[string]int
+		want   string
+	}{
+		{map[string]int{"awake": 3, "asleep": 1, "offline": 2}, "3 awake · 1 asleep · 2 offline"},
+		{map[string]int{"awake": 0, "asleep": 0, "offline": 2}, "2 offline"},
+		{map[string]int{"awake": 0}, "none"},
+		{map[string]int{"awake": 1, "hibernating": 4}, "1 awake · 4 hibernating"}, // a newer Manager's status
+	} {
+		if got := countsLine(tc.counts, order, nil); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.counts, got, tc.want)
+		}
+	}
+	if got := countsLine(map[string]int{"failed": 1}, []string{"failed"}, map[string]string{"failed": "failed today"}); got != "1 failed today" {
+		t.Errorf("label: %q", got)
+	}
+}
+
+func TestFormatWatchLine(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 25, 15, 48, 1, 0, time.UTC)
+	m := watchedManager{Name: "Studio Farm", URL: "http://farm:8080/"}
+	job := &jobJSON{ID: "a507", Name: "shot-010 lighting", URL: "http://farm:8080/app/jobs/a507"}
+	for _, tc := range []struct {
+		line watchLineJSON
+		want string
+	}{
+		{watchLineJSON{Time: at, Manager: m, Event: "job-finished", From: "active", To: "completed", Job: job},
+			"2026-11-25T15:48:01Z\tStudio Farm\tjob\tshot-010 lighting\tactive → completed\thttp://farm:8080/app/jobs/a507"},
+		{watchLineJSON{Time: at, Manager: m, Event: "job", To: "queued", Job: job},
+			"2026-11-25T15:48:01Z\tStudio Farm\tjob\tshot-010 lighting\tnew → queued\thttp://farm:8080/app/jobs/a507"},
+		{watchLineJSON{Time: at, Manager: m, Event: "farm", From: "active", To: "idle"},
+			"2026-11-25T15:48:01Z\tStudio Farm\tfarm\tactive → idle"},
+		{watchLineJSON{Time: at, Manager: m, Event: "farm", From: "idle", To: "unknown", Unavailable: "the Manager did not answer in time"},
+			"2026-11-25T15:48:01Z\tStudio Farm\tfarm\tidle → unknown\t(farm status unavailable: the Manager did not answer in time)"},
+	} {
+		if got := formatWatchLine(tc.line); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+func TestStatusIdentityPrefersTheCommandLineThenSettings(t *testing.T) {
+	t.Parallel()
+	prefs := trayPreferences{UserName: `STUDIO\bob`, MetadataKey: "artist"}
+	if id := statusIdentity(prefs, "", ""); id.UserName != "bob" || id.MetadataKey != "artist" {
+		t.Errorf("from Settings: %+v", id)
+	}
+	if id := statusIdentity(prefs, "alice", "user.name"); id.UserName != "alice" || id.MetadataKey != "user.name" {
+		t.Errorf("from the command line: %+v", id)
+	}
+	if id := statusIdentity(trayPreferences{}, "", ""); id.MetadataKey != farm.DefaultMetadataKey || id.UserName == "" {
+		t.Errorf("defaults: %+v", id)
+	}
+}
+
+func TestTrayPreferences(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ goos, want string }{
+		{"linux", filepath.Join("/cfg", "fyne", "org.flamenco.tray", "preferences.json")},
+		{"windows", filepath.Join("/home", "AppData", "Roaming", "fyne", "org.flamenco.tray", "preferences.json")},
+		{"darwin", filepath.Join("/home", "Library", "Preferences", "fyne", "org.flamenco.tray", "preferences.json")},
+	} {
+		if got := fynePreferencesPath(tc.goos, "/home", "/cfg", "org.flamenco.tray"); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.goos, got, tc.want)
+		}
+	}
+	prefs, err := parseTrayPreferences([]byte(`{"manualManagers":["http://vpn:8080/"],"knownManagers":["http://a:8080/","http://b:8080/"],"userName":"alice","jobMetadataKey":"artist","notifications":true}`))
+	if err != nil || len(prefs.ManualManagers) != 1 || len(prefs.KnownManagers) != 2 || prefs.UserName != "alice" || prefs.MetadataKey != "artist" {
+		t.Errorf("%+v, %v", prefs, err)
+	}
+	if _, err := parseTrayPreferences([]byte(`{"userName":`)); err == nil {
+		t.Error("a broken file is no error")
+	}
+}

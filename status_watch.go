@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// watchLineJSON is one --watch --json line.
+type watchLineJSON struct {
+	Time        time.Time      `json:"time"`
+	Manager     watchedManager `json:"manager"`
+	Event       string         `json:"event"` // job, job-finished, farm
+	From        string         `json:"from"`
+	To          string         `json:"to"`
+	Job         *jobJSON       `json:"job,omitempty"`
+	Unavailable string         `json:"unavailable,omitempty"`
+}
+
+type watchedManager struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// watchStatus prints one line per transition of my jobs and of the farm state of every Manager
+// (those given, else those found and remembered, followed as they come and go) until ctx ends.
+func watchStatus(ctx context.Context, given []string, prefs trayPreferences, identity farm.Identity, asJSON bool,
+	logger zerolog.Logger, stdout, stderr io.Writer) error {
+	printer := &watchPrinter{out: stdout, asJSON: asJSON}
+	watchers := newWatcherSet(ctx, identity, logger, printer)
+	defer watchers.stopAll()
+	fmt.Fprintf(stderr, "Watching the jobs of %s (%s) and the farm state; press Ctrl+C to stop.\n", identity.UserName,
+		identity.MetadataKey)
+
+	if len(given) > 0 {
+		targets, err := probeGiven(ctx, given)
+		if err != nil {
+			return err
+		}
+		for _, target := range targets {
+			watchers.start(target)
+		}
+		<-ctx.Done()
+		return nil
+	}
+
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
+		ManualURLs: prefs.ManualManagers})
+	events, unsubscribe := browser.Subscribe()
+	defer unsubscribe()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- browser.Run(runCtx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return <-runErr
+		case err := <-runErr:
+			return err
+		case e, ok := <-events:
+			if !ok {
+				return <-runErr
+			}
+			switch e.Kind {
+			case discovery.ManagerAppeared, discovery.ManagerChanged:
+				watchers.start(targetOf(e.Manager)) // a new URL restarts its watcher
+			case discovery.ManagerGone:
+				watchers.stop(e.Manager.ID)
+			}
+		}
+	}
+}
+
+// watcherSet runs one farm.Watcher per Manager and prints their events.
+type watcherSet struct {
+	ctx      context.Context
+	identity farm.Identity
+	logger   zerolog.Logger
+	printer  *watchPrinter
+	wg       sync.WaitGroup
+	running  map[string]runningWatcher // by Manager ID
+}
+
+type runningWatcher struct {
+	url  string
+	stop context.CancelFunc
+}
+
+func newWatcherSet(ctx context.Context, identity farm.Identity, logger zerolog.Logger, printer *watchPrinter) *watcherSet {
+	return &watcherSet{ctx: ctx, identity: identity, logger: logger, printer: printer, running: make(map[string]runningWatcher)}
+}
+
+// start watches target, unless it is already watched at that URL.
+func (s *watcherSet) start(target statusTarget) {
+	if r, ok := s.running[target.ID]; ok {
+		if r.url == target.URL {
+			return
+		}
+		r.stop()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.running[target.ID] = runningWatcher{url: target.URL, stop: cancel}
+	client := farm.NewClient(target.URL)
+	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: s.identity, Logger: s.logger})
+	events, unsubscribe := w.Subscribe()
+	s.wg.Go(func() {
+		defer client.CloseIdleConnections()
+		w.Run(ctx)
+	})
+	s.wg.Go(func() {
+		defer unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-events:
+				s.printer.print(target, e)
+			}
+		}
+	})
+}
+
+func (s *watcherSet) stop(id string) {
+	if r, ok := s.running[id]; ok {
+		r.stop()
+		delete(s.running, id)
+	}
+}
+
+func (s *watcherSet) stopAll() {
+	for id := range s.running {
+		s.stop(id)
+	}
+	s.wg.Wait()
+}
+
+// watchPrinter writes the lines of several watchers, one whole line at a time.
+type watchPrinter struct {
+	mu     sync.Mutex
+	out    io.Writer
+	asJSON bool
+}
+
+func (p *watchPrinter) print(target statusTarget, e farm.Event) {
+	line := watchLineJSON{Time: e.Time.UTC(), Manager: watchedManager{Name: target.Name, URL: target.URL}, Event: string(e.Kind)}
+	switch e.Kind {
+	case farm.JobChanged, farm.JobFinished:
+		j := toJobJSON(target.URL, e.Transition.Job)
+		line.Job, line.From, line.To = &j, string(e.Transition.From), string(e.Transition.To)
+	case farm.FarmStateChanged:
+		line.From, line.To, line.Unavailable = farmStateName(e.FarmFrom), farmStateName(e.FarmTo), e.Summary.Unavailable
+	default:
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.asJSON {
+		_ = json.NewEncoder(p.out).Encode(line)
+		return
+	}
+	fmt.Fprintln(p.out, formatWatchLine(line))
+}
+
+// formatWatchLine is the text form of a --watch line: time, Manager, what changed.
+func formatWatchLine(l watchLineJSON) string {
+	prefix := l.Time.Format(time.RFC3339) + "\t" + l.Manager.Name + "\t"
+	if l.Job == nil {
+		s := prefix + "farm\t" + l.From + " → " + l.To
+		if l.Unavailable != "" {
+			s += "\t(farm status unavailable: " + l.Unavailable + ")"
+		}
+		return s
+	}
+	from := l.From
+	if from == "" {
+		from = "new"
+	}
+	return prefix + "job\t" + l.Job.Name + "\t" + from + " → " + l.To + "\t" + l.Job.URL
+}
