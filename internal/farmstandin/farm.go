@@ -288,6 +288,16 @@ func (f *Farm) JobStatus(id string) string {
 	return ""
 }
 
+// JobUser returns the "user.name" of a job's metadata.
+func (f *Farm) JobUser(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j := f.byID[id]; j != nil {
+		return j.Metadata["user.name"]
+	}
+	return ""
+}
+
 // JobIDs returns the ids of the jobs in status (every job when status is ""), oldest first.
 func (f *Farm) JobIDs(status string) []string {
 	f.mu.Lock()

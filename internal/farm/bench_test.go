@@ -1,0 +1,144 @@
+//go:build linux
+
+package farm_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+)
+
+// BenchmarkTrayLoadOnAManager measures what one tray costs a Manager with 1,000 jobs and 200 Workers
+// over a simulated hour on the fake clock (real HTTP to the stand-in): requests and body bytes a
+// second, as the Manager counts them. Meanwhile the farm works: every 2 minutes one of the user's
+// jobs moves on (queued → active → completed or failed) and another user's job too, so that the
+// lookups of jobs that end are counted. The budget: at most 0.05 requests a second per tray
+// and Manager (200 trays under a tenth of 200 idle Workers' 100 requests a second).
+func BenchmarkTrayLoadOnAManager(b *testing.B) {
+	netns.RequireIsolated(b)
+	for range b.N {
+		clock := fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local))
+		f := farmstandin.New("Big Farm", farmstandin.WithClock(clock.Now))
+		f.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol", "dave"}, Seed: 42})
+		srv := farmstandin.Serve(b, f)
+		// For comparison, what one unfiltered job query costs (the Watcher never sends one).
+		unfiltered := unfilteredQueryBytes(b, f, srv.URL)
+		f.ResetStats()
+
+		w := farm.NewWatcher(farm.WatcherConfig{
+			Client:   farm.NewClient(srv.URL),
+			Identity: farm.Identity{UserName: "alice"},
+			Logger:   zerolog.Nop(),
+			Clock:    clock,
+			Random:   rand.New(rand.NewPCG(1, 2)).Float64,
+		})
+		events, unsubscribe := w.Subscribe()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		settleWatcher(b, clock, w)
+
+		rng := rand.New(rand.NewPCG(3, 4))
+		finished, delays := 0, []time.Duration{}
+		var changedAt time.Time
+		const step = time.Second
+		for elapsed := time.Duration(0); elapsed < time.Hour; elapsed += step {
+			if elapsed%(2*time.Minute) == 0 {
+				moveOneJob(f, "alice", rng)
+				moveOneJob(f, "bob", rng)
+				changedAt = clock.Now()
+			}
+			clock.Advance(step)
+			settleWatcher(b, clock, w)
+			for drained := false; !drained; {
+				select {
+				case e := <-events:
+					if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
+						finished++
+						delays = append(delays, e.Time.Sub(changedAt))
+					}
+				default:
+					drained = true
+				}
+			}
+		}
+		cancel()
+		<-done
+		unsubscribe()
+
+		stats := f.Stats()
+		hour := time.Hour.Seconds()
+		reqPerSec := float64(stats.Requests) / hour
+		bytesPerSec := float64(stats.Bytes) / hour
+		var worst time.Duration
+		for _, d := range delays {
+			worst = max(worst, d)
+		}
+		b.ReportMetric(reqPerSec, "req/s/tray")
+		b.ReportMetric(bytesPerSec, "B/s/tray")
+		b.ReportMetric(worst.Seconds(), "s-worst-news")
+		b.Logf("one tray, one simulated hour, 1,000 jobs and 200 Workers: %d requests (%.4f/s; budget 0.05/s), %d body bytes (%.0f B/s); "+
+			"200 trays: %.1f req/s (idle Workers: 100 req/s)", stats.Requests, reqPerSec, stats.Bytes, bytesPerSec, 200*reqPerSec)
+		b.Logf("requests by route: %v; unfiltered job queries: %d; largest answer: %d jobs", stats.ByRoute, stats.Unfiltered, stats.LargestQuery)
+		b.Logf("%d changes of alice's jobs reported, the latest %v after it happened (goal: within 30 s)", finished, worst)
+		b.Logf("for comparison, an unfiltered job query every 26 s would be %d bytes each, %.0f B/s", unfiltered, float64(unfiltered)/26)
+		if stats.Unfiltered != 0 {
+			b.Errorf("%d unfiltered job queries", stats.Unfiltered)
+		}
+	}
+}
+
+// moveOneJob moves one of user's jobs on: the oldest queued one becomes active, or the oldest
+// active one completes (or fails, one time in four).
+func moveOneJob(f *farmstandin.Farm, user string, rng *rand.Rand) {
+	for _, id := range f.JobIDs("active") {
+		if f.JobUser(id) == user {
+			status := "completed"
+			if rng.IntN(4) == 0 {
+				status = "failed"
+			}
+			f.SetJobStatus(id, status, "")
+			return
+		}
+	}
+	for _, id := range f.JobIDs("queued") {
+		if f.JobUser(id) == user {
+			f.SetJobStatus(id, "active", "task became active")
+			return
+		}
+	}
+	f.SubmitJob(farmstandin.JobSpec{Name: fmt.Sprintf("%s-new", user), User: user})
+}
+
+func unfilteredQueryBytes(b *testing.B, f *farmstandin.Farm, url string) int64 {
+	before := f.Stats().Bytes
+	if _, err := farm.NewClient(url).QueryJobs(context.Background(), farm.JobQuery{}); err != nil {
+		b.Fatal(err)
+	}
+	return f.Stats().Bytes - before
+}
+
+func settleWatcher(tb testing.TB, clock *fakeclock.Clock, w *farm.Watcher) {
+	tb.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		changed := clock.Changed()
+		if w.Stats().Waiting && clock.Waiting() > 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			tb.Fatalf("the watcher did not settle: %+v", w.Stats())
+		}
+	}
+}
