@@ -10,10 +10,13 @@
 //     task. POST …/workers/{id}/setstatus {"status", "is_lazy"} → 204 without a body; the change
 //     shows as status_change until the Worker applies it.
 //   - POST /api/v3/jobs/query {status_in, metadata, order_by, limit, offset} → {"jobs":[…]}, no total.
-//     The metadata filter puts each key in a JSON path ($.key) compared with SQL LIKE: a dotted key
-//     must be sent quoted ("\"user.name\""), or it matches nothing. An order_by column the Manager
-//     does not know answers 500 {"code":500,"message":"error querying for jobs"}.
+//     The metadata filter puts each key in a JSON path ($.key) and compares the value with = (with
+//     LIKE when it has a %): a dotted key must be sent quoted ("\"user.name\""), or it matches
+//     nothing. An order_by column the Manager does not know answers 500 {"code":500,"message":"error
+//     querying for jobs"}.
 //   - GET /api/v3/status (farm status) exists from 3.5 on; 3.3.1 answers 404 {"message":"Not Found"}.
 //     Without it, ComputeFarmState applies 3.5's rules to the Workers and jobs.
 //   - An unfiltered job query is 370 KB with 1,000 jobs: the Watcher never sends one.
+//
+// The Watcher polls; the Manager's live updates (Socket.IO) are not used.
 package farm

@@ -116,8 +116,9 @@ type Job struct {
 // JobQuery is the body of POST /api/v3/jobs/query. Zero fields are left out of the request.
 type JobQuery struct {
 	StatusIn []JobStatus `json:"status_in,omitempty"`
-	// Metadata filters by metadata, with SQL LIKE on each value. Keys are plain keys ("user.name"):
-	// the Client quotes them, as the Manager reads a dotted key as a JSON path.
+	// Metadata filters by metadata: the Manager compares each value with = (case-sensitive), or with
+	// SQL LIKE when it contains a %. Keys are plain keys ("user.name"): the Client quotes them, as
+	// the Manager reads a dotted key as a JSON path.
 	Metadata map[string]string `json:"-"`
 	OrderBy  JobOrder          `json:"-"`
 	Limit    int               `json:"limit,omitempty"`
