@@ -298,6 +298,37 @@ func TestSystrayEndToEnd(t *testing.T) {
 	}
 }
 
+// TestConnectItemWithoutPanel reads and clicks an item through ConnectItem when no Panel (here: no
+// watcher at all) has seen it register, as with a real panel owning the watcher.
+func TestConnectItemWithoutPanel(t *testing.T) {
+	s := StartSession(t)
+	helper, lines := startHelper(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	service := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", helper.Process.Pid) // fyne.io/systray's name
+	if err := s.WaitName(ctx, service); err != nil {
+		t.Fatal(err)
+	}
+	it := ConnectItem(t, s, service, "/StatusNotifierItem")
+	menu, err := it.WaitMenu(ctx, func(m MenuNode) bool { _, ok := m.Find("Hello"); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLine(ctx, t, lines, "ready")
+	hello, _ := menu.Find("Hello")
+	if err := it.Click(ctx, hello.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitLine(ctx, t, lines, "clicked")
+
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancelShort()
+	if err := s.WaitName(short, "org.example.Nobody"); err == nil || !strings.Contains(err.Error(), "org.example.Nobody") {
+		t.Errorf("WaitName for a name nobody owns = %v, want an error naming it", err)
+	}
+}
+
 func TestNewPanelNameTaken(t *testing.T) {
 	s := StartSession(t)
 	NewPanel(t, s)
