@@ -40,6 +40,9 @@ PREFIX ?= $(HOME)/.local
 DESTDIR ?=
 CHECK_MAKE := $(MAKE)
 MACOS_APP := Flamenco Tray.app
+# The README's screenshots: Xfce's panel (its systray plugin hosts StatusNotifierItems) and window
+# manager, xdotool to click, ImageMagick to paint the desktop and take the pictures, optipng to shrink them.
+SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/minimaltray) does not build for darwin, so those are vetted for Windows only.
 DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm
@@ -60,7 +63,7 @@ define install-missing
 endef
 
 .PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check \
-	package-deps package install uninstall package-check clean
+	package-deps package install uninstall package-check screenshots clean
 
 all: build
 
@@ -190,6 +193,13 @@ fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./discovery
+
+# docs/screenshots/*.png of the real tray in a real panel (xfce4-panel and xfwm4 on Xvfb at 1280x800),
+# finding stand-in Managers in network namespaces (screenshots_test.go). Not part of `make test`.
+screenshots: test-deps modules
+	$(call install-missing,$(SCREENSHOT_PACKAGES),command -v xfce4-panel && command -v xfwm4 && command -v xdotool && command -v import && command -v optipng)
+	@if [ "$$(id -u)" != 0 ]; then echo "make screenshots needs root: it runs in network namespaces (try: sudo make screenshots)"; exit 1; fi
+	$(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 -v -timeout 5m .
 
 clean:
 	rm -f $(BINARY) $(BINARY).exe rsrc_windows_amd64.syso

@@ -1,0 +1,631 @@
+//go:build linux && screenshots
+
+package main
+
+// The README's screenshots, taken of the real app in a real panel: flamenco-tray in Xfce's panel
+// (xfce4-panel, its systray plugin hosting StatusNotifierItems) with xfwm4 on Xvfb, finding stand-in
+// Managers over SSDP on a LAN of network namespaces. `make screenshots` installs what it needs and
+// runs
+//
+//	go test -tags screenshots -run '^TestScreenshots$' -count 1 -v .
+//
+// which writes docs/screenshots/*.png. It is not part of `make test`: it needs Xfce, and it judges
+// nothing but that every picture could be taken.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+)
+
+const (
+	screenshotDir = "docs/screenshots"
+	// maxScreenshotBytes keeps the README light: a picture over it fails the run.
+	maxScreenshotBytes = 150 << 10
+	// windowMargin is how much desktop is kept around a window's frame.
+	windowMargin = 24
+	// panelSize is the panel's height in the configuration below.
+	panelSize = 28
+)
+
+// panelConfig is a top panel as Debian's Xfce has it, cut down to the applications menu, the task
+// list and the notification area (the systray plugin, which hosts StatusNotifierItems): no clock, so
+// that each run takes the same pictures.
+const panelConfig = `<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=6;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="icon-size" type="uint" value="16"/>
+      <property name="size" type="uint" value="28"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/>
+        <value type="int" value="2"/>
+        <value type="int" value="3"/>
+        <value type="int" value="4"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="applicationsmenu"/>
+    <property name="plugin-2" type="string" value="tasklist"/>
+    <property name="plugin-3" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-4" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+  </property>
+</channel>
+`
+
+func TestScreenshots(t *testing.T) {
+	netns.RequireIsolated(t)
+	for _, tool := range []string{"xfce4-panel", "xfwm4", "xdotool", "xprop", "xwininfo", "import", "convert", "display", "optipng", "unshare", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run `make screenshots`, which installs what this needs", tool)
+		}
+	}
+	xfconfd := findXfconfd(t)
+	bin := buildPlainTray(t)
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two Managers that advertise themselves on the LAN, one that only answers HTTP (added by hand,
+	// as over a VPN), each with a farm where some jobs are the user's, and one on this computer at
+	// the default address.
+	users := []string{"artist", "maria", "tom"}
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	for i, name := range []string{"Studio Farm", "Lighting Farm"} {
+		host := netns.NewHost(t)
+		lan.Attach(t, host, netns.WithMulticastRoute())
+		standin.Start(t, host, name, standin.WithFarm(farmstandin.Scale{Workers: 12 - 6*i, Jobs: 60, Users: users, Seed: uint64(i + 1)}))
+	}
+	remoteHost := netns.NewHost(t)
+	remoteAddr := lan.Attach(t, remoteHost, netns.WithMulticastRoute())
+	standin.Start(t, remoteHost, "Remote Farm", standin.WithoutSSDP(),
+		standin.WithFarm(farmstandin.Scale{Workers: 4, Jobs: 20, Users: users, Seed: 3}))
+	managers := []string{"Studio Farm — 3.3.1", "Lighting Farm — 3.3.1", "Remote Farm — 3.3.1"}
+	serveLocalManager(t, "Desk Farm")
+
+	session := trayhost.StartSession(t)
+	dir := shortTempDir(t)
+	desk := newDesktop(t, session, dir)
+	// Xfce's settings daemon first: xfwm4 and the panel would otherwise have the bus start one.
+	desk.start(t, xfconfd)
+	waitCtx, cancelWait := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelWait()
+	if err := session.WaitName(waitCtx, "org.xfce.Xfconf"); err != nil {
+		t.Fatal(err)
+	}
+	// No compositor: it would paint the desktop black, and whether it starts on Xvfb varies.
+	desk.start(t, "xfwm4", "--compositor=off")
+	desk.waitFor(t, "xfwm4 to manage windows", func() bool {
+		out, err := desk.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
+		return err == nil && strings.Contains(out, "window id")
+	})
+	desk.paintBackground(t) // after xfwm4, which clears the root window to black as it starts
+
+	// The tray sees /home/artist (a private mount), so that paths in its windows read like a user's.
+	trayHome := filepath.Join(dir, "home")
+	// The user name is set as in Settings: the test runs as root.
+	writePreferences(t, filepath.Join(trayHome, "artist"), map[string]any{
+		"manualManagers": []string{fmt.Sprintf("http://%s:8080/", remoteAddr)},
+		"userName":       "artist",
+	})
+	// A flamenco-worker on PATH, as where Flamenco is installed, so that the menu offers to run a
+	// Worker. Nothing here clicks that: were it run, it would say what it is and fail.
+	workerDir := filepath.Join(trayHome, "artist", "bin")
+	if err := os.MkdirAll(workerDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	workerScript := "#!/bin/sh\necho 'stand-in flamenco-worker of the screenshots: not a Worker' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(workerDir, "flamenco-worker"), []byte(workerScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), session.Env()...)
+	env = append(env, "HOME=/home/artist", "XDG_CONFIG_HOME=/home/artist/.config", "XDG_CACHE_HOME=/home/artist/.cache",
+		"XDG_DATA_HOME=/home/artist/.local/share", "LANG=C.UTF-8", "PATH=/home/artist/bin:"+os.Getenv("PATH"))
+	tray := startTrayBinary(t, "unshare", env, "--mount", "--propagation", "private", "--",
+		"sh", "-c", `mount --bind "$1" /home && shift && exec "$@"`, "sh", trayHome, bin)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// unshare and sh exec, so the tray keeps the pid started; fyne.io/systray names its item by it.
+	item := trayhost.ConnectItem(t, session, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", tray.cmd.Process.Pid), "/StatusNotifierItem")
+	everyManager := all(enabled(managers[0]), enabled(managers[1]), enabled(managers[2]),
+		enabled("Advertise “Desk Farm” on the LAN"), farmsShown(len(managers)))
+	// With a Manager added by hand that answers, the tray does not search at start: search, as a
+	// user would, to find the others.
+	clickOnce(t, ctx, item, "Search again", enabled(managers[2]))
+	waitSettled := func(what string) {
+		t.Helper()
+		settledCtx, cancelSettled := context.WithTimeout(ctx, 60*time.Second)
+		defer cancelSettled()
+		if _, _, err := item.WaitSettled(settledCtx, settleFor, everyManager); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	waitSettled("the tray did not list every Manager with its farm")
+
+	// (c) No panel yet: after waiting 20 s for one, the tray shows its window.
+	fallback := desk.waitWindow(t, "Flamenco Tray", 40*time.Second)
+	area, content := desk.aroundWindow(t, fallback)
+	desk.save(t, "fallback-window.png", desk.settledShot(t, area, content))
+
+	// The panel comes: the tray hides its window and shows its icon.
+	desk.start(t, "xfce4-panel")
+	if err := session.WaitName(ctx, "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	desk.waitFor(t, "the tray to hide its window", func() bool { return desk.visibleWindow("^Flamenco Tray$") == "" })
+	screen := desk.screenSize(t)
+	var icon image.Rectangle
+	desk.waitFor(t, "the notification area to show the tray icon", func() bool {
+		var ok bool
+		icon, ok = desk.pluginWindow(func(r image.Rectangle, kind string) bool { return r.Min.Y == 0 && r.Dy() <= panelSize+2 })
+		return ok && desk.iconDrawn(icon, screen)
+	})
+
+	// (a) The menu, as a click on the icon opens it, once the tray has not changed it for a while.
+	waitSettled("the tray menu did not settle")
+	popupMenu := func(r image.Rectangle, kind string) bool {
+		return strings.Contains(kind, "_NET_WM_WINDOW_TYPE_POPUP_MENU")
+	}
+	center := icon.Min.Add(icon.Size().Div(2))
+	desk.xdotool(t, "mousemove", strconv.Itoa(center.X), strconv.Itoa(center.Y), "click", "1")
+	var menu image.Rectangle
+	desk.waitFor(t, "the tray menu to open", func() bool {
+		var ok bool
+		menu, ok = desk.pluginWindow(popupMenu)
+		return ok
+	})
+	menuArea := image.Rect(screen.X-640, 0, screen.X, min(menu.Max.Y+windowMargin/2, screen.Y))
+	desk.save(t, "tray-menu.png", desk.settledShot(t, menuArea, menu))
+	desk.xdotool(t, "key", "Escape")
+	desk.waitFor(t, "the tray menu to close", func() bool {
+		_, open := desk.pluginWindow(popupMenu)
+		return !open
+	})
+	// Away from the icon, so that no tooltip shows in the next pictures.
+	desk.xdotool(t, "mousemove", strconv.Itoa(screen.X-1), strconv.Itoa(screen.Y-1))
+
+	// (b) Settings… and (d) Add Manager by URL…, each clicked in the menu as the panel sends it.
+	for _, shot := range []struct{ entry, window, file string }{
+		{"Settings…", "Flamenco Tray Settings", "settings.png"},
+		{"Add Manager by URL…", "Managers added by hand", "add-manager-by-url.png"},
+	} {
+		clickOnce(t, ctx, item, shot.entry, everyManager)
+		w := desk.waitWindow(t, shot.window, 20*time.Second)
+		area, content := desk.aroundWindow(t, w)
+		desk.save(t, shot.file, desk.settledShot(t, area, content))
+		// Closed as its title bar's close button does (xfwm4's Alt+F4), so the next one stands alone.
+		desk.xdotool(t, "windowactivate", "--sync", w)
+		desk.xdotool(t, "key", "--clearmodifiers", "alt+F4")
+		desk.waitFor(t, shot.window+" to close", func() bool { return desk.visibleWindow("^"+regexp.QuoteMeta(shot.window)+"$") == "" })
+	}
+	tray.running(t)
+}
+
+// farmsShown holds when n farms are shown with their state ("Farm active · 3 awake"), not being
+// asked for or unavailable.
+func farmsShown(n int) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool {
+		shown := 0
+		for _, label := range m.Labels() {
+			label = strings.TrimSpace(label)
+			if strings.HasPrefix(label, "Farm ") && !strings.Contains(label, "unavailable") {
+				shown++
+			}
+		}
+		return shown == n
+	}
+}
+
+// buildPlainTray builds flamenco-tray without -race: the pictures need no race checks, and the
+// plain build starts and draws as a user's does.
+func buildPlainTray(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "flamenco-tray")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	// Inside the test's namespace there is no network: modules come from the cache only.
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// findXfconfd finds Xfce's settings daemon, which Debian keeps under the multiarch directory. The
+// test starts it itself rather than letting the bus activate it, so that it is the test's to stop.
+func findXfconfd(t *testing.T) string {
+	t.Helper()
+	found, _ := filepath.Glob("/usr/lib/*/xfce4/xfconf/xfconfd")
+	if len(found) == 0 {
+		t.Fatal("xfconfd is not installed (Debian: xfconf, which xfce4-panel depends on): run `make screenshots`")
+	}
+	return found[0]
+}
+
+// serveLocalManager answers as the Manager on this computer at the tray's default address,
+// http://localhost:8080/, until the test ends.
+func serveLocalManager(t *testing.T, name string) {
+	t.Helper()
+	listener, err := net.Listen("tcp", ":8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: standin.Handler(name), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(listener)
+	t.Cleanup(func() { srv.Close() })
+}
+
+// shortTempDir is a temporary directory with a short path, removed at cleanup.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "screenshots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// writePreferences writes the tray's Fyne preferences under home.
+func writePreferences(t *testing.T, home string, prefs map[string]any) {
+	t.Helper()
+	prefDir := filepath.Join(home, ".config", "fyne", app.ID)
+	if err := os.MkdirAll(prefDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(prefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefDir, "preferences.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// desktop is the X session the pictures are taken of, and the Xfce programs the test runs on it.
+type desktop struct {
+	dir string
+	env []string // for the desktop's own programs: a home with the panel's configuration
+	// background is a picture of the bare desktop, taken by paintBackground.
+	background *image.RGBA
+}
+
+func newDesktop(t *testing.T, session *trayhost.Session, dir string) *desktop {
+	t.Helper()
+	home := filepath.Join(dir, "desk")
+	channels := filepath.Join(home, ".config", "xfce4", "xfconf", "xfce-perchannel-xml")
+	if err := os.MkdirAll(channels, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(channels, "xfce4-panel.xml"), []byte(panelConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runtimeDir := filepath.Join(dir, "run")
+	if err := os.Mkdir(runtimeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), session.Env()...)
+	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
+		"XDG_RUNTIME_DIR="+runtimeDir, "LANG=C.UTF-8",
+		// No accessibility bus: GTK would start one the test does not own.
+		"NO_AT_BRIDGE=1", "GTK_A11Y=none")
+	// Whatever the bus starts on demand gets the same home, never the user's running the test.
+	conn, err := dbus.Connect(session.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	activation := map[string]string{}
+	for _, kv := range env[len(os.Environ()):] {
+		k, v, _ := strings.Cut(kv, "=")
+		activation[k] = v
+	}
+	if err := conn.BusObject().Call("org.freedesktop.DBus.UpdateActivationEnvironment", 0, activation).Err; err != nil {
+		t.Fatalf("setting the session bus's activation environment: %v", err)
+	}
+	return &desktop{dir: dir, env: env}
+}
+
+// start runs prog on the desktop until the test ends, then stops it (SIGTERM, then SIGKILL).
+func (d *desktop) start(t *testing.T, prog string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(prog, args...)
+	cmd.Env = d.env
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	// Dies with the test binary even if that is killed before its cleanup runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", prog, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(prog), out)
+		}
+	})
+}
+
+// run runs an X client to its end and returns its output.
+func (d *desktop) run(prog string, args ...string) (string, error) {
+	cmd := exec.Command(prog, args...)
+	cmd.Env = d.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("%s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return string(out), nil
+}
+
+func (d *desktop) xdotool(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := d.run("xdotool", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitFor polls cond until it holds, failing the test after 30 s with what was awaited.
+func (d *desktop) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	within(t, 30*time.Second, "waiting for "+what, cond)
+}
+
+// paintBackground gives the root window a plain gradient instead of X's black, and keeps a picture
+// of the bare desktop.
+func (d *desktop) paintBackground(t *testing.T) {
+	t.Helper()
+	size := d.screenSize(t)
+	bg := filepath.Join(d.dir, "background.png")
+	if _, err := d.run("convert", "-size", fmt.Sprintf("%dx%d", size.X, size.Y), "gradient:#6b8fb3-#2c3e55", bg); err != nil {
+		t.Fatal(err)
+	}
+	// ImageMagick 6's display exits 1 even when it has set the background: what counts is the screen.
+	displayErr := func() error { _, err := d.run("display", "-window", "root", bg); return err }()
+	screen, err := d.capture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := screen.RGBAAt(0, size.Y-1); c.R == 0 && c.G == 0 && c.B == 0 {
+		t.Fatalf("the desktop background was not set (display: %v)", displayErr)
+	}
+	d.background = screen
+}
+
+func (d *desktop) screenSize(t *testing.T) image.Point {
+	t.Helper()
+	out := d.xdotool(t, "getdisplaygeometry")
+	var p image.Point
+	if _, err := fmt.Sscan(out, &p.X, &p.Y); err != nil {
+		t.Fatalf("xdotool getdisplaygeometry printed %q: %v", out, err)
+	}
+	return p
+}
+
+// visibleWindow returns the id of a mapped window whose title matches the regular expression, or "".
+func (d *desktop) visibleWindow(title string) string {
+	out, err := d.run("xdotool", "search", "--onlyvisible", "--name", title)
+	if err != nil {
+		return "" // xdotool search fails when nothing matches
+	}
+	return strings.TrimSpace(strings.SplitN(out, "\n", 2)[0])
+}
+
+// waitWindow waits until a window titled exactly title is mapped and returns its id.
+func (d *desktop) waitWindow(t *testing.T, title string, timeout time.Duration) string {
+	t.Helper()
+	var id string
+	within(t, timeout, "waiting for the window "+title, func() bool {
+		id = d.visibleWindow("^" + regexp.QuoteMeta(title) + "$")
+		return id != ""
+	})
+	return id
+}
+
+// geometry returns where window id is on the screen, from xwininfo: xdotool's getwindowgeometry
+// is off by the frame for windows a window manager has reparented.
+func (d *desktop) geometry(id string) (image.Rectangle, error) {
+	out, err := d.run("xwininfo", "-id", id)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	v := map[string]int{}
+	for line := range strings.Lines(out) {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if n, err := strconv.Atoi(strings.TrimSpace(value)); ok && err == nil {
+			v[key] = n
+		}
+	}
+	x, y := v["Absolute upper-left X"], v["Absolute upper-left Y"]
+	if v["Width"] == 0 || v["Height"] == 0 {
+		return image.Rectangle{}, fmt.Errorf("xwininfo -id %s printed no size:\n%s", id, out)
+	}
+	return image.Rect(x, y, x+v["Width"], y+v["Height"]), nil
+}
+
+// pluginWindow finds a mapped window of the panel's external plugins (the systray plugin runs in
+// wrapper-2.0) whose geometry and _NET_WM_WINDOW_TYPE are as wanted: the notification area in the
+// panel, or its open menu (not its tooltip).
+func (d *desktop) pluginWindow(want func(r image.Rectangle, kind string) bool) (image.Rectangle, bool) {
+	out, err := d.run("xdotool", "search", "--onlyvisible", "--class", "wrapper-2.0")
+	if err != nil {
+		return image.Rectangle{}, false
+	}
+	for _, id := range strings.Fields(out) {
+		r, err := d.geometry(id)
+		// Off-screen windows are the plugin's own bookkeeping.
+		if err != nil || r.Min.X < 0 || r.Min.Y < 0 || r.Dx() <= 1 || r.Dy() <= 1 {
+			continue
+		}
+		kind, _ := d.run("xprop", "-id", id, "_NET_WM_WINDOW_TYPE")
+		if want(r, kind) {
+			return r, true
+		}
+	}
+	return image.Rectangle{}, false
+}
+
+// iconDrawn reports whether the notification area at icon shows more than the panel's own colour
+// (taken in the middle of the screen, where the panel has only its expanding separator): the
+// plugin's window is there before the icon is.
+func (d *desktop) iconDrawn(icon image.Rectangle, screen image.Point) bool {
+	shot, err := d.capture()
+	if err != nil {
+		return false
+	}
+	panel := shot.RGBAAt(screen.X/2, panelSize/2)
+	for y := icon.Min.Y; y < icon.Max.Y; y++ {
+		for x := icon.Min.X; x < icon.Max.X; x++ {
+			if shot.RGBAAt(x, y) != panel {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// aroundWindow is window id with its frame (from xfwm4's _NET_FRAME_EXTENTS) and a margin of
+// desktop, within the screen, and the window itself, which must be drawn before the picture is taken.
+func (d *desktop) aroundWindow(t *testing.T, id string) (area, content image.Rectangle) {
+	t.Helper()
+	content, err := d.geometry(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.run("xprop", "-id", id, "_NET_FRAME_EXTENTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left, right, top, bottom int
+	if _, value, ok := strings.Cut(out, "="); ok {
+		fmt.Sscanf(strings.TrimSpace(value), "%d, %d, %d, %d", &left, &right, &top, &bottom)
+	}
+	area = image.Rect(content.Min.X-left, content.Min.Y-top, content.Max.X+right, content.Max.Y+bottom).Inset(-windowMargin)
+	return area.Intersect(d.background.Rect), content
+}
+
+// capture grabs the screen. import's -screen reads it as shown: without it, import reads each
+// window apart and places the GL windows Fyne draws in wrongly.
+func (d *desktop) capture() (*image.RGBA, error) {
+	cmd := exec.Command("import", "-screen", "-window", "root", "png:-")
+	cmd.Env = d.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("import: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	decoded, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		return nil, fmt.Errorf("decoding import's picture: %w", err)
+	}
+	screen := image.NewRGBA(decoded.Bounds())
+	draw.Draw(screen, screen.Bounds(), decoded, decoded.Bounds().Min, draw.Src)
+	return screen, nil
+}
+
+// crop copies area of img into a picture of its own.
+func crop(img *image.RGBA, area image.Rectangle) *image.RGBA {
+	out := image.NewRGBA(image.Rectangle{Max: area.Size()})
+	draw.Draw(out, out.Bounds(), img, area.Min, draw.Src)
+	return out
+}
+
+// settledShot captures area once content (a window or menu in it) is drawn and nothing changes any
+// more: content is not bare desktop, and two captures a quarter second apart are the same. (A
+// window just mapped stays blank a moment, and would otherwise pass for settled.)
+func (d *desktop) settledShot(t *testing.T, area, content image.Rectangle) *image.RGBA {
+	t.Helper()
+	var last *image.RGBA
+	var err error
+	within(t, 20*time.Second, fmt.Sprintf("the screen at %v to settle", area), func() bool {
+		var screen *image.RGBA
+		if screen, err = d.capture(); err != nil {
+			return false
+		}
+		shot := crop(screen, area)
+		same := last != nil && bytes.Equal(last.Pix, shot.Pix)
+		last = shot
+		if same && !bytes.Equal(crop(screen, content).Pix, crop(d.background, content).Pix) {
+			return true
+		}
+		time.Sleep(250 * time.Millisecond)
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return last
+}
+
+// save writes shot to docs/screenshots/name, compressed by optipng, and fails the test if it is
+// still too large for the README.
+func (d *desktop) save(t *testing.T, name string, shot *image.RGBA) {
+	t.Helper()
+	path := filepath.Join(screenshotDir, name)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, shot); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("optipng", "-quiet", "-o2", "-strip", "all", path).CombinedOutput(); err != nil {
+		t.Fatalf("optipng %s: %v: %s", path, err, out)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > maxScreenshotBytes {
+		t.Errorf("%s is %d KB, over the %d KB a README picture may take", path, info.Size()>>10, maxScreenshotBytes>>10)
+	}
+	t.Logf("%s: %dx%d, %d KB", path, shot.Rect.Dx(), shot.Rect.Dy(), info.Size()>>10)
+}
