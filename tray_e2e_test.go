@@ -131,7 +131,7 @@ func trayEnv(t *testing.T, session *trayhost.Session, prefs map[string]any) (env
 	}
 	env = append(os.Environ(), session.Env()...)
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=C.UTF-8", "PATH="+shims+":"+os.Getenv("PATH"))
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_DATA_HOME="+filepath.Join(home, ".local", "share"), "LANG=C.UTF-8", "PATH="+shims+":"+os.Getenv("PATH"))
 	return env, opened
 }
 

@@ -1,0 +1,168 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+)
+
+// The real tray, in the test panel, with a stand-in Manager answering like Flamenco 3.3.1: the farm
+// and my jobs under the Manager, a click on a job opens it, and a notification when my job ends,
+// none for another user's or for what ended before the tray started.
+func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
+	netns.RequireIsolated(t)
+	session := trayhost.StartSession(t)
+	panel := trayhost.NewPanel(t, session)
+	notifications := trayhost.NewNotifications(t, session)
+
+	farm := farmstandin.New("Studio Farm")
+	farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
+	farm.AddWorker(farmstandin.WorkerSpec{Name: "render-02", Status: "asleep"})
+	done := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-005 done before", User: "alice"})
+	if err := farm.SetJobStatus(done, "completed", "all tasks completed"); err != nil {
+		t.Fatal(err)
+	}
+	mine := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-010 lighting", User: "alice"})
+	if err := farm.SetJobStatus(mine, "active", "task became active"); err != nil {
+		t.Fatal(err)
+	}
+	theirs := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-099 bob", User: "bob"})
+	server := farmstandin.Serve(t, farm)
+
+	// Added by hand: found over HTTP only, no SSDP needed for this test. Manager notifications off,
+	// so every notification is about jobs.
+	env, opened := trayEnv(t, session, map[string]any{"notifications": false, "manualManagers": []string{server.URL},
+		"userName": "ALICE", "jobMetadataKey": "user.name"})
+	tray := startTray(t, env, "--debug")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
+	item, err := panel.WaitItem(itemCtx)
+	itemDone()
+	if err != nil {
+		t.Fatalf("the tray never registered with the panel: %v", err)
+	}
+	farmShown := all(
+		enabled("Studio Farm — 3.3.1 (this computer, added by hand)"),
+		func(m trayhost.MenuNode) bool { _, ok := m.Find("Farm active · 1 awake · 1 asleep"); return ok },
+		func(m trayhost.MenuNode) bool { _, ok := m.Find("Jobs: 1 active · 1 queued"); return ok },
+		func(m trayhost.MenuNode) bool { _, ok := m.Find("My jobs (1 unfinished)"); return ok },
+		enabled("shot-010 lighting — active"),
+		enabled("shot-005 done before — completed"),
+	)
+	waitCtx, waitDone := context.WithTimeout(ctx, 60*time.Second)
+	menu, err := item.WaitMenu(waitCtx, farmShown)
+	waitDone()
+	if err != nil {
+		t.Fatalf("the farm under the Manager: %v", err)
+	}
+	if _, ok := menu.Find("shot-099"); ok {
+		t.Errorf("another user's job is among mine: %q", menu.Labels())
+	}
+
+	// A click on my job opens it in the web UI.
+	clickOnce(t, ctx, item, "shot-010 lighting — active", farmShown)
+	wantURL := server.URL + "app/jobs/" + mine
+	within(t, 10*time.Second, "the browser opening "+wantURL, func() bool {
+		data, _ := os.ReadFile(opened)
+		return strings.Contains(string(data), wantURL)
+	})
+
+	// Bob's job ends, then mine fails: one notification, for mine.
+	if err := farm.SetJobStatus(theirs, "completed", "all tasks completed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := farm.SetJobStatus(mine, "failed", "too many tasks failed"); err != nil {
+		t.Fatal(err)
+	}
+	failedAt := time.Now()
+	waitCtx, waitDone = context.WithTimeout(ctx, 45*time.Second)
+	got, err := notifications.Wait(waitCtx, func(n []trayhost.Notification) bool { return len(n) > 0 })
+	waitDone()
+	if err != nil {
+		t.Fatalf("no notification that my job failed: %v", err)
+	}
+	t.Logf("my job's failure notified %v after it failed", time.Since(failedAt).Round(time.Second))
+	want := trayhost.Notification{Summary: "Job failed", Body: "“shot-010 lighting” on Studio Farm — 3.3.1 (this computer, added by hand)"}
+	if got[0].Summary != want.Summary || got[0].Body != want.Body {
+		t.Errorf("notification %+v, want %+v", got[0], want)
+	}
+	waitCtx, waitDone = context.WithTimeout(ctx, 30*time.Second)
+	_, err = item.WaitMenu(waitCtx, enabled("shot-010 lighting — failed"))
+	waitDone()
+	if err != nil {
+		t.Errorf("my failed job in the menu: %v", err)
+	}
+	time.Sleep(2 * time.Second) // anything else it would send comes with the same poll
+	if all := notifications.All(); len(all) != 1 {
+		t.Errorf("notifications %+v, want only the one for my job", all)
+	}
+	tray.running(t)
+}
+
+// "Run a Worker here" runs flamenco-worker (a stand-in process behaving like Worker 3.3.1) for the
+// Manager, the menu shows it awake, and quitting the tray signs it off before the tray exits.
+func TestTrayRunsAWorkerHereAndSignsItOffOnQuit(t *testing.T) {
+	netns.RequireIsolated(t)
+	session := trayhost.StartSession(t)
+	panel := trayhost.NewPanel(t, session)
+	manager := workerstandin.NewManager(t)
+	workerBin := workerstandin.Install(t, t.TempDir(), workerstandin.Poll(200*time.Millisecond))
+
+	env, _ := trayEnv(t, session, map[string]any{"notifications": false, "manualManagers": []string{manager.URL},
+		"workerPath": workerBin})
+	tray := startTray(t, env, "--debug")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
+	item, err := panel.WaitItem(itemCtx)
+	itemDone()
+	if err != nil {
+		t.Fatalf("the tray never registered with the panel: %v", err)
+	}
+	clickOnce(t, ctx, item, "Run a Worker here", enabled("Capture Farm"))
+	manager.WaitFor(t, 30*time.Second, "the Worker signing on", func(events []workerstandin.Event) bool {
+		return slices.ContainsFunc(events, func(e workerstandin.Event) bool { return e.Kind == "sign-on" })
+	})
+	waitCtx, waitDone := context.WithTimeout(ctx, 30*time.Second)
+	_, err = item.WaitMenu(waitCtx, enabled("Worker here: awake"))
+	waitDone()
+	if err != nil {
+		t.Fatalf("the Worker's state in the menu: %v", err)
+	}
+	// The last XDG_DATA_HOME wins, as in the tray's environment.
+	dataHome := ""
+	for _, kv := range env {
+		if value, ok := strings.CutPrefix(kv, "XDG_DATA_HOME="); ok {
+			dataHome = value
+		}
+	}
+	if dirs, _ := filepath.Glob(filepath.Join(dataHome, "flamenco-tray/workers/*/flamenco-worker.yaml")); len(dirs) != 1 {
+		t.Errorf("Worker directories with a flamenco-worker.yaml: %q, want one", dirs)
+	}
+
+	clickOnce(t, ctx, item, "Quit", enabled("Worker here: awake"))
+	select {
+	case <-tray.exited:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the tray did not exit within 60 s of Quit")
+	}
+	if tray.err != nil {
+		t.Errorf("the tray exited with %v", tray.err)
+	}
+	if !slices.ContainsFunc(manager.Events(), func(e workerstandin.Event) bool { return e.Kind == "sign-off" }) {
+		t.Errorf("the Worker did not sign off before the tray exited: %v", manager.Events())
+	}
+}
