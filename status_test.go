@@ -185,6 +185,33 @@ func TestStatusListsFoundAndRememberedManagers(t *testing.T) {
 	}
 }
 
+// A Manager found (here: remembered by the tray) that cannot tell its farm is listed with why, and
+// the command still succeeds: only a Manager asked for with --manager must answer.
+func TestStatusOfFoundManagersSucceedsWhenOneCannotTellItsFarm(t *testing.T) {
+	netns.RequireIsolated(t)
+	remembered, _ := studioFarm(t)
+	remembered.Farm.SetMode(farmstandin.TooOld)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	prefDir := filepath.Join(home, ".config", "fyne", app.ID)
+	if err := os.MkdirAll(prefDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prefs, _ := json.Marshal(map[string]any{"manualManagers": []string{remembered.URL}})
+	if err := os.WriteFile(filepath.Join(prefDir, "preferences.json"), prefs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCommand(context.Background(), "status", "--json", "--timeout", "2s")
+	var list []statusOutput
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+		t.Fatalf("exit %d, output %v:\n%s\n%s", code, err, out, errOut)
+	}
+	if code != 0 || !strings.Contains(list[0].Unavailable, "too old") || !strings.Contains(errOut, "farm status of Studio Farm") {
+		t.Errorf("exit %d, %+v, stderr:\n%s", code, list[0], errOut)
+	}
+}
+
 // --watch prints one line per change of my jobs and of the farm state, and exits 0 at Ctrl+C. It
 // runs on the real clock: the change is seen at the next poll of the unfinished jobs, within 30 s.
 func TestStatusWatchPrintsTransitions(t *testing.T) {
