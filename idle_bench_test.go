@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
@@ -55,7 +57,8 @@ func goBuild(b *testing.B, pkg, name string) string {
 	return bin
 }
 
-// BenchmarkTrayIdle runs flamenco-tray (with a Manager on the LAN, so it has something to watch) and
+// BenchmarkTrayIdle runs flamenco-tray (with a Manager on the LAN, so it has something to watch: its
+// farm of 200 Workers and 1,000 jobs, some of them the user's, polled as the menu needs it) and
 // a minimal Fyne tray side by side under Xvfb with a D-Bus panel, lets both settle, then measures the
 // CPU time each uses over an idle period (FLAMENCO_TRAY_IDLE, default 60s) and their resident memory.
 func BenchmarkTrayIdle(b *testing.B) {
@@ -70,8 +73,16 @@ func BenchmarkTrayIdle(b *testing.B) {
 	lan.Attach(b, netns.Self(), netns.WithMulticastRoute())
 	managerHost := netns.NewHost(b)
 	lan.Attach(b, managerHost, netns.WithMulticastRoute())
-	standin.Start(b, managerHost, "Studio Farm")
+	standin.Start(b, managerHost, "Studio Farm", standin.WithFarm(farmstandin.Scale{Workers: 200, Jobs: 1000,
+		Users: []string{"alice", "bob", "carol"}, Seed: 1}))
 	home := b.TempDir()
+	prefDir := filepath.Join(home, "fyne", app.ID)
+	if err := os.MkdirAll(prefDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefDir, "preferences.json"), []byte(`{"userName":"alice"}`), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	env := append(os.Environ(), session.Env()...)
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+home, "XDG_CACHE_HOME="+home, "LANG=C.UTF-8")
 
@@ -112,7 +123,7 @@ func BenchmarkTrayIdle(b *testing.B) {
 	time.Sleep(idle)
 	b.StopTimer()
 
-	fmt.Printf("\nIdle for %v under Xvfb with a D-Bus panel (%d Manager on the LAN):\n", idle, 1)
+	fmt.Printf("\nIdle for %v under Xvfb with a D-Bus panel (%d Manager on the LAN, 200 Workers, 1,000 jobs):\n", idle, 1)
 	fmt.Printf("  %-20s %12s %14s %10s\n", "", "CPU time", "CPU % of core", "RSS MiB")
 	var cpus []time.Duration
 	var rss []int
