@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -30,9 +31,10 @@ type farmSet struct {
 }
 
 type farmRun struct {
-	manager discovery.Manager // as when it started; URL is the watcher's
-	watcher *farm.Watcher
-	cancel  context.CancelFunc
+	manager       discovery.Manager // as when it started; URL is the watcher's
+	watcher       *farm.Watcher
+	cancel        context.CancelFunc
+	unlistedSince time.Time // zero while its Manager is listed
 }
 
 func newFarmSet(log zerolog.Logger, goOwned func(func()), identity farm.Identity, watched []string,
@@ -41,32 +43,65 @@ func newFarmSet(log zerolog.Logger, goOwned func(func()), identity farm.Identity
 		identity: identity, watched: watched}
 }
 
-// sync starts and stops watchers to match the listed Managers. A Manager whose URL changed gets a
-// new watcher: its jobs are the same, and the first poll of the new one is silent.
+// keepWatchingGone is how long a Manager's farm is still watched after the Manager left the list: a
+// Manager that restarts, or a laptop that loses the network for a while, comes back to a watcher that
+// knows its jobs, so a job of mine that ended meanwhile is still notified (a new watcher's first
+// poll is silent). Its polls back off while it does not answer.
+const keepWatchingGone = time.Hour
+
+// sync starts and stops watchers to match the listed Managers (see farmPlan).
 func (f *farmSet) sync(ctx context.Context, managers []discovery.Manager) {
-	listed, _, _ := splitManagers(managers)
-	want := map[string]discovery.Manager{}
-	for _, m := range listed {
-		if m.Reachable {
-			want[m.ID] = m
-		}
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for id, run := range f.running {
-		if m, ok := want[id]; !ok || m.URL != run.manager.URL {
-			run.cancel()
-			delete(f.running, id)
-		}
+	now := time.Now()
+	start, stop := farmPlan(f.running, managers, now)
+	for _, id := range stop {
+		f.running[id].cancel()
+		delete(f.running, id)
 	}
 	if ctx.Err() != nil {
 		return
 	}
-	for id, m := range want {
-		if _, ok := f.running[id]; !ok {
-			f.startLocked(ctx, m)
+	for _, m := range start {
+		f.startLocked(ctx, m)
+	}
+	for id, run := range f.running {
+		if slices.ContainsFunc(managers, func(m discovery.Manager) bool { return m.ID == id }) {
+			run.unlistedSince = time.Time{}
+		} else if run.unlistedSince.IsZero() {
+			run.unlistedSince = now
 		}
 	}
+}
+
+// farmPlan says which watchers to start and which to stop: one per Manager the menu lists (the first
+// maxListedManagers) once it answers; kept while it is listed, answering or not, and for
+// keepWatchingGone after it left the list; replaced when its URL changed.
+func farmPlan(running map[string]*farmRun, managers []discovery.Manager, now time.Time) (start []discovery.Manager, stop []string) {
+	listed, _, _ := splitManagers(managers)
+	listedByID := map[string]discovery.Manager{}
+	for _, m := range listed {
+		listedByID[m.ID] = m
+	}
+	for id, run := range running {
+		m, ok := listedByID[id]
+		switch {
+		case ok && m.URL != run.manager.URL:
+			stop = append(stop, id)
+			if m.Reachable {
+				start = append(start, m)
+			}
+		case !ok && !run.unlistedSince.IsZero() && now.Sub(run.unlistedSince) >= keepWatchingGone:
+			stop = append(stop, id)
+		}
+	}
+	for _, m := range listed {
+		if _, ok := running[m.ID]; !ok && m.Reachable {
+			start = append(start, m)
+		}
+	}
+	slices.Sort(stop)
+	return start, stop
 }
 
 func (f *farmSet) startLocked(ctx context.Context, m discovery.Manager) {
