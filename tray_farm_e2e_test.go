@@ -133,8 +133,8 @@ func TestTrayRunsAWorkerHereAndSignsItOffOnQuit(t *testing.T) {
 		t.Fatalf("the tray never registered with the panel: %v", err)
 	}
 	clickOnce(t, ctx, item, "Run a Worker here", enabled("Capture Farm"))
-	manager.WaitFor(t, 30*time.Second, "the Worker signing on", func(events []workerstandin.Event) bool {
-		return slices.ContainsFunc(events, func(e workerstandin.Event) bool { return e.Kind == "sign-on" })
+	manager.WaitFor(t, 30*time.Second, "the Worker signing on", func(events []farmstandin.Event) bool {
+		return slices.ContainsFunc(events, func(e farmstandin.Event) bool { return e.Kind == "sign-on" })
 	})
 	waitCtx, waitDone := context.WithTimeout(ctx, 30*time.Second)
 	_, err = item.WaitMenu(waitCtx, enabled("Worker here: awake"))
@@ -162,7 +162,7 @@ func TestTrayRunsAWorkerHereAndSignsItOffOnQuit(t *testing.T) {
 	if tray.err != nil {
 		t.Errorf("the tray exited with %v", tray.err)
 	}
-	if !slices.ContainsFunc(manager.Events(), func(e workerstandin.Event) bool { return e.Kind == "sign-off" }) {
+	if !slices.ContainsFunc(manager.Events(), func(e farmstandin.Event) bool { return e.Kind == "sign-off" }) {
 		t.Errorf("the Worker did not sign off before the tray exited: %v", manager.Events())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	ws "github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
 )
@@ -79,7 +80,7 @@ func TestWorkerCommandCtrlCSignsWorkerOff(t *testing.T) {
 	if got := mgr.EventsOf(id); !slices.Contains(got, "setstatus:offline") || !slices.Contains(got, "sign-off:") {
 		t.Errorf("the Manager saw %v; want setstatus offline and a sign-off", got)
 	}
-	if status, _ := mgr.WorkerStatus(id); status != "offline" {
+	if status := mgr.WorkerStatus(id); status != "offline" {
 		t.Errorf("the Manager lists the Worker %s", status)
 	}
 	name, _ := localworker.DirName(mgr.URL)
@@ -101,8 +102,8 @@ func TestWorkerCommandEndsWhenManagerSetsWorkerOffline(t *testing.T) {
 	bin := ws.Install(t, t.TempDir(), ws.Poll(50*time.Millisecond))
 
 	r := startWorkerCommand(t, "--manager", mgr.URL, "--worker-bin", bin)
-	mgr.WaitFor(t, 20*time.Second, "the Worker awake", func(events []ws.Event) bool {
-		return ws.Has(events, "state-changed", "", "awake")
+	mgr.WaitFor(t, 20*time.Second, "the Worker awake", func(events []farmstandin.Event) bool {
+		return farmstandin.Has(events, "state-changed", "", "awake")
 	})
 	id := mgr.Events()[0].WorkerID
 	if err := farm.NewClient(mgr.URL).SetWorkerStatus(context.Background(), id, farm.WorkerOffline, false); err != nil {
@@ -111,7 +112,7 @@ func TestWorkerCommandEndsWhenManagerSetsWorkerOffline(t *testing.T) {
 	if code := r.exitCode(t, 30*time.Second); code != 0 || !strings.Contains(r.out.String(), "The Manager set the Worker offline") {
 		t.Errorf("exit %d; stdout:\n%s\nstderr:\n%s", code, r.out.String(), r.errOut.String())
 	}
-	if n := ws.Count(mgr.Events(), "sign-on", id); n != 1 {
+	if n := farmstandin.Count(mgr.Events(), "sign-on", id); n != 1 {
 		t.Errorf("signed on %d times; a Worker set offline is not relaunched", n)
 	}
 }

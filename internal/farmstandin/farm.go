@@ -1,9 +1,12 @@
-// Package farmstandin is a test harness, not product code: a stand-in Flamenco Manager's farm API (as
-// of 3.3.1) over a farm that tests change at will. Workers change state, jobs move from queued to
-// active to completed, failed or canceled, other users submit jobs, the Manager restarts (ids
-// persist) or answers badly (slow, 500, huge, malformed, too old). Its answers are checked against
-// the captures of a real Manager in internal/farm/testdata/flamenco-api (conformance_test.go), so
-// it cannot drift from the real thing.
+// Package farmstandin is a test harness, not product code: a stand-in Flamenco Manager (as of 3.3.1)
+// over a farm that tests change at will. Its management API (Workers, setstatus, jobs, status) and its
+// Worker API (register, sign on, tasks, sign off; workerapi.go) serve one farm: a Worker process that
+// registers is listed among its Workers, and the jobs it runs are its jobs. Workers change state,
+// jobs move from queued to active to completed, failed or canceled, other users submit jobs, the
+// Manager restarts (ids persist) or answers badly (slow, 500, huge, malformed, too old), and keeps a
+// log of what Workers and clients told it (events.go). Its answers are checked against the captures
+// of a real Manager in internal/farm/testdata/flamenco-api (conformance_test.go), so it cannot drift
+// from the real thing.
 //
 // It keeps its own wire types, independent of internal/farm's, so that a mistake in the client's
 // reading of the API is not mirrored here.
@@ -19,17 +22,21 @@ import (
 	"time"
 )
 
-// Farm is the state of a stand-in Manager: its Workers and jobs. Safe for concurrent use.
+// Farm is the state of a stand-in Manager: its Workers, jobs and tasks. Safe for concurrent use.
 type Farm struct {
-	mu      sync.Mutex
-	name    string
-	version string
-	now     func() time.Time
-	workers []*worker
-	jobs    []*job // in submission order, as the Manager's table
-	byID    map[string]*job
-	mode    Mode
-	stats   Stats
+	mu            sync.Mutex
+	name          string
+	version       string
+	now           func() time.Time
+	workers       []*worker
+	jobs          []*job // in submission order, as the Manager's table
+	byID          map[string]*job
+	queue         []*task // tasks waiting for a Worker, the first handed out first
+	mode          Mode
+	setStatusMode Mode
+	stats         Stats
+	events        []Event
+	changed       chan struct{} // closed and replaced at every event
 }
 
 // Option changes a Farm.
@@ -51,7 +58,7 @@ func (f *Farm) SetVersion(v string) {
 
 // New returns an empty farm of a Manager named name.
 func New(name string, opts ...Option) *Farm {
-	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job)}
+	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job), changed: make(chan struct{})}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -60,6 +67,7 @@ func New(name string, opts ...Option) *Farm {
 
 type worker struct {
 	ID                 string
+	Secret             string // a registered Worker's, which it signs its requests with; "" for the others
 	CanRestart         bool
 	Name               string
 	Status             string
@@ -69,7 +77,7 @@ type worker struct {
 	Address            string
 	Platform           string
 	SupportedTaskTypes []string
-	Task               *workerTask
+	Task               *task // the current or last task
 }
 
 type statusChange struct {
@@ -77,7 +85,7 @@ type statusChange struct {
 	Status string `json:"status"`
 }
 
-type workerTask struct {
+type task struct {
 	ID       string
 	Name     string
 	Priority int
@@ -85,6 +93,7 @@ type workerTask struct {
 	TaskType string
 	Updated  time.Time
 	JobID    string
+	Seconds  int // how long its sleep command lasts
 }
 
 type job struct {
@@ -141,7 +150,7 @@ func (f *Farm) AddWorker(spec WorkerSpec) string {
 }
 
 // SetWorkerStatus sets a Worker's status as the Worker itself reports it (a status change it applied,
-// a sign-on, a crash), and clears a pending request for that status.
+// a sign-on, a crash), as POST /api/v3/worker/state-changed does.
 func (f *Farm) SetWorkerStatus(id, status string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -149,17 +158,13 @@ func (f *Farm) SetWorkerStatus(id, status string) error {
 	if w == nil {
 		return fmt.Errorf("no worker %s", id)
 	}
-	w.Status = status
-	if w.StatusChange != nil && w.StatusChange.Status == status {
-		w.StatusChange = nil
-	}
+	f.stateChanged(w, status)
 	w.LastSeen = f.now().UTC()
 	return nil
 }
 
 // ApplyStatusChange does what a Worker does with a requested status change: takes it on. Going
-// offline is a sign-off, after which the Manager asks the Worker to come back to its previous
-// status (workers-offline.txt: offline with status_change asleep).
+// offline (or restarting) is a sign-off, as POST /api/v3/worker/sign-off.
 func (f *Farm) ApplyStatusChange(id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -170,13 +175,51 @@ func (f *Farm) ApplyStatusChange(id string) error {
 	if w.StatusChange == nil {
 		return fmt.Errorf("worker %s has no status change requested", id)
 	}
-	previous, next := w.Status, w.StatusChange.Status
-	w.Status, w.StatusChange = next, nil
-	if next == "offline" && previous != "offline" {
-		w.StatusChange = &statusChange{Status: previous}
+	if next := w.StatusChange.Status; next == "offline" || next == "restart" {
+		f.signOff(w)
+	} else {
+		f.stateChanged(w, next)
 	}
 	w.LastSeen = f.now().UTC()
 	return nil
+}
+
+// stateChanged is what the Manager does when a Worker says it is now in status: a request for that
+// status is done (one for another status stays, as the Worker went its own way), and a Worker that is
+// no longer awake gives its task back. Must be called with f.mu held.
+func (f *Farm) stateChanged(w *worker, status string) {
+	previous := w.Status
+	w.Status = status
+	if w.StatusChange != nil && w.StatusChange.Status == status {
+		w.StatusChange = nil
+	}
+	if previous == "awake" && status != "awake" {
+		f.requeue(w)
+	}
+}
+
+// signOff follows Flamenco 3.3's Manager: the Worker is offline; a requested offline or restart is
+// done, and without a request the status it had (awake or asleep) is requested for its next sign-on
+// (workers-offline.txt: offline, with a status_change back to asleep); its active task is requeued.
+// Must be called with f.mu held.
+func (f *Farm) signOff(w *worker) {
+	previous := w.Status
+	w.Status = "offline"
+	if w.StatusChange != nil && (w.StatusChange.Status == "offline" || w.StatusChange.Status == "restart") {
+		w.StatusChange = nil
+	}
+	if w.StatusChange == nil && (previous == "awake" || previous == "asleep") {
+		w.StatusChange = &statusChange{Status: previous}
+	}
+	f.requeue(w)
+}
+
+// requeue puts the Worker's active task back at the head of the queue. Must be called with f.mu held.
+func (f *Farm) requeue(w *worker) {
+	if w.Task != nil && w.Task.Status == "active" {
+		w.Task.Status = "queued"
+		f.queue = append([]*task{w.Task}, f.queue...)
+	}
 }
 
 // RequestedStatus returns the status change requested of a Worker and not applied yet.
@@ -272,10 +315,29 @@ func (f *Farm) SetJobStatus(id, status, reason string) error {
 	if reason == "" {
 		reason = "changed by the test"
 	}
+	f.setJobStatus(j, status, reason)
+	return nil
+}
+
+// setJobStatus must be called with f.mu held.
+func (f *Farm) setJobStatus(j *job, status, reason string) {
 	j.Status = status
 	j.Activity = fmt.Sprintf("Changed to status %q: %s", status, reason)
 	j.Updated = f.now().UTC()
-	return nil
+}
+
+// QueueTask submits a job of one task that sleeps seconds (an echo-sleep-test job of alice's, as in
+// job-active.txt) and queues the task: the next awake Worker asking for work gets it.
+func (f *Farm) QueueTask(jobName string, seconds int) (jobID, taskID string) {
+	jobID = f.SubmitJob(JobSpec{Name: jobName, Type: "echo-sleep-test", User: "alice",
+		Metadata: map[string]string{"project": "standin"},
+		Settings: map[string]any{"message": "hello", "sleep_duration_seconds": seconds, "sleep_repeats": 1}})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := &task{ID: NewID(), Name: "sleep", Priority: 50, Status: "queued", TaskType: "misc", Updated: f.now().UTC(),
+		JobID: jobID, Seconds: seconds}
+	f.queue = append(f.queue, t)
+	return jobID, t.ID
 }
 
 // JobStatus returns a job's status.
@@ -325,8 +387,8 @@ func (f *Farm) WorkerIDs() []string {
 // Mode is how the Manager answers the farm API: normally, or one of the ways a Manager fails.
 type Mode string
 
-// The ways a stand-in can answer the farm API (/api/v3/version always answers normally, as the
-// Manager stays listed).
+// The ways a stand-in can answer the farm API (/api/v3/version and the Worker API always answer
+// normally, as the Manager stays listed and its Workers keep working).
 const (
 	Normal    Mode = ""
 	Slow      Mode = "slow"      // never answers until the client gives up
@@ -343,9 +405,18 @@ func (f *Farm) SetMode(mode Mode) {
 	f.mode = mode
 }
 
+// SetStatusAnswers makes POST /api/v3/worker-mgt/workers/{id}/setstatus alone answer as mode (Failing,
+// Slow, …) while the rest of the farm API answers as SetMode says: a Manager that lists a Worker but
+// does not take a request to change its status.
+func (f *Farm) SetStatusAnswers(mode Mode) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.setStatusMode = mode
+}
+
 // Stats counts what the stand-in answered, for tests and the benchmark.
 type Stats struct {
-	Requests     int            // farm API requests (everything under /api/v3/ but the version), counted as they arrive
+	Requests     int            // farm API requests (everything under /api/v3/ but the version and the Worker API), counted as they arrive
 	Bytes        int64          // body bytes of those answers, counted once each is written
 	ByRoute      map[string]int // requests per route ("POST /api/v3/jobs/query")
 	Unfiltered   int            // job queries without a status_in or metadata filter
@@ -439,7 +510,7 @@ func (f *Farm) ImportWorker(data []byte) (string, error) {
 		wk.LastSeen = *w.LastSeen
 	}
 	if t := w.Task; t != nil {
-		wk.Task = &workerTask{ID: t.ID, Name: t.Name, Priority: t.Priority, Status: t.Status, TaskType: t.TaskType,
+		wk.Task = &task{ID: t.ID, Name: t.Name, Priority: t.Priority, Status: t.Status, TaskType: t.TaskType,
 			Updated: t.Updated, JobID: t.JobID}
 	}
 	f.workers = append(f.workers, wk)

@@ -83,20 +83,24 @@ var workerStatuses33 = []string{"starting", "awake", "asleep", "error", "testing
 var jobColumns = []string{"id", "created_at", "updated_at", "uuid", "name", "job_type", "priority", "status",
 	"activity", "settings", "metadata", "delete_requested_at", "storage_shaman_checkout_id", "worker_tag_id"}
 
-// Handler returns the stand-in Manager's HTTP API: the version, the farm API, and the web UI's
-// pages (a placeholder).
+// setStatusRoute is the route SetStatusAnswers changes the answers of.
+const setStatusRoute = "POST /api/v3/worker-mgt/workers/{id}/setstatus"
+
+// Handler returns the stand-in Manager's HTTP API: the version, the farm API, the Worker API, and the
+// web UI's pages (a placeholder).
 func (f *Farm) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/version", f.serveVersion)
+	f.handleWorkerAPI(mux)
 	farmAPI := map[string]http.HandlerFunc{
-		"GET /api/v3/worker-mgt/workers":                 f.serveWorkers,
-		"GET /api/v3/worker-mgt/workers/{id}":            f.serveWorker,
-		"POST /api/v3/worker-mgt/workers/{id}/setstatus": f.serveSetWorkerStatus,
-		"POST /api/v3/jobs/query":                        f.serveQueryJobs,
-		"GET /api/v3/jobs/{id}":                          f.serveJob,
-		"GET /api/v3/status":                             f.serveFarmStatus,
-		"GET /api/v3/":                                   serveNotFound,
-		"POST /api/v3/":                                  serveNotFound,
+		"GET /api/v3/worker-mgt/workers":      f.serveWorkers,
+		"GET /api/v3/worker-mgt/workers/{id}": f.serveWorker,
+		setStatusRoute:                        f.serveSetWorkerStatus,
+		"POST /api/v3/jobs/query":             f.serveQueryJobs,
+		"GET /api/v3/jobs/{id}":               f.serveJob,
+		"GET /api/v3/status":                  f.serveFarmStatus,
+		"GET /api/v3/":                        serveNotFound,
+		"POST /api/v3/":                       serveNotFound,
 	}
 	for pattern, handle := range farmAPI {
 		mux.Handle(pattern, f.farmEndpoint(pattern, handle))
@@ -120,6 +124,9 @@ func (f *Farm) farmEndpoint(route string, handle http.HandlerFunc) http.Handler 
 		defer func() { f.countBytes(counting.bytes) }()
 		f.mu.Lock()
 		mode := f.mode
+		if mode == Normal && route == setStatusRoute {
+			mode = f.setStatusMode
+		}
 		f.mu.Unlock()
 		switch mode {
 		case Slow:
@@ -262,7 +269,17 @@ func (f *Farm) serveSetWorkerStatus(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	wk := f.worker(id)
 	if wk != nil {
-		wk.StatusChange = &change
+		// As the Manager: asking for the status a Worker has cancels a request for another.
+		if wk.Status == change.Status {
+			wk.StatusChange = nil
+		} else {
+			wk.StatusChange = &change
+		}
+		detail := change.Status
+		if change.Lazy {
+			detail += " lazy"
+		}
+		f.record("setstatus", id, detail)
 	}
 	f.mu.Unlock()
 	if wk == nil {

@@ -11,10 +11,11 @@ import (
 )
 
 // Server serves a Farm over HTTP on one address, and can go down and come back there as a Manager
-// that restarts does: the Farm (its database) keeps the ids.
+// that restarts does: the Farm (its database) keeps the ids. The Farm's methods are the Server's, so
+// that a test holds one stand-in Manager: its address, its farm and what it was told.
 type Server struct {
-	Farm *Farm
-	URL  string // http://127.0.0.1:port/
+	*Farm
+	URL string // http://127.0.0.1:port/
 
 	mu   sync.Mutex
 	addr string

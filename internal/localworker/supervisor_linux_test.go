@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	ws "github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
 )
@@ -28,7 +29,7 @@ var fastTiming = localworker.Timing{
 }
 
 type fixture struct {
-	mgr *ws.Manager
+	mgr *farmstandin.Server
 	api *farm.Client
 	sup *localworker.Supervisor
 	dir string
@@ -51,7 +52,7 @@ func newFixture(t *testing.T, workerOpts []ws.Option, opts ...fixtureOption) *fi
 	return newFixtureFor(t, mgr, workerOpts, opts...)
 }
 
-func newFixtureFor(t *testing.T, mgr *ws.Manager, workerOpts []ws.Option, opts ...fixtureOption) *fixture {
+func newFixtureFor(t *testing.T, mgr *farmstandin.Server, workerOpts []ws.Option, opts ...fixtureOption) *fixture {
 	t.Helper()
 	bin := ws.Install(t, t.TempDir(), workerOpts...)
 	api := farm.NewClient(mgr.URL, farm.WithTimeout(5*time.Second))
@@ -124,8 +125,8 @@ func TestStartRegistersWorkerAndShowsItAwake(t *testing.T) {
 	state := waitState(t, f.sup, 20*time.Second, "awake", awake)
 
 	events := f.mgr.Events()
-	if ws.Count(events, "register", "") != 1 || !ws.Has(events, "sign-on", state.WorkerID, "test-tray") ||
-		!ws.Has(events, "state-changed", state.WorkerID, "awake") {
+	if farmstandin.Count(events, "register", "") != 1 || !farmstandin.Has(events, "sign-on", state.WorkerID, "test-tray") ||
+		!farmstandin.Has(events, "state-changed", state.WorkerID, "awake") {
 		t.Errorf("the Manager saw %v; want one register, then sign-on and awake of %s", events, state.WorkerID)
 	}
 	id, err := localworker.ReadWorkerID(f.dir)
@@ -172,10 +173,11 @@ func TestManagerSettingWorkerOfflineEndsItWithoutRelaunch(t *testing.T) {
 		t.Fatalf("after the Manager set it offline: %+v (exit %+v)", state, state.LastExit)
 	}
 	events := f.mgr.Events()
-	if n := ws.Count(events, "sign-on", id); n != 1 {
+	if n := farmstandin.Count(events, "sign-on", id); n != 1 {
 		t.Errorf("signed on %d times, want once (no relaunch): %v", n, events)
 	}
-	if status, requested := f.mgr.WorkerStatus(id); status != "offline" {
+	if status := f.mgr.WorkerStatus(id); status != "offline" {
+		requested, _, _ := f.mgr.RequestedStatus(id)
 		t.Errorf("the Manager has it %s (requested %q)", status, requested)
 	}
 }
@@ -188,8 +190,8 @@ func TestRestartExitCodeRelaunchesWorker(t *testing.T) {
 	if err := f.api.SetWorkerStatus(context.Background(), id, farm.WorkerRestart, false); err != nil {
 		t.Fatal(err)
 	}
-	f.mgr.WaitFor(t, 20*time.Second, "a second sign-on", func(events []ws.Event) bool {
-		return ws.Count(events, "sign-on", id) == 2
+	f.mgr.WaitFor(t, 20*time.Second, "a second sign-on", func(events []farmstandin.Event) bool {
+		return farmstandin.Count(events, "sign-on", id) == 2
 	})
 	state := waitState(t, f.sup, 20*time.Second, "awake after the restart", func(s localworker.State) bool {
 		return awake(s) && s.Restarts == 1
@@ -197,9 +199,9 @@ func TestRestartExitCodeRelaunchesWorker(t *testing.T) {
 	if state.LastExit == nil || state.LastExit.Reason != localworker.ExitRestart || state.LastExit.Code != localworker.DefaultRestartExitCode {
 		t.Errorf("last exit: %+v", state.LastExit)
 	}
-	if state.WorkerID != id || ws.Count(f.mgr.Events(), "register", "") != 1 {
+	if state.WorkerID != id || farmstandin.Count(f.mgr.Events(), "register", "") != 1 {
 		t.Errorf("relaunched as %s, registered %d times; want the same Worker %s", state.WorkerID,
-			ws.Count(f.mgr.Events(), "register", ""), id)
+			farmstandin.Count(f.mgr.Events(), "register", ""), id)
 	}
 }
 
@@ -218,7 +220,7 @@ func TestStopSetsWorkerOfflineThroughAPI(t *testing.T) {
 	if got := f.mgr.EventsOf(id); !slices.Contains(got, "setstatus:offline") || !slices.Contains(got, "sign-off:") {
 		t.Errorf("the Manager saw %v; want setstatus offline then sign-off", got)
 	}
-	if status, _ := f.mgr.WorkerStatus(id); status != "offline" {
+	if status := f.mgr.WorkerStatus(id); status != "offline" {
 		t.Errorf("the Manager has it %s", status)
 	}
 }
@@ -253,8 +255,8 @@ func TestStopAfterThisTaskLetsTaskFinish(t *testing.T) {
 	f.start(t, context.Background())
 	id := waitState(t, f.sup, 20*time.Second, "awake", awake).WorkerID
 	f.mgr.QueueTask("shot-020 comp", 2)
-	f.mgr.WaitFor(t, 20*time.Second, "the task handed out", func(events []ws.Event) bool {
-		return ws.Has(events, "task-assigned", id, "")
+	f.mgr.WaitFor(t, 20*time.Second, "the task handed out", func(events []farmstandin.Event) bool {
+		return farmstandin.Has(events, "task-assigned", id, "")
 	})
 
 	if err := f.sup.Stop(context.Background(), true); err != nil {
@@ -273,8 +275,8 @@ func TestStopAfterThisTaskLetsTaskFinish(t *testing.T) {
 func TestStopInterruptsWorkerWhenAPIDoesNotTakeRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		mode ws.SetStatusMode
-	}{{"500", ws.SetStatusFails}, {"no answer", ws.SetStatusHangs}} {
+		mode farmstandin.Mode
+	}{{"500", farmstandin.Failing}, {"no answer", farmstandin.Slow}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, []ws.Option{ws.Poll(50 * time.Millisecond)}, withAPITimeout(500*time.Millisecond))
 			f.start(t, context.Background())
@@ -299,7 +301,7 @@ func TestStopAfterThisTaskKeepsWorkerWhenAPIFails(t *testing.T) {
 	f := newFixture(t, []ws.Option{ws.Poll(50 * time.Millisecond)})
 	f.start(t, context.Background())
 	waitState(t, f.sup, 20*time.Second, "awake", awake)
-	f.mgr.SetStatusAnswers(ws.SetStatusFails)
+	f.mgr.SetStatusAnswers(farmstandin.Failing)
 
 	err := f.sup.Stop(context.Background(), true)
 	if err == nil || !strings.Contains(err.Error(), "keeps running") {
@@ -316,8 +318,8 @@ func TestStopInterruptsWorkerThatDoesNotGoOfflineInTime(t *testing.T) {
 	// A Worker that does not ask for work again within the test: it never learns of the request.
 	f := newFixture(t, []ws.Option{ws.Poll(time.Hour)}, withTiming(timing))
 	f.start(t, context.Background())
-	f.mgr.WaitFor(t, 20*time.Second, "the Worker awake", func(events []ws.Event) bool {
-		return ws.Has(events, "state-changed", "", "awake")
+	f.mgr.WaitFor(t, 20*time.Second, "the Worker awake", func(events []farmstandin.Event) bool {
+		return farmstandin.Has(events, "state-changed", "", "awake")
 	})
 	id := waitState(t, f.sup, 20*time.Second, "awake", awake).WorkerID
 
@@ -338,7 +340,7 @@ func TestStopKillsWorkerThatIgnoresInterrupt(t *testing.T) {
 	f := newFixture(t, []ws.Option{ws.Poll(50 * time.Millisecond), ws.IgnoreInterrupt()}, withTiming(timing))
 	f.start(t, context.Background())
 	id := waitState(t, f.sup, 20*time.Second, "awake", awake).WorkerID
-	f.mgr.SetStatusAnswers(ws.SetStatusFails)
+	f.mgr.SetStatusAnswers(farmstandin.Failing)
 
 	err := f.sup.Stop(context.Background(), false)
 	if err == nil || !strings.Contains(err.Error(), "killed") {
@@ -361,7 +363,7 @@ func TestWorkerForcingItsShutdownIsReported(t *testing.T) {
 	f := newFixture(t, []ws.Option{ws.Poll(50 * time.Millisecond), ws.SlowSignOff(time.Hour), ws.ShutdownLimit(200 * time.Millisecond)})
 	f.start(t, context.Background())
 	waitState(t, f.sup, 20*time.Second, "awake", awake)
-	f.mgr.SetStatusAnswers(ws.SetStatusFails)
+	f.mgr.SetStatusAnswers(farmstandin.Failing)
 
 	if err := f.sup.Stop(context.Background(), false); err == nil {
 		t.Fatal("Stop: no error for a Worker that did not sign off")
@@ -424,7 +426,7 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
 	first, second := ws.NewManager(t), ws.NewManager(t)
 	bin := ws.Install(t, t.TempDir(), ws.Poll(50*time.Millisecond))
-	newSup := func(mgr *ws.Manager) *localworker.Supervisor {
+	newSup := func(mgr *farmstandin.Server) *localworker.Supervisor {
 		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: farm.NewClient(mgr.URL),
 			Binary: bin, LogDir: t.TempDir(), Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming})
 		if err != nil {
@@ -444,7 +446,7 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 	}
 	idA := waitState(t, a, 20*time.Second, "awake", awake).WorkerID
 	idB := waitState(t, b, 20*time.Second, "awake", awake).WorkerID
-	if idA == idB || !ws.Has(first.Events(), "register", idA, "") || !ws.Has(second.Events(), "register", idB, "") {
+	if idA == idB || !farmstandin.Has(first.Events(), "register", idA, "") || !farmstandin.Has(second.Events(), "register", idB, "") {
 		t.Errorf("Worker %s at the first Manager (%v), %s at the second (%v)", idA, first.Events(), idB, second.Events())
 	}
 	for sup, want := range map[*localworker.Supervisor]string{a: idA, b: idB} {

@@ -1,5 +1,8 @@
 //go:build linux
 
+// Package workerstandin is the test harness of package localworker: a stand-in Flamenco Worker that
+// runs as a process (this test binary, re-executed; install.go) and behaves as the real Worker 3.3.1
+// does where the supervisor depends on it. The Manager it talks to is farmstandin's (NewManager).
 package workerstandin
 
 import (
