@@ -11,7 +11,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -172,7 +171,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		defer logFile.Close()
 		logger = logger.Output(zerolog.MultiLevelWriter(consoleWriter(stderr), logFile))
-		logger.Info().Str("path", logFile.path).Str("version", version).Msg("Flamenco Tray starting")
+		logger.Info().Str("path", logFile.Path()).Str("version", version).Msg("Flamenco Tray starting")
 	}
 	// Fyne and its tray library report errors through the standard logger: into the log, not lost on
 	// a stderr nobody reads.
@@ -180,21 +179,8 @@ func runTray(ctx context.Context, args []string, stderr io.Writer) error {
 	log.SetOutput(logger.With().Str("component", "fyne").Logger())
 	var logPath string
 	if logFile != nil {
-		logPath = logFile.path
+		logPath = logFile.Path()
 	}
 	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath, ShowRequests: showRequests,
 		Quitting: quitting})
-}
-
-// openLogFile opens flamenco-tray.log in the user's cache directory (see logFile).
-func openLogFile() (*logFile, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return nil, err
-	}
-	dir = filepath.Join(dir, "flamenco-tray")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	return openRotatingLog(filepath.Join(dir, "flamenco-tray.log"), maxLogSize)
 }

@@ -1,20 +1,23 @@
-package main
+package rotatinglog_test
 
 import (
 	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 )
 
 // On Windows a file that another program holds open without sharing delete access cannot be
-// replaced: a viewer that has flamenco-tray.log.1 (or the log itself) open stops the rotation. The
-// log goes on in the file as it is, and says so once.
-func TestLogFileKeepsLoggingWhileAViewerHoldsTheOldLog(t *testing.T) {
-	for _, held := range []string{"flamenco-tray.log.1", "flamenco-tray.log"} {
+// replaced: a viewer that has app.log.1 (or the log itself) open stops the rotation. The log goes on
+// in the file as it is, and says so once.
+func TestKeepsLoggingWhileAViewerHoldsTheOldLog(t *testing.T) {
+	for _, held := range []string{"app.log.1", "app.log"} {
 		t.Run(held, func(t *testing.T) {
-			dir := testDir(t)
-			path := filepath.Join(dir, "flamenco-tray.log")
+			dir := ostest.TempDir(t)
+			path := filepath.Join(dir, "app.log")
 			if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 200), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -26,7 +29,7 @@ func TestLogFileKeepsLoggingWhileAViewerHoldsTheOldLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := openRotatingLog(path, 100)
+			l, err := rotatinglog.Open(path, 100)
 			if err != nil {
 				viewer.Close()
 				t.Fatalf("the log was given up: %v", err)
@@ -46,7 +49,7 @@ func TestLogFileKeepsLoggingWhileAViewerHoldsTheOldLog(t *testing.T) {
 				t.Errorf("the log lost lines:\n%s", data)
 			}
 			if old, _ := os.ReadFile(path + ".1"); string(old) != "the log before\n" {
-				t.Errorf("flamenco-tray.log.1 holds %q, want the log before", old)
+				t.Errorf("app.log.1 holds %q, want the log before", old)
 			}
 		})
 	}

@@ -1,0 +1,6 @@
+//go:build !windows
+
+package ostest
+
+// UnderWine: only a Windows build can run under Wine.
+func UnderWine() bool { return false }

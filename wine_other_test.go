@@ -1,6 +1,0 @@
-//go:build !windows
-
-package main
-
-// underWine: only a Windows build can run under Wine.
-func underWine() bool { return false }
