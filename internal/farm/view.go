@@ -14,8 +14,8 @@ const maxTrackedOwnJobs = 100
 // feeding it answers.
 //
 // Transitions are reported once per job and change of status, only for the user's jobs and the
-// watched ones, and only once the first full status is in (primed): what had ended before is not
-// news. A job is known by its id, which a Manager keeps across restarts, so a restart reports
+// watched ones. A job first seen before the first full status is in (primed) is how things stand,
+// not news; a change of a job already seen is news at any time. A job is known by its id, which a Manager keeps across restarts, so a restart reports
 // nothing.
 type view struct {
 	manager  string
@@ -45,11 +45,13 @@ func newView(manager string, identity Identity, watched []string, started time.T
 	return v
 }
 
-// setIdentity changes whose jobs are reported. Jobs already known keep their state, so nothing is
-// reported for them until they change.
-func (v *view) setIdentity(identity Identity) {
+// setIdentity changes whose jobs are reported, at now. Jobs already known keep their state, so
+// nothing is reported for them until they change; a job of the new identity first seen finished is
+// news only if it ended after now: the new name's past is not news.
+func (v *view) setIdentity(identity Identity, now time.Time) {
 	v.identity = identity.Normalized()
 	v.keySeen = false
+	v.started = now
 }
 
 func (v *view) setWatched(ids []string) {
@@ -69,14 +71,18 @@ func (v *view) see(j Job) (JobTransition, bool) {
 	}
 	previous, known := v.jobs[j.ID]
 	v.jobs[j.ID] = j
-	if !v.primed || !v.relevant(j) {
+	if !v.relevant(j) {
 		return JobTransition{}, false
 	}
 	switch {
 	case known && previous.Status == j.Status:
 		return JobTransition{}, false
 	case known:
+		// Seen in another state by this tray, even during the first full status: a job that was
+		// active then and ended before the first round was over is news.
 		return JobTransition{Manager: v.manager, Job: j, From: previous.Status, To: j.Status}, true
+	case !v.primed:
+		return JobTransition{}, false // first seen during the first full status: how things stand
 	case j.Status.Finished() && !j.Updated.After(v.started):
 		return JobTransition{}, false // ended before watching began
 	}

@@ -231,7 +231,7 @@ func TestViewSummaryWithoutTheKey(t *testing.T) {
 	if s.Farm != FarmUnknown {
 		t.Errorf("farm %q before the Workers are known", s.Farm)
 	}
-	v.setIdentity(Identity{MetadataKey: "project", UserName: "alice"})
+	v.setIdentity(Identity{MetadataKey: "project", UserName: "alice"}, now)
 	if !v.summary(now, time.UTC).NoJobCarriesKey {
 		t.Error("another key")
 	}
@@ -247,5 +247,50 @@ func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
 	v.observeMyRecent(many)
 	if len(v.jobs) != maxTrackedOwnJobs {
 		t.Errorf("%d jobs kept", len(v.jobs))
+	}
+}
+
+// A job of mine that is active when the tray starts and ends before the first full status is in
+// (one of the first round's queries failed, say) is news: the tray saw it running.
+func TestViewReportsAJobThatEndsDuringTheFirstFullStatus(t *testing.T) {
+	t.Parallel()
+	v := newView("m", alice, nil, start)
+	if ts, _ := v.observeUnfinished([]Job{job("a", "alice", JobActive, before), job("b", "bob", JobActive, before)}); len(ts) != 0 {
+		t.Fatalf("first sight: %v", describe(ts))
+	}
+	ts, left := v.observeUnfinished(nil)
+	if len(ts) != 0 || !slices.Equal(left, []string{"a"}) {
+		t.Fatalf("leaving: %v, left %v", describe(ts), left)
+	}
+	ts = v.observeJob(job("a", "alice", JobFailed, start.Add(time.Minute)))
+	if got := describe(ts); !slices.Equal(got, []string{"a:active>failed"}) {
+		t.Errorf("ended before the first full status: %v", got)
+	}
+	// First seen finished before the first full status: how things stand, however recent.
+	if ts := v.observeMyRecent([]Job{job("c", "alice", JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
+		t.Errorf("first seen finished: %v", describe(ts))
+	}
+	v.prime()
+	if ts := v.observeJob(job("a", "alice", JobFailed, start.Add(time.Minute))); len(ts) != 0 {
+		t.Errorf("reported twice: %v", describe(ts))
+	}
+}
+
+// A new user name's jobs that ended before the change are not news; its jobs that end after are.
+func TestViewNewIdentityPastIsNotNews(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, nil, nil)
+	changed := start.Add(2 * time.Hour)
+	v.setIdentity(Identity{UserName: "carol"}, changed)
+	ts := v.observeMyRecent([]Job{
+		job("c1", "carol", JobFailed, start.Add(time.Hour)),   // after the tray started, before the change
+		job("c2", "carol", JobCompleted, changed.Add(-time.Second)),
+	})
+	if len(ts) != 0 {
+		t.Errorf("the new name's past reported: %v", describe(ts))
+	}
+	ts = v.observeFinished([]Job{job("c3", "carol", JobCompleted, changed.Add(time.Minute))}, 50)
+	if got := describe(ts); !slices.Equal(got, []string{"c3:>completed"}) {
+		t.Errorf("ended after the change: %v", got)
 	}
 }

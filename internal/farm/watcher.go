@@ -162,8 +162,8 @@ func (w *Watcher) Subscribe() (<-chan Event, func()) {
 // for at once.
 func (w *Watcher) SetIdentity(id Identity) {
 	w.mu.Lock()
-	w.view.setIdentity(id)
 	now := w.clock.Now()
+	w.view.setIdentity(id, now)
 	if w.view.identity.UserName == "" {
 		w.planner.Disable(TaskMyRecent)
 	} else {
@@ -325,8 +325,10 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		if id.UserName == "" {
 			return nil
 		}
-		// The key quoted (the Client does it) and the name as is: the Manager compares with =.
-		q := JobQuery{Metadata: map[string]string{id.MetadataKey: id.UserName}, OrderBy: OrderUpdatedNewest, Limit: MaxMyJobs}
+		// The key quoted (the Client does it). A value with a % makes the Manager compare with SQL
+		// LIKE, which ignores ASCII case and, with the % in front, finds DOMAIN\user too; the view
+		// keeps only the jobs Identity.Owns ("malice" is not alice's).
+		q := JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: OrderUpdatedNewest, Limit: MaxMyJobs}
 		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
 		if err == nil {
 			w.mu.Lock()

@@ -387,3 +387,24 @@ func TestWatcherUsesTheFarmStatusOfA35Manager(t *testing.T) {
 		t.Errorf("farm status asked %d times", n)
 	}
 }
+
+// The Manager compares metadata with = (case-sensitive): the query for my latest jobs sends a
+// LIKE pattern, so a job stored as "Alice" or as "STUDIO\alice" is found by its own query, even
+// when it is older than the latest finished jobs of everyone; "malice" is not alice's.
+func TestWatcherFindsMyOlderJobsWhateverTheCase(t *testing.T) {
+	h := newHarness(t, func(f *farmstandin.Farm, clock *fakeclock.Clock) {
+		for i, user := range []string{"Alice", `STUDIO\alice`, "malice"} {
+			id := f.SubmitJob(farmstandin.JobSpec{Name: fmt.Sprintf("old-%d", i), User: user})
+			f.SetJobStatus(id, "completed", "")
+			clock.Advance(time.Minute)
+		}
+		for i := range 60 { // more than the finished query's limit, all newer
+			id := f.SubmitJob(farmstandin.JobSpec{Name: fmt.Sprintf("bob-%d", i), User: "bob"})
+			f.SetJobStatus(id, "completed", "")
+			clock.Advance(time.Second)
+		}
+	})
+	if got := myJobNames(h.watcher.Summary()); !slices.Equal(got, []string{"old-1=completed", "old-0=completed"}) {
+		t.Errorf("my older jobs: %v", got)
+	}
+}
