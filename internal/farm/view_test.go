@@ -283,7 +283,7 @@ func TestViewNewIdentityPastIsNotNews(t *testing.T) {
 	changed := start.Add(2 * time.Hour)
 	v.setIdentity(Identity{UserName: "carol"}, changed)
 	ts := v.observeMyRecent([]Job{
-		job("c1", "carol", JobFailed, start.Add(time.Hour)),   // after the tray started, before the change
+		job("c1", "carol", JobFailed, start.Add(time.Hour)), // after the tray started, before the change
 		job("c2", "carol", JobCompleted, changed.Add(-time.Second)),
 	})
 	if len(ts) != 0 {
