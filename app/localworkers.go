@@ -23,12 +23,21 @@ type workerSet struct {
 	logDir   string // the tray's log directory; "" for localworker's default
 
 	mu        sync.Mutex
-	byManager map[string]*localworker.Supervisor // by Manager ID
-	problems  map[string]string                  // why the last start failed, by Manager ID
+	byManager map[string]*localWorkerEntry // by Manager ID
+	problems  map[string]string            // why the last start failed, by Manager ID
+}
+
+// localWorkerEntry is one Manager's Supervisor, made for a Manager URL and a flamenco-worker path
+// from Settings; a Supervisor between runs is replaced when either changed.
+type localWorkerEntry struct {
+	sup         *localworker.Supervisor
+	binary      string
+	starting    bool   // a Start is under way: the Supervisor is not replaced meanwhile
+	unsubscribe func() // ends the goroutine that follows its states
 }
 
 func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), trayLogPath string) *workerSet {
-	w := &workerSet{log: log, goOwned: goOwned, onChange: onChange, byManager: map[string]*localworker.Supervisor{},
+	w := &workerSet{log: log, goOwned: goOwned, onChange: onChange, byManager: map[string]*localWorkerEntry{},
 		problems: map[string]string{}}
 	if trayLogPath != "" {
 		w.logDir = filepath.Dir(trayLogPath)
@@ -41,43 +50,62 @@ func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), tra
 func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	sup := w.byManager[m.ID]
-	if sup != nil && sup.State().Active {
+	entry := w.byManager[m.ID]
+	if entry != nil && (entry.starting || entry.sup.State().Active) {
 		return
 	}
-	if sup == nil || sup.State().ManagerURL != m.URL {
-		var err error
-		sup, err = localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: farm.NewClient(m.URL),
+	if entry == nil || entry.sup.State().ManagerURL != m.URL || entry.binary != binary {
+		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: farm.NewClient(m.URL),
 			Binary: binary, LogDir: w.logDir, Logger: w.log})
 		if err != nil {
 			w.failedLocked(m, err)
 			return
 		}
-		w.byManager[m.ID] = sup
-		states, cancel := sup.Subscribe()
-		w.goOwned(func() {
-			defer cancel()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-states:
-					w.onChange()
-				}
-			}
-		})
+		if entry != nil {
+			entry.unsubscribe()
+		}
+		entry = &localWorkerEntry{sup: sup, binary: binary, unsubscribe: w.follow(ctx, sup)}
+		w.byManager[m.ID] = entry
 	}
 	delete(w.problems, m.ID)
+	entry.starting = true
+	sup := entry.sup
 	w.goOwned(func() {
-		if err := sup.Start(ctx); err != nil {
-			w.mu.Lock()
+		err := sup.Start(ctx)
+		w.mu.Lock()
+		entry.starting = false
+		if err != nil {
 			w.failedLocked(m, err)
-			w.mu.Unlock()
+		}
+		w.mu.Unlock()
+		if err != nil {
 			w.onChange()
 			return
 		}
 		w.log.Info().Str("manager", m.URL).Str("log", sup.LogPath()).Msg("running a Worker here")
 	})
+}
+
+// follow rebuilds the menu on each change of sup's state, until ctx ends or the returned func is
+// called.
+func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (stop func()) {
+	states, cancel := sup.Subscribe()
+	done := make(chan struct{})
+	w.goOwned(func() {
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			case <-states:
+				w.onChange()
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }
 
 func (w *workerSet) failedLocked(m discovery.Manager, err error) {
@@ -95,11 +123,12 @@ func (w *workerSet) failedLocked(m discovery.Manager, err error) {
 // stop signs the Worker of a Manager off, after its current task or now.
 func (w *workerSet) stop(ctx context.Context, managerID string, afterThisTask bool) {
 	w.mu.Lock()
-	sup := w.byManager[managerID]
+	entry := w.byManager[managerID]
 	w.mu.Unlock()
-	if sup == nil {
+	if entry == nil {
 		return
 	}
+	sup := entry.sup
 	w.goOwned(func() {
 		if err := sup.Stop(ctx, afterThisTask); err != nil && ctx.Err() == nil {
 			w.log.Warn().Err(err).Str("manager", sup.State().ManagerURL).Msg("the Worker here did not sign off cleanly")
@@ -113,8 +142,8 @@ func (w *workerSet) states(unavailable string) map[string]LocalWorker {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	states := map[string]LocalWorker{}
-	for id, sup := range w.byManager {
-		st := sup.State()
+	for id, entry := range w.byManager {
+		st := entry.sup.State()
 		lw := LocalWorker{Running: st.Active, State: string(st.Phase), Job: st.Job}
 		if !st.Active && st.LastExit != nil && !st.LastExit.CleanlyOffline() {
 			lw.Problem = "The Worker here stopped: " + st.LastExit.Message
@@ -143,8 +172,8 @@ func (w *workerSet) states(unavailable string) map[string]LocalWorker {
 func (w *workerSet) wait() {
 	w.mu.Lock()
 	sups := make([]*localworker.Supervisor, 0, len(w.byManager))
-	for _, sup := range w.byManager {
-		sups = append(sups, sup)
+	for _, entry := range w.byManager {
+		sups = append(sups, entry.sup)
 	}
 	w.mu.Unlock()
 	for _, sup := range sups {
