@@ -29,3 +29,17 @@ func (l *notifyLimit) allow(now time.Time) bool {
 	l.sent = append(l.sent, now)
 	return true
 }
+
+// nextAllowed is the earliest time from now on when allow may say yes.
+func (l *notifyLimit) nextAllowed(now time.Time) time.Time {
+	var inWindow []time.Time
+	for _, t := range l.sent {
+		if now.Sub(t) < l.window {
+			inWindow = append(inWindow, t)
+		}
+	}
+	if len(inWindow) < l.max {
+		return now
+	}
+	return inWindow[len(inWindow)-l.max].Add(l.window)
+}

@@ -47,7 +47,9 @@ type tray struct {
 	adv          Advertising
 	toggling     bool
 	notifyFrom   time.Time // zero until the first search window closed
-	notifyLimit  *notifyLimit
+	notifyLimit  *notifyLimit // the Managers' notifications
+	jobNotices   *jobNotices
+	jobFlushDue  bool // a goroutine will flush jobNotices
 	settingsOpen fyne.Window
 	manualOpen   fyne.Window // Fyne's main goroutine only
 	aboutOpen    fyne.Window // Fyne's main goroutine only
@@ -77,6 +79,7 @@ func newTray(a fyne.App, opts Options) *tray {
 		rebuildCh:    make(chan struct{}, 1),
 		localCheckCh: make(chan struct{}, 1),
 		notifyLimit:  defaultNotifyLimit(),
+		jobNotices:   newJobNotices(),
 		settings:     settings,
 		local:        LocalManager{URL: settings.LocalManagerURL},
 	}
@@ -507,20 +510,58 @@ func (t *tray) refresh() {
 	t.requestLocalCheck()
 }
 
-// notifyJob shows a notification when one of my (or a watched) jobs finished.
+// notifyJob shows a notification when one of my (or a watched) jobs finished: once, whichever of
+// the Manager's watchers reports it, and within the jobs' own budget (jobNotices).
 func (t *tray) notifyJob(m discovery.Manager, e farm.Event) {
-	title, body, ok := jobNotification(m, e)
-	if !ok {
+	if e.Kind != farm.JobFinished {
 		return
 	}
 	t.mu.Lock()
 	on := t.settings.JobNotifications
+	var send *jobNotice
+	var retryAt time.Time
+	if on {
+		send, retryAt = t.jobNotices.add(time.Now(), m, e)
+	}
 	t.mu.Unlock()
 	t.log.Info().Str("job", e.Transition.Job.ID).Str("status", string(e.Transition.Job.Status)).Str("manager", m.URL).
 		Bool("notify", on).Msg("a job of mine ended")
-	if on {
-		t.sendNotification(title, body)
+	t.showJobNotice(send)
+	t.scheduleJobFlush(retryAt)
+}
+
+func (t *tray) showJobNotice(n *jobNotice) {
+	if n == nil {
+		return
 	}
+	notification := fyne.NewNotification(n.Title, n.Body)
+	fyne.Do(func() { t.app.SendNotification(notification) })
+}
+
+// scheduleJobFlush sends the job notifications held back at at (zero: none are).
+func (t *tray) scheduleJobFlush(at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if at.IsZero() || t.jobFlushDue {
+		return
+	}
+	t.jobFlushDue = true
+	ctx := t.ctx
+	t.goOwned(func() {
+		timer := time.NewTimer(time.Until(at))
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		t.mu.Lock()
+		t.jobFlushDue = false
+		send, retryAt := t.jobNotices.flush(time.Now())
+		t.mu.Unlock()
+		t.showJobNotice(send)
+		t.scheduleJobFlush(retryAt)
+	})
 }
 
 // openJob opens a job of a listed Manager in its web UI (Fyne's main goroutine).

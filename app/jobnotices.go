@@ -1,0 +1,124 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// jobNotice is one desktop notification about jobs.
+type jobNotice struct {
+	Title, Body string
+}
+
+// jobNoticeMemory is how long an end already notified is remembered: longer than any two watchers
+// of the same Manager (listed twice: found and added by hand) can be apart in seeing it.
+const jobNoticeMemory = 2 * time.Hour
+
+// jobNotices decides which notifications the ends of the user's jobs make. Each end is notified
+// once, however many watchers report it; they have their own budget, apart from the Managers'
+// notifications, and what is over it is never dropped: it is held and sent as one notification
+// ("3 jobs ended") when the budget allows. A plain type (times are passed in), not safe for
+// concurrent use.
+type jobNotices struct {
+	limit    *notifyLimit
+	notified map[string]time.Time // the ends notified, by job id, status and update time
+	pending  []pendingJobNotice
+}
+
+type pendingJobNotice struct {
+	manager discovery.Manager
+	job     farm.Job
+}
+
+func newJobNotices() *jobNotices {
+	return &jobNotices{limit: defaultNotifyLimit(), notified: map[string]time.Time{}}
+}
+
+// add takes a watcher's event at now. It returns the notification to send now, if any, and
+// whether some are held back: call flush at retryAt.
+func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send *jobNotice, retryAt time.Time) {
+	title, body, ok := jobNotification(m, e)
+	if !ok {
+		return nil, n.retryAt(now)
+	}
+	job := e.Transition.Job
+	key := job.ID + "\x00" + string(job.Status) + "\x00" + job.Updated.UTC().Format(time.RFC3339Nano)
+	for k, at := range n.notified {
+		if now.Sub(at) >= jobNoticeMemory {
+			delete(n.notified, k)
+		}
+	}
+	if _, done := n.notified[key]; done {
+		return nil, n.retryAt(now)
+	}
+	n.notified[key] = now
+	if len(n.pending) == 0 && n.limit.allow(now) {
+		return &jobNotice{Title: title, Body: body}, time.Time{}
+	}
+	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
+	return nil, n.retryAt(now)
+}
+
+// flush sends what is held back, as one notification, if the budget allows at now.
+func (n *jobNotices) flush(now time.Time) (send *jobNotice, retryAt time.Time) {
+	if len(n.pending) == 0 {
+		return nil, time.Time{}
+	}
+	if !n.limit.allow(now) {
+		return nil, n.retryAt(now)
+	}
+	pending := n.pending
+	n.pending = nil
+	if len(pending) == 1 {
+		title, body, _ := jobNotification(pending[0].manager, farm.Event{Kind: farm.JobFinished,
+			Transition: farm.JobTransition{Job: pending[0].job, To: pending[0].job.Status}})
+		return &jobNotice{Title: title, Body: body}, time.Time{}
+	}
+	return summarizeJobEnds(pending), time.Time{}
+}
+
+// retryAt is when the budget next allows a notification, if some are held back.
+func (n *jobNotices) retryAt(now time.Time) time.Time {
+	if len(n.pending) == 0 {
+		return time.Time{}
+	}
+	return n.limit.nextAllowed(now)
+}
+
+// summarizeJobEnds is one notification for many ends: failures first, as they need the user.
+func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
+	counts := map[farm.JobStatus]int{}
+	for _, p := range pending {
+		counts[p.job.Status]++
+	}
+	var parts []string
+	for _, s := range []struct {
+		status farm.JobStatus
+		word   string
+	}{{farm.JobFailed, "failed"}, {farm.JobCanceled, "canceled"}, {farm.JobCompleted, "finished"}} {
+		if counts[s.status] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s.status], s.word))
+		}
+	}
+	title := fmt.Sprintf("%d jobs ended", len(pending))
+	if counts[farm.JobFailed] > 0 {
+		title = fmt.Sprintf("%d jobs ended, %d failed", len(pending), counts[farm.JobFailed])
+	}
+	var names []string
+	for _, status := range []farm.JobStatus{farm.JobFailed, farm.JobCanceled, farm.JobCompleted} {
+		for _, p := range pending {
+			if p.job.Status == status && len(names) < 3 {
+				names = append(names, "“"+discovery.CleanText(p.job.Name, maxJobNameRunes)+"”")
+			}
+		}
+	}
+	body := strings.Join(parts, ", ") + ": " + strings.Join(names, ", ")
+	if len(pending) > len(names) {
+		body += fmt.Sprintf(" and %d more", len(pending)-len(names))
+	}
+	return &jobNotice{Title: title, Body: body}
+}

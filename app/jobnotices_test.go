@@ -1,0 +1,87 @@
+package app
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+func jobEnd(id, name string, status farm.JobStatus, updated time.Time) farm.Event {
+	j := farm.Job{ID: id, Name: name, Status: status, Updated: updated}
+	return farm.Event{Kind: farm.JobFinished, Transition: farm.JobTransition{Job: j, From: farm.JobActive, To: status}}
+}
+
+// The same Manager listed twice (found and added by hand) has two watchers: each end is notified
+// once. The same job failing again after a requeue is news again.
+func TestJobNoticesNotifyEachEndOnce(t *testing.T) {
+	now := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+	found := manager("Studio Farm", true)
+	byHand := found
+	byHand.ID, byHand.URL, byHand.Manual = "manual:studio", "http://render.studio.lan:8080/", true
+	n := newJobNotices()
+	ended := now.Add(-time.Second)
+	if send, _ := n.add(now, found, jobEnd("a", "shot 010", farm.JobFailed, ended)); send == nil || send.Title != "Job failed" {
+		t.Fatalf("first report: %+v", send)
+	}
+	for i, m := range []discovery.Manager{byHand, found} {
+		if send, retry := n.add(now.Add(time.Duration(i+1)*10*time.Minute), m, jobEnd("a", "shot 010", farm.JobFailed, ended)); send != nil || !retry.IsZero() {
+			t.Errorf("reported again: %+v, retry %v", send, retry)
+		}
+	}
+	if send, _ := n.add(now.Add(30*time.Minute), found, jobEnd("a", "shot 010", farm.JobFailed, now.Add(29*time.Minute))); send == nil {
+		t.Error("a second failure after a requeue was not notified")
+	}
+	if send, _ := n.add(now.Add(31*time.Minute), found, farm.Event{Kind: farm.JobChanged,
+		Transition: farm.JobTransition{Job: farm.Job{ID: "b", Status: farm.JobActive}, To: farm.JobActive}}); send != nil {
+		t.Errorf("a job that started: %+v", send)
+	}
+}
+
+// Job ends have their own budget (4 a minute); more are held and sent as one notification, failures
+// first, once the budget allows: none is dropped.
+func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
+	now := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
+	studio := manager("Studio Farm", true)
+	n := newJobNotices()
+	var sent int
+	for i := range 4 {
+		if send, retry := n.add(now, studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), farm.JobCompleted, now)); send == nil || !retry.IsZero() {
+			t.Fatalf("end %d within the budget: %+v, retry %v", i, send, retry)
+		}
+		sent++
+	}
+	var retryAt time.Time
+	for i, status := range []farm.JobStatus{farm.JobCompleted, farm.JobFailed, farm.JobCanceled, farm.JobCompleted, farm.JobFailed} {
+		send, retry := n.add(now.Add(time.Second), studio, jobEnd(fmt.Sprint(10+i), fmt.Sprintf("late %d", i), status, now))
+		if send != nil {
+			t.Fatalf("over the budget, sent %+v", send)
+		}
+		retryAt = retry
+	}
+	if want := now.Add(time.Minute); !retryAt.Equal(want) {
+		t.Errorf("retry at %v, want %v", retryAt, want)
+	}
+	if send, retry := n.flush(now.Add(30 * time.Second)); send != nil || !retry.Equal(now.Add(time.Minute)) {
+		t.Errorf("flushed early: %+v, retry %v", send, retry)
+	}
+	send, retry := n.flush(now.Add(time.Minute))
+	if send == nil || !retry.IsZero() {
+		t.Fatalf("flush: %+v, retry %v", send, retry)
+	}
+	if want := (jobNotice{Title: "5 jobs ended, 2 failed", Body: "2 failed, 1 canceled, 2 finished: “late 1”, “late 4”, “late 2” and 2 more"}); *send != want {
+		t.Errorf("summary %+v, want %+v", *send, want)
+	}
+	if send, _ := n.flush(now.Add(2 * time.Minute)); send != nil {
+		t.Errorf("sent twice: %+v", send)
+	}
+	// One held alone is sent as itself.
+	for i := range 5 {
+		n.add(now.Add(2*time.Minute), studio, jobEnd(fmt.Sprint(20+i), fmt.Sprintf("night %d", i), farm.JobFailed, now))
+	}
+	if send, _ := n.flush(now.Add(3 * time.Minute)); send == nil || send.Title != "Job failed" || send.Body != "“night 4” on Studio Farm — 3.3.1" {
+		t.Errorf("one held: %+v", send)
+	}
+}
