@@ -46,7 +46,7 @@ type tray struct {
 	local        LocalManager
 	adv          Advertising
 	toggling     bool
-	notifyFrom   time.Time // zero until the first search window closed
+	notifyFrom   time.Time    // zero until the first search window closed
 	notifyLimit  *notifyLimit // the Managers' notifications
 	jobNotices   *jobNotices
 	jobFlushDue  bool // a goroutine will flush jobNotices
