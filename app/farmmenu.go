@@ -1,7 +1,9 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +42,8 @@ type LocalWorker struct {
 	Job   string
 	// Problem says why the last one stopped by itself ("" when it did not).
 	Problem string
+	// ManagerURL is the URL it works for.
+	ManagerURL string
 }
 
 // farmItems are the rows under a reachable Manager's entry: the farm and its Workers, the jobs, my
@@ -200,6 +204,27 @@ func workerItems(m discovery.Manager, w LocalWorker, a MenuActions) []*fyne.Menu
 		items = append(items, disabled(farmIndent+shortMessage(w.Unavailable)))
 	} else if w.Problem != "" {
 		items = append(items, disabled(farmIndent+shortMessage(w.Problem)))
+	}
+	return items
+}
+
+// workersWithoutRow are rows for the running Workers whose Manager has none in the menu, in the
+// order of their Manager's URL: "Worker here for 10.0.0.5:8080: awake", with a way to stop it.
+func workersWithoutRow(workers map[string]LocalWorker, rowOf map[string]bool, a MenuActions) []*fyne.MenuItem {
+	var ids []string
+	for id, w := range workers {
+		if w.Running && !rowOf[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(x, y string) int { return cmp.Compare(workers[x].ManagerURL, workers[y].ManagerURL) })
+	var items []*fyne.MenuItem
+	for _, id := range ids {
+		w := workers[id]
+		host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(w.ManagerURL, "http://"), "https://"), "/")
+		row := workerItems(discovery.Manager{ID: id}, w, a)[0]
+		row.Label = "Worker here for " + discovery.CleanText(host, maxJobNameRunes) + ": " + strings.TrimPrefix(row.Label, farmIndent+"Worker here: ")
+		items = append(items, row)
 	}
 	return items
 }

@@ -125,13 +125,62 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 	}
 }
 
-// A Manager that does not answer shows no farm rows, whatever was known of its farm.
+// A Manager that does not answer shows no farm rows, whatever was known of its farm; only the
+// Worker this tray runs for it, so that it can be stopped.
 func TestNoFarmRowsForAManagerNotAnswering(t *testing.T) {
 	gone := manager("Studio Farm", false)
 	s := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{gone}},
 		Farms: map[string]ManagerFarm{gone.ID: {Summary: summaryWith(farm.FarmActive, nil, nil)}}}
 	if rows := managerRows(BuildMenu(s, MenuActions{}), "Studio Farm"); len(rows) != 1 {
 		t.Errorf("rows %q, want only the Manager's entry", rows)
+	}
+	running := LocalWorker{Running: true, State: "awake", ManagerURL: gone.URL}
+	s.Farms[gone.ID] = ManagerFarm{Summary: summaryWith(farm.FarmActive, nil, nil), Worker: running}
+	s.Workers = map[string]LocalWorker{gone.ID: running}
+	var stopped []string
+	menu := BuildMenu(s, MenuActions{StopWorker: func(id string, after bool) { stopped = append(stopped, id) }})
+	want := []string{"Studio Farm — 3.3.1 (not answering) [off]", farmIndent + "Worker here: awake", "> Stop after this task", "> Stop now"}
+	if rows := managerRows(menu, "Studio Farm"); !slices.Equal(rows, want) {
+		t.Errorf("rows\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+	if i := slices.IndexFunc(menu.Items, func(it *fyne.MenuItem) bool { return strings.Contains(it.Label, "Worker here") }); i < 0 {
+		t.Fatal("no Worker row")
+	} else if menu.Items[i].ChildMenu.Items[1].Action(); !slices.Equal(stopped, []string{gone.ID}) {
+		t.Errorf("stopped %v", stopped)
+	}
+}
+
+// A Worker this tray runs whose Manager has left the list keeps a row of its own, to stop it.
+func TestAWorkerWhoseManagerLeftTheListCanStillBeStopped(t *testing.T) {
+	night := manager("Night Farm", true)
+	s := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{night}},
+		Farms: map[string]ManagerFarm{night.ID: {Summary: summaryWith(farm.FarmIdle, nil, nil)}},
+		Workers: map[string]LocalWorker{
+			"Studio Farm|10.0.0.5|8080": {Running: true, State: "asleep", ManagerURL: "http://10.0.0.5:8080/"},
+			"Old Farm|10.0.0.6|8080":    {State: "not-running", ManagerURL: "http://10.0.0.6:8080/"},
+		}}
+	var stopped []string
+	menu := BuildMenu(s, MenuActions{StopWorker: func(id string, after bool) { stopped = append(stopped, id) }})
+	var labels []string
+	var row *fyne.MenuItem
+	for _, it := range menu.Items {
+		if strings.Contains(it.Label, "Worker here for") {
+			labels = append(labels, it.Label)
+			row = it
+		}
+	}
+	if !slices.Equal(labels, []string{"Worker here for 10.0.0.5:8080: asleep"}) {
+		t.Fatalf("rows %q", labels)
+	}
+	row.ChildMenu.Items[0].Action()
+	if !slices.Equal(stopped, []string{"Studio Farm|10.0.0.5|8080"}) {
+		t.Errorf("stopped %v", stopped)
+	}
+	// Its key differs from the same menu's without it: the row is sent.
+	without := s
+	without.Workers = nil
+	if buildView(s, MenuActions{}).key == buildView(without, MenuActions{}).key {
+		t.Error("the same key with and without the Worker's row")
 	}
 }
 

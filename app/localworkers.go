@@ -144,7 +144,7 @@ func (w *workerSet) states(unavailable string) map[string]LocalWorker {
 	states := map[string]LocalWorker{}
 	for id, entry := range w.byManager {
 		st := entry.sup.State()
-		lw := LocalWorker{Running: st.Active, State: string(st.Phase), Job: st.Job}
+		lw := LocalWorker{Running: st.Active, State: string(st.Phase), Job: st.Job, ManagerURL: st.ManagerURL}
 		if !st.Active && st.LastExit != nil && !st.LastExit.CleanlyOffline() {
 			lw.Problem = "The Worker here stopped: " + st.LastExit.Message
 		}

@@ -44,6 +44,9 @@ type MenuState struct {
 	// Farms are what is known of each listed Manager's farm, by Manager ID; a Manager without one
 	// shows no farm rows.
 	Farms map[string]ManagerFarm
+	// Workers are the Workers this tray runs, by Manager ID: one whose Manager has no row in the menu
+	// (it is gone from the list, or in "more…") gets its own, so it can still be stopped.
+	Workers map[string]LocalWorker
 }
 
 // MenuActions are what the menu's items do. An item captures nothing that its row does not show,
@@ -84,12 +87,21 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 			items = append(items, disabled(shortMessage(s.Discovery.Problem)))
 		}
 	}
+	rowOf := map[string]bool{}
 	for _, m := range listed {
 		items = append(items, managerItem(m, a))
-		if f, ok := s.Farms[m.ID]; ok && m.Reachable {
+		f, ok := s.Farms[m.ID]
+		switch {
+		case ok && m.Reachable:
 			items = append(items, farmItems(m, f, a)...)
+			rowOf[m.ID] = true
+		case ok && f.Worker.Running:
+			// Not answering: nothing of its farm is shown, but its Worker here can still be stopped.
+			items = append(items, workerItems(m, f.Worker, a)...)
+			rowOf[m.ID] = true
 		}
 	}
+	items = append(items, workersWithoutRow(s.Workers, rowOf, a)...)
 	if len(more) > 0 {
 		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
 		moreItems := managerItems(more, a)
@@ -228,6 +240,14 @@ func buildView(s MenuState, a MenuActions) trayView {
 	menu := BuildMenu(s, a)
 	listed, _, _ := splitManagers(s.Discovery.Managers)
 	ids := append(shownManagerIDs(s.Discovery.Managers), farmIDs(listed, s.Farms)...)
+	var workers []string // a Worker's row without its Manager's stops the Worker of this ID
+	for id, w := range s.Workers {
+		if w.Running {
+			workers = append(workers, "worker/"+id)
+		}
+	}
+	slices.Sort(workers)
+	ids = append(ids, workers...)
 	return trayView{menu: menu, key: menuKey(menu, ids), icon: IconFor(s)}
 }
 

@@ -179,7 +179,7 @@ func (t *tray) snapshot() MenuState {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv, Farms: farms}
+	return MenuState{Discovery: t.browser.State(), Local: t.local, Advertising: t.adv, Farms: farms, Workers: workers}
 }
 
 func (t *tray) actions() MenuActions {
