@@ -271,12 +271,18 @@ func (t *tray) showItself() {
 
 // followEvents turns discovery events into menu rebuilds, remembered Managers and notifications.
 func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) {
+	// Without events (the list is quiet), the watchers of Managers gone an hour ago still stop.
+	resync := time.NewTicker(keepWatchingGone / 12)
+	defer resync.Stop()
 	for {
 		var e discovery.Event
 		var ok bool
 		select {
 		case <-ctx.Done():
 			return
+		case <-resync.C:
+			t.farms.sync(ctx, t.browser.State().Managers)
+			continue
 		case e, ok = <-events:
 			if !ok {
 				return
