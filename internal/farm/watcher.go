@@ -189,8 +189,9 @@ func (w *Watcher) poke() {
 	}
 }
 
-// Run polls until ctx ends and returns nil then.
+// Run polls until ctx ends and returns nil then, with the Client's kept connections closed.
 func (w *Watcher) Run(ctx context.Context) error {
+	defer w.client.CloseIdleConnections()
 	for {
 		w.round(ctx) // its error is in the Summary
 		if ctx.Err() != nil {
