@@ -99,6 +99,17 @@ func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
 	if got[0].Summary != want.Summary || got[0].Body != want.Body {
 		t.Errorf("notification %+v, want %+v", got[0], want)
 	}
+	// A click on it opens the job (the daemon supports actions, as GNOME's, KDE's and Xfce's do).
+	if !slices.Contains(got[0].Actions, "default") || got[0].Icon == "" {
+		t.Errorf("notification actions %q, icon %q: not clickable, or without the app's icon", got[0].Actions, got[0].Icon)
+	}
+	if err := notifications.Click(got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "the browser opening "+wantURL+" again", func() bool {
+		data, _ := os.ReadFile(opened)
+		return strings.Count(string(data), wantURL) == 2
+	})
 	waitCtx, waitDone = context.WithTimeout(ctx, 30*time.Second)
 	_, err = item.WaitMenu(waitCtx, enabled("shot-010 lighting — failed"))
 	waitDone()

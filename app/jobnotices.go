@@ -9,9 +9,10 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
-// jobNotice is one desktop notification about jobs.
+// jobNotice is one desktop notification about jobs; a click opens Open where the desktop allows.
 type jobNotice struct {
 	Title, Body string
+	Open        string
 }
 
 // jobNoticeMemory is how long an end already notified is remembered: longer than any two watchers
@@ -57,7 +58,7 @@ func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send
 	}
 	n.notified[key] = now
 	if len(n.pending) == 0 && n.limit.allow(now) {
-		return &jobNotice{Title: title, Body: body}, time.Time{}
+		return &jobNotice{Title: title, Body: body, Open: farm.JobURL(m.URL, job.ID)}, time.Time{}
 	}
 	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
 	return nil, n.retryAt(now)
@@ -76,7 +77,7 @@ func (n *jobNotices) flush(now time.Time) (send *jobNotice, retryAt time.Time) {
 	if len(pending) == 1 {
 		title, body, _ := jobNotification(pending[0].manager, farm.Event{Kind: farm.JobFinished,
 			Transition: farm.JobTransition{Job: pending[0].job, To: pending[0].job.Status}})
-		return &jobNotice{Title: title, Body: body}, time.Time{}
+		return &jobNotice{Title: title, Body: body, Open: farm.JobURL(pending[0].manager.URL, pending[0].job.ID)}, time.Time{}
 	}
 	return summarizeJobEnds(pending), time.Time{}
 }
@@ -89,7 +90,8 @@ func (n *jobNotices) retryAt(now time.Time) time.Time {
 	return n.limit.nextAllowed(now)
 }
 
-// summarizeJobEnds is one notification for many ends: failures first, as they need the user.
+// summarizeJobEnds is one notification for many ends: failures first, as they need the user. A click
+// opens the first named job.
 func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
 	counts := map[farm.JobStatus]int{}
 	for _, p := range pending {
@@ -109,10 +111,14 @@ func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
 		title = fmt.Sprintf("%d jobs ended, %d failed", len(pending), counts[farm.JobFailed])
 	}
 	var names []string
+	var open string
 	for _, status := range []farm.JobStatus{farm.JobFailed, farm.JobCanceled, farm.JobCompleted} {
 		for _, p := range pending {
 			if p.job.Status == status && len(names) < 3 {
 				names = append(names, "“"+discovery.CleanText(p.job.Name, maxJobNameRunes)+"”")
+				if open == "" {
+					open = farm.JobURL(p.manager.URL, p.job.ID)
+				}
 			}
 		}
 	}
@@ -120,5 +126,5 @@ func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
 	if len(pending) > len(names) {
 		body += fmt.Sprintf(" and %d more", len(pending)-len(names))
 	}
-	return &jobNotice{Title: title, Body: body}
+	return &jobNotice{Title: title, Body: body, Open: open}
 }

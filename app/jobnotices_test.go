@@ -23,7 +23,8 @@ func TestJobNoticesNotifyEachEndOnce(t *testing.T) {
 	byHand.ID, byHand.URL, byHand.Manual = "manual:studio", "http://render.studio.lan:8080/", true
 	n := newJobNotices()
 	ended := now.Add(-time.Second)
-	if send, _ := n.add(now, found, jobEnd("a", "shot 010", farm.JobFailed, ended)); send == nil || send.Title != "Job failed" {
+	if send, _ := n.add(now, found, jobEnd("a", "shot 010", farm.JobFailed, ended)); send == nil || send.Title != "Job failed" ||
+		send.Open != found.URL+"app/jobs/a" {
 		t.Fatalf("first report: %+v", send)
 	}
 	for i, m := range []discovery.Manager{byHand, found} {
@@ -71,7 +72,8 @@ func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
 	if send == nil || !retry.IsZero() {
 		t.Fatalf("flush: %+v, retry %v", send, retry)
 	}
-	if want := (jobNotice{Title: "5 jobs ended, 2 failed", Body: "2 failed, 1 canceled, 2 finished: “late 1”, “late 4”, “late 2” and 2 more"}); *send != want {
+	if want := (jobNotice{Title: "5 jobs ended, 2 failed", Body: "2 failed, 1 canceled, 2 finished: “late 1”, “late 4”, “late 2” and 2 more",
+		Open: studio.URL + "app/jobs/11"}); *send != want {
 		t.Errorf("summary %+v, want %+v", *send, want)
 	}
 	if send, _ := n.flush(now.Add(2 * time.Minute)); send != nil {

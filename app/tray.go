@@ -39,6 +39,7 @@ type tray struct {
 	rebuildCh    chan struct{}
 	localCheckCh chan struct{}
 	wg           sync.WaitGroup
+	autostartMu  sync.Mutex // one change of start at login at a time
 	ctx          context.Context
 
 	mu           sync.Mutex
@@ -49,6 +50,7 @@ type tray struct {
 	notifyFrom   time.Time    // zero until the first search window closed
 	notifyLimit  *notifyLimit // the Managers' notifications
 	jobNotices   *jobNotices
+	clicks       *clickNotifier
 	jobFlushDue  bool // a goroutine will flush jobNotices
 	settingsOpen fyne.Window
 	manualOpen   fyne.Window // Fyne's main goroutine only
@@ -80,6 +82,7 @@ func newTray(a fyne.App, opts Options) *tray {
 		localCheckCh: make(chan struct{}, 1),
 		notifyLimit:  defaultNotifyLimit(),
 		jobNotices:   newJobNotices(),
+		clicks:       newClickNotifier(opts.Logger, a.UniqueID(), notificationIcon),
 		settings:     settings,
 		local:        LocalManager{URL: settings.LocalManagerURL},
 	}
@@ -116,6 +119,7 @@ func (t *tray) run(parent context.Context) error {
 	t.goOwned(func() { t.watchLocal(ctx) })
 	t.goOwned(func() { t.rebuildLoop(ctx) })
 	t.goOwned(func() { t.followShowRequests(ctx) })
+	t.goOwned(func() { t.clicks.run(ctx) })
 	// Quit when ctx ends (SIGTERM, or the caller); Fyne's own loop owns the main goroutine.
 	t.goOwned(func() {
 		<-ctx.Done()
@@ -301,27 +305,28 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 		case discovery.ManagerAppeared:
 			url := e.Manager.URL
 			fyne.Do(func() { rememberManager(t.app.Preferences(), url) })
-			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", NotificationLabel(e.Manager), e.Manager.URL))
+			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", NotificationLabel(e.Manager), e.Manager.URL), e.Manager.URL)
 		case discovery.ManagerGone:
-			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", NotificationLabel(e.Manager)))
+			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", NotificationLabel(e.Manager)), "")
 		}
 	}
 }
 
 // notify shows a notification about Managers, unless the user turned those off or the first
-// search is still running (Managers found at start are not news).
-func (t *tray) notify(title, content string) {
+// search is still running (Managers found at start are not news). A click opens openURL.
+func (t *tray) notify(title, content, openURL string) {
 	t.mu.Lock()
 	now := time.Now()
 	quiet := t.notifyFrom.IsZero() || now.Before(t.notifyFrom) || !t.settings.Notifications
 	t.mu.Unlock()
 	if !quiet {
-		t.sendNotification(title, content)
+		t.sendNotification(title, content, openURL)
 	}
 }
 
-// sendNotification shows a notification within the limit of notifications a minute.
-func (t *tray) sendNotification(title, content string) {
+// sendNotification shows a notification within the limit of notifications a minute; a click opens
+// openURL ("": nothing) where the desktop allows.
+func (t *tray) sendNotification(title, content, openURL string) {
 	t.mu.Lock()
 	limited := !t.notifyLimit.allow(time.Now())
 	t.mu.Unlock()
@@ -329,8 +334,7 @@ func (t *tray) sendNotification(title, content string) {
 		t.log.Info().Str("title", title).Str("content", content).Msg("too many notifications this minute; not showing this one")
 		return
 	}
-	notification := fyne.NewNotification(title, content)
-	fyne.Do(func() { t.app.SendNotification(notification) })
+	t.deliver(title, content, openURL)
 }
 
 // watchLocal checks the Manager on this machine regularly, and stops advertising (with byebye) when
@@ -537,11 +541,33 @@ func (t *tray) notifyJob(m discovery.Manager, e farm.Event) {
 }
 
 func (t *tray) showJobNotice(n *jobNotice) {
-	if n == nil {
+	if n != nil {
+		t.deliver(n.Title, n.Body, n.Open)
+	}
+}
+
+// deliver shows a notification; where the desktop reports clicks (Linux), a click opens openURL.
+// Elsewhere, or when the notification daemon cannot, it is Fyne's (not clickable).
+func (t *tray) deliver(title, body, openURL string) {
+	fyneNotification := func() {
+		notification := fyne.NewNotification(title, body)
+		fyne.Do(func() { t.app.SendNotification(notification) })
+	}
+	if openURL == "" || t.ctx == nil {
+		fyneNotification()
 		return
 	}
-	notification := fyne.NewNotification(n.Title, n.Body)
-	fyne.Do(func() { t.app.SendNotification(notification) })
+	ctx := t.ctx
+	t.goOwned(func() {
+		err := t.clicks.notify(ctx, title, body, func() { t.openURL(openURL) })
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errNoClicks) {
+			t.log.Debug().Err(err).Msg("a clickable notification could not be sent; sending a plain one")
+		}
+		fyneNotification()
+	})
 }
 
 // scheduleJobFlush sends the job notifications held back at at (zero: none are).
@@ -704,10 +730,20 @@ func (t *tray) saveSettings(s Settings) {
 	// Applied on every save, not only when the preference changed: the entry may have been changed
 	// by "flamenco-tray autostart", or start another copy of this program.
 	if autostartSupported() {
-		if err := setStartAtLogin(s.StartAtLogin); err != nil {
-			t.log.Error().Err(err).Msg("cannot change start at login")
-			t.app.SendNotification(fyne.NewNotification("Start at login was not changed", "The log says why."))
-		}
+		// Off the main goroutine (macOS runs launchctl), one change at a time, each applying the
+		// latest saved choice, so the last save wins whatever order these run in.
+		t.goOwned(func() {
+			t.autostartMu.Lock()
+			defer t.autostartMu.Unlock()
+			t.mu.Lock()
+			want := t.settings.StartAtLogin
+			t.mu.Unlock()
+			if err := setStartAtLogin(want); err != nil {
+				t.log.Error().Err(err).Msg("cannot change start at login")
+				notification := fyne.NewNotification("Start at login was not changed", "The log says why.")
+				fyne.Do(func() { t.app.SendNotification(notification) })
+			}
+		})
 	}
 	if s.LocalManagerURL != old.LocalManagerURL {
 		t.requestLocalCheck()

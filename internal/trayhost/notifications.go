@@ -15,11 +15,17 @@ import (
 
 // Notification is one desktop notification an app sent.
 type Notification struct {
+	ID                 uint32
 	App, Summary, Body string
+	Icon               string
+	// Actions are the action keys and labels, in pairs, as sent ("default" is a click on it).
+	Actions []string
+	Sender  string // the unique bus name of the connection that sent it
 }
 
-// Notifications plays a notification daemon: it owns org.freedesktop.Notifications on the session bus
-// and records every Notify call.
+// Notifications plays a notification daemon: it owns org.freedesktop.Notifications on the session bus,
+// says it supports actions (as GNOME's, KDE's and Xfce's daemons do), records every Notify call, and
+// clicks a notification on request.
 type Notifications struct {
 	conn *dbus.Conn
 	mu   sync.Mutex
@@ -36,13 +42,15 @@ func NewNotifications(tb testing.TB, s *Session) *Notifications {
 	tb.Cleanup(func() { conn.Close() })
 	n := &Notifications{conn: conn}
 	methods := map[string]interface{}{
-		"Notify": func(app string, _ uint32, _, summary, body string, _ []string, _ map[string]dbus.Variant, _ int32) (uint32, *dbus.Error) {
+		"Notify": func(sender dbus.Sender, app string, _ uint32, icon, summary, body string, actions []string, _ map[string]dbus.Variant, _ int32) (uint32, *dbus.Error) {
 			n.mu.Lock()
 			defer n.mu.Unlock()
-			n.got = append(n.got, Notification{App: app, Summary: summary, Body: body})
-			return uint32(len(n.got)), nil
+			id := uint32(len(n.got) + 1)
+			n.got = append(n.got, Notification{ID: id, App: app, Summary: summary, Body: body, Icon: icon,
+				Actions: slices.Clone(actions), Sender: string(sender)})
+			return id, nil
 		},
-		"GetCapabilities":   func() ([]string, *dbus.Error) { return []string{"body"}, nil },
+		"GetCapabilities":   func() ([]string, *dbus.Error) { return []string{"body", "actions"}, nil },
 		"CloseNotification": func(uint32) *dbus.Error { return nil },
 		"GetServerInformation": func() (string, string, string, string, *dbus.Error) {
 			return "trayhost", "flamenco-tray", "1", "1.2", nil
@@ -56,6 +64,40 @@ func NewNotifications(tb testing.TB, s *Session) *Notifications {
 		tb.Fatalf("trayhost: claiming org.freedesktop.Notifications: %v (reply %v)", err, reply)
 	}
 	return n
+}
+
+// Click does what a daemon does when the user clicks notification id: it emits ActionInvoked with
+// "default" to the connection that sent it (as GNOME Shell does; a broadcast would reach it too),
+// then NotificationClosed (reason 2, dismissed by the user).
+func (n *Notifications) Click(id uint32) error {
+	n.mu.Lock()
+	var sender string
+	for _, got := range n.got {
+		if got.ID == id {
+			sender = got.Sender
+		}
+	}
+	n.mu.Unlock()
+	if sender == "" {
+		return fmt.Errorf("trayhost: no notification %d", id)
+	}
+	for _, signal := range []struct {
+		member string
+		body   []interface{}
+	}{{"ActionInvoked", []interface{}{id, "default"}}, {"NotificationClosed", []interface{}{id, uint32(2)}}} {
+		msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath("/org/freedesktop/Notifications")),
+			dbus.FieldInterface:   dbus.MakeVariant("org.freedesktop.Notifications"),
+			dbus.FieldMember:      dbus.MakeVariant(signal.member),
+			dbus.FieldDestination: dbus.MakeVariant(sender),
+		}, Body: signal.body}
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(signal.body...))
+		call := n.conn.Send(msg, nil)
+		if call.Err != nil {
+			return fmt.Errorf("trayhost: emitting %s: %w", signal.member, call.Err)
+		}
+	}
+	return nil
 }
 
 // All returns the notifications received so far, oldest first.

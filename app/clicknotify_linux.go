@@ -1,0 +1,188 @@
+//go:build linux
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/assets"
+)
+
+const (
+	notificationsName  = "org.freedesktop.Notifications"
+	notificationsPath  = dbus.ObjectPath("/org/freedesktop/Notifications")
+	notifyCallTimeout  = 5 * time.Second
+	maxClickableNotice = 50 // the clicks remembered; older notifications are long gone from screen
+)
+
+// errNoClicks says the desktop's notification daemon cannot report clicks: use Fyne's notifications.
+var errNoClicks = errors.New("the notification daemon does not support actions")
+
+// clickNotifier sends desktop notifications that open something when clicked (the Desktop
+// Notifications spec's "default" action, which GNOME, KDE and Xfce run on a click). Fyne's own
+// notifications have no actions. It uses a private session bus connection, as the daemon may send
+// ActionInvoked only to the connection that sent the notification.
+type clickNotifier struct {
+	log     zerolog.Logger
+	appName string
+	icon    func() string // the icon's file, written on first use
+
+	mu     sync.Mutex
+	conn   *dbus.Conn
+	canAct *bool // nil until the daemon was asked
+	clicks map[uint32]func()
+	order  []uint32
+}
+
+func newClickNotifier(log zerolog.Logger, appName string, icon func() string) *clickNotifier {
+	return &clickNotifier{log: log, appName: appName, icon: icon, clicks: map[uint32]func(){}}
+}
+
+// run follows the daemon's signals until ctx ends, then closes the connection. A notifier whose run
+// has not started (or has ended) sends nothing: notify returns an error.
+func (c *clickNotifier) run(ctx context.Context) {
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		c.log.Info().Err(err).Msg("no session bus: notifications cannot be clicked")
+		return
+	}
+	defer conn.Close()
+	if err := conn.AddMatchSignal(dbus.WithMatchObjectPath(notificationsPath), dbus.WithMatchInterface(notificationsName)); err != nil {
+		c.log.Warn().Err(err).Msg("cannot follow notification clicks")
+		return
+	}
+	signals := make(chan *dbus.Signal, 16)
+	conn.Signal(signals)
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.conn = nil
+		c.mu.Unlock()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s, ok := <-signals:
+			if !ok {
+				return
+			}
+			c.handle(s)
+		}
+	}
+}
+
+func (c *clickNotifier) handle(s *dbus.Signal) {
+	if len(s.Body) < 2 {
+		return
+	}
+	id, ok := s.Body[0].(uint32)
+	if !ok {
+		return
+	}
+	switch s.Name {
+	case notificationsName + ".ActionInvoked":
+		if key, _ := s.Body[1].(string); key != "default" {
+			return
+		}
+		c.mu.Lock()
+		click := c.clicks[id]
+		c.mu.Unlock()
+		if click != nil {
+			click()
+		}
+	case notificationsName + ".NotificationClosed":
+		c.forget(id)
+	}
+}
+
+// notify shows a notification; a click on it runs onClick. errNoClicks (or any error): send it
+// another way.
+func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick func()) error {
+	c.mu.Lock()
+	conn, canAct := c.conn, c.canAct
+	c.mu.Unlock()
+	if conn == nil {
+		return errors.New("not connected to the session bus")
+	}
+	ctx, cancel := context.WithTimeout(ctx, notifyCallTimeout)
+	defer cancel()
+	daemon := conn.Object(notificationsName, notificationsPath)
+	if canAct == nil {
+		// Asked once the daemon answers: it may start after the tray (D-Bus activation or a late session).
+		var caps []string
+		if err := daemon.CallWithContext(ctx, notificationsName+".GetCapabilities", 0).Store(&caps); err != nil {
+			return fmt.Errorf("asking the notification daemon what it supports: %w", err)
+		}
+		can := slices.Contains(caps, "actions")
+		c.mu.Lock()
+		c.canAct = &can
+		c.mu.Unlock()
+		canAct = &can
+		c.log.Debug().Strs("capabilities", caps).Msg("notification daemon")
+	}
+	if !*canAct {
+		return errNoClicks
+	}
+	var id uint32
+	err := daemon.CallWithContext(ctx, notificationsName+".Notify", 0, c.appName, uint32(0), c.icon(), title, body,
+		[]string{"default", "Open"}, map[string]dbus.Variant{}, int32(-1)).Store(&id)
+	if err != nil {
+		return fmt.Errorf("sending a notification: %w", err)
+	}
+	c.remember(id, onClick)
+	return nil
+}
+
+func (c *clickNotifier) remember(id uint32, onClick func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.clicks[id]; !ok {
+		c.order = append(c.order, id)
+	}
+	c.clicks[id] = onClick
+	for len(c.order) > maxClickableNotice {
+		delete(c.clicks, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+func (c *clickNotifier) forget(id uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.clicks[id]; !ok {
+		return
+	}
+	delete(c.clicks, id)
+	c.order = slices.DeleteFunc(c.order, func(x uint32) bool { return x == id })
+}
+
+// notificationIcon writes the app's icon where the notification daemon can read it, once, and
+// returns its path ("" when it cannot be written: the daemon shows its default).
+var notificationIcon = sync.OnceValue(func() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	dir = filepath.Join(dir, "flamenco-tray")
+	path := filepath.Join(dir, "notification-icon.png")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ""
+	}
+	if err := os.WriteFile(path, assets.AppIcon.Content(), 0o600); err != nil {
+		return ""
+	}
+	return path
+})
