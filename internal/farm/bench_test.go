@@ -22,12 +22,19 @@ import (
 // second, as the Manager counts them. Meanwhile the farm works: every 2 minutes one of the user's
 // jobs moves on (queued → active → completed or failed) and another user's job too, so that the
 // lookups of jobs that end are counted. The budget: at most 0.05 requests a second per tray
-// and Manager (200 trays under a tenth of 200 idle Workers' 100 requests a second).
+// and Manager (200 trays under a tenth of 200 idle Workers' 100 requests a second). Against a 3.3.1
+// Manager and a 3.5 one, which also answers GET /api/v3/status.
 func BenchmarkTrayLoadOnAManager(b *testing.B) {
 	netns.RequireIsolated(b)
+	for _, version := range []string{"3.3.1", "3.5.0"} {
+		b.Run("flamenco-"+version, func(b *testing.B) { benchmarkTrayLoad(b, version) })
+	}
+}
+
+func benchmarkTrayLoad(b *testing.B, version string) {
 	for range b.N {
 		clock := fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local))
-		f := farmstandin.New("Big Farm", farmstandin.WithClock(clock.Now))
+		f := farmstandin.New("Big Farm", farmstandin.WithClock(clock.Now), farmstandin.WithVersion(version))
 		f.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol", "dave"}, Seed: 42})
 		srv := farmstandin.Serve(b, f)
 		// For comparison, what one unfiltered job query costs (the Watcher never sends one).
@@ -86,8 +93,8 @@ func BenchmarkTrayLoadOnAManager(b *testing.B) {
 		b.ReportMetric(reqPerSec, "req/s/tray")
 		b.ReportMetric(bytesPerSec, "B/s/tray")
 		b.ReportMetric(worst.Seconds(), "s-worst-news")
-		b.Logf("one tray, one simulated hour, 1,000 jobs and 200 Workers: %d requests (%.4f/s; budget 0.05/s), %d body bytes (%.0f B/s); "+
-			"200 trays: %.1f req/s (idle Workers: 100 req/s)", stats.Requests, reqPerSec, stats.Bytes, bytesPerSec, 200*reqPerSec)
+		b.Logf("one tray, one simulated hour, Flamenco %s, 1,000 jobs and 200 Workers: %d requests (%.4f/s; budget 0.05/s), %d body bytes (%.0f B/s); "+
+			"200 trays: %.1f req/s (idle Workers: 100 req/s)", version, stats.Requests, reqPerSec, stats.Bytes, bytesPerSec, 200*reqPerSec)
 		b.Logf("requests by route: %v; unfiltered job queries: %d; largest answer: %d jobs", stats.ByRoute, stats.Unfiltered, stats.LargestQuery)
 		b.Logf("%d changes of alice's jobs reported, the latest %v after it happened (goal: within 30 s)", finished, worst)
 		b.Logf("for comparison, an unfiltered job query every 26 s would be %d bytes each, %.0f B/s", unfiltered, float64(unfiltered)/26)

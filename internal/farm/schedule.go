@@ -52,17 +52,18 @@ type Schedule struct {
 }
 
 // DefaultSchedule keeps a tray under 0.05 requests a second per Manager on average (200 trays add
-// under a tenth of the 100 requests a second of 200 idle Workers) while a change of the user's job
-// is seen within 30 s: the unfinished jobs every 26 s ± 8% (at most 28.1 s apart, leaving time for
-// the answer), the rest far less often. See RequestsPerSecond.
+// under a tenth of the 100 requests a second of 200 idle Workers), job lookups and a 3.5 Manager's
+// farm status included, while a change of the user's job is seen within 30 s: the unfinished jobs
+// every 27 s ± 5% (at most 28.4 s apart, leaving time for the answer), the rest far less often. See
+// RequestsPerSecond and BenchmarkTrayLoadOnAManager.
 func DefaultSchedule() Schedule {
 	var s Schedule
-	s.Every[TaskUnfinished] = 26 * time.Second
+	s.Every[TaskUnfinished] = 27 * time.Second
 	s.Every[TaskWorkers] = 5 * time.Minute
-	s.Every[TaskFarmStatus] = 5 * time.Minute
+	s.Every[TaskFarmStatus] = 10 * time.Minute // the state only: the Workers' counts come every 5 minutes
 	s.Every[TaskFinished] = 10 * time.Minute
 	s.Every[TaskMyRecent] = time.Hour
-	s.Jitter = 0.08
+	s.Jitter = 0.05
 	s.RetryMin = 30 * time.Second
 	s.RetryMax = 10 * time.Minute
 	return s

@@ -76,8 +76,8 @@ func TestPlannerRunsEverythingFirstThenSpreadsOut(t *testing.T) {
 	if due := p.Due(t0.Add(25 * time.Second)); len(due) != 0 {
 		t.Errorf("25 s later: %v", due)
 	}
-	if wake := p.Wake(); wake != t0.Add(26*time.Second) {
-		t.Errorf("wakes at %v, want 26 s after the start (jitter 0)", wake.Sub(t0))
+	if wake := p.Wake(); wake != t0.Add(27*time.Second) {
+		t.Errorf("wakes at %v, want 27 s after the start (jitter 0)", wake.Sub(t0))
 	}
 }
 
@@ -86,7 +86,7 @@ func TestPlannerJittersEachInterval(t *testing.T) {
 	for _, r := range []struct {
 		random float64
 		want   time.Duration
-	}{{0, 23920 * time.Millisecond}, {0.5, 26 * time.Second}, {0.999999, 28080 * time.Millisecond}} {
+	}{{0, 25650 * time.Millisecond}, {0.5, 27 * time.Second}, {0.999999, 28350 * time.Millisecond}} {
 		p := NewPlanner(DefaultSchedule(), t0, func() float64 { return r.random })
 		p.Done(TaskUnfinished, t0, true)
 		if got := p.next[TaskUnfinished].Sub(t0); got.Round(time.Millisecond) != r.want {
