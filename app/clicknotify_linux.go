@@ -28,6 +28,10 @@ const (
 // errNoClicks says the desktop's notification daemon cannot report clicks: use Fyne's notifications.
 var errNoClicks = errors.New("the notification daemon does not support actions")
 
+// errUnsent says the notification was certainly not shown (no bus, no daemon, refused): send it
+// another way. Other errors (a daemon that did not answer in time) may have shown it.
+var errUnsent = errors.New("notification not sent")
+
 // clickNotifier sends desktop notifications that open something when clicked (the Desktop
 // Notifications spec's "default" action, which GNOME, KDE and Xfce run on a click). Fyne's own
 // notifications have no actions. It uses a private session bus connection, as the daemon may send
@@ -40,12 +44,20 @@ type clickNotifier struct {
 	mu     sync.Mutex
 	conn   *dbus.Conn
 	canAct *bool // nil until the daemon was asked
-	clicks map[uint32]func()
+	clicks map[uint32]clickable
 	order  []uint32
 }
 
+// clickable is what a notification's click does, and the daemon that showed it: a click is taken
+// only from that daemon's connection, not from any program on the bus, nor from a daemon started
+// since (which numbers its notifications anew).
+type clickable struct {
+	daemon  string // its unique bus name
+	onClick func()
+}
+
 func newClickNotifier(log zerolog.Logger, appName string, icon func() string) *clickNotifier {
-	return &clickNotifier{log: log, appName: appName, icon: icon, clicks: map[uint32]func(){}}
+	return &clickNotifier{log: log, appName: appName, icon: icon, clicks: map[uint32]clickable{}}
 }
 
 // run follows the daemon's signals until ctx ends, then closes the connection. A notifier whose run
@@ -57,7 +69,8 @@ func (c *clickNotifier) run(ctx context.Context) {
 		return
 	}
 	defer conn.Close()
-	if err := conn.AddMatchSignal(dbus.WithMatchObjectPath(notificationsPath), dbus.WithMatchInterface(notificationsName)); err != nil {
+	if err := conn.AddMatchSignal(dbus.WithMatchSender(notificationsName), dbus.WithMatchObjectPath(notificationsPath),
+		dbus.WithMatchInterface(notificationsName)); err != nil {
 		c.log.Warn().Err(err).Msg("cannot follow notification clicks")
 		return
 	}
@@ -98,33 +111,43 @@ func (c *clickNotifier) handle(s *dbus.Signal) {
 			return
 		}
 		c.mu.Lock()
-		click := c.clicks[id]
+		click, ok := c.clicks[id]
 		c.mu.Unlock()
-		if click != nil {
-			click()
+		if ok && click.daemon == s.Sender {
+			click.onClick()
 		}
 	case notificationsName + ".NotificationClosed":
-		c.forget(id)
+		c.mu.Lock()
+		click, ok := c.clicks[id]
+		c.mu.Unlock()
+		if ok && click.daemon == s.Sender {
+			c.forget(id)
+		}
 	}
 }
 
-// notify shows a notification; a click on it runs onClick. errNoClicks (or any error): send it
-// another way.
+// notify shows a notification; a click on it runs onClick. errNoClicks or errUnsent: it was not
+// shown, send it another way.
 func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick func()) error {
 	c.mu.Lock()
 	conn, canAct := c.conn, c.canAct
 	c.mu.Unlock()
 	if conn == nil {
-		return errors.New("not connected to the session bus")
+		return fmt.Errorf("%w: not connected to the session bus", errUnsent)
 	}
 	ctx, cancel := context.WithTimeout(ctx, notifyCallTimeout)
 	defer cancel()
+	var daemonName string
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, notificationsName).Store(&daemonName); err != nil {
+		// No daemon now (none runs, or it starts on demand and has not yet): Fyne's call starts one.
+		return fmt.Errorf("%w: no notification daemon: %v", errUnsent, err)
+	}
 	daemon := conn.Object(notificationsName, notificationsPath)
 	if canAct == nil {
-		// Asked once the daemon answers: it may start after the tray (D-Bus activation or a late session).
+		// Asked once a daemon answers: it may start after the tray.
 		var caps []string
 		if err := daemon.CallWithContext(ctx, notificationsName+".GetCapabilities", 0).Store(&caps); err != nil {
-			return fmt.Errorf("asking the notification daemon what it supports: %w", err)
+			return fmt.Errorf("%w: asking the notification daemon what it supports: %v", errUnsent, err)
 		}
 		can := slices.Contains(caps, "actions")
 		c.mu.Lock()
@@ -139,20 +162,24 @@ func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick 
 	var id uint32
 	err := daemon.CallWithContext(ctx, notificationsName+".Notify", 0, c.appName, uint32(0), c.icon(), title, body,
 		[]string{"default", "Open"}, map[string]dbus.Variant{}, int32(-1)).Store(&id)
-	if err != nil {
-		return fmt.Errorf("sending a notification: %w", err)
+	var refused dbus.Error
+	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("%w: the notification daemon refused it: %v", errUnsent, err)
+	case err != nil:
+		return fmt.Errorf("sending a notification (it may still show): %w", err)
 	}
-	c.remember(id, onClick)
+	c.remember(id, clickable{daemon: daemonName, onClick: onClick})
 	return nil
 }
 
-func (c *clickNotifier) remember(id uint32, onClick func()) {
+func (c *clickNotifier) remember(id uint32, click clickable) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.clicks[id]; !ok {
 		c.order = append(c.order, id)
 	}
-	c.clicks[id] = onClick
+	c.clicks[id] = click
 	for len(c.order) > maxClickableNotice {
 		delete(c.clicks, c.order[0])
 		c.order = c.order[1:]

@@ -12,6 +12,9 @@ import (
 // errNoClicks: on Windows and macOS the notifications are Fyne's, which cannot report a click.
 var errNoClicks = errors.New("notifications cannot be clicked here")
 
+// errUnsent: never returned here; see the Linux notifier.
+var errUnsent = errors.New("notification not sent")
+
 type clickNotifier struct{}
 
 func newClickNotifier(zerolog.Logger, string, func() string) *clickNotifier { return &clickNotifier{} }

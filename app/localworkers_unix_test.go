@@ -50,6 +50,29 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 	}
 	set.start(ctx, m, filepath.Join(dir, "missing", "flamenco-worker"))
 	problem("flamenco-worker not found: set its place in Settings") // the set's word, once the start is over
+	set.mu.Lock()
+	old := set.byManager[m.ID].sup
+	set.mu.Unlock()
 	set.start(ctx, m, failing)
 	problem("exited with code 3")
+
+	// The replaced Supervisor is no longer followed: a change of its state rebuilds no menu.
+	for len(changed) > 0 {
+		<-changed
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "missing"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(failing, filepath.Join(dir, "missing", "flamenco-worker")); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Start(ctx); err != nil { // starting, running, exiting: three changes of its state
+		t.Fatal(err)
+	}
+	<-old.Done()
+	select {
+	case <-changed:
+		t.Error("a change of the replaced Supervisor still rebuilds the menu")
+	case <-time.After(500 * time.Millisecond):
+	}
 }

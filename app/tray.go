@@ -560,13 +560,16 @@ func (t *tray) deliver(title, body, openURL string) {
 	ctx := t.ctx
 	t.goOwned(func() {
 		err := t.clicks.notify(ctx, title, body, func() { t.openURL(openURL) })
-		if err == nil {
-			return
-		}
-		if !errors.Is(err, errNoClicks) {
+		switch {
+		case err == nil:
+		case errors.Is(err, errNoClicks):
+			fyneNotification()
+		case errors.Is(err, errUnsent):
 			t.log.Debug().Err(err).Msg("a clickable notification could not be sent; sending a plain one")
+			fyneNotification()
+		default: // it may have been shown: a second one could be a duplicate
+			t.log.Warn().Err(err).Str("title", title).Msg("notification")
 		}
-		fyneNotification()
 	})
 }
 
@@ -590,6 +593,9 @@ func (t *tray) scheduleJobFlush(at time.Time) {
 		t.mu.Lock()
 		t.jobFlushDue = false
 		send, retryAt := t.jobNotices.flush(time.Now())
+		if !t.settings.JobNotifications { // turned off meanwhile: what was held is dropped
+			send, retryAt = nil, time.Time{}
+		}
 		t.mu.Unlock()
 		t.showJobNotice(send)
 		t.scheduleJobFlush(retryAt)

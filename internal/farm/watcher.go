@@ -19,6 +19,9 @@ const (
 	unfinishedLimit = 1000
 	// finishedLimit bounds the finished-jobs query: enough for a day of a small farm's failures.
 	finishedLimit = 50
+	// myRecentLimit: the LIKE pattern for the user's jobs also matches longer names that end in
+	// theirs; of these, MaxMyJobs are shown.
+	myRecentLimit = 5 * MaxMyJobs
 	// maxLookupsPerRound bounds the GETs of single jobs after one poll; the rest wait for the next.
 	maxLookupsPerRound = 4
 	// eventBuffer is each subscriber's channel size; a subscriber that falls further behind loses
@@ -328,8 +331,9 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		}
 		// The key quoted (the Client does it). A value with a % makes the Manager compare with SQL
 		// LIKE, which ignores ASCII case and, with the % in front, finds DOMAIN\user too; the view
-		// keeps only the jobs Identity.Owns ("malice" is not alice's).
-		q := JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: OrderUpdatedNewest, Limit: MaxMyJobs}
+		// keeps only the jobs Identity.Owns ("malice" is not alice's, nor "jordan" dan's), so more are
+		// asked for than are shown.
+		q := JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: OrderUpdatedNewest, Limit: myRecentLimit}
 		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
 		if err == nil {
 			w.mu.Lock()
