@@ -49,7 +49,11 @@ func newView(manager string, identity Identity, watched []string, started time.T
 // nothing is reported for them until they change; a job of the new identity first seen finished is
 // news only if it ended after now: the new name's past is not news.
 func (v *view) setIdentity(identity Identity, now time.Time) {
-	v.identity = identity.Normalized()
+	identity = identity.Normalized()
+	if identity == v.identity {
+		return // Settings saved without a change of identity
+	}
+	v.identity = identity
 	v.keySeen = false
 	v.started = now
 }

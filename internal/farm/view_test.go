@@ -280,6 +280,11 @@ func TestViewReportsAJobThatEndsDuringTheFirstFullStatus(t *testing.T) {
 func TestViewNewIdentityPastIsNotNews(t *testing.T) {
 	t.Parallel()
 	v := primedView(t, nil, nil)
+	// Settings saved without a change: alice's job that ended an hour ago, first seen now, is news.
+	v.setIdentity(Identity{UserName: "alice"}, start.Add(90*time.Minute))
+	if got := describe(v.observeMyRecent([]Job{job("a1", "alice", JobFailed, start.Add(time.Hour))})); !slices.Equal(got, []string{"a1:>failed"}) {
+		t.Errorf("the same identity saved again: %v", got)
+	}
 	changed := start.Add(2 * time.Hour)
 	v.setIdentity(Identity{UserName: "carol"}, changed)
 	ts := v.observeMyRecent([]Job{
