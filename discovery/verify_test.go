@@ -104,7 +104,6 @@ func TestProberVerifiesAndRejects(t *testing.T) {
 	t.Parallel()
 	body := versionBody(t)
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok/api/v3/version", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
 	mux.HandleFunc("/hang/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
@@ -125,6 +124,9 @@ func TestProberVerifiesAndRejects(t *testing.T) {
 	mux.HandleFunc("/missing/", http.NotFound)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	// Registered after srv.Close, so it runs before it: Close waits for the hung handler, which must
+	// not depend on seeing the client go (Wine's sockets do not always tell the server in time).
+	t.Cleanup(func() { close(release) })
 
 	prober := NewProber(300 * time.Millisecond)
 	base, _ := BaseURL(srv.URL)

@@ -90,5 +90,6 @@ expect "Run key after off" "$(runValue)" ""
 for t in "$@"; do
 	dir=${t%%:*} test=$(realpath "${t#*:}")
 	echo "wine: $dir: $(basename "$test")"
-	(cd "$dir" && "$wine" "$test" -test.count=1)
+	# A test binary run by hand has no timeout: a hang fails here instead of stalling CI.
+	(cd "$dir" && "$wine" "$test" -test.count=1 -test.timeout=5m)
 done

@@ -7,10 +7,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
 )
 
 func TestFindBinary(t *testing.T) {
-	dir := t.TempDir()
+	dir := ostest.TempDir(t)
 	worker := filepath.Join(dir, BinaryName())
 	if err := os.WriteFile(worker, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -38,7 +40,7 @@ func TestFindBinary(t *testing.T) {
 		t.Errorf("on PATH: %q, %v", got, err)
 	}
 	// Neither on PATH nor beside the test binary: the error says where it looked and what to do.
-	t.Setenv("PATH", t.TempDir())
+	t.Setenv("PATH", ostest.TempDir(t))
 	_, err := FindBinary("")
 	if !errors.Is(err, ErrBinaryNotFound) || !strings.Contains(err.Error(), "PATH") || !strings.Contains(err.Error(), "Settings") {
 		t.Errorf("nowhere: %v", err)

@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
 )
 
 func TestWriteConfigSetsItsKeysAndKeepsOthers(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := ostest.TempDir(t)
 	user := "manager_url: http://old:8080/\ntask_types: [blender, misc]\noom_score_adjust: 500\n"
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(user), 0o600); err != nil {
 		t.Fatal(err)
@@ -37,7 +39,7 @@ func TestWriteConfigSetsItsKeysAndKeepsOthers(t *testing.T) {
 
 func TestWriteConfigRefusesBrokenFile(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := ostest.TempDir(t)
 	os.WriteFile(filepath.Join(dir, ConfigFile), []byte("manager_url: [unclosed\n"), 0o600)
 	err := WriteConfig(dir, WorkerConfig{ManagerURL: "http://farm:8080/", WorkerName: "w", RestartExitCode: 47})
 	if err == nil || !strings.Contains(err.Error(), "fix or remove it") {
@@ -47,7 +49,7 @@ func TestWriteConfigRefusesBrokenFile(t *testing.T) {
 
 func TestReadWorkerID(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := ostest.TempDir(t)
 	if id, err := ReadWorkerID(dir); id != "" || err != nil {
 		t.Errorf("no credentials yet: %q, %v", id, err)
 	}

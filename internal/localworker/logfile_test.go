@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
 )
 
 func TestWorkerLogWritesWholeLinesWithoutColour(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "w.log")
+	path := filepath.Join(ostest.TempDir(t), "w.log")
 	l, err := openWorkerLog(path, 1<<20)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +37,7 @@ func TestWorkerLogWritesWholeLinesWithoutColour(t *testing.T) {
 
 func TestWorkerLogRotates(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "w.log")
+	path := filepath.Join(ostest.TempDir(t), "w.log")
 	l, err := openWorkerLog(path, 100)
 	if err != nil {
 		t.Fatal(err)
