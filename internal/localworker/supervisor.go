@@ -36,7 +36,8 @@ type Timing struct {
 	// KillAfter is how long an interrupted Worker may take before it is killed; it forces its own
 	// exit after 20 s.
 	KillAfter time.Duration
-	// Poll is how often the Manager is asked about the Worker while it runs.
+	// Poll is how often the Manager is asked about the Worker while it runs (quicker while it signs
+	// on): one request every 30 s is a fraction of what the Worker itself asks (every 3 to 20 s).
 	Poll time.Duration
 	// RestartDelay is the pause before relaunching a Worker that asked to restart; it doubles, up to
 	// MaxRestartDelay, while the Worker keeps restarting within a minute of its launch.
@@ -47,7 +48,7 @@ type Timing struct {
 const (
 	DefaultOfflineGrace    = 30 * time.Second
 	DefaultKillAfter       = 25 * time.Second
-	DefaultPoll            = 15 * time.Second
+	DefaultPoll            = 30 * time.Second
 	DefaultRestartDelay    = time.Second
 	DefaultMaxRestartDelay = time.Minute
 )
