@@ -32,9 +32,21 @@ type Notifications struct {
 	got  []Notification
 }
 
+// NotificationsOption changes what the daemon says it supports.
+type NotificationsOption func(*[]string)
+
+// WithoutActions plays a daemon that cannot report clicks (no "actions" capability).
+func WithoutActions() NotificationsOption {
+	return func(caps *[]string) { *caps = slices.DeleteFunc(*caps, func(c string) bool { return c == "actions" }) }
+}
+
 // NewNotifications claims org.freedesktop.Notifications on s's bus (the test fails if it is taken).
-func NewNotifications(tb testing.TB, s *Session) *Notifications {
+func NewNotifications(tb testing.TB, s *Session, opts ...NotificationsOption) *Notifications {
 	tb.Helper()
+	caps := []string{"body", "actions"}
+	for _, opt := range opts {
+		opt(&caps)
+	}
 	conn, err := dbus.Connect(s.BusAddress)
 	if err != nil {
 		tb.Fatalf("trayhost: connecting to session bus %s: %v", s.BusAddress, err)
@@ -50,7 +62,7 @@ func NewNotifications(tb testing.TB, s *Session) *Notifications {
 				Actions: slices.Clone(actions), Sender: string(sender)})
 			return id, nil
 		},
-		"GetCapabilities":   func() ([]string, *dbus.Error) { return []string{"body", "actions"}, nil },
+		"GetCapabilities":   func() ([]string, *dbus.Error) { return slices.Clone(caps), nil },
 		"CloseNotification": func(uint32) *dbus.Error { return nil },
 		"GetServerInformation": func() (string, string, string, string, *dbus.Error) {
 			return "trayhost", "flamenco-tray", "1", "1.2", nil
