@@ -115,7 +115,7 @@ func (w *workerSet) failedLocked(m discovery.Manager, err error) {
 	case errors.Is(err, localworker.ErrBinaryNotFound):
 		problem = "flamenco-worker not found: set its place in Settings"
 	case errors.Is(err, localworker.ErrAlreadyRunning):
-		problem = "Another Flamenco Tray runs this Manager's Worker"
+		problem = "Its Worker already runs here (another tray's, or one left running)"
 	}
 	w.problems[m.ID] = problem
 }

@@ -28,6 +28,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 	cmd.Env = append(withoutEnv(os.Environ(), "FLAMENCO_HOME"), "FLAMENCO_HOME="+s.cfg.Dir)
 	cmd.Stdout, cmd.Stderr = r.log, r.log
 	cmd.WaitDelay = waitDelay
+	cmd.ExtraFiles = workerLockFiles(r.lock)
 	attrs, canInterrupt := launchAttrs()
 	cmd.SysProcAttr = attrs
 	if err := cmd.Start(); err != nil {

@@ -10,9 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockDir takes the lock file in a Worker's directory, which the kernel releases if this process
-// dies; ErrAlreadyRunning when another process holds it.
-func lockDir(path string) (release func(), err error) {
+// lockDir takes the lock file in a Worker's directory, which the kernel releases once every process
+// holding the returned file has ended or closed it; ErrAlreadyRunning when another holds it. The
+// Worker inherits it (workerLockFiles), so a Worker that outlives this program (macOS has no
+// parent-death signal) still keeps a second one from starting with the same identity.
+func lockDir(path string) (held *os.File, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -25,5 +27,8 @@ func lockDir(path string) (release func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The file stays: removing it could let two processes lock two different files.
-	return func() { f.Close() }, nil
+	return f, nil
 }
+
+// workerLockFiles are the files the Worker's process inherits: the directory's lock (its fd 3).
+func workerLockFiles(held *os.File) []*os.File { return []*os.File{held} }

@@ -10,7 +10,7 @@ import (
 
 // lockDir takes the lock file in a Worker's directory, which Windows releases if this process dies;
 // ErrAlreadyRunning when another process holds it.
-func lockDir(path string) (release func(), err error) {
+func lockDir(path string) (held *os.File, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -25,5 +25,9 @@ func lockDir(path string) (release func(), err error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return func() { f.Close() }, nil
+	return f, nil
 }
+
+// workerLockFiles: none. A Windows lock belongs to the handle of the process that took it, and
+// os/exec passes no extra handles: a Worker that outlives this program does not hold it.
+func workerLockFiles(*os.File) []*os.File { return nil }

@@ -24,9 +24,10 @@ type ManagerAPI interface {
 
 var _ ManagerAPI = (*farm.Client)(nil)
 
-// ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`) runs the Worker of
-// this Manager from the same directory. Two would share one identity at the Manager.
-var ErrAlreadyRunning = errors.New("a Worker for this Manager is already run by another Flamenco Tray or `flamenco-tray worker`")
+// ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`, or a Worker that
+// outlived the tray that started it) holds the lock of this Manager's Worker directory. Two Workers
+// would share one identity at the Manager.
+var ErrAlreadyRunning = errors.New("a Worker for this Manager already runs here: run by another Flamenco Tray or `flamenco-tray worker`, or left running by one that ended")
 
 // Timing holds the Supervisor's delays; zero fields take the defaults. Tests shorten them.
 type Timing struct {
@@ -110,7 +111,7 @@ type Supervisor struct {
 type run struct {
 	bin      string
 	log      *workerLog
-	release  func() // the directory's lock
+	lock     *os.File // the directory's lock, held until the run ends (and by the Worker, see lockDir)
 	stopping chan struct{}
 	stopOnce sync.Once
 	escalate chan escalation
@@ -291,7 +292,7 @@ func (s *Supervisor) prepare() (*run, error) {
 	if err := os.MkdirAll(s.cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("make the Worker's directory: %w", err)
 	}
-	release, err := lockDir(filepath.Join(s.cfg.Dir, ".flamenco-tray.lock"))
+	lock, err := lockDir(filepath.Join(s.cfg.Dir, ".flamenco-tray.lock"))
 	if errors.Is(err, ErrAlreadyRunning) {
 		return nil, fmt.Errorf("%w (from %s)", err, s.cfg.Dir)
 	}
@@ -300,19 +301,19 @@ func (s *Supervisor) prepare() (*run, error) {
 	}
 	cfg := WorkerConfig{ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName, RestartExitCode: s.cfg.RestartExitCode}
 	if err := WriteConfig(s.cfg.Dir, cfg); err != nil {
-		release()
+		lock.Close()
 		return nil, err
 	}
 	if err := os.MkdirAll(s.cfg.LogDir, 0o700); err != nil {
-		release()
+		lock.Close()
 		return nil, fmt.Errorf("make the log directory: %w", err)
 	}
 	log, err := openWorkerLog(s.logPath, maxLogSize)
 	if err != nil {
-		release()
+		lock.Close()
 		return nil, err
 	}
-	return &run{bin: bin, log: log, release: release, stopping: make(chan struct{}),
+	return &run{bin: bin, log: log, lock: lock, stopping: make(chan struct{}),
 		escalate: make(chan escalation, 4), done: make(chan struct{})}, nil
 }
 
@@ -390,7 +391,7 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 	defer func() {
 		r.log.Note("supervision ended: %s", final.Message)
 		r.log.Close()
-		r.release()
+		r.lock.Close()
 		r.final = final
 		// In one step, so that a Start right after finds both the run and its state ended.
 		s.mu.Lock()

@@ -5,6 +5,7 @@ package localworker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -459,6 +460,23 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 	again := newSup(first)
 	if err := again.Start(context.Background()); !errors.Is(err, localworker.ErrAlreadyRunning) {
 		t.Errorf("second Start for one Manager: %v, want ErrAlreadyRunning", err)
+	}
+
+	// The Worker's process holds the directory's lock itself, so a Worker that outlives its tray
+	// (macOS and Windows have no parent-death signal) still keeps a second one out.
+	lockPath := filepath.Join(a.Dir(), ".flamenco-tray.lock")
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", a.State().PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds := false
+	for _, fd := range fds {
+		if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", a.State().PID, fd.Name())); err == nil && target == lockPath {
+			holds = true
+		}
+	}
+	if !holds {
+		t.Errorf("the Worker (pid %d) does not hold %s", a.State().PID, lockPath)
 	}
 }
 
