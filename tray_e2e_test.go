@@ -361,6 +361,32 @@ func TestTrayWithoutDisplayExplains(t *testing.T) {
 	}
 }
 
+// A DISPLAY whose X server is gone (a stale one in tmux or over ssh) gets a clear message and exit
+// 1, not Fyne's panic at its first window.
+func TestTrayWithAGoneDisplayExplains(t *testing.T) {
+	netns.RequireIsolated(t)
+	display := 4900
+	for ; display < 5000; display++ {
+		_, lockErr := os.Lstat(fmt.Sprintf("/tmp/.X%d-lock", display))
+		_, socketErr := os.Lstat(fmt.Sprintf("/tmp/.X11-unix/X%d", display))
+		if lockErr != nil && socketErr != nil {
+			break
+		}
+	}
+	cmd := exec.Command(buildTray(t))
+	cmd.Env = append(withoutEnv(os.Environ(), "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"),
+		fmt.Sprintf("DISPLAY=:%d", display), "XDG_CACHE_HOME="+t.TempDir(), "XDG_RUNTIME_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "cannot open the display") || !strings.Contains(string(out), "discover --watch") ||
+		strings.Contains(string(out), "panic") {
+		t.Errorf("output does not explain:\n%s", out)
+	}
+}
+
 // windowMapped reports whether a window titled "Flamenco Tray" is on screen (mapped) on display.
 func windowMapped(t *testing.T, display string) bool {
 	t.Helper()

@@ -53,6 +53,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := CheckDisplay(); err != nil {
 		return err
 	}
+	if err := openDisplay(); err != nil {
+		return err
+	}
 	if opts.OpenURL == nil {
 		opts.OpenURL = browser.OpenURL
 	}

@@ -46,6 +46,11 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 			st.Phase = Starting
 		}
 	})
+	tree, err := adoptTree(cmd.Process)
+	if err != nil {
+		s.logger.Warn().Err(err).Msg("what the Worker starts may outlive it")
+	}
+	defer tree.close()
 	launched(nil)
 
 	exited := make(chan struct{})
@@ -57,7 +62,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 	defer polling.Wait()
 	defer stopPolling()
 
-	end := s.superviseProcess(ctx, r, cmd.Process, canInterrupt, exited)
+	end := s.superviseProcess(ctx, r, cmd.Process, tree, canInterrupt, exited)
 	state := cmd.ProcessState
 	end.code = state.ExitCode()
 	if status, ok := state.Sys().(syscall.WaitStatus); ok && status.Signaled() {
@@ -70,7 +75,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 
 // superviseProcess waits for the process to exit, interrupting and killing it as Stop and the end
 // of ctx ask.
-func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, canInterrupt bool, exited <-chan struct{}) processEnd {
+func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, tree processTree, canInterrupt bool, exited <-chan struct{}) processEnd {
 	var end processEnd
 	var grace, kill <-chan time.Time
 	var timers []*time.Timer
@@ -91,7 +96,7 @@ func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process
 		s.logger.Warn().Msg("killing the Worker: " + why)
 		r.log.Note("killing the Worker: %s", why)
 		end.killed, end.killReason = true, why
-		if err := killProcessTree(p); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		if err := tree.kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			s.logger.Error().Err(err).Msg("cannot kill the Worker")
 		}
 	}

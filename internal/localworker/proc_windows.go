@@ -1,8 +1,10 @@
 package localworker
 
 import (
+	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -34,6 +36,58 @@ func interrupt(p *os.Process) error {
 
 func lockThreadForChild() (unlock func()) { return func() {} }
 
-// killProcessTree kills the Worker. What it started (Blender) lives on: Windows ends a tree only
-// through a job object, which this program does not make.
-func killProcessTree(p *os.Process) error { return p.Kill() }
+// processTree is the Worker and what it starts (Blender), in a job object that ends them all when it
+// is killed or its last handle closes: when this program closes it after the Worker ended, or
+// Windows does when this program dies, so no Worker outlives its tray (Windows has no parent-death
+// signal, and the folder's lock is the tray's alone). job is 0 when it could not be made: then only
+// the Worker itself is killed.
+type processTree struct {
+	p   *os.Process
+	job windows.Handle
+}
+
+// adoptTree puts a Worker just started in a job object of its own. Anything it started before that
+// (nothing: it starts Blender only for a task) would stay outside.
+func adoptTree(p *os.Process) (processTree, error) {
+	t := processTree{p: p}
+	job, err := windows.CreateJobObject(nil, nil)
+	if err != nil {
+		return t, fmt.Errorf("create a job object: %w", err)
+	}
+	info := windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION{}
+	info.BasicLimitInformation.LimitFlags = windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+	if _, err := windows.SetInformationJobObject(job, windows.JobObjectExtendedLimitInformation,
+		uintptr(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info))); err != nil {
+		windows.CloseHandle(job)
+		return t, fmt.Errorf("set the job object's limits: %w", err)
+	}
+	process, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(p.Pid))
+	if err != nil {
+		windows.CloseHandle(job)
+		return t, fmt.Errorf("open the Worker's process: %w", err)
+	}
+	defer windows.CloseHandle(process)
+	if err := windows.AssignProcessToJobObject(job, process); err != nil {
+		windows.CloseHandle(job)
+		return t, fmt.Errorf("put the Worker in a job object: %w", err)
+	}
+	t.job = job
+	return t, nil
+}
+
+// kill ends the Worker and everything in its job.
+func (t processTree) kill() error {
+	if t.job != 0 {
+		if err := windows.TerminateJobObject(t.job, 1); err == nil {
+			return nil
+		}
+	}
+	return t.p.Kill()
+}
+
+// close is called once the Worker has ended: what it left running (a Blender) ends with the job.
+func (t processTree) close() {
+	if t.job != 0 {
+		windows.CloseHandle(t.job)
+	}
+}
