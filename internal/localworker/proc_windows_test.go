@@ -26,6 +26,11 @@ func startSleepingWorker(t *testing.T) (*exec.Cmd, <-chan error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
+	select { // it runs: what ends it below is the job
+	case err := <-done:
+		t.Fatalf("the sleeping Worker ended by itself: %v", err)
+	case <-time.After(time.Second):
+	}
 	return cmd, done
 }
 
