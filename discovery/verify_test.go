@@ -113,7 +113,10 @@ func TestProberVerifiesAndRejects(t *testing.T) {
 		}
 	})
 	mux.HandleFunc("/big/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("x"), 10<<20))
+		// Four times what the Prober reads: enough to be refused, little enough to fit in the
+		// sockets' buffers, so the write ends though the Prober stops reading (under Wine a write
+		// to a peer that closed can block instead of failing).
+		w.Write(bytes.Repeat([]byte("x"), 4*maxVersionBody))
 	})
 	mux.HandleFunc("/loop/api/v3/version", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusFound)
@@ -122,7 +125,9 @@ func TestProberVerifiesAndRejects(t *testing.T) {
 		w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.HandleFunc("/missing/", http.NotFound)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.WriteTimeout = 10 * time.Second // a handler stuck writing still ends before Close waits on it
+	srv.Start()
 	t.Cleanup(srv.Close)
 	// Registered after srv.Close, so it runs before it: Close waits for the hung handler, which must
 	// not depend on seeing the client go (Wine's sockets do not always tell the server in time).
