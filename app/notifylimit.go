@@ -16,13 +16,7 @@ func defaultNotifyLimit() *notifyLimit { return &notifyLimit{window: time.Minute
 
 // allow reports whether a notification may be sent at now, and if so counts it.
 func (l *notifyLimit) allow(now time.Time) bool {
-	kept := l.sent[:0]
-	for _, t := range l.sent {
-		if now.Sub(t) < l.window {
-			kept = append(kept, t)
-		}
-	}
-	l.sent = kept
+	l.forget(now)
 	if len(l.sent) >= l.max {
 		return false
 	}
@@ -32,14 +26,20 @@ func (l *notifyLimit) allow(now time.Time) bool {
 
 // nextAllowed is the earliest time from now on when allow may say yes.
 func (l *notifyLimit) nextAllowed(now time.Time) time.Time {
-	var inWindow []time.Time
-	for _, t := range l.sent {
-		if now.Sub(t) < l.window {
-			inWindow = append(inWindow, t)
-		}
-	}
-	if len(inWindow) < l.max {
+	l.forget(now)
+	if len(l.sent) < l.max {
 		return now
 	}
-	return inWindow[len(inWindow)-l.max].Add(l.window)
+	return l.sent[len(l.sent)-l.max].Add(l.window)
+}
+
+// forget drops the notifications sent before the window that ends at now.
+func (l *notifyLimit) forget(now time.Time) {
+	kept := l.sent[:0]
+	for _, t := range l.sent {
+		if now.Sub(t) < l.window {
+			kept = append(kept, t)
+		}
+	}
+	l.sent = kept
 }
