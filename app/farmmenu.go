@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -187,15 +188,7 @@ func countUnfinished(jobs []farm.Job) int {
 func workerItems(m discovery.Manager, w LocalWorker, a MenuActions) []*fyne.MenuItem {
 	managerID := m.ID
 	if w.Running {
-		state := w.State
-		if w.Job != "" {
-			state += " on " + discovery.CleanText(w.Job, maxJobNameRunes)
-		}
-		item := fyne.NewMenuItem(farmIndent+"Worker here: "+state, nil)
-		item.ChildMenu = fyne.NewMenu("",
-			fyne.NewMenuItem("Stop after this task", func() { a.StopWorker(managerID, true) }),
-			fyne.NewMenuItem("Stop now", func() { a.StopWorker(managerID, false) }))
-		return []*fyne.MenuItem{item}
+		return []*fyne.MenuItem{runningWorkerItem(farmIndent+"Worker here", managerID, w, a)}
 	}
 	run := fyne.NewMenuItem(farmIndent+"Run a Worker here", func() { a.StartWorker(managerID) })
 	items := []*fyne.MenuItem{run}
@@ -206,6 +199,19 @@ func workerItems(m discovery.Manager, w LocalWorker, a MenuActions) []*fyne.Menu
 		items = append(items, disabled(farmIndent+shortMessage(w.Problem)))
 	}
 	return items
+}
+
+// runningWorkerItem is a running Worker's row, "<title>: busy on “shot-010”", with a way to stop it.
+func runningWorkerItem(title, managerID string, w LocalWorker, a MenuActions) *fyne.MenuItem {
+	state := w.State
+	if w.Job != "" {
+		state += " on " + discovery.CleanText(w.Job, maxJobNameRunes)
+	}
+	item := fyne.NewMenuItem(title+": "+state, nil)
+	item.ChildMenu = fyne.NewMenu("",
+		fyne.NewMenuItem("Stop after this task", func() { a.StopWorker(managerID, true) }),
+		fyne.NewMenuItem("Stop now", func() { a.StopWorker(managerID, false) }))
+	return item
 }
 
 // workersWithoutRow are rows for the running Workers whose Manager has none in the menu, in the
@@ -220,11 +226,12 @@ func workersWithoutRow(workers map[string]LocalWorker, rowOf map[string]bool, a 
 	slices.SortFunc(ids, func(x, y string) int { return cmp.Compare(workers[x].ManagerURL, workers[y].ManagerURL) })
 	var items []*fyne.MenuItem
 	for _, id := range ids {
-		w := workers[id]
-		host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(w.ManagerURL, "http://"), "https://"), "/")
-		row := workerItems(discovery.Manager{ID: id}, w, a)[0]
-		row.Label = "Worker here for " + discovery.CleanText(host, maxJobNameRunes) + ": " + strings.TrimPrefix(row.Label, farmIndent+"Worker here: ")
-		items = append(items, row)
+		host := workers[id].ManagerURL
+		if u, err := url.Parse(host); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		title := "Worker here for " + discovery.CleanText(host, maxJobNameRunes)
+		items = append(items, runningWorkerItem(title, id, workers[id], a))
 	}
 	return items
 }
