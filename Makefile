@@ -176,8 +176,8 @@ test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-chec
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: the tests create network namespaces (try: sudo make test)"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
-	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 10s ./discovery
-	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 10s ./discovery
+	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 10s ./internal/managerapi
+	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 10s ./internal/managerapi
 
 # Figures for the closing notes: time to the first verified Manager against the seed's way, how many
 # M-SEARCHes go out, and what one tray's farm status costs a Manager with 1,000 jobs and 200 Workers
@@ -191,8 +191,8 @@ soak: test-deps modules
 
 fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
-	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./discovery
-	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./discovery
+	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./internal/managerapi
+	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./internal/managerapi
 
 # docs/screenshots/*.png of the real tray in a real panel (xfce4-panel and xfwm4 on Xvfb at 1280x800),
 # finding stand-in Managers in network namespaces (screenshots_test.go). Not part of `make test`.

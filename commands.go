@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 type stringList []string
@@ -69,7 +70,7 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usageError("--timeout must be positive")
 	}
 	for _, u := range append(slices.Clone(known), manual...) {
-		if _, err := discovery.BaseURL(u); err != nil {
+		if _, err := managerapi.BaseURL(u); err != nil {
 			return usageError(err.Error())
 		}
 	}
@@ -151,7 +152,7 @@ func checkManagers(ctx context.Context, urls []string) error {
 	var wg sync.WaitGroup
 	for i, u := range urls {
 		wg.Go(func() {
-			base, _ := discovery.BaseURL(u)
+			base, _ := managerapi.BaseURL(u)
 			if _, err := prober.Probe(ctx, base); err != nil {
 				problems[i] = fmt.Sprintf("no Flamenco Manager answers at %s: %v", base, err)
 			}

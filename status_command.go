@@ -14,6 +14,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // statusJSON is the --json form of one Manager's farm status.
@@ -61,7 +62,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError("--timeout must be positive")
 	}
 	for _, u := range given {
-		if _, err := discovery.BaseURL(u); err != nil {
+		if _, err := managerapi.BaseURL(u); err != nil {
 			return usageError(err.Error())
 		}
 	}
@@ -175,7 +176,7 @@ func statusTargets(ctx context.Context, given []string, prefs trayPreferences, t
 func probeRemembered(ctx context.Context, prefs trayPreferences, logger zerolog.Logger) []statusTarget {
 	var urls []string
 	for _, u := range append(slices.Clone(prefs.ManualManagers), prefs.KnownManagers...) {
-		base, err := discovery.BaseURL(u)
+		base, err := managerapi.BaseURL(u)
 		if err != nil {
 			continue
 		}
@@ -189,7 +190,7 @@ func probeRemembered(ctx context.Context, prefs trayPreferences, logger zerolog.
 	var wg sync.WaitGroup
 	for i, url := range urls {
 		wg.Go(func() {
-			base, _ := discovery.BaseURL(url)
+			base, _ := managerapi.BaseURL(url)
 			info, err := prober.Probe(ctx, base)
 			if err != nil {
 				logger.Debug().Err(err).Str("url", url).Msg("a remembered Manager does not answer")
@@ -229,7 +230,7 @@ func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
 	var wg sync.WaitGroup
 	for i, u := range given {
 		wg.Go(func() {
-			base, _ := discovery.BaseURL(u)
+			base, _ := managerapi.BaseURL(u)
 			info, err := prober.Probe(ctx, base)
 			errs[i] = err
 			url := strings.TrimSuffix(base.String(), "/") + "/" // as discovery lists Managers
@@ -284,7 +285,7 @@ wait:
 
 // fetchStatus asks one Manager for its farm status: the Watcher's first full status, as the menu's.
 func fetchStatus(ctx context.Context, target statusTarget, identity farm.Identity, logger zerolog.Logger) (statusJSON, error) {
-	client := farm.NewClient(target.URL)
+	client := managerapi.NewClient(target.URL)
 	defer client.CloseIdleConnections()
 	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: identity, Logger: logger})
 	summary, err := w.Once(ctx)
@@ -306,12 +307,12 @@ func toStatusJSON(target statusTarget, s farm.Summary) statusJSON {
 	return r
 }
 
-func toJobJSON(manager string, j farm.Job) jobJSON {
-	return jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Updated: j.Updated.UTC(), URL: farm.JobURL(manager, j.ID)}
+func toJobJSON(manager string, j managerapi.Job) jobJSON {
+	return jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Updated: j.Updated.UTC(), URL: managerapi.JobURL(manager, j.ID)}
 }
 
-func farmStateName(s farm.FarmState) string {
-	if s == farm.FarmUnknown {
+func farmStateName(s managerapi.FarmState) string {
+	if s == managerapi.FarmUnknown {
 		return "unknown"
 	}
 	return string(s)
@@ -356,7 +357,7 @@ func formatStatus(r statusJSON, identity farm.Identity) string {
 
 func workerOrder() []string {
 	var order []string
-	for _, s := range farm.WorkerStatuses {
+	for _, s := range managerapi.WorkerStatuses {
 		order = append(order, string(s))
 	}
 	return order
@@ -364,7 +365,7 @@ func workerOrder() []string {
 
 func jobOrder() []string {
 	var order []string
-	for _, s := range farm.JobStatuses {
+	for _, s := range managerapi.JobStatuses {
 		order = append(order, string(s))
 	}
 	return order

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // watchLineJSON is one --watch --json line.
@@ -109,7 +110,7 @@ func (s *watcherSet) start(target statusTarget) {
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.running[target.ID] = runningWatcher{url: target.URL, stop: cancel}
-	client := farm.NewClient(target.URL)
+	client := managerapi.NewClient(target.URL)
 	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: s.identity, Logger: s.logger})
 	events, unsubscribe := w.Subscribe()
 	s.wg.Go(func() {

@@ -10,9 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // runWorker runs and supervises a Flamenco Worker for one Manager in the foreground, as "Run a
@@ -32,7 +31,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *managerURL == "" {
 		return usageError("worker: --manager URL is required")
 	}
-	base, err := discovery.BaseURL(*managerURL)
+	base, err := managerapi.BaseURL(*managerURL)
 	if err != nil {
 		return usageError(err.Error())
 	}
@@ -42,7 +41,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	logger := newLogger(stderr, *debug)
-	api := farm.NewClient(manager)
+	api := managerapi.NewClient(manager)
 	defer api.CloseIdleConnections()
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: manager, API: api, Binary: *workerBin, Logger: logger})
 	if err != nil {
@@ -115,7 +114,7 @@ func workerEnded(s localworker.State, stdout io.Writer) error {
 }
 
 // workerSignedOff is the command's end after Ctrl+C: 0 once the Worker is offline.
-func workerSignedOff(s localworker.State, stopErr error, api *farm.Client, stdout io.Writer) error {
+func workerSignedOff(s localworker.State, stopErr error, api *managerapi.Client, stdout io.Writer) error {
 	if stopErr != nil || s.LastExit == nil || !s.LastExit.CleanlyOffline() {
 		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Worker %s\nIts log: %s", describeExit(s), s.LogPath)}
 	}
@@ -129,7 +128,7 @@ func workerSignedOff(s localworker.State, stopErr error, api *farm.Client, stdou
 	switch {
 	case err != nil:
 		fmt.Fprintf(stdout, "The Worker %s (the Manager could not confirm: %v).\n", s.LastExit.Message, err)
-	case w.Status != farm.WorkerOffline:
+	case w.Status != managerapi.WorkerOffline:
 		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Worker stopped (%s) but the Manager lists it as %s",
 			s.LastExit.Message, w.Status)}
 	default:

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	ws "github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // workerHome keeps the command's Worker directories and log in the test's own directories.
@@ -106,7 +106,7 @@ func TestWorkerCommandEndsWhenManagerSetsWorkerOffline(t *testing.T) {
 		return farmstandin.Has(events, "state-changed", "", "awake")
 	})
 	id := mgr.Events()[0].WorkerID
-	if err := farm.NewClient(mgr.URL).SetWorkerStatus(context.Background(), id, farm.WorkerOffline, false); err != nil {
+	if err := managerapi.NewClient(mgr.URL).SetWorkerStatus(context.Background(), id, managerapi.WorkerOffline, false); err != nil {
 		t.Fatal(err)
 	}
 	if code := r.exitCode(t, 30*time.Second); code != 0 || !strings.Contains(r.out.String(), "The Manager set the Worker offline") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // farmIndent sets the farm's rows under their Manager's entry: menus have no other way to show that
@@ -74,7 +75,7 @@ func FarmLine(s farm.Summary) string {
 		state = "unknown"
 	}
 	var counts []string
-	for _, status := range farm.WorkerStatuses {
+	for _, status := range managerapi.WorkerStatuses {
 		if n := s.Workers[status]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, status))
 		}
@@ -89,7 +90,7 @@ func FarmLine(s farm.Summary) string {
 // 1 failed today".
 func JobsLine(s farm.Summary) string {
 	var counts []string
-	for _, status := range farm.UnfinishedJobStatuses {
+	for _, status := range managerapi.UnfinishedJobStatuses {
 		if n := s.Jobs[status]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, status))
 		}
@@ -108,8 +109,8 @@ func JobsLine(s farm.Summary) string {
 }
 
 // JobLabel is how a job is listed: "shot-010 lighting — active".
-func JobLabel(j farm.Job) string {
-	name := discovery.CleanText(j.Name, maxJobNameRunes)
+func JobLabel(j managerapi.Job) string {
+	name := managerapi.CleanText(j.Name, maxJobNameRunes)
 	if name == "" {
 		name = j.ID
 	}
@@ -163,8 +164,8 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 }
 
 // watchChoices are the unfinished jobs the user can pick to watch, watched ones included.
-func watchChoices(s farm.Summary, watched map[string]bool) []farm.Job {
-	var choices []farm.Job
+func watchChoices(s farm.Summary, watched map[string]bool) []managerapi.Job {
+	var choices []managerapi.Job
 	for _, j := range s.Unfinished {
 		if len(choices) == maxWatchChoices {
 			break
@@ -174,7 +175,7 @@ func watchChoices(s farm.Summary, watched map[string]bool) []farm.Job {
 	return choices
 }
 
-func countUnfinished(jobs []farm.Job) int {
+func countUnfinished(jobs []managerapi.Job) int {
 	n := 0
 	for _, j := range jobs {
 		if !j.Status.Finished() {
@@ -205,7 +206,7 @@ func workerItems(m discovery.Manager, w LocalWorker, a MenuActions) []*fyne.Menu
 func runningWorkerItem(title, managerID string, w LocalWorker, a MenuActions) *fyne.MenuItem {
 	state := w.State
 	if w.Job != "" {
-		state += " on " + discovery.CleanText(w.Job, maxJobNameRunes)
+		state += " on " + managerapi.CleanText(w.Job, maxJobNameRunes)
 	}
 	item := fyne.NewMenuItem(title+": "+state, nil)
 	item.ChildMenu = fyne.NewMenu("",
@@ -230,7 +231,7 @@ func workersWithoutRow(workers map[string]LocalWorker, rowOf map[string]bool, a 
 		if u, err := url.Parse(host); err == nil && u.Host != "" {
 			host = u.Host
 		}
-		title := "Worker here for " + discovery.CleanText(host, maxJobNameRunes)
+		title := "Worker here for " + managerapi.CleanText(host, maxJobNameRunes)
 		items = append(items, runningWorkerItem(title, id, workers[id], a))
 	}
 	return items

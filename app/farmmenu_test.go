@@ -10,23 +10,24 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-func summaryWith(farmState farm.FarmState, workers map[farm.WorkerStatus]int, jobs map[farm.JobStatus]int, mine ...farm.Job) farm.Summary {
-	s := farm.Summary{Farm: farmState, Workers: map[farm.WorkerStatus]int{}, Jobs: map[farm.JobStatus]int{},
+func summaryWith(farmState managerapi.FarmState, workers map[managerapi.WorkerStatus]int, jobs map[managerapi.JobStatus]int, mine ...managerapi.Job) farm.Summary {
+	s := farm.Summary{Farm: farmState, Workers: map[managerapi.WorkerStatus]int{}, Jobs: map[managerapi.JobStatus]int{},
 		MyJobs: mine, UpdatedAt: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)}
-	for _, st := range farm.WorkerStatuses {
+	for _, st := range managerapi.WorkerStatuses {
 		s.Workers[st] = workers[st]
 	}
-	for _, st := range farm.JobStatuses {
+	for _, st := range managerapi.JobStatuses {
 		s.Jobs[st] = jobs[st]
 	}
-	s.FailedToday = s.Jobs[farm.JobFailed]
+	s.FailedToday = s.Jobs[managerapi.JobFailed]
 	return s
 }
 
-func job(id, name string, status farm.JobStatus) farm.Job {
-	return farm.Job{ID: id, Name: name, Status: status}
+func job(id, name string, status managerapi.JobStatus) managerapi.Job {
+	return managerapi.Job{ID: id, Name: name, Status: status}
 }
 
 // Everything between a Manager's entry and the next one, rendered.
@@ -56,10 +57,10 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			farmIndent + "Farm: asking the Manager… [off]",
 			farmIndent + "Run a Worker here",
 		}},
-		{"a working farm with my jobs", ManagerFarm{Summary: summaryWith(farm.FarmActive,
-			map[farm.WorkerStatus]int{farm.WorkerAwake: 3, farm.WorkerAsleep: 1, farm.WorkerOffline: 2},
-			map[farm.JobStatus]int{farm.JobActive: 2, farm.JobQueued: 5, farm.JobFailed: 1},
-			job("a5", "shot-010 lighting", farm.JobActive), job("bd", "shot-020 broken", farm.JobFailed))},
+		{"a working farm with my jobs", ManagerFarm{Summary: summaryWith(managerapi.FarmActive,
+			map[managerapi.WorkerStatus]int{managerapi.WorkerAwake: 3, managerapi.WorkerAsleep: 1, managerapi.WorkerOffline: 2},
+			map[managerapi.JobStatus]int{managerapi.JobActive: 2, managerapi.JobQueued: 5, managerapi.JobFailed: 1},
+			job("a5", "shot-010 lighting", managerapi.JobActive), job("bd", "shot-020 broken", managerapi.JobFailed))},
 			[]string{
 				"Studio Farm — 3.3.1",
 				farmIndent + "Farm active · 3 awake · 1 asleep · 2 offline [off]",
@@ -71,9 +72,9 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			}},
 		{"no job says who submitted it: how to, and jobs to watch", ManagerFarm{
 			Summary: func() farm.Summary {
-				s := summaryWith(farm.FarmIdle, nil, map[farm.JobStatus]int{farm.JobActive: 1})
+				s := summaryWith(managerapi.FarmIdle, nil, map[managerapi.JobStatus]int{managerapi.JobActive: 1})
 				s.NoJobCarriesKey = true
-				s.Unfinished = []farm.Job{job("c1", "anon render", farm.JobActive)}
+				s.Unfinished = []managerapi.Job{job("c1", "anon render", managerapi.JobActive)}
 				return s
 			}(),
 			Watched: map[string]bool{"c1": true},
@@ -94,7 +95,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			farmIndent + "Farm status unavailable [off]",
 			farmIndent + "Run a Worker here",
 		}},
-		{"a Worker here, busy", ManagerFarm{Summary: summaryWith(farm.FarmActive, map[farm.WorkerStatus]int{farm.WorkerAwake: 1}, nil),
+		{"a Worker here, busy", ManagerFarm{Summary: summaryWith(managerapi.FarmActive, map[managerapi.WorkerStatus]int{managerapi.WorkerAwake: 1}, nil),
 			Worker: LocalWorker{Running: true, State: "awake", Job: "shot-010 lighting"}}, []string{
 			"Studio Farm — 3.3.1",
 			farmIndent + "Farm active · 1 awake [off]",
@@ -130,12 +131,12 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 func TestNoFarmRowsForAManagerNotAnswering(t *testing.T) {
 	gone := manager("Studio Farm", false)
 	s := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{gone}},
-		Farms: map[string]ManagerFarm{gone.ID: {Summary: summaryWith(farm.FarmActive, nil, nil)}}}
+		Farms: map[string]ManagerFarm{gone.ID: {Summary: summaryWith(managerapi.FarmActive, nil, nil)}}}
 	if rows := managerRows(BuildMenu(s, MenuActions{}), "Studio Farm"); len(rows) != 1 {
 		t.Errorf("rows %q, want only the Manager's entry", rows)
 	}
 	running := LocalWorker{Running: true, State: "awake", ManagerURL: gone.URL}
-	s.Farms[gone.ID] = ManagerFarm{Summary: summaryWith(farm.FarmActive, nil, nil), Worker: running}
+	s.Farms[gone.ID] = ManagerFarm{Summary: summaryWith(managerapi.FarmActive, nil, nil), Worker: running}
 	s.Workers = map[string]LocalWorker{gone.ID: running}
 	var stopped []string
 	menu := BuildMenu(s, MenuActions{StopWorker: func(id string, after bool) { stopped = append(stopped, id) }})
@@ -154,7 +155,7 @@ func TestNoFarmRowsForAManagerNotAnswering(t *testing.T) {
 func TestAWorkerWhoseManagerLeftTheListCanStillBeStopped(t *testing.T) {
 	night := manager("Night Farm", true)
 	s := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{night}},
-		Farms: map[string]ManagerFarm{night.ID: {Summary: summaryWith(farm.FarmIdle, nil, nil)}},
+		Farms: map[string]ManagerFarm{night.ID: {Summary: summaryWith(managerapi.FarmIdle, nil, nil)}},
 		Workers: map[string]LocalWorker{
 			"Studio Farm|10.0.0.5|8080": {Running: true, State: "asleep", ManagerURL: "http://10.0.0.5:8080/"},
 			"Old Farm|10.0.0.6|8080":    {State: "not-running", ManagerURL: "http://10.0.0.6:8080/"},
@@ -196,9 +197,9 @@ func TestFarmRowsAct(t *testing.T) {
 			did = append(did, "stop "+m+map[bool]string{true: " after task", false: " now"}[after])
 		},
 	}
-	busy := summaryWith(farm.FarmActive, nil, nil, job("a5", "shot-010", farm.JobActive))
-	anon := summaryWith(farm.FarmActive, nil, nil)
-	anon.NoJobCarriesKey, anon.Unfinished = true, []farm.Job{job("c1", "anon", farm.JobQueued)}
+	busy := summaryWith(managerapi.FarmActive, nil, nil, job("a5", "shot-010", managerapi.JobActive))
+	anon := summaryWith(managerapi.FarmActive, nil, nil)
+	anon.NoJobCarriesKey, anon.Unfinished = true, []managerapi.Job{job("c1", "anon", managerapi.JobQueued)}
 	s := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{studio, night}}, Farms: map[string]ManagerFarm{
 		studio.ID: {Summary: busy, Worker: LocalWorker{Running: true, State: "asleep"}},
 		night.ID:  {Summary: anon},
@@ -248,7 +249,7 @@ func TestMenuKeyIncludesTheJobsRowsOpen(t *testing.T) {
 	studio := manager("Studio Farm", true)
 	view := func(jobID string) trayView {
 		return buildView(MenuState{Discovery: discovery.State{Managers: []discovery.Manager{studio}},
-			Farms: map[string]ManagerFarm{studio.ID: {Summary: summaryWith(farm.FarmActive, nil, nil, job(jobID, "render", farm.JobActive))}}},
+			Farms: map[string]ManagerFarm{studio.ID: {Summary: summaryWith(managerapi.FarmActive, nil, nil, job(jobID, "render", managerapi.JobActive))}}},
 			MenuActions{})
 	}
 	if view("a").key == view("b").key {
@@ -261,10 +262,10 @@ func TestMenuKeyIncludesTheJobsRowsOpen(t *testing.T) {
 
 func TestJobLabelIsCleanedAndBounded(t *testing.T) {
 	long := strings.Repeat("x", 200)
-	if got := JobLabel(job("id", "shot\u202e-010\n"+long, farm.JobQueued)); strings.ContainsAny(got, "\u202e\n") || len([]rune(got)) > maxJobNameRunes+len(" — queued")+1 {
+	if got := JobLabel(job("id", "shot\u202e-010\n"+long, managerapi.JobQueued)); strings.ContainsAny(got, "\u202e\n") || len([]rune(got)) > maxJobNameRunes+len(" — queued")+1 {
 		t.Errorf("JobLabel = %q", got)
 	}
-	if got := JobLabel(job("id-only", "", farm.JobActive)); got != "id-only — active" {
+	if got := JobLabel(job("id-only", "", managerapi.JobActive)); got != "id-only — active" {
 		t.Errorf("a job without a name: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // maxWatchedJobs bounds the jobs remembered as picked to watch.
@@ -182,13 +183,13 @@ func jobNotification(m discovery.Manager, e farm.Event) (title, body string, ok 
 		return "", "", false
 	}
 	job := e.Transition.Job
-	name := discovery.CleanText(job.Name, maxJobNameRunes)
+	name := managerapi.CleanText(job.Name, maxJobNameRunes)
 	switch job.Status {
-	case farm.JobCompleted:
+	case managerapi.JobCompleted:
 		title = "Job finished"
-	case farm.JobFailed:
+	case managerapi.JobFailed:
 		title = "Job failed"
-	case farm.JobCanceled:
+	case managerapi.JobCanceled:
 		title = "Job canceled"
 	default:
 		return "", "", false

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 func TestFarmPlanKeepsWatchingThroughOutagesAndRestartsOnANewURL(t *testing.T) {
@@ -66,16 +67,16 @@ func TestJobNotification(t *testing.T) {
 	studio := manager("Studio Farm", true)
 	for _, tc := range []struct {
 		kind        farm.EventKind
-		status      farm.JobStatus
+		status      managerapi.JobStatus
 		title, body string
 		ok          bool
 	}{
-		{farm.JobFinished, farm.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobFinished, farm.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobFinished, farm.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobChanged, farm.JobActive, "", "", false},
+		{farm.JobFinished, managerapi.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1", true},
+		{farm.JobFinished, managerapi.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1", true},
+		{farm.JobFinished, managerapi.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1", true},
+		{farm.JobChanged, managerapi.JobActive, "", "", false},
 	} {
-		e := farm.Event{Kind: tc.kind, Transition: farm.JobTransition{Job: farm.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status}}}
+		e := farm.Event{Kind: tc.kind, Transition: farm.JobTransition{Job: managerapi.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status}}}
 		title, body, ok := jobNotification(studio, e)
 		if title != tc.title || body != tc.body || ok != tc.ok {
 			t.Errorf("%s %s: %q %q %v, want %q %q %v", tc.kind, tc.status, title, body, ok, tc.title, tc.body, tc.ok)

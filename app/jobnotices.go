@@ -7,6 +7,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // jobNotice is one desktop notification about jobs; a click opens Open where the desktop allows.
@@ -32,7 +33,7 @@ type jobNotices struct {
 
 type pendingJobNotice struct {
 	manager discovery.Manager
-	job     farm.Job
+	job     managerapi.Job
 }
 
 func newJobNotices() *jobNotices {
@@ -58,7 +59,7 @@ func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send
 	}
 	n.notified[key] = now
 	if len(n.pending) == 0 && n.limit.allow(now) {
-		return &jobNotice{Title: title, Body: body, Open: farm.JobURL(m.URL, job.ID)}, time.Time{}
+		return &jobNotice{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID)}, time.Time{}
 	}
 	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
 	return nil, n.retryAt(now)
@@ -77,7 +78,7 @@ func (n *jobNotices) flush(now time.Time) (send *jobNotice, retryAt time.Time) {
 	if len(pending) == 1 {
 		title, body, _ := jobNotification(pending[0].manager, farm.Event{Kind: farm.JobFinished,
 			Transition: farm.JobTransition{Job: pending[0].job, To: pending[0].job.Status}})
-		return &jobNotice{Title: title, Body: body, Open: farm.JobURL(pending[0].manager.URL, pending[0].job.ID)}, time.Time{}
+		return &jobNotice{Title: title, Body: body, Open: managerapi.JobURL(pending[0].manager.URL, pending[0].job.ID)}, time.Time{}
 	}
 	return summarizeJobEnds(pending), time.Time{}
 }
@@ -93,31 +94,31 @@ func (n *jobNotices) retryAt(now time.Time) time.Time {
 // summarizeJobEnds is one notification for many ends: failures first, as they need the user. A click
 // opens the first named job.
 func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
-	counts := map[farm.JobStatus]int{}
+	counts := map[managerapi.JobStatus]int{}
 	for _, p := range pending {
 		counts[p.job.Status]++
 	}
 	var parts []string
 	for _, s := range []struct {
-		status farm.JobStatus
+		status managerapi.JobStatus
 		word   string
-	}{{farm.JobFailed, "failed"}, {farm.JobCanceled, "canceled"}, {farm.JobCompleted, "finished"}} {
+	}{{managerapi.JobFailed, "failed"}, {managerapi.JobCanceled, "canceled"}, {managerapi.JobCompleted, "finished"}} {
 		if counts[s.status] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s.status], s.word))
 		}
 	}
 	title := fmt.Sprintf("%d jobs ended", len(pending))
-	if counts[farm.JobFailed] > 0 {
-		title = fmt.Sprintf("%d jobs ended, %d failed", len(pending), counts[farm.JobFailed])
+	if counts[managerapi.JobFailed] > 0 {
+		title = fmt.Sprintf("%d jobs ended, %d failed", len(pending), counts[managerapi.JobFailed])
 	}
 	var names []string
 	var open string
-	for _, status := range []farm.JobStatus{farm.JobFailed, farm.JobCanceled, farm.JobCompleted} {
+	for _, status := range []managerapi.JobStatus{managerapi.JobFailed, managerapi.JobCanceled, managerapi.JobCompleted} {
 		for _, p := range pending {
 			if p.job.Status == status && len(names) < 3 {
-				names = append(names, "“"+discovery.CleanText(p.job.Name, maxJobNameRunes)+"”")
+				names = append(names, "“"+managerapi.CleanText(p.job.Name, maxJobNameRunes)+"”")
 				if open == "" {
-					open = farm.JobURL(p.manager.URL, p.job.ID)
+					open = managerapi.JobURL(p.manager.URL, p.job.ID)
 				}
 			}
 		}

@@ -7,11 +7,12 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-func jobEnd(id, name string, status farm.JobStatus, updated time.Time) farm.Event {
-	j := farm.Job{ID: id, Name: name, Status: status, Updated: updated}
-	return farm.Event{Kind: farm.JobFinished, Transition: farm.JobTransition{Job: j, From: farm.JobActive, To: status}}
+func jobEnd(id, name string, status managerapi.JobStatus, updated time.Time) farm.Event {
+	j := managerapi.Job{ID: id, Name: name, Status: status, Updated: updated}
+	return farm.Event{Kind: farm.JobFinished, Transition: farm.JobTransition{Job: j, From: managerapi.JobActive, To: status}}
 }
 
 // The same Manager listed twice (found and added by hand) has two watchers: each end is notified
@@ -23,20 +24,20 @@ func TestJobNoticesNotifyEachEndOnce(t *testing.T) {
 	byHand.ID, byHand.URL, byHand.Manual = "manual:studio", "http://render.studio.lan:8080/", true
 	n := newJobNotices()
 	ended := now.Add(-time.Second)
-	if send, _ := n.add(now, found, jobEnd("a", "shot 010", farm.JobFailed, ended)); send == nil || send.Title != "Job failed" ||
+	if send, _ := n.add(now, found, jobEnd("a", "shot 010", managerapi.JobFailed, ended)); send == nil || send.Title != "Job failed" ||
 		send.Open != found.URL+"app/jobs/a" {
 		t.Fatalf("first report: %+v", send)
 	}
 	for i, m := range []discovery.Manager{byHand, found} {
-		if send, retry := n.add(now.Add(time.Duration(i+1)*10*time.Minute), m, jobEnd("a", "shot 010", farm.JobFailed, ended)); send != nil || !retry.IsZero() {
+		if send, retry := n.add(now.Add(time.Duration(i+1)*10*time.Minute), m, jobEnd("a", "shot 010", managerapi.JobFailed, ended)); send != nil || !retry.IsZero() {
 			t.Errorf("reported again: %+v, retry %v", send, retry)
 		}
 	}
-	if send, _ := n.add(now.Add(30*time.Minute), found, jobEnd("a", "shot 010", farm.JobFailed, now.Add(29*time.Minute))); send == nil {
+	if send, _ := n.add(now.Add(30*time.Minute), found, jobEnd("a", "shot 010", managerapi.JobFailed, now.Add(29*time.Minute))); send == nil {
 		t.Error("a second failure after a requeue was not notified")
 	}
 	if send, _ := n.add(now.Add(31*time.Minute), found, farm.Event{Kind: farm.JobChanged,
-		Transition: farm.JobTransition{Job: farm.Job{ID: "b", Status: farm.JobActive}, To: farm.JobActive}}); send != nil {
+		Transition: farm.JobTransition{Job: managerapi.Job{ID: "b", Status: managerapi.JobActive}, To: managerapi.JobActive}}); send != nil {
 		t.Errorf("a job that started: %+v", send)
 	}
 }
@@ -49,13 +50,13 @@ func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
 	n := newJobNotices()
 	var sent int
 	for i := range 4 {
-		if send, retry := n.add(now, studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), farm.JobCompleted, now)); send == nil || !retry.IsZero() {
+		if send, retry := n.add(now, studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), managerapi.JobCompleted, now)); send == nil || !retry.IsZero() {
 			t.Fatalf("end %d within the budget: %+v, retry %v", i, send, retry)
 		}
 		sent++
 	}
 	var retryAt time.Time
-	for i, status := range []farm.JobStatus{farm.JobCompleted, farm.JobFailed, farm.JobCanceled, farm.JobCompleted, farm.JobFailed} {
+	for i, status := range []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCanceled, managerapi.JobCompleted, managerapi.JobFailed} {
 		send, retry := n.add(now.Add(time.Second), studio, jobEnd(fmt.Sprint(10+i), fmt.Sprintf("late %d", i), status, now))
 		if send != nil {
 			t.Fatalf("over the budget, sent %+v", send)
@@ -81,7 +82,7 @@ func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
 	}
 	// One held alone is sent as itself.
 	for i := range 5 {
-		n.add(now.Add(2*time.Minute), studio, jobEnd(fmt.Sprint(20+i), fmt.Sprintf("night %d", i), farm.JobFailed, now))
+		n.add(now.Add(2*time.Minute), studio, jobEnd(fmt.Sprint(20+i), fmt.Sprintf("night %d", i), managerapi.JobFailed, now))
 	}
 	if send, _ := n.flush(now.Add(3 * time.Minute)); send == nil || send.Title != "Job failed" || send.Body != "“night 4” on Studio Farm — 3.3.1" {
 		t.Errorf("one held: %+v", send)

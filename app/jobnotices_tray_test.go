@@ -10,9 +10,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
-
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
 // notificationRecorder is a Fyne app that keeps every notification sent (Fyne's test app keeps the
@@ -50,7 +49,7 @@ func TestTraySendsHeldJobNotificationsLater(t *testing.T) {
 
 			studio := manager("Studio Farm", true)
 			sentAt := time.Now()
-			for i, status := range []farm.JobStatus{farm.JobCompleted, farm.JobFailed, farm.JobCompleted} {
+			for i, status := range []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCompleted} {
 				tr.notifyJob(studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), status, sentAt))
 			}
 			for len(app.all()) == 0 && time.Since(sentAt) < 5*time.Second { // sent from a goroutine

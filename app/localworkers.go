@@ -9,8 +9,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // workerSet owns the Workers this tray runs, one per Manager at most. They run until stopped from
@@ -55,7 +55,7 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 		return
 	}
 	if entry == nil || entry.sup.State().ManagerURL != m.URL || entry.binary != binary {
-		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: farm.NewClient(m.URL),
+		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: managerapi.NewClient(m.URL),
 			Binary: binary, LogDir: w.logDir, Logger: w.log})
 		if err != nil {
 			w.failedLocked(m, err)

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // prefManualManagers holds the Manager URLs added by hand, for networks that multicast cannot reach
@@ -44,7 +45,7 @@ func manualURL(typed string) (string, error) {
 	if typed != "" && !strings.Contains(typed, "://") {
 		typed = "http://" + typed // "farm:8080" is what people type
 	}
-	base, err := discovery.BaseURL(typed)
+	base, err := managerapi.BaseURL(typed)
 	if err != nil {
 		return "", fmt.Errorf("not a Manager address: use http://host:port/, like http://farm.example:8080/")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Preference keys.
@@ -102,7 +103,7 @@ var errLocalManagerURL = errors.New("the local Manager URL must be an http:// or
 
 // checkLocalManagerURL says whether s can be the local Manager URL, in words for the form.
 func checkLocalManagerURL(s string) error {
-	if _, err := discovery.BaseURL(s); err != nil {
+	if _, err := managerapi.BaseURL(s); err != nil {
 		return errLocalManagerURL
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 const (
@@ -609,7 +610,7 @@ func (t *tray) openJob(managerID, jobID string) {
 		t.log.Warn().Str("id", managerID).Msg("the Manager of the job clicked is no longer listed")
 		return
 	}
-	t.openURL(farm.JobURL(m.URL, jobID))
+	t.openURL(managerapi.JobURL(m.URL, jobID))
 }
 
 // startWorker runs a Worker on this computer for a listed Manager (Fyne's main goroutine).

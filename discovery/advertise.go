@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
 )
 
@@ -120,7 +121,7 @@ func NewAdvertiser(logger zerolog.Logger, opts ...AdvertiserOption) *Advertiser 
 
 // Check verifies that managerURL is a Flamenco Manager and returns its version answer.
 func (a *Advertiser) Check(ctx context.Context, managerURL string) (VersionInfo, error) {
-	base, err := BaseURL(managerURL)
+	base, err := managerapi.BaseURL(managerURL)
 	if err != nil {
 		return VersionInfo{}, err
 	}
@@ -200,7 +201,7 @@ func (a *Advertiser) plan(ctx context.Context, managerURL string) (advertisePlan
 	if err != nil {
 		return advertisePlan{}, err
 	}
-	base, _ := BaseURL(managerURL)
+	base, _ := managerapi.BaseURL(managerURL)
 	// On Windows gossdp shares UDP 1900 (SO_REUSEADDR), so only asking tells that the Manager
 	// advertises itself already.
 	switch advertised, err := AdvertisesItself(ctx, managerURL); {

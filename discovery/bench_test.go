@@ -21,6 +21,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/standin"
 )
@@ -230,7 +231,7 @@ func timeSeed() seedRun {
 	defer prober.CloseIdleConnections()
 	var errs []string
 	for i, location := range locations {
-		base, err := discovery.BaseURL(location)
+		base, err := managerapi.BaseURL(location)
 		if err == nil {
 			_, err = prober.Probe(ctx, base)
 		}

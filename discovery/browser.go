@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
 )
 
@@ -155,7 +156,7 @@ func (b *Browser) RemoveManual(ctx context.Context, rawURL string) error {
 }
 
 func (b *Browser) changeManual(ctx context.Context, change manualChange) error {
-	if _, err := BaseURL(change.url); err != nil {
+	if _, err := managerapi.BaseURL(change.url); err != nil {
 		return err
 	}
 	change.done = make(chan error, 1)

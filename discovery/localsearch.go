@@ -9,6 +9,8 @@ import (
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // ErrAlreadyAdvertised is wrapped by Advertiser.Start's error when the Manager is already advertised
@@ -28,7 +30,7 @@ var loopbackSSDP = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), ss
 // what listens there does not answer so. Each call keeps the Manager's responder, which its Workers
 // share, busy for about half a second: ask when something changed, not on a timer.
 func AdvertisesItself(ctx context.Context, managerURL string) (bool, error) {
-	base, err := BaseURL(managerURL)
+	base, err := managerapi.BaseURL(managerURL)
 	if err != nil {
 		return false, err
 	}
@@ -82,7 +84,7 @@ func AdvertisesItself(ctx context.Context, managerURL string) (bool, error) {
 // locationOnThisMachine reports whether an SSDP LOCATION points at this machine (loopback, or one of
 // the local addresses) on port.
 func locationOnThisMachine(location, port string, local []netip.Addr) bool {
-	u, err := BaseURL(location)
+	u, err := managerapi.BaseURL(location)
 	if err != nil || u.Port() != port {
 		return false
 	}

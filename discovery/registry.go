@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Manager is a verified Flamenco Manager: one or more addresses that answered /api/v3/version as the
@@ -238,7 +240,7 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 		r.handleByebye(now, answer)
 		return nil
 	}
-	base, err := BaseURL(answer.Location)
+	base, err := managerapi.BaseURL(answer.Location)
 	if err != nil {
 		return err
 	}
@@ -303,7 +305,7 @@ func maxTime(a, b time.Time) time.Time {
 // handleByebye checks the named LOCATION now; a byebye alone is not trusted, since every Manager
 // shares one USN and anyone can send one.
 func (r *Registry) handleByebye(now time.Time, answer Answer) {
-	base, err := BaseURL(answer.Location)
+	base, err := managerapi.BaseURL(answer.Location)
 	if err != nil {
 		return
 	}
@@ -314,7 +316,7 @@ func (r *Registry) handleByebye(now time.Time, answer Answer) {
 
 // AddKnown adds an address remembered from an earlier run, to be checked at once.
 func (r *Registry) AddKnown(now time.Time, rawURL string) error {
-	base, err := BaseURL(rawURL)
+	base, err := managerapi.BaseURL(rawURL)
 	if err != nil {
 		return err
 	}
@@ -326,7 +328,7 @@ func (r *Registry) AddKnown(now time.Time, rawURL string) error {
 // VPN, in Docker or WSL2, on a routed subnet), to be checked at once, listed as added by hand, and
 // never forgotten until RemoveManual. It is checked like any other; it needs no SSDP.
 func (r *Registry) AddManual(now time.Time, rawURL string) error {
-	base, err := BaseURL(rawURL)
+	base, err := managerapi.BaseURL(rawURL)
 	if err != nil {
 		return err
 	}
@@ -342,7 +344,7 @@ func (r *Registry) AddManual(now time.Time, rawURL string) error {
 // RemoveManual undoes AddManual: the address is dropped, unless its own machine announced it, when
 // it stays as found by searching.
 func (r *Registry) RemoveManual(rawURL string) error {
-	base, err := BaseURL(rawURL)
+	base, err := managerapi.BaseURL(rawURL)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
@@ -42,7 +43,7 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 		f.ResetStats()
 
 		w := farm.NewWatcher(farm.WatcherConfig{
-			Client:   farm.NewClient(srv.URL),
+			Client:   managerapi.NewClient(srv.URL),
 			Identity: farm.Identity{UserName: "alice"},
 			Logger:   zerolog.Nop(),
 			Clock:    clock,
@@ -128,7 +129,7 @@ func moveOneJob(f *farmstandin.Farm, user string, rng *rand.Rand) {
 
 func unfilteredQueryBytes(b *testing.B, f *farmstandin.Farm, url string) int64 {
 	before := f.Stats().Bytes
-	if _, err := farm.NewClient(url).QueryJobs(context.Background(), farm.JobQuery{}); err != nil {
+	if _, err := managerapi.NewClient(url).QueryJobs(context.Background(), managerapi.JobQuery{}); err != nil {
 		b.Fatal(err)
 	}
 	return f.Stats().Bytes - before

@@ -1,11 +1,14 @@
 package farm
 
-import "testing"
+import (
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"testing"
+)
 
-func workersIn(statuses ...WorkerStatus) []Worker {
-	var list []Worker
+func workersIn(statuses ...managerapi.WorkerStatus) []managerapi.Worker {
+	var list []managerapi.Worker
 	for _, s := range statuses {
-		list = append(list, Worker{Status: s})
+		list = append(list, managerapi.Worker{Status: s})
 	}
 	return list
 }
@@ -15,21 +18,21 @@ func TestComputeFarmStateFollowsFlamenco35(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name    string
-		workers []Worker
-		jobs    JobCounts
-		want    FarmState
+		workers []managerapi.Worker
+		jobs    managerapi.JobCounts
+		want    managerapi.FarmState
 	}{
-		{"no workers", nil, JobCounts{JobQueued: 3}, FarmInoperative},
-		{"all offline", workersIn(WorkerOffline, WorkerOffline, WorkerOffline), nil, FarmInoperative},
-		{"offline and error", workersIn(WorkerOffline, WorkerOffline, WorkerError), JobCounts{JobActive: 1}, FarmInoperative},
-		{"active job, awake worker", workersIn(WorkerOffline, WorkerAsleep, WorkerError, WorkerAwake), JobCounts{JobActive: 1}, FarmActive},
-		{"active job, only sleeping workers", workersIn(WorkerAsleep), JobCounts{JobActive: 1}, FarmWaiting},
-		{"queued job, awake worker", workersIn(WorkerAsleep, WorkerAwake), JobCounts{JobQueued: 1}, FarmWaiting},
-		{"no work, all asleep", workersIn(WorkerAsleep, WorkerOffline), JobCounts{JobCompleted: 9}, FarmAsleep},
-		{"no work, one asleep one starting", workersIn(WorkerAsleep, WorkerStarting), nil, FarmAsleep},
-		{"no work, one awake", workersIn(WorkerAwake, WorkerAsleep), JobCounts{JobPaused: 2, JobFailed: 1}, FarmIdle},
-		{"no work, only starting", workersIn(WorkerStarting), nil, FarmIdle},
-		{"zero counts are no work", workersIn(WorkerAwake), JobCounts{JobActive: 0, JobQueued: 0}, FarmIdle},
+		{"no workers", nil, managerapi.JobCounts{managerapi.JobQueued: 3}, managerapi.FarmInoperative},
+		{"all offline", workersIn(managerapi.WorkerOffline, managerapi.WorkerOffline, managerapi.WorkerOffline), nil, managerapi.FarmInoperative},
+		{"offline and error", workersIn(managerapi.WorkerOffline, managerapi.WorkerOffline, managerapi.WorkerError), managerapi.JobCounts{managerapi.JobActive: 1}, managerapi.FarmInoperative},
+		{"active job, awake worker", workersIn(managerapi.WorkerOffline, managerapi.WorkerAsleep, managerapi.WorkerError, managerapi.WorkerAwake), managerapi.JobCounts{managerapi.JobActive: 1}, managerapi.FarmActive},
+		{"active job, only sleeping workers", workersIn(managerapi.WorkerAsleep), managerapi.JobCounts{managerapi.JobActive: 1}, managerapi.FarmWaiting},
+		{"queued job, awake worker", workersIn(managerapi.WorkerAsleep, managerapi.WorkerAwake), managerapi.JobCounts{managerapi.JobQueued: 1}, managerapi.FarmWaiting},
+		{"no work, all asleep", workersIn(managerapi.WorkerAsleep, managerapi.WorkerOffline), managerapi.JobCounts{managerapi.JobCompleted: 9}, managerapi.FarmAsleep},
+		{"no work, one asleep one starting", workersIn(managerapi.WorkerAsleep, managerapi.WorkerStarting), nil, managerapi.FarmAsleep},
+		{"no work, one awake", workersIn(managerapi.WorkerAwake, managerapi.WorkerAsleep), managerapi.JobCounts{managerapi.JobPaused: 2, managerapi.JobFailed: 1}, managerapi.FarmIdle},
+		{"no work, only starting", workersIn(managerapi.WorkerStarting), nil, managerapi.FarmIdle},
+		{"zero counts are no work", workersIn(managerapi.WorkerAwake), managerapi.JobCounts{managerapi.JobActive: 0, managerapi.JobQueued: 0}, managerapi.FarmIdle},
 	} {
 		if got := ComputeFarmState(tc.workers, tc.jobs); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)

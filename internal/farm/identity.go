@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"os"
 	"os/user"
 	"strings"
@@ -54,7 +55,7 @@ func (id Identity) Normalized() Identity {
 
 // Owns says whether j is the user's. No user name owns nothing. The job's value is cleaned like a
 // login too, so a job type script that stored DOMAIN\user still matches.
-func (id Identity) Owns(j Job) bool {
+func (id Identity) Owns(j managerapi.Job) bool {
 	id = id.Normalized()
 	if id.UserName == "" {
 		return false
@@ -64,7 +65,7 @@ func (id Identity) Owns(j Job) bool {
 }
 
 // Carries says whether j has the identity's metadata key at all.
-func (id Identity) Carries(j Job) bool {
+func (id Identity) Carries(j managerapi.Job) bool {
 	_, ok := j.Metadata[id.Normalized().MetadataKey]
 	return ok
 }

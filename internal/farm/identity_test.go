@@ -1,6 +1,9 @@
 package farm
 
-import "testing"
+import (
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"testing"
+)
 
 func TestCleanUserName(t *testing.T) {
 	t.Parallel()
@@ -22,12 +25,12 @@ func TestCleanUserName(t *testing.T) {
 
 func TestIdentityOwns(t *testing.T) {
 	t.Parallel()
-	job := func(metadata map[string]string) Job { return Job{ID: "j", Metadata: metadata} }
+	job := func(metadata map[string]string) managerapi.Job { return managerapi.Job{ID: "j", Metadata: metadata} }
 	alice := Identity{UserName: "alice"}
 	for _, tc := range []struct {
 		name string
 		id   Identity
-		job  Job
+		job  managerapi.Job
 		want bool
 	}{
 		{"default key", alice, job(map[string]string{"user.name": "alice"}), true},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"maps"
 	"net"
 	"net/http"
@@ -20,24 +21,27 @@ const maxUnfinishedListed = 20
 
 // Summary is what the menu and `status` show of one Manager.
 type Summary struct {
-	Manager string    // the Manager's URL
-	Farm    FarmState // FarmUnknown until known; the last known state while Unavailable
+	Manager string               // the Manager's URL
+	Farm    managerapi.FarmState // FarmUnknown until known; the last known state while Unavailable
 	// FarmFromManager: Farm is the Manager's own (GET /api/v3/status, 3.5 and later), not computed here.
 	FarmFromManager bool
-	Workers         map[WorkerStatus]int // every status of WorkerStatuses present, 0 when none
+	Workers         map[managerapi.WorkerStatus]int // every status of WorkerStatuses present, 0 when none
 	// Jobs counts the jobs per status, every status of JobStatuses present: all unfinished jobs, and
 	// the jobs that finished today (local time) for completed, failed and canceled.
-	Jobs        map[JobStatus]int
+	Jobs        map[managerapi.JobStatus]int
 	FailedToday int // Jobs[JobFailed], for the menu's "1 failed today"
 	// FinishedTodayCapped: more jobs finished today than one query returns; the finished counts are
 	// lower bounds.
 	FinishedTodayCapped bool
-	MyJobs              []Job // the user's and the watched jobs, latest update first, at most MaxMyJobs
+	MyJobs              []managerapi. // the user's and the watched jobs, latest update first, at most MaxMyJobs
+				Job
 	// Unfinished lists the farm's unfinished jobs (anyone's), latest first, at most 20: the jobs the
 	// user can pick to watch when no job carries the identity's metadata key.
-	Unfinished []Job
-	// NoJobCarriesKey: no job seen on this Manager has the identity's metadata key, so none can be
-	// told to be the user's: the menu explains how to turn it on.
+	Unfinished []managerapi.
+		// NoJobCarriesKey: no job seen on this Manager has the identity's metadata key, so none can be
+		// told to be the user's: the menu explains how to turn it on.
+		Job
+
 	NoJobCarriesKey bool
 	// Unavailable is "" or why the farm status cannot be had now (no answer, 500, too large or
 	// malformed answers, a Manager too old for this API): the menu says "farm status unavailable".
@@ -57,11 +61,11 @@ func (s Summary) Clone() Summary {
 	return s
 }
 
-func cloneJobs(jobs []Job) []Job {
+func cloneJobs(jobs []managerapi.Job) []managerapi.Job {
 	if jobs == nil {
 		return nil
 	}
-	out := make([]Job, len(jobs))
+	out := make([]managerapi.Job, len(jobs))
 	for i, j := range jobs {
 		j.Metadata = maps.Clone(j.Metadata)
 		out[i] = j
@@ -78,13 +82,13 @@ func sameContent(a, b Summary) bool {
 		a.Unavailable == b.Unavailable
 }
 
-func sameJob(a, b Job) bool {
+func sameJob(a, b managerapi.Job) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Status == b.Status && a.Activity == b.Activity &&
 		a.Updated.Equal(b.Updated) && a.Priority == b.Priority && maps.Equal(a.Metadata, b.Metadata)
 }
 
 // newestFirst orders jobs by their last update, latest first (then by id, for a stable order).
-func newestFirst(a, b Job) int {
+func newestFirst(a, b managerapi.Job) int {
 	if c := b.Updated.Compare(a.Updated); c != 0 {
 		return c
 	}
@@ -93,9 +97,9 @@ func newestFirst(a, b Job) int {
 
 // JobTransition is a change of status of one of the user's jobs, or of a job they watch.
 type JobTransition struct {
-	Manager  string // the Manager's URL
-	Job      Job    // as last seen, in its new status
-	From, To JobStatus
+	Manager  string         // the Manager's URL
+	Job      managerapi.Job // as last seen, in its new status
+	From, To managerapi.JobStatus
 	// From is "" for a job first seen after the first poll (submitted since, or finished between
 	// two polls).
 }
@@ -105,16 +109,16 @@ func (t JobTransition) Finished() bool { return t.To.Finished() && t.From != t.T
 
 // Describe says what makes a farm status unavailable, in words for the menu and the log.
 func Describe(err error) string {
-	var apiErr *APIError
+	var apiErr *managerapi.APIError
 	var netErr net.Error
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
 		return "the Manager did not answer in time"
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, managerapi.ErrTooLarge):
 		return "the Manager's answer was too large"
-	case errors.Is(err, ErrMalformed):
+	case errors.Is(err, managerapi.ErrMalformed):
 		return "the Manager's answer was malformed"
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 404:
 		return "this Manager is too old for farm status (" + apiErr.Method + " " + apiErr.Path + ": 404)"

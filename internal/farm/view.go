@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"maps"
 	"slices"
 	"time"
@@ -24,15 +25,16 @@ type view struct {
 	started  time.Time // when watching began: a job first seen finished is news only if it ended after
 	primed   bool
 
-	jobs map[string]Job // the last seen state of every unfinished job and of the user's finished ones
+	jobs map[string]managerapi. // the last seen state of every unfinished job and of the user's finished ones
+		Job
 
-	workers            []Worker
+	workers            []managerapi.Worker
 	workersKnown       bool
-	managerFarm        FarmState
+	managerFarm        managerapi.FarmState
 	managerFarmPresent bool
-	unfinished         []Job
+	unfinished         []managerapi.Job
 	unfinishedKnown    bool
-	finished           []Job
+	finished           []managerapi.Job
 	finishedCapped     bool // the finished query came back full
 	keySeen            bool
 	unavailable        string
@@ -40,7 +42,7 @@ type view struct {
 }
 
 func newView(manager string, identity Identity, watched []string, started time.Time) *view {
-	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]Job)}
+	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]managerapi.Job)}
 	v.setWatched(watched)
 	return v
 }
@@ -66,10 +68,10 @@ func (v *view) setWatched(ids []string) {
 }
 
 // relevant says whether changes of j are reported: the user's job, or one they watch.
-func (v *view) relevant(j Job) bool { return v.watched[j.ID] || v.identity.Owns(j) }
+func (v *view) relevant(j managerapi.Job) bool { return v.watched[j.ID] || v.identity.Owns(j) }
 
 // see records j's current state and returns the transition it makes, if it is news.
-func (v *view) see(j Job) (JobTransition, bool) {
+func (v *view) see(j managerapi.Job) (JobTransition, bool) {
 	if v.identity.Carries(j) {
 		v.keySeen = true
 	}
@@ -96,7 +98,7 @@ func (v *view) see(j Job) (JobTransition, bool) {
 // observeUnfinished takes the answer of the unfinished-jobs query. It returns the transitions, and
 // the ids of the user's (and watched) jobs that were unfinished and are no longer in the set: each
 // is to be asked for (observeJob, or observeJobGone on a 404) to learn how it ended.
-func (v *view) observeUnfinished(jobs []Job) (transitions []JobTransition, left []string) {
+func (v *view) observeUnfinished(jobs []managerapi.Job) (transitions []JobTransition, left []string) {
 	inSet := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
 		inSet[j.ID] = true
@@ -121,7 +123,7 @@ func (v *view) observeUnfinished(jobs []Job) (transitions []JobTransition, left 
 }
 
 // observeJob takes one job's current state (GET of one job).
-func (v *view) observeJob(j Job) []JobTransition {
+func (v *view) observeJob(j managerapi.Job) []JobTransition {
 	if t, ok := v.see(j); ok {
 		return []JobTransition{t}
 	}
@@ -132,17 +134,17 @@ func (v *view) observeJob(j Job) []JobTransition {
 func (v *view) observeJobGone(id string) { delete(v.jobs, id) }
 
 // observeFinished takes the latest finished jobs (anyone's), of which limit were asked for.
-func (v *view) observeFinished(jobs []Job, limit int) []JobTransition {
+func (v *view) observeFinished(jobs []managerapi.Job, limit int) []JobTransition {
 	v.finished = slices.Clone(jobs)
 	v.finishedCapped = len(jobs) >= limit
 	return v.observeOwn(jobs)
 }
 
 // observeMyRecent takes the user's latest jobs, found by the metadata filter.
-func (v *view) observeMyRecent(jobs []Job) []JobTransition { return v.observeOwn(jobs) }
+func (v *view) observeMyRecent(jobs []managerapi.Job) []JobTransition { return v.observeOwn(jobs) }
 
 // observeOwn sees the relevant jobs of a list; the others are only looked at for the key.
-func (v *view) observeOwn(jobs []Job) []JobTransition {
+func (v *view) observeOwn(jobs []managerapi.Job) []JobTransition {
 	var transitions []JobTransition
 	for _, j := range jobs {
 		if !v.relevant(j) {
@@ -161,7 +163,7 @@ func (v *view) observeOwn(jobs []Job) []JobTransition {
 
 // pruneOwn keeps the newest maxTrackedOwnJobs finished jobs.
 func (v *view) pruneOwn() {
-	var finished []Job
+	var finished []managerapi.Job
 	for _, j := range v.jobs {
 		if j.Status.Finished() {
 			finished = append(finished, j)
@@ -176,12 +178,12 @@ func (v *view) pruneOwn() {
 	}
 }
 
-func (v *view) observeWorkers(workers []Worker) {
+func (v *view) observeWorkers(workers []managerapi.Worker) {
 	v.workers = slices.Clone(workers)
 	v.workersKnown = true
 }
 
-func (v *view) observeFarmStatus(state FarmState, present bool) {
+func (v *view) observeFarmStatus(state managerapi.FarmState, present bool) {
 	v.managerFarm, v.managerFarmPresent = state, present
 }
 
@@ -200,14 +202,14 @@ func (v *view) prime() { v.primed = true }
 // summary is what the view shows at now; "today" begins at midnight in loc.
 func (v *view) summary(now time.Time, loc *time.Location) Summary {
 	s := Summary{Manager: v.manager, Unavailable: v.unavailable, UpdatedAt: v.updatedAt,
-		Workers: make(map[WorkerStatus]int), Jobs: make(map[JobStatus]int)}
-	for _, status := range WorkerStatuses {
+		Workers: make(map[managerapi.WorkerStatus]int), Jobs: make(map[managerapi.JobStatus]int)}
+	for _, status := range managerapi.WorkerStatuses {
 		s.Workers[status] = 0
 	}
 	for _, w := range v.workers {
 		s.Workers[w.Status]++
 	}
-	for _, status := range JobStatuses {
+	for _, status := range managerapi.JobStatuses {
 		s.Jobs[status] = 0
 	}
 	for _, j := range v.unfinished {
@@ -222,14 +224,14 @@ func (v *view) summary(now time.Time, loc *time.Location) Summary {
 			today++
 		}
 	}
-	s.FailedToday = s.Jobs[JobFailed]
+	s.FailedToday = s.Jobs[managerapi.JobFailed]
 	s.FinishedTodayCapped = v.finishedCapped && today == len(v.finished)
 
 	switch {
 	case v.managerFarmPresent:
 		s.Farm, s.FarmFromManager = v.managerFarm, true
 	case v.workersKnown && v.unfinishedKnown:
-		s.Farm = ComputeFarmState(v.workers, JobCounts(s.Jobs))
+		s.Farm = ComputeFarmState(v.workers, managerapi.JobCounts(s.Jobs))
 	}
 
 	for _, j := range v.jobs {

@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"slices"
 	"testing"
 	"time"
@@ -12,8 +13,8 @@ var (
 	before = start.Add(-time.Hour)
 )
 
-func job(id, user string, status JobStatus, updated time.Time) Job {
-	j := Job{ID: id, Name: "job " + id, Status: status, Updated: updated, Created: updated.Add(-time.Minute)}
+func job(id, user string, status managerapi.JobStatus, updated time.Time) managerapi.Job {
+	j := managerapi.Job{ID: id, Name: "job " + id, Status: status, Updated: updated, Created: updated.Add(-time.Minute)}
 	if user != "" {
 		j.Metadata = map[string]string{"user.name": user}
 	}
@@ -28,7 +29,7 @@ func describe(ts []JobTransition) []string {
 	return out
 }
 
-func primedView(t *testing.T, unfinished []Job, recent []Job) *view {
+func primedView(t *testing.T, unfinished []managerapi.Job, recent []managerapi.Job) *view {
 	t.Helper()
 	v := newView("http://farm:8080/", alice, nil, start)
 	if ts, left := v.observeUnfinished(unfinished); len(ts) != 0 || len(left) != 0 {
@@ -44,24 +45,24 @@ func primedView(t *testing.T, unfinished []Job, recent []Job) *view {
 func TestViewFirstPollIsSilent(t *testing.T) {
 	t.Parallel()
 	v := newView("m", alice, nil, start)
-	v.observeUnfinished([]Job{job("a", "alice", JobActive, before)})
-	ts := v.observeMyRecent([]Job{job("old", "alice", JobFailed, before), job("a", "alice", JobActive, before)})
+	v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before)})
+	ts := v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before), job("a", "alice", managerapi.JobActive, before)})
 	if len(ts) != 0 {
 		t.Errorf("before the first full status: %v", describe(ts))
 	}
 	v.prime()
 	// Seen again, unchanged: nothing.
-	if ts := v.observeMyRecent([]Job{job("old", "alice", JobFailed, before)}); len(ts) != 0 {
+	if ts := v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before)}); len(ts) != 0 {
 		t.Errorf("unchanged: %v", describe(ts))
 	}
 }
 
 func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 	t.Parallel()
-	v := primedView(t, []Job{job("a", "alice", JobQueued, before), job("b", "bob", JobQueued, before)}, nil)
+	v := primedView(t, []managerapi.Job{job("a", "alice", managerapi.JobQueued, before), job("b", "bob", managerapi.JobQueued, before)}, nil)
 	at := start.Add(time.Minute)
 
-	ts, left := v.observeUnfinished([]Job{job("a", "alice", JobActive, at), job("b", "bob", JobActive, at)})
+	ts, left := v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, at), job("b", "bob", managerapi.JobActive, at)})
 	if got := describe(ts); !slices.Equal(got, []string{"a:queued>active"}) || len(left) != 0 {
 		t.Errorf("queued → active: %v, left %v (bob's job is not news)", got, left)
 	}
@@ -70,7 +71,7 @@ func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 	if len(ts) != 0 || !slices.Equal(left, []string{"a"}) {
 		t.Fatalf("leaving: %v, left %v", describe(ts), left)
 	}
-	done := job("a", "alice", JobCompleted, at.Add(time.Minute))
+	done := job("a", "alice", managerapi.JobCompleted, at.Add(time.Minute))
 	ts = v.observeJob(done)
 	if got := describe(ts); !slices.Equal(got, []string{"a:active>completed"}) || !ts[0].Finished() {
 		t.Errorf("active → completed: %v", got)
@@ -78,8 +79,8 @@ func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 	// The same end seen again, through every query: never again.
 	for range 3 {
 		v.observeJob(done)
-		ts = append(ts, v.observeFinished([]Job{done}, 50)...)
-		ts = append(ts, v.observeMyRecent([]Job{done})...)
+		ts = append(ts, v.observeFinished([]managerapi.Job{done}, 50)...)
+		ts = append(ts, v.observeMyRecent([]managerapi.Job{done})...)
 		tsU, left := v.observeUnfinished(nil)
 		ts = append(ts, tsU...)
 		if len(left) != 0 {
@@ -90,8 +91,8 @@ func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 		t.Errorf("reported %v", describe(ts))
 	}
 	// Requeued and failed: two more transitions, each once.
-	ts, _ = v.observeUnfinished([]Job{job("a", "alice", JobQueued, at.Add(2*time.Minute))})
-	ts = append(ts, v.observeJob(job("a", "alice", JobFailed, at.Add(3*time.Minute)))...)
+	ts, _ = v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobQueued, at.Add(2*time.Minute))})
+	ts = append(ts, v.observeJob(job("a", "alice", managerapi.JobFailed, at.Add(3*time.Minute)))...)
 	if got := describe(ts); !slices.Equal(got, []string{"a:completed>queued", "a:queued>failed"}) {
 		t.Errorf("requeue and failure: %v", got)
 	}
@@ -99,10 +100,10 @@ func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 
 func TestViewNeverReportsOtherUsersJobs(t *testing.T) {
 	t.Parallel()
-	v := primedView(t, []Job{job("b", "bob", JobActive, before), job("n", "", JobActive, before)}, nil)
+	v := primedView(t, []managerapi.Job{job("b", "bob", managerapi.JobActive, before), job("n", "", managerapi.JobActive, before)}, nil)
 	at := start.Add(time.Minute)
-	ts, left := v.observeUnfinished([]Job{job("c", "carol", JobQueued, at)})
-	ts = append(ts, v.observeFinished([]Job{job("b", "bob", JobFailed, at), job("n", "", JobCompleted, at)}, 50)...)
+	ts, left := v.observeUnfinished([]managerapi.Job{job("c", "carol", managerapi.JobQueued, at)})
+	ts = append(ts, v.observeFinished([]managerapi.Job{job("b", "bob", managerapi.JobFailed, at), job("n", "", managerapi.JobCompleted, at)}, 50)...)
 	if len(ts) != 0 || len(left) != 0 {
 		t.Errorf("others' jobs: %v, left %v", describe(ts), left)
 	}
@@ -113,13 +114,13 @@ func TestViewNeverReportsOtherUsersJobs(t *testing.T) {
 
 func TestViewReportsWatchedJobs(t *testing.T) {
 	t.Parallel()
-	v := primedView(t, []Job{job("b", "bob", JobActive, before)}, nil)
+	v := primedView(t, []managerapi.Job{job("b", "bob", managerapi.JobActive, before)}, nil)
 	v.setWatched([]string{"b"})
 	_, left := v.observeUnfinished(nil)
 	if !slices.Equal(left, []string{"b"}) {
 		t.Fatalf("a watched job that left is not asked for: %v", left)
 	}
-	ts := v.observeJob(job("b", "bob", JobCanceled, start.Add(time.Minute)))
+	ts := v.observeJob(job("b", "bob", managerapi.JobCanceled, start.Add(time.Minute)))
 	if got := describe(ts); !slices.Equal(got, []string{"b:active>canceled"}) {
 		t.Errorf("watched: %v", got)
 	}
@@ -133,13 +134,13 @@ func TestViewNewJobsAfterTheFirstPoll(t *testing.T) {
 	v := primedView(t, nil, nil)
 	at := start.Add(time.Minute)
 	// Submitted since: news (From ""), not an end.
-	ts, _ := v.observeUnfinished([]Job{job("new", "alice", JobQueued, at)})
+	ts, _ := v.observeUnfinished([]managerapi.Job{job("new", "alice", managerapi.JobQueued, at)})
 	if got := describe(ts); !slices.Equal(got, []string{"new:>queued"}) || ts[0].Finished() {
 		t.Errorf("submitted: %v", got)
 	}
 	// Submitted and finished between two polls: an end, once. One that ended before watching
 	// began, found later (deeper in a list): not news.
-	ts = v.observeFinished([]Job{job("quick", "alice", JobCompleted, at), job("ancient", "alice", JobFailed, before)}, 50)
+	ts = v.observeFinished([]managerapi.Job{job("quick", "alice", managerapi.JobCompleted, at), job("ancient", "alice", managerapi.JobFailed, before)}, 50)
 	if got := describe(ts); !slices.Equal(got, []string{"quick:>completed"}) || !ts[0].Finished() {
 		t.Errorf("finished between polls: %v", got)
 	}
@@ -149,15 +150,15 @@ func TestViewNewJobsAfterTheFirstPoll(t *testing.T) {
 // in the same states are no news; a job that ended during the restart is news once.
 func TestViewManagerRestartDoesNotRenotify(t *testing.T) {
 	t.Parallel()
-	v := primedView(t, []Job{job("a", "alice", JobActive, before), job("b", "alice", JobActive, before)},
-		[]Job{job("old", "alice", JobCompleted, before)})
+	v := primedView(t, []managerapi.Job{job("a", "alice", managerapi.JobActive, before), job("b", "alice", managerapi.JobActive, before)},
+		[]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})
 	v.failed("the Manager cannot be reached")
-	ts, left := v.observeUnfinished([]Job{job("a", "alice", JobActive, before)})
-	ts = append(ts, v.observeMyRecent([]Job{job("old", "alice", JobCompleted, before)})...)
+	ts, left := v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before)})
+	ts = append(ts, v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})...)
 	if len(ts) != 0 || !slices.Equal(left, []string{"b"}) {
 		t.Errorf("after the restart: %v, left %v", describe(ts), left)
 	}
-	ts = v.observeJob(job("b", "alice", JobCompleted, start.Add(time.Minute)))
+	ts = v.observeJob(job("b", "alice", managerapi.JobCompleted, start.Add(time.Minute)))
 	if len(ts) != 1 {
 		t.Errorf("the job that ended during the restart: %v", describe(ts))
 	}
@@ -165,7 +166,7 @@ func TestViewManagerRestartDoesNotRenotify(t *testing.T) {
 
 func TestViewDeletedJobIsForgotten(t *testing.T) {
 	t.Parallel()
-	v := primedView(t, []Job{job("a", "alice", JobQueued, before)}, nil)
+	v := primedView(t, []managerapi.Job{job("a", "alice", managerapi.JobQueued, before)}, nil)
 	_, left := v.observeUnfinished(nil)
 	v.observeJobGone(left[0])
 	if _, left := v.observeUnfinished(nil); len(left) != 0 {
@@ -177,27 +178,27 @@ func TestViewSummary(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	v := newView("http://farm:8080/", alice, nil, now)
-	v.observeWorkers([]Worker{{Status: WorkerAwake}, {Status: WorkerAwake}, {Status: WorkerOffline}})
-	v.observeUnfinished([]Job{job("a", "alice", JobActive, now.Add(-time.Minute)), job("q", "bob", JobQueued, now),
-		job("q2", "bob", JobQueued, now)})
-	v.observeFinished([]Job{
-		job("f1", "bob", JobFailed, now.Add(-time.Hour)),
-		job("c1", "alice", JobCompleted, now.Add(-2*time.Hour)),
-		job("f0", "alice", JobFailed, now.Add(-11*time.Hour)), // yesterday
+	v.observeWorkers([]managerapi.Worker{{Status: managerapi.WorkerAwake}, {Status: managerapi.WorkerAwake}, {Status: managerapi.WorkerOffline}})
+	v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, now.Add(-time.Minute)), job("q", "bob", managerapi.JobQueued, now),
+		job("q2", "bob", managerapi.JobQueued, now)})
+	v.observeFinished([]managerapi.Job{
+		job("f1", "bob", managerapi.JobFailed, now.Add(-time.Hour)),
+		job("c1", "alice", managerapi.JobCompleted, now.Add(-2*time.Hour)),
+		job("f0", "alice", managerapi.JobFailed, now.Add(-11*time.Hour)), // yesterday
 	}, 50)
 	v.succeeded(now)
 	s := v.summary(now, time.UTC)
-	wantJobs := map[JobStatus]int{JobActive: 1, JobQueued: 2, JobFailed: 1, JobCompleted: 1}
-	for _, status := range JobStatuses {
+	wantJobs := map[managerapi.JobStatus]int{managerapi.JobActive: 1, managerapi.JobQueued: 2, managerapi.JobFailed: 1, managerapi.JobCompleted: 1}
+	for _, status := range managerapi.JobStatuses {
 		if got, ok := s.Jobs[status]; !ok || got != wantJobs[status] {
 			t.Errorf("jobs %s: %d (present %v), want %d", status, got, ok, wantJobs[status])
 		}
 	}
-	if s.FailedToday != 1 || s.FinishedTodayCapped || s.Workers[WorkerAwake] != 2 || s.Workers[WorkerOffline] != 1 ||
-		len(s.Workers) != len(WorkerStatuses) {
+	if s.FailedToday != 1 || s.FinishedTodayCapped || s.Workers[managerapi.WorkerAwake] != 2 || s.Workers[managerapi.WorkerOffline] != 1 ||
+		len(s.Workers) != len(managerapi.WorkerStatuses) {
 		t.Errorf("summary %+v", s)
 	}
-	if s.Farm != FarmActive || s.FarmFromManager {
+	if s.Farm != managerapi.FarmActive || s.FarmFromManager {
 		t.Errorf("farm %q (from Manager %v)", s.Farm, s.FarmFromManager)
 	}
 	var mine []string
@@ -211,8 +212,8 @@ func TestViewSummary(t *testing.T) {
 		t.Errorf("no key %v, unfinished %v", s.NoJobCarriesKey, s.Unfinished)
 	}
 	// The Manager's own farm status wins when it has one.
-	v.observeFarmStatus(FarmWaiting, true)
-	if s := v.summary(now, time.UTC); s.Farm != FarmWaiting || !s.FarmFromManager {
+	v.observeFarmStatus(managerapi.FarmWaiting, true)
+	if s := v.summary(now, time.UTC); s.Farm != managerapi.FarmWaiting || !s.FarmFromManager {
 		t.Errorf("with the Manager's farm status: %q", s.Farm)
 	}
 }
@@ -222,13 +223,13 @@ func TestViewSummaryWithoutTheKey(t *testing.T) {
 	now := start
 	v := newView("m", alice, nil, now)
 	// 3.3.1's add-on sends no metadata.
-	v.observeUnfinished([]Job{job("x", "", JobActive, now), job("y", "", JobQueued, now)})
-	v.observeFinished([]Job{job("z", "", JobCompleted, now)}, 1)
+	v.observeUnfinished([]managerapi.Job{job("x", "", managerapi.JobActive, now), job("y", "", managerapi.JobQueued, now)})
+	v.observeFinished([]managerapi.Job{job("z", "", managerapi.JobCompleted, now)}, 1)
 	s := v.summary(now, time.UTC)
 	if !s.NoJobCarriesKey || len(s.MyJobs) != 0 || !s.FinishedTodayCapped {
 		t.Errorf("no key %v, my jobs %v, capped %v", s.NoJobCarriesKey, s.MyJobs, s.FinishedTodayCapped)
 	}
-	if s.Farm != FarmUnknown {
+	if s.Farm != managerapi.FarmUnknown {
 		t.Errorf("farm %q before the Workers are known", s.Farm)
 	}
 	v.setIdentity(Identity{MetadataKey: "project", UserName: "alice"}, now)
@@ -240,9 +241,9 @@ func TestViewSummaryWithoutTheKey(t *testing.T) {
 func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
 	t.Parallel()
 	v := primedView(t, nil, nil)
-	var many []Job
+	var many []managerapi.Job
 	for i := range 3 * maxTrackedOwnJobs {
-		many = append(many, job(string(rune('A'+i%26))+time.Duration(i).String(), "alice", JobCompleted, before.Add(time.Duration(i)*time.Second)))
+		many = append(many, job(string(rune('A'+i%26))+time.Duration(i).String(), "alice", managerapi.JobCompleted, before.Add(time.Duration(i)*time.Second)))
 	}
 	v.observeMyRecent(many)
 	if len(v.jobs) != maxTrackedOwnJobs {
@@ -255,23 +256,23 @@ func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
 func TestViewReportsAJobThatEndsDuringTheFirstFullStatus(t *testing.T) {
 	t.Parallel()
 	v := newView("m", alice, nil, start)
-	if ts, _ := v.observeUnfinished([]Job{job("a", "alice", JobActive, before), job("b", "bob", JobActive, before)}); len(ts) != 0 {
+	if ts, _ := v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before), job("b", "bob", managerapi.JobActive, before)}); len(ts) != 0 {
 		t.Fatalf("first sight: %v", describe(ts))
 	}
 	ts, left := v.observeUnfinished(nil)
 	if len(ts) != 0 || !slices.Equal(left, []string{"a"}) {
 		t.Fatalf("leaving: %v, left %v", describe(ts), left)
 	}
-	ts = v.observeJob(job("a", "alice", JobFailed, start.Add(time.Minute)))
+	ts = v.observeJob(job("a", "alice", managerapi.JobFailed, start.Add(time.Minute)))
 	if got := describe(ts); !slices.Equal(got, []string{"a:active>failed"}) {
 		t.Errorf("ended before the first full status: %v", got)
 	}
 	// First seen finished before the first full status: how things stand, however recent.
-	if ts := v.observeMyRecent([]Job{job("c", "alice", JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
+	if ts := v.observeMyRecent([]managerapi.Job{job("c", "alice", managerapi.JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
 		t.Errorf("first seen finished: %v", describe(ts))
 	}
 	v.prime()
-	if ts := v.observeJob(job("a", "alice", JobFailed, start.Add(time.Minute))); len(ts) != 0 {
+	if ts := v.observeJob(job("a", "alice", managerapi.JobFailed, start.Add(time.Minute))); len(ts) != 0 {
 		t.Errorf("reported twice: %v", describe(ts))
 	}
 }
@@ -282,19 +283,19 @@ func TestViewNewIdentityPastIsNotNews(t *testing.T) {
 	v := primedView(t, nil, nil)
 	// Settings saved without a change: alice's job that ended an hour ago, first seen now, is news.
 	v.setIdentity(Identity{UserName: "alice"}, start.Add(90*time.Minute))
-	if got := describe(v.observeMyRecent([]Job{job("a1", "alice", JobFailed, start.Add(time.Hour))})); !slices.Equal(got, []string{"a1:>failed"}) {
+	if got := describe(v.observeMyRecent([]managerapi.Job{job("a1", "alice", managerapi.JobFailed, start.Add(time.Hour))})); !slices.Equal(got, []string{"a1:>failed"}) {
 		t.Errorf("the same identity saved again: %v", got)
 	}
 	changed := start.Add(2 * time.Hour)
 	v.setIdentity(Identity{UserName: "carol"}, changed)
-	ts := v.observeMyRecent([]Job{
-		job("c1", "carol", JobFailed, start.Add(time.Hour)), // after the tray started, before the change
-		job("c2", "carol", JobCompleted, changed.Add(-time.Second)),
+	ts := v.observeMyRecent([]managerapi.Job{
+		job("c1", "carol", managerapi.JobFailed, start.Add(time.Hour)), // after the tray started, before the change
+		job("c2", "carol", managerapi.JobCompleted, changed.Add(-time.Second)),
 	})
 	if len(ts) != 0 {
 		t.Errorf("the new name's past reported: %v", describe(ts))
 	}
-	ts = v.observeFinished([]Job{job("c3", "carol", JobCompleted, changed.Add(time.Minute))}, 50)
+	ts = v.observeFinished([]managerapi.Job{job("c3", "carol", managerapi.JobCompleted, changed.Add(time.Minute))}, 50)
 	if got := describe(ts); !slices.Equal(got, []string{"c3:>completed"}) {
 		t.Errorf("ended after the change: %v", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Limits of the Watcher's queries.
@@ -48,12 +49,13 @@ type Event struct {
 	Transition JobTransition // for JobChanged and JobFinished
 	// For FarmStateChanged: the state before and after; FarmUnknown while unavailable (Summary tells
 	// why).
-	FarmFrom, FarmTo FarmState
+	FarmFrom, FarmTo managerapi.FarmState
 }
 
 // WatcherConfig configures a Watcher.
 type WatcherConfig struct {
-	Client   *Client // or BaseURL, for a Client with the defaults
+	Client *managerapi. // or BaseURL, for a Client with the defaults
+		Client
 	BaseURL  string
 	Identity Identity
 	Watched  []string // ids of jobs the user picked to watch
@@ -68,7 +70,7 @@ type WatcherConfig struct {
 // then only filtered queries on the Planner's schedule, and keeps the Summary. Summary and
 // Subscribe never wait for the Manager.
 type Watcher struct {
-	client *Client
+	client *managerapi.Client
 	log    zerolog.Logger
 	clock  discovery.Clock
 	loc    *time.Location
@@ -80,7 +82,7 @@ type Watcher struct {
 	planner     *Planner
 	succeeded   [numTasks]bool
 	summary     Summary
-	farmState   FarmState // for FarmStateChanged: FarmUnknown while unavailable
+	farmState   managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
 	subscribers map[*subscriber]struct{}
 	stats       WatcherStats
 }
@@ -102,7 +104,7 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, wake: make(chan struct{}, 1),
 		subscribers: make(map[*subscriber]struct{})}
 	if w.client == nil {
-		w.client = NewClient(cfg.BaseURL)
+		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
 	if w.clock == nil {
 		w.clock = discovery.SystemClock{}
@@ -292,7 +294,7 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		workers, err := w.request(func() (any, error) { return w.client.Workers(ctx) })
 		if err == nil {
 			w.mu.Lock()
-			w.view.observeWorkers(workers.([]Worker))
+			w.view.observeWorkers(workers.([]managerapi.Worker))
 			w.mu.Unlock()
 		}
 		return err
@@ -305,7 +307,7 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		})
 		if err == nil {
 			w.mu.Lock()
-			w.view.observeFarmStatus(state.(FarmState), present)
+			w.view.observeFarmStatus(state.(managerapi.FarmState), present)
 			if !present {
 				w.log.Debug().Msg("no farm status endpoint (a Manager before 3.5): the farm state is computed here")
 				w.planner.Disable(TaskFarmStatus)
@@ -314,11 +316,11 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		}
 		return err
 	case TaskFinished:
-		q := JobQuery{StatusIn: []JobStatus{JobCompleted, JobFailed, JobCanceled}, OrderBy: OrderUpdatedNewest, Limit: finishedLimit}
+		q := managerapi.JobQuery{StatusIn: []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCanceled}, OrderBy: managerapi.OrderUpdatedNewest, Limit: finishedLimit}
 		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
 		if err == nil {
 			w.mu.Lock()
-			w.emitLocked(w.view.observeFinished(jobs.([]Job), finishedLimit))
+			w.emitLocked(w.view.observeFinished(jobs.([]managerapi.Job), finishedLimit))
 			w.mu.Unlock()
 		}
 		return err
@@ -333,11 +335,11 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		// LIKE, which ignores ASCII case and, with the % in front, finds DOMAIN\user too; the view
 		// keeps only the jobs Identity.Owns ("malice" is not alice's, nor "jordan" dan's), so more are
 		// asked for than are shown.
-		q := JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: OrderUpdatedNewest, Limit: myRecentLimit}
+		q := managerapi.JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: managerapi.OrderUpdatedNewest, Limit: myRecentLimit}
 		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
 		if err == nil {
 			w.mu.Lock()
-			w.emitLocked(w.view.observeMyRecent(jobs.([]Job)))
+			w.emitLocked(w.view.observeMyRecent(jobs.([]managerapi.Job)))
 			w.mu.Unlock()
 		}
 		return err
@@ -347,26 +349,26 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 
 // pollUnfinished asks for the unfinished jobs, then for each of mine that left them, how it ended.
 func (w *Watcher) pollUnfinished(ctx context.Context) error {
-	q := JobQuery{StatusIn: UnfinishedJobStatuses, OrderBy: OrderUpdatedNewest, Limit: unfinishedLimit}
+	q := managerapi.JobQuery{StatusIn: managerapi.UnfinishedJobStatuses, OrderBy: managerapi.OrderUpdatedNewest, Limit: unfinishedLimit}
 	answer, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
 	if err != nil {
 		return err
 	}
 	w.mu.Lock()
-	transitions, left := w.view.observeUnfinished(answer.([]Job))
+	transitions, left := w.view.observeUnfinished(answer.([]managerapi.Job))
 	w.emitLocked(transitions)
 	w.mu.Unlock()
 	for _, id := range left[:min(len(left), maxLookupsPerRound)] {
 		j, err := w.request(func() (any, error) { return w.client.Job(ctx, id) })
 		w.mu.Lock()
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, managerapi.ErrNotFound):
 			w.view.observeJobGone(id)
 		case err == nil:
-			w.emitLocked(w.view.observeJob(j.(Job)))
+			w.emitLocked(w.view.observeJob(j.(managerapi.Job)))
 		}
 		w.mu.Unlock()
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, managerapi.ErrNotFound) {
 			return err
 		}
 	}
@@ -406,7 +408,7 @@ func (w *Watcher) publishLocked(now time.Time) {
 	w.summary = next
 	farm := next.Farm
 	if next.Unavailable != "" {
-		farm = FarmUnknown
+		farm = managerapi.FarmUnknown
 	}
 	if farm != w.farmState && w.view.primed {
 		w.sendLocked(Event{Kind: FarmStateChanged, Time: now, Summary: next.Clone(), FarmFrom: w.farmState, FarmTo: farm})

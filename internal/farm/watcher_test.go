@@ -16,6 +16,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
@@ -42,7 +43,7 @@ func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.C
 	}
 	h.server = farmstandin.Serve(t, h.farm)
 	cfg := farm.WatcherConfig{
-		Client:   farm.NewClient(h.server.URL, farm.WithTimeout(2*time.Second)),
+		Client:   managerapi.NewClient(h.server.URL, managerapi.WithTimeout(2*time.Second)),
 		Identity: farm.Identity{UserName: "alice"},
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 		Clock:    h.clock,
@@ -146,7 +147,7 @@ func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
 	if got := myJobNames(s); !slices.Equal(got, []string{"shot-010=queued", "yesterday=failed"}) {
 		t.Errorf("my jobs at the start: %v", got)
 	}
-	if s.Farm != farm.FarmWaiting || s.Jobs[farm.JobQueued] != 2 || s.Workers[farm.WorkerAwake] != 1 || s.Unavailable != "" {
+	if s.Farm != managerapi.FarmWaiting || s.Jobs[managerapi.JobQueued] != 2 || s.Workers[managerapi.WorkerAwake] != 1 || s.Unavailable != "" {
 		t.Errorf("summary at the start: %+v", s)
 	}
 	if got := h.drain(farm.JobChanged, farm.JobFinished, farm.FarmStateChanged); len(got) != 0 {
@@ -173,7 +174,7 @@ func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
 
 	// An hour more: every kind of query comes round again, and nothing is reported twice.
 	h.advance(time.Hour)
-	if s := h.watcher.Summary(); s.FailedToday != 2 || s.Jobs[farm.JobCompleted] != 1 || s.Jobs[farm.JobActive] != 0 {
+	if s := h.watcher.Summary(); s.FailedToday != 2 || s.Jobs[managerapi.JobCompleted] != 1 || s.Jobs[managerapi.JobActive] != 0 {
 		t.Errorf("today: %v", s.Jobs)
 	}
 	if got := h.drain(farm.JobFinished, farm.JobChanged); len(got) != 0 {
@@ -270,7 +271,7 @@ func TestWatcherManagerRestartDoesNotRenotify(t *testing.T) {
 		t.Errorf("while down: %q", s.Unavailable)
 	}
 	farmEvents := h.drain(farm.FarmStateChanged)
-	if len(farmEvents) != 1 || farmEvents[0].FarmFrom != farm.FarmActive || farmEvents[0].FarmTo != farm.FarmUnknown {
+	if len(farmEvents) != 1 || farmEvents[0].FarmFrom != managerapi.FarmActive || farmEvents[0].FarmTo != managerapi.FarmUnknown {
 		t.Errorf("farm events while down: %+v", farmEvents)
 	}
 	h.farm.SetJobStatus(other, "failed", "too many tasks failed")
@@ -301,7 +302,7 @@ func TestWatcherBadAnswersCostOneBoundedRequest(t *testing.T) {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) { f.SetMode(tc.mode) },
 				func(cfg *farm.WatcherConfig) {
-					cfg.Client = farm.NewClient(cfg.Client.BaseURL(), farm.WithTimeout(300*time.Millisecond))
+					cfg.Client = managerapi.NewClient(cfg.Client.BaseURL(), managerapi.WithTimeout(300*time.Millisecond))
 				})
 			s := h.watcher.Summary()
 			if !strings.Contains(s.Unavailable, tc.want) {
@@ -317,7 +318,7 @@ func TestWatcherBadAnswersCostOneBoundedRequest(t *testing.T) {
 			}
 			h.farm.SetMode(farmstandin.Normal)
 			h.advance(11 * time.Minute)
-			if s := h.watcher.Summary(); s.Unavailable != "" || s.Farm == farm.FarmUnknown {
+			if s := h.watcher.Summary(); s.Unavailable != "" || s.Farm == managerapi.FarmUnknown {
 				t.Errorf("once it answers again: %+v", s)
 			}
 		})
@@ -327,7 +328,7 @@ func TestWatcherBadAnswersCostOneBoundedRequest(t *testing.T) {
 // While a request hangs, Summary and the events are there at once: no lock is held across a request.
 func TestWatcherNeverBlocksItsReaders(t *testing.T) {
 	h := newHarness(t, nil, func(cfg *farm.WatcherConfig) {
-		cfg.Client = farm.NewClient(cfg.Client.BaseURL(), farm.WithTimeout(time.Hour))
+		cfg.Client = managerapi.NewClient(cfg.Client.BaseURL(), managerapi.WithTimeout(time.Hour))
 	})
 	h.farm.SetMode(farmstandin.Slow)
 	h.clock.Advance(30 * time.Second) // the next poll starts and hangs
@@ -359,14 +360,14 @@ func TestWatcherWithASubscriberThatNeverReads(t *testing.T) {
 		h.farm.SetJobStatus(id, "active", "")
 	}
 	h.advance(30 * time.Second)
-	if s := h.watcher.Summary(); s.Jobs[farm.JobActive] != 100 {
-		t.Errorf("%d active", s.Jobs[farm.JobActive])
+	if s := h.watcher.Summary(); s.Jobs[managerapi.JobActive] != 100 {
+		t.Errorf("%d active", s.Jobs[managerapi.JobActive])
 	}
 }
 
 func TestWatcherUsesTheFarmStatusOfA35Manager(t *testing.T) {
 	h := newHarness(t, nil)
-	if s := h.watcher.Summary(); s.FarmFromManager || s.Farm != farm.FarmIdle {
+	if s := h.watcher.Summary(); s.FarmFromManager || s.Farm != managerapi.FarmIdle {
 		t.Errorf("3.3.1: %q from Manager %v", s.Farm, s.FarmFromManager)
 	}
 	// The Manager is upgraded to 3.5 while down: once back, it is asked for its own farm status.
@@ -378,7 +379,7 @@ func TestWatcherUsesTheFarmStatusOfA35Manager(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.advance(time.Minute)
-	if s := h.watcher.Summary(); !s.FarmFromManager || s.Farm != farm.FarmWaiting {
+	if s := h.watcher.Summary(); !s.FarmFromManager || s.Farm != managerapi.FarmWaiting {
 		t.Errorf("3.5: %q from Manager %v", s.Farm, s.FarmFromManager)
 	}
 	// 3.3.1 was asked once (404), 3.5 once after the restart, then every 5 minutes.

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // waitDelay bounds how long the Worker's output is read after it ended: a child it left behind
@@ -173,7 +173,7 @@ func (s *Supervisor) offlineOnQuit(ctx context.Context, r *run, answered chan<- 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	answered <- s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, false)
+	answered <- s.cfg.API.SetWorkerStatus(ctx, workerID, managerapi.WorkerOffline, false)
 }
 
 // withoutEnv drops the variable name from env (Windows' names ignore case).

@@ -3,7 +3,7 @@ package localworker
 import (
 	"fmt"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Phase is what the local Worker is doing, for the menu.
@@ -35,8 +35,8 @@ type State struct {
 	Dir        string // its working directory and FLAMENCO_HOME
 	LogPath    string // its log
 
-	ManagerStatus farm.WorkerStatus // as the Manager last said; "" when unknown
-	StatusChange  *farm.StatusChangeRequest
+	ManagerStatus managerapi.WorkerStatus // as the Manager last said; "" when unknown
+	StatusChange  *managerapi.StatusChangeRequest
 	JobID         string // while busy
 	Job           string // while busy: the job's name, or its id while the name is unknown
 	Task          string // while busy: the task's name
@@ -76,7 +76,7 @@ func (s State) Summary() string {
 
 // observation is what the status poller learnt from the Manager.
 type observation struct {
-	worker  *farm.Worker // nil when the Manager did not answer
+	worker  *managerapi.Worker // nil when the Manager did not answer
 	err     error
 	jobName string // of the worker's active task's job, when known
 }
@@ -92,22 +92,22 @@ func phaseOf(workerID string, obs observation) (Phase, string) {
 		return Running, "the Manager does not answer: " + obs.err.Error()
 	}
 	switch w := obs.worker; w.Status {
-	case farm.WorkerAwake:
+	case managerapi.WorkerAwake:
 		if activeTask(w) != nil {
 			return Busy, ""
 		}
 		return Awake, ""
-	case farm.WorkerAsleep:
+	case managerapi.WorkerAsleep:
 		return Asleep, ""
-	case farm.WorkerRestart:
+	case managerapi.WorkerRestart:
 		return Restarting, ""
-	case farm.WorkerError:
+	case managerapi.WorkerError:
 		return Error, "the Manager reports the Worker in error"
-	case farm.WorkerStarting, farm.WorkerOffline:
+	case managerapi.WorkerStarting, managerapi.WorkerOffline:
 		// Offline while its process runs: it has not signed on (yet), or the Manager is unreachable
 		// from it; it keeps trying.
 		return Starting, ""
-	case farm.WorkerTesting:
+	case managerapi.WorkerTesting:
 		return Awake, ""
 	default:
 		return Running, fmt.Sprintf("the Manager reports an unknown status %q", w.Status)
@@ -116,7 +116,7 @@ func phaseOf(workerID string, obs observation) (Phase, string) {
 
 // activeTask is the Worker's task if it is running one: the Manager keeps the last task, finished,
 // in the answer (see worker-busy.txt: "status":"completed" while the Worker waits for the next).
-func activeTask(w *farm.Worker) *farm.WorkerTask {
+func activeTask(w *managerapi.Worker) *managerapi.WorkerTask {
 	if w.Task != nil && w.Task.Status == "active" {
 		return w.Task
 	}

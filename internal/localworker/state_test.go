@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // captured reads a real Manager's answer about one Worker from internal/farm's testdata.
-func captured(t *testing.T, name string) farm.Worker {
+func captured(t *testing.T, name string) managerapi.Worker {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "farm", "testdata", "flamenco-api", name))
 	if err != nil {
@@ -26,8 +26,8 @@ func captured(t *testing.T, name string) farm.Worker {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	var w farm.Worker
-	var list struct{ Workers []farm.Worker }
+	var w managerapi.Worker
+	var list struct{ Workers []managerapi.Worker }
 	if json.Unmarshal(body, &list) == nil && len(list.Workers) == 1 {
 		return list.Workers[0]
 	}
@@ -63,7 +63,7 @@ func TestPhaseOfCapturedWorkers(t *testing.T) {
 	if phase, problem := phaseOf("id", observation{err: errors.New("timeout")}); phase != Running || problem == "" {
 		t.Errorf("the Manager not answering: %s %q", phase, problem)
 	}
-	errored := farm.Worker{ID: "id", Status: farm.WorkerError}
+	errored := managerapi.Worker{ID: "id", Status: managerapi.WorkerError}
 	if phase, problem := phaseOf("id", observation{worker: &errored}); phase != Error || problem == "" {
 		t.Errorf("in error: %s %q", phase, problem)
 	}

@@ -10,19 +10,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
-
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 )
 
-// ManagerAPI is what the Supervisor asks of the Manager; *farm.Client has it.
+// ManagerAPI is what the Supervisor asks of the Manager; *managerapi.Client has it.
 type ManagerAPI interface {
-	Worker(ctx context.Context, id string) (farm.Worker, error)
-	SetWorkerStatus(ctx context.Context, id string, status farm.WorkerStatus, lazy bool) error
-	Job(ctx context.Context, id string) (farm.Job, error)
+	Worker(ctx context.Context, id string) (managerapi.Worker, error)
+	SetWorkerStatus(ctx context.Context, id string, status managerapi.WorkerStatus, lazy bool) error
+	Job(ctx context.Context, id string) (managerapi.Job, error)
 }
 
-var _ ManagerAPI = (*farm.Client)(nil)
+var _ ManagerAPI = (*managerapi.Client)(nil)
 
 // ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`, or a Worker that
 // outlived the tray that started it) holds the lock of this Manager's Worker directory. Two Workers
@@ -79,7 +78,7 @@ func (t Timing) withDefaults() Timing {
 // Config says which Worker a Supervisor runs.
 type Config struct {
 	ManagerURL string     // required
-	API        ManagerAPI // required: the Manager's API, such as farm.NewClient(ManagerURL)
+	API        ManagerAPI // required: the Manager's API, such as managerapi.NewClient(ManagerURL)
 	// Binary is flamenco-worker's path from Settings or --worker-bin; "" looks on PATH, then beside
 	// this program (FindBinary).
 	Binary string
@@ -344,7 +343,7 @@ func (s *Supervisor) Stop(ctx context.Context, afterThisTask bool) error {
 		return s.waitRun(ctx, r)
 	}
 	if afterThisTask {
-		if err := s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, true); err != nil {
+		if err := s.cfg.API.SetWorkerStatus(ctx, workerID, managerapi.WorkerOffline, true); err != nil {
 			s.logger.Warn().Err(err).Msg("the Manager did not take the request to stop the Worker after its task")
 			return fmt.Errorf("cannot ask the Manager to stop the Worker after its task (%w); it keeps running", err)
 		}
@@ -353,7 +352,7 @@ func (s *Supervisor) Stop(ctx context.Context, afterThisTask bool) error {
 		return s.waitRun(ctx, r)
 	}
 	s.markStopping(r, false)
-	if err := s.cfg.API.SetWorkerStatus(ctx, workerID, farm.WorkerOffline, false); err != nil {
+	if err := s.cfg.API.SetWorkerStatus(ctx, workerID, managerapi.WorkerOffline, false); err != nil {
 		s.logger.Warn().Err(err).Msg("the Manager did not take the request to set the Worker offline; interrupting it")
 		r.send(escalateNow)
 	} else {

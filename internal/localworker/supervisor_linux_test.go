@@ -15,10 +15,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	ws "github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // fastTiming keeps the supervisor's own delays short; the stand-in Worker's are set by ws.Poll.
@@ -31,7 +31,7 @@ var fastTiming = localworker.Timing{
 
 type fixture struct {
 	mgr *farmstandin.Server
-	api *farm.Client
+	api *managerapi.Client
 	sup *localworker.Supervisor
 	dir string
 }
@@ -43,7 +43,7 @@ func withTiming(t localworker.Timing) fixtureOption {
 }
 
 func withAPITimeout(d time.Duration) fixtureOption {
-	return func(c *localworker.Config) { c.API = farm.NewClient(c.ManagerURL, farm.WithTimeout(d)) }
+	return func(c *localworker.Config) { c.API = managerapi.NewClient(c.ManagerURL, managerapi.WithTimeout(d)) }
 }
 
 // newFixture makes a stand-in Manager and a Supervisor of a stand-in Worker with workerOpts.
@@ -56,7 +56,7 @@ func newFixture(t *testing.T, workerOpts []ws.Option, opts ...fixtureOption) *fi
 func newFixtureFor(t *testing.T, mgr *farmstandin.Server, workerOpts []ws.Option, opts ...fixtureOption) *fixture {
 	t.Helper()
 	bin := ws.Install(t, t.TempDir(), workerOpts...)
-	api := farm.NewClient(mgr.URL, farm.WithTimeout(5*time.Second))
+	api := managerapi.NewClient(mgr.URL, managerapi.WithTimeout(5*time.Second))
 	cfg := localworker.Config{
 		ManagerURL: mgr.URL, API: api, Binary: bin, Dir: filepath.Join(t.TempDir(), "worker"), LogDir: t.TempDir(),
 		WorkerName: "test-tray", Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming,
@@ -166,7 +166,7 @@ func TestManagerSettingWorkerOfflineEndsItWithoutRelaunch(t *testing.T) {
 	id := waitState(t, f.sup, 20*time.Second, "awake", awake).WorkerID
 
 	// As from the web UI: the Manager sets the Worker offline.
-	if err := f.api.SetWorkerStatus(context.Background(), id, farm.WorkerOffline, false); err != nil {
+	if err := f.api.SetWorkerStatus(context.Background(), id, managerapi.WorkerOffline, false); err != nil {
 		t.Fatal(err)
 	}
 	state := waitDone(t, f.sup, 20*time.Second)
@@ -188,7 +188,7 @@ func TestRestartExitCodeRelaunchesWorker(t *testing.T) {
 	f.start(t, context.Background())
 	id := waitState(t, f.sup, 20*time.Second, "awake", awake).WorkerID
 
-	if err := f.api.SetWorkerStatus(context.Background(), id, farm.WorkerRestart, false); err != nil {
+	if err := f.api.SetWorkerStatus(context.Background(), id, managerapi.WorkerRestart, false); err != nil {
 		t.Fatal(err)
 	}
 	f.mgr.WaitFor(t, 20*time.Second, "a second sign-on", func(events []farmstandin.Event) bool {
@@ -395,7 +395,7 @@ func TestWorkerThatCannotRegisterIsAnError(t *testing.T) {
 	f := newFixtureFor(t, mgr, nil, func(c *localworker.Config) {
 		// Nothing listens there: the Worker cannot register, and exits 1 as the real one does.
 		c.ManagerURL = "http://127.0.0.1:1/"
-		c.API = farm.NewClient(c.ManagerURL)
+		c.API = managerapi.NewClient(c.ManagerURL)
 	})
 	f.start(t, context.Background())
 	state := waitDone(t, f.sup, 30*time.Second)
@@ -406,7 +406,7 @@ func TestWorkerThatCannotRegisterIsAnError(t *testing.T) {
 
 func TestMissingBinaryIsClearError(t *testing.T) {
 	mgr := ws.NewManager(t)
-	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: farm.NewClient(mgr.URL),
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
 		Binary: filepath.Join(t.TempDir(), "flamenco-worker"), Dir: t.TempDir(), LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -428,7 +428,7 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 	first, second := ws.NewManager(t), ws.NewManager(t)
 	bin := ws.Install(t, t.TempDir(), ws.Poll(50*time.Millisecond))
 	newSup := func(mgr *farmstandin.Server) *localworker.Supervisor {
-		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: farm.NewClient(mgr.URL),
+		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
 			Binary: bin, LogDir: t.TempDir(), Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming})
 		if err != nil {
 			t.Fatal(err)
@@ -482,7 +482,7 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 
 func TestStopWhenNotRunningDoesNothing(t *testing.T) {
 	mgr := ws.NewManager(t)
-	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: farm.NewClient(mgr.URL), Dir: t.TempDir(), LogDir: t.TempDir()})
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL), Dir: t.TempDir(), LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

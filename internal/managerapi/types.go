@@ -1,4 +1,4 @@
-package farm
+package managerapi
 
 import "time"
 
@@ -99,8 +99,8 @@ type WorkerTask struct {
 	Updated  time.Time `json:"updated"`
 }
 
-// Job is a job as GET /api/v3/jobs/{id} and POST /api/v3/jobs/query return it, without its settings
-// (which only the job type's script reads).
+// Job is a job as GET /api/v3/jobs/{id}, GET /api/v3/jobs (3.6+) and POST /api/v3/jobs/query (before
+// 3.6) return it, without its settings (which only the job type's script reads).
 type Job struct {
 	ID       string            `json:"id"`
 	Name     string            `json:"name"`
@@ -111,6 +111,16 @@ type Job struct {
 	Created  time.Time         `json:"created"`
 	Updated  time.Time         `json:"updated"`
 	Metadata map[string]string `json:"metadata"`
+	// Progress is the steps done of the steps the job has (Flamenco 3.8+), nil where the Manager does
+	// not say.
+	Progress *Progress `json:"-"`
+}
+
+// Progress is how far a job is: Completed of Total steps (Flamenco 3.8's steps_completed and
+// steps_total).
+type Progress struct {
+	Completed int `json:"completed"`
+	Total     int `json:"total"`
 }
 
 // JobQuery is the body of POST /api/v3/jobs/query. Zero fields are left out of the request.
@@ -148,11 +158,3 @@ func (o JobOrder) columns() []string {
 
 // JobCounts counts jobs per status.
 type JobCounts map[JobStatus]int
-
-// Version is the answer of GET /api/v3/version.
-type Version struct {
-	Name         string `json:"name"`
-	Version      string `json:"version"`
-	ShortVersion string `json:"shortversion"`
-	Git          string `json:"git"`
-}

@@ -1,6 +1,4 @@
-//go:build linux
-
-package farm_test
+package managerapi_test
 
 import (
 	"context"
@@ -13,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // replayServer answers each path with a captured answer of the real Manager and records the bodies
@@ -32,7 +29,6 @@ type recordedRequest struct {
 
 func newReplayServer(t *testing.T, routes map[string]string) *replayServer {
 	t.Helper()
-	netns.RequireIsolated(t)
 	mux := http.NewServeMux()
 	s := &replayServer{requests: make(chan recordedRequest, 16)}
 	for pattern, name := range routes {
@@ -78,7 +74,7 @@ func TestClientReadsTheRealManagersAnswers(t *testing.T) {
 		"GET /api/v3/status":                  "status-404",
 	})
 	ctx := context.Background()
-	c := farm.NewClient(srv.URL)
+	c := managerapi.NewClient(srv.URL)
 
 	v, err := c.Version(ctx)
 	if err != nil || v.Name != "Capture Farm" || v.Version != "3.3.1" {
@@ -91,45 +87,45 @@ func TestClientReadsTheRealManagersAnswers(t *testing.T) {
 	}
 	w := workers[0]
 	wantSeen := time.Date(2026, 11, 25, 15, 48, 10, 509587593, time.UTC)
-	if w.ID != workerID || w.Name != "capture-worker" || w.Status != farm.WorkerOffline || w.Version != "3.3.1" ||
-		!w.LastSeen.Equal(wantSeen) || w.StatusChange == nil || *w.StatusChange != (farm.StatusChangeRequest{Status: farm.WorkerAsleep}) {
+	if w.ID != workerID || w.Name != "capture-worker" || w.Status != managerapi.WorkerOffline || w.Version != "3.3.1" ||
+		!w.LastSeen.Equal(wantSeen) || w.StatusChange == nil || *w.StatusChange != (managerapi.StatusChangeRequest{Status: managerapi.WorkerAsleep}) {
 		t.Errorf("Workers: %+v (status change %+v)", w, w.StatusChange)
 	}
 
 	busy, err := c.Worker(ctx, workerID)
-	if err != nil || busy.Status != farm.WorkerAwake || busy.Task == nil || busy.Task.JobID != jobID ||
+	if err != nil || busy.Status != managerapi.WorkerAwake || busy.Task == nil || busy.Task.JobID != jobID ||
 		busy.Address != "10.98.0.2" || busy.Platform != "linux" {
 		t.Errorf("Worker: %+v (task %+v), %v", busy, busy.Task, err)
 	}
 
-	jobs, err := c.QueryJobs(ctx, farm.JobQuery{})
+	jobs, err := c.QueryJobs(ctx, managerapi.JobQuery{})
 	if err != nil || len(jobs) != 2 {
 		t.Fatalf("QueryJobs: %+v, %v", jobs, err)
 	}
-	if j := jobs[0]; j.Status != farm.JobFailed || j.Name != "shot-020 broken" || j.Metadata["user.name"] != "alice" ||
+	if j := jobs[0]; j.Status != managerapi.JobFailed || j.Name != "shot-020 broken" || j.Metadata["user.name"] != "alice" ||
 		j.Priority != 50 || j.Type != "echo-sleep-test" || j.Created.IsZero() || !j.Updated.After(j.Created) {
 		t.Errorf("QueryJobs: first job %+v", j)
 	}
 
 	job, err := c.Job(ctx, jobID)
-	if err != nil || job.ID != jobID || job.Status != farm.JobCompleted || job.Activity != `Changed to status "completed": all tasks completed` ||
+	if err != nil || job.ID != jobID || job.Status != managerapi.JobCompleted || job.Activity != `Changed to status "completed": all tasks completed` ||
 		job.Metadata["project"] != "capture" {
 		t.Errorf("Job: %+v, %v", job, err)
 	}
 
 	state, present, err := c.FarmStatus(ctx)
-	if err != nil || present || state != farm.FarmUnknown {
+	if err != nil || present || state != managerapi.FarmUnknown {
 		t.Errorf("FarmStatus on 3.3.1: %q %v %v, want absent without error", state, present, err)
 	}
 }
 
 func TestClientSendsQueriesTheManagerUnderstands(t *testing.T) {
 	srv := newReplayServer(t, map[string]string{"POST /api/v3/jobs/query": "query-mine-quoted-key"})
-	c := farm.NewClient(srv.URL + "/")
-	_, err := c.QueryJobs(context.Background(), farm.JobQuery{
-		StatusIn: []farm.JobStatus{farm.JobFailed},
+	c := managerapi.NewClient(srv.URL + "/")
+	_, err := c.QueryJobs(context.Background(), managerapi.JobQuery{
+		StatusIn: []managerapi.JobStatus{managerapi.JobFailed},
 		Metadata: map[string]string{"user.name": "alice"},
-		OrderBy:  farm.OrderUpdatedNewest,
+		OrderBy:  managerapi.OrderUpdatedNewest,
 		Limit:    5,
 	})
 	if err != nil {
@@ -151,8 +147,8 @@ func TestClientSendsQueriesTheManagerUnderstands(t *testing.T) {
 
 func TestClientSetWorkerStatus(t *testing.T) {
 	srv := newReplayServer(t, map[string]string{"POST /api/v3/worker-mgt/workers/{id}/setstatus": "setstatus-offline"})
-	c := farm.NewClient(srv.URL)
-	if err := c.SetWorkerStatus(context.Background(), "0fb15e79", farm.WorkerOffline, true); err != nil {
+	c := managerapi.NewClient(srv.URL)
+	if err := c.SetWorkerStatus(context.Background(), "0fb15e79", managerapi.WorkerOffline, true); err != nil {
 		t.Fatal(err)
 	}
 	r := srv.lastRequest(t)
@@ -162,7 +158,6 @@ func TestClientSetWorkerStatus(t *testing.T) {
 }
 
 func TestClientBadAnswersAreBoundedErrors(t *testing.T) {
-	netns.RequireIsolated(t)
 	huge := strings.Repeat(" ", 2<<20)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /slow/api/v3/worker-mgt/workers", func(w http.ResponseWriter, r *http.Request) {
@@ -190,16 +185,16 @@ func TestClientBadAnswersAreBoundedErrors(t *testing.T) {
 		want   error
 	}{
 		{"slow", context.DeadlineExceeded},
-		{"huge", farm.ErrTooLarge},
-		{"malformed", farm.ErrMalformed},
-		{"shape", farm.ErrMalformed},
+		{"huge", managerapi.ErrTooLarge},
+		{"malformed", managerapi.ErrMalformed},
+		{"shape", managerapi.ErrMalformed},
 		{"error", nil},
-		{"old", farm.ErrNotFound},
+		{"old", managerapi.ErrNotFound},
 	} {
-		c := farm.NewClient(srv.URL+"/"+tc.prefix, farm.WithTimeout(300*time.Millisecond), farm.WithMaxBody(1<<20))
+		c := managerapi.NewClient(srv.URL+"/"+tc.prefix, managerapi.WithTimeout(300*time.Millisecond), managerapi.WithMaxBody(1<<20))
 		// A request that is never answered ends at the timeout: the test would hang otherwise.
 		_, err := c.Workers(context.Background())
-		var apiErr *farm.APIError
+		var apiErr *managerapi.APIError
 		switch {
 		case err == nil:
 			t.Errorf("%s: no error", tc.prefix)
