@@ -61,6 +61,10 @@ type Browser struct {
 
 	refreshCh chan struct{}
 	manualCh  chan manualChange
+	vouchCh   chan struct{} // 1 slot: vouches changed
+
+	vouchMu sync.Mutex
+	vouches map[string]bool // by Manager ID, not yet handed to the registry
 
 	mu          sync.Mutex
 	state       State
@@ -99,6 +103,8 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 		log:         cfg.Logger.With().Str("component", "browser").Logger(),
 		prober:      NewProber(cfg.ProbeTimeout),
 		refreshCh:   make(chan struct{}, 1),
+		vouchCh:     make(chan struct{}, 1),
+		vouches:     make(map[string]bool),
 		manualCh:    make(chan manualChange),
 		subscribers: make(map[*subscriber]struct{}),
 		state:       State{Searching: true},
@@ -142,6 +148,29 @@ func (b *Browser) Refresh() {
 	case b.refreshCh <- struct{}{}:
 	default:
 	}
+}
+
+// Vouch says whether the listed Manager managerID is known to be alive by other means (its event
+// bus is connected): its addresses are not checked over HTTP while it is, and are checked at once
+// when it no longer is. It never blocks.
+func (b *Browser) Vouch(managerID string, alive bool) {
+	b.vouchMu.Lock()
+	b.vouches[managerID] = alive
+	b.vouchMu.Unlock()
+	select {
+	case b.vouchCh <- struct{}{}:
+	default:
+	}
+}
+
+// takeVouches hands the vouches given since the last call to the registry.
+func (b *Browser) takeVouches(registry *Registry, now time.Time) {
+	b.vouchMu.Lock()
+	defer b.vouchMu.Unlock()
+	for id, alive := range b.vouches {
+		registry.Vouch(now, id, alive)
+	}
+	clear(b.vouches)
 }
 
 // AddManual adds a Manager URL given by hand: it is checked at once and, when it answers as a
@@ -327,6 +356,8 @@ func (b *Browser) Run(ctx context.Context) error {
 				registry.HandleCheck(clock.Now(), r.base, r.info, r.err)
 				b.logCheck(r)
 			}
+		case <-b.vouchCh:
+			b.takeVouches(registry, clock.Now())
 		case <-b.refreshCh:
 			schedule.refresh()
 			registry.CheckAllNow(clock.Now())

@@ -142,6 +142,8 @@ type location struct {
 	nextCheck          time.Time
 	lastCheck          time.Time
 	inFlight           bool
+	// vouched: the Manager's event bus is connected, which says it is alive: no checks meanwhile.
+	vouched bool
 }
 
 // gone reports whether a verified address's checks have failed often enough to stop listing it. It
@@ -405,7 +407,35 @@ func (r *Registry) evictOne() bool {
 }
 
 // checkable reports whether loc may be checked now.
-func (r *Registry) checkable(loc *location) bool { return !loc.inFlight }
+func (r *Registry) checkable(loc *location) bool { return !loc.inFlight && !loc.vouched }
+
+// Vouch says whether the Manager listed as managerID is known to be alive by other means: its event
+// bus is connected. Its addresses are not checked while it is (a connected bus is a live Manager, and
+// a tray then asks nothing of it over HTTP), and are checked at once when that ends: a closed
+// connection is the first sign of a Manager that went away.
+func (r *Registry) Vouch(now time.Time, managerID string, alive bool) {
+	for _, loc := range r.locations {
+		if !r.listedLocation(loc) || r.managerID(loc) != managerID {
+			continue
+		}
+		loc.vouched = alive
+		if alive {
+			loc.lastOK, loc.failing = now, false
+			loc.failures, loc.conclusiveFailures = 0, 0
+			continue
+		}
+		loc.nextCheck = now
+	}
+}
+
+// managerID is the ID of the Manager a listed address belongs to (see computeManagers).
+func (r *Registry) managerID(loc *location) string {
+	machine := loc.host
+	if loc.local {
+		machine = "this-machine"
+	}
+	return loc.info.Name + "|" + machine + "|" + loc.base.Port()
+}
 
 // refillTokens adds the tokens earned since the last refill.
 func (r *Registry) refillTokens(now time.Time) {
@@ -621,18 +651,13 @@ func managersEqual(a, b Manager) bool {
 // join its own address to a Manager's entry). A Manager on two networks that this computer is on
 // too is listed once per network, told apart by address.
 func (r *Registry) computeManagers() []Manager {
-	type groupKey struct{ machine, port, name string }
-	groups := make(map[groupKey][]*location)
-	var order []groupKey
+	groups := make(map[string][]*location)
+	var order []string
 	for _, loc := range r.sortedLocations() {
 		if !r.listedLocation(loc) {
 			continue
 		}
-		machine := loc.host
-		if loc.local {
-			machine = "this-machine"
-		}
-		key := groupKey{machine, loc.base.Port(), loc.info.Name}
+		key := r.managerID(loc)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -646,7 +671,7 @@ func (r *Registry) computeManagers() []Manager {
 		slices.SortFunc(locs, compareForOpening)
 		m := Manager{
 			// Fixed for the Manager's life: nothing that arrives later regroups addresses.
-			ID:   key.name + "|" + key.machine + "|" + key.port,
+			ID:   key,
 			Name: locs[0].info.Name,
 		}
 		for _, loc := range locs {

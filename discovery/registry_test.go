@@ -721,3 +721,53 @@ func TestRegistryListsManagersAddedByHand(t *testing.T) {
 		t.Errorf("listed %+v, want the announced Manager, not marked", ms)
 	}
 }
+
+func TestRegistryAsksNothingOfAVouchedManagerAndChecksAtOnceWhenTheVouchEnds(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry("10.77.0.2", "fd00::2")
+	// A Manager on this machine, announced on three addresses: all are one Manager, all vouched.
+	for _, loc := range []string{"http://10.77.0.2:8080/", "http://[fd00::2]:8080/", "http://127.0.0.1:8080/"} {
+		if err := r.HandleAnswer(t0, answerFrom("10.77.0.2", loc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	versions := map[string]VersionInfo{"http://10.77.0.2:8080": studio, "http://[fd00::2]:8080": studio, "http://127.0.0.1:8080": studio}
+	checkAll(r, t0, versions)
+	r.Update(t0)
+	managers := r.Managers()
+	if len(managers) != 1 {
+		t.Fatalf("managers = %+v, want one", managers)
+	}
+	id := managers[0].ID
+	r.Vouch(t0, id, true)
+	// An hour of a connected event bus: not one check, and the Manager stays listed and reachable.
+	for now := t0; now.Before(t0.Add(time.Hour)); now = now.Add(time.Second) {
+		if due := r.DueChecks(now, 100); len(due) != 0 {
+			t.Fatalf("%v after the vouch: checks %v of a vouched Manager", now.Sub(t0), due)
+		}
+	}
+	later := t0.Add(time.Hour)
+	r.Update(later)
+	if m := r.Managers(); len(m) != 1 || !m[0].Reachable {
+		t.Fatalf("after an hour vouched: %+v, want the Manager listed and reachable", m)
+	}
+	if wake := r.NextWake(later, true); !wake.IsZero() && wake.Before(later.Add(time.Hour)) {
+		t.Errorf("NextWake = %v while vouched: nothing should be due", wake)
+	}
+	// The bus closed: every address is checked at once.
+	r.Vouch(later, id, false)
+	if due := r.DueChecks(later, 100); len(due) != 3 {
+		t.Errorf("after the vouch ended: %d checks due at once, want 3 (%v)", len(due), due)
+	}
+	// Another Manager's vouch does nothing to this one.
+	r2 := newTestRegistry()
+	if err := r2.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.77.0.1:8080/")); err != nil {
+		t.Fatal(err)
+	}
+	checkAll(r2, t0, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
+	r2.Update(t0)
+	r2.Vouch(t0, "someone else|10.77.0.9|8080", true)
+	if due := r2.DueChecks(t0.Add(10*time.Second), 100); len(due) != 1 {
+		t.Errorf("a vouch for another Manager stopped this one's checks: due %v", due)
+	}
+}
