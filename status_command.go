@@ -35,6 +35,9 @@ type jobJSON struct {
 	Status  string    `json:"status"`
 	Updated time.Time `json:"updated"`
 	URL     string    `json:"url"`
+	// Progress is the steps done of the job's steps (Flamenco 3.8+), null where the Manager does
+	// not say.
+	Progress *managerapi.Progress `json:"progress"`
 }
 
 // statusTarget is a Manager to report on.
@@ -308,7 +311,8 @@ func toStatusJSON(target statusTarget, s farm.Summary) statusJSON {
 }
 
 func toJobJSON(manager string, j managerapi.Job) jobJSON {
-	return jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Updated: j.Updated.UTC(), URL: managerapi.JobURL(manager, j.ID)}
+	return jobJSON{ID: j.ID, Name: j.Name, Status: string(j.Status), Updated: j.Updated.UTC(), URL: managerapi.JobURL(manager, j.ID),
+		Progress: j.Progress}
 }
 
 func farmStateName(s managerapi.FarmState) string {

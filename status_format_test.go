@@ -2,10 +2,12 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 func TestCountsLine(t *testing.T) {
@@ -84,5 +86,43 @@ func TestTrayPreferences(t *testing.T) {
 	}
 	if _, err := parseTrayPreferences([]byte(`{"userName":`)); err == nil {
 		t.Error("a broken file is no error")
+	}
+}
+
+func TestWatchPrintsAJobsProgressAtMostEveryTenSeconds(t *testing.T) {
+	t.Parallel()
+	var throttle progressThrottle
+	t0 := time.Date(2026, 12, 4, 18, 31, 41, 0, time.UTC)
+	job := func(done, total int, status managerapi.JobStatus) managerapi.Job {
+		return managerapi.Job{ID: "cd8d7306-8dac-4c42-94e0-c9bf06c6c59c", Name: "shot-010 lighting", Status: status,
+			Progress: &managerapi.Progress{Completed: done, Total: total}}
+	}
+	steps := []struct {
+		after time.Duration
+		job   managerapi.Job
+		want  bool
+	}{
+		{0, job(0, 0, managerapi.JobQueued), false},          // no steps yet: nothing to say
+		{time.Second, job(1, 3, managerapi.JobActive), true}, // the first progress
+		{3 * time.Second, job(2, 3, managerapi.JobActive), false},
+		{9 * time.Second, job(2, 3, managerapi.JobActive), false}, // still within 10 s of the last line
+		{11 * time.Second, job(2, 3, managerapi.JobActive), true},
+		{12 * time.Second, job(2, 3, managerapi.JobActive), false},    // unchanged
+		{30 * time.Second, job(2, 3, managerapi.JobActive), false},    // unchanged, however late
+		{31 * time.Second, job(3, 3, managerapi.JobCompleted), false}, // the end has its own line
+	}
+	for _, s := range steps {
+		if got := throttle.due("http://farm:8080/", s.job, t0.Add(s.after)); got != s.want {
+			t.Errorf("at +%v, %d/%d %s: due = %v, want %v", s.after, s.job.Progress.Completed, s.job.Progress.Total,
+				s.job.Status, got, s.want)
+		}
+	}
+	if !throttle.due("http://other:8080/", job(1, 3, managerapi.JobActive), t0.Add(12*time.Second)) {
+		t.Error("a job of the same id on another Manager shares the first one's throttle")
+	}
+	line := formatWatchLine(watchLineJSON{Time: t0, Manager: watchedManager{Name: "Studio"}, Event: "progress", To: "active",
+		Job: &jobJSON{Name: "shot-010 lighting", URL: "http://farm:8080/app/jobs/x", Progress: &managerapi.Progress{Completed: 2, Total: 3}}})
+	if !strings.Contains(line, "shot-010 lighting\tactive · 2/3") {
+		t.Errorf("progress line %q", line)
 	}
 }

@@ -36,7 +36,7 @@ type watchedManager struct {
 func watchStatus(ctx context.Context, given []string, prefs trayPreferences, identity farm.Identity, asJSON bool,
 	logger zerolog.Logger, stdout, stderr io.Writer) error {
 	printer := &watchPrinter{out: stdout, asJSON: asJSON}
-	watchers := newWatcherSet(ctx, identity, logger, printer)
+	watchers := newWatcherSet(ctx, identity, logger, printer, func(string, bool) {})
 	defer watchers.stopAll()
 	fmt.Fprintf(stderr, "Watching the jobs of %s (%s) and the farm state; press Ctrl+C to stop.\n", identity.UserName,
 		identity.MetadataKey)
@@ -55,6 +55,7 @@ func watchStatus(ctx context.Context, given []string, prefs trayPreferences, ide
 
 	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
 		ManualURLs: prefs.ManualManagers})
+	watchers.vouch = browser.Vouch // a Manager whose event bus is connected needs no HTTP checks
 	events, unsubscribe := browser.Subscribe()
 	defer unsubscribe()
 	runCtx, cancel := context.WithCancel(ctx)
@@ -87,6 +88,7 @@ type watcherSet struct {
 	identity farm.Identity
 	logger   zerolog.Logger
 	printer  *watchPrinter
+	vouch    func(managerID string, alive bool) // see discovery.Browser.Vouch
 	wg       sync.WaitGroup
 	running  map[string]runningWatcher // by Manager ID
 }
@@ -96,8 +98,10 @@ type runningWatcher struct {
 	stop context.CancelFunc
 }
 
-func newWatcherSet(ctx context.Context, identity farm.Identity, logger zerolog.Logger, printer *watchPrinter) *watcherSet {
-	return &watcherSet{ctx: ctx, identity: identity, logger: logger, printer: printer, running: make(map[string]runningWatcher)}
+func newWatcherSet(ctx context.Context, identity farm.Identity, logger zerolog.Logger, printer *watchPrinter,
+	vouch func(managerID string, alive bool)) *watcherSet {
+	return &watcherSet{ctx: ctx, identity: identity, logger: logger, printer: printer, vouch: vouch,
+		running: make(map[string]runningWatcher)}
 }
 
 // start watches target, unless it is already watched at that URL.
@@ -111,10 +115,13 @@ func (s *watcherSet) start(target statusTarget) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.running[target.ID] = runningWatcher{url: target.URL, stop: cancel}
 	client := managerapi.NewClient(target.URL)
-	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: s.identity, Logger: s.logger})
+	vouch := s.vouch
+	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: s.identity, Logger: s.logger,
+		OnEventBus: func(connected bool) { vouch(target.ID, connected) }})
 	events, unsubscribe := w.Subscribe()
 	s.wg.Go(func() {
 		defer client.CloseIdleConnections()
+		defer vouch(target.ID, false)
 		w.Run(ctx)
 	})
 	s.wg.Go(func() {
@@ -146,12 +153,17 @@ func (s *watcherSet) stopAll() {
 
 // watchPrinter writes the lines of several watchers, one whole line at a time.
 type watchPrinter struct {
-	mu     sync.Mutex
-	out    io.Writer
-	asJSON bool
+	mu       sync.Mutex
+	out      io.Writer
+	asJSON   bool
+	progress progressThrottle
 }
 
 func (p *watchPrinter) print(target statusTarget, e farm.Event) {
+	if e.Kind == farm.SummaryChanged {
+		p.printProgress(target, e)
+		return
+	}
 	line := watchLineJSON{Time: e.Time.UTC(), Manager: watchedManager{Name: target.Name, URL: target.URL}, Event: string(e.Kind)}
 	switch e.Kind {
 	case farm.JobChanged, farm.JobFinished:
@@ -164,11 +176,61 @@ func (p *watchPrinter) print(target statusTarget, e farm.Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.write(line)
+}
+
+// printProgress writes a line for each of my jobs whose progress changed, at most every
+// progressLineEvery per job.
+func (p *watchPrinter) printProgress(target statusTarget, e farm.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, j := range e.Summary.MyJobs {
+		if !p.progress.due(target.URL, j, e.Time) {
+			continue
+		}
+		job := toJobJSON(target.URL, j)
+		p.write(watchLineJSON{Time: e.Time.UTC(), Manager: watchedManager{Name: target.Name, URL: target.URL},
+			Event: "progress", From: string(j.Status), To: string(j.Status), Job: &job})
+	}
+}
+
+// write prints one line. p.mu held.
+func (p *watchPrinter) write(line watchLineJSON) {
 	if p.asJSON {
 		_ = json.NewEncoder(p.out).Encode(line)
 		return
 	}
 	fmt.Fprintln(p.out, formatWatchLine(line))
+}
+
+// progressLineEvery is the least time between two progress lines of one job.
+const progressLineEvery = 10 * time.Second
+
+// progressThrottle decides when a job's progress is worth a line: when it changed since the last
+// line, and that line is progressLineEvery old. A plain type, times passed in.
+type progressThrottle struct {
+	last map[string]progressLine // by Manager URL and job id
+}
+
+type progressLine struct {
+	at       time.Time
+	progress managerapi.Progress
+}
+
+func (t *progressThrottle) due(manager string, j managerapi.Job, now time.Time) bool {
+	if j.Progress == nil || j.Progress.Total == 0 || j.Status.Finished() {
+		return false
+	}
+	if t.last == nil {
+		t.last = make(map[string]progressLine)
+	}
+	key := manager + "\x00" + j.ID
+	last, seen := t.last[key]
+	if seen && (last.progress == *j.Progress || now.Sub(last.at) < progressLineEvery) {
+		return false
+	}
+	t.last[key] = progressLine{at: now, progress: *j.Progress}
+	return true
 }
 
 // formatWatchLine is the text form of a --watch line: time, Manager, what changed.
@@ -180,6 +242,9 @@ func formatWatchLine(l watchLineJSON) string {
 			s += "\t(farm status unavailable: " + l.Unavailable + ")"
 		}
 		return s
+	}
+	if l.Event == "progress" && l.Job.Progress != nil {
+		return fmt.Sprintf("%sjob\t%s\t%s · %d/%d\t%s", prefix, l.Job.Name, l.To, l.Job.Progress.Completed, l.Job.Progress.Total, l.Job.URL)
 	}
 	from := l.From
 	if from == "" {

@@ -42,12 +42,13 @@ func aboutLines(version string, build *debug.BuildInfo, logPath string) []string
 	return lines
 }
 
-// newAboutWindow shows aboutLines and, when there is a log file, a button that opens its folder.
-func newAboutWindow(a fyne.App, log zerolog.Logger, version, logPath string) fyne.Window {
+// newAboutWindow shows aboutLines, how each Manager's changes arrive (connectionLines) and, when
+// there is a log file, a button that opens its folder.
+func newAboutWindow(a fyne.App, log zerolog.Logger, version, logPath string, connections []string) fyne.Window {
 	w := a.NewWindow("About Flamenco Tray")
 	build, _ := debug.ReadBuildInfo()
 	box := container.NewVBox()
-	for i, line := range aboutLines(version, build, logPath) {
+	for i, line := range append(aboutLines(version, build, logPath), connections...) {
 		label := widget.NewLabel(line)
 		label.Wrapping = fyne.TextWrapBreak
 		if i == 0 {

@@ -108,13 +108,18 @@ func JobsLine(s farm.Summary) string {
 	return "Jobs: " + strings.Join(counts, " · ")
 }
 
-// JobLabel is how a job is listed: "shot-010 lighting — active".
+// JobLabel is how a job is listed: "shot-010 lighting — active", with its progress where the
+// Manager says it (Flamenco 3.8+) and the job has steps: "shot-010 lighting — active · 2/3".
 func JobLabel(j managerapi.Job) string {
 	name := managerapi.CleanText(j.Name, maxJobNameRunes)
 	if name == "" {
 		name = j.ID
 	}
-	return name + " — " + string(j.Status)
+	label := name + " — " + string(j.Status)
+	if p := j.Progress; p != nil && p.Total > 0 {
+		label += fmt.Sprintf(" · %d/%d", p.Completed, p.Total)
+	}
+	return label
 }
 
 // maxJobNameRunes bounds a job's name in the menu: the status must still show.

@@ -269,3 +269,21 @@ func TestJobLabelIsCleanedAndBounded(t *testing.T) {
 		t.Errorf("a job without a name: %q", got)
 	}
 }
+
+func TestJobLabelShowsProgressWhereTheManagerSaysIt(t *testing.T) {
+	t.Parallel()
+	active := job("a", "shot-010", managerapi.JobActive)
+	for _, tc := range []struct {
+		progress *managerapi.Progress
+		want     string
+	}{
+		{&managerapi.Progress{Completed: 2, Total: 3}, "shot-010 — active · 2/3"},
+		{&managerapi.Progress{Completed: 0, Total: 0}, "shot-010 — active"}, // a job without steps yet (3.8 sends 0/0 for queued jobs)
+		{nil, "shot-010 — active"}, // a Manager before 3.8
+	} {
+		active.Progress = tc.progress
+		if got := JobLabel(active); got != tc.want {
+			t.Errorf("progress %+v: %q, want %q", tc.progress, got, tc.want)
+		}
+	}
+}

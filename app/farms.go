@@ -24,6 +24,9 @@ type farmSet struct {
 	goOwned  func(func())
 	onChange func()                              // the menu should be rebuilt
 	onEvent  func(discovery.Manager, farm.Event) // a job of mine changed, for notifications
+	// vouch tells discovery that a Manager's event bus is connected (so it is alive: no need to check
+	// it over HTTP) or no longer is (check it at once).
+	vouch func(managerID string, alive bool)
 
 	mu       sync.Mutex
 	running  map[string]*farmRun // by Manager ID
@@ -39,8 +42,8 @@ type farmRun struct {
 }
 
 func newFarmSet(log zerolog.Logger, goOwned func(func()), identity farm.Identity, watched []string,
-	onChange func(), onEvent func(discovery.Manager, farm.Event)) *farmSet {
-	return &farmSet{log: log, goOwned: goOwned, onChange: onChange, onEvent: onEvent, running: map[string]*farmRun{},
+	onChange func(), onEvent func(discovery.Manager, farm.Event), vouch func(managerID string, alive bool)) *farmSet {
+	return &farmSet{log: log, goOwned: goOwned, onChange: onChange, onEvent: onEvent, vouch: vouch, running: map[string]*farmRun{},
 		identity: identity, watched: watched}
 }
 
@@ -106,12 +109,15 @@ func farmPlan(running map[string]*farmRun, managers []discovery.Manager, now tim
 }
 
 func (f *farmSet) startLocked(ctx context.Context, m discovery.Manager) {
-	watcher := farm.NewWatcher(farm.WatcherConfig{BaseURL: m.URL, Identity: f.identity, Watched: slices.Clone(f.watched), Logger: f.log})
+	managerID := m.ID
+	watcher := farm.NewWatcher(farm.WatcherConfig{BaseURL: m.URL, Identity: f.identity, Watched: slices.Clone(f.watched), Logger: f.log,
+		OnEventBus: func(connected bool) { f.vouch(managerID, connected) }})
 	runCtx, cancel := context.WithCancel(ctx)
 	f.running[m.ID] = &farmRun{manager: m, watcher: watcher, cancel: cancel}
 	events, unsubscribe := watcher.Subscribe()
 	f.goOwned(func() {
 		defer unsubscribe()
+		defer f.vouch(managerID, false) // a stopped watcher vouches for nothing
 		if err := watcher.Run(runCtx); err != nil {
 			f.log.Warn().Err(err).Str("manager", m.URL).Msg("stopped watching the farm")
 		}
@@ -195,4 +201,27 @@ func jobNotification(m discovery.Manager, e farm.Event) (title, body string, ok 
 		return "", "", false
 	}
 	return title, fmt.Sprintf("“%s” on %s", name, NotificationLabel(m)), true
+}
+
+// connectionLines says, for About, how each watched Manager's changes arrive: live over its event
+// bus, or by polling and why. Sorted by Manager label.
+func connectionLines(managers []discovery.Manager, farms map[string]ManagerFarm) []string {
+	var lines []string
+	for _, m := range managers {
+		f, ok := farms[m.ID]
+		if !ok {
+			continue
+		}
+		label := NotificationLabel(m)
+		switch c := f.Summary.Connection; {
+		case c.Live:
+			lines = append(lines, label+": live updates over its event bus")
+		case c.Fallback != "":
+			lines = append(lines, label+": "+c.Fallback)
+		default:
+			lines = append(lines, label+": connecting to its event bus")
+		}
+	}
+	slices.Sort(lines)
+	return lines
 }

@@ -83,3 +83,22 @@ func TestJobNotification(t *testing.T) {
 		}
 	}
 }
+
+func TestAboutSaysHowEachManagersChangesArrive(t *testing.T) {
+	t.Parallel()
+	live, polled, connecting := manager("Studio Farm", true), manager("Night Farm", true), manager("Attic Farm", true)
+	farms := map[string]ManagerFarm{
+		live.ID:       {Summary: farm.Summary{Connection: farm.Connection{Live: true}}},
+		polled.ID:     {Summary: farm.Summary{Connection: farm.Connection{Fallback: "polling: the event bus was refused (400)"}}},
+		connecting.ID: {},
+	}
+	got := connectionLines([]discovery.Manager{live, polled, connecting, manager("Unwatched", true)}, farms)
+	want := []string{
+		NotificationLabel(connecting) + ": connecting to its event bus",
+		NotificationLabel(polled) + ": polling: the event bus was refused (400)",
+		NotificationLabel(live) + ": live updates over its event bus",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("connection lines:\n got %q\nwant %q", got, want)
+	}
+}

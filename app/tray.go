@@ -93,7 +93,7 @@ func newTray(a fyne.App, opts Options) *tray {
 		ManualURLs: manualManagers(a.Preferences()),
 	})
 	t.farms = newFarmSet(opts.Logger, t.goOwned, settings.Identity, a.Preferences().StringList(prefWatchedJobs),
-		t.requestRebuild, t.notifyJob)
+		t.requestRebuild, t.notifyJob, t.browser.Vouch)
 	t.workers = newWorkerSet(opts.Logger, t.goOwned, t.requestRebuild, opts.LogPath)
 	if desk, ok := a.(desktop.App); ok {
 		t.desk = desk
@@ -664,7 +664,10 @@ func (t *tray) open(managerID string) {
 
 // showAbout opens the About window (Fyne's main goroutine).
 func (t *tray) showAbout() {
-	showOnce(&t.aboutOpen, func() fyne.Window { return newAboutWindow(t.app, t.log, t.opts.Version, t.opts.LogPath) })
+	connections := connectionLines(t.browser.State().Managers, t.farms.summaries())
+	showOnce(&t.aboutOpen, func() fyne.Window {
+		return newAboutWindow(t.app, t.log, t.opts.Version, t.opts.LogPath, connections)
+	})
 }
 
 // showOnce shows the window *open holds, or makes one with build and keeps it there until it

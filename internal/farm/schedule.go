@@ -10,10 +10,15 @@ type Task int
 
 // The Watcher's tasks, the most urgent first.
 const (
+	// TaskAllJobs: every job (GET /api/v3/jobs, Flamenco 3.6+), read as a stream keeping what the menu
+	// needs. Tried first: a Manager before 3.6 answers that it has no such endpoint, and the Watcher
+	// then uses the filtered queries below instead. While the event bus is connected it is read only
+	// when the bus (re)connects, never on a timer.
+	TaskAllJobs Task = iota
 	// TaskUnfinished: every job not finished yet (status_in active, queued, …), with its metadata:
 	// the user's running jobs, and the counts. A job of the user's that leaves this set is then
 	// asked for once (GET /api/v3/jobs/{id}) to learn how it ended.
-	TaskUnfinished Task = iota
+	TaskUnfinished
 	// TaskWorkers: the Workers, for their counts and the farm state.
 	TaskWorkers
 	// TaskFarmStatus: the farm state as the Manager computes it (3.5 and later; disabled after a 404).
@@ -28,6 +33,8 @@ const (
 
 func (t Task) String() string {
 	switch t {
+	case TaskAllJobs:
+		return "all jobs"
 	case TaskUnfinished:
 		return "unfinished jobs"
 	case TaskWorkers:
@@ -58,6 +65,8 @@ type Schedule struct {
 // RequestsPerSecond and BenchmarkTrayLoadOnAManager.
 func DefaultSchedule() Schedule {
 	var s Schedule
+	// Only while the event bus cannot be had (see Watcher): 1,000 jobs are 370 KB, 3 KB a second.
+	s.Every[TaskAllJobs] = 2 * time.Minute
 	s.Every[TaskUnfinished] = 27 * time.Second
 	s.Every[TaskWorkers] = 5 * time.Minute
 	s.Every[TaskFarmStatus] = 10 * time.Minute // the state only: the Workers' counts come every 5 minutes
@@ -69,12 +78,12 @@ func DefaultSchedule() Schedule {
 	return s
 }
 
-// RequestsPerSecond is the schedule's average rate with every task enabled and no errors, job
-// lookups aside.
+// RequestsPerSecond is the schedule's average rate for a Manager before 3.6 polled without the event
+// bus (the filtered queries, TaskAllJobs aside), with no errors and job lookups aside.
 func (s Schedule) RequestsPerSecond() float64 {
 	rate := 0.0
-	for _, every := range s.Every {
-		if every > 0 {
+	for t, every := range s.Every {
+		if every > 0 && Task(t) != TaskAllJobs {
 			rate += 1 / every.Seconds()
 		}
 	}

@@ -47,6 +47,9 @@ type Summary struct {
 	// malformed answers, a Manager too old for this API): the menu says "farm status unavailable".
 	Unavailable string
 	UpdatedAt   time.Time // the last successful answer
+	// Connection says whether the Manager's changes come live over its event bus, or by polling and
+	// why.
+	Connection Connection
 }
 
 // Known says whether anything is known of the farm yet.
@@ -79,12 +82,13 @@ func sameContent(a, b Summary) bool {
 		maps.Equal(a.Workers, b.Workers) && maps.Equal(a.Jobs, b.Jobs) && a.FailedToday == b.FailedToday &&
 		a.FinishedTodayCapped == b.FinishedTodayCapped && slices.EqualFunc(a.MyJobs, b.MyJobs, sameJob) &&
 		slices.EqualFunc(a.Unfinished, b.Unfinished, sameJob) && a.NoJobCarriesKey == b.NoJobCarriesKey &&
-		a.Unavailable == b.Unavailable
+		a.Unavailable == b.Unavailable && a.Connection == b.Connection
 }
 
 func sameJob(a, b managerapi.Job) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Status == b.Status && a.Activity == b.Activity &&
-		a.Updated.Equal(b.Updated) && a.Priority == b.Priority && maps.Equal(a.Metadata, b.Metadata)
+		a.Updated.Equal(b.Updated) && a.Priority == b.Priority && maps.Equal(a.Metadata, b.Metadata) &&
+		(a.Progress == nil) == (b.Progress == nil) && (a.Progress == nil || *a.Progress == *b.Progress)
 }
 
 // newestFirst orders jobs by their last update, latest first (then by id, for a stable order).

@@ -32,17 +32,21 @@ type view struct {
 	workersKnown       bool
 	managerFarm        managerapi.FarmState
 	managerFarmPresent bool
-	unfinished         []managerapi.Job
+	unfinished         map[string]managerapi.Job // every unfinished job, anyone's, by id
 	unfinishedKnown    bool
-	finished           []managerapi.Job
-	finishedCapped     bool // the finished query came back full
-	keySeen            bool
-	unavailable        string
-	updatedAt          time.Time
+	finished           map[string]managerapi.Job // the latest finished jobs, anyone's (metadata only for relevant ones)
+	finishedCapped     bool                      // the finished query came back full: counts are lower bounds
+	// pending are jobs first seen on the event bus, which does not say whose a job is: their owner is
+	// being asked for (GET /api/v3/jobs/{id}); until then they are counted, not reported.
+	pending     map[string]*pendingJob
+	keySeen     bool
+	unavailable string
+	updatedAt   time.Time
 }
 
 func newView(manager string, identity Identity, watched []string, started time.Time) *view {
-	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]managerapi.Job)}
+	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]managerapi.Job),
+		unfinished: make(map[string]managerapi.Job), finished: make(map[string]managerapi.Job), pending: make(map[string]*pendingJob)}
 	v.setWatched(watched)
 	return v
 }
@@ -102,6 +106,7 @@ func (v *view) observeUnfinished(jobs []managerapi.Job) (transitions []JobTransi
 	inSet := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
 		inSet[j.ID] = true
+		transitions = append(transitions, v.resolveOwner(j)...)
 		if t, ok := v.see(j); ok {
 			transitions = append(transitions, t)
 		}
@@ -117,7 +122,10 @@ func (v *view) observeUnfinished(jobs []managerapi.Job) (transitions []JobTransi
 		}
 	}
 	slices.Sort(left)
-	v.unfinished = slices.Clone(jobs)
+	clear(v.unfinished)
+	for _, j := range jobs {
+		v.unfinished[j.ID] = j
+	}
 	v.unfinishedKnown = true
 	return transitions, left
 }
@@ -131,11 +139,19 @@ func (v *view) observeJob(j managerapi.Job) []JobTransition {
 }
 
 // observeJobGone records that a job no longer exists (deleted): it is forgotten, without news.
-func (v *view) observeJobGone(id string) { delete(v.jobs, id) }
+func (v *view) observeJobGone(id string) {
+	delete(v.jobs, id)
+	delete(v.unfinished, id)
+	delete(v.finished, id)
+	delete(v.pending, id)
+}
 
 // observeFinished takes the latest finished jobs (anyone's), of which limit were asked for.
 func (v *view) observeFinished(jobs []managerapi.Job, limit int) []JobTransition {
-	v.finished = slices.Clone(jobs)
+	clear(v.finished)
+	for _, j := range jobs {
+		v.finished[j.ID] = v.thin(j)
+	}
 	v.finishedCapped = len(jobs) >= limit
 	return v.observeOwn(jobs)
 }
@@ -147,6 +163,7 @@ func (v *view) observeMyRecent(jobs []managerapi.Job) []JobTransition { return v
 func (v *view) observeOwn(jobs []managerapi.Job) []JobTransition {
 	var transitions []JobTransition
 	for _, j := range jobs {
+		transitions = append(transitions, v.resolveOwner(j)...)
 		if !v.relevant(j) {
 			if v.identity.Carries(j) {
 				v.keySeen = true
@@ -215,6 +232,7 @@ func (v *view) summary(now time.Time, loc *time.Location) Summary {
 	for _, j := range v.unfinished {
 		s.Jobs[j.Status]++
 	}
+
 	local := now.In(loc)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	today := 0
@@ -245,7 +263,7 @@ func (v *view) summary(now time.Time, loc *time.Location) Summary {
 	}
 	s.MyJobs = cloneJobs(s.MyJobs)
 
-	s.Unfinished = cloneJobs(v.unfinished)
+	s.Unfinished = cloneJobs(slices.Collect(maps.Values(v.unfinished)))
 	slices.SortFunc(s.Unfinished, newestFirst)
 	if len(s.Unfinished) > maxUnfinishedListed {
 		s.Unfinished = s.Unfinished[:maxUnfinishedListed]

@@ -1,10 +1,11 @@
 package farm
 
 import (
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 var (

@@ -2,7 +2,6 @@ package farm
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -54,8 +53,7 @@ type Event struct {
 
 // WatcherConfig configures a Watcher.
 type WatcherConfig struct {
-	Client *managerapi. // or BaseURL, for a Client with the defaults
-		Client
+	Client   *managerapi.Client // or BaseURL, for a Client with the defaults
 	BaseURL  string
 	Identity Identity
 	Watched  []string // ids of jobs the user picked to watch
@@ -64,34 +62,59 @@ type WatcherConfig struct {
 	Schedule Schedule        // zero: DefaultSchedule()
 	Random   func() float64  // in [0, 1), for jitter; nil: math/rand
 	Location *time.Location  // where "today" is; nil: time.Local
+	// Live configures the event bus; its zero value connects with the defaults.
+	Live LiveConfig
+	// OnEventBus, if set, is called (from the Watcher's goroutine) when the event bus connects
+	// (true) and when that connection ends (false): while it is connected it says the Manager is
+	// alive, so discovery need not ask.
+	OnEventBus func(connected bool)
 }
 
-// Watcher polls one Manager until its context ends: the first full status right after it starts,
-// then only filtered queries on the Planner's schedule, and keeps the Summary. Summary and
+// Watcher follows one Manager until its context ends, and keeps the Summary. It prefers the
+// Manager's event bus: a full status over HTTP when the bus connects (and again at each
+// reconnection), then the bus's updates as they come, with a few requests on slow timers. Where the
+// bus cannot be had, it polls (see Planner) and tries the bus again now and then. Summary and
 // Subscribe never wait for the Manager.
 type Watcher struct {
-	client *managerapi.Client
-	log    zerolog.Logger
-	clock  discovery.Clock
-	loc    *time.Location
+	client     *managerapi.Client
+	log        zerolog.Logger
+	clock      discovery.Clock
+	loc        *time.Location
+	random     func() float64
+	live       LiveConfig
+	onEventBus func(bool)
 
 	wake chan struct{} // 1 slot: Settings changed, plan again
 
 	mu          sync.Mutex
 	view        *view
 	planner     *Planner
+	generation  generation
 	succeeded   [numTasks]bool
 	summary     Summary
 	farmState   managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
+	connection  Connection
 	subscribers map[*subscriber]struct{}
 	stats       WatcherStats
 }
 
+// generation is which jobs API a Manager has.
+type generation int
+
+const (
+	genUnknown generation = iota
+	genList               // Flamenco 3.6+: GET /api/v3/jobs lists every job
+	genQuery              // Flamenco 3.3–3.5: POST /api/v3/jobs/query
+)
+
 // WatcherStats counts what a Watcher did, for tests and the benchmark.
 type WatcherStats struct {
-	Requests int
-	Rounds   int
-	Waiting  bool // between rounds, waiting for the clock or a change of Settings
+	Requests    int
+	Rounds      int
+	Waiting     bool // between rounds, waiting for the clock or a change of Settings
+	BusEvents   int  // updates applied from the event bus
+	Resyncs     int  // full statuses read because the bus (re)connected or fell behind
+	Connections int  // event-bus connections made
 }
 
 type subscriber struct {
@@ -101,8 +124,8 @@ type subscriber struct {
 
 // NewWatcher returns a Watcher; Run starts it.
 func NewWatcher(cfg WatcherConfig) *Watcher {
-	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, wake: make(chan struct{}, 1),
-		subscribers: make(map[*subscriber]struct{})}
+	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, random: cfg.Random, live: cfg.Live.withDefaults(),
+		onEventBus: cfg.OnEventBus, wake: make(chan struct{}, 1), subscribers: make(map[*subscriber]struct{})}
 	if w.client == nil {
 		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
@@ -116,18 +139,15 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 	if schedule == (Schedule{}) {
 		schedule = DefaultSchedule()
 	}
-	random := cfg.Random
-	if random == nil {
-		random = rand.Float64
+	if w.random == nil {
+		w.random = rand.Float64
 	}
 	manager := w.client.BaseURL()
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
 	now := w.clock.Now()
 	w.view = newView(manager, cfg.Identity, cfg.Watched, now)
-	w.planner = NewPlanner(schedule, now, random)
-	if w.view.identity.UserName == "" {
-		w.planner.Disable(TaskMyRecent)
-	}
+	w.planner = NewPlanner(schedule, now, w.random)
+	w.setGenerationLocked(genUnknown, now)
 	w.summary = w.view.summary(now, w.loc)
 	return w
 }
@@ -169,11 +189,10 @@ func (w *Watcher) SetIdentity(id Identity) {
 	w.mu.Lock()
 	now := w.clock.Now()
 	w.view.setIdentity(id, now)
-	if w.view.identity.UserName == "" {
-		w.planner.Disable(TaskMyRecent)
-	} else {
-		w.planner.Enable(TaskMyRecent, now)
-	}
+	w.setGenerationLocked(w.generation, now)
+	// The new name's jobs: from the complete list (3.6+) or the filtered query, at once.
+	w.planner.Soon(TaskAllJobs, now)
+	w.planner.Soon(TaskMyRecent, now)
 	w.publishLocked(now)
 	w.mu.Unlock()
 	w.poke()
@@ -187,6 +206,18 @@ func (w *Watcher) SetWatched(ids []string) {
 	w.mu.Unlock()
 }
 
+// Watched returns the ids of the watched jobs, sorted.
+func (w *Watcher) Watched() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ids []string
+	for id := range w.view.watched {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 func (w *Watcher) poke() {
 	select {
 	case w.wake <- struct{}{}:
@@ -194,193 +225,34 @@ func (w *Watcher) poke() {
 	}
 }
 
-// Run polls until ctx ends and returns nil then, with the Client's kept connections closed.
+// setGenerationLocked enables the tasks of a jobs API generation: the complete list (tried first
+// while unknown) or the filtered queries. w.mu held.
+func (w *Watcher) setGenerationLocked(g generation, now time.Time) {
+	w.generation = g
+	list := []Task{TaskAllJobs}
+	queries := []Task{TaskUnfinished, TaskFinished, TaskMyRecent}
+	enable, disable := list, queries
+	if g == genQuery {
+		enable, disable = queries, list
+	}
+	for _, t := range disable {
+		w.planner.Disable(t)
+	}
+	for _, t := range enable {
+		if !w.planner.Enabled(t) {
+			w.planner.Enable(t, now)
+		}
+	}
+	if w.view.identity.UserName == "" {
+		w.planner.Disable(TaskMyRecent)
+	}
+}
+
+// Run follows the Manager until ctx ends and returns nil then, with its connections closed.
 func (w *Watcher) Run(ctx context.Context) error {
 	defer w.client.CloseIdleConnections()
-	for {
-		w.round(ctx) // its error is in the Summary
-		if ctx.Err() != nil {
-			return nil
-		}
-		w.mu.Lock()
-		wait := w.planner.Wake().Sub(w.clock.Now())
-		w.stats.Waiting = true
-		w.mu.Unlock()
-		timer := w.clock.NewTimer(max(wait, 0))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil
-		case <-timer.C():
-		case <-w.wake:
-			timer.Stop()
-		}
-		w.mu.Lock()
-		w.stats.Waiting = false
-		w.mu.Unlock()
-	}
-}
-
-// Once asks for the first full status (every task once, at once) and returns the Summary, for a
-// one-shot report such as `flamenco-tray status`. The error is the first that made the farm status
-// unavailable (the Summary says so too); the tasks after it are not run.
-func (w *Watcher) Once(ctx context.Context) (Summary, error) {
-	err := w.round(ctx)
-	if err == nil {
-		err = ctx.Err()
-	}
-	return w.Summary(), err
-}
-
-// round runs the tasks that are due, in order, and stops at the first error (the Planner then
-// retries that one alone, later), which it returns.
-func (w *Watcher) round(ctx context.Context) error {
-	w.mu.Lock()
-	due := w.planner.Due(w.clock.Now())
-	w.stats.Rounds++
-	w.mu.Unlock()
-	for _, task := range due {
-		if ctx.Err() != nil {
-			return nil
-		}
-		err := w.run(ctx, task)
-		if ctx.Err() != nil {
-			return nil // cancelled mid-request: not the Manager's fault
-		}
-		w.mu.Lock()
-		now := w.clock.Now()
-		w.planner.Done(task, now, err == nil)
-		if err != nil {
-			reason := Describe(err)
-			if w.view.unavailable != reason {
-				w.log.Warn().Err(err).Str("task", task.String()).Msg("farm status unavailable")
-			}
-			w.view.failed(reason)
-			w.publishLocked(now)
-			w.mu.Unlock()
-			return err
-		}
-		if w.view.unavailable != "" {
-			w.log.Info().Msg("farm status available again")
-			// The Manager may have been upgraded meanwhile: ask for its farm status again.
-			w.planner.Enable(TaskFarmStatus, now)
-		}
-		w.succeeded[task] = true
-		w.view.succeeded(now)
-		if !w.view.primed && w.allSucceededLocked() {
-			w.view.prime()
-		}
-		w.publishLocked(now)
-		w.mu.Unlock()
-	}
+	w.followLiveOrPoll(ctx)
 	return nil
-}
-
-func (w *Watcher) allSucceededLocked() bool {
-	for t := range numTasks {
-		if w.planner.Enabled(t) && !w.succeeded[t] {
-			return false
-		}
-	}
-	return true
-}
-
-// run makes one task's requests and feeds the answers to the view.
-func (w *Watcher) run(ctx context.Context, task Task) error {
-	switch task {
-	case TaskUnfinished:
-		return w.pollUnfinished(ctx)
-	case TaskWorkers:
-		workers, err := w.request(func() (any, error) { return w.client.Workers(ctx) })
-		if err == nil {
-			w.mu.Lock()
-			w.view.observeWorkers(workers.([]managerapi.Worker))
-			w.mu.Unlock()
-		}
-		return err
-	case TaskFarmStatus:
-		var present bool
-		state, err := w.request(func() (any, error) {
-			state, p, err := w.client.FarmStatus(ctx)
-			present = p
-			return state, err
-		})
-		if err == nil {
-			w.mu.Lock()
-			w.view.observeFarmStatus(state.(managerapi.FarmState), present)
-			if !present {
-				w.log.Debug().Msg("no farm status endpoint (a Manager before 3.5): the farm state is computed here")
-				w.planner.Disable(TaskFarmStatus)
-			}
-			w.mu.Unlock()
-		}
-		return err
-	case TaskFinished:
-		q := managerapi.JobQuery{StatusIn: []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCanceled}, OrderBy: managerapi.OrderUpdatedNewest, Limit: finishedLimit}
-		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
-		if err == nil {
-			w.mu.Lock()
-			w.emitLocked(w.view.observeFinished(jobs.([]managerapi.Job), finishedLimit))
-			w.mu.Unlock()
-		}
-		return err
-	case TaskMyRecent:
-		w.mu.Lock()
-		id := w.view.identity
-		w.mu.Unlock()
-		if id.UserName == "" {
-			return nil
-		}
-		// The key quoted (the Client does it). A value with a % makes the Manager compare with SQL
-		// LIKE, which ignores ASCII case and, with the % in front, finds DOMAIN\user too; the view
-		// keeps only the jobs Identity.Owns ("malice" is not alice's, nor "jordan" dan's), so more are
-		// asked for than are shown.
-		q := managerapi.JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, OrderBy: managerapi.OrderUpdatedNewest, Limit: myRecentLimit}
-		jobs, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
-		if err == nil {
-			w.mu.Lock()
-			w.emitLocked(w.view.observeMyRecent(jobs.([]managerapi.Job)))
-			w.mu.Unlock()
-		}
-		return err
-	}
-	return nil
-}
-
-// pollUnfinished asks for the unfinished jobs, then for each of mine that left them, how it ended.
-func (w *Watcher) pollUnfinished(ctx context.Context) error {
-	q := managerapi.JobQuery{StatusIn: managerapi.UnfinishedJobStatuses, OrderBy: managerapi.OrderUpdatedNewest, Limit: unfinishedLimit}
-	answer, err := w.request(func() (any, error) { return w.client.QueryJobs(ctx, q) })
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	transitions, left := w.view.observeUnfinished(answer.([]managerapi.Job))
-	w.emitLocked(transitions)
-	w.mu.Unlock()
-	for _, id := range left[:min(len(left), maxLookupsPerRound)] {
-		j, err := w.request(func() (any, error) { return w.client.Job(ctx, id) })
-		w.mu.Lock()
-		switch {
-		case errors.Is(err, managerapi.ErrNotFound):
-			w.view.observeJobGone(id)
-		case err == nil:
-			w.emitLocked(w.view.observeJob(j.(managerapi.Job)))
-		}
-		w.mu.Unlock()
-		if err != nil && !errors.Is(err, managerapi.ErrNotFound) {
-			return err
-		}
-	}
-	return nil
-}
-
-// request makes one request, counted.
-func (w *Watcher) request(do func() (any, error)) (any, error) {
-	w.mu.Lock()
-	w.stats.Requests++
-	w.mu.Unlock()
-	return do()
 }
 
 // emitLocked sends the transitions to subscribers. w.mu held.
@@ -390,6 +262,7 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 	}
 	now := w.clock.Now()
 	summary := w.view.summary(now, w.loc)
+	summary.Connection = w.connection
 	for _, t := range transitions {
 		kind := JobChanged
 		if t.Finished() {
@@ -404,6 +277,7 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 // publishLocked recomputes the summary and tells subscribers what changed. w.mu held.
 func (w *Watcher) publishLocked(now time.Time) {
 	next := w.view.summary(now, w.loc)
+	next.Connection = w.connection
 	changed := !sameContent(w.summary, next)
 	w.summary = next
 	farm := next.Farm
@@ -431,16 +305,4 @@ func (w *Watcher) sendLocked(e Event) {
 			}
 		}
 	}
-}
-
-// Watched returns the ids of the watched jobs, sorted.
-func (w *Watcher) Watched() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var ids []string
-	for id := range w.view.watched {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -37,6 +37,8 @@ type Farm struct {
 	stats         Stats
 	events        []Event
 	changed       chan struct{} // closed and replaced at every event
+	hub           *eventHub     // the event bus (eventbus.go)
+	lastFarmState string        // as last told on the event bus
 }
 
 // Option changes a Farm.
@@ -58,7 +60,8 @@ func (f *Farm) SetVersion(v string) {
 
 // New returns an empty farm of a Manager named name.
 func New(name string, opts ...Option) *Farm {
-	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job), changed: make(chan struct{})}
+	f := &Farm{name: name, version: "3.3.1", now: time.Now, byID: make(map[string]*job), changed: make(chan struct{}),
+		hub: newEventHub()}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -107,6 +110,8 @@ type job struct {
 	Metadata          map[string]string
 	Settings          map[string]any
 	SubmitterPlatform string
+	StepsCompleted    int // Flamenco 3.8's progress
+	StepsTotal        int
 }
 
 // NewID returns a random UUID (version 4), as the Manager gives Workers and jobs.
@@ -146,6 +151,7 @@ func (f *Farm) AddWorker(spec WorkerSpec) string {
 		w.SupportedTaskTypes = []string{"blender", "ffmpeg", "file-management", "misc"}
 	}
 	f.workers = append(f.workers, w)
+	f.workerChanged(w, "")
 	return w.ID
 }
 
@@ -190,6 +196,7 @@ func (f *Farm) ApplyStatusChange(id string) error {
 func (f *Farm) stateChanged(w *worker, status string) {
 	previous := w.Status
 	w.Status = status
+	defer f.workerChanged(w, previous)
 	if w.StatusChange != nil && w.StatusChange.Status == status {
 		w.StatusChange = nil
 	}
@@ -205,6 +212,7 @@ func (f *Farm) stateChanged(w *worker, status string) {
 func (f *Farm) signOff(w *worker) {
 	previous := w.Status
 	w.Status = "offline"
+	defer f.workerChanged(w, previous)
 	if w.StatusChange != nil && (w.StatusChange.Status == "offline" || w.StatusChange.Status == "restart") {
 		w.StatusChange = nil
 	}
@@ -267,6 +275,7 @@ type JobSpec struct {
 	Metadata       map[string]string // more metadata
 	Settings       map[string]any
 	Status         string // default queued
+	Steps          int    // how many steps the job has (Flamenco 3.8's steps_total)
 }
 
 // SubmitJob adds a job and returns its id.
@@ -298,8 +307,10 @@ func (f *Farm) SubmitJob(spec JobSpec) string {
 	if j.Settings == nil {
 		j.Settings = map[string]any{}
 	}
+	j.StepsTotal = spec.Steps
 	f.jobs = append(f.jobs, j)
 	f.byID[j.ID] = j
+	f.jobChanged(j, "")
 	return j.ID
 }
 
@@ -321,10 +332,20 @@ func (f *Farm) SetJobStatus(id, status, reason string) error {
 
 // setJobStatus must be called with f.mu held.
 func (f *Farm) setJobStatus(j *job, status, reason string) {
+	previous := j.Status
 	j.Status = status
 	j.Activity = fmt.Sprintf("Changed to status %q: %s", status, reason)
 	j.Updated = f.now().UTC()
+	if status == "completed" {
+		j.StepsCompleted = j.StepsTotal
+	}
+	if previous != status {
+		f.jobChanged(j, previous)
+	}
 }
+
+func fmtNoJob(id string) error    { return fmt.Errorf("no job %s", id) }
+func fmtNoWorker(id string) error { return fmt.Errorf("no worker %s", id) }
 
 // QueueTask submits a job of one task that sleeps seconds (an echo-sleep-test job of alice's, as in
 // job-active.txt) and queues the task: the next awake Worker asking for work gets it.
@@ -459,12 +480,15 @@ func (f *Farm) countBytes(n int64) {
 }
 
 // atLeast35 says whether version v is 3.5 or later (it has GET /api/v3/status).
-func atLeast35(v string) bool {
-	var major, minor int
-	if _, err := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &major, &minor); err != nil {
+func atLeast35(v string) bool { return atLeast(v, 3, 5) }
+
+// atLeast says whether version v is major.minor or later: 3.6 lists every job, 3.8 has progress.
+func atLeast(v string, major, minor int) bool {
+	var haveMajor, haveMinor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &haveMajor, &haveMinor); err != nil {
 		return false
 	}
-	return major > 3 || major == 3 && minor >= 5
+	return haveMajor > major || haveMajor == major && haveMinor >= minor
 }
 
 // ImportJob adds a job given in the Manager's JSON form (one of the captured answers), exactly as
@@ -482,6 +506,9 @@ func (f *Farm) ImportJob(data []byte) (string, error) {
 	j := &job{ID: w.ID, Name: w.Name, Type: w.Type, Priority: w.Priority, Status: w.Status, Activity: w.Activity,
 		Created: w.Created, Updated: w.Updated, Metadata: w.Metadata, Settings: w.Settings,
 		SubmitterPlatform: w.SubmitterPlatform}
+	if w.StepsCompleted != nil && w.StepsTotal != nil {
+		j.StepsCompleted, j.StepsTotal = *w.StepsCompleted, *w.StepsTotal
+	}
 	if j.Metadata == nil {
 		j.Metadata = map[string]string{}
 	}

@@ -54,6 +54,8 @@ type wireJob struct {
 	Created           time.Time         `json:"created"`
 	ID                string            `json:"id"`
 	Status            string            `json:"status"`
+	StepsCompleted    *int              `json:"steps_completed,omitempty"` // 3.8+
+	StepsTotal        *int              `json:"steps_total,omitempty"`     // 3.8+
 	Updated           time.Time         `json:"updated"`
 }
 
@@ -97,6 +99,7 @@ func (f *Farm) Handler() http.Handler {
 		"GET /api/v3/worker-mgt/workers/{id}": f.serveWorker,
 		setStatusRoute:                        f.serveSetWorkerStatus,
 		"POST /api/v3/jobs/query":             f.serveQueryJobs,
+		"GET /api/v3/jobs":                    f.serveAllJobs,
 		"GET /api/v3/jobs/{id}":               f.serveJob,
 		"GET /api/v3/status":                  f.serveFarmStatus,
 		"GET /api/v3/":                        serveNotFound,
@@ -105,6 +108,7 @@ func (f *Farm) Handler() http.Handler {
 	for pattern, handle := range farmAPI {
 		mux.Handle(pattern, f.farmEndpoint(pattern, handle))
 	}
+	mux.HandleFunc("GET /socket.io/", f.serveEventBus)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/app/", http.StatusTemporaryRedirect)
 	})
@@ -280,6 +284,7 @@ func (f *Farm) serveSetWorkerStatus(w http.ResponseWriter, r *http.Request) {
 			detail += " lazy"
 		}
 		f.record("setstatus", id, detail)
+		f.workerChanged(wk, wk.Status)
 	}
 	f.mu.Unlock()
 	if wk == nil {
@@ -299,7 +304,7 @@ func (f *Farm) serveJob(w http.ResponseWriter, r *http.Request) {
 	j := f.byID[id]
 	var answer wireJob
 	if j != nil {
-		answer = j.wire()
+		answer = f.wireJob(j)
 	}
 	f.mu.Unlock()
 	if j == nil {
@@ -307,6 +312,16 @@ func (f *Farm) serveJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, answer)
+}
+
+// wireJob is j as this Manager's version sends it: with its progress from 3.8 on. f.mu held.
+func (f *Farm) wireJob(j *job) wireJob {
+	w := j.wire()
+	if atLeast(f.version, 3, 8) {
+		completed, total := j.StepsCompleted, j.StepsTotal
+		w.StepsCompleted, w.StepsTotal = &completed, &total
+	}
+	return w
 }
 
 func (j *job) wire() wireJob {
@@ -323,7 +338,42 @@ func (j *job) wire() wireJob {
 		Status: j.Status, Updated: j.Updated}
 }
 
+// methodNotAllowed is how Flamenco answers a method a route does not take: 400, not 405
+// (3.3.1/jobs-all.txt, 3.8.5/query-all.txt).
+func methodNotAllowed(w http.ResponseWriter) {
+	writeJSON(w, http.StatusBadRequest, struct {
+		Message string `json:"message"`
+	}{"method not allowed"})
+}
+
+// serveAllJobs is GET /api/v3/jobs: from 3.6 on every job, unfiltered, in the table's order.
+func (f *Farm) serveAllJobs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	if !atLeast(f.version, 3, 6) {
+		f.mu.Unlock()
+		methodNotAllowed(w)
+		return
+	}
+	jobs := make([]wireJob, len(f.jobs))
+	for i, j := range f.jobs {
+		jobs[i] = f.wireJob(j)
+	}
+	f.stats.Unfiltered++
+	f.stats.LargestQuery = max(f.stats.LargestQuery, len(jobs))
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Jobs []wireJob `json:"jobs"`
+	}{jobs})
+}
+
 func (f *Farm) serveQueryJobs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	gone := atLeast(f.version, 3, 6)
+	f.mu.Unlock()
+	if gone {
+		methodNotAllowed(w)
+		return
+	}
 	var q wireJobsQuery
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&q); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{Code: 400, Message: "invalid format"})
@@ -402,7 +452,7 @@ func (f *Farm) queryJobs(q wireJobsQuery) ([]wireJob, error) {
 	}
 	answer := make([]wireJob, len(matched))
 	for i, j := range matched {
-		answer[i] = j.wire()
+		answer[i] = f.wireJob(j)
 	}
 	return answer, nil
 }

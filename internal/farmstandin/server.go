@@ -60,6 +60,8 @@ func (s *Server) Down() {
 		s.srv.Close()
 		s.srv = nil
 	}
+	// Websockets are hijacked connections, which the server's Close leaves open.
+	s.Farm.DropEventBus()
 }
 
 // Restart is Down then Up: the Manager restarted, its Workers and jobs as they were.

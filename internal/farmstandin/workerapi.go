@@ -45,7 +45,11 @@ func (f *Farm) signedByWorker(handle workerRoute) http.Handler {
 			return
 		}
 		wk.LastSeen = f.now().UTC()
+		before := wk.Status
 		handle(w, r, wk)
+		if wk.Status == before { // a change of status told its subscribers already
+			f.workerChanged(wk, before)
+		}
 	})
 }
 

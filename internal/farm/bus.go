@@ -1,0 +1,51 @@
+package farm
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// EventBusSubscriptions are what a Watcher subscribes to: the jobs' changes only. A /workers update
+// comes at each check-in of every awake Worker (every few seconds, not only on a change), so on a
+// farm of 200 Workers an allWorkers subscription is dozens of frames a second to every tray, and
+// the Manager sends them to every tray of the studio (BenchmarkTraysOnAManager measures it). The
+// Workers' counts are read over HTTP instead, on a slow timer and after a change of the farm's
+// state, which reaches every client without a subscription (Flamenco 3.5+).
+var EventBusSubscriptions = []string{"allJobs"}
+
+// ConnectEventBus connects to the event bus of the Manager at baseURL, subscribed to
+// EventBusSubscriptions.
+func ConnectEventBus(ctx context.Context, baseURL string, log zerolog.Logger) (EventSource, error) {
+	return ConnectEventBusWith(ctx, baseURL, managerapi.EventBusConfig{Subscriptions: EventBusSubscriptions, Logger: log})
+}
+
+// ConnectEventBusWith connects with cfg (the benchmark subscribes to more).
+func ConnectEventBusWith(ctx context.Context, baseURL string, cfg managerapi.EventBusConfig) (EventSource, error) {
+	base, err := managerapi.BaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	bus, err := managerapi.DialEventBus(ctx, base, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return busSource{bus}, nil
+}
+
+// busSource hands a Watcher the events it uses.
+type busSource struct{ *managerapi.EventBus }
+
+func (s busSource) Next(ctx context.Context) (LiveUpdate, error) {
+	for {
+		e, err := s.EventBus.Next(ctx)
+		if err != nil {
+			return LiveUpdate{}, err
+		}
+		if e.Job != nil || e.Farm != nil {
+			return LiveUpdate{Job: e.Job, Farm: e.Farm}, nil
+		}
+	}
+}

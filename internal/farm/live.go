@@ -1,0 +1,282 @@
+package farm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// LiveConfig configures how a Watcher uses the Manager's event bus. Zero fields take the defaults.
+type LiveConfig struct {
+	// Disabled makes the Watcher poll only.
+	Disabled bool
+	// Dial connects to the event bus; nil: the Manager's own (managerapi.DialEventBus), subscribed
+	// to allJobs only (see ConnectEventBus for why not allWorkers).
+	Dial func(ctx context.Context) (EventSource, error)
+	// ReconnectMin and ReconnectMax bound the jittered back-off between reconnections: 1 s to 1 min.
+	ReconnectMin, ReconnectMax time.Duration
+	// FallbackAfter failed connections in a row (or one refusal) make the Watcher poll: 3.
+	FallbackAfter int
+	// RetryMin and RetryMax bound, while polling, the wait before the next try of the bus: 1 to 10 min.
+	RetryMin, RetryMax time.Duration
+	// WorkersEvery is how often the Workers are read while live: 5 min. A farm-state update on the
+	// bus reads them too, at most every WorkersAfterStatus (1 min).
+	WorkersEvery, WorkersAfterStatus time.Duration
+	// PublishEvery bounds how often the summary is recomputed under a flood of updates: 100 ms.
+	// A job of mine that changes is reported at once, whatever the pace.
+	PublishEvery time.Duration
+	// MaxPendingOwners: more jobs of unknown owner at once than this (a thousand submitted together)
+	// are learnt by one full status instead of one GET each: 32.
+	MaxPendingOwners int
+	// LookupsInFlight bounds the GETs of single jobs at once: 2.
+	LookupsInFlight int
+}
+
+func (c LiveConfig) withDefaults() LiveConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.ReconnectMin, time.Second)
+	def(&c.ReconnectMax, time.Minute)
+	def(&c.RetryMin, time.Minute)
+	def(&c.RetryMax, 10*time.Minute)
+	def(&c.WorkersEvery, 5*time.Minute)
+	def(&c.WorkersAfterStatus, time.Minute)
+	def(&c.PublishEvery, 100*time.Millisecond)
+	if c.FallbackAfter <= 0 {
+		c.FallbackAfter = 3
+	}
+	if c.MaxPendingOwners <= 0 {
+		c.MaxPendingOwners = 32
+	}
+	if c.LookupsInFlight <= 0 {
+		c.LookupsInFlight = 2
+	}
+	return c
+}
+
+// EventSource is a connection to a Manager's event bus.
+type EventSource interface {
+	// Next blocks until the next update, or fails when the connection ends.
+	Next(ctx context.Context) (LiveUpdate, error)
+	Close() error
+}
+
+// LiveUpdate is one update of the event bus that the Watcher uses: a job's or the farm's.
+type LiveUpdate struct {
+	Job  *managerapi.JobUpdate
+	Farm *managerapi.FarmStatusUpdate
+}
+
+// Connection says how a Watcher follows its Manager, for About and `status`.
+type Connection struct {
+	// Live: the event bus is connected; changes show within a second or two.
+	Live bool
+	// Fallback is why the Watcher polls instead, "" while live or trying to be.
+	Fallback string
+}
+
+// followLiveOrPoll follows the Manager until ctx ends: live while the event bus connects, polling
+// while it cannot, trying it again now and then.
+func (w *Watcher) followLiveOrPoll(ctx context.Context) {
+	if w.live.Disabled {
+		w.pollUntil(ctx, time.Time{})
+		return
+	}
+	dial := w.live.Dial
+	if dial == nil {
+		dial = func(ctx context.Context) (EventSource, error) { return ConnectEventBus(ctx, w.client.BaseURL(), w.log) }
+	}
+	failures, retry := 0, w.live.RetryMin
+	for ctx.Err() == nil {
+		source, err := dial(ctx)
+		if err == nil {
+			failures, retry = 0, w.live.RetryMin
+			if lasted := w.followLive(ctx, source); lasted >= time.Minute {
+				failures = 0
+			} else {
+				failures++
+			}
+			w.sleep(ctx, w.backoff(failures))
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		w.log.Debug().Err(err).Int("failures", failures).Msg("cannot connect to the event bus")
+		if errors.Is(err, managerapi.ErrEventBusRefused) || failures >= w.live.FallbackAfter {
+			w.fallBack(err)
+			w.pollUntil(ctx, w.clock.Now().Add(w.jittered(retry)))
+			retry = min(2*retry, w.live.RetryMax)
+			continue
+		}
+		w.sleep(ctx, w.backoff(failures))
+	}
+}
+
+// fallBack says, in the log once and in the summary, that the Watcher polls and why.
+func (w *Watcher) fallBack(err error) {
+	reason := "polling: the Manager's event bus cannot be reached (" + err.Error() + ")"
+	if errors.Is(err, managerapi.ErrEventBusRefused) {
+		reason = "polling: the event bus was refused (" + err.Error() + "); a proxy that does not pass websockets?"
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.connection.Fallback != reason {
+		w.log.Warn().Err(err).Msg("no live updates from the Manager: polling instead, trying the event bus again now and then")
+	}
+	w.connection = Connection{Fallback: reason}
+	w.publishLocked(w.clock.Now())
+}
+
+// backoff is the jittered wait before reconnection attempt n (1, 2, …).
+func (w *Watcher) backoff(n int) time.Duration {
+	d := w.live.ReconnectMin << min(max(n-1, 0), 16)
+	return w.jittered(min(d, w.live.ReconnectMax))
+}
+
+// jittered spreads d by ±20 %, so that the trays of a studio do not reconnect in step after a
+// Manager restart.
+func (w *Watcher) jittered(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*w.random()))
+}
+
+func (w *Watcher) sleep(ctx context.Context, d time.Duration) {
+	timer := w.clock.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C():
+	}
+}
+
+// pollUntil polls on the Planner's schedule until ctx ends or until (zero: never).
+func (w *Watcher) pollUntil(ctx context.Context, until time.Time) {
+	for {
+		w.round(ctx) // its error is in the Summary
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		wake := w.planner.Wake()
+		if !until.IsZero() && until.Before(wake) {
+			wake = until
+		}
+		wait := wake.Sub(w.clock.Now())
+		w.stats.Waiting = true
+		w.mu.Unlock()
+		timer := w.clock.NewTimer(max(wait, 0))
+		select {
+		case <-ctx.Done():
+		case <-timer.C():
+		case <-w.wake:
+		}
+		timer.Stop()
+		w.mu.Lock()
+		w.stats.Waiting = false
+		w.mu.Unlock()
+		if ctx.Err() != nil || !until.IsZero() && !w.clock.Now().Before(until) {
+			return
+		}
+	}
+}
+
+// followLive follows one event-bus connection until it ends, and returns how long it lasted.
+func (w *Watcher) followLive(ctx context.Context, source EventSource) time.Duration {
+	started := w.clock.Now()
+	w.setLive(true)
+	defer w.setLive(false)
+	s := &liveSession{w: w, source: source, updates: make(chan liveItem, liveBuffer),
+		lookups: make(chan lookupResult, w.live.LookupsInFlight)}
+	err := s.run(ctx)
+	if ctx.Err() == nil {
+		w.log.Info().Err(err).Msg("event bus connection ended: reconnecting")
+	}
+	return w.clock.Now().Sub(started)
+}
+
+// setLive records that the event bus connected (the summary says Live once the farm is read:
+// liveSession.resync) or that the connection ended.
+func (w *Watcher) setLive(connected bool) {
+	w.mu.Lock()
+	if connected {
+		w.stats.Connections++
+		w.log.Debug().Msg("event bus connected")
+	} else {
+		w.connection = Connection{}
+		w.publishLocked(w.clock.Now())
+	}
+	w.mu.Unlock()
+	if w.onEventBus != nil {
+		w.onEventBus(connected)
+	}
+}
+
+// liveBuffer is how many updates wait while a full status is read; past it the reader waits, and
+// the Manager's own queue for this connection takes the rest.
+const liveBuffer = 1024
+
+type liveItem struct {
+	update LiveUpdate
+	err    error
+}
+
+type lookupResult struct {
+	id  string
+	job managerapi.Job
+	err error
+}
+
+// liveSession is one event-bus connection: a reader goroutine feeds updates in order; the session's
+// goroutine applies them, asks for the owners of new jobs (at most LookupsInFlight at once) and
+// reads the Workers on a slow timer. It owns every goroutine it starts.
+type liveSession struct {
+	w       *Watcher
+	source  EventSource
+	updates chan liveItem
+	lookups chan lookupResult
+
+	wg           sync.WaitGroup
+	queue        []string // jobs whose owner is to be asked for
+	inFlight     int
+	resyncWanted bool
+	dirty        bool // the summary is to be published
+	lastPublish  time.Time
+	workersAt    time.Time // the next read of the Workers
+}
+
+func (s *liveSession) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer s.wg.Wait()
+	defer s.source.Close()
+	defer cancel()
+	s.wg.Add(1)
+	go s.read(ctx)
+	if err := s.resync(ctx); err != nil {
+		return fmt.Errorf("full status after connecting: %w", err)
+	}
+	return s.loop(ctx)
+}
+
+// read hands the source's updates over in order until the connection ends.
+func (s *liveSession) read(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		update, err := s.source.Next(ctx)
+		select {
+		case s.updates <- liveItem{update: update, err: err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}

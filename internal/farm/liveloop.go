@@ -1,0 +1,208 @@
+package farm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// loop applies updates until the connection ends.
+func (s *liveSession) loop(ctx context.Context) error {
+	w := s.w
+	for {
+		if s.resyncWanted {
+			if err := s.resync(ctx); err != nil {
+				return fmt.Errorf("full status: %w", err)
+			}
+		}
+		if !w.clock.Now().Before(s.workersAt) {
+			if err := s.readWorkers(ctx); err != nil {
+				return err
+			}
+		}
+		s.startLookups(ctx)
+		timer := w.clock.NewTimer(s.nextWake().Sub(w.clock.Now()))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case item := <-s.updates:
+			timer.Stop()
+			if item.err != nil {
+				return item.err
+			}
+			s.apply(item.update)
+		case r := <-s.lookups:
+			timer.Stop()
+			s.inFlight--
+			s.lookedUp(r)
+		case <-w.wake:
+			timer.Stop()
+			s.resyncWanted = true // Settings changed whose jobs are mine
+		case <-timer.C():
+		}
+		s.publishIfDue()
+	}
+}
+
+// nextWake is when the loop has something to do without an update: publish, read the Workers.
+func (s *liveSession) nextWake() time.Time {
+	wake := s.workersAt
+	if s.dirty {
+		if at := s.lastPublish.Add(s.w.live.PublishEvery); at.Before(wake) {
+			wake = at
+		}
+	}
+	return wake
+}
+
+// resync reads the full status over HTTP while updates wait, then applies those of the waiting
+// updates that the status does not already show.
+func (s *liveSession) resync(ctx context.Context) error {
+	w := s.w
+	s.resyncWanted, s.queue = false, nil
+	if err := w.fullStatus(ctx); err != nil {
+		return err
+	}
+	var waiting []managerapi.JobUpdate
+	var farmStates []managerapi.FarmStatusUpdate
+	for len(s.updates) > 0 {
+		item := <-s.updates
+		switch {
+		case item.err != nil:
+			return item.err
+		case item.update.Job != nil:
+			waiting = append(waiting, *item.update.Job)
+		case item.update.Farm != nil:
+			farmStates = append(farmStates, *item.update.Farm)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.generation == genQuery {
+		w.view.settlePending() // the queries found the user's jobs; the rest are not theirs
+	}
+	for _, f := range farmStates {
+		w.view.observeFarmStatus(f.Status, true)
+	}
+	for _, u := range updatesAfterSnapshot(waiting, w.view.statusOf) {
+		s.applyJobLocked(u)
+	}
+	s.workersAt = w.clock.Now().Add(w.jittered(w.live.WorkersEvery))
+	s.lastPublish = w.clock.Now()
+	if !w.connection.Live {
+		w.connection = Connection{Live: true} // the farm as read, and every change since: live
+		w.log.Info().Msg("live updates from the event bus")
+	}
+	w.publishLocked(s.lastPublish)
+	return nil
+}
+
+// apply takes one update of the bus.
+func (s *liveSession) apply(u LiveUpdate) {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case u.Job != nil:
+		s.applyJobLocked(*u.Job)
+	case u.Farm != nil:
+		w.view.observeFarmStatus(u.Farm.Status, true)
+		// The farm's state changed: its Workers' counts likely did too.
+		soon := w.clock.Now()
+		if last := s.workersAt.Add(-w.live.WorkersEvery); soon.Sub(last) < w.live.WorkersAfterStatus {
+			soon = last.Add(w.live.WorkersAfterStatus)
+		}
+		if soon.Before(s.workersAt) {
+			s.workersAt = soon
+		}
+	}
+	w.stats.BusEvents++
+	s.dirty = true
+}
+
+// applyJobLocked applies a job update; a job of unknown owner is queued to be asked for. w.mu held.
+func (s *liveSession) applyJobLocked(u managerapi.JobUpdate) {
+	w := s.w
+	transitions, askOwner := w.view.observeUpdate(u)
+	w.emitLocked(transitions)
+	s.dirty = true
+	if !askOwner {
+		return
+	}
+	if len(w.view.pending) > w.live.MaxPendingOwners {
+		// A burst of new jobs: one full status tells every owner at once.
+		s.resyncWanted = true
+		return
+	}
+	s.queue = append(s.queue, u.ID)
+}
+
+// startLookups asks for the owners of queued jobs, LookupsInFlight at a time.
+func (s *liveSession) startLookups(ctx context.Context) {
+	for s.inFlight < s.w.live.LookupsInFlight && len(s.queue) > 0 && !s.resyncWanted {
+		id := s.queue[0]
+		s.queue = s.queue[1:]
+		s.inFlight++
+		s.w.mu.Lock()
+		s.w.stats.Requests++
+		s.w.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			j, err := s.w.client.Job(ctx, id)
+			s.lookups <- lookupResult{id: id, job: j, err: err} // buffered for every lookup in flight
+		}()
+	}
+}
+
+// lookedUp takes the answer about a job of unknown owner.
+func (s *liveSession) lookedUp(r lookupResult) {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case errors.Is(r.err, managerapi.ErrNotFound):
+		w.view.observeJobGone(r.id)
+	case r.err != nil:
+		w.log.Debug().Err(r.err).Str("job", r.id).Msg("cannot ask whose a job is: learnt at the next full status")
+		s.resyncWanted = true
+	default:
+		w.emitLocked(w.view.resolveOwner(r.job))
+	}
+	s.dirty = true
+}
+
+// readWorkers reads the Workers (their counts are not followed on the bus: see ConnectEventBus).
+func (s *liveSession) readWorkers(ctx context.Context) error {
+	w := s.w
+	err := w.readWorkers(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s.workersAt = w.clock.Now().Add(w.jittered(w.live.WorkersEvery))
+	if err != nil {
+		w.view.failed(Describe(err))
+		w.publishLocked(w.clock.Now())
+		return fmt.Errorf("read the Workers: %w", err)
+	}
+	s.dirty = true
+	return nil
+}
+
+// publishIfDue recomputes the summary when something changed and PublishEvery has passed.
+func (s *liveSession) publishIfDue() {
+	w := s.w
+	now := w.clock.Now()
+	if !s.dirty || now.Sub(s.lastPublish) < w.live.PublishEvery {
+		return
+	}
+	w.mu.Lock()
+	w.view.pruneFinished(now)
+	w.view.succeeded(now)
+	w.publishLocked(now)
+	w.mu.Unlock()
+	s.dirty, s.lastPublish = false, now
+}
