@@ -45,7 +45,7 @@ MACOS_APP := Flamenco Tray.app
 SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/minimaltray) does not build for darwin, so those are vetted for Windows only.
-DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/ostest
+DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/ostest
 
 # install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
 define install-missing
@@ -178,10 +178,12 @@ test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-chec
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 10s ./internal/managerapi
 	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 10s ./internal/managerapi
+	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime 10s ./internal/managerapi
 
 # Figures for the closing notes: time to the first verified Manager against the seed's way, how many
-# M-SEARCHes go out, and what one tray's farm status costs a Manager with 1,000 jobs and 200 Workers
-# (requests and bytes a second, internal/farm). Runs in namespaces like the tests.
+# M-SEARCHes go out, what 1, 50 and 200 live trays cost a Manager with 1,000 jobs and 200 Workers
+# (requests, bytes and event-bus frames a second per tray, the Manager's goroutines and heap per
+# tray) and what one polling tray costs it (internal/farm). Runs in namespaces like the tests.
 bench: test-deps modules
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m . ./discovery ./internal/farm
 
@@ -193,6 +195,7 @@ fuzz: test-deps modules
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 5m ./discovery
 	$(GO) test -run '^$$' -fuzz FuzzParseVersion -fuzztime 5m ./internal/managerapi
 	$(GO) test -run '^$$' -fuzz FuzzBaseURL -fuzztime 5m ./internal/managerapi
+	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime 5m ./internal/managerapi
 
 # docs/screenshots/*.png of the real tray in a real panel (xfce4-panel and xfwm4 on Xvfb at 1280x800),
 # finding stand-in Managers in network namespaces (screenshots_test.go). Not part of `make test`.

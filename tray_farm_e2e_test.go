@@ -17,16 +17,23 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
 )
 
-// The real tray, in the test panel, with a stand-in Manager answering like Flamenco 3.3.1: the farm
-// and my jobs under the Manager, a click on a job opens it, and a notification when my job ends,
-// none for another user's or for what ended before the tray started.
+// The real tray, in the test panel, with a stand-in Manager answering like Flamenco 3.3.1 and like
+// 3.8.5: the farm and my jobs under the Manager, a click on a job opens it, and a notification
+// within 2 s of my job's end (the event bus), none for another user's or for what ended before the
+// tray started.
 func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
+	for _, version := range []string{"3.3.1", "3.8.5"} {
+		t.Run(version, func(t *testing.T) { testTrayShowsTheFarmAndMyJobs(t, version) })
+	}
+}
+
+func testTrayShowsTheFarmAndMyJobs(t *testing.T, version string) {
 	netns.RequireIsolated(t)
 	session := trayhost.StartSession(t)
 	panel := trayhost.NewPanel(t, session)
 	notifications := trayhost.NewNotifications(t, session)
 
-	farm := farmstandin.New("Studio Farm")
+	farm := farmstandin.New("Studio Farm", farmstandin.WithVersion(version))
 	farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
 	farm.AddWorker(farmstandin.WorkerSpec{Name: "render-02", Status: "asleep"})
 	done := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-005 done before", User: "alice"})
@@ -55,7 +62,7 @@ func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
 		t.Fatalf("the tray never registered with the panel: %v", err)
 	}
 	farmShown := all(
-		enabled("Studio Farm — 3.3.1 (this computer, added by hand)"),
+		enabled("Studio Farm — "+version+" (this computer, added by hand)"),
 		func(m trayhost.MenuNode) bool { _, ok := m.Find("Farm active · 1 awake · 1 asleep"); return ok },
 		func(m trayhost.MenuNode) bool { _, ok := m.Find("Jobs: 1 active · 1 queued"); return ok },
 		func(m trayhost.MenuNode) bool { _, ok := m.Find("My jobs (1 unfinished)"); return ok },
@@ -94,8 +101,12 @@ func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no notification that my job failed: %v", err)
 	}
-	t.Logf("my job's failure notified %v after it failed", time.Since(failedAt).Round(time.Second))
-	want := trayhost.Notification{Summary: "Job failed", Body: "“shot-010 lighting” on Studio Farm — 3.3.1 (this computer, added by hand)"}
+	latency := time.Since(failedAt)
+	t.Logf("my job's failure notified %v after it failed", latency.Round(time.Millisecond))
+	if latency > 2*time.Second {
+		t.Errorf("my job's failure notified %v after it failed, want within 2 s", latency)
+	}
+	want := trayhost.Notification{Summary: "Job failed", Body: "“shot-010 lighting” on Studio Farm — " + version + " (this computer, added by hand)"}
 	if got[0].Summary != want.Summary || got[0].Body != want.Body {
 		t.Errorf("notification %+v, want %+v", got[0], want)
 	}
@@ -116,9 +127,17 @@ func TestTrayShowsTheFarmAndMyJobs(t *testing.T) {
 	if err != nil {
 		t.Errorf("my failed job in the menu: %v", err)
 	}
-	time.Sleep(2 * time.Second) // anything else it would send comes with the same poll
-	if all := notifications.All(); len(all) != 1 {
-		t.Errorf("notifications %+v, want only the one for my job", all)
+	// Anything else it would send (bob's job, a second one for mine) comes before a later job of
+	// mine ends: the sentinel's notification proves the others did not come.
+	sentinel := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-999 sentinel", User: "alice"})
+	if err := farm.SetJobStatus(sentinel, "canceled", "canceled by the test"); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, waitDone = context.WithTimeout(ctx, 30*time.Second)
+	all, err := notifications.Wait(waitCtx, func(n []trayhost.Notification) bool { return len(n) >= 2 })
+	waitDone()
+	if err != nil || len(all) != 2 || all[1].Summary != "Job canceled" {
+		t.Errorf("notifications %+v (%v), want the one for my failed job, then the sentinel's", all, err)
 	}
 	tray.running(t)
 }

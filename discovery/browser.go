@@ -150,29 +150,6 @@ func (b *Browser) Refresh() {
 	}
 }
 
-// Vouch says whether the listed Manager managerID is known to be alive by other means (its event
-// bus is connected): its addresses are not checked over HTTP while it is, and are checked at once
-// when it no longer is. It never blocks.
-func (b *Browser) Vouch(managerID string, alive bool) {
-	b.vouchMu.Lock()
-	b.vouches[managerID] = alive
-	b.vouchMu.Unlock()
-	select {
-	case b.vouchCh <- struct{}{}:
-	default:
-	}
-}
-
-// takeVouches hands the vouches given since the last call to the registry.
-func (b *Browser) takeVouches(registry *Registry, now time.Time) {
-	b.vouchMu.Lock()
-	defer b.vouchMu.Unlock()
-	for id, alive := range b.vouches {
-		registry.Vouch(now, id, alive)
-	}
-	clear(b.vouches)
-}
-
 // AddManual adds a Manager URL given by hand: it is checked at once and, when it answers as a
 // Manager, listed as added by hand. It returns once the Browser took it, or ctx ended.
 func (b *Browser) AddManual(ctx context.Context, rawURL string) error {

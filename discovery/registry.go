@@ -409,34 +409,6 @@ func (r *Registry) evictOne() bool {
 // checkable reports whether loc may be checked now.
 func (r *Registry) checkable(loc *location) bool { return !loc.inFlight && !loc.vouched }
 
-// Vouch says whether the Manager listed as managerID is known to be alive by other means: its event
-// bus is connected. Its addresses are not checked while it is (a connected bus is a live Manager, and
-// a tray then asks nothing of it over HTTP), and are checked at once when that ends: a closed
-// connection is the first sign of a Manager that went away.
-func (r *Registry) Vouch(now time.Time, managerID string, alive bool) {
-	for _, loc := range r.locations {
-		if !r.listedLocation(loc) || r.managerID(loc) != managerID {
-			continue
-		}
-		loc.vouched = alive
-		if alive {
-			loc.lastOK, loc.failing = now, false
-			loc.failures, loc.conclusiveFailures = 0, 0
-			continue
-		}
-		loc.nextCheck = now
-	}
-}
-
-// managerID is the ID of the Manager a listed address belongs to (see computeManagers).
-func (r *Registry) managerID(loc *location) string {
-	machine := loc.host
-	if loc.local {
-		machine = "this-machine"
-	}
-	return loc.info.Name + "|" + machine + "|" + loc.base.Port()
-}
-
 // refillTokens adds the tokens earned since the last refill.
 func (r *Registry) refillTokens(now time.Time) {
 	if !r.tokensAt.IsZero() && now.After(r.tokensAt) {

@@ -18,8 +18,9 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
-// BenchmarkTrayLoadOnAManager measures what one tray costs a Manager with 1,000 jobs and 200 Workers
-// over a simulated hour on the fake clock (real HTTP to the stand-in): requests and body bytes a
+// BenchmarkTrayLoadOnAManager measures what one tray that polls (the fallback where the event bus
+// cannot be had; BenchmarkTraysOnAManager has the live figures) costs a Manager with 1,000 jobs and
+// 200 Workers over a simulated hour on the fake clock (real HTTP to the stand-in): requests and body bytes a
 // second, as the Manager counts them. Meanwhile the farm works: every 2 minutes one of the user's
 // jobs moves on (queued → active → completed or failed) and another user's job too, so that the
 // lookups of jobs that end are counted. The budget: at most 0.05 requests a second per tray
@@ -48,6 +49,7 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 			Logger:   zerolog.Nop(),
 			Clock:    clock,
 			Random:   rand.New(rand.NewPCG(1, 2)).Float64,
+			Live:     farm.LiveConfig{Disabled: true},
 		})
 		events, unsubscribe := w.Subscribe()
 		ctx, cancel := context.WithCancel(context.Background())

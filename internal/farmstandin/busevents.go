@@ -1,9 +1,13 @@
 package farmstandin
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // The event bus's updates, in the Manager's field order (its generated types list fields
-// alphabetically), so that a frame is byte for byte a real Manager's for the same data.
+// alphabetically), so that a frame is byte for byte a real Manager's for the same data
+// (testdata/flamenco-api/*/socketio.txt).
 
 type wireJobUpdate struct {
 	ID             string    `json:"id"`
@@ -12,8 +16,8 @@ type wireJobUpdate struct {
 	Priority       int       `json:"priority"`
 	RefreshTasks   bool      `json:"refresh_tasks"`
 	Status         string    `json:"status"`
-	StepsCompleted *int      `json:"steps_completed,omitempty"`
-	StepsTotal     *int      `json:"steps_total,omitempty"`
+	StepsCompleted *int      `json:"steps_completed,omitempty"` // 3.8+
+	StepsTotal     *int      `json:"steps_total,omitempty"`     // 3.8+
 	Type           string    `json:"type"`
 	Updated        time.Time `json:"updated"`
 	WasDeleted     bool      `json:"was_deleted,omitempty"`
@@ -21,6 +25,7 @@ type wireJobUpdate struct {
 
 type wireWorkerUpdate struct {
 	CanRestart     bool          `json:"can_restart"`
+	DeletedAt      *time.Time    `json:"deleted_at,omitempty"` // not captured: the Manager's API spec
 	ID             string        `json:"id"`
 	LastSeen       *time.Time    `json:"last_seen,omitempty"`
 	Name           string        `json:"name"`
@@ -31,33 +36,46 @@ type wireWorkerUpdate struct {
 	Version        string        `json:"version"`
 }
 
-// jobChanged tells allJobs subscribers of a job's new state (previous: its status before, "" when
-// only its progress changed or it was just submitted), then the farm state. f.mu held.
-func (f *Farm) jobChanged(j *job, previous string) {
+type wireFarmStatus struct {
+	Status string `json:"status"`
+}
+
+// jobUpdate is the /jobs update of j's state; previous is its status before a change of status, ""
+// for a submission or a change of progress (which the Manager tells without previous_status). f.mu
+// held.
+func (f *Farm) jobUpdate(j *job, previous string) wireJobUpdate {
 	u := wireJobUpdate{ID: j.ID, Name: j.Name, PreviousStatus: previous, Priority: j.Priority, Status: j.Status,
 		Type: j.Type, Updated: j.Updated}
-	// The Manager refreshes a job's tasks in its web UI when it fails or is being canceled.
-	u.RefreshTasks = previous != "" && (j.Status == "failed" || j.Status == "cancel-requested")
-	if atLeast(f.version, 3, 8) {
+	// The Manager has the web UI reload a job's tasks when it changed them all at once: it fails or
+	// cancels the remaining ones (failed, cancel-requested: socketio.txt) or requeues them.
+	u.RefreshTasks = previous != "" && (j.Status == "failed" || j.Status == "cancel-requested" || j.Status == "requeueing")
+	if hasProgress(f.version) {
 		completed, total := j.StepsCompleted, j.StepsTotal
 		u.StepsCompleted, u.StepsTotal = &completed, &total
 	}
+	return u
+}
+
+// jobChanged tells allJobs subscribers of a job's new state, then every client of a change of the
+// farm's state. f.mu held.
+func (f *Farm) jobChanged(j *job, previous string) {
+	f.hub.broadcast("allJobs", "/jobs", f.jobUpdate(j, previous))
+	f.farmStateMaybeChanged()
+}
+
+// jobDeleted tells allJobs subscribers that a job is gone: its last state, was_deleted. f.mu held.
+func (f *Farm) jobDeleted(j *job) {
+	u := f.jobUpdate(j, "")
+	u.WasDeleted = true
 	f.hub.broadcast("allJobs", "/jobs", u)
 	f.farmStateMaybeChanged()
 }
 
-// jobDeleted tells allJobs subscribers that a job is gone. f.mu held.
-func (f *Farm) jobDeleted(j *job) {
-	f.hub.broadcast("allJobs", "/jobs", wireJobUpdate{ID: j.ID, Name: j.Name, Priority: j.Priority, Status: j.Status,
-		Type: j.Type, Updated: f.now().UTC(), WasDeleted: true})
-	f.farmStateMaybeChanged()
-}
-
-// workerChanged tells allWorkers subscribers of a Worker's state: at every check-in, and with
-// previous set when its status changed. f.mu held.
-func (f *Farm) workerChanged(w *worker, previous string) {
-	u := wireWorkerUpdate{CanRestart: w.CanRestart, ID: w.ID, Name: w.Name, Status: w.Status,
-		Updated: w.LastSeen, Version: w.Version}
+// workerUpdate is the /workers update of w's state; previous_status when previous differs from its
+// status. f.mu held.
+func workerUpdate(w *worker, previous string) wireWorkerUpdate {
+	u := wireWorkerUpdate{CanRestart: w.CanRestart, ID: w.ID, Name: w.Name, Status: w.Status, Updated: w.Updated,
+		Version: w.Version}
 	if previous != w.Status {
 		u.PreviousStatus = previous
 	}
@@ -69,96 +87,89 @@ func (f *Farm) workerChanged(w *worker, previous string) {
 		change := *w.StatusChange
 		u.StatusChange = &change
 	}
+	return u
+}
+
+// workerChanged tells allWorkers subscribers of a Worker's state (at a change and at every
+// check-in), then every client of a change of the farm's state. f.mu held.
+func (f *Farm) workerChanged(w *worker, previous string) {
+	f.workerUpdates++
+	f.hub.broadcast("allWorkers", "/workers", workerUpdate(w, previous))
+	f.farmStateMaybeChanged()
+}
+
+// workerDeleted tells allWorkers subscribers that a Worker is gone. f.mu held.
+func (f *Farm) workerDeleted(w *worker) {
+	u := workerUpdate(w, w.Status)
+	deleted := f.now().UTC()
+	u.DeletedAt = &deleted
+	f.workerUpdates++
 	f.hub.broadcast("allWorkers", "/workers", u)
 	f.farmStateMaybeChanged()
 }
 
-// farmStateMaybeChanged tells every client the farm's state when it changed (Flamenco 3.5+). f.mu
-// held.
+// farmStateMaybeChanged evaluates the farm's state after a change and, when it is not the one
+// evaluated before, tells every client, subscribed or not (Flamenco 3.5+). f.mu held.
 func (f *Farm) farmStateMaybeChanged() {
-	if !atLeast(f.version, 3, 5) {
+	state := f.evaluateFarmState()
+	if state == f.farmState {
 		return
 	}
-	state := f.farmState()
-	if state == f.lastFarmState {
-		return
+	f.farmState = state
+	if hasFarmStatus(f.version) {
+		f.hub.broadcast("", "/status", wireFarmStatus{state})
 	}
-	f.lastFarmState = state
-	f.hub.broadcast("", "/status", struct {
-		Status string `json:"status"`
-	}{state})
 }
 
-// CheckIn is a Worker's request to the Manager (as each of the Worker API's does): it is seen now,
-// and allWorkers subscribers are told.
-func (f *Farm) CheckIn(id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	w := f.worker(id)
-	if w == nil {
-		return fmtNoWorker(id)
-	}
-	w.LastSeen = f.now().UTC()
-	f.workerChanged(w, w.Status)
-	return nil
-}
-
-// SetJobProgress sets how many of a job's steps are done (Flamenco 3.8's steps_completed).
-func (f *Farm) SetJobProgress(id string, completed int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	j := f.byID[id]
-	if j == nil {
-		return fmtNoJob(id)
-	}
-	j.StepsCompleted = min(completed, j.StepsTotal)
-	j.Updated = f.now().UTC()
-	f.jobChanged(j, "")
-	return nil
-}
-
-// DeleteJob deletes a job, as the web UI's "Delete" does.
-func (f *Farm) DeleteJob(id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	j := f.byID[id]
-	if j == nil {
-		return fmtNoJob(id)
-	}
-	delete(f.byID, id)
-	for i, other := range f.jobs {
-		if other == j {
-			f.jobs = append(f.jobs[:i], f.jobs[i+1:]...)
-			break
-		}
-	}
-	f.jobDeleted(j)
-	return nil
-}
-
-// FloodJobEvents sends n updates of the farm's first job (its progress; its status unchanged) to
-// allJobs subscribers at perSecond (in batches every 10 ms; 0: as fast as they are queued), to prove
-// that a client keeps up, or that the Manager's queue overflowing only costs a reconnection.
+// FloodJobEvents sends n /jobs updates to allJobs subscribers: progress of the farm's first job (one
+// is submitted when there is none), its status unchanged, each stamped now. perSecond paces them (in
+// batches every 10 ms); 0 sends them as fast as the connections take them. A flood waits for room
+// in a connection's queue instead of overflowing it (unless the bus is stalled), so it measures
+// whether a client keeps up, not the Manager's queue.
 func (f *Farm) FloodJobEvents(n, perSecond int) {
+	if n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	noJob := len(f.jobs) == 0
+	f.mu.Unlock()
+	if noJob {
+		f.SubmitJob(JobSpec{Name: "flood", Status: "active", Steps: n})
+	}
 	batch, tick := n, time.Duration(0)
 	if perSecond > 0 {
 		batch, tick = max(perSecond/100, 1), 10*time.Millisecond
 	}
 	next := time.Now()
 	for sent := 0; sent < n; {
-		f.mu.Lock()
-		if len(f.jobs) == 0 {
-			f.mu.Unlock()
-			return
-		}
-		j := f.jobs[0]
 		for i := 0; i < batch && sent < n; i, sent = i+1, sent+1 {
-			j.StepsCompleted = sent % max(j.StepsTotal, 1)
-			j.Updated = f.now().UTC()
-			f.jobChanged(j, "")
+			f.floodOne(sent)
 		}
-		f.mu.Unlock()
 		next = next.Add(tick)
 		time.Sleep(time.Until(next))
 	}
+}
+
+// floodOne sends one update of the first job, outside f.mu: a slow client holds up the flood, not
+// the Manager's API.
+func (f *Farm) floodOne(i int) {
+	f.mu.Lock()
+	if len(f.jobs) == 0 {
+		f.mu.Unlock()
+		return
+	}
+	j := f.jobs[0]
+	j.StepsCompleted = i % max(j.StepsTotal, 1)
+	j.Updated = f.now().UTC()
+	u := f.jobUpdate(j, "")
+	f.mu.Unlock()
+	f.hub.deliver("allJobs", "/jobs", u, true)
+}
+
+// eventFrame is a Socket.IO event as golang-socketio frames it: 42["name",payload].
+func eventFrame(event string, payload []byte) []byte {
+	frame := make([]byte, 0, len(event)+len(payload)+6)
+	frame = fmt.Appendf(frame, `42["%s",`, event)
+	frame = append(frame, payload...)
+	return append(frame, ']')
 }

@@ -11,8 +11,8 @@ import (
 	"runtime"
 )
 
-// Capture is one answer of a real Flamenco 3.3.1 Manager, as recorded in
-// internal/farm/testdata/flamenco-api (raw HTTP: status line, headers, body).
+// Capture is one answer of a real Flamenco Manager, as recorded in internal/farm/testdata/flamenco-api
+// (3.3.1) or testdata/flamenco-api/<version> (raw HTTP: status line, headers, body).
 type Capture struct {
 	Name       string
 	StatusCode int
@@ -20,15 +20,31 @@ type Capture struct {
 	Body       []byte
 }
 
-// CaptureDir is where the captured answers are kept in this repository.
+// CaptureDir is where internal/farm's captured answers (Flamenco 3.3.1) are kept in this repository.
 func CaptureDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "farm", "testdata", "flamenco-api")
 }
 
+// VersionCaptureDir is where the captures of one Flamenco version ("3.3.1", "3.8.5") are kept: its
+// answers, socketio.txt (its event bus as a client saw it) and worker-log.txt.
+func VersionCaptureDir(version string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", "flamenco-api", version)
+}
+
 // LoadCapture reads the captured answer name ("job-active") from CaptureDir.
 func LoadCapture(name string) (Capture, error) {
-	raw, err := os.ReadFile(filepath.Join(CaptureDir(), name+".txt"))
+	return loadCapture(CaptureDir(), name)
+}
+
+// LoadVersionCapture reads the captured answer name ("jobs-all") of a Flamenco version ("3.8.5").
+func LoadVersionCapture(version, name string) (Capture, error) {
+	return loadCapture(VersionCaptureDir(version), name)
+}
+
+func loadCapture(dir, name string) (Capture, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, name+".txt"))
 	if err != nil {
 		return Capture{}, err
 	}

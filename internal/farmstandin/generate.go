@@ -16,7 +16,8 @@ type Scale struct {
 // Generate fills the farm with s.Workers Workers and s.Jobs jobs like a studio's after some weeks:
 // most jobs completed, a few active, queued, paused or failed; Workers mostly awake or asleep, some
 // offline. A job's JSON is as large as a real one's: an unfiltered query of 1,000 jobs is some 370 KB
-// on a real Manager, and here (behaviour_test.go).
+// on a real Manager, and here (behaviour_test.go). Each Worker and job added is told on the event
+// bus: generate before clients connect, as more than 500 frames at once overflow a client's queue.
 func (f *Farm) Generate(s Scale) {
 	rng := rand.New(rand.NewPCG(s.Seed, 0x5eed))
 	workerStatuses := []string{"awake", "awake", "awake", "awake", "asleep", "asleep", "offline", "error"}

@@ -32,7 +32,8 @@ func (f *Farm) handleWorkerAPI(mux *http.ServeMux) {
 }
 
 // signedByWorker checks the Worker's HTTP basic auth (its id and secret), marks it seen, and hands
-// it to handle with f.mu held.
+// it to handle with f.mu held. Each request is a check-in, as CheckIn: allWorkers subscribers are
+// told, once.
 func (f *Farm) signedByWorker(handle workerRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Vary", "Origin")
@@ -44,12 +45,7 @@ func (f *Farm) signedByWorker(handle workerRoute) http.Handler {
 			writeJSON(w, http.StatusUnauthorized, apiError{Code: http.StatusUnauthorized, Message: "invalid credentials"})
 			return
 		}
-		wk.LastSeen = f.now().UTC()
-		before := wk.Status
-		handle(w, r, wk)
-		if wk.Status == before { // a change of status told its subscribers already
-			f.workerChanged(wk, before)
-		}
+		f.checkIn(wk, func() { handle(w, r, wk) })
 	})
 }
 
@@ -91,9 +87,11 @@ func (f *Farm) serveRegisterWorker(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	wk := &worker{ID: NewID(), Secret: req.Secret, Name: req.Name, Platform: req.Platform, Address: host,
-		SupportedTaskTypes: req.SupportedTaskTypes, LastSeen: f.now().UTC()}
+		SupportedTaskTypes: req.SupportedTaskTypes}
+	f.seen(wk)
 	f.workers = append(f.workers, wk)
 	f.record("register", wk.ID, wk.Name)
+	f.workerChanged(wk, "")
 	// As the real Manager answered (worker-log.txt, "registered at Manager … resp=").
 	writeJSON(w, http.StatusOK, struct {
 		Address            string   `json:"address"`
@@ -119,7 +117,7 @@ func (f *Farm) serveSignOn(w http.ResponseWriter, r *http.Request, wk *worker) {
 		return
 	}
 	wk.Name, wk.Version, wk.SupportedTaskTypes, wk.CanRestart = req.Name, req.SoftwareVersion, req.SupportedTaskTypes, req.CanRestart
-	wk.Status = "starting"
+	f.stateChanged(wk, "starting")
 	f.record("sign-on", wk.ID, req.Name)
 	startup := "awake"
 	if wk.StatusChange != nil {
@@ -238,6 +236,9 @@ func (f *Farm) serveTaskUpdate(w http.ResponseWriter, r *http.Request, wk *worke
 	}
 	if req.TaskStatus != "" {
 		t.Status, t.Updated = req.TaskStatus, f.now().UTC()
+		if req.TaskStatus == "completed" {
+			t.StepsCompleted = t.StepsTotal
+		}
 		if j := f.byID[t.JobID]; j != nil && req.TaskStatus == "completed" {
 			f.setJobStatus(j, "completed", "all tasks completed")
 		}

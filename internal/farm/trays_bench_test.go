@@ -1,0 +1,184 @@
+//go:build linux
+
+package farm_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+)
+
+// BenchmarkTraysOnAManager measures what live trays cost a Manager (Flamenco 3.8.5's API) with 200
+// Workers and 1,000 jobs while its farm works, on the real clock over real HTTP and websockets: per
+// tray, HTTP requests and bytes a second, event-bus frames and bytes a second; and the stand-in
+// Manager's goroutines and heap per connected tray. Meanwhile each awake Worker checks in every 5 s
+// (as real ones do: each check-in is a /workers update), a running job reports progress every 2 s,
+// one changes status every 10 s and one is submitted every 30 s. "allWorkers" is the same with the
+// Workers subscribed to as well, which is why the trays do not subscribe to them.
+func BenchmarkTraysOnAManager(b *testing.B) {
+	netns.RequireIsolated(b)
+	for _, tc := range []struct {
+		trays         int
+		subscriptions []string
+	}{
+		{1, farm.EventBusSubscriptions}, {50, farm.EventBusSubscriptions}, {200, farm.EventBusSubscriptions},
+		{50, []string{"allJobs", "allWorkers"}},
+	} {
+		name := fmt.Sprintf("trays=%d/%s", tc.trays, strings.Join(tc.subscriptions, "+"))
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				benchmarkTrays(b, tc.trays, tc.subscriptions, 20*time.Second)
+			}
+		})
+	}
+}
+
+func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time.Duration) {
+	f := farmstandin.New("Big Farm", farmstandin.WithVersion("3.8.5"))
+	f.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol", "dave"}, Seed: 42})
+	srv := farmstandin.Serve(b, f)
+	runtime.MemProfileRate = 1 // every allocation, to tell the stand-in's from the trays'
+	defer func() { runtime.MemProfileRate = 512 * 1024 }()
+	runtime.GC()
+	heapBefore, goroutinesBefore := standInHeap(), standInGoroutines()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	watchers := make([]*farm.Watcher, trays)
+	for i := range watchers {
+		url := srv.URL
+		watchers[i] = farm.NewWatcher(farm.WatcherConfig{
+			Client:   managerapi.NewClient(url),
+			Identity: farm.Identity{UserName: []string{"alice", "bob", "carol", "dave"}[i%4]},
+			Logger:   zerolog.Nop(),
+			Live: farm.LiveConfig{Dial: func(ctx context.Context) (farm.EventSource, error) {
+				return farm.ConnectEventBusWith(ctx, url, managerapi.EventBusConfig{Subscriptions: subscriptions})
+			}},
+		})
+		wg.Go(func() { watchers[i].Run(ctx) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	waitAllLive(b, watchers)
+	runtime.GC()
+	heapConnected, goroutinesConnected := standInHeap(), standInGoroutines()
+	f.ResetStats()
+	busBefore := f.EventBusStats()
+
+	b.ResetTimer()
+	workFarm(ctx, f, window)
+	b.StopTimer()
+
+	stats, bus := f.Stats(), f.EventBusStats()
+	seconds, n := window.Seconds(), float64(trays)
+	b.ReportMetric(float64(stats.Requests)/seconds/n, "req/s/tray")
+	b.ReportMetric(float64(stats.Bytes)/seconds/n, "B/s/tray")
+	b.ReportMetric(float64(bus.Frames-busBefore.Frames)/seconds/n, "frames/s/tray")
+	b.ReportMetric(float64(bus.Bytes-busBefore.Bytes)/seconds/n, "busB/s/tray")
+	b.ReportMetric(float64(goroutinesConnected-goroutinesBefore)/n, "standin-goroutines/tray")
+	b.ReportMetric(float64(heapConnected-heapBefore)/n, "standin-heapB/tray")
+	b.Logf("%d trays for %v: %v requests (%v), %d frames %v", trays, window, stats.Requests, stats.ByRoute,
+		bus.Frames-busBefore.Frames, bus.FramesByEvent)
+}
+
+func waitAllLive(b *testing.B, watchers []*farm.Watcher) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, w := range watchers {
+		for !w.Summary().Connection.Live {
+			if time.Now().After(deadline) {
+				b.Fatalf("a tray did not go live within 2 minutes: %+v", w.Summary().Connection)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// workFarm makes the farm work for window: check-ins of the awake Workers every 5 s, progress of a
+// running job every 2 s, a change of status every 10 s, a new job every 30 s.
+func workFarm(ctx context.Context, f *farmstandin.Farm, window time.Duration) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var awake []string
+	for _, id := range f.WorkerIDs() {
+		if f.WorkerStatus(id) == "awake" {
+			awake = append(awake, id)
+		}
+	}
+	running := f.JobIDs("active")
+	tick := 100 * time.Millisecond
+	ticks := int(window / tick)
+	perTick := max(len(awake)*int(tick)/int(5*time.Second), 1)
+	for i := range ticks {
+		for k := range perTick {
+			f.CheckIn(awake[(i*perTick+k)%len(awake)])
+		}
+		if i%20 == 0 && len(running) > 0 {
+			f.SetJobSteps(running[rng.IntN(len(running))], rng.IntN(10), 10)
+		}
+		if i%100 == 50 && len(running) > 0 {
+			j := running[rng.IntN(len(running))]
+			f.SetJobStatus(j, []string{"completed", "failed", "active"}[rng.IntN(3)], "benchmark")
+		}
+		if i%300 == 150 {
+			f.SubmitJob(farmstandin.JobSpec{Name: fmt.Sprintf("bench-%d", i), User: "alice"})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(tick):
+		}
+	}
+}
+
+// standInGoroutines counts the goroutines running the stand-in's code.
+func standInGoroutines() int {
+	buf := make([]byte, 16<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	n := 0
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "farmstandin.") {
+			n++
+		}
+	}
+	return n
+}
+
+// standInHeap is the heap in use that the stand-in's code allocated (MemProfileRate 1: exact).
+func standInHeap() int64 {
+	runtime.GC()
+	var records []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		records = make([]runtime.MemProfileRecord, n+64)
+		var ok bool
+		if n, ok = runtime.MemProfile(records, true); ok {
+			records = records[:n]
+			break
+		}
+	}
+	var total int64
+	for _, r := range records {
+		frames := runtime.CallersFrames(r.Stack())
+		for {
+			frame, more := frames.Next()
+			if strings.Contains(frame.Function, "farmstandin.") {
+				total += r.InUseBytes()
+				break
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	return total
+}
