@@ -341,3 +341,29 @@ func TestLiveAThousandNewJobsCostOneFullReadNotAThousandGets(t *testing.T) {
 	}
 	_ = last
 }
+
+// A full status that failed (the Manager answered 500 while its event bus was up) leaves the planner
+// backing off; the next connection must still read everything, not only the task that failed.
+func TestLiveReadsEverythingAfterAFailedFullStatus(t *testing.T) {
+	for _, version := range generations {
+		t.Run(version, func(t *testing.T) {
+			var mine string
+			h := newLiveHarness(t, version, func(f *farmstandin.Farm) {
+				f.SetMode(farmstandin.Failing)
+				mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-070 running", User: "alice", Status: "active"})
+			})
+			h.waitSummary("unavailable", func(s farm.Summary) bool { return s.Unavailable != "" })
+			h.farm.SetMode(farmstandin.Normal)
+			h.waitLive()
+			h.farm.ResetStats()
+			h.farm.SetJobStatus(mine, "completed", "all tasks completed")
+			e := h.nextJobEventOf(mine, farm.JobFinished, 5*time.Second)
+			if e.Transition.From != managerapi.JobActive {
+				t.Errorf("the running job's end: %s>%s, want it known as active from the full status", e.Transition.From, e.Transition.To)
+			}
+			if gets := h.farm.Stats().ByRoute["GET /api/v3/jobs/{id}"]; gets != 0 {
+				t.Errorf("%d GETs of a job the full status should have told", gets)
+			}
+		})
+	}
+}

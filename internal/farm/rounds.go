@@ -22,10 +22,7 @@ func (w *Watcher) Once(ctx context.Context) (Summary, error) {
 // the event bus (re)connects.
 func (w *Watcher) fullStatus(ctx context.Context) error {
 	w.mu.Lock()
-	now := w.clock.Now()
-	for t := range numTasks {
-		w.planner.Soon(t, now)
-	}
+	w.planner.AllDue(w.clock.Now())
 	w.stats.Resyncs++
 	w.mu.Unlock()
 	return w.round(ctx)

@@ -187,6 +187,17 @@ func (p *Planner) Enable(t Task, now time.Time) {
 // Enabled says whether task t is scheduled.
 func (p *Planner) Enabled(t Task) bool { return !p.disabled[t] }
 
+// AllDue makes every enabled task due at now and forgets the backoff: a full status is wanted (the
+// event bus connected), whatever failed before.
+func (p *Planner) AllDue(now time.Time) {
+	p.failures = 0
+	for t := range numTasks {
+		if !p.disabled[t] {
+			p.next[t] = now
+		}
+	}
+}
+
 // Soon makes task t due at now (the user changed who they are: ask for their jobs).
 func (p *Planner) Soon(t Task, now time.Time) {
 	if !p.disabled[t] {

@@ -160,3 +160,20 @@ func TestPlannerDisableEnableSoon(t *testing.T) {
 		t.Errorf("Enable: due %v", p.Due(later))
 	}
 }
+
+func TestPlannerAllDueForgetsTheBackoff(t *testing.T) {
+	t.Parallel()
+	p := NewPlanner(DefaultSchedule(), t0, func() float64 { return 0.5 })
+	for _, task := range p.Due(t0) {
+		p.Done(task, t0, true)
+	}
+	p.Done(TaskAllJobs, t0.Add(time.Minute), false) // backing off: only the failed task, later
+	if due := p.Due(t0.Add(time.Minute)); len(due) != 0 {
+		t.Fatalf("while backing off: %v", due)
+	}
+	// The event bus connected: a full status, every task, at once.
+	p.AllDue(t0.Add(time.Minute))
+	if due := p.Due(t0.Add(time.Minute)); len(due) != int(numTasks) {
+		t.Errorf("after AllDue: %v, want every task", due)
+	}
+}

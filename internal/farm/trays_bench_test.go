@@ -39,7 +39,7 @@ func BenchmarkTraysOnAManager(b *testing.B) {
 		name := fmt.Sprintf("trays=%d/%s", tc.trays, strings.Join(tc.subscriptions, "+"))
 		b.Run(name, func(b *testing.B) {
 			for range b.N {
-				benchmarkTrays(b, tc.trays, tc.subscriptions, 20*time.Second)
+				benchmarkTrays(b, tc.trays, tc.subscriptions, time.Minute)
 			}
 		})
 	}
@@ -75,6 +75,10 @@ func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time
 	heapConnected, goroutinesConnected := standInHeap(), standInGoroutines()
 	f.ResetStats()
 	busBefore := f.EventBusStats()
+	requestsBefore := make([]int, trays)
+	for i, w := range watchers {
+		requestsBefore[i] = w.Stats().Requests
+	}
 
 	b.ResetTimer()
 	workFarm(ctx, f, window)
@@ -88,8 +92,16 @@ func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time
 	b.ReportMetric(float64(bus.Bytes-busBefore.Bytes)/seconds/n, "busB/s/tray")
 	b.ReportMetric(float64(goroutinesConnected-goroutinesBefore)/n, "standin-goroutines/tray")
 	b.ReportMetric(float64(heapConnected-heapBefore)/n, "standin-heapB/tray")
-	b.Logf("%d trays for %v: %v requests (%v), %d frames %v", trays, window, stats.Requests, stats.ByRoute,
-		bus.Frames-busBefore.Frames, bus.FramesByEvent)
+	var connections, resyncs int
+	perTray := map[int]int{} // requests in the window → trays
+	for i, w := range watchers {
+		connections += w.Stats().Connections
+		resyncs += w.Stats().Resyncs
+		perTray[w.Stats().Requests-requestsBefore[i]]++
+	}
+	b.Logf("requests per tray in the window: %v", perTray)
+	b.Logf("%d trays for %v: %v requests (%v), %d frames %v; %d connections and %d full reads in all (%d overflows)",
+		trays, window, stats.Requests, stats.ByRoute, bus.Frames-busBefore.Frames, bus.FramesByEvent, connections, resyncs, bus.Overflows)
 }
 
 func waitAllLive(b *testing.B, watchers []*farm.Watcher) {

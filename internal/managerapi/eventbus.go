@@ -15,15 +15,6 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// The event-bus client is a small Engine.IO 3 client on github.com/coder/websocket rather than
-// github.com/graarh/golang-socketio, the library the Manager serves with. Both speak the same
-// dialect (libchoice_test.go runs both against the captured transcripts and the stand-in), but
-// golang-socketio's client (2017, unmaintained) handles every incoming message in a goroutine of
-// its own, so a burst of job updates can be applied out of order and grows goroutines without bound;
-// it closes the whole connection on one malformed frame; its Dial has no context or handshake
-// timeout, and it has no read limit. coder/websocket is maintained, takes a context everywhere and
-// bounds what it reads; the protocol itself is the few lines of engineio.go.
-
 // Errors of the event bus, to be told apart with errors.Is.
 var (
 	// ErrEventBusRefused: the Manager (or a proxy in front of it) answered the websocket upgrade
@@ -48,18 +39,23 @@ type EventBusConfig struct {
 	// PingEvery is how often the client pings: the Manager's pingInterval, at most 15 s, so that a
 	// Manager whose machine vanished without closing the connection is noticed within PingEvery+10 s.
 	PingEvery time.Duration
-	Logger    zerolog.Logger
+	// PongWait is how long after a ping any frame must come: 10 s.
+	PongWait time.Duration
+	Logger   zerolog.Logger
 	// HTTPClient dials the websocket; default: no proxy (a LAN Manager is never reached through the
 	// user's HTTP proxy).
 	HTTPClient *http.Client
 }
 
-// pongWait is how long after a ping the client waits for any frame before it gives up.
-const pongWait = 10 * time.Second
+// writeTimeout bounds one frame's write.
+const writeTimeout = 10 * time.Second
 
 func (c EventBusConfig) withDefaults() EventBusConfig {
 	if c.HandshakeTimeout <= 0 {
 		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.PongWait <= 0 {
+		c.PongWait = 10 * time.Second
 	}
 	if c.MaxFrameBytes <= 0 {
 		c.MaxFrameBytes = 1 << 20
@@ -145,7 +141,7 @@ func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*Even
 	if pingEvery <= 0 {
 		pingEvery = min(max(time.Duration(open.PingInterval)*time.Millisecond, time.Second), 15*time.Second)
 	}
-	b.idle = pingEvery + pongWait
+	b.idle = pingEvery + cfg.PongWait
 	pingCtx, stop := context.WithCancel(context.Background())
 	b.stopPing, b.pingDone = stop, make(chan struct{})
 	go b.ping(pingCtx, pingEvery)
@@ -193,7 +189,7 @@ func (b *EventBus) readFrame(ctx context.Context) (Frame, error) {
 }
 
 func (b *EventBus) write(ctx context.Context, frame []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, pongWait)
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	if err := b.conn.Write(ctx, websocket.MessageText, frame); err != nil {
 		return err
