@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,24 +25,30 @@ type statusOutput struct {
 	MyJobs                   []struct {
 		ID, Name, Status, URL string
 		Updated               time.Time
+		Progress              *struct{ Completed, Total int }
 	} `json:"my_jobs"`
 	Unavailable string
 }
 
-// studioFarm is a stand-in Manager with two Workers, alice's jobs and bob's.
+// studioFarm is a stand-in Manager (Flamenco 3.3.1) with two Workers, alice's jobs and bob's.
 func studioFarm(t *testing.T) (*farmstandin.Server, map[string]string) {
+	return studioFarmOf(t, "3.3.1")
+}
+
+func studioFarmOf(t *testing.T, version string) (*farmstandin.Server, map[string]string) {
 	t.Helper()
 	netns.RequireIsolated(t)
 	clock := time.Now().Add(-time.Hour)
 	now := func() time.Time { return clock }
-	f := farmstandin.New("Studio Farm", farmstandin.WithClock(now))
+	f := farmstandin.New("Studio Farm", farmstandin.WithClock(now), farmstandin.WithVersion(version))
 	f.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
 	f.AddWorker(farmstandin.WorkerSpec{Name: "render-02", Status: "offline"})
 	ids := map[string]string{}
 	ids["old"] = f.SubmitJob(farmstandin.JobSpec{Name: "shot-000 layout", User: "alice"})
 	f.SetJobStatus(ids["old"], "failed", "too many tasks failed")
 	clock = clock.Add(time.Hour)
-	ids["mine"] = f.SubmitJob(farmstandin.JobSpec{Name: "shot-010 lighting", User: "Alice", Status: "active"})
+	ids["mine"] = f.SubmitJob(farmstandin.JobSpec{Name: "shot-010 lighting", User: "Alice", Status: "active", Steps: 3})
+	f.SetJobProgress(ids["mine"], 2)
 	ids["theirs"] = f.SubmitJob(farmstandin.JobSpec{Name: "shot-020 fx", User: "bob", Status: "queued"})
 	return farmstandin.Serve(t, f), ids
 }
@@ -254,5 +261,59 @@ func TestStatusWatchPrintsTransitions(t *testing.T) {
 	// Mine completed; bob's job started: the farm stays active, and bob's job is not news.
 	if !slices.Equal(lines, []string{"job-finished active>completed shot-010 lighting"}) {
 		t.Errorf("lines %q", lines)
+	}
+}
+
+// Today's Flamenco (3.6+ lists jobs only with GET /api/v3/jobs): the farm, my jobs and their
+// progress, where 3.3.1's "progress" is null.
+func TestStatusOfTodaysFlamencoAsJSON(t *testing.T) {
+	for _, tc := range []struct {
+		version  string
+		progress string
+	}{{"3.8.5", "2/3"}, {"3.3.1", "null"}} {
+		t.Run(tc.version, func(t *testing.T) {
+			srv, _ := studioFarmOf(t, tc.version)
+			t.Setenv("HOME", t.TempDir())
+			code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", "alice", "--json")
+			if code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+			}
+			var list []statusOutput
+			if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+				t.Fatalf("output %v:\n%s", err, out)
+			}
+			s := list[0]
+			if s.Version != tc.version || s.Farm != "active" || s.Unavailable != "" || s.Jobs["active"] != 1 || s.Jobs["queued"] != 1 {
+				t.Fatalf("got %+v", s)
+			}
+			progress := "null"
+			if p := s.MyJobs[0].Progress; p != nil {
+				progress = fmt.Sprintf("%d/%d", p.Completed, p.Total)
+			}
+			if s.MyJobs[0].Name != "shot-010 lighting" || progress != tc.progress {
+				t.Errorf("my first job %+v, progress %s; want shot-010 lighting, %s", s.MyJobs[0], progress, tc.progress)
+			}
+			if !strings.Contains(out, `"progress": null`) && tc.progress == "null" {
+				t.Errorf("no null progress in:\n%s", out)
+			}
+		})
+	}
+}
+
+// A job named to rewrite the user's terminal (an escape sequence, a bidi override) is printed
+// cleaned of them.
+func TestStatusCleansWhatTheManagerNames(t *testing.T) {
+	netns.RequireIsolated(t)
+	f := farmstandin.New("Studio Farm", farmstandin.WithVersion("3.8.5"))
+	f.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
+	f.SubmitJob(farmstandin.JobSpec{Name: "shot-030 \x1b[2J\u202efx", User: "alice", Status: "queued"})
+	srv := farmstandin.Serve(t, f)
+	t.Setenv("HOME", t.TempDir())
+	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", "alice")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\x1b\u202e") || !strings.Contains(out, "shot-030 [2Jfx") {
+		t.Errorf("a hostile job name printed as %q", out)
 	}
 }
