@@ -115,7 +115,9 @@ func newLogger(stderr io.Writer, debug bool) zerolog.Logger {
 	if debug || os.Getenv("FLAMENCO_TRAY_DEBUG") != "" {
 		level = zerolog.DebugLevel
 	}
-	return zerolog.New(consoleWriter(stderr)).Level(level).With().Timestamp().Logger()
+	// Commands log from several goroutines at once (status asks every Manager together): one whole
+	// line at a time, whatever stderr is.
+	return zerolog.New(zerolog.SyncWriter(consoleWriter(stderr))).Level(level).With().Timestamp().Logger()
 }
 
 func consoleWriter(stderr io.Writer) zerolog.ConsoleWriter {

@@ -2,12 +2,17 @@ package managerapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// JobUpdate is a /jobs event of the Manager's event bus: a job was submitted, changed status or
-// progress, or was deleted. It does not say whose the job is (GET /api/v3/jobs/{id} does).
+// The events of the Manager's event bus that this program uses, decoded from their frames with
+// their text cleaned (CleanText), so that a job named with escape sequences or bidi overrides cannot
+// rewrite a menu or a terminal.
+
+// JobUpdate is a /jobs event: a job was submitted, changed status or progress, or was deleted. It
+// does not say whose the job is (GET /api/v3/jobs/{id} does).
 type JobUpdate struct {
 	ID, Name, Type string
 	Status         JobStatus
@@ -19,30 +24,49 @@ type JobUpdate struct {
 	WasDeleted     bool      // the Manager deleted the job
 }
 
-// WorkerUpdate is a /workers event: a Worker checked in or changed.
+// WorkerUpdate is a /workers event: a Worker checked in (every few seconds while awake) or changed.
 type WorkerUpdate struct {
 	ID, Name, Version string
 	Status            WorkerStatus
-	PreviousStatus    WorkerStatus
-	StatusChange      *StatusChangeRequest
+	PreviousStatus    WorkerStatus         // on a change of status only
+	StatusChange      *StatusChangeRequest // a change asked of the Worker, not applied yet
 	LastSeen, Updated time.Time
 	CanRestart        bool
 }
 
-// FarmStatusUpdate is a /status event (Flamenco 3.5+): the farm's state changed.
+// FarmStatusUpdate is a /status event (Flamenco 3.5+, sent to every client without a subscription):
+// the farm's state changed.
 type FarmStatusUpdate struct {
 	Status FarmState
 }
 
-// BusEvent is one event of the bus that this program uses: exactly one field is set.
+// BusEvent is one event of the bus that this program uses: exactly one field is set. A struct rather
+// than an interface, so that a switch on it needs no type assertion and cannot miss a case silently.
 type BusEvent struct {
 	Job    *JobUpdate
 	Worker *WorkerUpdate
 	Farm   *FarmStatusUpdate
 }
 
-// decodeEvent reads the argument of a /jobs, /workers or /status event; other events give a zero
-// BusEvent and no error. Text is cleaned where it is decoded.
+// Name is the event's name on the bus ("/jobs", "/workers", "/status"), "" for a zero BusEvent.
+func (e BusEvent) Name() string {
+	switch {
+	case e.Job != nil:
+		return "/jobs"
+	case e.Worker != nil:
+		return "/workers"
+	case e.Farm != nil:
+		return "/status"
+	}
+	return ""
+}
+
+// maxStatusRunes bounds a status word ("cancel-requested"): it is shown, so it is cleaned too.
+const maxStatusRunes = MaxVersionRunes
+
+// decodeEvent reads the argument of a /jobs, /workers or /status event. Another event gives a zero
+// BusEvent and no error; an argument that is not what the Manager sends gives an error matching
+// ErrBadFrame.
 func decodeEvent(name string, payload json.RawMessage) (BusEvent, error) {
 	switch name {
 	case "/jobs":
@@ -52,24 +76,21 @@ func decodeEvent(name string, payload json.RawMessage) (BusEvent, error) {
 		u, err := decodeWorkerUpdate(payload)
 		return BusEvent{Worker: u}, err
 	case "/status":
-		var wire struct {
-			Status FarmState `json:"status"`
-		}
-		if err := json.Unmarshal(payload, &wire); err != nil || wire.Status == "" {
-			return BusEvent{}, fmt.Errorf("%w: /status without a status", ErrBadFrame)
-		}
-		return BusEvent{Farm: &FarmStatusUpdate{Status: FarmState(CleanText(string(wire.Status), MaxVersionRunes))}}, nil
+		u, err := decodeFarmStatus(payload)
+		return BusEvent{Farm: u}, err
 	}
 	return BusEvent{}, nil
 }
 
+// decodeJobUpdate requires the job's id (a UUID) and its status; a deletion (was_deleted) needs only
+// the id, as the job's last state matters no more.
 func decodeJobUpdate(payload json.RawMessage) (*JobUpdate, error) {
 	var wire struct {
 		ID             string    `json:"id"`
 		Name           string    `json:"name"`
 		Type           string    `json:"type"`
-		Status         JobStatus `json:"status"`
-		PreviousStatus JobStatus `json:"previous_status"`
+		Status         string    `json:"status"`
+		PreviousStatus string    `json:"previous_status"`
 		Priority       int       `json:"priority"`
 		RefreshTasks   bool      `json:"refresh_tasks"`
 		Updated        time.Time `json:"updated"`
@@ -77,39 +98,94 @@ func decodeJobUpdate(payload json.RawMessage) (*JobUpdate, error) {
 		StepsTotal     *int      `json:"steps_total"`
 		WasDeleted     bool      `json:"was_deleted"`
 	}
-	if err := json.Unmarshal(payload, &wire); err != nil {
+	if err := unmarshalObject(payload, &wire); err != nil {
 		return nil, fmt.Errorf("%w: /jobs: %v", ErrBadFrame, err)
 	}
-	if !IsUUID(wire.ID) || wire.Status == "" && !wire.WasDeleted {
-		return nil, fmt.Errorf("%w: /jobs without a job id or status", ErrBadFrame)
+	status := CleanText(wire.Status, maxStatusRunes)
+	switch {
+	case wire.ID == "":
+		return nil, fmt.Errorf("%w: /jobs without a job id", ErrBadFrame)
+	case !IsUUID(wire.ID):
+		return nil, fmt.Errorf("%w: /jobs: job id %q is not a UUID", ErrBadFrame, CleanText(wire.ID, 40))
+	case status == "" && !wire.WasDeleted:
+		return nil, fmt.Errorf("%w: /jobs without a status", ErrBadFrame)
 	}
-	return &JobUpdate{ID: wire.ID, Name: CleanText(wire.Name, MaxJobNameRunes), Type: CleanText(wire.Type, MaxJobNameRunes),
-		Status: JobStatus(CleanText(string(wire.Status), MaxVersionRunes)), PreviousStatus: JobStatus(CleanText(string(wire.PreviousStatus), MaxVersionRunes)),
-		Priority: wire.Priority, RefreshTasks: wire.RefreshTasks, Updated: wire.Updated,
-		Progress: progress(wire.StepsCompleted, wire.StepsTotal), WasDeleted: wire.WasDeleted}, nil
+	return &JobUpdate{
+		ID:             wire.ID,
+		Name:           CleanText(wire.Name, MaxJobNameRunes),
+		Type:           CleanText(wire.Type, MaxJobNameRunes),
+		Status:         JobStatus(status),
+		PreviousStatus: JobStatus(CleanText(wire.PreviousStatus, maxStatusRunes)),
+		Priority:       wire.Priority,
+		RefreshTasks:   wire.RefreshTasks,
+		Updated:        wire.Updated,
+		Progress:       progress(wire.StepsCompleted, wire.StepsTotal),
+		WasDeleted:     wire.WasDeleted,
+	}, nil
 }
 
+// decodeWorkerUpdate requires the Worker's id (a UUID) and its status.
 func decodeWorkerUpdate(payload json.RawMessage) (*WorkerUpdate, error) {
 	var wire struct {
-		ID             string               `json:"id"`
-		Name           string               `json:"name"`
-		Version        string               `json:"version"`
-		Status         WorkerStatus         `json:"status"`
-		PreviousStatus WorkerStatus         `json:"previous_status"`
-		StatusChange   *StatusChangeRequest `json:"status_change"`
-		LastSeen       time.Time            `json:"last_seen"`
-		Updated        time.Time            `json:"updated"`
-		CanRestart     bool                 `json:"can_restart"`
+		ID             string    `json:"id"`
+		Name           string    `json:"name"`
+		Version        string    `json:"version"`
+		Status         string    `json:"status"`
+		PreviousStatus string    `json:"previous_status"`
+		LastSeen       time.Time `json:"last_seen"`
+		Updated        time.Time `json:"updated"`
+		CanRestart     bool      `json:"can_restart"`
+		StatusChange   *struct {
+			Status string `json:"status"`
+			Lazy   bool   `json:"is_lazy"`
+		} `json:"status_change"`
 	}
-	if err := json.Unmarshal(payload, &wire); err != nil {
+	if err := unmarshalObject(payload, &wire); err != nil {
 		return nil, fmt.Errorf("%w: /workers: %v", ErrBadFrame, err)
 	}
-	if !IsUUID(wire.ID) || wire.Status == "" {
-		return nil, fmt.Errorf("%w: /workers without a Worker id or status", ErrBadFrame)
+	status := CleanText(wire.Status, maxStatusRunes)
+	switch {
+	case !IsUUID(wire.ID):
+		return nil, fmt.Errorf("%w: /workers: Worker id %q is not a UUID", ErrBadFrame, CleanText(wire.ID, 40))
+	case status == "":
+		return nil, fmt.Errorf("%w: /workers without a status", ErrBadFrame)
 	}
-	return &WorkerUpdate{ID: wire.ID, Name: CleanText(wire.Name, MaxJobNameRunes), Version: CleanText(wire.Version, MaxVersionRunes),
-		Status: wire.Status, PreviousStatus: wire.PreviousStatus, StatusChange: wire.StatusChange,
-		LastSeen: wire.LastSeen, Updated: wire.Updated, CanRestart: wire.CanRestart}, nil
+	u := &WorkerUpdate{
+		ID:             wire.ID,
+		Name:           CleanText(wire.Name, MaxJobNameRunes),
+		Version:        CleanText(wire.Version, MaxVersionRunes),
+		Status:         WorkerStatus(status),
+		PreviousStatus: WorkerStatus(CleanText(wire.PreviousStatus, maxStatusRunes)),
+		LastSeen:       wire.LastSeen,
+		Updated:        wire.Updated,
+		CanRestart:     wire.CanRestart,
+	}
+	if c := wire.StatusChange; c != nil && CleanText(c.Status, maxStatusRunes) != "" {
+		u.StatusChange = &StatusChangeRequest{Status: WorkerStatus(CleanText(c.Status, maxStatusRunes)), Lazy: c.Lazy}
+	}
+	return u, nil
+}
+
+func decodeFarmStatus(payload json.RawMessage) (*FarmStatusUpdate, error) {
+	var wire struct {
+		Status string `json:"status"`
+	}
+	if err := unmarshalObject(payload, &wire); err != nil {
+		return nil, fmt.Errorf("%w: /status: %v", ErrBadFrame, err)
+	}
+	status := CleanText(wire.Status, maxStatusRunes)
+	if status == "" {
+		return nil, fmt.Errorf("%w: /status without a status", ErrBadFrame)
+	}
+	return &FarmStatusUpdate{Status: FarmState(status)}, nil
+}
+
+// unmarshalObject decodes a JSON object; null or a missing argument is an error, not a zero value.
+func unmarshalObject(payload json.RawMessage, v any) error {
+	if len(payload) == 0 || payload[0] != '{' {
+		return errors.New("the argument is not a JSON object")
+	}
+	return json.Unmarshal(payload, v)
 }
 
 // IsUUID says whether s is a UUID as the Manager writes them (8-4-4-4-12 hexadecimal digits).

@@ -9,15 +9,19 @@
 // ErrNoSuchEndpoint: callers tell the generations apart by what the Manager answers, never by its
 // version string.
 //
-// The event-bus client (eventbus.go, engineio.go) is a small Engine.IO 3 client on
-// github.com/coder/websocket, not github.com/graarh/golang-socketio, the 2017 library the Manager
-// serves with. Chosen by test (library_choice_test.go, against the same server replaying the
-// Manager's frames): golang-socketio's client handles every incoming message in a goroutine of its
-// own, so a burst of job updates arrives out of order (4,600 to 4,900 of 5,000 in a burst, with
-// some 900 to 1,300 goroutines more at the peak), which would report a job's end before its start;
-// an unknown packet type closes its whole connection, and an event whose JSON does not parse is
-// dropped without a word; its Dial has no context or handshake timeout, its frames no size limit.
-// coder/websocket is maintained, takes a context everywhere and bounds what it reads; the dialect
-// itself is the few lines of engineio.go, read in order by one goroutine, with malformed frames
-// logged and skipped. Both speak to the captured transcripts (bus_test.go).
+// The event-bus client is a small Engine.IO 3 / Socket.IO 2 client on github.com/coder/websocket
+// (engineio.go is the dialect, eventbus.go the connection), not github.com/graarh/golang-socketio, the
+// 2017 library the Manager serves with. Chosen by test (libchoice_test.go runs both against one
+// server replaying the Manager's frames): golang-socketio's client handles every incoming message in
+// a goroutine of its own, so a burst of job updates is delivered out of order (4,700 to 4,900 of a
+// 5,000-event burst arrived after a later event: a job's end before its start) and a slow consumer
+// costs a goroutine and a buffered frame per event, without bound (5,000 goroutines for 5,000
+// events); an unknown packet type or a binary frame closes its whole connection, and an event whose
+// JSON does not parse is dropped without a word; its Dial takes no context and has no timeout,
+// returns before the Engine.IO handshake, and its reads have no size limit (a 2 MiB frame is
+// delivered); it pings every 30 s whatever the Manager asks. coder/websocket is maintained, takes a
+// context everywhere and bounds what it reads. Here one goroutine (the caller of Next) reads the
+// frames in order, only when asked, so a slow consumer slows the Manager's writes instead of filling
+// memory; malformed frames are logged and skipped. Both are also checked against the captured
+// transcripts (eventbus_test.go).
 package managerapi

@@ -1,23 +1,27 @@
 package managerapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // The Manager's event bus speaks Socket.IO 2 over Engine.IO 3 (github.com/graarh/golang-socketio's
 // dialect), one packet per websocket text frame:
 //
-//	0{"sid":"…","upgrades":[],"pingInterval":30000,"pingTimeout":60000}   open
+//	0{"sid":"…","upgrades":[],"pingInterval":30000,"pingTimeout":60000}   Engine.IO open
 //	2 / 3                                                                  ping / pong
-//	40                                                                     Socket.IO connect
+//	1                                                                      Engine.IO close
+//	40 / 41                                                                Socket.IO connect / disconnect
 //	42["/jobs",{…}]                                                        Socket.IO event: name, argument
+//	42/nsp,7["name",{…}]                                                   … in a namespace, with an ack id
 //
-// ParseFrame reads one; the encoders below write what this client sends.
+// ParseFrame reads one; Frame.Encode writes one (what this client sends: pings, pongs, subscriptions).
 
-// PacketType is an Engine.IO 3 packet type.
+// PacketType is an Engine.IO 3 packet type, the frame's first byte.
 type PacketType byte
 
 // The Engine.IO 3 packet types.
@@ -31,10 +35,11 @@ const (
 	PacketNoop    PacketType = '6'
 )
 
-// MessageType is a Socket.IO 2 packet type, inside an Engine.IO message.
+// MessageType is a Socket.IO 2 packet type, the second byte of an Engine.IO message.
 type MessageType byte
 
-// The Socket.IO 2 packet types this client reads (binary ones are refused: the Manager sends none).
+// The Socket.IO 2 packet types this client reads. The binary ones ('5' binary event, '6' binary ack)
+// are refused: they announce attachments in further frames, and the Manager sends none.
 const (
 	MessageConnect    MessageType = '0'
 	MessageDisconnect MessageType = '1'
@@ -46,89 +51,172 @@ const (
 // Frame is one parsed event-bus frame.
 type Frame struct {
 	Packet    PacketType
-	Message   MessageType // for PacketMessage
-	Namespace string      // "/" unless the frame names another
-	AckID     int         // -1 when none
+	Message   MessageType // for PacketMessage, else 0
+	Namespace string      // for PacketMessage: "/" unless the frame names another
+	AckID     int         // for PacketMessage: -1 when none
 	Event     string      // for MessageEvent: the event's name ("/jobs")
-	// Payload is the open packet's JSON, or an event's first argument (nil when it has none).
+	// Payload is the open packet's JSON, an event's first argument, or the JSON data of any other
+	// Socket.IO packet; nil when there is none. Further event arguments are dropped: the Manager
+	// sends one.
 	Payload json.RawMessage
 }
 
-// ErrBadFrame: a frame that is not Engine.IO 3 / Socket.IO 2 as the Manager speaks it.
+// ErrBadFrame is matched by every error of ParseFrame and Encode, and of decoding an event's argument:
+// a frame that is not Engine.IO 3 / Socket.IO 2 as the Manager speaks it.
 var ErrBadFrame = errors.New("malformed event-bus frame")
 
-// ParseFrame reads one text frame. It never panics; a frame it cannot read matches ErrBadFrame.
+// maxAckIDDigits keeps an ack id within an int on every platform (32-bit ones included).
+const maxAckIDDigits = 9
+
+// ParseFrame reads one websocket text frame. It never panics; a frame it cannot read gives an error
+// that matches ErrBadFrame and says what is wrong. A ping or pong's optional text ("2probe") is
+// dropped: it only serves transport upgrades, which the Manager does not offer.
 func ParseFrame(data []byte) (Frame, error) {
-	f := Frame{Namespace: "/", AckID: -1}
 	if len(data) == 0 {
-		return f, fmt.Errorf("%w: empty", ErrBadFrame)
+		return Frame{}, fmt.Errorf("%w: empty frame", ErrBadFrame)
 	}
-	f.Packet = PacketType(data[0])
+	f := Frame{Packet: PacketType(data[0])}
 	rest := data[1:]
 	switch f.Packet {
 	case PacketOpen:
-		if !json.Valid(rest) {
-			return f, fmt.Errorf("%w: open packet without its JSON", ErrBadFrame)
+		if !isJSONObject(rest) {
+			return Frame{}, fmt.Errorf("%w: open packet without its JSON object", ErrBadFrame)
 		}
 		f.Payload = json.RawMessage(rest)
 		return f, nil
 	case PacketClose, PacketPing, PacketPong, PacketUpgrade, PacketNoop:
-		return f, nil // a ping or pong may carry a probe string: of no use here
+		return f, nil
 	case PacketMessage:
-		return parseMessage(f, rest)
+		return parseMessage(rest)
 	}
-	return f, fmt.Errorf("%w: unknown packet type %q", ErrBadFrame, data[0])
+	return Frame{}, fmt.Errorf("%w: unknown Engine.IO packet type %q", ErrBadFrame, data[0])
 }
 
-func parseMessage(f Frame, rest []byte) (Frame, error) {
+// parseMessage reads a Socket.IO packet: type, [namespace ","], [ack id], [JSON data].
+func parseMessage(rest []byte) (Frame, error) {
+	f := Frame{Packet: PacketMessage, Namespace: "/", AckID: -1}
 	if len(rest) == 0 {
-		return f, fmt.Errorf("%w: message without a Socket.IO type", ErrBadFrame)
+		return Frame{}, fmt.Errorf("%w: Engine.IO message without a Socket.IO packet type", ErrBadFrame)
 	}
 	f.Message = MessageType(rest[0])
-	if f.Message < MessageConnect || f.Message > MessageError {
-		return f, fmt.Errorf("%w: unsupported Socket.IO packet type %q", ErrBadFrame, rest[0])
+	switch f.Message {
+	case MessageConnect, MessageDisconnect, MessageEvent, MessageAck, MessageError:
+	case '5', '6':
+		return Frame{}, fmt.Errorf("%w: binary Socket.IO packet %q (attachments are not read)", ErrBadFrame, rest[0])
+	default:
+		return Frame{}, fmt.Errorf("%w: unknown Socket.IO packet type %q", ErrBadFrame, rest[0])
 	}
 	rest = rest[1:]
 	if len(rest) > 0 && rest[0] == '/' {
-		end := 0
-		for end < len(rest) && rest[end] != ',' {
-			end++
+		end := bytes.IndexByte(rest, ',')
+		if end < 0 {
+			end = len(rest)
 		}
 		f.Namespace = string(rest[:end])
 		rest = rest[min(end+1, len(rest)):]
 	}
 	digits := 0
-	for digits < len(rest) && digits < 10 && '0' <= rest[digits] && rest[digits] <= '9' {
+	for digits < len(rest) && '0' <= rest[digits] && rest[digits] <= '9' {
 		digits++
 	}
+	if digits > maxAckIDDigits {
+		return Frame{}, fmt.Errorf("%w: ack id of %d digits", ErrBadFrame, digits)
+	}
 	if digits > 0 {
-		f.AckID, _ = strconv.Atoi(string(rest[:digits]))
+		f.AckID, _ = strconv.Atoi(string(rest[:digits])) // at most 9 digits: cannot fail
 		rest = rest[digits:]
 	}
-	switch f.Message {
-	case MessageEvent:
+	if f.Message == MessageEvent {
 		return parseEvent(f, rest)
-	case MessageAck, MessageError:
-		if len(rest) > 0 && !json.Valid(rest) {
-			return f, fmt.Errorf("%w: packet data is not JSON", ErrBadFrame)
+	}
+	if len(rest) > 0 {
+		if !json.Valid(rest) {
+			return Frame{}, fmt.Errorf("%w: Socket.IO packet data is not JSON", ErrBadFrame)
 		}
 		f.Payload = json.RawMessage(rest)
 	}
 	return f, nil
 }
 
-func parseEvent(f Frame, rest []byte) (Frame, error) {
+// parseEvent reads an event's data: a JSON array of its name and arguments.
+func parseEvent(f Frame, data []byte) (Frame, error) {
 	var parts []json.RawMessage
-	if err := json.Unmarshal(rest, &parts); err != nil || len(parts) == 0 {
-		return f, fmt.Errorf("%w: event is not a JSON array with a name", ErrBadFrame)
+	if err := json.Unmarshal(data, &parts); err != nil {
+		return Frame{}, fmt.Errorf("%w: event data is not a JSON array: %v", ErrBadFrame, err)
+	}
+	if len(parts) == 0 {
+		return Frame{}, fmt.Errorf("%w: event without a name", ErrBadFrame)
 	}
 	if err := json.Unmarshal(parts[0], &f.Event); err != nil || f.Event == "" {
-		return f, fmt.Errorf("%w: event without a name", ErrBadFrame)
+		return Frame{}, fmt.Errorf("%w: event name is not a non-empty string", ErrBadFrame)
 	}
 	if len(parts) > 1 {
 		f.Payload = parts[1]
 	}
 	return f, nil
+}
+
+// isJSONObject says whether data is one JSON object (what an open packet carries).
+func isJSONObject(data []byte) bool {
+	data = bytes.TrimSpace(data)
+	return len(data) > 0 && data[0] == '{' && json.Valid(data)
+}
+
+// Encode writes f as a text frame that ParseFrame reads back as f. It fails (ErrBadFrame) on a frame
+// ParseFrame would not have produced: an unknown type, an event without a name, a Payload that is
+// not JSON.
+func (f Frame) Encode() ([]byte, error) {
+	switch f.Packet {
+	case PacketOpen:
+		if !isJSONObject(f.Payload) {
+			return nil, fmt.Errorf("%w: open packet without its JSON object", ErrBadFrame)
+		}
+		return append([]byte{byte(PacketOpen)}, f.Payload...), nil
+	case PacketClose, PacketPing, PacketPong, PacketUpgrade, PacketNoop:
+		return []byte{byte(f.Packet)}, nil
+	case PacketMessage:
+		return f.encodeMessage()
+	}
+	return nil, fmt.Errorf("%w: unknown Engine.IO packet type %q", ErrBadFrame, byte(f.Packet))
+}
+
+func (f Frame) encodeMessage() ([]byte, error) {
+	switch f.Message {
+	case MessageConnect, MessageDisconnect, MessageEvent, MessageAck, MessageError:
+	default:
+		return nil, fmt.Errorf("%w: Socket.IO packet type %q is not encoded", ErrBadFrame, byte(f.Message))
+	}
+	if len(f.Payload) > 0 && !json.Valid(f.Payload) {
+		return nil, fmt.Errorf("%w: payload is not JSON", ErrBadFrame)
+	}
+	out := []byte{byte(PacketMessage), byte(f.Message)}
+	if f.Namespace != "" && f.Namespace != "/" {
+		if f.Namespace[0] != '/' || bytes.IndexByte([]byte(f.Namespace), ',') >= 0 {
+			return nil, fmt.Errorf("%w: namespace %q", ErrBadFrame, f.Namespace)
+		}
+		out = append(append(out, f.Namespace...), ',')
+	}
+	if f.AckID >= 0 {
+		if f.AckID > 999_999_999 {
+			return nil, fmt.Errorf("%w: ack id %d", ErrBadFrame, f.AckID)
+		}
+		out = strconv.AppendInt(out, int64(f.AckID), 10)
+	}
+	if f.Message != MessageEvent {
+		return append(out, f.Payload...), nil
+	}
+	if f.Event == "" {
+		return nil, fmt.Errorf("%w: event without a name", ErrBadFrame)
+	}
+	name, err := json.Marshal(f.Event)
+	if err != nil {
+		return nil, fmt.Errorf("%w: event name: %v", ErrBadFrame, err)
+	}
+	out = append(append(out, '['), name...)
+	if f.Payload != nil {
+		out = append(append(out, ','), bytes.TrimSpace(f.Payload)...)
+	}
+	return append(out, ']'), nil
 }
 
 // The frames this client sends.
@@ -137,19 +225,43 @@ var (
 	framePong = []byte{byte(PacketPong)}
 )
 
-// subscriptionFrame is how the web UI subscribes: 42["/subscription",{"type":"allJobs","op":"subscribe"}].
+// subscriptionFrame is how the web UI subscribes (op "subscribe") and unsubscribes ("unsubscribe"):
+// 42["/subscription",{"type":"allJobs","op":"subscribe"}].
 func subscriptionFrame(kind, op string) []byte {
-	body, _ := json.Marshal(struct {
+	body, _ := json.Marshal(struct { // two strings: cannot fail
 		Type string `json:"type"`
 		Op   string `json:"op"`
 	}{kind, op})
-	return append([]byte(`42["/subscription",`), append(body, ']')...)
+	frame, _ := Frame{Packet: PacketMessage, Message: MessageEvent, AckID: -1, Event: "/subscription", Payload: body}.Encode()
+	return frame
 }
 
 // openPacket is the Engine.IO open packet's JSON.
 type openPacket struct {
 	SID          string   `json:"sid"`
 	Upgrades     []string `json:"upgrades"`
-	PingInterval int      `json:"pingInterval"` // milliseconds
-	PingTimeout  int      `json:"pingTimeout"`  // milliseconds
+	PingInterval int64    `json:"pingInterval"` // milliseconds
+	PingTimeout  int64    `json:"pingTimeout"`  // milliseconds
+}
+
+// Bounds of the Manager's ping settings: a Manager that asks for a ping every millisecond must not
+// make the client flood it, nor one that asks for one a day leave a dead connection unnoticed.
+const (
+	minPingSetting       = time.Second
+	maxPingSetting       = 5 * time.Minute
+	defaultPingInterval  = 30 * time.Second // golang-socketio's, when the open packet does not say
+	defaultPingTimeout   = 60 * time.Second
+	maxPingSettingMillis = int64(maxPingSetting / time.Millisecond)
+)
+
+// pingSettings are the open packet's ping interval and timeout, defaulted and clamped to
+// [minPingSetting, maxPingSetting].
+func (o openPacket) pingSettings() (interval, timeout time.Duration) {
+	clamp := func(millis int64, def time.Duration) time.Duration {
+		if millis <= 0 {
+			return def
+		}
+		return min(max(time.Duration(min(millis, maxPingSettingMillis))*time.Millisecond, minPingSetting), maxPingSetting)
+	}
+	return clamp(o.PingInterval, defaultPingInterval), clamp(o.PingTimeout, defaultPingTimeout)
 }

@@ -2,9 +2,10 @@ package managerapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -15,15 +16,31 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Errors of the event bus, to be told apart with errors.Is.
+// Errors of the event bus, to be told apart with errors.Is. Dial errors that are none of these are
+// network errors (errors.As *net.OpError, *net.DNSError) and match ErrEventBusUnreachable.
 var (
-	// ErrEventBusRefused: the Manager (or a proxy in front of it) answered the websocket upgrade
-	// with another status than 101: a proxy that does not pass websockets, or a Manager that refuses.
+	// ErrEventBusRefused: the websocket upgrade was answered with another status than 101: a proxy
+	// that does not pass websockets, or a Manager that refuses it. The error names the status.
 	ErrEventBusRefused = errors.New("event bus refused")
+	// ErrEventBusUnreachable: the Manager could not be reached (connection refused, no route, DNS).
+	ErrEventBusUnreachable = errors.New("event bus unreachable")
+	// ErrEventBusTimeout: the connection, the upgrade, the open packet and the Socket.IO connect did
+	// not all come within HandshakeTimeout.
+	ErrEventBusTimeout = errors.New("event bus handshake timed out")
+	// ErrEventBusProtocol: the server upgraded to a websocket but does not speak Engine.IO 3 the way
+	// the Manager does (the first frame is not an open packet, no Socket.IO connect). Also matches
+	// ErrBadFrame when a frame was malformed.
+	ErrEventBusProtocol = errors.New("event bus protocol error")
 	// ErrEventBusClosed: Close was called.
 	ErrEventBusClosed = errors.New("event bus closed")
-	// ErrEventBusSilent: no frame came within the time the Manager's pings allow.
+	// ErrEventBusSilent: no frame at all, not even a pong, within the Manager's ping interval plus its
+	// ping timeout.
 	ErrEventBusSilent = errors.New("event bus silent")
+	// ErrEventBusEnded: the Manager ended the connection (a websocket close, an Engine.IO close or a
+	// Socket.IO disconnect).
+	ErrEventBusEnded = errors.New("event bus ended by the Manager")
+	// ErrEventBusFrameTooLarge: a frame was larger than MaxFrameBytes; the connection is closed.
+	ErrEventBusFrameTooLarge = errors.New("event bus frame too large")
 )
 
 // EventBusConfig configures DialEventBus. Zero fields take the defaults.
@@ -31,141 +48,180 @@ type EventBusConfig struct {
 	// Subscriptions are the web UI's subscription types to ask for: allJobs, allWorkers,
 	// allLastRendered. /status events come without one.
 	Subscriptions []string
-	// HandshakeTimeout bounds connecting, the websocket upgrade and the Engine.IO handshake: 10 s.
+	// HandshakeTimeout bounds the TCP connection, the websocket upgrade, the open packet and the
+	// Socket.IO connect ("40"): 10 s.
 	HandshakeTimeout time.Duration
-	// MaxFrameBytes bounds one frame (a job update is 300 bytes): 1 MiB; a larger one ends the
-	// connection.
+	// MaxFrameBytes bounds one frame (a job update is some 400 bytes): 1 MiB. A larger frame ends the
+	// connection with ErrEventBusFrameTooLarge.
 	MaxFrameBytes int64
-	// PingEvery is how often the client pings: the Manager's pingInterval, at most 15 s, so that a
-	// Manager whose machine vanished without closing the connection is noticed within PingEvery+10 s.
-	PingEvery time.Duration
-	// PongWait is how long after a ping any frame must come: 10 s.
-	PongWait time.Duration
-	Logger   zerolog.Logger
-	// HTTPClient dials the websocket; default: no proxy (a LAN Manager is never reached through the
-	// user's HTTP proxy).
+	// Logger receives the skipped frames and the Manager's Socket.IO errors.
+	Logger zerolog.Logger
+	// HTTPClient dials the websocket. Default: no proxy (a LAN Manager is never reached through the
+	// user's HTTP proxy), a dial timeout of HandshakeTimeout, no redirects.
 	HTTPClient *http.Client
+	// PingEvery and PongWait replace, when set, the ping interval and the ping timeout of the
+	// Manager's open packet (which are clamped to [1 s, 5 min]; these are not): a client that must
+	// notice a vanished Manager sooner than its 30 s + 60 s pings more often (the tray: 15 s + 10 s).
+	PingEvery, PongWait time.Duration
 }
 
-// writeTimeout bounds one frame's write.
-const writeTimeout = 10 * time.Second
+// Defaults of EventBusConfig, and the bound of one write (a ping, a pong, a subscription).
+const (
+	defaultHandshakeTimeout = 10 * time.Second
+	defaultMaxFrameBytes    = 1 << 20
+	writeTimeout            = 10 * time.Second
+)
 
 func (c EventBusConfig) withDefaults() EventBusConfig {
 	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = 10 * time.Second
-	}
-	if c.PongWait <= 0 {
-		c.PongWait = 10 * time.Second
+		c.HandshakeTimeout = defaultHandshakeTimeout
 	}
 	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = 1 << 20
+		c.MaxFrameBytes = defaultMaxFrameBytes
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = NewHTTPClient(c.HandshakeTimeout)
+		c.HTTPClient = eventBusHTTPClient(c.HandshakeTimeout)
 	}
 	return c
 }
 
-// EventBus is one connection to a Manager's event bus. Next is called from one goroutine; Close and
-// Stats from any.
+// eventBusHTTPClient dials without a proxy. Keep-alives are off: the one request of a dial either
+// becomes the websocket or fails, and an idle connection left in a transport of its own would never
+// be reused.
+func eventBusHTTPClient(dialTimeout time.Duration) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                  nil,
+			DialContext:            (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:    dialTimeout,
+			DisableKeepAlives:      true,
+			MaxResponseHeaderBytes: 64 << 10,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// EventBus is one connection to a Manager's event bus. Next is called from one goroutine at a time;
+// Close and Stats from any.
 type EventBus struct {
-	conn      *websocket.Conn
-	log       zerolog.Logger
-	idle      time.Duration // no frame for this long: the connection is dead
+	conn     *websocket.Conn
+	endpoint string
+	log      zerolog.Logger
+	maxFrame int64
+	// idle is how long the connection may stay without a frame: the ping interval plus the timeout.
+	idle time.Duration
+
 	stopPing  context.CancelFunc
 	pingDone  chan struct{}
+	pingErr   atomic.Pointer[error] // why the pinger ended the connection
 	closed    atomic.Bool
 	closeOnce sync.Once
-	malformed atomic.Int64
-	stats     eventBusCounters
+	failure   error // Next's error once the connection ended: Next keeps returning it
+
+	stats eventBusCounters
 }
 
-// EventBusStats counts what went over one connection.
-type EventBusStats struct {
-	FramesIn, BytesIn, FramesOut, BytesOut int64
-	Events                                 map[string]int64 // received, by event name
-	Malformed                              int64            // frames and events skipped
-}
-
-type eventBusCounters struct {
-	mu    sync.Mutex
-	stats EventBusStats
-}
-
-func (c *eventBusCounters) add(in bool, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if in {
-		c.stats.FramesIn++
-		c.stats.BytesIn += int64(n)
-	} else {
-		c.stats.FramesOut++
-		c.stats.BytesOut += int64(n)
-	}
-}
-
-func (c *eventBusCounters) countEvent(name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stats.Events == nil {
-		c.stats.Events = make(map[string]int64)
-	}
-	c.stats.Events[name]++
-}
-
-// DialEventBus connects to the event bus of the Manager at base, completes the handshake and
-// subscribes. A non-101 answer to the upgrade matches ErrEventBusRefused.
+// DialEventBus connects to the event bus of the Manager at base, completes the Engine.IO and
+// Socket.IO handshakes, subscribes to cfg.Subscriptions and starts pinging at the Manager's interval.
+// Its errors match ErrEventBusRefused, ErrEventBusUnreachable, ErrEventBusTimeout or
+// ErrEventBusProtocol, or ctx's error.
 func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*EventBus, error) {
+	if base == nil {
+		return nil, errors.New("event bus: no Manager URL")
+	}
 	cfg = cfg.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
-	defer cancel()
 	endpoint := EventBusURL(base)
-	conn, resp, err := websocket.Dial(ctx, endpoint, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
+	handshakeCtx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
+	conn, resp, err := websocket.Dial(handshakeCtx, endpoint, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
 	if err != nil {
-		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-			return nil, fmt.Errorf("%w: %s answered %s", ErrEventBusRefused, endpoint, resp.Status)
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("event bus %s: no handshake within %v: %w", endpoint, cfg.HandshakeTimeout, err)
-		}
-		return nil, fmt.Errorf("event bus %s: %w", endpoint, err)
+		return nil, dialError(ctx, handshakeCtx, endpoint, cfg.HandshakeTimeout, resp, err)
 	}
 	conn.SetReadLimit(cfg.MaxFrameBytes)
-	b := &EventBus{conn: conn, log: cfg.Logger.With().Str("component", "event-bus").Str("manager", base.String()).Logger()}
-	open, err := b.handshake(ctx, cfg.Subscriptions)
+	b := &EventBus{
+		conn:     conn,
+		endpoint: endpoint,
+		maxFrame: cfg.MaxFrameBytes,
+		log:      cfg.Logger.With().Str("component", "event-bus").Str("manager", base.String()).Logger(),
+	}
+	open, err := b.handshake(handshakeCtx, cfg.Subscriptions)
 	if err != nil {
-		conn.Close(websocket.StatusProtocolError, "handshake")
-		return nil, fmt.Errorf("event bus %s: %w", endpoint, err)
+		conn.CloseNow()
+		return nil, handshakeError(ctx, handshakeCtx, endpoint, cfg.HandshakeTimeout, err)
 	}
-	pingEvery := cfg.PingEvery
-	if pingEvery <= 0 {
-		pingEvery = min(max(time.Duration(open.PingInterval)*time.Millisecond, time.Second), 15*time.Second)
+	interval, timeout := open.pingSettings()
+	if cfg.PingEvery > 0 {
+		interval = cfg.PingEvery
 	}
-	b.idle = pingEvery + cfg.PongWait
+	if cfg.PongWait > 0 {
+		timeout = cfg.PongWait
+	}
+	b.idle = interval + timeout
 	pingCtx, stop := context.WithCancel(context.Background())
 	b.stopPing, b.pingDone = stop, make(chan struct{})
-	go b.ping(pingCtx, pingEvery)
+	go b.ping(pingCtx, interval)
 	return b, nil
+}
+
+// dialError says why the websocket could not be opened.
+func dialError(ctx, handshakeCtx context.Context, endpoint string, limit time.Duration, resp *http.Response, err error) error {
+	switch {
+	case resp != nil && resp.StatusCode != http.StatusSwitchingProtocols:
+		return fmt.Errorf("%w: %s answered the websocket upgrade with %s%s", ErrEventBusRefused, endpoint, resp.Status, bodyExcerpt(resp))
+	case resp != nil:
+		return fmt.Errorf("%w: %s: bad websocket upgrade: %w", ErrEventBusProtocol, endpoint, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("event bus %s: %w", endpoint, ctx.Err())
+	case handshakeCtx.Err() != nil:
+		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, limit, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrEventBusUnreachable, endpoint, err)
+}
+
+// bodyExcerpt is the start of a refusal's body (coder/websocket keeps its first KiB), to tell a
+// proxy's page from the Manager's answer.
+func bodyExcerpt(resp *http.Response) string {
+	if resp.Body == nil {
+		return ""
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if text := CleanText(string(body), 80); text != "" {
+		return ": " + text
+	}
+	return ""
+}
+
+// handshakeError says why the Engine.IO handshake failed after the upgrade.
+func handshakeError(ctx, handshakeCtx context.Context, endpoint string, limit time.Duration, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("event bus %s: %w", endpoint, ctx.Err())
+	case handshakeCtx.Err() != nil:
+		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, limit, err)
+	case errors.Is(err, ErrEventBusProtocol):
+		return fmt.Errorf("event bus %s: %w", endpoint, err)
+	}
+	return fmt.Errorf("%w: %s: the connection ended during the handshake: %w", ErrEventBusProtocol, endpoint, err)
 }
 
 // handshake reads the open packet and the Socket.IO connect, then subscribes.
 func (b *EventBus) handshake(ctx context.Context, subscriptions []string) (openPacket, error) {
 	var open openPacket
-	f, err := b.readFrame(ctx)
+	f, err := b.readHandshakeFrame(ctx)
 	if err != nil {
 		return open, err
 	}
 	if f.Packet != PacketOpen {
-		return open, fmt.Errorf("%w: the first frame is not an open packet", ErrBadFrame)
+		return open, fmt.Errorf("%w: the first frame is packet %q, not an Engine.IO open packet", ErrEventBusProtocol, byte(f.Packet))
 	}
-	if err := json.Unmarshal(f.Payload, &open); err != nil {
-		return open, fmt.Errorf("%w: open packet: %v", ErrBadFrame, err)
+	if err := unmarshalObject(f.Payload, &open); err != nil {
+		return open, fmt.Errorf("%w: %w: open packet: %v", ErrEventBusProtocol, ErrBadFrame, err)
 	}
-	if f, err = b.readFrame(ctx); err != nil {
+	if f, err = b.readHandshakeFrame(ctx); err != nil {
 		return open, err
 	}
 	if f.Packet != PacketMessage || f.Message != MessageConnect {
-		return open, fmt.Errorf("%w: no Socket.IO connect after the open packet", ErrBadFrame)
+		return open, fmt.Errorf("%w: no Socket.IO connect (40) after the open packet", ErrEventBusProtocol)
 	}
 	for _, kind := range subscriptions {
 		if err := b.write(ctx, subscriptionFrame(kind, "subscribe")); err != nil {
@@ -175,31 +231,46 @@ func (b *EventBus) handshake(ctx context.Context, subscriptions []string) (openP
 	return open, nil
 }
 
-// readFrame reads and parses one frame.
-func (b *EventBus) readFrame(ctx context.Context) (Frame, error) {
-	typ, data, err := b.conn.Read(ctx)
+// readHandshakeFrame reads one frame of the handshake, where anything malformed is fatal.
+func (b *EventBus) readHandshakeFrame(ctx context.Context) (Frame, error) {
+	typ, data, err := b.read(ctx)
 	if err != nil {
 		return Frame{}, err
 	}
-	b.stats.add(true, len(data))
 	if typ != websocket.MessageText {
-		return Frame{}, fmt.Errorf("%w: a binary frame", ErrBadFrame)
+		return Frame{}, fmt.Errorf("%w: %w: a binary frame", ErrEventBusProtocol, ErrBadFrame)
 	}
-	return ParseFrame(data)
+	f, err := ParseFrame(data)
+	if err != nil {
+		return Frame{}, fmt.Errorf("%w: %w", ErrEventBusProtocol, err)
+	}
+	return f, nil
 }
 
+// read reads one websocket message, counting it.
+func (b *EventBus) read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	typ, data, err := b.conn.Read(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	b.stats.received(len(data))
+	return typ, data, nil
+}
+
+// write sends one text frame within writeTimeout. coder/websocket's Write is safe to call from the
+// pinger and from Next at once.
 func (b *EventBus) write(ctx context.Context, frame []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	if err := b.conn.Write(ctx, websocket.MessageText, frame); err != nil {
 		return err
 	}
-	b.stats.add(false, len(frame))
+	b.stats.sent(len(frame))
 	return nil
 }
 
-// ping sends an Engine.IO ping every interval until stopped or a write fails (which ends the
-// connection, and so Next).
+// ping sends an Engine.IO ping every interval until stopped. A failed write ends the connection (and
+// so Next, which reports why).
 func (b *EventBus) ping(ctx context.Context, every time.Duration) {
 	defer close(b.pingDone)
 	ticker := time.NewTicker(every)
@@ -211,6 +282,7 @@ func (b *EventBus) ping(ctx context.Context, every time.Duration) {
 		case <-ticker.C:
 			if err := b.write(ctx, framePing); err != nil {
 				if ctx.Err() == nil {
+					b.pingErr.Store(&err)
 					b.conn.CloseNow()
 				}
 				return
@@ -219,78 +291,123 @@ func (b *EventBus) ping(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Next returns the next /jobs, /workers or /status event, answering pings meanwhile. Frames and
-// events that do not parse are logged and skipped. It fails when the connection ends: ctx done,
-// Close (ErrEventBusClosed), the Manager closing it, or silence longer than its pings allow
-// (ErrEventBusSilent). A failed EventBus stays failed.
+// Next returns the next /jobs, /workers or /status event, answering the Manager's pings meanwhile.
+// Frames that do not parse and events whose argument is not valid are logged and skipped; other
+// events (/last-rendered, /task, …) are skipped silently. Next fails when the connection ends: ctx
+// done (which closes the connection), Close (ErrEventBusClosed), the Manager ending it
+// (ErrEventBusEnded), silence longer than its pings allow (ErrEventBusSilent), a frame over the limit
+// (ErrEventBusFrameTooLarge), or a network error; after that it keeps failing with the same error.
 func (b *EventBus) Next(ctx context.Context) (BusEvent, error) {
+	if b.failure != nil {
+		return BusEvent{}, b.failure
+	}
 	for {
-		readCtx, cancel := context.WithTimeout(ctx, b.idle)
-		f, err := b.readFrame(readCtx)
-		timedOut := readCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
-		cancel()
-		switch {
-		case err == nil:
-		case errors.Is(err, ErrBadFrame):
-			b.skip(err)
-			continue
-		case b.closed.Load():
-			return BusEvent{}, ErrEventBusClosed
-		case timedOut:
-			return BusEvent{}, fmt.Errorf("%w: no frame for %v", ErrEventBusSilent, b.idle)
-		default:
-			return BusEvent{}, fmt.Errorf("event bus: %w", err)
+		e, err := b.nextFrame(ctx)
+		if err != nil {
+			b.failure = err
+			b.stopPing()
+			b.conn.CloseNow()
+			return BusEvent{}, err
 		}
-		if e, done, err := b.handle(ctx, f); err != nil || done {
-			return e, err
+		if e.Name() != "" {
+			return e, nil
 		}
 	}
 }
 
-// handle acts on one frame; done says it is an event for the caller.
-func (b *EventBus) handle(ctx context.Context, f Frame) (BusEvent, bool, error) {
+// nextFrame reads and handles one frame; it returns the event it carried, if the caller wants it.
+func (b *EventBus) nextFrame(ctx context.Context) (BusEvent, error) {
+	readCtx, cancel := context.WithTimeout(ctx, b.idle)
+	typ, data, err := b.read(readCtx)
+	silent := readCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	cancel()
+	if err != nil {
+		return BusEvent{}, b.readError(ctx, silent, err)
+	}
+	if typ != websocket.MessageText {
+		b.skip(fmt.Errorf("%w: a binary frame", ErrBadFrame), nil)
+		return BusEvent{}, nil
+	}
+	f, err := ParseFrame(data)
+	if err != nil {
+		b.skip(err, data)
+		return BusEvent{}, nil
+	}
+	return b.handle(ctx, f, data)
+}
+
+// readError says why the connection ended.
+func (b *EventBus) readError(ctx context.Context, silent bool, err error) error {
+	switch {
+	case b.closed.Load():
+		return ErrEventBusClosed
+	case ctx.Err() != nil:
+		return fmt.Errorf("event bus %s: %w", b.endpoint, ctx.Err())
+	case silent:
+		return fmt.Errorf("%w: no frame from %s for %v", ErrEventBusSilent, b.endpoint, b.idle)
+	case b.pingErr.Load() != nil:
+		return fmt.Errorf("event bus %s: ping: %w", b.endpoint, *b.pingErr.Load())
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		return fmt.Errorf("%w: %s sent a frame over %d bytes: %w", ErrEventBusFrameTooLarge, b.endpoint, b.maxFrame, err)
+	case websocket.CloseStatus(err) != -1:
+		return fmt.Errorf("%w: %s closed the websocket: %w", ErrEventBusEnded, b.endpoint, err)
+	}
+	return fmt.Errorf("event bus %s: read: %w", b.endpoint, err)
+}
+
+// handle acts on one parsed frame.
+func (b *EventBus) handle(ctx context.Context, f Frame, data []byte) (BusEvent, error) {
 	switch f.Packet {
 	case PacketPing:
-		return BusEvent{}, false, b.write(ctx, framePong)
+		if err := b.write(ctx, framePong); err != nil {
+			return BusEvent{}, fmt.Errorf("event bus %s: answer a ping: %w", b.endpoint, err)
+		}
+		return BusEvent{}, nil
 	case PacketClose:
-		return BusEvent{}, false, errors.New("event bus: the Manager closed the connection")
+		return BusEvent{}, fmt.Errorf("%w: %s sent an Engine.IO close", ErrEventBusEnded, b.endpoint)
 	case PacketMessage:
 	default:
-		return BusEvent{}, false, nil
+		return BusEvent{}, nil // pong, noop, a late open or upgrade: nothing to do
 	}
 	switch f.Message {
 	case MessageDisconnect:
-		return BusEvent{}, false, errors.New("event bus: the Manager disconnected")
+		return BusEvent{}, fmt.Errorf("%w: %s sent a Socket.IO disconnect", ErrEventBusEnded, b.endpoint)
 	case MessageError:
-		b.log.Warn().RawJSON("error", f.Payload).Msg("the event bus sent an error")
-		return BusEvent{}, false, nil
+		b.skip(fmt.Errorf("the Manager sent a Socket.IO error: %s", CleanText(string(f.Payload), 200)), nil)
+		return BusEvent{}, nil
 	case MessageEvent:
 	default:
-		return BusEvent{}, false, nil
+		return BusEvent{}, nil
+	}
+	if f.Namespace != "/" {
+		return BusEvent{}, nil // the Manager speaks in the root namespace only
 	}
 	e, err := decodeEvent(f.Event, f.Payload)
 	if err != nil {
-		b.skip(err)
-		return BusEvent{}, false, nil
+		b.skip(err, data)
+		return BusEvent{}, nil
 	}
-	if e.Job == nil && e.Worker == nil && e.Farm == nil {
-		return BusEvent{}, false, nil // an event this program does not use (/last-rendered, …)
-	}
-	b.stats.countEvent(f.Event)
-	return e, true, nil
+	b.stats.event(f.Event)
+	return e, nil
 }
 
-// skip logs a frame that could not be used: the first one of a connection at Warn, the rest at Debug.
-func (b *EventBus) skip(err error) {
-	n := b.malformed.Add(1)
-	level := b.log.Debug()
+// skip logs a frame that could not be used: the first of a connection at Warn, the rest at Debug
+// (a Manager that sends many would otherwise fill the log), with the count so far.
+func (b *EventBus) skip(err error, frame []byte) {
+	n := b.stats.skipped()
+	event := b.log.Debug()
 	if n == 1 {
-		level = b.log.Warn()
+		event = b.log.Warn()
 	}
-	level.Err(err).Int64("skipped", n).Msg("skipping an event-bus frame")
+	if frame != nil {
+		event = event.Str("frame", CleanText(string(frame[:min(len(frame), 200)]), 120))
+	}
+	event.Err(err).Int64("skipped", n).Msg("skipping an event-bus frame")
 }
 
-// Close ends the connection and stops the pinger. Safe to call twice and while Next waits.
+// Close ends the connection without a closing handshake (nothing that could block is sent), stops
+// the pinger and waits for it. A Next waiting meanwhile returns ErrEventBusClosed. Safe to call
+// twice, and while Next waits.
 func (b *EventBus) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
@@ -301,15 +418,65 @@ func (b *EventBus) Close() error {
 	return nil
 }
 
+// EventBusStats counts what went over one connection.
+type EventBusStats struct {
+	FramesIn, BytesIn, FramesOut, BytesOut int64
+	// Events counts the events received with a valid argument, by name, used or not (/last-rendered).
+	Events map[string]int64
+	// Malformed counts the frames and events skipped: unreadable, binary, invalid arguments, and
+	// the Manager's Socket.IO errors.
+	Malformed int64
+}
+
+// maxEventNames bounds Stats' map: event names come from the network.
+const maxEventNames = 32
+
+type eventBusCounters struct {
+	mu    sync.Mutex
+	stats EventBusStats
+}
+
+func (c *eventBusCounters) received(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.FramesIn++
+	c.stats.BytesIn += int64(n)
+}
+
+func (c *eventBusCounters) sent(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.FramesOut++
+	c.stats.BytesOut += int64(n)
+}
+
+func (c *eventBusCounters) event(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stats.Events == nil {
+		c.stats.Events = make(map[string]int64)
+	}
+	if _, known := c.stats.Events[name]; !known && len(c.stats.Events) >= maxEventNames {
+		name = "(other)"
+	}
+	c.stats.Events[name]++
+}
+
+func (c *eventBusCounters) skipped() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.Malformed++
+	return c.stats.Malformed
+}
+
 // Stats returns what went over the connection so far.
 func (b *EventBus) Stats() EventBusStats {
 	b.stats.mu.Lock()
 	defer b.stats.mu.Unlock()
 	s := b.stats.stats
 	s.Events = make(map[string]int64, len(b.stats.stats.Events))
-	for k, v := range b.stats.stats.Events {
-		s.Events[k] = v
+	for name, n := range b.stats.stats.Events {
+		s.Events[name] = n
 	}
-	s.Malformed = b.malformed.Load()
 	return s
 }
