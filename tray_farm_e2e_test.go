@@ -106,6 +106,15 @@ func testTrayShowsTheFarmAndMyJobs(t *testing.T, version string) {
 	if latency > 2*time.Second {
 		t.Errorf("my job's failure notified %v after it failed, want within 2 s", latency)
 	}
+	// The menu follows as fast: My jobs shows the failure.
+	waitCtx, waitDone = context.WithTimeout(ctx, 30*time.Second)
+	_, err = item.WaitMenu(waitCtx, enabled("shot-010 lighting — failed"))
+	waitDone()
+	if err != nil {
+		t.Errorf("my failed job in the menu: %v", err)
+	} else if took := time.Since(failedAt); took > 2*time.Second {
+		t.Errorf("the menu showed my failed job %v after it failed, want within 2 s", took)
+	}
 	want := trayhost.Notification{Summary: "Job failed", Body: "“shot-010 lighting” on Studio Farm — " + version + " (this computer, added by hand)"}
 	if got[0].Summary != want.Summary || got[0].Body != want.Body {
 		t.Errorf("notification %+v, want %+v", got[0], want)
@@ -121,12 +130,6 @@ func testTrayShowsTheFarmAndMyJobs(t *testing.T, version string) {
 		data, _ := os.ReadFile(opened)
 		return strings.Count(string(data), wantURL) == 2
 	})
-	waitCtx, waitDone = context.WithTimeout(ctx, 30*time.Second)
-	_, err = item.WaitMenu(waitCtx, enabled("shot-010 lighting — failed"))
-	waitDone()
-	if err != nil {
-		t.Errorf("my failed job in the menu: %v", err)
-	}
 	// Anything else it would send (bob's job, a second one for mine) comes before a later job of
 	// mine ends: the sentinel's notification proves the others did not come.
 	sentinel := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-999 sentinel", User: "alice"})

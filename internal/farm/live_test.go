@@ -192,8 +192,14 @@ func TestLiveProgressAndFarmStateFollow(t *testing.T) {
 		return len(s.MyJobs) == 1 && s.MyJobs[0].Progress != nil && *s.MyJobs[0].Progress == managerapi.Progress{Completed: 2, Total: 3}
 	})
 	h.waitSummary("active", func(s farm.Summary) bool { return s.Farm == managerapi.FarmActive })
+	completedAt := time.Now()
 	h.farm.SetJobStatus(job, "completed", "all tasks completed")
-	h.waitSummary("idle after the job", func(s farm.Summary) bool { return s.Farm == managerapi.FarmIdle })
+	h.waitSummary("idle, my job completed", func(s farm.Summary) bool {
+		return s.Farm == managerapi.FarmIdle && len(s.MyJobs) == 1 && s.MyJobs[0].Status == managerapi.JobCompleted
+	})
+	if took := time.Since(completedAt); took > 2*time.Second {
+		t.Errorf("the farm state and My jobs followed %v after the change, want within 2 s", took)
+	}
 }
 
 func TestLiveReconnectsAndReportsWhatEndedMeanwhileOnce(t *testing.T) {
