@@ -15,7 +15,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 // BenchmarkTrayLoadOnAManager measures what one tray that polls (the fallback where the event bus
@@ -27,7 +26,6 @@ import (
 // and Manager (200 trays under a tenth of 200 idle Workers' 100 requests a second). Against a 3.3.1
 // Manager and a 3.5 one, which also answers GET /api/v3/status.
 func BenchmarkTrayLoadOnAManager(b *testing.B) {
-	netns.RequireIsolated(b)
 	for _, version := range []string{"3.3.1", "3.5.0"} {
 		b.Run("flamenco-"+version, func(b *testing.B) { benchmarkTrayLoad(b, version) })
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 // BenchmarkTraysOnAManager measures what live trays cost a Manager (Flamenco 3.8.5's API) with 200
@@ -29,7 +28,6 @@ import (
 // one changes status every 10 s and one is submitted every 30 s. "allWorkers" is the same with the
 // Workers subscribed to as well, which is why the trays do not subscribe to them.
 func BenchmarkTraysOnAManager(b *testing.B) {
-	netns.RequireIsolated(b)
 	// One allocation in 4 KB sampled (the default is 512 KB), to tell the stand-in's heap from the
 	// trays' with some precision; every allocation would slow 200 trays into timeouts.
 	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)

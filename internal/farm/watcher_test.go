@@ -17,7 +17,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 // harness is a Watcher on a fake clock against a stand-in Manager served over real HTTP.
@@ -33,7 +32,6 @@ type harness struct {
 
 func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.Clock), opts ...func(*farm.WatcherConfig)) *harness {
 	t.Helper()
-	netns.RequireIsolated(t)
 	h := &harness{t: t, clock: fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local))}
 	h.farm = farmstandin.New("Studio Farm", farmstandin.WithClock(h.clock.Now))
 	h.farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})

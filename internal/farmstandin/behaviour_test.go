@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 func TestStandInKeepsIdsAcrossARestart(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Restarting Farm")
 	id := farm.SubmitJob(farmstandin.JobSpec{Name: "shot-030", User: "alice"})
 	srv := farmstandin.Serve(t, farm)
@@ -38,7 +36,6 @@ func TestStandInKeepsIdsAcrossARestart(t *testing.T) {
 }
 
 func TestStandInJobQueriesFilterLikeTheManager(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Query Farm")
 	mine := farm.SubmitJob(farmstandin.JobSpec{Name: "mine", User: "alice", Status: "active"})
 	farm.SubmitJob(farmstandin.JobSpec{Name: "theirs", User: "bob", Status: "active"})
@@ -88,7 +85,6 @@ func TestStandInJobQueriesFilterLikeTheManager(t *testing.T) {
 }
 
 func TestStandInHostileModes(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Hostile Farm")
 	srv := farmstandin.Serve(t, farm)
 	client := &http.Client{Timeout: 500 * time.Millisecond}
@@ -139,7 +135,6 @@ func TestStandInHostileModes(t *testing.T) {
 // The generated farm is as heavy as a real one: an unfiltered query of 1,000 jobs is some 370 KB on
 // a real Manager (the measurement).
 func TestGeneratedFarmIsAsHeavyAsARealOne(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Big Farm")
 	farm.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol"}, Seed: 1})
 	srv := farmstandin.Serve(t, farm)

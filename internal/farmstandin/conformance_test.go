@@ -19,7 +19,6 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 func loadCapture(t *testing.T, name string) farmstandin.Capture {
@@ -158,7 +157,6 @@ func sendSigned(t *testing.T, id, secret, method, url, body string) (*http.Respo
 }
 
 func TestStandInAnswersLikeTheRealManager(t *testing.T) {
-	netns.RequireIsolated(t)
 	for _, ex := range exchanges {
 		t.Run(ex.capture, func(t *testing.T) {
 			want := loadCapture(t, ex.capture)
@@ -193,7 +191,6 @@ func answersLike(t *testing.T, want farmstandin.Capture, resp *http.Response, bo
 // A Worker asked to go offline signs off: the list then shows it as workers-offline.txt does, with
 // the status it had before as the change requested of it (so that it comes back as it was).
 func TestStandInWorkerSignOffLooksLikeTheCapture(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Capture Farm")
 	id := importWorkers(t, farm, "workers-asleep")
 	srv := farmstandin.Serve(t, farm)
@@ -228,7 +225,6 @@ func TestStandInWorkerSignOffLooksLikeTheCapture(t *testing.T) {
 // byte for byte, its id (which the Manager draws at random) and address put back as captured. The
 // stand-in's clock is set to the capture's times, which the answers carry as last_seen.
 func TestStandInAnswersForARegisteredWorkerLikeTheRealManager(t *testing.T) {
-	netns.RequireIsolated(t)
 	clock := fakeclock.New(captureTime(t, "2026-11-25T15:47:49Z"))
 	at := func(timestamp string) { clock.Advance(captureTime(t, timestamp).Sub(clock.Now())) }
 	farm := farmstandin.New("Capture Farm", farmstandin.WithClock(clock.Now))

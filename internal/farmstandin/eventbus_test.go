@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
 
 // The handshake is golang-socketio's: the open packet (a 20-character sid, the ping interval and
 // timeout the Option gives, 30 s and 60 s by default as captured), then "40"; a ping is answered.
 func TestEventBusHandshakeAndPing(t *testing.T) {
-	netns.RequireIsolated(t)
 	for _, tc := range []struct {
 		opts []farmstandin.Option
 		want string
@@ -44,7 +42,6 @@ func TestEventBusHandshakeAndPing(t *testing.T) {
 // A client that sends nothing for the ping timeout, not even a ping, is closed, as golang-socketio
 // closes one whose read times out.
 func TestEventBusClosesASilentClient(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Bus Farm", farmstandin.WithEventBusPing(100*time.Millisecond, 200*time.Millisecond))
 	srv := farmstandin.Serve(t, farm)
 	c := dialBus(t, srv)
@@ -56,7 +53,6 @@ func TestEventBusClosesASilentClient(t *testing.T) {
 // unsubscription ends a kind. Frames are the stand-in's for the farm's changes: a submission, a
 // change of progress, a deletion, a Worker's removal.
 func TestEventBusSubscriptions(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Bus Farm", farmstandin.WithVersion("3.8.5"))
 	worker := farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01"})
 	srv := farmstandin.Serve(t, farm)
@@ -113,7 +109,6 @@ func TestEventBusSubscriptions(t *testing.T) {
 
 // /status exists from 3.5 on: a 3.3 Manager tells no farm state, whatever changes.
 func TestEventBusTellsTheFarmStateFrom35(t *testing.T) {
-	netns.RequireIsolated(t)
 	for _, tc := range []struct {
 		version string
 		want    []string
@@ -141,7 +136,6 @@ func TestEventBusTellsTheFarmStateFrom35(t *testing.T) {
 // A real Worker's requests are check-ins: each tells allWorkers subscribers once, a change of status
 // with previous_status.
 func TestEventBusTellsAWorkersRequests(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Bus Farm")
 	srv := farmstandin.Serve(t, farm)
 	c := dialBus(t, srv)
@@ -175,7 +169,6 @@ func TestEventBusTellsAWorkersRequests(t *testing.T) {
 
 // A flood reaches a client that keeps up, every frame, without overflowing its queue.
 func TestEventBusFlood(t *testing.T) {
-	netns.RequireIsolated(t)
 	farm := farmstandin.New("Bus Farm", farmstandin.WithVersion("3.8.5"))
 	srv := farmstandin.Serve(t, farm)
 	c := dialBus(t, srv)
@@ -197,7 +190,6 @@ func TestEventBusFlood(t *testing.T) {
 }
 
 func TestEventBusMisbehaves(t *testing.T) {
-	netns.RequireIsolated(t)
 	t.Run("drop", testEventBusDrop)
 	t.Run("refuse", testEventBusRefuse)
 	t.Run("stall", testEventBusStall)
@@ -325,7 +317,6 @@ func testEventBusRawFrames(t *testing.T) {
 // Down ends every goroutine of the stand-in's, its event bus's included (an http.Server's Close
 // leaves websockets open).
 func TestEventBusLeavesNoGoroutine(t *testing.T) {
-	netns.RequireIsolated(t)
 	noStandInGoroutines(t)
 	farm := farmstandin.New("Bus Farm", farmstandin.WithVersion("3.8.5"))
 	farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01"})

@@ -22,8 +22,8 @@ type Server struct {
 	srv  *http.Server
 }
 
-// Serve serves farm on a free loopback port until the test ends. Call it inside a harness network
-// namespace (netns.RequireIsolated).
+// Serve serves farm on a free loopback port until the test ends. Plain HTTP and websockets on
+// loopback need no network namespace: tests that only talk to a stand-in run as any user.
 func Serve(tb testing.TB, farm *Farm) *Server {
 	tb.Helper()
 	s := &Server{Farm: farm, addr: "127.0.0.1:0"}
