@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/netns"
 )
