@@ -97,7 +97,9 @@ func (w *Watcher) followLiveOrPoll(ctx context.Context) {
 	for ctx.Err() == nil {
 		source, err := dial(ctx)
 		if err == nil {
-			failures, retry = 0, w.live.RetryMin
+			retry = w.live.RetryMin
+			// Only a connection that held counts as success: one that ends at once (its full read
+			// fails) is retried later each time, as each try costs the Manager a full read.
 			if lasted := w.followLive(ctx, source); lasted >= time.Minute {
 				failures = 0
 			} else {

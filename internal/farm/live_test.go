@@ -370,3 +370,18 @@ func TestLiveReadsEverythingAfterAFailedFullStatus(t *testing.T) {
 		})
 	}
 }
+
+// A bus that connects but whose connections end at once (here: every full read fails) is retried
+// with a growing back-off, not every ReconnectMin: each try costs the Manager a full read.
+func TestLiveShortConnectionsBackOff(t *testing.T) {
+	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) { f.SetMode(farmstandin.Failing) },
+		func(cfg *farm.WatcherConfig) {
+			cfg.Live.ReconnectMin, cfg.Live.ReconnectMax = 100*time.Millisecond, time.Minute
+		})
+	h.waitSummary("unavailable", func(s farm.Summary) bool { return s.Unavailable != "" })
+	time.Sleep(3 * time.Second) // the span over which connections are counted, not a proof of absence
+	// With 100 ms doubling (±20 %): about 5 tries in 3 s; a back-off that never grows makes 25 or more.
+	if n := h.watcher.Stats().Connections; n > 8 {
+		t.Errorf("%d connections in 3 s to a Manager whose full read fails: the back-off does not grow", n)
+	}
+}
