@@ -261,8 +261,7 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 		return
 	}
 	now := w.clock.Now()
-	summary := w.view.summary(now, w.loc)
-	summary.Connection = w.connection
+	summary := w.summaryLocked(now)
 	for _, t := range transitions {
 		kind := JobChanged
 		if t.Finished() {
@@ -274,10 +273,16 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 	}
 }
 
+// summaryLocked is the view's summary with how the Manager is followed. w.mu held.
+func (w *Watcher) summaryLocked(now time.Time) Summary {
+	s := w.view.summary(now, w.loc)
+	s.Connection = w.connection
+	return s
+}
+
 // publishLocked recomputes the summary and tells subscribers what changed. w.mu held.
 func (w *Watcher) publishLocked(now time.Time) {
-	next := w.view.summary(now, w.loc)
-	next.Connection = w.connection
+	next := w.summaryLocked(now)
 	changed := !sameContent(w.summary, next)
 	w.summary = next
 	farm := next.Farm

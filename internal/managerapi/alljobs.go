@@ -3,6 +3,7 @@ package managerapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,7 +86,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 
 // malformed marks a decoding error as ErrMalformed, unless the body was cut by the size limit.
 func malformed(err error) error {
-	if isTooLarge(err) {
+	if errors.Is(err, ErrTooLarge) {
 		return err
 	}
 	return fmt.Errorf("%w: %v", ErrMalformed, err)

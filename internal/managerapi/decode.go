@@ -2,7 +2,6 @@ package managerapi
 
 import (
 	"encoding/json"
-	"errors"
 )
 
 // maxActivityRunes bounds a job's activity ("Changed to status …: …"), shown in `status`.
@@ -55,5 +54,3 @@ func (w *Worker) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
-
-func isTooLarge(err error) bool { return errors.Is(err, ErrTooLarge) }
