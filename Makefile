@@ -44,8 +44,8 @@ MACOS_APP := Flamenco Tray.app
 # manager, xdotool to click, ImageMagick to paint the desktop and take the pictures, optipng to shrink them.
 SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
-# the main package, internal/minimaltray) does not build for darwin, so those are vetted for Windows only.
-DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/ostest
+# the main package, internal/testkit/minimaltray) does not build for darwin, so those are vetted for Windows only.
+DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest
 
 # install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
 define install-missing

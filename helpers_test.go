@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 type syncBuffer struct {

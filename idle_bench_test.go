@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat (100 on Linux everywhere).
@@ -92,7 +92,7 @@ func BenchmarkTrayIdle(b *testing.B) {
 	}
 	subjects := []*subject{
 		{name: "flamenco-tray", cmd: exec.Command(goBuild(b, ".", "flamenco-tray"))},
-		{name: "minimal Fyne tray", cmd: exec.Command(goBuild(b, "./internal/minimaltray", "minimaltray"))},
+		{name: "minimal Fyne tray", cmd: exec.Command(goBuild(b, "./internal/testkit/minimaltray", "minimaltray"))},
 	}
 	for _, s := range subjects {
 		s.cmd.Env = env

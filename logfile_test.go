@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 // The log goes to the user's cache directory (%LocalAppData% on Windows), whose path holds the user's

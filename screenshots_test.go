@@ -35,10 +35,10 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 const (

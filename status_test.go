@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 type statusOutput struct {

@@ -21,9 +21,9 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/app"
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 // settleFor is how long a menu must stay unchanged before a test clicks it: the tray sends a menu

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 // The real tray, in the test panel, with a stand-in Manager answering like Flamenco 3.3.1 and like

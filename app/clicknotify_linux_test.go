@@ -12,7 +12,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 // startClickNotifier runs a clickNotifier on session's bus until the test ends.

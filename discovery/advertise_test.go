@@ -21,8 +21,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 func TestLocalLocations(t *testing.T) {

@@ -20,10 +20,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 // BenchmarkDiscovery compares how fast the Browser finds a verified Manager with how fast the seed's

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 )
 
 // observed is an SSDP message as a peer on the LAN received it.

@@ -20,8 +20,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 // BenchmarkFleet asks whether a studio full of trays slows down Flamenco's Worker: every Manager's

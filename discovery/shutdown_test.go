@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 // stopBound is how soon after its context ends everything must have stopped.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 func TestFindBinary(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 func TestWriteConfigSetsItsKeysAndKeepsOthers(t *testing.T) {

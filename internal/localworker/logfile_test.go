@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 func TestWorkerLogWritesWholeLinesWithoutColour(t *testing.T) {

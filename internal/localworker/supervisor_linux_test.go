@@ -15,9 +15,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
-	ws "github.com/flamenco-tray/flamenco-tray/internal/localworker/workerstandin"
+	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 )
 

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/ostest"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
 const testID = "org.flamenco.tray"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 func TestStandInKeepsIdsAcrossARestart(t *testing.T) {

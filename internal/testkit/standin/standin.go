@@ -28,8 +28,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 )
 
 const (

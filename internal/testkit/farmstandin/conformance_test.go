@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/fakeclock"
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 func loadCapture(t *testing.T, name string) farmstandin.Capture {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 // capturedFrame is one line of socketio.txt: fromManager for "<" (the Manager sent it), else the

@@ -5,8 +5,8 @@ package workerstandin
 import (
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 )
 
 // NewManager serves the stand-in Manager the stand-in Workers talk to: an empty farmstandin farm

@@ -26,7 +26,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 )
 
 // The environment of a stand-in Worker (see Install).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 // captureVersions are the Flamenco generations captured in testdata/flamenco-api.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 // The handshake is golang-socketio's: the open packet (a 20-character sid, the ping interval and
