@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
 // The command tests run the commands in-process against real sockets in harness namespaces.

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
 // The real tray, in the test panel, with a stand-in Manager answering like Flamenco 3.3.1 and like

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
-	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
 // workerHome keeps the command's Worker directories and log in the test's own directories.

@@ -11,10 +11,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
 // BenchmarkTrayLoadOnAManager measures what one tray that polls (the fallback where the event bus

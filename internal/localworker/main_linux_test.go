@@ -5,8 +5,8 @@ package localworker_test
 import (
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
 // The supervisor's tests run stand-in Worker processes (this binary, re-executed) that talk HTTP to

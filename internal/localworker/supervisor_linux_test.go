@@ -15,10 +15,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
-	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
 // fastTiming keeps the supervisor's own delays short; the stand-in Worker's are set by ws.Poll.

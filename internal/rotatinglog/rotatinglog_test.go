@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
-	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 )
 
 func TestRotatesAtOpenNotUnderAnother(t *testing.T) {

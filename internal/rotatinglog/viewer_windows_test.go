@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 // On Windows a file that another program holds open without sharing delete access cannot be
