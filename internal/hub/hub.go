@@ -1,0 +1,133 @@
+// Package hub is the program's one publish/subscribe type: a Hub hands each published value to
+// every subscriber's channel. Its rules, the same wherever a Hub is used:
+//
+//   - Publish never waits. In an event stream (New), each subscriber has a buffer; when a subscriber
+//     has fallen that far behind, the newest value is dropped for it (it keeps the older ones, in
+//     order), and a warning is logged once per stretch of drops. The publisher's own state, not the
+//     stream, is the truth a late reader should ask for.
+//   - In a state stream (NewLatest), each subscriber holds only the latest value: a new one replaces
+//     one not read yet, so a slow reader sees the newest, never a backlog. A value equal to the last
+//     published (by the caller's equality func) is not published; a new subscriber gets the current
+//     value at once.
+//   - A subscriber's channel is closed when it unsubscribes and when the hub is closed, so
+//     `for v := range ch` ends. Unsubscribe and Close may be called more than once; Publish after
+//     Close does nothing, and Subscribe after Close returns a channel already closed.
+//
+// A Hub is safe for concurrent use. Values are sent while the hub's lock is held, so each subscriber
+// sees them in the order Publish was called.
+package hub
+
+import (
+	"sync"
+
+	"github.com/rs/zerolog"
+)
+
+// Hub publishes values of type T to its subscribers. Make one with New or NewLatest.
+type Hub[T any] struct {
+	buffer int
+	log    zerolog.Logger
+	equal  func(a, b T) bool // non-nil: a state stream
+
+	mu      sync.Mutex
+	subs    map[*subscriber[T]]struct{}
+	current T
+	closed  bool
+}
+
+type subscriber[T any] struct {
+	ch       chan T
+	dropping bool // in a stretch of drops: warned already
+}
+
+// New returns an event stream: every value reaches every subscriber that keeps within buffer values
+// of the publisher; log (with the publisher's fields) receives the warning when one does not.
+func New[T any](buffer int, log zerolog.Logger) *Hub[T] {
+	return &Hub[T]{buffer: max(buffer, 1), log: log, subs: make(map[*subscriber[T]]struct{})}
+}
+
+// NewLatest returns a state stream that starts at initial: each subscriber holds only the latest
+// value, and a value that equal says is the current one is not published.
+func NewLatest[T any](initial T, equal func(a, b T) bool) *Hub[T] {
+	return &Hub[T]{buffer: 1, equal: equal, current: initial, subs: make(map[*subscriber[T]]struct{})}
+}
+
+// Subscribe returns a channel of the published values and a function that ends the subscription
+// and closes the channel.
+func (h *Hub[T]) Subscribe() (<-chan T, func()) {
+	sub := &subscriber[T]{ch: make(chan T, h.buffer)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(sub.ch)
+		return sub.ch, func() {}
+	}
+	h.subs[sub] = struct{}{}
+	if h.equal != nil {
+		sub.ch <- h.current
+	}
+	return sub.ch, func() { h.unsubscribe(sub) }
+}
+
+func (h *Hub[T]) unsubscribe(sub *subscriber[T]) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[sub]; ok {
+		delete(h.subs, sub)
+		close(sub.ch)
+	}
+}
+
+// Publish hands v to every subscriber without waiting (see the package's rules).
+func (h *Hub[T]) Publish(v T) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	if h.equal != nil {
+		if h.equal(h.current, v) {
+			return
+		}
+		h.current = v
+	}
+	for sub := range h.subs {
+		h.send(sub, v)
+	}
+}
+
+// send delivers v to sub; h.mu is held.
+func (h *Hub[T]) send(sub *subscriber[T], v T) {
+	if h.equal != nil {
+		// Only senders hold h.mu, so once the unread value is taken out the send cannot block.
+		select {
+		case <-sub.ch:
+		default:
+		}
+		sub.ch <- v
+		return
+	}
+	select {
+	case sub.ch <- v:
+		sub.dropping = false
+	default:
+		if !sub.dropping {
+			sub.dropping = true
+			h.log.Warn().Int("buffer", h.buffer).Msg("a subscriber is not keeping up; dropping what it has no room for")
+		}
+	}
+}
+
+// Close closes every subscriber's channel; nothing is published after it.
+func (h *Hub[T]) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for sub := range h.subs {
+		delete(h.subs, sub)
+		close(sub.ch)
+	}
+}
