@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
 )
@@ -66,11 +67,12 @@ type Browser struct {
 	vouchMu sync.Mutex
 	vouches map[string]bool // by Manager ID, not yet handed to the registry
 
-	mu          sync.Mutex
-	state       State
-	subscribers map[*subscriber]struct{}
-	socket      *ssdpSocket
-	ran         bool
+	events *hub.Hub[Event] // closed when Run returns
+
+	mu     sync.Mutex
+	state  State
+	socket *ssdpSocket
+	ran    bool
 }
 
 // manualChange adds or removes a Manager URL given by hand, in Run's goroutine.
@@ -80,10 +82,7 @@ type manualChange struct {
 	done   chan error
 }
 
-type subscriber struct {
-	ch chan Event
-}
-
+// subscriberBuffer is how far a subscriber may fall behind before events are dropped for it.
 const subscriberBuffer = 256
 
 // NewBrowser returns a Browser; call Run to start it.
@@ -98,38 +97,26 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	if cfg.MaxConcurrentChecks <= 0 {
 		cfg.MaxConcurrentChecks = 8
 	}
+	log := cfg.Logger.With().Str("component", "browser").Logger()
 	return &Browser{
-		cfg:         cfg,
-		log:         cfg.Logger.With().Str("component", "browser").Logger(),
-		prober:      NewProber(cfg.ProbeTimeout),
-		refreshCh:   make(chan struct{}, 1),
-		vouchCh:     make(chan struct{}, 1),
-		vouches:     make(map[string]bool),
-		manualCh:    make(chan manualChange),
-		subscribers: make(map[*subscriber]struct{}),
-		state:       State{Searching: true},
+		cfg:       cfg,
+		log:       log,
+		prober:    NewProber(cfg.ProbeTimeout),
+		refreshCh: make(chan struct{}, 1),
+		vouchCh:   make(chan struct{}, 1),
+		vouches:   make(map[string]bool),
+		manualCh:  make(chan manualChange),
+		events:    hub.New[Event](subscriberBuffer, log),
+		state:     State{Searching: true},
 	}
 }
 
-// Subscribe returns a channel of events and a function that ends the subscription. Events are never
-// waited for: when a subscriber falls 256 events behind, further events are dropped for it (State
-// always has the truth). The channel is closed when Run returns or cancel is called.
+// Subscribe returns a channel of events and a function that ends the subscription (package hub has
+// the rules). Events are never waited for: when a subscriber falls 256 events behind, further
+// events are dropped for it (State always has the truth). The channel is closed when Run returns or
+// the subscription ends.
 func (b *Browser) Subscribe() (<-chan Event, func()) {
-	sub := &subscriber{ch: make(chan Event, subscriberBuffer)}
-	b.mu.Lock()
-	b.subscribers[sub] = struct{}{}
-	b.mu.Unlock()
-	var once sync.Once
-	return sub.ch, func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if _, ok := b.subscribers[sub]; ok {
-				delete(b.subscribers, sub)
-				close(sub.ch)
-			}
-		})
-	}
+	return b.events.Subscribe()
 }
 
 // State returns a copy of what the Browser knows now.
@@ -206,7 +193,7 @@ func (b *Browser) Run(ctx context.Context) error {
 	}
 	b.ran = true
 	b.mu.Unlock()
-	defer b.closeSubscribers()
+	defer b.events.Close()
 
 	socket, err := newMulticastSender(b.log)
 	if err != nil {
@@ -215,7 +202,7 @@ func (b *Browser) Run(ctx context.Context) error {
 		// A sentence for a menu row; the error itself goes to the caller, which logs it.
 		b.state.Problem = "cannot open a network socket to search (details in the log)"
 		b.mu.Unlock()
-		b.fanOut(Event{Kind: SearchWindowClosed})
+		b.events.Publish(Event{Kind: SearchWindowClosed})
 		return err
 	}
 	b.mu.Lock()
@@ -388,7 +375,7 @@ func (b *Browser) setSearching(searching bool) {
 	b.mu.Lock()
 	b.state.Searching = searching
 	b.mu.Unlock()
-	b.fanOut(Event{Kind: SearchWindowClosed})
+	b.events.Publish(Event{Kind: SearchWindowClosed})
 }
 
 func (b *Browser) publish(events []Event, registry *Registry) {
@@ -401,28 +388,7 @@ func (b *Browser) publish(events []Event, registry *Registry) {
 	for _, e := range events {
 		b.log.Info().Str("event", string(e.Kind)).Str("name", e.Manager.Name).Str("version", e.Manager.Version).
 			Str("url", e.Manager.URL).Bool("reachable", e.Manager.Reachable).Msg("Manager " + string(e.Kind))
-		b.fanOut(e)
-	}
-}
-
-func (b *Browser) fanOut(e Event) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for sub := range b.subscribers {
-		select {
-		case sub.ch <- e:
-		default:
-			b.log.Warn().Msg("a subscriber is not keeping up; dropping an event for it")
-		}
-	}
-}
-
-func (b *Browser) closeSubscribers() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for sub := range b.subscribers {
-		close(sub.ch)
-		delete(b.subscribers, sub)
+		b.events.Publish(e)
 	}
 }
 

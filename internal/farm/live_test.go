@@ -86,7 +86,10 @@ func (h *liveHarness) nextJobEvent(within time.Duration) farm.Event {
 	defer timer.Stop()
 	for {
 		select {
-		case e := <-h.events:
+		case e, ok := <-h.events:
+			if !ok {
+				h.t.Fatal("the watcher stopped before a job event")
+			}
 			if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
 				return e
 			}

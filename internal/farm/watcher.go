@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -25,7 +26,7 @@ const (
 	// maxLookupsPerRound bounds the GETs of single jobs after one poll; the rest wait for the next.
 	maxLookupsPerRound = 4
 	// eventBuffer is each subscriber's channel size; a subscriber that falls further behind loses
-	// events (logged), never slows the Watcher.
+	// events (logged, see package hub), never slows the Watcher.
 	eventBuffer = 64
 )
 
@@ -84,18 +85,18 @@ type Watcher struct {
 	live       LiveConfig
 	onEventBus func(bool)
 
-	wake chan struct{} // 1 slot: Settings changed, plan again
+	wake   chan struct{}   // 1 slot: Settings changed, plan again
+	events *hub.Hub[Event] // closed when Run returns
 
-	mu          sync.Mutex
-	view        *view
-	planner     *Planner
-	generation  generation
-	succeeded   [numTasks]bool
-	summary     Summary
-	farmState   managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
-	connection  Connection
-	subscribers map[*subscriber]struct{}
-	stats       WatcherStats
+	mu         sync.Mutex
+	view       *view
+	planner    *Planner
+	generation generation
+	succeeded  [numTasks]bool
+	summary    Summary
+	farmState  managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
+	connection Connection
+	stats      WatcherStats
 }
 
 // generation is which jobs API a Manager has.
@@ -117,15 +118,10 @@ type WatcherStats struct {
 	Connections int  // event-bus connections made
 }
 
-type subscriber struct {
-	ch      chan Event
-	dropped bool
-}
-
 // NewWatcher returns a Watcher; Run starts it.
 func NewWatcher(cfg WatcherConfig) *Watcher {
 	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, random: cfg.Random, live: cfg.Live.withDefaults(),
-		onEventBus: cfg.OnEventBus, wake: make(chan struct{}, 1), subscribers: make(map[*subscriber]struct{})}
+		onEventBus: cfg.OnEventBus, wake: make(chan struct{}, 1)}
 	if w.client == nil {
 		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
@@ -144,6 +140,7 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 	}
 	manager := w.client.BaseURL()
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
+	w.events = hub.New[Event](eventBuffer, w.log)
 	now := w.clock.Now()
 	w.view = newView(manager, cfg.Identity, cfg.Watched, now)
 	w.planner = NewPlanner(schedule, now, w.random)
@@ -166,21 +163,11 @@ func (w *Watcher) Stats() WatcherStats {
 	return w.stats
 }
 
-// Subscribe returns a channel of Events and a function that ends the subscription. Events are
-// never waited for: a subscriber more than 64 events behind loses the newest (logged).
+// Subscribe returns a channel of Events and a function that ends the subscription (package hub has
+// the rules). Events are never waited for: a subscriber more than 64 events behind loses the newest
+// (logged). The channel is closed when Run returns or the subscription ends.
 func (w *Watcher) Subscribe() (<-chan Event, func()) {
-	s := &subscriber{ch: make(chan Event, eventBuffer)}
-	w.mu.Lock()
-	w.subscribers[s] = struct{}{}
-	w.mu.Unlock()
-	var once sync.Once
-	return s.ch, func() {
-		once.Do(func() {
-			w.mu.Lock()
-			delete(w.subscribers, s)
-			w.mu.Unlock()
-		})
-	}
+	return w.events.Subscribe()
 }
 
 // SetIdentity changes whose jobs are "mine", without a restart: the user's latest jobs are asked
@@ -248,8 +235,10 @@ func (w *Watcher) setGenerationLocked(g generation, now time.Time) {
 	}
 }
 
-// Run follows the Manager until ctx ends and returns nil then, with its connections closed.
+// Run follows the Manager until ctx ends and returns nil then, with its connections closed and its
+// subscribers' channels closed.
 func (w *Watcher) Run(ctx context.Context) error {
+	defer w.events.Close()
 	defer w.client.CloseIdleConnections()
 	w.followLiveOrPoll(ctx)
 	return nil
@@ -298,16 +287,7 @@ func (w *Watcher) publishLocked(now time.Time) {
 	}
 }
 
+// sendLocked publishes e; under w.mu, so that subscribers see events in the order of the changes.
 func (w *Watcher) sendLocked(e Event) {
-	for s := range w.subscribers {
-		select {
-		case s.ch <- e:
-			s.dropped = false
-		default:
-			if !s.dropped {
-				w.log.Warn().Str("event", string(e.Kind)).Msg("a subscriber of farm events is behind: events dropped")
-				s.dropped = true
-			}
-		}
-	}
+	w.events.Publish(e)
 }

@@ -109,7 +109,10 @@ func (h *harness) drain(kinds ...farm.EventKind) []farm.Event {
 	var got []farm.Event
 	for {
 		select {
-		case e := <-h.events:
+		case e, ok := <-h.events:
+			if !ok { // the watcher has stopped
+				return got
+			}
 			if slices.Contains(kinds, e.Kind) {
 				got = append(got, e)
 			}

@@ -47,6 +47,22 @@ type State struct {
 	Problem       string // why Phase is Error or Running; "" otherwise
 }
 
+// Equal says whether two states are the same, pointers compared by what they point to: a state
+// equal to the last one is not news to subscribers. (A field added to State that == cannot compare
+// stops this from compiling; a pointer field added must be compared here by its target.)
+func (s State) Equal(o State) bool {
+	a, b := s, o
+	a.StatusChange, b.StatusChange, a.LastExit, b.LastExit = nil, nil, nil, nil
+	return a == b && equalTargets(s.StatusChange, o.StatusChange) && equalTargets(s.LastExit, o.LastExit)
+}
+
+func equalTargets[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
 // Label is the menu's line for the local Worker: "Worker here: " and its Summary.
 func (s State) Label() string { return "Worker here: " + s.Summary() }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
@@ -88,6 +89,36 @@ func TestLabel(t *testing.T) {
 	} {
 		if got := tc.state.Label(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.state, got, tc.want)
+		}
+	}
+}
+
+// Subscribers hear of a state only when it differs; what pointers point to counts, not where.
+func TestStateEqualComparesWhatPointersPointTo(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	exit := func(reason ExitReason) *Exit { return &Exit{Reason: reason, Code: 0, Message: "m", At: at} }
+	change := func(lazy bool) *managerapi.StatusChangeRequest {
+		return &managerapi.StatusChangeRequest{Status: managerapi.WorkerOffline, Lazy: lazy}
+	}
+	base := State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}
+	for _, tc := range []struct {
+		name  string
+		other State
+		equal bool
+	}{
+		{"same values in other pointers", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}, true},
+		{"another phase", State{Phase: Error, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}, false},
+		{"another exit", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitKilled), StatusChange: change(true)}, false},
+		{"no exit", State{Phase: Offline, WorkerID: "w1", StatusChange: change(true)}, false},
+		{"another status change", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(false)}, false},
+		{"no status change", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline)}, false},
+	} {
+		if got := base.Equal(tc.other); got != tc.equal {
+			t.Errorf("%s: Equal %v, want %v", tc.name, got, tc.equal)
+		}
+		if got := tc.other.Equal(base); got != tc.equal {
+			t.Errorf("%s, the other way: Equal %v, want %v", tc.name, got, tc.equal)
 		}
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
 )
@@ -100,10 +100,10 @@ type Supervisor struct {
 	logPath string
 	logger  zerolog.Logger
 
-	mu    sync.Mutex
-	state State
-	run   *run // the run in progress, nil between runs
-	subs  map[chan State]struct{}
+	mu     sync.Mutex
+	state  State
+	run    *run            // the run in progress, nil between runs
+	states *hub.Hub[State] // each change of state, published under mu so that the order holds
 }
 
 // run is one Start until the Worker has ended for good.
@@ -178,9 +178,9 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 		cfg:     cfg,
 		logPath: filepath.Join(cfg.LogDir, "flamenco-worker-"+name+".log"),
 		logger:  cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
-		subs:    map[chan State]struct{}{},
 	}
 	s.state = State{Phase: NotRunning, ManagerURL: cfg.ManagerURL, WorkerName: cfg.WorkerName, Dir: cfg.Dir, LogPath: s.logPath}
+	s.states = hub.NewLatest(s.state, State.Equal)
 	return s, nil
 }
 
@@ -198,19 +198,11 @@ func (s *Supervisor) State() State {
 }
 
 // Subscribe returns a channel holding the latest state (the current one at once): a new state
-// replaces one not read yet, so a slow reader sees the newest and never blocks the Supervisor.
-// cancel ends the subscription; the channel is not closed.
+// replaces one not read yet, so a slow reader sees the newest and never blocks the Supervisor
+// (package hub has the rules). cancel ends the subscription and closes the channel; the Supervisor
+// itself never closes it, as it can always be started again.
 func (s *Supervisor) Subscribe() (states <-chan State, cancel func()) {
-	ch := make(chan State, 1)
-	s.mu.Lock()
-	s.subs[ch] = struct{}{}
-	ch <- s.state
-	s.mu.Unlock()
-	return ch, func() {
-		s.mu.Lock()
-		delete(s.subs, ch)
-		s.mu.Unlock()
-	}
+	return s.states.Subscribe()
 }
 
 // update changes the state and tells the subscribers when it changed.
@@ -220,20 +212,10 @@ func (s *Supervisor) update(change func(*State)) {
 	s.changeLocked(change)
 }
 
-// changeLocked is update with s.mu held.
+// changeLocked is update with s.mu held; the hub publishes only a state that differs.
 func (s *Supervisor) changeLocked(change func(*State)) {
-	before := s.state
 	change(&s.state)
-	if reflect.DeepEqual(before, s.state) {
-		return
-	}
-	for ch := range s.subs {
-		select { // only senders hold s.mu, so after draining, the send cannot block
-		case <-ch:
-		default:
-		}
-		ch <- s.state
-	}
+	s.states.Publish(s.state)
 }
 
 // Done returns a channel closed when the current run has ended: the Worker's process is gone and
