@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -14,174 +12,63 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// maxWatchedJobs bounds the jobs remembered as picked to watch.
-const maxWatchedJobs = 50
-
-// farmSet runs one farm.Watcher per listed, answering Manager (the first maxListedManagers, those
-// the menu shows rows for), and stops it when the Manager is no longer listed or answering.
+// farmSet is the tray's farm.Fleet: it watches the Managers the menu lists (the first
+// maxListedManagers), turns every farm event into a menu rebuild and a job of mine that changed into
+// a notification, and adds the picked jobs to each Manager's farm for the menu.
+//
+// Concurrency: a thin wrapper; farm.Fleet's methods may be called from any goroutine.
 type farmSet struct {
-	log      zerolog.Logger
-	goOwned  func(func())
-	onChange func()                              // the menu should be rebuilt
-	onEvent  func(discovery.Manager, farm.Event) // a job of mine changed, for notifications
-	// vouch tells discovery that a Manager's event bus is connected (so it is alive: no need to check
-	// it over HTTP) or no longer is (check it at once).
-	vouch func(managerID string, alive bool)
-
-	mu       sync.Mutex
-	running  map[string]*farmRun // by Manager ID
-	identity farm.Identity
-	watched  []string // job IDs, newest pick last
+	fleet *farm.Fleet
 }
 
-type farmRun struct {
-	manager       discovery.Manager // as when it started; URL is the watcher's
-	watcher       *farm.Watcher
-	cancel        context.CancelFunc
-	unlistedSince time.Time // zero while its Manager is listed
-}
-
-func newFarmSet(log zerolog.Logger, goOwned func(func()), identity farm.Identity, watched []string,
+func newFarmSet(log zerolog.Logger, identity farm.Identity, watched []string,
 	onChange func(), onEvent func(discovery.Manager, farm.Event), vouch func(managerID string, alive bool)) *farmSet {
-	return &farmSet{log: log, goOwned: goOwned, onChange: onChange, onEvent: onEvent, vouch: vouch, running: map[string]*farmRun{},
-		identity: identity, watched: watched}
+	return &farmSet{fleet: farm.NewFleet(farm.FleetConfig{Identity: identity, Watched: watched, Logger: log, Vouch: vouch,
+		OnEvent: func(m discovery.Manager, e farm.Event) {
+			onChange()
+			if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
+				onEvent(m, e)
+			}
+		}})}
 }
 
-// keepWatchingGone is how long a Manager's farm is still watched after the Manager left the list: a
-// Manager that restarts, or a laptop that loses the network for a while, comes back to a watcher that
-// knows its jobs, so a job of mine that ended meanwhile is still notified (a new watcher's first
-// poll is silent). Its polls back off while it does not answer.
-const keepWatchingGone = time.Hour
+// keepWatchingGone is how long the farm of a Manager gone from the list is still watched.
+const keepWatchingGone = farm.KeepWatchingGone
 
-// sync starts and stops watchers to match the listed Managers (see farmPlan).
+// sync starts and stops watchers to match the Managers the menu lists.
 func (f *farmSet) sync(ctx context.Context, managers []discovery.Manager) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := time.Now()
-	start, stop := farmPlan(f.running, managers, now)
-	for _, id := range stop {
-		f.running[id].cancel()
-		delete(f.running, id)
-	}
-	if ctx.Err() != nil {
-		return
-	}
-	for _, m := range start {
-		f.startLocked(ctx, m)
-	}
-	for id, run := range f.running {
-		if slices.ContainsFunc(managers, func(m discovery.Manager) bool { return m.ID == id }) {
-			run.unlistedSince = time.Time{}
-		} else if run.unlistedSince.IsZero() {
-			run.unlistedSince = now
-		}
-	}
+	f.fleet.Sync(ctx, watchedManagers(managers))
 }
 
-// farmPlan says which watchers to start and which to stop: one per Manager the menu lists (the first
-// maxListedManagers) once it answers; kept while it is listed, answering or not, and for
-// keepWatchingGone after it left the list; replaced when its URL changed.
-func farmPlan(running map[string]*farmRun, managers []discovery.Manager, now time.Time) (start []discovery.Manager, stop []string) {
+// watchedManagers are the Managers whose farm the tray watches: those the menu has a row for, not
+// the "N more…" ones.
+func watchedManagers(managers []discovery.Manager) []discovery.Manager {
 	listed, _, _ := splitManagers(managers)
-	listedByID := map[string]discovery.Manager{}
-	for _, m := range listed {
-		listedByID[m.ID] = m
-	}
-	for id, run := range running {
-		m, ok := listedByID[id]
-		switch {
-		case ok && m.URL != run.manager.URL:
-			stop = append(stop, id)
-			if m.Reachable {
-				start = append(start, m)
-			}
-		case !ok && !run.unlistedSince.IsZero() && now.Sub(run.unlistedSince) >= keepWatchingGone:
-			stop = append(stop, id)
-		}
-	}
-	for _, m := range listed {
-		if _, ok := running[m.ID]; !ok && m.Reachable {
-			start = append(start, m)
-		}
-	}
-	slices.Sort(stop)
-	return start, stop
+	return listed
 }
 
-func (f *farmSet) startLocked(ctx context.Context, m discovery.Manager) {
-	managerID := m.ID
-	watcher := farm.NewWatcher(farm.WatcherConfig{BaseURL: m.URL, Identity: f.identity, Watched: slices.Clone(f.watched), Logger: f.log,
-		OnEventBus: func(connected bool) { f.vouch(managerID, connected) }})
-	runCtx, cancel := context.WithCancel(ctx)
-	f.running[m.ID] = &farmRun{manager: m, watcher: watcher, cancel: cancel}
-	events, unsubscribe := watcher.Subscribe()
-	f.goOwned(func() {
-		defer unsubscribe()
-		defer f.vouch(managerID, false) // a stopped watcher vouches for nothing
-		if err := watcher.Run(runCtx); err != nil {
-			f.log.Warn().Err(err).Str("manager", m.URL).Msg("stopped watching the farm")
-		}
-	})
-	f.goOwned(func() {
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case e := <-events:
-				f.onChange()
-				if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
-					f.onEvent(m, e)
-				}
-			}
-		}
-	})
-}
+// stop ends every watcher and waits for them.
+func (f *farmSet) stop() { f.fleet.Stop() }
 
 // summaries returns each watched Manager's farm, by Manager ID, for the menu.
 func (f *farmSet) summaries() map[string]ManagerFarm {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	watched := map[string]bool{}
-	for _, id := range f.watched {
+	for _, id := range f.fleet.Watched() {
 		watched[id] = true
 	}
-	farms := make(map[string]ManagerFarm, len(f.running))
-	for id, run := range f.running {
-		farms[id] = ManagerFarm{Summary: run.watcher.Summary(), Watched: watched}
+	summaries := f.fleet.Summaries()
+	farms := make(map[string]ManagerFarm, len(summaries))
+	for id, s := range summaries {
+		farms[id] = ManagerFarm{Summary: s, Watched: watched}
 	}
 	return farms
 }
 
 // setIdentity changes whose jobs are "mine" on every Manager.
-func (f *farmSet) setIdentity(identity farm.Identity) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if identity == f.identity {
-		return
-	}
-	f.identity = identity
-	for _, run := range f.running {
-		run.watcher.SetIdentity(identity)
-	}
-}
+func (f *farmSet) setIdentity(identity farm.Identity) { f.fleet.SetIdentity(identity) }
 
 // toggleWatch starts or stops watching a job and returns the jobs watched now.
-func (f *farmSet) toggleWatch(jobID string) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if i := slices.Index(f.watched, jobID); i >= 0 {
-		f.watched = slices.Delete(f.watched, i, i+1)
-	} else {
-		f.watched = append(f.watched, jobID)
-		if len(f.watched) > maxWatchedJobs {
-			f.watched = f.watched[len(f.watched)-maxWatchedJobs:]
-		}
-	}
-	for _, run := range f.running {
-		run.watcher.SetWatched(slices.Clone(f.watched))
-	}
-	return slices.Clone(f.watched)
-}
+func (f *farmSet) toggleWatch(jobID string) []string { return f.fleet.ToggleWatch(jobID) }
 
 // jobNotification is the notification for a job of mine that finished; ok is false for other changes.
 func jobNotification(m discovery.Manager, e farm.Event) (title, body string, ok bool) {

@@ -14,31 +14,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// prefManualManagers holds the Manager URLs added by hand, for networks that multicast cannot reach
-// (VPNs, Docker and WSL2 networks, routed subnets).
-const prefManualManagers = "manualManagers"
-
-// maxManualManagers bounds the URLs added by hand.
-const maxManualManagers = 50
-
-// manualManagers returns the Manager URLs added by hand, as base URLs ending in "/".
-func manualManagers(p fyne.Preferences) []string { return p.StringList(prefManualManagers) }
-
-// addManualManager remembers url (a base URL) as added by hand; it reports false when it already was.
-func addManualManager(p fyne.Preferences, url string) bool {
-	list := manualManagers(p)
-	if slices.Contains(list, url) || len(list) >= maxManualManagers {
-		return false
-	}
-	p.SetStringList(prefManualManagers, append(slices.Clone(list), url))
-	return true
-}
-
-// removeManualManager forgets url.
-func removeManualManager(p fyne.Preferences, url string) {
-	p.SetStringList(prefManualManagers, slices.DeleteFunc(slices.Clone(manualManagers(p)), func(u string) bool { return u == url }))
-}
-
 // manualURL checks what the user typed and returns the Manager's base URL with "/", or why not.
 func manualURL(typed string) (string, error) {
 	typed = strings.TrimSpace(typed)

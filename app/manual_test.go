@@ -1,10 +1,7 @@
 package app
 
 import (
-	"slices"
 	"testing"
-
-	"fyne.io/fyne/v2/test"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
@@ -24,19 +21,6 @@ func TestManualURLTakesWhatPeopleType(t *testing.T) {
 		if got != tt.want || (err == nil) != (tt.want != "") {
 			t.Errorf("manualURL(%q) = %q, %v; want %q", tt.typed, got, err, tt.want)
 		}
-	}
-}
-
-func TestManualManagersAreRememberedAndRemoved(t *testing.T) {
-	a := test.NewTempApp(t)
-	p := a.Preferences()
-	if !addManualManager(p, "http://10.8.0.5:8080/") || addManualManager(p, "http://10.8.0.5:8080/") {
-		t.Error("added once, refused twice: want true, false")
-	}
-	addManualManager(p, "http://farm:8080/")
-	removeManualManager(p, "http://10.8.0.5:8080/")
-	if got := manualManagers(p); !slices.Equal(got, []string{"http://farm:8080/"}) {
-		t.Errorf("manual managers %v", got)
 	}
 }
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
 func findWidget[T fyne.CanvasObject](o fyne.CanvasObject) (T, bool) {
@@ -114,8 +114,8 @@ func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
 		t.Fatalf("saved %+v, want %+v", saved, want)
 	}
 	prefs := fyne.CurrentApp().Preferences()
-	saveSettings(prefs, want)
-	if got := loadSettings(prefs); got != want {
+	settings.Save(prefs, want)
+	if got := settings.Load(prefs); got != want {
 		t.Errorf("preferences round trip: %+v", got)
 	}
 }
@@ -158,8 +158,8 @@ func TestSettingsWindowSavesIdentityAndWorker(t *testing.T) {
 		t.Fatalf("saved %+v, want %+v", saved, want)
 	}
 	prefs := fyne.CurrentApp().Preferences()
-	saveSettings(prefs, want)
-	if got := loadSettings(prefs); got != want {
+	settings.Save(prefs, want)
+	if got := settings.Load(prefs); got != want {
 		t.Errorf("preferences round trip: %+v", got)
 	}
 }
@@ -201,32 +201,6 @@ func TestSettingsWindowRefusesAnInvalidURL(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-func TestRememberManagerKeepsNewestFirstAndBounded(t *testing.T) {
-	a := test.NewTempApp(t)
-	p := a.Preferences()
-	for i := range maxKnownManagers + 5 {
-		rememberManager(p, "http://10.0.0."+string(rune('a'+i))+":8080/")
-	}
-	rememberManager(p, "http://10.0.0.c:8080/")
-	known := p.StringList(prefKnownManagers)
-	if len(known) != maxKnownManagers || known[0] != "http://10.0.0.c:8080/" || slices.Index(known[1:], "http://10.0.0.c:8080/") >= 0 {
-		t.Errorf("known = %v", known)
-	}
-}
-
-func TestRememberManagerKeepsOneHostFromCrowdingOutOthers(t *testing.T) {
-	a := test.NewTempApp(t)
-	p := a.Preferences()
-	rememberManager(p, "http://10.0.0.5:8080/")
-	for port := 9000; port < 9016; port++ { // one machine answering on 16 ports
-		rememberManager(p, fmt.Sprintf("http://10.0.0.66:%d/", port))
-	}
-	want := []string{"http://10.0.0.66:9015/", "http://10.0.0.66:9014/", "http://10.0.0.5:8080/"}
-	if known := p.StringList(prefKnownManagers); !slices.Equal(known, want) {
-		t.Errorf("known = %v, want %v", known, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
 const (
@@ -73,7 +74,7 @@ type tray struct {
 }
 
 func newTray(a fyne.App, opts Options) *tray {
-	settings := loadSettings(a.Preferences())
+	current := settings.Load(a.Preferences())
 	t := &tray{
 		app:          a,
 		log:          opts.Logger.With().Str("component", "tray").Logger(),
@@ -84,15 +85,15 @@ func newTray(a fyne.App, opts Options) *tray {
 		notifyLimit:  defaultNotifyLimit(),
 		jobNotices:   newJobNotices(),
 		clicks:       newClickNotifier(opts.Logger, a.UniqueID(), notificationIcon),
-		settings:     settings,
-		local:        LocalManager{URL: settings.LocalManagerURL},
+		settings:     current,
+		local:        LocalManager{URL: current.LocalManagerURL},
 	}
 	t.browser = discovery.NewBrowser(discovery.BrowserConfig{
 		Logger:     opts.Logger,
-		KnownURLs:  a.Preferences().StringList(prefKnownManagers),
-		ManualURLs: manualManagers(a.Preferences()),
+		KnownURLs:  settings.KnownManagers(a.Preferences()),
+		ManualURLs: settings.ManualManagers(a.Preferences()),
 	})
-	t.farms = newFarmSet(opts.Logger, t.goOwned, settings.Identity, a.Preferences().StringList(prefWatchedJobs),
+	t.farms = newFarmSet(opts.Logger, current.Identity, settings.WatchedJobs(a.Preferences()),
 		t.requestRebuild, t.notifyJob, t.browser.Vouch)
 	t.workers = newWorkerSet(opts.Logger, t.goOwned, t.requestRebuild, opts.LogPath)
 	if desk, ok := a.(desktop.App); ok {
@@ -140,6 +141,7 @@ func (t *tray) run(parent context.Context) error {
 	t.advertiser.Stop()
 	// The Workers run here sign off as the context ended; wait for them to be gone.
 	t.workers.wait()
+	t.farms.stop()
 	t.wg.Wait()
 	return nil
 }
@@ -305,7 +307,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 			t.mu.Unlock()
 		case discovery.ManagerAppeared:
 			url := e.Manager.URL
-			fyne.Do(func() { rememberManager(t.app.Preferences(), url) })
+			fyne.Do(func() { settings.RememberManager(t.app.Preferences(), url) })
 			t.notify("Flamenco Manager found", fmt.Sprintf("%s at %s", NotificationLabel(e.Manager), e.Manager.URL), e.Manager.URL)
 		case discovery.ManagerGone:
 			t.notify("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", NotificationLabel(e.Manager)), "")
@@ -629,7 +631,7 @@ func (t *tray) startWorker(managerID string) {
 // toggleWatch starts or stops watching a job, and remembers the choice.
 func (t *tray) toggleWatch(managerID, jobID string) {
 	watched := t.farms.toggleWatch(jobID)
-	t.app.Preferences().SetStringList(prefWatchedJobs, watched)
+	settings.SetWatchedJobs(t.app.Preferences(), watched)
 	t.requestRebuild()
 }
 
@@ -689,11 +691,11 @@ func (t *tray) showManual() {
 }
 
 func (t *tray) newManualWindow() fyne.Window {
-	return newManualWindow(t.ctx, t.app, manualManagers(t.app.Preferences()), manualActions{
+	return newManualWindow(t.ctx, t.app, settings.ManualManagers(t.app.Preferences()), manualActions{
 		Go:     t.goOwned,
 		Verify: t.advertiser.Check,
 		Add: func(url string) {
-			addManualManager(t.app.Preferences(), url)
+			settings.AddManualManager(t.app.Preferences(), url)
 			t.goOwned(func() {
 				if err := t.browser.AddManual(t.ctx, url); err != nil {
 					t.log.Error().Err(err).Str("url", url).Msg("cannot add the Manager")
@@ -701,7 +703,7 @@ func (t *tray) newManualWindow() fyne.Window {
 			})
 		},
 		Remove: func(url string) {
-			removeManualManager(t.app.Preferences(), url)
+			settings.RemoveManualManager(t.app.Preferences(), url)
 			t.goOwned(func() {
 				if err := t.browser.RemoveManual(t.ctx, url); err != nil {
 					t.log.Warn().Err(err).Str("url", url).Msg("cannot remove the Manager")
@@ -736,7 +738,7 @@ func (t *tray) saveSettings(s Settings) {
 	old := t.settings
 	t.settings = s
 	t.mu.Unlock()
-	saveSettings(t.app.Preferences(), s)
+	settings.Save(t.app.Preferences(), s)
 	// Applied on every save, not only when the preference changed: the entry may have been changed
 	// by "flamenco-tray autostart", or start another copy of this program.
 	if autostartSupported() {
