@@ -1,8 +1,11 @@
 package discovery
 
+// The registry's first job, grouping: which addresses, announced in SSDP answers or given by the
+// user, are followed, and which of them are one Manager. When addresses are checked and what makes
+// a Manager reachable or gone (liveness) is in registry_liveness.go.
+
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -58,63 +61,8 @@ type Event struct {
 	Time    time.Time
 }
 
-// RegistryConfig holds the registry's timing and bounds. Zero values take the defaults.
-type RegistryConfig struct {
-	// CheckInterval is how often a listed Manager's addresses are re-checked over HTTP.
-	CheckInterval time.Duration
-	// GoneAfter is how long a listed Manager's checks must keep failing before it is removed,
-	// counted in failed checks at the pace of rechecks while failing (CheckInterval/3): 5 s is four
-	// failed checks. Time in which no check could run (the machine slept, the process was stopped)
-	// counts for nothing, nor do checks that could not leave this machine (ErrNoRouteFromHere).
-	GoneAfter time.Duration
-	// MaxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
-	MaxRetryInterval time.Duration
-	// ForgetAfter drops an address that neither answered nor was announced for this long.
-	ForgetAfter time.Duration
-	// MaxLocations bounds how many addresses are tracked at once.
-	MaxLocations int
-	// MaxLocationsPerSource bounds the addresses one machine may have us track (a real Manager
-	// announces a handful).
-	MaxLocationsPerSource int
-	// NewChecksPerSecond and NewCheckBurst rate-limit checks of addresses never verified, so a flood
-	// of forged answers costs a bounded trickle of HTTP requests.
-	NewChecksPerSecond float64
-	NewCheckBurst      int
-}
-
 // maxReporters bounds the machines remembered per address.
 const maxReporters = 8
-
-// minRecheckGap is the least time between two checks of one address, however often it is announced.
-const minRecheckGap = 2 * time.Second
-
-func (c RegistryConfig) withDefaults() RegistryConfig {
-	if c.CheckInterval <= 0 {
-		c.CheckInterval = 5 * time.Second
-	}
-	if c.GoneAfter <= 0 {
-		c.GoneAfter = 5 * time.Second
-	}
-	if c.MaxRetryInterval <= 0 {
-		c.MaxRetryInterval = time.Minute
-	}
-	if c.ForgetAfter <= 0 {
-		c.ForgetAfter = AdvertisementMaxAge
-	}
-	if c.MaxLocations <= 0 {
-		c.MaxLocations = 256
-	}
-	if c.MaxLocationsPerSource <= 0 {
-		c.MaxLocationsPerSource = 16
-	}
-	if c.NewChecksPerSecond <= 0 {
-		c.NewChecksPerSecond = 10
-	}
-	if c.NewCheckBurst <= 0 {
-		c.NewCheckBurst = 20
-	}
-	return c
-}
 
 // location is one address (scheme://host:port) that may be a Manager.
 type location struct {
@@ -144,28 +92,6 @@ type location struct {
 	inFlight           bool
 	// vouched: the Manager's event bus is connected, which says it is alive: no checks meanwhile.
 	vouched bool
-}
-
-// gone reports whether a verified address's checks have failed often enough to stop listing it. It
-// is decided by counting checks that reached the network and failed, never by the time that passed:
-// a pause between two checks (the machine slept) counts as nothing.
-func (loc *location) gone(failuresToRemove int) bool {
-	return loc.conclusiveFailures >= failuresToRemove
-}
-
-// failuresToRemove is how many failed checks in a row remove a listed Manager: enough to span
-// GoneAfter at the pace of rechecks while failing.
-func (r *Registry) failuresToRemove() int {
-	return 1 + int((r.cfg.GoneAfter+r.recheckGap()-1)/r.recheckGap())
-}
-
-// recheckGap is the time between checks of a listed Manager whose last check failed: a third of
-// CheckInterval, rounded up so that three of them span it.
-func (r *Registry) recheckGap() time.Duration { return (r.cfg.CheckInterval + 2) / 3 }
-
-// listedLocation reports whether loc is part of a listed Manager.
-func (r *Registry) listedLocation(loc *location) bool {
-	return loc.verified && !loc.gone(r.failuresToRemove())
 }
 
 // Registry groups addresses into Managers and decides when each is checked. It is a plain data type:
@@ -297,25 +223,6 @@ func (r *Registry) countReportedBy(source netip.Addr) int {
 	return n
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// handleByebye checks the named LOCATION now; a byebye alone is not trusted, since every Manager
-// shares one USN and anyone can send one.
-func (r *Registry) handleByebye(now time.Time, answer Answer) {
-	base, err := managerapi.BaseURL(answer.Location)
-	if err != nil {
-		return
-	}
-	if loc, ok := r.locations[base.String()]; ok {
-		loc.nextCheck = maxTime(now, loc.lastCheck.Add(minRecheckGap))
-	}
-}
-
 // AddKnown adds an address remembered from an earlier run, to be checked at once.
 func (r *Registry) AddKnown(now time.Time, rawURL string) error {
 	base, err := managerapi.BaseURL(rawURL)
@@ -387,168 +294,10 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 	return loc, nil
 }
 
-// evictOne drops the longest-silent address that was never verified, was checked at least once and
-// is not being checked, to make room; it reports whether it found one.
-func (r *Registry) evictOne() bool {
-	var victim *location
-	for _, loc := range r.locations {
-		if loc.verified || loc.known || loc.inFlight || loc.lastCheck.IsZero() {
-			continue
-		}
-		if victim == nil || loc.lastAnnounced.Before(victim.lastAnnounced) {
-			victim = loc
-		}
-	}
-	if victim == nil {
-		return false
-	}
-	delete(r.locations, victim.base.String())
-	return true
-}
-
-// checkable reports whether loc may be checked now.
-func (r *Registry) checkable(loc *location) bool { return !loc.inFlight && !loc.vouched }
-
-// refillTokens adds the tokens earned since the last refill.
-func (r *Registry) refillTokens(now time.Time) {
-	if !r.tokensAt.IsZero() && now.After(r.tokensAt) {
-		r.tokens += now.Sub(r.tokensAt).Seconds() * r.cfg.NewChecksPerSecond
-		r.tokens = min(r.tokens, float64(r.cfg.NewCheckBurst))
-	}
-	r.tokensAt = now
-}
-
-// DueChecks returns up to limit addresses to check now and marks them in flight; report each with
-// HandleCheck. Listed Managers' addresses come first, so a flood of new ones cannot starve them.
-func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
-	var due []*url.URL
-	locs := r.sortedLocations()
-	slices.SortStableFunc(locs, func(a, b *location) int { return cmp.Compare(boolRank(!a.verified), boolRank(!b.verified)) })
-	r.refillTokens(now)
-	for _, loc := range locs {
-		if len(due) >= limit {
-			break
-		}
-		if !r.checkable(loc) || now.Before(loc.nextCheck) {
-			continue
-		}
-		if !loc.verified {
-			if r.tokens < 1 {
-				continue
-			}
-			r.tokens--
-		}
-		loc.inFlight = true
-		loc.lastCheck = now
-		due = append(due, loc.base)
-	}
-	return due
-}
-
-// Pending counts the addresses being checked or waiting for their first check.
-func (r *Registry) Pending() int {
-	n := 0
-	for _, loc := range r.locations {
-		if loc.inFlight || (!loc.verified && loc.lastErr == "") {
-			n++
-		}
-	}
-	return n
-}
-
-// HandleCheck records the result of checking base.
-func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, err error) {
-	loc, ok := r.locations[base.String()]
-	if !ok {
-		return
-	}
-	loc.inFlight = false
-	if err == nil {
-		loc.info = info
-		loc.verified = true
-		loc.lastOK = now
-		loc.failing = false
-		loc.failures, loc.conclusiveFailures = 0, 0
-		loc.lastErr = ""
-		loc.retryDelay = 0
-		loc.nextCheck = now.Add(r.cfg.CheckInterval)
-		return
-	}
-	wasListed := r.listedLocation(loc)
-	noRoute := errors.Is(err, ErrNoRouteFromHere)
-	loc.failures++
-	loc.conclusiveFailures++
-	if noRoute {
-		loc.conclusiveFailures = 0
-	}
-	// One lost answer is not a dead Manager.
-	loc.failing = !loc.verified || loc.failures >= 2
-	loc.lastErr = err.Error()
-	if wasListed {
-		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
-		// one is removed in time; while this machine is off the network, at the usual pace.
-		loc.nextCheck = now.Add(r.recheckGap())
-		if noRoute {
-			loc.nextCheck = now.Add(r.cfg.CheckInterval)
-		}
-		return
-	}
-	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), r.cfg.MaxRetryInterval)
-	loc.nextCheck = now.Add(loc.retryDelay)
-}
-
-// CheckAllNow makes every address due for a check now (an explicit refresh).
-func (r *Registry) CheckAllNow(now time.Time) {
-	for _, loc := range r.locations {
-		loc.nextCheck = now
-		loc.retryDelay = 0
-	}
-}
-
-// NextWake returns when the registry next has something to do after now: a check, unless withChecks
-// is false (no check could be started anyway). Zero if never. Nothing is ever due by time alone:
-// Managers are removed by failed checks.
-func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
-	var next time.Time
-	consider := func(t time.Time) {
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
-	}
-	r.refillTokens(now)
-	tokenAt := now
-	if r.tokens < 1 {
-		tokenAt = now.Add(time.Duration((1 - r.tokens) / r.cfg.NewChecksPerSecond * float64(time.Second)))
-	}
-	for _, loc := range r.locations {
-		if withChecks && r.checkable(loc) {
-			if loc.verified {
-				consider(loc.nextCheck)
-			} else {
-				consider(maxTime(loc.nextCheck, tokenAt))
-			}
-		}
-	}
-	return next
-}
-
 // Update forgets stale addresses, recomputes the Managers and returns what changed since the last
 // Update.
 func (r *Registry) Update(now time.Time) []Event {
-	for key, loc := range r.locations {
-		// A listed address is never forgotten for silence: after a night asleep it is checked first.
-		if loc.known || loc.inFlight || r.listedLocation(loc) {
-			continue
-		}
-		lastSign := loc.lastAnnounced
-		if loc.lastOK.After(lastSign) {
-			lastSign = loc.lastOK
-		}
-		if now.Sub(lastSign) >= r.cfg.ForgetAfter {
-			delete(r.locations, key)
-		}
-	}
-
+	r.forgetStale(now)
 	current := make(map[string]Manager)
 	for _, m := range r.computeManagers() {
 		current[m.ID] = m
