@@ -76,47 +76,8 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 // superviseProcess waits for the process to exit, interrupting and killing it as Stop and the end
 // of ctx ask.
 func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, tree processTree, canInterrupt bool, exited <-chan struct{}) processEnd {
-	var end processEnd
-	var grace, kill <-chan time.Time
-	var timers []*time.Timer
-	defer func() {
-		for _, t := range timers {
-			t.Stop()
-		}
-	}()
-	after := func(d time.Duration) <-chan time.Time {
-		t := time.NewTimer(d)
-		timers = append(timers, t)
-		return t.C
-	}
-	killNow := func(why string) {
-		if end.killed {
-			return
-		}
-		s.logger.Warn().Msg("killing the Worker: " + why)
-		r.log.Note("killing the Worker: %s", why)
-		end.killed, end.killReason = true, why
-		if err := tree.kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			s.logger.Error().Err(err).Msg("cannot kill the Worker")
-		}
-	}
-	interruptNow := func() {
-		if end.interrupted || end.killed {
-			return
-		}
-		if !canInterrupt {
-			killNow("it cannot be interrupted here (no console to send Ctrl+Break through)")
-			return
-		}
-		s.logger.Info().Msg("interrupting the Worker, so that it signs off")
-		r.log.Note("interrupting the Worker")
-		end.interrupted = true
-		if err := interrupt(p); err != nil {
-			killNow("the interrupt failed: " + err.Error())
-			return
-		}
-		kill = after(s.cfg.Timing.KillAfter)
-	}
+	ps := &processStop{s: s, r: r, p: p, tree: tree, canInterrupt: canInterrupt}
+	defer ps.stopTimers()
 	// Where the Worker cannot be interrupted, quitting asks the Manager instead, in the background.
 	quitAsked := make(chan error, 1)
 	var quitting sync.WaitGroup
@@ -128,37 +89,100 @@ func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process
 	for {
 		select {
 		case <-exited:
-			return end
+			return ps.end
 		case <-ownerGone:
 			ownerGone = nil
 			// The tray quits: stopping through the Manager could take the Worker 20 s to notice.
 			r.markStopping()
 			if canInterrupt {
-				interruptNow()
+				ps.interruptNow()
 			} else {
 				quitting.Go(func() { s.offlineOnQuit(quitCtx, r, quitAsked) })
 			}
 		case err := <-quitAsked:
 			if err != nil {
 				s.logger.Warn().Err(err).Msg("the Manager did not take the request to set the Worker offline")
-				killNow("it cannot be interrupted here, and the Manager did not take the request to set it offline")
-			} else if grace == nil {
-				grace = after(s.cfg.Timing.OfflineGrace)
+				ps.killNow("it cannot be interrupted here, and the Manager did not take the request to set it offline")
+			} else {
+				ps.startGrace()
 			}
 		case e := <-r.escalate:
-			switch {
-			case e == escalateNow:
-				interruptNow()
-			case grace == nil:
-				grace = after(s.cfg.Timing.OfflineGrace)
+			if e == escalateNow {
+				ps.interruptNow()
+			} else {
+				ps.startGrace()
 			}
-		case <-grace:
+		case <-ps.grace:
 			s.logger.Warn().Dur("after", s.cfg.Timing.OfflineGrace).Msg("the Worker has not gone offline as the Manager asked")
-			interruptNow()
-		case <-kill:
-			killNow(fmt.Sprintf("it did not stop within %v of the interrupt", s.cfg.Timing.KillAfter))
+			ps.interruptNow()
+		case <-ps.kill:
+			ps.killNow(fmt.Sprintf("it did not stop within %v of the interrupt", s.cfg.Timing.KillAfter))
 		}
 	}
+}
+
+// processStop is how far superviseProcess went in stopping one process, and the timers of its next
+// steps; only superviseProcess's goroutine uses it.
+type processStop struct {
+	s            *Supervisor
+	r            *run
+	p            *os.Process
+	tree         processTree
+	canInterrupt bool
+
+	end         processEnd
+	grace, kill <-chan time.Time // nil until started
+	timers      []*time.Timer
+}
+
+func (ps *processStop) after(d time.Duration) <-chan time.Time {
+	t := time.NewTimer(d)
+	ps.timers = append(ps.timers, t)
+	return t.C
+}
+
+func (ps *processStop) stopTimers() {
+	for _, t := range ps.timers {
+		t.Stop()
+	}
+}
+
+// startGrace gives a Worker the Manager asked to go offline OfflineGrace to do so, once.
+func (ps *processStop) startGrace() {
+	if ps.grace == nil {
+		ps.grace = ps.after(ps.s.cfg.Timing.OfflineGrace)
+	}
+}
+
+func (ps *processStop) killNow(why string) {
+	if ps.end.killed {
+		return
+	}
+	ps.s.logger.Warn().Msg("killing the Worker: " + why)
+	ps.r.log.Note("killing the Worker: %s", why)
+	ps.end.killed, ps.end.killReason = true, why
+	if err := ps.tree.kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		ps.s.logger.Error().Err(err).Msg("cannot kill the Worker")
+	}
+}
+
+// interruptNow interrupts the Worker, so that it signs off, and kills it KillAfter later if need be.
+func (ps *processStop) interruptNow() {
+	if ps.end.interrupted || ps.end.killed {
+		return
+	}
+	if !ps.canInterrupt {
+		ps.killNow("it cannot be interrupted here (no console to send Ctrl+Break through)")
+		return
+	}
+	ps.s.logger.Info().Msg("interrupting the Worker, so that it signs off")
+	ps.r.log.Note("interrupting the Worker")
+	ps.end.interrupted = true
+	if err := interrupt(ps.p); err != nil {
+		ps.killNow("the interrupt failed: " + err.Error())
+		return
+	}
+	ps.kill = ps.after(ps.s.cfg.Timing.KillAfter)
 }
 
 // offlineOnQuit asks the Manager to set the Worker offline, where it cannot be interrupted, and
