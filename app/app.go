@@ -61,8 +61,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.AppIcon)
-	t := newTray(a, opts)
-	return t.run(ctx)
+	return newTray(ctx, a, opts).run()
 }
 
 // needsDisplay is true where Fyne's driver needs an X11 or Wayland display.

@@ -33,7 +33,7 @@ type localWorkerEntry struct {
 	sup         *localworker.Supervisor
 	binary      string
 	starting    bool   // a Start is under way: the Supervisor is not replaced meanwhile
-	unsubscribe func() // ends the goroutine that follows its states
+	unsubscribe func() // ends the goroutine that follows its states, and waits for it
 }
 
 func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), trayLogPath string) *workerSet {
@@ -87,25 +87,39 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 }
 
 // follow rebuilds the menu on each change of sup's state, until ctx ends or the returned func is
-// called.
+// called, which returns once the following has ended.
 func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (stop func()) {
-	states, cancel := sup.Subscribe()
-	done := make(chan struct{})
+	states, unsubscribe := sup.Subscribe()
+	ended := make(chan struct{})
 	w.goOwned(func() {
-		defer cancel()
+		defer close(ended)
+		defer unsubscribe()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-done:
-				return
-			case <-states:
+			case _, ok := <-states:
+				if !ok { // unsubscribed
+					return
+				}
 				w.onChange()
 			}
 		}
 	})
-	var once sync.Once
-	return func() { once.Do(func() { close(done) }) }
+	return func() {
+		unsubscribe()
+		<-ended
+	}
+}
+
+// supervisor is the Supervisor of managerID's Worker; nil when none was started.
+func (w *workerSet) supervisor(managerID string) *localworker.Supervisor {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if entry := w.byManager[managerID]; entry != nil {
+		return entry.sup
+	}
+	return nil
 }
 
 func (w *workerSet) failedLocked(m discovery.Manager, err error) {

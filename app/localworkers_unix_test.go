@@ -50,13 +50,15 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 	}
 	set.start(ctx, m, filepath.Join(dir, "missing", "flamenco-worker"))
 	problem("flamenco-worker not found: set its place in Settings") // the set's word, once the start is over
-	set.mu.Lock()
-	old := set.byManager[m.ID].sup
-	set.mu.Unlock()
-	set.start(ctx, m, failing)
+	old := set.supervisor(m.ID)
+	set.start(ctx, m, failing) // replaces old, and returns once old's states are no longer followed
 	problem("exited with code 3")
 
-	// The replaced Supervisor is no longer followed: a change of its state rebuilds no menu.
+	// The replaced Supervisor is no longer followed: a change of its state rebuilds no menu. Its
+	// follower ended before start returned, so what it would have sent is counted at old.Done.
+	if set.supervisor(m.ID) == old {
+		t.Fatal("the Supervisor was not replaced")
+	}
 	for len(changed) > 0 {
 		<-changed
 	}
@@ -70,9 +72,7 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-old.Done()
-	select {
-	case <-changed:
-		t.Error("a change of the replaced Supervisor still rebuilds the menu")
-	case <-time.After(500 * time.Millisecond):
+	if n := len(changed); n > 0 {
+		t.Errorf("%d changes of the replaced Supervisor still rebuild the menu", n)
 	}
 }

@@ -1,17 +1,13 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
@@ -340,84 +336,5 @@ func TestManagerItemOpensTheCurrentURL(t *testing.T) {
 	shown.menu.Items[0].Action()
 	if !slices.Equal(opened, []string{after.URL}) {
 		t.Errorf("opened %v, want %s", opened, after.URL)
-	}
-}
-
-// fakeDesk counts what the tray sends to the tray host.
-type fakeDesk struct {
-	mu           sync.Mutex
-	menus, icons int
-	menu         *fyne.Menu
-	newMenus     int // menus other than the first given: Fyne's tray start-up would show the first
-}
-
-func (d *fakeDesk) SetSystemTrayMenu(m *fyne.Menu) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.menus++
-	if d.menu != nil && m != d.menu {
-		d.newMenus++
-	}
-	d.menu = m
-}
-
-func (d *fakeDesk) SetSystemTrayIcon(fyne.Resource) { d.mu.Lock(); d.icons++; d.mu.Unlock() }
-func (d *fakeDesk) SetSystemTrayWindow(fyne.Window) {}
-
-func (d *fakeDesk) sent() (menus, icons int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.menus, d.icons
-}
-
-func TestTrayResendsTheMenuOnlyWhenItChanges(t *testing.T) {
-	tr := newTray(test.NewTempApp(t), Options{Logger: zerolog.Nop()})
-	desk := &fakeDesk{}
-	tr.desk = desk
-	ctx, cancel := context.WithCancel(context.Background())
-	tr.ctx = ctx
-	done := make(chan struct{})
-	go func() { defer close(done); tr.rebuildLoop(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	// rebuildCh holds one request: the second of two blocking sends returns once the loop took the
-	// first, the third once it handled it.
-	rebuild := func() {
-		for range 3 {
-			tr.rebuildCh <- struct{}{}
-		}
-	}
-	expect := func(step string, menus, icons int) {
-		t.Helper()
-		if m, i := desk.sent(); m != menus || i != icons {
-			t.Errorf("%s: %d menus and %d icons sent, want %d and %d", step, m, i, menus, icons)
-		}
-	}
-
-	rebuild()
-	expect("first", 1, 1)
-	rebuild()
-	expect("nothing changed", 1, 1)
-	tr.mu.Lock()
-	tr.local.URL = "http://localhost:9090/" // not shown
-	tr.mu.Unlock()
-	rebuild()
-	expect("a change that is not shown", 1, 1)
-	tr.mu.Lock()
-	tr.local = LocalManager{URL: "http://localhost:9090/", Info: studioInfo}
-	tr.mu.Unlock()
-	rebuild()
-	expect("the local Manager answers", 2, 1)
-	tr.mu.Lock()
-	tr.adv = Advertising{Active: true, Name: studioInfo.Name}
-	tr.mu.Unlock()
-	rebuild()
-	expect("advertising", 3, 2)
-	desk.mu.Lock()
-	defer desk.mu.Unlock()
-	if desk.newMenus > 0 {
-		t.Errorf("%d menus other than the first were given to Fyne", desk.newMenus)
-	}
-	if got := render(desk.menu, 0); !slices.Contains(got, "Advertise “Studio Farm” on the LAN [x]") {
-		t.Errorf("the menu given to Fyne is not the latest: %q", got)
 	}
 }

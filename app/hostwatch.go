@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+)
+
+// trayHostWatch decides when the window that shows the menu without a tray host is on screen
+// (hostPresence), from what watchTrayHost reports.
+//
+// Concurrency: all its state is local to Run, one goroutine; the window is shown through show,
+// which must not block (the tray's goes through fyne.Do).
+type trayHostWatch struct {
+	log   zerolog.Logger
+	owner *owner
+	clock discovery.Clock
+	// hasTray is false when Fyne's driver has no system tray: no host can come.
+	hasTray bool
+	// watch is watchTrayHost (tests give another).
+	watch func(ctx context.Context, hostUp func(up bool)) error
+	show  func(visible bool)
+}
+
+type hostReport struct {
+	up  bool
+	err error
+}
+
+// Run shows the window while no tray host shows the menu, until the owner's context ends.
+func (h trayHostWatch) Run() {
+	ctx := h.owner.ctx
+	reports := make(chan hostReport)
+	presence := newHostPresence(h.clock.Now())
+	why := noTrayHost // why the window is shown
+	if !h.hasTray {
+		why = "this Fyne driver has no system tray"
+		presence.noHostCanCome(h.clock.Now())
+	} else {
+		h.owner.Go(func() { h.follow(ctx, reports) })
+	}
+	shown, first := false, true
+	for {
+		show, askAgainAt := presence.window(h.clock.Now())
+		if show != shown {
+			shown = show
+			if show {
+				h.log.Warn().Str("reason", why).Msg("no system tray to show the menu in; showing a window instead")
+			}
+			h.show(show)
+		}
+		var due <-chan time.Time
+		var timer discovery.Timer
+		if !askAgainAt.IsZero() {
+			timer = h.clock.NewTimer(askAgainAt.Sub(h.clock.Now()))
+			due = timer.C()
+		}
+		var r hostReport
+		var reported bool
+		select {
+		case <-ctx.Done():
+		case <-due:
+		case r = <-reports:
+			reported = true
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if reported {
+			why = h.took(r, &presence, first, why)
+			first = false
+		}
+	}
+}
+
+// follow sends watchTrayHost's reports until ctx ends.
+func (h trayHostWatch) follow(ctx context.Context, reports chan<- hostReport) {
+	send := func(r hostReport) {
+		select {
+		case reports <- r:
+		case <-ctx.Done():
+		}
+	}
+	if err := h.watch(ctx, func(up bool) { send(hostReport{up: up}) }); err != nil {
+		send(hostReport{err: err})
+	}
+}
+
+// took records a report in presence, logs what it means, and returns why the window is shown.
+func (h trayHostWatch) took(r hostReport, presence *hostPresence, first bool, why string) string {
+	switch {
+	case r.err != nil:
+		why = r.err.Error()
+		presence.noHostCanCome(h.clock.Now())
+		return why
+	case r.up && !presence.up:
+		h.log.Info().Msg("a system tray is here; the menu is in it")
+		why = noTrayHost
+	case !r.up && first:
+		h.log.Info().Dur("wait", waitForHostAtStart).Msg("no system tray yet; waiting for the panel before showing a window")
+	case !r.up && presence.up:
+		h.log.Info().Dur("wait", waitForHostBack).Msg("the system tray went away; a window shows the menu unless it is back soon")
+	}
+	presence.hostChanged(r.up, h.clock.Now())
+	return why
+}

@@ -1,0 +1,186 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+)
+
+// notifyAfter is how long after the first search window Managers' notifications stay quiet:
+// Managers found at start are the normal state, not news.
+const notifyAfter = 3 * time.Second
+
+// notifier is the notifications' policy: which are shown, and when. A Manager found or gone is
+// news only after the first search (and a few a minute at most, notifyLimit); the end of one of my
+// jobs is notified once, within the jobs' own budget, what is over it held and sent later as one
+// (jobNotices). What is shown goes to a transport (notifytransport.go), which does not decide.
+//
+// Concurrency: the fields below mu are guarded by mu, never held while a transport sends; time
+// comes from clock. Run, one goroutine, owns the timer that sends what is held.
+type notifier struct {
+	log   zerolog.Logger
+	clock discovery.Clock
+	show  func(title, body, openURL string) // the transport; must not block
+	wake  chan struct{}                     // 1 slot: Run looks at flushAt again
+
+	mu           sync.Mutex
+	managersOn   bool
+	jobsOn       bool
+	quietUntil   time.Time // zero until the first search window closed
+	managerLimit *notifyLimit
+	jobs         *jobNotices
+	flushAt      time.Time // zero, or when Run sends what jobs holds
+}
+
+type notifierConfig struct {
+	Log   zerolog.Logger
+	Clock discovery.Clock // nil: the system's
+	// Show shows a notification; a click opens openURL ("": nothing) where the desktop allows. It
+	// must not block.
+	Show func(title, body, openURL string)
+	// ManagersOn and JobsOn are the Settings' switches.
+	ManagersOn, JobsOn bool
+	// JobLimit is the jobs' budget; nil: defaultNotifyLimit.
+	JobLimit *notifyLimit
+}
+
+func newNotifier(c notifierConfig) *notifier {
+	if c.Clock == nil {
+		c.Clock = discovery.SystemClock{}
+	}
+	jobs := newJobNotices()
+	if c.JobLimit != nil {
+		jobs.limit = c.JobLimit
+	}
+	return &notifier{log: c.Log, clock: c.Clock, show: c.Show, wake: make(chan struct{}, 1), managersOn: c.ManagersOn,
+		jobsOn: c.JobsOn, managerLimit: defaultNotifyLimit(), jobs: jobs}
+}
+
+// SetEnabled takes the Settings' switches. Job ends held back while jobs are turned off are not
+// sent.
+func (n *notifier) SetEnabled(managers, jobs bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.managersOn, n.jobsOn = managers, jobs
+}
+
+// SearchWindowClosed starts the Managers' notifications notifyAfter after the first search window.
+func (n *notifier) SearchWindowClosed() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.quietUntil.IsZero() {
+		n.quietUntil = n.clock.Now().Add(notifyAfter)
+	}
+}
+
+// ManagerFound notifies that m appeared; a click opens its web UI.
+func (n *notifier) ManagerFound(m discovery.Manager) {
+	n.managerNews("Flamenco Manager found", fmt.Sprintf("%s at %s", NotificationLabel(m), m.URL), m.URL)
+}
+
+// ManagerGone notifies that m no longer answers.
+func (n *notifier) ManagerGone(m discovery.Manager) {
+	n.managerNews("Flamenco Manager gone", fmt.Sprintf("%s no longer answers", NotificationLabel(m)), "")
+}
+
+// managerNews shows a notification about Managers, unless the user turned those off, the first
+// search is still running (Managers found at start are not news), or too many were shown this
+// minute.
+func (n *notifier) managerNews(title, body, openURL string) {
+	n.mu.Lock()
+	now := n.clock.Now()
+	quiet := n.quietUntil.IsZero() || now.Before(n.quietUntil) || !n.managersOn
+	limited := !quiet && !n.managerLimit.allow(now)
+	n.mu.Unlock()
+	switch {
+	case quiet:
+	case limited:
+		n.log.Info().Str("title", title).Str("content", body).Msg("too many notifications this minute; not showing this one")
+	default:
+		n.show(title, body, openURL)
+	}
+}
+
+// JobEvent takes a farm watcher's event: when one of my (or a watched) jobs finished, it is
+// notified once, whichever of the Manager's watchers reports it, within the jobs' budget.
+func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
+	if e.Kind != farm.JobFinished {
+		return
+	}
+	n.mu.Lock()
+	on := n.jobsOn
+	var send *jobNotice
+	if on {
+		var retryAt time.Time
+		send, retryAt = n.jobs.add(n.clock.Now(), m, e)
+		n.flushLaterLocked(retryAt)
+	}
+	n.mu.Unlock()
+	n.log.Info().Str("job", e.Transition.Job.ID).Str("status", string(e.Transition.Job.Status)).Str("manager", m.URL).
+		Bool("notify", on).Msg("a job of mine ended")
+	n.showJobNotice(send)
+}
+
+// flushLaterLocked has Run send what is held at at (zero: nothing is held), unless it already
+// will. n.mu is held.
+func (n *notifier) flushLaterLocked(at time.Time) {
+	if at.IsZero() || !n.flushAt.IsZero() {
+		return
+	}
+	n.flushAt = at
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends the job notifications held back, when the budget allows, until ctx ends.
+func (n *notifier) Run(ctx context.Context) {
+	for {
+		n.mu.Lock()
+		at := n.flushAt
+		n.mu.Unlock()
+		var timer discovery.Timer
+		var due <-chan time.Time
+		if !at.IsZero() {
+			timer = n.clock.NewTimer(at.Sub(n.clock.Now()))
+			due = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+		case <-n.wake:
+		case <-due:
+			n.flush()
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (n *notifier) flush() {
+	n.mu.Lock()
+	n.flushAt = time.Time{}
+	send, retryAt := n.jobs.flush(n.clock.Now())
+	if !n.jobsOn { // turned off meanwhile: what was held is dropped
+		send, retryAt = nil, time.Time{}
+	}
+	n.flushLaterLocked(retryAt)
+	n.mu.Unlock()
+	n.showJobNotice(send)
+}
+
+func (n *notifier) showJobNotice(j *jobNotice) {
+	if j != nil {
+		n.show(j.Title, j.Body, j.Open)
+	}
+}

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// shownNotifications is a transport that keeps every notification shown.
+type shownNotifications struct {
+	mu    sync.Mutex
+	shown []string
+}
+
+func (s *shownNotifications) show(title, body, openURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shown = append(s.shown, title+": "+body)
+}
+
+func (s *shownNotifications) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.shown)
+}
+
+// runNotifier runs a notifier in the test's bubble until it ends.
+func runNotifier(t *testing.T, c notifierConfig) (*notifier, *shownNotifications) {
+	shown := &shownNotifications{}
+	c.Log, c.Show = zerolog.New(zerolog.NewTestWriter(t)), shown.show
+	n := newNotifier(c)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return n, shown
+}
+
+// The notifier sends what is within the budget at once and what is held once the budget allows, as
+// one notification; none once job notifications were turned off meanwhile.
+func TestNotifierSendsHeldJobNotificationsLater(t *testing.T) {
+	for _, turnOff := range []bool{false, true} {
+		t.Run(fmt.Sprintf("turned off %v", turnOff), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				window := 2 * time.Second
+				n, shown := runNotifier(t, notifierConfig{ManagersOn: true, JobsOn: true, JobLimit: &notifyLimit{window: window, max: 1}})
+				studio := manager("Studio Farm", true)
+				sentAt := time.Now()
+				for i, status := range []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCompleted} {
+					n.JobEvent(studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), status, sentAt))
+				}
+				if got := shown.all(); !slices.Equal(got, []string{"Job finished: “shot 0” on Studio Farm — 3.3.1"}) {
+					t.Fatalf("sent at once: %q", got)
+				}
+				if turnOff {
+					n.SetEnabled(true, false)
+				}
+				time.Sleep(window - time.Nanosecond)
+				synctest.Wait()
+				if got := shown.all(); len(got) != 1 {
+					t.Fatalf("sent before the budget allowed: %q", got)
+				}
+				time.Sleep(time.Nanosecond)
+				synctest.Wait()
+				want := []string{"Job finished: “shot 0” on Studio Farm — 3.3.1", "2 jobs ended, 1 failed: 1 failed, 1 finished: “shot 1”, “shot 2”"}
+				if turnOff {
+					want = want[:1]
+				}
+				if got := shown.all(); !slices.Equal(got, want) {
+					t.Errorf("sent %q, want %q", got, want)
+				}
+			})
+		})
+	}
+}
+
+// Managers found at start are the normal state: notifications about Managers start notifyAfter after
+// the first search window, and then at most a few a minute; none when turned off.
+func TestNotifierKeepsManagersQuietAtStartAndBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, shown := runNotifier(t, notifierConfig{ManagersOn: true, JobsOn: true})
+		studio := manager("Studio Farm", true)
+		n.ManagerFound(studio)
+		n.SearchWindowClosed()
+		n.ManagerFound(studio)
+		time.Sleep(notifyAfter - time.Nanosecond)
+		n.ManagerGone(studio)
+		if got := shown.all(); len(got) != 0 {
+			t.Fatalf("shown during the first search: %q", got)
+		}
+		time.Sleep(time.Nanosecond)
+		n.SearchWindowClosed() // later windows do not quieten it again
+		for range 6 {
+			n.ManagerGone(studio)
+		}
+		if got := shown.all(); len(got) != 4 || got[0] != "Flamenco Manager gone: Studio Farm — 3.3.1 no longer answers" {
+			t.Errorf("shown %q, want the minute's four", got)
+		}
+		time.Sleep(time.Minute)
+		n.SetEnabled(false, true)
+		n.ManagerFound(studio)
+		if got := shown.all(); len(got) != 4 {
+			t.Errorf("shown %q while turned off", got)
+		}
+	})
+}

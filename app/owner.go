@@ -1,0 +1,23 @@
+package app
+
+import (
+	"context"
+	"sync"
+)
+
+// owner starts the tray's goroutines and waits for them: each ends when ctx does, so quitting
+// (cancel ctx, then wait) leaves none behind.
+//
+// Concurrency: safe for concurrent use; ctx is set once by newOwner.
+type owner struct {
+	ctx context.Context
+	wg  sync.WaitGroup
+}
+
+func newOwner(ctx context.Context) *owner { return &owner{ctx: ctx} }
+
+// Go runs fn in a goroutine that wait waits for; fn must return once o.ctx ends.
+func (o *owner) Go(fn func()) { o.wg.Go(fn) }
+
+// wait returns once every goroutine started by Go has returned.
+func (o *owner) wait() { o.wg.Wait() }

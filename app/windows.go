@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"github.com/rs/zerolog"
+)
+
+// windows opens the tray's windows: Settings, About, the Managers added by hand, and the window
+// that shows the menu when no tray host can (fallback.go). Each is open at most once: a second
+// click raises it.
+//
+// Concurrency: Fyne's main goroutine only (menu clicks run there; others call through fyne.Do).
+type windows struct {
+	app     fyne.App
+	log     zerolog.Logger
+	ctx     context.Context // the tray's: the manual window's checks end with it
+	version string
+	logPath string
+	with    windowActions
+
+	settingsOpen, manualOpen, aboutOpen fyne.Window
+
+	fallback      fyne.Window // made the first time it is shown
+	fallbackShown bool
+	menu          *fyne.Menu // the latest menu, which the fallback window shows
+}
+
+// windowActions are what the windows need of the rest of the tray; all are called on Fyne's main
+// goroutine.
+type windowActions struct {
+	// Settings returns the current settings, SaveSettings applies and keeps new ones.
+	Settings     func() Settings
+	SaveSettings func(Settings)
+	// Connections says how each Manager's changes arrive (About).
+	Connections func() []string
+	// Manual returns the Managers added by hand and what the window's buttons do.
+	Manual func() ([]string, manualActions)
+}
+
+func newWindows(ctx context.Context, a fyne.App, log zerolog.Logger, version, logPath string, with windowActions) *windows {
+	return &windows{app: a, log: log, ctx: ctx, version: version, logPath: logPath, with: with}
+}
+
+// showOnce shows the window *open holds, or makes one with build and keeps it there until it
+// closes, so a second click raises the window rather than opening another.
+func showOnce(open *fyne.Window, build func() fyne.Window) {
+	if *open != nil {
+		(*open).RequestFocus()
+		return
+	}
+	w := build()
+	w.SetOnClosed(func() { *open = nil })
+	*open = w
+	w.Show()
+}
+
+// ShowAbout opens the About window.
+func (w *windows) ShowAbout() {
+	showOnce(&w.aboutOpen, func() fyne.Window {
+		return newAboutWindow(w.app, w.log, w.version, w.logPath, w.with.Connections())
+	})
+}
+
+// ShowManual opens the window of Managers added by hand.
+func (w *windows) ShowManual() {
+	showOnce(&w.manualOpen, func() fyne.Window {
+		current, actions := w.with.Manual()
+		return newManualWindow(w.ctx, w.app, current, actions)
+	})
+}
+
+// ShowSettings opens the Settings window.
+func (w *windows) ShowSettings() {
+	showOnce(&w.settingsOpen, func() fyne.Window {
+		current := w.with.Settings()
+		// The switch shows what is set, which "flamenco-tray autostart" may have changed since.
+		if autostartSupported() {
+			if on, err := startAtLoginOn(); err != nil {
+				w.log.Warn().Err(err).Msg("cannot tell whether start at login is on")
+			} else {
+				current.StartAtLogin = on
+			}
+		}
+		return newSettingsWindow(w.app, current, w.logPath, w.with.SaveSettings, w.ShowManual)
+	})
+}
+
+// SetMenu is the menu now shown: the fallback window shows it too.
+func (w *windows) SetMenu(menu *fyne.Menu) {
+	w.menu = menu
+	if w.fallback != nil {
+		w.fallback.SetContent(fallbackContent(menu))
+	}
+}
+
+// ShowFallback shows or hides the window that shows the menu without a tray host.
+func (w *windows) ShowFallback(visible bool) {
+	w.fallbackShown = visible
+	if !visible {
+		if w.fallback != nil {
+			w.fallback.Hide()
+		}
+		return
+	}
+	if w.fallback == nil {
+		w.fallback = newFallbackWindow(w.app, w.menu)
+	}
+	w.fallback.Show()
+}
+
+// ShowItself is what a second launch gets: fyne.io/systray cannot open the tray menu from the app's
+// side, so a notification says where the tray is; the fallback window, when it is in use, is shown
+// and raised.
+func (w *windows) ShowItself() {
+	if w.ctx.Err() != nil {
+		return // quitting: after Fyne's loop ended, fyne.Do runs this on the caller's goroutine
+	}
+	body := "Its menu is in the system tray."
+	if w.fallbackShown {
+		w.fallback.Show()
+		w.fallback.RequestFocus()
+		body = "Its window is open."
+	}
+	w.app.SendNotification(fyne.NewNotification("Flamenco Tray is already running", body))
+}
