@@ -12,12 +12,29 @@ import (
 	"github.com/fromkeith/gossdp"
 )
 
-// gossdp's Server cannot be stopped in an order that makes ssdp:byebye the last word: its Stop clears
-// its running flag only to skip the byebye, then clears the socket under its reader (a data race and a
-// nil dereference). Stopping it cleanly needs its unexported fields. Everything that reaches into them
-// is in this file, for the one version go.mod pins (v0.0.0-20180102154144-1b2c43f6886e);
-// TestGossdpLayoutIsTheOnePinned fails when that layout changes, and Server falls back to gossdp's own
-// Stop (logged) when it cannot reach them.
+// This file is the only place in the program that reaches into gossdp's unexported fields (through
+// reflect and unsafe), for the one version go.mod pins (v0.0.0-20180102154144-1b2c43f6886e). They are
+// needed for one thing: stopping a Server so that ssdp:byebye is its last word. gossdp's own Stop
+// clears its running flag before the byebye, so it never sends one, then clears the socket under its
+// reader (a data race and a nil dereference), as FLAMENCO-SSDP.md lists. Each reach, and why:
+//
+//   - Ssdp.interactionLock and Ssdp.isRunning: gossdp sends every answer and announcement under the
+//     lock after checking the flag. Clearing the flag under the lock is the only way to make it stop
+//     answering M-SEARCHes and re-announcing while its socket stays open for our byebye.
+//   - Ssdp.advertisableServers and AdvertisableServer.lastTimer/last3sTimer: the re-announcement
+//     timers. gossdp's Stop stops only those of the last advertisement of each device UUID, and every
+//     Flamenco LOCATION shares one UUID, so the others would re-announce a stopped Manager hourly.
+//   - Ssdp.writeChannel and its writeMessage{shouldExit: true}: gossdp sends through a writer goroutine
+//     fed by this unbuffered channel. Handing it the exit message is what proves that every datagram
+//     it was given has been written, so no answer can follow the byebye.
+//   - Ssdp.socket.rawSocket: closing it ends gossdp's reader without clearing the field under it, as
+//     gossdp's Stop does (its reader then panics).
+//
+// Nothing else in discovery reaches in: the logger (logging.go) is given through gossdp's exported
+// LoggerInterface, and the client and the fallback stop recover the reader's panic around gossdp's
+// exported Start. TestGossdpLayoutIsTheOnePinned fails when this layout changes, and Server falls
+// back to gossdp's own Stop (logged) when it cannot reach the fields (on Windows its socket is a raw
+// handle).
 
 // gossdpInternals are the parts of one gossdp.Ssdp that a clean stop needs.
 type gossdpInternals struct {
