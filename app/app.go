@@ -1,6 +1,16 @@
 // Package app is Flamenco Tray's user interface: a Fyne system-tray app that renders what discovery/
-// finds. It stays thin: the menu is a pure function of a snapshot (menu.go), and this package only
-// wires discovery's events and the user's clicks to it.
+// finds. It stays thin: the menu is a pure function of a snapshot (menu.go, farmmenu.go), and this
+// package only wires discovery's events and the user's clicks to it.
+//
+// The tray (tray.go, trayactions.go) only wires and rebuilds the menu; each concern is a component
+// with its one concurrency rule written at its top:
+//   - localManager (localmanager.go): the Manager on this machine, and advertising it;
+//   - notifier (notifier.go, notifylimit.go, jobnotices.go): which notifications are shown, and
+//     when; desktopNotifications (notifytransport.go, clicknotify_*.go): showing them;
+//   - windows (windows.go, settings.go, about.go, manual.go, fallback.go): the windows;
+//   - traySurface (traysurface.go) and trayHostWatch (hostwatch.go): the menu in the tray host, or
+//     in a window while there is none;
+//   - farmSet (farms.go) and workerSet (localworkers.go): the farms watched, the Workers run here.
 package app
 
 import (

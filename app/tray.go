@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -21,10 +19,10 @@ import (
 // partial update that all hosts honour), and rebuild requests merge in a 1-slot channel so bursts of
 // events cost one rebuild and senders never block.
 //
-// Concurrency: every field is set by newTray and never changed after, except settings, replaced
-// whole (an atomic pointer). What changes lives in the components, each under the rule written at
-// its top: localManager, notifier, desktopNotifications, windows, traySurface, trayHostWatch,
-// farmSet, workerSet.
+// Concurrency: every field is set by newTray and never reassigned: settings is replaced whole (an
+// atomic pointer), autostartMu only orders changes of start at login. What changes lives in the
+// components, each under the rule written at its top: localManager, notifier, desktopNotifications,
+// windows, traySurface, trayHostWatch, farmSet, workerSet.
 type tray struct {
 	app      fyne.App
 	desk     desktop.App // nil without tray support
@@ -161,25 +159,6 @@ func (t *tray) snapshot() MenuState {
 	return MenuState{Discovery: t.browser.State(), Local: local, Advertising: adv, Farms: farms, Workers: workers}
 }
 
-func (t *tray) actions() MenuActions {
-	return MenuActions{
-		Open:            t.open,
-		Refresh:         t.refresh,
-		AddByURL:        t.windows.ShowManual,
-		ToggleAdvertise: t.local.Toggle,
-		Settings:        t.windows.ShowSettings,
-		About:           t.windows.ShowAbout,
-		Quit:            t.app.Quit,
-		OpenJob:         t.openJob,
-		ToggleWatch:     t.toggleWatch,
-		HowToTagJobs:    func() { t.openURL(IdentityHelpURL) },
-		StartWorker:     t.startWorker,
-		StopWorker: func(managerID string, afterThisTask bool) {
-			t.workers.stop(t.owner.ctx, managerID, afterThisTask)
-		},
-	}
-}
-
 // rebuildLoop shows a view built from a snapshot on each request, until ctx ends. The view is built
 // here; only showing it runs on Fyne's main goroutine.
 func rebuildLoop(ctx context.Context, requests <-chan struct{}, snapshot func() MenuState, actions MenuActions, surface *traySurface) {
@@ -245,115 +224,4 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 			t.notices.ManagerGone(e.Manager)
 		}
 	}
-}
-
-func (t *tray) refresh() {
-	t.browser.Refresh()
-	t.local.SearchAgain()
-}
-
-// openJob opens a job of a listed Manager in its web UI (Fyne's main goroutine).
-func (t *tray) openJob(managerID, jobID string) {
-	m, ok := managerByID(t.browser.State().Managers, managerID)
-	if !ok {
-		t.log.Warn().Str("id", managerID).Msg("the Manager of the job clicked is no longer listed")
-		return
-	}
-	t.openURL(managerapi.JobURL(m.URL, jobID))
-}
-
-// startWorker runs a Worker on this computer for a listed Manager (Fyne's main goroutine).
-func (t *tray) startWorker(managerID string) {
-	m, ok := managerByID(t.browser.State().Managers, managerID)
-	if !ok || t.owner.ctx.Err() != nil {
-		return
-	}
-	t.workers.start(t.owner.ctx, m, t.settings.Load().WorkerPath)
-	t.requestRebuild()
-}
-
-// toggleWatch starts or stops watching a job, and remembers the choice.
-func (t *tray) toggleWatch(managerID, jobID string) {
-	watched := t.farms.toggleWatch(jobID)
-	settings.SetWatchedJobs(t.app.Preferences(), watched)
-	t.requestRebuild()
-}
-
-// openURL opens a page in the browser from an owned goroutine (pkg/browser waits for xdg-open), and
-// says so when it cannot.
-func (t *tray) openURL(url string) {
-	if t.owner.ctx.Err() != nil {
-		return
-	}
-	t.log.Info().Str("url", url).Msg("opening in the browser")
-	t.owner.Go(func() {
-		if err := t.opts.OpenURL(url); err != nil {
-			t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
-			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url))
-			fyne.Do(func() { t.app.SendNotification(notification) })
-		}
-	})
-}
-
-// open opens a listed Manager's web UI at its URL now (it may have changed without a visible change
-// to its item). It runs on Fyne's main goroutine, so the browser starts in an owned goroutine:
-// pkg/browser waits for xdg-open.
-func (t *tray) open(managerID string) {
-	m, ok := managerByID(t.browser.State().Managers, managerID)
-	if !ok {
-		t.log.Warn().Str("id", managerID).Msg("the Manager clicked is no longer listed")
-		return
-	}
-	t.log.Info().Str("name", m.Name).Msg("opening the Manager's web UI")
-	t.openURL(m.URL)
-}
-
-// manual is what the window of Managers added by hand lists and does (Fyne's main goroutine).
-func (t *tray) manual() ([]string, manualActions) {
-	ctx := t.owner.ctx
-	return settings.ManualManagers(t.app.Preferences()), manualActions{
-		Go:     t.owner.Go,
-		Verify: t.advertiser.Check,
-		Add: func(url string) {
-			settings.AddManualManager(t.app.Preferences(), url)
-			t.owner.Go(func() {
-				if err := t.browser.AddManual(ctx, url); err != nil {
-					t.log.Error().Err(err).Str("url", url).Msg("cannot add the Manager")
-				}
-			})
-		},
-		Remove: func(url string) {
-			settings.RemoveManualManager(t.app.Preferences(), url)
-			t.owner.Go(func() {
-				if err := t.browser.RemoveManual(ctx, url); err != nil {
-					t.log.Warn().Err(err).Str("url", url).Msg("cannot remove the Manager")
-				}
-			})
-		},
-	}
-}
-
-// saveSettings keeps and applies settings saved in the Settings window (Fyne's main goroutine).
-func (t *tray) saveSettings(s Settings) {
-	t.settings.Store(&s)
-	settings.Save(t.app.Preferences(), s)
-	// Applied on every save, not only when the preference changed: the entry may have been changed
-	// by "flamenco-tray autostart", or start another copy of this program.
-	if autostartSupported() {
-		// Off the main goroutine (macOS runs launchctl), one change at a time, each applying the
-		// latest saved choice, so the last save wins whatever order these run in.
-		t.owner.Go(func() {
-			t.autostartMu.Lock()
-			defer t.autostartMu.Unlock()
-			if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
-				t.log.Error().Err(err).Msg("cannot change start at login")
-				notification := fyne.NewNotification("Start at login was not changed", "The log says why.")
-				fyne.Do(func() { t.app.SendNotification(notification) })
-			}
-		})
-	}
-	t.local.SetURL(s.LocalManagerURL)
-	t.notices.SetEnabled(s.Notifications, s.JobNotifications)
-	t.farms.setIdentity(s.Identity)
-	t.requestRebuild()
 }

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
+)
+
+// What the menu's items and the windows' buttons do, as the tray wires them to its components.
+// They run on Fyne's main goroutine and return at once: slow work goes to a goroutine of the
+// tray's owner. The tray's rule (tray.go) holds.
+
+// actions are what the menu's items do.
+func (t *tray) actions() MenuActions {
+	return MenuActions{
+		Open:            t.open,
+		Refresh:         t.refresh,
+		AddByURL:        t.windows.ShowManual,
+		ToggleAdvertise: t.local.Toggle,
+		Settings:        t.windows.ShowSettings,
+		About:           t.windows.ShowAbout,
+		Quit:            t.app.Quit,
+		OpenJob:         t.openJob,
+		ToggleWatch:     t.toggleWatch,
+		HowToTagJobs:    func() { t.openURL(IdentityHelpURL) },
+		StartWorker:     t.startWorker,
+		StopWorker: func(managerID string, afterThisTask bool) {
+			t.workers.stop(t.owner.ctx, managerID, afterThisTask)
+		},
+	}
+}
+
+// refresh is "Search again": for Managers on the LAN, and for the local Manager.
+func (t *tray) refresh() {
+	t.browser.Refresh()
+	t.local.SearchAgain()
+}
+
+// openJob opens a job of a listed Manager in its web UI (Fyne's main goroutine).
+func (t *tray) openJob(managerID, jobID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok {
+		t.log.Warn().Str("id", managerID).Msg("the Manager of the job clicked is no longer listed")
+		return
+	}
+	t.openURL(managerapi.JobURL(m.URL, jobID))
+}
+
+// startWorker runs a Worker on this computer for a listed Manager (Fyne's main goroutine).
+func (t *tray) startWorker(managerID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok || t.owner.ctx.Err() != nil {
+		return
+	}
+	t.workers.start(t.owner.ctx, m, t.settings.Load().WorkerPath)
+	t.requestRebuild()
+}
+
+// toggleWatch starts or stops watching a job, and remembers the choice.
+func (t *tray) toggleWatch(managerID, jobID string) {
+	watched := t.farms.toggleWatch(jobID)
+	settings.SetWatchedJobs(t.app.Preferences(), watched)
+	t.requestRebuild()
+}
+
+// openURL opens a page in the browser from an owned goroutine (pkg/browser waits for xdg-open), and
+// says so when it cannot.
+func (t *tray) openURL(url string) {
+	if t.owner.ctx.Err() != nil {
+		return
+	}
+	t.log.Info().Str("url", url).Msg("opening in the browser")
+	t.owner.Go(func() {
+		if err := t.opts.OpenURL(url); err != nil {
+			t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
+			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url))
+			fyne.Do(func() { t.app.SendNotification(notification) })
+		}
+	})
+}
+
+// open opens a listed Manager's web UI at its URL now (it may have changed without a visible change
+// to its item). It runs on Fyne's main goroutine, so the browser starts in an owned goroutine:
+// pkg/browser waits for xdg-open.
+func (t *tray) open(managerID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok {
+		t.log.Warn().Str("id", managerID).Msg("the Manager clicked is no longer listed")
+		return
+	}
+	t.log.Info().Str("name", m.Name).Msg("opening the Manager's web UI")
+	t.openURL(m.URL)
+}
+
+// manual is what the window of Managers added by hand lists and does (Fyne's main goroutine).
+func (t *tray) manual() ([]string, manualActions) {
+	ctx := t.owner.ctx
+	return settings.ManualManagers(t.app.Preferences()), manualActions{
+		Go:     t.owner.Go,
+		Verify: t.advertiser.Check,
+		Add: func(url string) {
+			settings.AddManualManager(t.app.Preferences(), url)
+			t.owner.Go(func() {
+				if err := t.browser.AddManual(ctx, url); err != nil {
+					t.log.Error().Err(err).Str("url", url).Msg("cannot add the Manager")
+				}
+			})
+		},
+		Remove: func(url string) {
+			settings.RemoveManualManager(t.app.Preferences(), url)
+			t.owner.Go(func() {
+				if err := t.browser.RemoveManual(ctx, url); err != nil {
+					t.log.Warn().Err(err).Str("url", url).Msg("cannot remove the Manager")
+				}
+			})
+		},
+	}
+}
+
+// saveSettings keeps and applies settings saved in the Settings window (Fyne's main goroutine).
+func (t *tray) saveSettings(s Settings) {
+	t.settings.Store(&s)
+	settings.Save(t.app.Preferences(), s)
+	// Applied on every save, not only when the preference changed: the entry may have been changed
+	// by "flamenco-tray autostart", or start another copy of this program.
+	if autostartSupported() {
+		// Off the main goroutine (macOS runs launchctl), one change at a time, each applying the
+		// latest saved choice, so the last save wins whatever order these run in.
+		t.owner.Go(func() {
+			t.autostartMu.Lock()
+			defer t.autostartMu.Unlock()
+			if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
+				t.log.Error().Err(err).Msg("cannot change start at login")
+				notification := fyne.NewNotification("Start at login was not changed", "The log says why.")
+				fyne.Do(func() { t.app.SendNotification(notification) })
+			}
+		})
+	}
+	t.local.SetURL(s.LocalManagerURL)
+	t.notices.SetEnabled(s.Notifications, s.JobNotifications)
+	t.farms.setIdentity(s.Identity)
+	t.requestRebuild()
+}
