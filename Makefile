@@ -21,9 +21,9 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 # Wine for the smoke test of the Windows build (Debian 12: Wine 8, 105 MB without recommends).
 WINE_PACKAGES := --no-install-recommends wine64
 WINE := /usr/lib/wine/wine64
-WINE_TEST_PACKAGES := . app discovery internal/autostart internal/singleinstance internal/rotatinglog internal/farm internal/localworker
-# wine-test-exe is the Windows test binary of package $(1) ("." is the main package).
-wine-test-exe = bin/windows/tests/$(if $(filter .,$(1)),flamenco-tray,$(notdir $(1))).test.exe
+WINE_TEST_PACKAGES := internal/cli app discovery internal/autostart internal/singleinstance internal/rotatinglog internal/farm internal/localworker
+# wine-test-exe is the Windows test binary of package $(1).
+wine-test-exe = bin/windows/tests/$(notdir $(1)).test.exe
 # Fyne's packaging tool, for macOS bundles and the Linux package. `make package` installs it into bin/
 # under its version, so the pinned one runs whatever fyne is on PATH.
 FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4

@@ -3,50 +3,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func waitFor(t *testing.T, within time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // Race reports of the tray binary (built with -race, run with GORACE=exitcode=0 log_path=…).
 
@@ -218,33 +181,4 @@ Goroutine 7 (running) created at:
 	if got, _ := classifyRace(fmt.Sprintf(report, systray, glfwWithoutUs), nil); got != raceUnknown {
 		t.Errorf("a dependency race in a goroutine we started: %v, want %v", got, raceUnknown)
 	}
-}
-
-// waitByebyeFor reads listener until an ssdp:byebye for location arrives.
-func waitByebyeFor(t *testing.T, listener *net.UDPConn, location string, within time.Duration) discovery.Answer {
-	t.Helper()
-	buf := make([]byte, 4096)
-	listener.SetReadDeadline(time.Now().Add(within))
-	for {
-		n, src, err := listener.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			t.Fatalf("no byebye for %s: %v", location, err)
-		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if a, err := discovery.ParseAnswer(buf[:n], src); err == nil && a.Kind == discovery.ByebyeNotify && a.Location == location {
-			return a
-		}
-	}
-}
-
-// managerOnLAN puts this test process and a stand-in Manager named name on a new namespace LAN, and
-// returns the Manager and its address.
-func managerOnLAN(t *testing.T, name string) (*standin.Process, netip.Addr) {
-	t.Helper()
-	netns.RequireIsolated(t)
-	lan := netns.NewLAN(t)
-	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	managerHost := netns.NewHost(t)
-	addr := lan.Attach(t, managerHost, netns.WithMulticastRoute())
-	return standin.Start(t, managerHost, name), addr
 }

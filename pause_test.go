@@ -9,17 +9,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // A laptop that sleeps, for real: `discover --watch` is stopped with SIGSTOP for 20 s while its
 // Manager stays up, then continued. It must check before it decides: no "gone", no second
 // "appeared". (The same on the fake clock: discovery's TestBrowserAfterAPauseChecksBeforeItDecides.)
 func TestDiscoverWatchSurvivesAPause(t *testing.T) {
-	manager, _ := managerOnLAN(t, "Sleepy Farm")
+	manager, _ := standin.OnLAN(t, "Sleepy Farm")
 
 	cmd := exec.Command(buildTray(t), "discover", "--watch")
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testio.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -41,7 +44,7 @@ func TestDiscoverWatchSurvivesAPause(t *testing.T) {
 	})
 	count := func(kind string) int { return strings.Count(stdout.String(), "\t"+kind+"\t") }
 
-	waitFor(t, 15*time.Second, func() bool { return count("appeared") == 1 })
+	testio.WaitFor(t, 15*time.Second, func() bool { return count("appeared") == 1 })
 	time.Sleep(6 * time.Second) // at least one liveness check before the pause
 
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
@@ -60,7 +63,7 @@ func TestDiscoverWatchSurvivesAPause(t *testing.T) {
 
 	// And the same watch does report a Manager that really stops: the check above can fail.
 	manager.Kill()
-	waitFor(t, 20*time.Second, func() bool { return count("gone") == 1 })
+	testio.WaitFor(t, 20*time.Second, func() bool { return count("gone") == 1 })
 
 	cmd.Process.Signal(syscall.SIGINT)
 	select {

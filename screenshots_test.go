@@ -38,6 +38,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
@@ -367,7 +368,7 @@ func (d *desktop) start(t *testing.T, prog string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(prog, args...)
 	cmd.Env = d.env
-	out := &syncBuffer{}
+	out := &testio.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// Dies with the test binary even if that is killed before its cleanup runs.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

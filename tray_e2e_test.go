@@ -23,6 +23,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
 
@@ -46,7 +47,7 @@ func buildTray(t *testing.T) string {
 // trayProcess is a flamenco-tray started by a test, with its stderr and a way to know it exited.
 type trayProcess struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testio.SyncBuffer
 	exited chan struct{} // closed once Wait returned; err is then set
 	err    error
 }
@@ -63,7 +64,7 @@ func startTrayBinary(t *testing.T, bin string, env []string, args ...string) *tr
 	t.Helper()
 	raceLog := filepath.Join(t.TempDir(), "race")
 	t.Cleanup(func() { checkRaceReports(t, raceLog) }) // runs last: after the process is gone
-	p := &trayProcess{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &trayProcess{cmd: exec.Command(bin, args...), stderr: &testio.SyncBuffer{}, exited: make(chan struct{})}
 	// exitcode=0: the reports are judged one by one below, a known dependency race must not fail
 	// the exit status.
 	p.cmd.Env = append(env, "GORACE=exitcode=0 log_path="+raceLog)
@@ -313,7 +314,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		t.Fatalf("one click did not stop advertising: %v", err)
 	}
 	done()
-	waitByebyeFor(t, listener, wantLocation, 10*time.Second)
+	standin.WaitByebye(t, listener, wantLocation, 10*time.Second)
 
 	// Advertise again, then quit from the menu: quitting stops advertising with a byebye, and the
 	// process exits cleanly.
@@ -333,7 +334,7 @@ func TestTrayEndToEnd(t *testing.T) {
 		tray.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log
 		t.Fatal("flamenco-tray did not exit after one click on Quit")
 	}
-	waitByebyeFor(t, listener, wantLocation, 5*time.Second) // at quit
+	standin.WaitByebye(t, listener, wantLocation, 5*time.Second) // at quit
 }
 
 func withoutEnv(env []string, names ...string) []string {

@@ -85,7 +85,7 @@ func Main(m *testing.M) {
 			// Not fatal: tests that need multicast on lo will say so.
 			fmt.Fprintf(os.Stderr, "netns: warning: %v\n", err)
 		}
-		os.Exit(m.Run())
+		os.Exit(runTests(m))
 	}
 
 	switch {
@@ -107,7 +107,31 @@ func Main(m *testing.M) {
 		}
 		os.Exit(reexec(unshare))
 	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
+}
+
+var (
+	atExitMu sync.Mutex
+	atExit   []func()
+)
+
+// AtExit registers fn to run after the tests, before Main ends the process (Main calls os.Exit, so a
+// TestMain that calls it cannot clean up after it).
+func AtExit(fn func()) {
+	atExitMu.Lock()
+	defer atExitMu.Unlock()
+	atExit = append(atExit, fn)
+}
+
+// runTests runs the tests, then what was registered with AtExit, and returns the exit code.
+func runTests(m *testing.M) int {
+	code := m.Run()
+	atExitMu.Lock()
+	defer atExitMu.Unlock()
+	for _, fn := range atExit {
+		fn()
+	}
+	return code
 }
 
 // reexec runs this test binary again under `unshare --net` and returns the

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -32,12 +32,21 @@ type watchedManager struct {
 }
 
 // watchStatus prints one line per transition of my jobs and of the farm state of every Manager
-// (those given, else those found and remembered, followed as they come and go) until ctx ends.
-func watchStatus(ctx context.Context, given []string, prefs trayPreferences, identity farm.Identity, asJSON bool,
+// (those given, else those found and remembered, followed as they come and go) until ctx ends. It
+// watches them with the tray's farm.Fleet: a Manager that goes away is still watched for
+// farm.KeepWatchingGone, so a job that ends while it is unreachable is printed when it is back.
+func watchStatus(ctx context.Context, given []string, prefs traySettings, identity farm.Identity, asJSON bool,
 	logger zerolog.Logger, stdout, stderr io.Writer) error {
 	printer := &watchPrinter{out: stdout, asJSON: asJSON}
-	watchers := newWatcherSet(ctx, identity, logger, printer, func(string, bool) {})
-	defer watchers.stopAll()
+	var browser *discovery.Browser // set before the first Sync, so before any watcher vouches
+	fleet := farm.NewFleet(farm.FleetConfig{Identity: identity, Logger: logger,
+		OnEvent: func(m discovery.Manager, e farm.Event) { printer.print(targetOf(m), e) },
+		Vouch: func(managerID string, alive bool) {
+			if browser != nil {
+				browser.Vouch(managerID, alive) // a Manager whose event bus is connected needs no HTTP checks
+			}
+		}})
+	defer fleet.Stop()
 	fmt.Fprintf(stderr, "Watching the jobs of %s (%s) and the farm state; press Ctrl+C to stop.\n", identity.UserName,
 		identity.MetadataKey)
 
@@ -46,109 +55,41 @@ func watchStatus(ctx context.Context, given []string, prefs trayPreferences, ide
 		if err != nil {
 			return err
 		}
-		for _, target := range targets {
-			watchers.start(target)
+		managers := make([]discovery.Manager, len(targets))
+		for i, t := range targets {
+			managers[i] = discovery.Manager{ID: t.ID, Name: t.Name, Version: t.Version, URL: t.URL, Reachable: true}
 		}
+		fleet.Sync(ctx, managers)
 		<-ctx.Done()
 		return nil
 	}
 
-	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
+	browser = discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
 		ManualURLs: prefs.ManualManagers})
-	watchers.vouch = browser.Vouch // a Manager whose event bus is connected needs no HTTP checks
+	return followFound(ctx, browser, fleet)
+}
+
+// followFound runs browser until ctx ends and keeps fleet watching what it lists.
+func followFound(ctx context.Context, browser *discovery.Browser, fleet *farm.Fleet) error {
 	events, unsubscribe := browser.Subscribe()
 	defer unsubscribe()
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	runErr := make(chan error, 1)
-	go func() { runErr <- browser.Run(runCtx) }()
+	go func() { runErr <- browser.Run(ctx) }()
+	// Without events (the list is quiet), the watchers of Managers gone long ago still stop.
+	resync := time.NewTicker(farm.KeepWatchingGone / 12)
+	defer resync.Stop()
 	for {
 		select {
-		case <-ctx.Done():
-			return <-runErr
 		case err := <-runErr:
 			return err
-		case e, ok := <-events:
+		case <-resync.C:
+		case _, ok := <-events:
 			if !ok {
 				return <-runErr
 			}
-			switch e.Kind {
-			case discovery.ManagerAppeared, discovery.ManagerChanged:
-				watchers.start(targetOf(e.Manager)) // a new URL restarts its watcher
-			case discovery.ManagerGone:
-				watchers.stop(e.Manager.ID)
-			}
 		}
+		fleet.Sync(ctx, browser.State().Managers)
 	}
-}
-
-// watcherSet runs one farm.Watcher per Manager and prints their events.
-type watcherSet struct {
-	ctx      context.Context
-	identity farm.Identity
-	logger   zerolog.Logger
-	printer  *watchPrinter
-	vouch    func(managerID string, alive bool) // see discovery.Browser.Vouch
-	wg       sync.WaitGroup
-	running  map[string]runningWatcher // by Manager ID
-}
-
-type runningWatcher struct {
-	url  string
-	stop context.CancelFunc
-}
-
-func newWatcherSet(ctx context.Context, identity farm.Identity, logger zerolog.Logger, printer *watchPrinter,
-	vouch func(managerID string, alive bool)) *watcherSet {
-	return &watcherSet{ctx: ctx, identity: identity, logger: logger, printer: printer, vouch: vouch,
-		running: make(map[string]runningWatcher)}
-}
-
-// start watches target, unless it is already watched at that URL.
-func (s *watcherSet) start(target statusTarget) {
-	if r, ok := s.running[target.ID]; ok {
-		if r.url == target.URL {
-			return
-		}
-		r.stop()
-	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	s.running[target.ID] = runningWatcher{url: target.URL, stop: cancel}
-	client := managerapi.NewClient(target.URL)
-	vouch := s.vouch
-	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: s.identity, Logger: s.logger,
-		OnEventBus: func(connected bool) { vouch(target.ID, connected) }})
-	events, unsubscribe := w.Subscribe()
-	s.wg.Go(func() {
-		defer client.CloseIdleConnections()
-		defer vouch(target.ID, false)
-		w.Run(ctx)
-	})
-	s.wg.Go(func() {
-		defer unsubscribe()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e := <-events:
-				s.printer.print(target, e)
-			}
-		}
-	})
-}
-
-func (s *watcherSet) stop(id string) {
-	if r, ok := s.running[id]; ok {
-		r.stop()
-		delete(s.running, id)
-	}
-}
-
-func (s *watcherSet) stopAll() {
-	for id := range s.running {
-		s.stop(id)
-	}
-	s.wg.Wait()
 }
 
 // watchPrinter writes the lines of several watchers, one whole line at a time.

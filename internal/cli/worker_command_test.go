@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 	ws "github.com/flamenco-tray/flamenco-tray/internal/testkit/workerstandin"
 )
 
@@ -27,14 +28,14 @@ func workerHome(t *testing.T) (dataDir, logDir string) {
 type workerRun struct {
 	cancel      context.CancelFunc
 	done        chan int
-	out, errOut *syncBuffer
+	out, errOut *testio.SyncBuffer
 }
 
 func startWorkerCommand(t *testing.T, args ...string) *workerRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &workerRun{cancel: cancel, done: make(chan int, 1), out: &syncBuffer{}, errOut: &syncBuffer{}}
-	go func() { r.done <- run(ctx, append([]string{"worker"}, args...), r.out, r.errOut) }()
+	r := &workerRun{cancel: cancel, done: make(chan int, 1), out: &testio.SyncBuffer{}, errOut: &testio.SyncBuffer{}}
+	go func() { r.done <- Run(ctx, append([]string{"worker"}, args...), r.out, r.errOut, testVersion) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -64,7 +65,7 @@ func TestWorkerCommandCtrlCSignsWorkerOff(t *testing.T) {
 	bin := ws.Install(t, t.TempDir(), ws.Poll(50*time.Millisecond))
 
 	r := startWorkerCommand(t, "--manager", mgr.URL, "--worker-bin", bin)
-	waitFor(t, 20*time.Second, func() bool { return strings.Contains(r.out.String(), "  awake\n") })
+	testio.WaitFor(t, 20*time.Second, func() bool { return strings.Contains(r.out.String(), "  awake\n") })
 	r.cancel() // Ctrl+C
 	if code := r.exitCode(t, 60*time.Second); code != 0 {
 		t.Fatalf("exit %d after Ctrl+C; stdout:\n%s\nstderr:\n%s", code, r.out.String(), r.errOut.String())

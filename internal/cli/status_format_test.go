@@ -1,7 +1,6 @@
-package main
+package cli
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,35 +56,15 @@ func TestFormatWatchLine(t *testing.T) {
 
 func TestStatusIdentityPrefersTheCommandLineThenSettings(t *testing.T) {
 	t.Parallel()
-	prefs := trayPreferences{UserName: `STUDIO\bob`, MetadataKey: "artist"}
+	prefs := traySettings{Identity: farm.Identity{UserName: `STUDIO\bob`, MetadataKey: "artist"}}
 	if id := statusIdentity(prefs, "", ""); id.UserName != "bob" || id.MetadataKey != "artist" {
 		t.Errorf("from Settings: %+v", id)
 	}
 	if id := statusIdentity(prefs, "alice", "user.name"); id.UserName != "alice" || id.MetadataKey != "user.name" {
 		t.Errorf("from the command line: %+v", id)
 	}
-	if id := statusIdentity(trayPreferences{}, "", ""); id.MetadataKey != farm.DefaultMetadataKey || id.UserName == "" {
+	if id := statusIdentity(traySettings{Identity: farm.DefaultIdentity()}, "", ""); id.MetadataKey != farm.DefaultMetadataKey || id.UserName == "" {
 		t.Errorf("defaults: %+v", id)
-	}
-}
-
-func TestTrayPreferences(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ goos, want string }{
-		{"linux", filepath.Join("/cfg", "fyne", "org.flamenco.tray", "preferences.json")},
-		{"windows", filepath.Join("/home", "AppData", "Roaming", "fyne", "org.flamenco.tray", "preferences.json")},
-		{"darwin", filepath.Join("/home", "Library", "Preferences", "fyne", "org.flamenco.tray", "preferences.json")},
-	} {
-		if got := fynePreferencesPath(tc.goos, "/home", "/cfg", "org.flamenco.tray"); got != tc.want {
-			t.Errorf("%s: %s, want %s", tc.goos, got, tc.want)
-		}
-	}
-	prefs, err := parseTrayPreferences([]byte(`{"manualManagers":["http://vpn:8080/"],"knownManagers":["http://a:8080/","http://b:8080/"],"userName":"alice","jobMetadataKey":"artist","notifications":true}`))
-	if err != nil || len(prefs.ManualManagers) != 1 || len(prefs.KnownManagers) != 2 || prefs.UserName != "alice" || prefs.MetadataKey != "artist" {
-		t.Errorf("%+v, %v", prefs, err)
-	}
-	if _, err := parseTrayPreferences([]byte(`{"userName":`)); err == nil {
-		t.Error("a broken file is no error")
 	}
 }
 

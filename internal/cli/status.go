@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -70,10 +70,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	logger := newLogger(stderr, *debug)
-	prefs, err := readTrayPreferences()
-	if err != nil {
-		logger.Warn().Err(err).Msg("cannot read the tray's settings; using the defaults")
-	}
+	prefs := readTraySettings()
 	identity := statusIdentity(prefs, *userName, *metadataKey)
 
 	if *watch {
@@ -113,14 +110,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // statusIdentity is who "I" am: the command line's choice, else the tray's Settings, else the login.
-func statusIdentity(prefs trayPreferences, userName, metadataKey string) farm.Identity {
-	id := farm.DefaultIdentity()
-	if prefs.UserName != "" {
-		id.UserName = prefs.UserName
-	}
-	if prefs.MetadataKey != "" {
-		id.MetadataKey = prefs.MetadataKey
-	}
+func statusIdentity(prefs traySettings, userName, metadataKey string) farm.Identity {
+	id := prefs.Identity
 	if userName != "" {
 		id.UserName = userName
 	}
@@ -134,7 +125,7 @@ func statusIdentity(prefs trayPreferences, userName, metadataKey string) farm.Id
 // `discover` finds them, and those the tray remembers (added by hand, or seen before) that answer.
 // The two are asked at once: the tray's Browser, given remembered Managers, skips its first search
 // when they answer, but `status` lists every Manager.
-func statusTargets(ctx context.Context, given []string, prefs trayPreferences, timeout time.Duration, logger zerolog.Logger) ([]statusTarget, error) {
+func statusTargets(ctx context.Context, given []string, prefs traySettings, timeout time.Duration, logger zerolog.Logger) ([]statusTarget, error) {
 	if len(given) > 0 {
 		return probeGiven(ctx, given)
 	}
@@ -144,10 +135,13 @@ func statusTargets(ctx context.Context, given []string, prefs trayPreferences, t
 	var remembered []statusTarget
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: logger})
-		managers, problem, browseErr = browseOnce(ctx, browser, timeout)
+		var state discovery.State
+		state, browseErr = browseOnce(ctx, discovery.BrowserConfig{Logger: logger}, timeout)
+		managers, problem = state.Managers, state.Problem
 	})
-	wg.Go(func() { remembered = probeRemembered(ctx, prefs, logger) })
+	wg.Go(func() {
+		remembered = probeRemembered(ctx, append(slices.Clone(prefs.ManualManagers), prefs.KnownManagers...), logger)
+	})
 	wg.Wait()
 	if browseErr != nil {
 		return nil, browseErr
@@ -166,124 +160,9 @@ func statusTargets(ctx context.Context, given []string, prefs trayPreferences, t
 		}
 	}
 	if len(targets) == 0 {
-		message := nothingFoundHelp
-		if problem != "" {
-			message = "No Flamenco Manager found: " + problem + "."
-		}
-		return nil, exitError{code: 1, message: message}
+		return nil, nothingFound(problem)
 	}
 	return targets, nil
-}
-
-// probeRemembered returns the Managers the tray remembers that answer now.
-func probeRemembered(ctx context.Context, prefs trayPreferences, logger zerolog.Logger) []statusTarget {
-	var urls []string
-	for _, u := range append(slices.Clone(prefs.ManualManagers), prefs.KnownManagers...) {
-		base, err := managerapi.BaseURL(u)
-		if err != nil {
-			continue
-		}
-		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(urls, url) {
-			urls = append(urls, url)
-		}
-	}
-	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
-	defer prober.CloseIdleConnections()
-	found := make([]*statusTarget, len(urls))
-	var wg sync.WaitGroup
-	for i, url := range urls {
-		wg.Go(func() {
-			base, _ := managerapi.BaseURL(url)
-			info, err := prober.Probe(ctx, base)
-			if err != nil {
-				logger.Debug().Err(err).Str("url", url).Msg("a remembered Manager does not answer")
-				return
-			}
-			found[i] = &statusTarget{ID: url, Name: info.Name, Version: info.DisplayVersion(), URL: url}
-		})
-	}
-	wg.Wait()
-	var targets []statusTarget
-	for _, t := range found {
-		if t != nil {
-			targets = append(targets, *t)
-		}
-	}
-	return targets
-}
-
-func targetOf(m discovery.Manager) statusTarget {
-	name := m.Name
-	if m.Ambiguous {
-		name += " (" + m.Host + ")"
-	}
-	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
-}
-
-// probeGiven checks each given URL as `discover --manager` does (exit 1 naming each that does not
-// answer), and returns their names and versions.
-func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
-	if err := checkManagers(ctx, given); err != nil {
-		return nil, err
-	}
-	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
-	defer prober.CloseIdleConnections()
-	targets := make([]statusTarget, len(given))
-	errs := make([]error, len(given))
-	var wg sync.WaitGroup
-	for i, u := range given {
-		wg.Go(func() {
-			base, _ := managerapi.BaseURL(u)
-			info, err := prober.Probe(ctx, base)
-			errs[i] = err
-			url := strings.TrimSuffix(base.String(), "/") + "/" // as discovery lists Managers
-			targets[i] = statusTarget{ID: url, Name: info.Name, Version: info.DisplayVersion(), URL: url}
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: no Flamenco Manager answers at %s: %v", targets[i].URL, err)}
-		}
-	}
-	return targets, nil
-}
-
-// browseOnce runs the Browser until its first search window is over (or timeout), as `discover`.
-func browseOnce(ctx context.Context, browser *discovery.Browser, timeout time.Duration) ([]discovery.Manager, string, error) {
-	events, unsubscribe := browser.Subscribe()
-	defer unsubscribe()
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	runErr := make(chan error, 1)
-	go func() { runErr <- browser.Run(runCtx) }()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	poll := time.NewTicker(100 * time.Millisecond)
-	defer poll.Stop()
-wait:
-	for {
-		select {
-		case err := <-runErr:
-			if err != nil {
-				return nil, "", err
-			}
-			break wait
-		case <-ctx.Done():
-			break wait
-		case <-deadline.C:
-			break wait
-		case <-events:
-		case <-poll.C:
-			if state := browser.State(); !state.Searching && state.PendingChecks == 0 {
-				break wait
-			}
-		}
-	}
-	state := browser.State()
-	cancel()
-	<-runErr
-	return state.Managers, state.Problem, nil
 }
 
 // fetchStatus asks one Manager for its farm status: the Watcher's first full status, as the menu's.

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // A second `advertise` of a Manager that is already advertised on this machine (here by a first
@@ -19,11 +20,11 @@ func TestAdvertiseWhileAdvertisedSaysSo(t *testing.T) {
 	netns.RequireIsolated(t)
 	managerURL := standin.ServeHTTP(t, "Local Farm") // HTTP only: the Manager's own discovery is off
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testio.SyncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut) }()
+	go func() { done <- Run(ctx, []string{"advertise", "--manager", managerURL}, &out, &errOut, testVersion) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
+	testio.WaitFor(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") })
 
 	code, stdout, stderr := runCommand(context.Background(), "advertise", "--manager", managerURL)
 	if code != 1 || stdout != "" {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	manager := base.String() + "/"
 	// The Worker would wait for a Manager that does not answer for ever; say so now instead.
-	if err := checkManagers(ctx, []string{manager}); err != nil {
+	if err := requireAnswering(probeURLs(ctx, []string{manager})); err != nil {
 		return err
 	}
 	logger := newLogger(stderr, *debug)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 type statusOutput struct {
@@ -55,7 +56,7 @@ func studioFarmOf(t *testing.T, version string) (*farmstandin.Server, map[string
 
 func TestStatusOfAGivenManagerAsJSON(t *testing.T) {
 	srv, ids := studioFarm(t)
-	t.Setenv("HOME", t.TempDir()) // no tray settings
+	trayHome(t) // no tray settings
 	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", "alice", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
@@ -99,7 +100,7 @@ func TestStatusOfAGivenManagerAsJSON(t *testing.T) {
 
 func TestStatusText(t *testing.T) {
 	srv, _ := studioFarm(t)
-	t.Setenv("HOME", t.TempDir())
+	trayHome(t)
 	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", `STUDIO\alice`)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
@@ -120,7 +121,7 @@ func TestStatusText(t *testing.T) {
 
 func TestStatusExitsOneWhenAGivenManagerDoesNotAnswer(t *testing.T) {
 	srv, _ := studioFarm(t)
-	t.Setenv("HOME", t.TempDir())
+	trayHome(t)
 	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--manager", "http://127.0.0.1:1/")
 	if code != 1 || out != "" || !strings.Contains(errOut, "no Flamenco Manager answers at http://127.0.0.1:1") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
@@ -137,7 +138,7 @@ func TestStatusExitsOneWhenAGivenManagerDoesNotAnswer(t *testing.T) {
 func TestStatusSaysWhenTheFarmStatusIsUnavailable(t *testing.T) {
 	srv, _ := studioFarm(t)
 	srv.Farm.SetMode(farmstandin.TooOld)
-	t.Setenv("HOME", t.TempDir())
+	trayHome(t)
 	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--json")
 	var list []statusOutput
 	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
@@ -159,9 +160,7 @@ func TestStatusListsFoundAndRememberedManagers(t *testing.T) {
 	lan.Attach(t, managerHost, netns.WithMulticastRoute())
 	standin.Start(t, managerHost, "LAN Farm", standin.WithFarm(farmstandin.Scale{Workers: 12, Jobs: 40, Users: []string{"bob"}, Seed: 3}))
 	remembered, _ := studioFarm(t)
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	home := trayHome(t)
 	prefDir := filepath.Join(home, ".config", "fyne", app.ID)
 	if err := os.MkdirAll(prefDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -198,9 +197,7 @@ func TestStatusOfFoundManagersSucceedsWhenOneCannotTellItsFarm(t *testing.T) {
 	netns.RequireIsolated(t)
 	remembered, _ := studioFarm(t)
 	remembered.Farm.SetMode(farmstandin.TooOld)
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	home := trayHome(t)
 	prefDir := filepath.Join(home, ".config", "fyne", app.ID)
 	if err := os.MkdirAll(prefDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -223,21 +220,21 @@ func TestStatusOfFoundManagersSucceedsWhenOneCannotTellItsFarm(t *testing.T) {
 // runs on the real clock: the change is seen at the next poll of the unfinished jobs, within 30 s.
 func TestStatusWatchPrintsTransitions(t *testing.T) {
 	srv, ids := studioFarm(t)
-	t.Setenv("HOME", t.TempDir())
+	trayHome(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testio.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"status", "--watch", "--json", "--manager", srv.URL, "--user", "alice"}, &out, &errOut)
+		done <- Run(ctx, []string{"status", "--watch", "--json", "--manager", srv.URL, "--user", "alice"}, &out, &errOut, testVersion)
 	}()
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(errOut.String(), "press Ctrl+C") })
+	testio.WaitFor(t, 10*time.Second, func() bool { return strings.Contains(errOut.String(), "press Ctrl+C") })
 	// The first full status is silent; wait until it is in (its requests reached the Manager).
-	waitFor(t, 10*time.Second, func() bool { return srv.Farm.Stats().ByRoute["GET /api/v3/worker-mgt/workers"] == 1 })
-	waitFor(t, 10*time.Second, func() bool { return srv.Farm.Stats().Requests >= 5 })
+	testio.WaitFor(t, 10*time.Second, func() bool { return srv.Farm.Stats().ByRoute["GET /api/v3/worker-mgt/workers"] == 1 })
+	testio.WaitFor(t, 10*time.Second, func() bool { return srv.Farm.Stats().Requests >= 5 })
 	srv.Farm.SetJobStatus(ids["mine"], "completed", "all tasks completed")
 	srv.Farm.SetJobStatus(ids["theirs"], "active", "task became active")
-	waitFor(t, 40*time.Second, func() bool { return strings.Count(out.String(), "\n") >= 1 })
+	testio.WaitFor(t, 40*time.Second, func() bool { return strings.Count(out.String(), "\n") >= 1 })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("exit %d after interrupt; stderr:\n%s", code, errOut.String())
@@ -273,7 +270,7 @@ func TestStatusOfTodaysFlamencoAsJSON(t *testing.T) {
 	}{{"3.8.5", "2/3"}, {"3.3.1", "null"}} {
 		t.Run(tc.version, func(t *testing.T) {
 			srv, _ := studioFarmOf(t, tc.version)
-			t.Setenv("HOME", t.TempDir())
+			trayHome(t)
 			code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", "alice", "--json")
 			if code != 0 {
 				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
@@ -308,7 +305,7 @@ func TestStatusCleansWhatTheManagerNames(t *testing.T) {
 	f.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
 	f.SubmitJob(farmstandin.JobSpec{Name: "shot-030 \x1b[2J\u202efx", User: "alice", Status: "queued"})
 	srv := farmstandin.Serve(t, f)
-	t.Setenv("HOME", t.TempDir())
+	trayHome(t)
 	code, out, errOut := runCommand(context.Background(), "status", "--manager", srv.URL, "--user", "alice")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// managerJSON is the --json form of a Manager.
+type managerJSON struct {
+	Name      string   `json:"name"`
+	Version   string   `json:"version"`
+	URL       string   `json:"url"`
+	Host      string   `json:"host"`
+	Addresses []string `json:"addresses"`
+	Local     bool     `json:"local"`
+	Manual    bool     `json:"manual"`
+	Reachable bool     `json:"reachable"`
+}
+
+func toJSON(m discovery.Manager) managerJSON {
+	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Manual: m.Manual, Reachable: m.Reachable}
+}
+
+// discoverOptions are discover's command line.
+type discoverOptions struct {
+	timeout       time.Duration
+	asJSON, watch bool
+	debug         bool
+	known, manual []string
+}
+
+func parseDiscover(args []string, stderr io.Writer) (discoverOptions, error) {
+	fs := newFlagSet("discover", stderr)
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to search")
+	asJSON := fs.Bool("json", false, "print JSON")
+	watch := fs.Bool("watch", false, "keep running and print one line per change")
+	debug := fs.Bool("debug", false, "log details")
+	var known, manual stringList
+	fs.Var(&known, "known", "a Manager URL to check directly, besides searching, listed if it answers (repeatable)")
+	fs.Var(&manual, "manager", "a Manager URL that multicast cannot reach (VPN, Docker, routed subnet): it must answer (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return discoverOptions{}, exitError{code: 2}
+	}
+	if fs.NArg() > 0 {
+		return discoverOptions{}, usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if *timeout <= 0 {
+		return discoverOptions{}, usageError("--timeout must be positive")
+	}
+	for _, u := range append(slices.Clone(known), manual...) {
+		if _, err := managerapi.BaseURL(u); err != nil {
+			return discoverOptions{}, usageError(err.Error())
+		}
+	}
+	return discoverOptions{timeout: *timeout, asJSON: *asJSON, watch: *watch, debug: *debug, known: known, manual: manual}, nil
+}
+
+// runDiscover lists the Managers found (or, with --watch, follows them) and exits 1 when it found none.
+func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseDiscover(args, stderr)
+	if err != nil {
+		return err
+	}
+	if err := requireAnswering(probeURLs(ctx, opts.manual)); err != nil {
+		return err
+	}
+	cfg := discovery.BrowserConfig{Logger: newLogger(stderr, opts.debug), KnownURLs: opts.known, ManualURLs: opts.manual}
+	if opts.watch {
+		return watchDiscovery(ctx, cfg, stdout, opts.asJSON)
+	}
+	state, err := browseOnce(ctx, cfg, opts.timeout)
+	if err != nil {
+		return err
+	}
+	if err := printManagers(stdout, state.Managers, opts.asJSON); err != nil {
+		return err
+	}
+	if len(state.Managers) == 0 {
+		return nothingFound(state.Problem)
+	}
+	return nil
+}
+
+func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool) error {
+	if !asJSON {
+		for _, m := range managers {
+			fmt.Fprintln(stdout, formatManager(m))
+		}
+		return nil
+	}
+	list := make([]managerJSON, 0, len(managers))
+	for _, m := range managers {
+		list = append(list, toJSON(m))
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
+}
+
+// formatManager is the one-line text form of a Manager. Two Managers of one name (on different
+// machines; perhaps one an impostor) are told apart by host, as in the menu.
+func formatManager(m discovery.Manager) string {
+	name := m.Name
+	if m.Ambiguous {
+		name += " (" + m.Host + ")"
+	}
+	var notes []string
+	if m.Local {
+		notes = append(notes, "this computer")
+	}
+	if m.Manual {
+		notes = append(notes, "added by hand")
+	}
+	if !m.Reachable {
+		notes = append(notes, "not answering")
+	}
+	line := fmt.Sprintf("%s\t%s\t%s\taddresses: %s", name, m.Version, m.URL, strings.Join(m.Addresses, " "))
+	if len(notes) > 0 {
+		line += "\t(" + strings.Join(notes, ", ") + ")"
+	}
+	return line
+}
+
+// watchDiscovery runs a Browser until ctx ends and prints one line per change.
+func watchDiscovery(ctx context.Context, cfg discovery.BrowserConfig, stdout io.Writer, asJSON bool) error {
+	browser := discovery.NewBrowser(cfg)
+	events, unsubscribe := browser.Subscribe()
+	defer unsubscribe()
+	runErr := make(chan error, 1)
+	go func() { runErr <- browser.Run(ctx) }()
+	enc := json.NewEncoder(stdout)
+	for {
+		select {
+		case <-ctx.Done():
+			return <-runErr
+		case err := <-runErr:
+			return err
+		case e, ok := <-events:
+			if !ok {
+				return <-runErr
+			}
+			if e.Kind == discovery.SearchWindowClosed {
+				continue
+			}
+			if asJSON {
+				_ = enc.Encode(struct {
+					Time    time.Time   `json:"time"`
+					Event   string      `json:"event"`
+					Manager managerJSON `json:"manager"`
+				}{e.Time.UTC(), string(e.Kind), toJSON(e.Manager)})
+				continue
+			}
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Kind, formatManager(e.Manager))
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// The one way the commands find Managers: a Browser's first search (browseOnce), and a probe of
+// URLs they were given or the tray remembers (probeURLs), each URL asked once.
+
+// probed is what one URL answered to a probe.
+type probed struct {
+	URL  string // the base URL as discovery lists Managers: ending in "/"
+	Info discovery.VersionInfo
+	Err  error
+}
+
+// probeURLs asks every URL at once whether a Flamenco Manager answers there, each once; urls must be
+// valid (see managerapi.BaseURL).
+func probeURLs(ctx context.Context, urls []string) []probed {
+	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
+	defer prober.CloseIdleConnections()
+	results := make([]probed, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Go(func() {
+			base, err := managerapi.BaseURL(u)
+			if err != nil {
+				results[i] = probed{URL: u, Err: err}
+				return
+			}
+			info, err := prober.Probe(ctx, base)
+			results[i] = probed{URL: strings.TrimSuffix(base.String(), "/") + "/", Info: info, Err: err}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// requireAnswering fails, with exit code 1, naming each URL where no Manager answered and why.
+func requireAnswering(results []probed) error {
+	var problems []string
+	for _, r := range results {
+		if r.Err != nil {
+			problems = append(problems, fmt.Sprintf("no Flamenco Manager answers at %s: %v", r.URL, r.Err))
+		}
+	}
+	if len(problems) > 0 {
+		return exitError{code: 1, message: "flamenco-tray: " + strings.Join(problems, "\nflamenco-tray: ") +
+			"\nCheck the address and port (the Manager's web UI opens there), and that no firewall is in the way."}
+	}
+	return nil
+}
+
+// probeGiven checks the URLs given on the command line (each must answer, or exit 1 naming those that
+// do not) and returns them as Managers to report on.
+func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
+	results := probeURLs(ctx, given)
+	if err := requireAnswering(results); err != nil {
+		return nil, err
+	}
+	targets := make([]statusTarget, len(results))
+	for i, r := range results {
+		targets[i] = targetOfProbe(r)
+	}
+	return targets, nil
+}
+
+// probeRemembered returns those of the Managers the tray remembers (added by hand, or seen before)
+// that answer now.
+func probeRemembered(ctx context.Context, remembered []string, logger zerolog.Logger) []statusTarget {
+	var urls []string
+	for _, u := range remembered {
+		base, err := managerapi.BaseURL(u)
+		if err != nil {
+			continue
+		}
+		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(urls, url) {
+			urls = append(urls, url)
+		}
+	}
+	var targets []statusTarget
+	for _, r := range probeURLs(ctx, urls) {
+		if r.Err != nil {
+			logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a remembered Manager does not answer")
+			continue
+		}
+		targets = append(targets, targetOfProbe(r))
+	}
+	return targets
+}
+
+func targetOfProbe(r probed) statusTarget {
+	return statusTarget{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(), URL: r.URL}
+}
+
+// targetOf is a Manager found by discovery as a Manager to report on; two of one name are told apart
+// by host, as in the menu.
+func targetOf(m discovery.Manager) statusTarget {
+	name := m.Name
+	if m.Ambiguous {
+		name += " (" + m.Host + ")"
+	}
+	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
+}
+
+// browseOnce runs a Browser until its first search window is over and every check is done, or
+// timeout, and returns what it found.
+func browseOnce(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration) (discovery.State, error) {
+	browser := discovery.NewBrowser(cfg)
+	events, unsubscribe := browser.Subscribe()
+	defer unsubscribe()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- browser.Run(runCtx) }()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	// The Browser says nothing when its last check ends without a change: look at its state too.
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case err := <-runErr:
+			return browser.State(), err
+		case <-ctx.Done():
+		case <-deadline.C:
+		case <-events:
+			continue
+		case <-poll.C:
+			if state := browser.State(); state.Searching || state.PendingChecks > 0 {
+				continue
+			}
+		}
+		state := browser.State()
+		cancel()
+		<-runErr
+		return state, nil
+	}
+}
+
+// nothingFound is the error when no Manager was found: what went wrong, or what to check.
+func nothingFound(problem string) error {
+	message := nothingFoundHelp
+	if problem != "" {
+		message = "No Flamenco Manager found: " + problem + "."
+	}
+	return exitError{code: 1, message: message}
+}
+
+const nothingFoundHelp = `No Flamenco Manager found. Things to check:
+  - the Manager runs and its web UI opens in a browser;
+  - its own discovery is on (autodiscoverable: true in flamenco-manager.yaml), or someone advertises it
+    ("flamenco-tray advertise" on its machine);
+  - this machine and the Manager are on the same network segment, and multicast (UDP 239.255.255.250:1900)
+    is not blocked by a firewall, a VPN, or Wi-Fi client isolation;
+  - a firewall here lets in UDP answers to this program.`
