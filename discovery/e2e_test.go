@@ -62,6 +62,12 @@ func waitEvent(t *testing.T, events <-chan discovery.Event, within time.Duration
 func runBrowser(t *testing.T, cfg discovery.BrowserConfig) (*discovery.Browser, <-chan discovery.Event) {
 	t.Helper()
 	cfg.Logger = testLogger(t)
+	return startBrowser(t, cfg)
+}
+
+// startBrowser runs a Browser with cfg as given, until the test ends.
+func startBrowser(t *testing.T, cfg discovery.BrowserConfig) (*discovery.Browser, <-chan discovery.Event) {
+	t.Helper()
 	browser := discovery.NewBrowser(cfg)
 	events, _ := browser.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -4,13 +4,17 @@ package discovery_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
@@ -151,9 +155,22 @@ func TestImpostorCannotMakeTheTrayProbeAnotherHost(t *testing.T) {
 		fmt.Sprintf("http://%s:8080/upnp/description.xml", quietAddr),
 	})
 
-	browser, _ := runBrowser(t, discovery.BrowserConfig{})
+	// Each answer naming the quiet host is refused as it arrives, and only a followed address is ever
+	// checked: once both answers of every search the impostor answered were refused, none can bring
+	// a check.
+	quietLocation := fmt.Sprintf("http://%s:8080/upnp/description.xml", quietAddr)
+	refused := &linesWith{parts: []string{"not following SSDP answer", quietLocation}}
+	browser, _ := startBrowser(t, discovery.BrowserConfig{
+		Logger: zerolog.New(io.MultiWriter(zerolog.NewTestWriter(t), refused)).Level(zerolog.DebugLevel)})
 	managers := waitListed(t, browser, answered, 1)
-	time.Sleep(2 * time.Second) // room for a check the impostor's second answer could bring
+	deadline := time.Now().Add(10 * time.Second)
+	for n := answered.Load(); refused.count() < 2*int(n); n = answered.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the impostor answered %d searches, each naming the quiet host twice; %d refusals logged", n, refused.count())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("the impostor answered %d searches; %d answers naming the quiet host were refused", answered.Load(), refused.count())
 	if n := requests.Load(); n != 0 {
 		t.Errorf("the host only the impostor named got %d HTTP requests", n)
 	}
@@ -190,4 +207,30 @@ func waitListed(t *testing.T, browser *discovery.Browser, answered *atomic.Int32
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// linesWith counts the log lines written to it that contain every one of parts.
+type linesWith struct {
+	parts []string
+	mu    sync.Mutex
+	n     int
+}
+
+func (w *linesWith) Write(p []byte) (int, error) {
+	line := string(p)
+	for _, part := range w.parts {
+		if !strings.Contains(line, part) {
+			return len(p), nil
+		}
+	}
+	w.mu.Lock()
+	w.n++
+	w.mu.Unlock()
+	return len(p), nil
+}
+
+func (w *linesWith) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
 }

@@ -382,9 +382,22 @@ func TestLiveShortConnectionsBackOff(t *testing.T) {
 			cfg.Live.ReconnectMin, cfg.Live.ReconnectMax = 100*time.Millisecond, time.Minute
 		})
 	h.waitSummary("unavailable", func(s farm.Summary) bool { return s.Unavailable != "" })
-	time.Sleep(3 * time.Second) // the span over which connections are counted, not a proof of absence
-	// With 100 ms doubling (±20 %): about 5 tries in 3 s; a back-off that never grows makes 25 or more.
-	if n := h.watcher.Stats().Connections; n > 8 {
-		t.Errorf("%d connections in 3 s to a Manager whose full read fails: the back-off does not grow", n)
+	// Timed by the connections themselves, not by a window in which too many must not happen: after
+	// connection n (n ≥ 1), the next four come after waits of at least 0.8 × (1, 2, 4) × 2ⁿ × 100 ms
+	// (the first wait may be under way), 1.1 s or more; a back-off that never grows takes about 0.5 s.
+	connected := func(n int) time.Time {
+		deadline := time.Now().Add(15 * time.Second)
+		for h.watcher.Stats().Connections < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d connections within 15 s, want %d", h.watcher.Stats().Connections, n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return time.Now()
+	}
+	start := connected(1)
+	n := h.watcher.Stats().Connections
+	if took := connected(n + 4).Sub(start); took < time.Second {
+		t.Errorf("4 more connections in %v to a Manager whose full read fails: the back-off does not grow", took)
 	}
 }
