@@ -1,0 +1,69 @@
+package app
+
+import (
+	"slices"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/rs/zerolog"
+)
+
+// sentNotifications is a Fyne app that keeps every notification sent (Fyne's test app keeps the
+// last one).
+type sentNotifications struct {
+	fyne.App
+	mu   sync.Mutex
+	sent []string
+}
+
+func (a *sentNotifications) SendNotification(n *fyne.Notification) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sent = append(a.sent, n.Title+": "+n.Content)
+}
+
+func (a *sentNotifications) all() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.sent)
+}
+
+// A second click raises a window rather than opening another; the window shown without a tray host
+// shows the latest menu, and a second launch is told where the tray is.
+func TestWindowsOpenOnceAndTheFallbackShowsTheLatestMenu(t *testing.T) {
+	a := &sentNotifications{App: test.NewTempApp(t)}
+	before := len(a.Driver().AllWindows())
+	w := newWindows(t.Context(), a, zerolog.Nop(), "1.2.3", "", windowActions{Connections: func() []string { return nil }})
+	w.ShowAbout()
+	w.ShowAbout()
+	if n := len(a.Driver().AllWindows()) - before; n != 1 {
+		t.Errorf("%d windows after two clicks on About, want 1", n)
+	}
+	w.ShowItself()
+
+	w.SetMenu(fyne.NewMenu("", fyne.NewMenuItem("Studio Farm", nil)))
+	w.ShowFallback(true)
+	w.SetMenu(fyne.NewMenu("", fyne.NewMenuItem("Render Farm", nil)))
+	windows := a.Driver().AllWindows()
+	if n := len(windows) - before; n != 2 {
+		t.Fatalf("%d windows, want About and the fallback", n)
+	}
+	var texts []string
+	for label := range labels(windows[len(windows)-1].Content(), fyne.Position{}) {
+		texts = append(texts, label.Text)
+	}
+	if !slices.Contains(texts, "Render Farm") || slices.Contains(texts, "Studio Farm") {
+		t.Errorf("the fallback window shows %q, want the latest menu", texts)
+	}
+	w.ShowItself()
+	w.ShowFallback(false)
+	w.ShowItself()
+
+	want := []string{"Flamenco Tray is already running: Its menu is in the system tray.",
+		"Flamenco Tray is already running: Its window is open.", "Flamenco Tray is already running: Its menu is in the system tray."}
+	if got := a.all(); !slices.Equal(got, want) {
+		t.Errorf("sent %q, want %q", got, want)
+	}
+}
