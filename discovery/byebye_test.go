@@ -111,6 +111,24 @@ func (o *observer) until(end time.Time) []observed {
 	}
 }
 
+// untilSentinel returns every message received before the one with the sentinel's LOCATION.
+func (o *observer) untilSentinel(t *testing.T, sentinel string, within time.Duration) []observed {
+	t.Helper()
+	var got []observed
+	deadline := time.After(within)
+	for {
+		select {
+		case m := <-o.received:
+			if m.Location == sentinel {
+				return got
+			}
+			got = append(got, m)
+		case <-deadline:
+			t.Fatalf("the sentinel did not arrive within %v; received %v", within, kinds(got))
+		}
+	}
+}
+
 // drain forgets what was received so far.
 func (o *observer) drain() {
 	for {
@@ -171,8 +189,14 @@ func TestServerByebyeIsTheLastWord(t *testing.T) {
 		}
 		stopTook := time.Since(stopped)
 
-		// Every in-flight answer is due within MX (3 s) of the stop.
-		msgs := peer.until(stopped.Add(3500 * time.Millisecond))
+		// gossdp's reader, asleep before an answer it no longer sends, is done within MX (3 s) of the
+		// stop; then nothing of the Server can send, and a sentinel sent after it arrives last.
+		select {
+		case <-server.Finished():
+		case <-time.After(time.Until(stopped.Add(4500 * time.Millisecond))):
+			t.Fatalf("round %d: the Server's goroutines still run 4.5s after the stop", round)
+		}
+		msgs := peer.untilSentinel(t, sendSentinel(t, serverAddr, round), 5*time.Second)
 		bye, after, ok := afterByebye(msgs)
 		if !ok {
 			t.Fatalf("round %d: no byebye; received %v", round, kinds(msgs))
@@ -183,13 +207,27 @@ func TestServerByebyeIsTheLastWord(t *testing.T) {
 			t.Errorf("round %d: %v for %s arrived %v after the byebye", round, m.Kind, m.Location,
 				m.at.Sub(bye.at).Round(time.Millisecond))
 		}
-		// gossdp's reader, asleep before an answer it no longer sends, is done by now.
-		select {
-		case <-server.Finished():
-		case <-time.After(time.Second):
-			t.Errorf("round %d: the Server's goroutines still run 4.5s after the stop", round)
-		}
 	}
+}
+
+// sendSentinel multicasts, from this process at from, a NOTIFY that the observer keeps, and returns
+// its LOCATION. Sent once the Server's goroutines have all returned, it arrives after anything they
+// sent: the event that shows nothing followed the byebye, where a fixed wait could only hope so.
+func sendSentinel(t *testing.T, from netip.Addr, n int) string {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: from.AsSlice()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	location := fmt.Sprintf("http://%s:1/sentinel-%d", from, n)
+	msg := fmt.Sprintf("NOTIFY * HTTP/1.1\r\nHOST: %s\r\nNT: %s\r\nNTS: ssdp:alive\r\nUSN: uuid:%s::%s\r\nLOCATION: %s\r\n"+
+		"CACHE-CONTROL: max-age=1\r\n\r\n", discovery.MulticastAddress, discovery.ServiceType, discovery.DeviceUUID,
+		discovery.ServiceType, location)
+	if _, err := conn.WriteToUDPAddrPort([]byte(msg), ssdpGroup); err != nil {
+		t.Fatalf("send the sentinel: %v", err)
+	}
+	return location
 }
 
 func kinds(msgs []observed) []string {
