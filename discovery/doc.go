@@ -14,11 +14,14 @@
 //     large MX, slows discovery down for every Worker.
 //
 // Roles, one file each: Client (client.go) is Flamenco's own one-shot search, as the Worker does it.
-// Server (server.go) is the advertiser Flamenco's Manager uses, plus the byebye it forgets. Browser
-// (browser.go) is continuous discovery for the tray: Searcher (search.go) sends few M-SEARCHes with
-// MX 1 on every multicast interface, Prober (verify.go) verifies LOCATIONs over HTTP, and Registry
-// (registry.go) groups verified LOCATIONs into Managers and tracks their liveness with the time passed in.
-// Advertiser (advertise.go) advertises a Manager running on this machine.
+// Server (server.go) is the advertiser Flamenco's Manager uses, plus the byebye it forgets; what it
+// reaches inside gossdp for that is in gossdp_internals.go alone. Browser (browser.go, its loop in
+// browsing.go) is continuous discovery for the tray: Searcher (search.go) sends few M-SEARCHes with
+// MX 1 on every multicast interface, the answer inbox (answerinbox.go) bounds what a flood costs,
+// Prober (verify.go) verifies LOCATIONs over HTTP, and Registry groups verified LOCATIONs into
+// Managers (registry.go) and tracks their liveness (registry_liveness.go) with the time passed in.
+// Subscribers get the Browser's events through internal/hub. Advertiser (advertise.go) advertises a
+// Manager running on this machine.
 package discovery
 
 import "time"
