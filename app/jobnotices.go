@@ -24,7 +24,7 @@ const jobNoticeMemory = 2 * time.Hour
 // once, however many watchers report it; they have their own budget, apart from the Managers'
 // notifications, and what is over it is never dropped: it is held and sent as one notification
 // ("3 jobs ended") when the budget allows. A plain type (times are passed in), not safe for
-// concurrent use.
+// concurrent use: notifier holds it under its lock.
 type jobNotices struct {
 	limit    *notifyLimit
 	notified map[string]time.Time // the ends notified, by job id, status and update time

@@ -16,6 +16,9 @@ import (
 // workerSet owns the Workers this tray runs, one per Manager at most. They run until stopped from
 // the menu or until the tray quits (its context ends: each signs off), whether or not their Manager
 // is listed meanwhile.
+//
+// Concurrency: the fields below mu are guarded by mu; starting and stopping a Worker, and following
+// each Supervisor's states, happen in goroutines of the tray's owner (goOwned).
 type workerSet struct {
 	log      zerolog.Logger
 	goOwned  func(func())

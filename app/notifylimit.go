@@ -3,7 +3,8 @@ package app
 import "time"
 
 // notifyLimit bounds desktop notifications: a host on the LAN can make Managers appear and go as
-// fast as it likes (one machine may answer on 16 ports), and each would be a notification.
+// fast as it likes (one machine may answer on 16 ports), and each would be a notification. A plain
+// type (times are passed in), not safe for concurrent use: notifier holds it under its lock.
 type notifyLimit struct {
 	window time.Duration
 	max    int
