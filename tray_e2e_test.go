@@ -408,14 +408,36 @@ func windowMapped(t *testing.T, display string) bool {
 	return false
 }
 
-// never fails the test if cond holds at any time within d.
-func never(t *testing.T, d time.Duration, what string, cond func() bool) {
+// shownOnlyAfterLogging waits until the tray's log has line, failing if a window is on screen before
+// it: the tray logs its decision to show the window before it maps it.
+func shownOnlyAfterLogging(t *testing.T, tray *trayProcess, display, line, what string) {
 	t.Helper()
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if cond() {
+	within(t, 30*time.Second, "the log saying "+line, func() bool {
+		tray.running(t)
+		mapped := windowMapped(t, display) // first: a window mapped now was logged before
+		logged := strings.Contains(tray.stderr.String(), line)
+		if mapped && !logged {
 			t.Fatalf("%s", what)
 		}
+		return logged
+	})
+}
+
+// loggedAt is the time of day of the first log line containing text (the console log's 15:04:05).
+func loggedAt(t *testing.T, log, text string) time.Time {
+	t.Helper()
+	for line := range strings.Lines(log) {
+		if !strings.Contains(line, text) {
+			continue
+		}
+		at, err := time.Parse("15:04:05", strings.Fields(line)[0])
+		if err != nil {
+			t.Fatalf("no time at the start of the log line %q: %v", line, err)
+		}
+		return at
 	}
+	t.Fatalf("no log line says %q", text)
+	return time.Time{}
 }
 
 func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
@@ -428,14 +450,13 @@ func TestTrayWithoutTrayHostShowsWindow(t *testing.T) {
 		tray.running(t)
 		return tray.logLines("no system tray yet; waiting") == 1
 	})
-	// It waits 20 s, as a panel that starts at login can take: no window in the first 15.
-	never(t, 15*time.Second, "a window was shown while the tray still waited for a panel", func() bool {
-		return windowMapped(t, session.Display)
-	})
-	within(t, 30*time.Second, "the log saying a window is shown", func() bool {
-		tray.running(t)
-		return strings.Contains(tray.stderr.String(), "showing a window instead")
-	})
+	// It waits 20 s, as a panel that starts at login can take, and shows no window before it says so.
+	shownOnlyAfterLogging(t, tray, session.Display, "showing a window instead",
+		"a window was shown while the tray still waited for a panel")
+	log := tray.stderr.String()
+	if waited := loggedAt(t, log, "showing a window instead").Sub(loggedAt(t, log, "no system tray yet; waiting")); waited < 19*time.Second {
+		t.Errorf("the tray waited %v for a panel before showing a window, want 20 s", waited)
+	}
 	if !strings.Contains(tray.stderr.String(), "AppIndicator") {
 		t.Errorf("the log does not say what to install:\n%s", tray.stderr.String())
 	}
@@ -459,7 +480,6 @@ func TestTrayFollowsAPanelThatComesLateGoesAndComesBack(t *testing.T) {
 		tray.running(t)
 		return tray.logLines("no system tray yet; waiting") == 1
 	})
-	waitingSince := time.Now()
 	time.Sleep(2 * time.Second) // the panel comes late
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -473,12 +493,18 @@ func TestTrayFollowsAPanelThatComesLateGoesAndComesBack(t *testing.T) {
 	if _, err := item.WaitMenu(ctx, enabled("Quit")); err != nil {
 		t.Fatalf("the menu in the late panel: %v", err)
 	}
-	// Past the 20 s the tray waits for a panel, and some: the window never came.
-	never(t, time.Until(waitingSince.Add(25*time.Second)), "a window was shown while the panel showed the item", func() bool {
-		return windowMapped(t, session.Display)
+	// The panel came in time: no window, and none later (the 20 s wait is cancelled: on the fake
+	// clock, app's TestTrayHostWatchShowsTheWindowOnlyWhileNoHostIsUp).
+	within(t, 10*time.Second, "the log saying the tray is in the panel", func() bool {
+		return tray.logLines("a system tray is here") == 1
 	})
+	if windowMapped(t, session.Display) || strings.Contains(tray.stderr.String(), "showing a window instead") {
+		t.Fatal("a window was shown while the panel showed the item")
+	}
 
 	panel.Close() // the panel restarts, or is gone for good
+	shownOnlyAfterLogging(t, tray, session.Display, "showing a window instead",
+		"the window came back before the tray gave the panel time to come back")
 	within(t, 15*time.Second, "the window on screen once the panel went", func() bool {
 		tray.running(t)
 		return windowMapped(t, session.Display)
@@ -498,11 +524,14 @@ func TestTrayFollowsAPanelThatComesLateGoesAndComesBack(t *testing.T) {
 		tray.running(t)
 		return !windowMapped(t, session.Display)
 	})
-	never(t, 3*time.Second, "the window came back while the panel showed the item", func() bool {
-		return windowMapped(t, session.Display)
-	})
 	if n := tray.logLines("a system tray is here"); n != 2 {
 		t.Errorf("the log says %d times that a tray is here, want 2 (two panels)", n)
+	}
+	// The window shows again only when a panel is not back in time (on the fake clock, app's
+	// TestTrayHostWatchShowsTheWindowOnlyWhileNoHostIsUp); here it was shown once, when the first
+	// panel went.
+	if n := tray.logLines("showing a window instead"); n != 1 {
+		t.Errorf("the log says %d times that a window is shown, want 1", n)
 	}
 	tray.running(t)
 }

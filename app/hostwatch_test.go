@@ -65,9 +65,35 @@ func TestTrayHostWatchShowsTheWindowOnlyWhileNoHostIsUp(t *testing.T) {
 		time.Sleep(waitForHostBack / 2)
 		hosts <- true
 		expect("the panel restarted", true, false)
+		time.Sleep(waitForHostBack)
+		expect("past the wait for a panel that went, with the panel back", true, false)
 		hosts <- false
 		time.Sleep(waitForHostBack)
 		expect("the panel went", true, false, true)
+	})
+}
+
+// A panel that comes before the wait at start is over cancels it: no window then, nor later.
+func TestTrayHostWatchShowsNoWindowWhenThePanelComesInTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hosts := make(chan bool)
+		shown := runHostWatch(t, true, func(ctx context.Context, hostUp func(bool)) error {
+			hostUp(false)
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case up := <-hosts:
+					hostUp(up)
+				}
+			}
+		})
+		time.Sleep(2 * time.Second) // the panel comes late, but in time
+		hosts <- true
+		time.Sleep(10 * waitForHostAtStart)
+		if got := shown(); slices.Contains(got, true) {
+			t.Errorf("shown %v with a panel up since 2 s after start, want no window", got)
+		}
 	})
 }
 
