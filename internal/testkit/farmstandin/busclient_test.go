@@ -186,7 +186,7 @@ func standInGoroutines() []string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var found []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "/internal/farmstandin.") {
+		if strings.Contains(g, "/internal/testkit/farmstandin.") {
 			found = append(found, g)
 		}
 	}

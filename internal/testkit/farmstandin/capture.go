@@ -23,7 +23,7 @@ type Capture struct {
 // CaptureDir is where internal/farm's captured answers (Flamenco 3.3.1) are kept in this repository.
 func CaptureDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "farm", "testdata", "flamenco-api")
+	return filepath.Join(filepath.Dir(file), "..", "..", "farm", "testdata", "flamenco-api")
 }
 
 // VersionCaptureDir is where the captures of one Flamenco version ("3.3.1", "3.8.5") are kept: its
