@@ -171,7 +171,7 @@ func (s *browsing) searchIfDue(now time.Time) {
 		s.b.log.Info().Time("next_search", s.schedule.next()).Msg("remembered Managers answered; not searching at start")
 		return
 	}
-	s.b.search(s.registry, s.schedule, s.socket, now)
+	s.search(now)
 }
 
 // startChecks starts the HTTP checks that are due, as many as the limit allows, and says how many.
@@ -248,21 +248,22 @@ func (b *Browser) logCheck(r checkResult) {
 	b.log.Debug().Stringer("address", r.base).Str("name", r.info.Name).Msg("check succeeded")
 }
 
-func (b *Browser) search(registry *Registry, schedule *searchSchedule, socket *ssdpSocket, now time.Time) {
-	schedule.searched(now)
-	b.updateLocalAddresses(registry)
-	sent := socket.SendAll(buildMSearch(searchMX))
+// search multicasts an M-SEARCH on every multicast interface; the State says when there is none.
+func (s *browsing) search(now time.Time) {
+	s.schedule.searched(now)
+	s.b.updateLocalAddresses(s.registry)
+	sent := s.socket.SendAll(buildMSearch(searchMX))
 	problem := ""
 	if sent == 0 {
 		problem = ErrNoMulticastInterface.Error()
-		b.log.Warn().Str("problem", problem).Msg("cannot search for Managers")
+		s.b.log.Warn().Str("problem", problem).Msg("cannot search for Managers")
 	} else {
-		b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")
+		s.b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")
 	}
-	b.mu.Lock()
-	b.state.Searches++
-	b.state.Problem = problem
-	b.mu.Unlock()
+	s.b.mu.Lock()
+	s.b.state.Searches++
+	s.b.state.Problem = problem
+	s.b.mu.Unlock()
 }
 
 func (b *Browser) updateLocalAddresses(registry *Registry) {
