@@ -96,21 +96,6 @@ func (o *observer) wait(t *testing.T, kind discovery.AnswerKind, within time.Dur
 	}
 }
 
-// until returns every message received until the given time.
-func (o *observer) until(end time.Time) []observed {
-	var got []observed
-	timer := time.NewTimer(time.Until(end))
-	defer timer.Stop()
-	for {
-		select {
-		case m := <-o.received:
-			got = append(got, m)
-		case <-timer.C:
-			return got
-		}
-	}
-}
-
 // untilSentinel returns every message received before the one with the sentinel's LOCATION.
 func (o *observer) untilSentinel(t *testing.T, sentinel string, within time.Duration) []observed {
 	t.Helper()

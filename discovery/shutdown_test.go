@@ -17,7 +17,7 @@ const stopBound = 500 * time.Millisecond
 // TestBrowserAndAdvertiserStopWithin500ms cancels a Browser that is checking a Manager that hangs,
 // and an Advertiser with M-SEARCHes (MX 3) in flight: both stop within 500 ms, the byebye sent.
 func TestBrowserAndAdvertiserStopWithin500ms(t *testing.T) {
-	_, peer := observedLAN(t)
+	selfAddr, peer := observedLAN(t)
 	hangURL, hangEntered := hangingManager(t)
 	managerURL := standin.ServeHTTP(t, "Desk Farm")
 
@@ -70,7 +70,14 @@ func TestBrowserAndAdvertiserStopWithin500ms(t *testing.T) {
 			t.Fatalf("not stopped 5s after cancel (Browser done: %v, advertising done: %v)", browserDone == nil, adDone == nil)
 		}
 	}
-	msgs := peer.until(stopped.Add(3500 * time.Millisecond)) // every in-flight answer is due by then
+	// gossdp's reader, asleep before an answer it no longer sends, is done within MX (3 s) of the
+	// stop; a sentinel sent after that arrives after anything the advertisement sent.
+	select {
+	case <-ad.Finished():
+	case <-time.After(time.Until(stopped.Add(4500 * time.Millisecond))):
+		t.Fatal("the advertisement's goroutines still run 4.5s after the stop")
+	}
+	msgs := peer.untilSentinel(t, sendSentinel(t, selfAddr, 0), 5*time.Second)
 	bye, after, ok := afterByebye(msgs)
 	answered := 0
 	for _, m := range msgs {
