@@ -33,22 +33,27 @@ func runHostWatch(t *testing.T, hasTray bool, watch func(ctx context.Context, ho
 	}
 }
 
+// hostsFrom is a tray-host watch that starts with no host and then reports what hosts says.
+func hostsFrom(hosts <-chan bool) func(ctx context.Context, hostUp func(bool)) error {
+	return func(ctx context.Context, hostUp func(bool)) error {
+		hostUp(false)
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case up := <-hosts:
+				hostUp(up)
+			}
+		}
+	}
+}
+
 // The window waits for a panel at start, hides when one comes, and shows again only when a panel
 // that went is not back within waitForHostBack.
 func TestTrayHostWatchShowsTheWindowOnlyWhileNoHostIsUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hosts := make(chan bool)
-		shown := runHostWatch(t, true, func(ctx context.Context, hostUp func(bool)) error {
-			hostUp(false)
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case up := <-hosts:
-					hostUp(up)
-				}
-			}
-		})
+		shown := runHostWatch(t, true, hostsFrom(hosts))
 		expect := func(step string, want ...bool) {
 			t.Helper()
 			if got := shown(); !slices.Equal(got, want) {
@@ -77,17 +82,7 @@ func TestTrayHostWatchShowsTheWindowOnlyWhileNoHostIsUp(t *testing.T) {
 func TestTrayHostWatchShowsNoWindowWhenThePanelComesInTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hosts := make(chan bool)
-		shown := runHostWatch(t, true, func(ctx context.Context, hostUp func(bool)) error {
-			hostUp(false)
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case up := <-hosts:
-					hostUp(up)
-				}
-			}
-		})
+		shown := runHostWatch(t, true, hostsFrom(hosts))
 		time.Sleep(2 * time.Second) // the panel comes late, but in time
 		hosts <- true
 		time.Sleep(10 * waitForHostAtStart)
