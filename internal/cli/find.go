@@ -134,8 +134,11 @@ func browseOnce(ctx context.Context, cfg discovery.BrowserConfig, timeout time.D
 			return browser.State(), err
 		case <-ctx.Done():
 		case <-deadline.C:
-		case <-events:
-			continue
+		case _, ok := <-events:
+			if ok {
+				continue
+			}
+			return browser.State(), <-runErr // the Browser stopped
 		case <-poll.C:
 			if state := browser.State(); state.Searching || state.PendingChecks > 0 {
 				continue

@@ -36,9 +36,9 @@ func studioFarm(t *testing.T) (*farmstandin.Server, map[string]string) {
 	return studioFarmOf(t, "3.3.1")
 }
 
+// studioFarmOf serves a stand-in Manager of that version on loopback (plain HTTP: no namespace).
 func studioFarmOf(t *testing.T, version string) (*farmstandin.Server, map[string]string) {
 	t.Helper()
-	netns.RequireIsolated(t)
 	clock := time.Now().Add(-time.Hour)
 	now := func() time.Time { return clock }
 	f := farmstandin.New("Studio Farm", farmstandin.WithClock(now), farmstandin.WithVersion(version))
@@ -300,7 +300,6 @@ func TestStatusOfTodaysFlamencoAsJSON(t *testing.T) {
 // A job named to rewrite the user's terminal (an escape sequence, a bidi override) is printed
 // cleaned of them.
 func TestStatusCleansWhatTheManagerNames(t *testing.T) {
-	netns.RequireIsolated(t)
 	f := farmstandin.New("Studio Farm", farmstandin.WithVersion("3.8.5"))
 	f.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
 	f.SubmitJob(farmstandin.JobSpec{Name: "shot-030 \x1b[2J\u202efx", User: "alice", Status: "queued"})

@@ -16,6 +16,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,8 +27,6 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 )
 
 // The environment of a stand-in Worker (see Install).
@@ -55,10 +55,6 @@ const (
 func MaybeRun() {
 	if os.Getenv(envWorker) == "" {
 		return
-	}
-	if err := netns.CheckIsolated(); err != nil {
-		fmt.Fprintln(os.Stderr, "stand-in Worker refused:", err)
-		os.Exit(3)
 	}
 	os.Exit(runWorker())
 }
@@ -142,6 +138,12 @@ func runWorker() int {
 		// The real Worker would search the LAN for a Manager; the stand-in does not.
 		log.Error().Msg("stand-in Worker: no manager_url in flamenco-worker.yaml, and it does not autodiscover")
 		return 1
+	}
+	// It speaks plain HTTP to the test's stand-in Manager, never SSDP: it needs no network namespace,
+	// but it must never talk to anything but this machine.
+	if !onLoopback(w.cfg.ManagerURL) {
+		fmt.Fprintln(os.Stderr, "stand-in Worker refused: manager_url", w.cfg.ManagerURL, "is not on loopback")
+		return 3
 	}
 
 	// The real Worker handles signals only once signed on: before, SIGINT ends it by default.
@@ -503,4 +505,17 @@ func (w *standinWorker) asleep(ctx context.Context) string {
 			return answer.StatusRequested
 		}
 	}
+}
+
+// onLoopback says whether rawURL names this machine by a loopback address or "localhost".
+func onLoopback(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	return err == nil && ip.IsLoopback()
 }
