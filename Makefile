@@ -45,7 +45,7 @@ MACOS_APP := Flamenco Tray.app
 SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/testkit/minimaltray) does not build for darwin, so those are vetted for Windows only.
-DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest
+DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/hub ./internal/testkit/testio ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest
 
 # install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
 define install-missing
