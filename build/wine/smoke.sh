@@ -19,7 +19,10 @@ export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
 unset DISPLAY WAYLAND_DISPLAY
 trap '"$(dirname "$wine")/wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX"' EXIT
 
-"$wine" wineboot -i >/dev/null 2>&1
+if ! boot=$("$wine" wineboot -i 2>&1); then
+	printf 'wine: wineboot -i failed:\n%s\n' "$boot" >&2
+	exit 1
+fi
 # Wine 8 lacks bcryptprimitives.dll, which Go's runtime loads at start: the stand-in built from
 # bcryptprimitives.c, native over Wine's (absent) builtin.
 cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
