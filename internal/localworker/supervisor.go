@@ -431,3 +431,31 @@ func endState(st *State, final Exit) {
 func clearManagerView(st *State) {
 	st.ManagerStatus, st.StatusChange, st.JobID, st.Job, st.Task = "", nil, "", "", ""
 }
+
+// ErrNotRegistered: the Worker has not registered with the Manager yet (or is not running), so the
+// Manager cannot be asked to change its status.
+var ErrNotRegistered = errors.New("the Worker is not registered with the Manager yet")
+
+// SetAwake asks the Manager to wake the running Worker (awake) or to send it asleep; asleep and lazy,
+// it finishes its current task first, otherwise the Manager requeues that task. The Worker's process
+// keeps running either way, so the next wake starts rendering within seconds.
+func (s *Supervisor) SetAwake(ctx context.Context, awake, lazy bool) error {
+	s.mu.Lock()
+	var workerID string
+	if s.run != nil && !s.run.isStopping() {
+		workerID = s.run.workerID
+	}
+	s.mu.Unlock()
+	if workerID == "" {
+		return ErrNotRegistered
+	}
+	status := managerapi.WorkerAsleep
+	if awake {
+		status, lazy = managerapi.WorkerAwake, false
+	}
+	if err := s.cfg.API.SetWorkerStatus(ctx, workerID, status, lazy); err != nil {
+		return fmt.Errorf("cannot ask the Manager to set the Worker %s: %w", status, err)
+	}
+	s.logger.Info().Str("worker", workerID).Str("status", string(status)).Bool("lazy", lazy).Msg("asked the Manager to change the Worker's status")
+	return nil
+}
