@@ -1,0 +1,246 @@
+package lending
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/hub"
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+)
+
+// fakeWorker records what the Lender asks of the Worker; its Manager can be made unreachable.
+type fakeWorker struct {
+	mu          sync.Mutex
+	state       localworker.State
+	states      *hub.Hub[localworker.State]
+	calls       []string
+	unreachable bool
+}
+
+func newFakeWorker() *fakeWorker {
+	w := &fakeWorker{state: localworker.State{Phase: localworker.NotRunning}}
+	w.states = hub.NewLatest(w.state, localworker.State.Equal)
+	return w
+}
+
+func (w *fakeWorker) set(change func(*localworker.State)) {
+	w.mu.Lock()
+	change(&w.state)
+	st := w.state
+	w.mu.Unlock()
+	w.states.Publish(st)
+}
+
+func (w *fakeWorker) record(call string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, call)
+}
+
+func (w *fakeWorker) Calls() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.calls)
+}
+
+func (w *fakeWorker) State() localworker.State {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.state
+}
+
+func (w *fakeWorker) Subscribe() (<-chan localworker.State, func()) { return w.states.Subscribe() }
+
+func (w *fakeWorker) Start(context.Context) error {
+	w.record("start")
+	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Awake, true })
+	return nil
+}
+
+func (w *fakeWorker) Stop(context.Context, bool) error {
+	w.record("stop")
+	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
+	return nil
+}
+
+func (w *fakeWorker) SetAwake(_ context.Context, awake, lazy bool) error {
+	w.mu.Lock()
+	unreachable := w.unreachable
+	w.mu.Unlock()
+	switch {
+	case unreachable:
+		w.record("unreachable")
+		return errors.New("connection refused")
+	case awake:
+		w.record("wake")
+		w.set(func(s *localworker.State) { s.Phase = localworker.Awake })
+	case lazy:
+		w.record("sleep after task")
+	default:
+		w.record("sleep now")
+		w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Asleep, "", "" })
+	}
+	return nil
+}
+
+// desk is the desktop: the time of the last input, on the bubble's clock.
+type desk struct {
+	mu        sync.Mutex
+	lastInput time.Time
+	locked    bool
+}
+
+func (d *desk) input() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.lastInput = time.Now()
+}
+
+func (d *desk) read(context.Context) (time.Duration, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Since(d.lastInput), d.locked, nil
+}
+
+// lenderOn runs a Lender in the test's bubble with a 10-minute policy.
+func lenderOn(t *testing.T, w *fakeWorker, d *desk, whenBack WhenBack, onBack func(Tally)) *Lender {
+	l := NewLender(Config{Worker: w, ReadIdle: d.read, Policy: Policy{Enabled: true, AwayAfter: 10 * time.Minute, WhenBack: whenBack},
+		Logger: zerolog.New(zerolog.NewTestWriter(t)), OnBack: onBack})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return l
+}
+
+// Away after 10 minutes: the Worker starts; back: within the next poll (250 ms) the Manager is
+// asked to send it asleep, at once; away again: it is woken, not started again.
+func TestLenderLendsWhileAwayAndTakesBackAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		d.input()
+		l := lenderOn(t, w, d, StopNow, nil)
+		time.Sleep(9 * time.Minute)
+		synctest.Wait()
+		if s := l.Status(); s.Decision.Mode != Here || s.Decision.ToGo > time.Minute+time.Second || len(w.Calls()) != 0 {
+			t.Fatalf("9 minutes without input: %+v, calls %q", s.Decision, w.Calls())
+		}
+		time.Sleep(time.Minute + time.Second)
+		synctest.Wait()
+		if s := l.Status(); !s.Lent || !slices.Equal(w.Calls(), []string{"start"}) {
+			t.Fatalf("10 minutes without input: lent %v, calls %q", s.Lent, w.Calls())
+		}
+		d.input()
+		time.Sleep(PollWhileLent)
+		synctest.Wait()
+		if !slices.Contains(w.Calls(), "sleep now") {
+			t.Errorf("calls %q %v after the input, want the Worker sent asleep", w.Calls(), PollWhileLent)
+		}
+		time.Sleep(10*time.Minute + time.Second)
+		synctest.Wait()
+		if got, want := w.Calls(), []string{"start", "sleep now", "wake"}; !slices.Equal(got, want) {
+			t.Errorf("calls %q, want %q", got, want)
+		}
+	})
+}
+
+// A locked screen is away at once; the choice "finish the current task" asks for a lazy sleep.
+func TestLenderLocksAndFinishesTheTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		d.input()
+		lenderOn(t, w, d, FinishTask, nil)
+		d.mu.Lock()
+		d.locked = true
+		d.mu.Unlock()
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		d.mu.Lock()
+		d.locked = false
+		d.mu.Unlock()
+		d.input()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got, want := w.Calls(), []string{"start", "sleep after task"}; !slices.Equal(got, want) {
+			t.Errorf("calls %q, want %q", got, want)
+		}
+	})
+}
+
+// When the Manager cannot be asked, the Worker is stopped here, as "Stop now" does.
+func TestLenderStopsTheWorkerWhenTheManagerCannotBeAsked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		lenderOn(t, w, d, StopNow, nil)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		w.mu.Lock()
+		w.unreachable = true
+		w.mu.Unlock()
+		d.input()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got, want := w.Calls(), []string{"start", "unreachable", "stop"}; !slices.Equal(got, want) {
+			t.Errorf("calls %q, want %q", got, want)
+		}
+	})
+}
+
+// A Worker the user runs themselves is not lent, nor sent asleep when they are back.
+func TestLenderLeavesAWorkerRunByHandAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		w.Start(t.Context())
+		w.calls = nil
+		d.input()
+		l := lenderOn(t, w, d, StopNow, nil)
+		time.Sleep(11 * time.Minute)
+		synctest.Wait()
+		d.input()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := w.Calls(); len(got) != 0 || l.Status().Lent {
+			t.Errorf("calls %q, lent %v", got, l.Status().Lent)
+		}
+	})
+}
+
+// Back after it rendered: the user is told what it rendered, once; "Not tonight" sends the lent
+// Worker asleep and keeps the computer until the morning.
+func TestLenderTellsWhatItRenderedAndSkipsTonight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		var told []Tally
+		l := lenderOn(t, w, d, StopNow, func(tl Tally) { told = append(told, tl) })
+		time.Sleep(time.Second)
+		synctest.Wait()
+		for _, task := range []struct{ job, task string }{{"j1", "frames 1-10"}, {"j1", "frames 11-20"}, {"j2", "frames 1-10"}} {
+			w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Busy, task.job, task.task })
+			synctest.Wait()
+		}
+		d.input()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if len(told) != 1 || told[0].Tasks != 3 || told[0].Jobs != 2 {
+			t.Fatalf("told %+v, want once: 3 tasks of 2 jobs", told)
+		}
+		time.Sleep(11 * time.Minute) // away again
+		synctest.Wait()
+		l.NotTonight(time.Now())
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if s := l.Status(); s.Decision.Mode != SkipTonight || s.Lent || s.NotTonightUntil.IsZero() {
+			t.Errorf("after Not tonight: %+v", s)
+		}
+		if got := w.Calls(); got[len(got)-1] != "sleep now" {
+			t.Errorf("calls %q: the lent Worker was not sent asleep", got)
+		}
+	})
+}
