@@ -55,7 +55,7 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 		onSave(Settings{LocalManagerURL: url, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked,
 			JobNotifications: jobNotifications.Checked,
 			Identity:         farm.Identity{MetadataKey: keyEntry.Text, UserName: userEntry.Text}.Normalized(),
-			WorkerPath:       strings.TrimSpace(workerEntry.Text)})
+			WorkerPath:       strings.TrimSpace(workerEntry.Text), Lending: current.Lending})
 		w.Close()
 	}
 	urlEntry.OnSubmitted = func(string) { submit() }

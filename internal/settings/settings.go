@@ -9,9 +9,11 @@ import (
 	neturl "net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -21,6 +23,9 @@ type Store interface {
 	StringWithFallback(key, fallback string) string
 	BoolWithFallback(key string, fallback bool) bool
 	StringList(key string) []string
+	Int(key string) int
+	IntWithFallback(key string, fallback int) int
+	SetInt(key string, value int)
 	SetString(key, value string)
 	SetBool(key string, value bool)
 	SetStringList(key string, value []string)
@@ -38,6 +43,11 @@ const (
 	keyUserName         = "userName"
 	keyWatchedJobs      = "watchedJobs"
 	keyWorkerPath       = "workerPath"
+	keyLendTo           = "lendTo"
+	keyLendAfterMinutes = "lendAfterMinutes"
+	keyLendHours        = "lendHours"
+	keyLendLoadPercent  = "lendLoadPercent"
+	keyLendWhenBack     = "lendWhenBack"
 )
 
 // Limits of the lists kept.
@@ -61,12 +71,51 @@ type Settings struct {
 	Identity farm.Identity
 	// WorkerPath is the flamenco-worker program to run; "" finds it on PATH or beside this program.
 	WorkerPath string
+	// Lending is how this computer is lent to the farms chosen in the menu (LendTo) while the user
+	// is away.
+	Lending Lending
+}
+
+// Lending is the user's choice of when to lend this computer; which Managers it is lent to is
+// chosen per Manager in the menu (LendTo).
+type Lending struct {
+	AfterMinutes int    // away after this long without input (at least 1)
+	Hours        string // lending.ParseHours's form; "" is any time
+	LoadPercent  int    // 0: no limit; else keep the computer while other programs use more of its CPUs
+	WhenBack     string // "stop" or "finish"
+}
+
+// Policy is the lending policy these settings say, enabled or not.
+func (l Lending) Policy(enabled bool) lending.Policy {
+	hours, _ := lending.ParseHours(l.Hours) // validated when saved
+	whenBack, err := lending.ParseWhenBack(l.WhenBack)
+	if err != nil {
+		whenBack = lending.StopNow
+	}
+	return lending.Policy{Enabled: enabled, AwayAfter: time.Duration(l.AfterMinutes) * time.Minute, Hours: hours,
+		LoadLimit: float64(l.LoadPercent) / 100, WhenBack: whenBack}.Normalized()
+}
+
+// Validate says what in l cannot be saved, in words for the form.
+func (l Lending) Validate() error {
+	if l.AfterMinutes < 1 {
+		return errors.New("lend after at least 1 minute away")
+	}
+	if _, err := lending.ParseHours(l.Hours); err != nil {
+		return err
+	}
+	if l.LoadPercent < 0 || l.LoadPercent > 100 {
+		return errors.New("the load limit is a percentage from 0 (none) to 100")
+	}
+	_, err := lending.ParseWhenBack(l.WhenBack)
+	return err
 }
 
 // Defaults are the settings of a new user.
 func Defaults() Settings {
 	return Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Notifications: true, JobNotifications: true,
-		Identity: farm.DefaultIdentity().Normalized()}
+		Identity: farm.DefaultIdentity().Normalized(),
+		Lending:  Lending{AfterMinutes: int(lending.DefaultAwayAfter / time.Minute), WhenBack: string(lending.StopNow)}}
 }
 
 // Load reads the settings, with the defaults for what was never saved.
@@ -82,6 +131,12 @@ func Load(s Store) Settings {
 			UserName:    s.StringWithFallback(keyUserName, d.Identity.UserName),
 		}.Normalized(),
 		WorkerPath: s.String(keyWorkerPath),
+		Lending: Lending{
+			AfterMinutes: s.IntWithFallback(keyLendAfterMinutes, d.Lending.AfterMinutes),
+			Hours:        s.String(keyLendHours),
+			LoadPercent:  s.Int(keyLendLoadPercent),
+			WhenBack:     s.StringWithFallback(keyLendWhenBack, d.Lending.WhenBack),
+		},
 	}
 }
 
@@ -95,6 +150,10 @@ func Save(s Store, v Settings) {
 	s.SetString(keyJobMetadataKey, v.Identity.MetadataKey)
 	s.SetString(keyUserName, v.Identity.UserName)
 	s.SetString(keyWorkerPath, v.WorkerPath)
+	s.SetInt(keyLendAfterMinutes, v.Lending.AfterMinutes)
+	s.SetString(keyLendHours, v.Lending.Hours)
+	s.SetInt(keyLendLoadPercent, v.Lending.LoadPercent)
+	s.SetString(keyLendWhenBack, v.Lending.WhenBack)
 }
 
 // Clean trims what the user typed and fills an empty identity with the defaults.
@@ -102,6 +161,7 @@ func (v Settings) Clean() Settings {
 	v.LocalManagerURL = strings.TrimSpace(v.LocalManagerURL)
 	v.WorkerPath = strings.TrimSpace(v.WorkerPath)
 	v.Identity = v.Identity.Normalized()
+	v.Lending.Hours = strings.TrimSpace(v.Lending.Hours)
 	return v
 }
 
@@ -117,7 +177,12 @@ func CheckLocalManagerURL(s string) error {
 }
 
 // Validate says what in v cannot be saved.
-func (v Settings) Validate() error { return CheckLocalManagerURL(v.LocalManagerURL) }
+func (v Settings) Validate() error {
+	if err := CheckLocalManagerURL(v.LocalManagerURL); err != nil {
+		return err
+	}
+	return v.Lending.Validate()
+}
 
 // KnownManagers are the Manager URLs remembered from earlier runs, newest first.
 func KnownManagers(s Store) []string { return s.StringList(keyKnownManagers) }
@@ -176,4 +241,16 @@ func SetWatchedJobs(s Store, ids []string) {
 		ids = ids[len(ids)-farm.MaxWatchedJobs:]
 	}
 	s.SetStringList(keyWatchedJobs, ids)
+}
+
+// LendTo are the Managers (base URLs) this computer is lent to while its user is away.
+func LendTo(s Store) []string { return s.StringList(keyLendTo) }
+
+// SetLendTo turns lending to the Manager at url on or off.
+func SetLendTo(s Store, url string, on bool) {
+	list := slices.DeleteFunc(slices.Clone(LendTo(s)), func(u string) bool { return u == url })
+	if on {
+		list = append(list, url)
+	}
+	s.SetStringList(keyLendTo, list)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -46,7 +47,9 @@ func TestValidateRefusesWhatIsNoManagerURL(t *testing.T) {
 		}
 	}
 	for _, good := range []string{"http://localhost:8080/", " https://farm.studio.lan/flamenco/ ", "http://[::1]:8080"} {
-		if err := (settings.Settings{LocalManagerURL: good}).Validate(); err != nil {
+		v := settings.Defaults()
+		v.LocalManagerURL = good
+		if err := v.Validate(); err != nil {
 			t.Errorf("Validate(%q) = %v", good, err)
 		}
 	}
@@ -104,5 +107,42 @@ func TestWatchedJobsKeepTheNewestPicks(t *testing.T) {
 	got := settings.WatchedJobs(s)
 	if len(got) != farm.MaxWatchedJobs || got[0] != "job-3" || got[len(got)-1] != ids[len(ids)-1] {
 		t.Errorf("watched %d jobs, %q … %q", len(got), got[0], got[len(got)-1])
+	}
+}
+
+func TestLendingSettings(t *testing.T) {
+	s := store(t)
+	if got := settings.Load(s).Lending; got != (settings.Lending{AfterMinutes: 10, WhenBack: "stop"}) {
+		t.Errorf("default lending %+v", got)
+	}
+	want := settings.Lending{AfterMinutes: 15, Hours: "19:00-08:00 mon,tue,wed,thu,fri", LoadPercent: 40, WhenBack: "finish"}
+	v := settings.Defaults()
+	v.Lending = want
+	if err := v.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	settings.Save(s, v)
+	if got := settings.Load(s).Lending; got != want {
+		t.Errorf("Load = %+v, want %+v", got, want)
+	}
+	p := want.Policy(true)
+	if !p.Enabled || p.AwayAfter != 15*time.Minute || p.Hours.String() != want.Hours || p.LoadLimit != 0.4 || p.WhenBack != "finish" {
+		t.Errorf("policy %+v", p)
+	}
+	for _, bad := range []settings.Lending{
+		{AfterMinutes: 0, WhenBack: "stop"},
+		{AfterMinutes: 10, Hours: "7pm-8am", WhenBack: "stop"},
+		{AfterMinutes: 10, LoadPercent: 150, WhenBack: "stop"},
+		{AfterMinutes: 10, WhenBack: "later"},
+	} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	settings.SetLendTo(s, "http://farm:8080/", true)
+	settings.SetLendTo(s, "http://night:8080/", true)
+	settings.SetLendTo(s, "http://farm:8080/", false)
+	if got := settings.LendTo(s); !slices.Equal(got, []string{"http://night:8080/"}) {
+		t.Errorf("lend to %q", got)
 	}
 }
