@@ -62,12 +62,13 @@ type Status struct {
 	Tally    Tally
 	// NotTonightUntil is when "Not tonight" ends; zero when not chosen.
 	NotTonightUntil time.Time
+	AwayAfter       time.Duration // the policy's
 }
 
 // Equal says whether two statuses show the same.
 func (s Status) Equal(o Status) bool {
 	return s.Decision == o.Decision && s.Lent == o.Lent && s.Tally == o.Tally && s.NotTonightUntil.Equal(o.NotTonightUntil) &&
-		s.Worker.Equal(o.Worker)
+		s.AwayAfter == o.AwayAfter && s.Worker.Equal(o.Worker)
 }
 
 // Lender lends this computer to one Manager's farm while its user is away, as its Policy says.
@@ -210,7 +211,7 @@ func (l *Lender) step(ctx context.Context) {
 		l.owed = Tally{}
 	}
 	l.publish(func(s *Status) {
-		s.Decision, s.Lent, s.Tally, s.NotTonightUntil = d, l.lent, l.tally.Tally, notTonight
+		s.Decision, s.Lent, s.Tally, s.NotTonightUntil, s.AwayAfter = d, l.lent, l.tally.Tally, notTonight, policy.AwayAfter
 		if !now.Before(notTonight) {
 			s.NotTonightUntil = time.Time{}
 		}

@@ -86,7 +86,7 @@ const (
 type Decision struct {
 	Mode   Mode
 	ToGo   time.Duration // for Here: how much longer without input before lending
-	Reason string        // for NoIdle and Loaded: why, in words for the menu
+	Reason string        // for NoIdle, OutsideHours and Loaded: why, in words for the menu
 }
 
 // Lend says whether the computer is lent.
@@ -105,7 +105,7 @@ func Decide(p Policy, in Inputs, now time.Time) Decision {
 	case now.Before(in.NotTonight):
 		return Decision{Mode: SkipTonight}
 	case !p.Hours.Contains(now):
-		return Decision{Mode: OutsideHours}
+		return Decision{Mode: OutsideHours, Reason: "lends only " + p.Hours.String()}
 	}
 	if p.LoadLimit > 0 {
 		if in.LoadErr != nil {
