@@ -46,6 +46,9 @@ type Config struct {
 	Logger   zerolog.Logger
 	// OnBack, if set, is called when the user came back after the computer rendered for the farm.
 	OnBack func(Tally)
+	// WorkerLifetime is what a Worker the Lender starts runs until (the tray's or the command's
+	// life, so that its owner can sign it off); nil: Run's context.
+	WorkerLifetime context.Context
 }
 
 // Tally counts what the lent Worker was seen rendering during one absence.
@@ -146,8 +149,8 @@ func (l *Lender) Status() Status {
 // Subscribe returns a channel holding the latest Status (package hub's state stream).
 func (l *Lender) Subscribe() (<-chan Status, func()) { return l.status.Subscribe() }
 
-// Run decides and acts until ctx ends. A Worker it lent is sent asleep when the user comes back;
-// when ctx ends, the Worker's own Start context (the same ctx) signs it off.
+// Run decides and acts until ctx ends. A Worker it lent is sent asleep when the user comes back, and
+// when Run ends (lending turned off) while it is lent.
 func (l *Lender) Run(ctx context.Context) error {
 	defer l.wg.Wait()
 	states, unsubscribe := l.cfg.Worker.Subscribe()
@@ -157,6 +160,12 @@ func (l *Lender) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			if l.lent {
+				l.mu.Lock()
+				whenBack := l.policy.WhenBack
+				l.mu.Unlock()
+				l.takeBack(context.WithoutCancel(ctx), whenBack, Decision{Mode: Off})
+			}
 			return nil
 		case st, ok := <-states:
 			if !ok {
@@ -236,7 +245,11 @@ func (l *Lender) lend(ctx context.Context) {
 		return
 	}
 	l.log.Info().Msg("the user is away: starting the Worker to lend this computer to the farm")
-	if err := l.cfg.Worker.Start(ctx); err != nil {
+	lifetime := l.cfg.WorkerLifetime
+	if lifetime == nil {
+		lifetime = ctx
+	}
+	if err := l.cfg.Worker.Start(lifetime); err != nil {
 		l.log.Error().Err(err).Msg("cannot start the Worker to lend this computer")
 	}
 }
