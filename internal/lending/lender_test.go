@@ -244,3 +244,22 @@ func TestLenderTellsWhatItRenderedAndSkipsTonight(t *testing.T) {
 		}
 	})
 }
+
+// Lending turned off while the computer is lent: the Worker is sent asleep, as when the user is back.
+func TestLenderTurnedOffWhileLentSendsTheWorkerAsleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		l := NewLender(Config{Worker: w, ReadIdle: d.read, Policy: Policy{Enabled: true, AwayAfter: time.Minute},
+			Logger: zerolog.New(zerolog.NewTestWriter(t))})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); l.Run(ctx) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		cancel()
+		<-done
+		if got, want := w.Calls(), []string{"start", "sleep now"}; !slices.Equal(got, want) {
+			t.Errorf("calls %q, want %q", got, want)
+		}
+	})
+}

@@ -206,3 +206,21 @@ func (f *Farm) ImportJob(data []byte) (string, error) {
 	f.farmStateMaybeChanged()
 	return j.ID, nil
 }
+
+// TaskStatus returns the status of a task queued with QueueTask: "queued" while it waits (again,
+// after a Worker gave it back), "active" while a Worker runs it, its end after; "" when unknown.
+func (f *Farm) TaskStatus(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range f.queue {
+		if t.ID == id {
+			return t.Status
+		}
+	}
+	for _, w := range f.workers {
+		if w.Task != nil && w.Task.ID == id {
+			return w.Task.Status
+		}
+	}
+	return ""
+}
