@@ -94,6 +94,7 @@ type Lender struct {
 	// Run's goroutine only.
 	lent     bool      // the Worker runs for the farm because the user is away
 	byHand   bool      // the user runs the Worker themselves: it is not lent, nor sent asleep
+	ended    bool      // the lent Worker ended during this absence
 	lastWake time.Time // the last request to wake a lent Worker
 	tally    tally     // of this absence
 	owed     Tally     // what the computer rendered, until the user is back to be told
@@ -206,14 +207,19 @@ func (l *Lender) step(ctx context.Context) {
 	now := time.Now()
 	d := Decide(policy, in, now)
 	switch {
-	case d.Lend() && !l.lent:
+	case d.Lend() && !l.lent && !l.ended:
 		l.lend(ctx)
+	case d.Lend() && l.lent && !l.cfg.Worker.State().Active:
+		// It ended while lent (the Manager set it offline, or it failed): not started again before
+		// the next absence, so a Worker that cannot run is not relaunched every second.
+		l.log.Info().Msg("the lent Worker ended; lending again at the next absence")
+		l.lent, l.ended = false, true
 	case d.Lend():
 		l.keepAwake(ctx, now)
 	case l.lent:
 		l.takeBack(ctx, policy.WhenBack, d)
 	default:
-		l.byHand = false
+		l.byHand, l.ended = false, false
 	}
 	if d.Mode == Here && l.owed.Tasks > 0 && l.cfg.OnBack != nil {
 		l.cfg.OnBack(l.owed)

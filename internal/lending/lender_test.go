@@ -263,3 +263,26 @@ func TestLenderTurnedOffWhileLentSendsTheWorkerAsleep(t *testing.T) {
 		}
 	})
 }
+
+// A lent Worker that ends (the Manager set it offline, or it failed) is not started again before
+// the next absence.
+func TestLenderDoesNotRelaunchAWorkerThatEndedWhileLent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := newFakeWorker(), &desk{}
+		lenderOn(t, w, d, StopNow, nil)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := w.Calls(); !slices.Equal(got, []string{"start"}) {
+			t.Fatalf("calls %q, want one start", got)
+		}
+		d.input()
+		time.Sleep(11 * time.Minute)
+		synctest.Wait()
+		if got := w.Calls(); !slices.Equal(got, []string{"start", "start"}) {
+			t.Errorf("calls %q, want a start at the next absence", got)
+		}
+	})
+}
