@@ -86,6 +86,8 @@ func needsDisplay() bool {
 // iconResource returns the tray icon for a state.
 func iconResource(state IconState) fyne.Resource {
 	switch state {
+	case IconRendering:
+		return assets.TrayRenderingIcon
 	case IconAdvertising:
 		return assets.TrayAdvertisingIcon
 	case IconManagersFound:

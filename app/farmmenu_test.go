@@ -56,6 +56,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			"Studio Farm — 3.3.1",
 			farmIndent + "Farm: asking the Manager… [off]",
 			farmIndent + "Run a Worker here",
+			farmIndent + "Lend this computer when I'm away",
 		}},
 		{"a working farm with my jobs", ManagerFarm{Summary: summaryWith(managerapi.FarmActive,
 			map[managerapi.WorkerStatus]int{managerapi.WorkerAwake: 3, managerapi.WorkerAsleep: 1, managerapi.WorkerOffline: 2},
@@ -69,6 +70,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 				"> shot-010 lighting — active",
 				"> shot-020 broken — failed",
 				farmIndent + "Run a Worker here",
+				farmIndent + "Lend this computer when I'm away",
 			}},
 		{"no job says who submitted it: how to, and jobs to watch", ManagerFarm{
 			Summary: func() farm.Summary {
@@ -89,11 +91,13 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			"> Watch a job",
 			"> > anon render — active [x]",
 			farmIndent + "Run a Worker here",
+			farmIndent + "Lend this computer when I'm away",
 		}},
 		{"unavailable", ManagerFarm{Summary: farm.Summary{Unavailable: "the Manager answered 500"}}, []string{
 			"Studio Farm — 3.3.1",
 			farmIndent + "Farm status unavailable [off]",
 			farmIndent + "Run a Worker here",
+			farmIndent + "Lend this computer when I'm away",
 		}},
 		{"a Worker here, busy", ManagerFarm{Summary: summaryWith(managerapi.FarmActive, map[managerapi.WorkerStatus]int{managerapi.WorkerAwake: 1}, nil),
 			Worker: LocalWorker{Running: true, State: "awake", Job: "shot-010 lighting"}}, []string{
@@ -105,6 +109,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			farmIndent + "Worker here: awake on shot-010 lighting",
 			"> Stop after this task",
 			"> Stop now",
+			farmIndent + "Lend this computer when I'm away",
 		}},
 		{"no flamenco-worker", ManagerFarm{Summary: farm.Summary{Unavailable: "x"},
 			Worker: LocalWorker{Unavailable: "flamenco-worker not found (set its place in Settings)"}}, []string{
@@ -112,6 +117,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			farmIndent + "Farm status unavailable [off]",
 			farmIndent + "Run a Worker here [off]",
 			farmIndent + "flamenco-worker not found (set its place in Settings) [off]",
+			farmIndent + "Lend this computer when I'm away",
 		}},
 	}
 	for _, tc := range tests {

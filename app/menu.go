@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 )
 
 // maxListedManagers is how many Managers the menu lists before "N more…"; that submenu lists up to
@@ -47,6 +48,9 @@ type MenuState struct {
 	// Workers are the Workers this tray runs, by Manager ID: one whose Manager has no row in the menu
 	// (it is gone from the list, or in "more…") gets its own, so it can still be stopped.
 	Workers map[string]LocalWorker
+	// Lending is what lending this computer does for each Manager it is lent to while its user is
+	// away, by Manager ID; a Manager without an entry is not lent to.
+	Lending map[string]lending.Status
 }
 
 // MenuActions are what the menu's items do. An item captures nothing that its row does not show,
@@ -71,6 +75,11 @@ type MenuActions struct {
 	// current task or now.
 	StartWorker func(managerID string)
 	StopWorker  func(managerID string, afterThisTask bool)
+	// ToggleLending turns lending this computer to a Manager while its user is away on or off;
+	// NotTonight skips it until the morning, LendTonight undoes that.
+	ToggleLending func(managerID string)
+	NotTonight    func(managerID string)
+	LendTonight   func(managerID string)
 }
 
 // BuildMenu returns the tray menu for a state. It is a pure function: the same state gives the same
@@ -94,10 +103,17 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 		switch {
 		case ok && m.Reachable:
 			items = append(items, farmItems(m, f, a)...)
+			items = append(items, lendingItems(m, s.Lending, a)...)
 			rowOf[m.ID] = true
-		case ok && f.Worker.Running:
-			// Not answering: nothing of its farm is shown, but its Worker here can still be stopped.
-			items = append(items, workerItems(m, f.Worker, a)...)
+		case ok && (f.Worker.Running || lendsTo(s.Lending, m.ID)):
+			// Not answering: nothing of its farm is shown, but its Worker here can still be stopped,
+			// and lending to it turned off.
+			if f.Worker.Running {
+				items = append(items, workerItems(m, f.Worker, a)...)
+			}
+			if lendsTo(s.Lending, m.ID) {
+				items = append(items, lendingItems(m, s.Lending, a)...)
+			}
 			rowOf[m.ID] = true
 		}
 	}
@@ -319,11 +335,15 @@ const (
 	IconNoManager
 	IconManagersFound
 	IconAdvertising
+	// IconRendering: this computer renders for a farm it is lent to.
+	IconRendering
 )
 
 // IconFor picks the tray icon for a state.
 func IconFor(s MenuState) IconState {
 	switch {
+	case rendersForAFarm(s.Lending):
+		return IconRendering
 	case s.Advertising.Active:
 		return IconAdvertising
 	case len(s.Discovery.Managers) > 0:

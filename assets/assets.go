@@ -19,6 +19,8 @@ var (
 	trayFound []byte
 	//go:embed tray-advertising.png
 	trayAdvertising []byte
+	//go:embed tray-rendering.png
+	trayRendering []byte
 )
 
 // Icons for the app and the tray's states.
@@ -28,4 +30,7 @@ var (
 	TrayNoManagerIcon   = fyne.NewStaticResource("tray-none.png", trayNone)
 	TrayFoundIcon       = fyne.NewStaticResource("tray-found.png", trayFound)
 	TrayAdvertisingIcon = fyne.NewStaticResource("tray-advertising.png", trayAdvertising)
+	// TrayRenderingIcon: this computer renders for a farm (lent while its user is away);
+	// build/assets/mkrendering.go made it from tray-found.png.
+	TrayRenderingIcon = fyne.NewStaticResource("tray-rendering.png", trayRendering)
 )
