@@ -13,9 +13,10 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// workerSet owns the Workers this tray runs, one per Manager at most. They run until stopped from
-// the menu or until the tray quits (its context ends: each signs off), whether or not their Manager
-// is listed meanwhile.
+// workerSet owns the Workers this tray runs, one per Manager at most, whether started from the menu
+// or by lending this computer while its user is away (lending.go drives the same Supervisor). They
+// run until stopped from the menu or until the tray quits (its context ends: each signs off),
+// whether or not their Manager is listed meanwhile.
 //
 // Concurrency: the fields below mu are guarded by mu; starting and stopping a Worker, and following
 // each Supervisor's states, happen in goroutines of the tray's owner (goOwned).
@@ -53,22 +54,13 @@ func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), tra
 func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	entry := w.byManager[m.ID]
-	if entry != nil && (entry.starting || entry.sup.State().Active) {
+	if entry := w.byManager[m.ID]; entry != nil && (entry.starting || entry.sup.State().Active) {
 		return
 	}
-	if entry == nil || entry.sup.State().ManagerURL != m.URL || entry.binary != binary {
-		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: managerapi.NewClient(m.URL),
-			Binary: binary, LogDir: w.logDir, Logger: w.log})
-		if err != nil {
-			w.failedLocked(m, err)
-			return
-		}
-		if entry != nil {
-			entry.unsubscribe()
-		}
-		entry = &localWorkerEntry{sup: sup, binary: binary, unsubscribe: w.follow(ctx, sup)}
-		w.byManager[m.ID] = entry
+	entry, err := w.entryLocked(ctx, m, binary)
+	if err != nil {
+		w.failedLocked(m, err)
+		return
 	}
 	delete(w.problems, m.ID)
 	entry.starting = true
@@ -87,6 +79,39 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 		}
 		w.log.Info().Str("manager", m.URL).Str("log", sup.LogPath()).Msg("running a Worker here")
 	})
+}
+
+// supervisorFor is the Supervisor of m's Worker, for lending this computer to m's farm: the one "Run
+// a Worker here" starts, made the same way, so that both share one Worker per Manager and computer.
+func (w *workerSet) supervisorFor(ctx context.Context, m discovery.Manager, binary string) (*localworker.Supervisor, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	entry, err := w.entryLocked(ctx, m, binary)
+	if err != nil {
+		return nil, err
+	}
+	return entry.sup, nil
+}
+
+// entryLocked is m's entry, made for m's URL and binary, or replaced when either changed while its
+// Worker does not run. w.mu is held.
+func (w *workerSet) entryLocked(ctx context.Context, m discovery.Manager, binary string) (*localWorkerEntry, error) {
+	entry := w.byManager[m.ID]
+	if entry != nil && (entry.starting || entry.sup.State().Active ||
+		(entry.sup.State().ManagerURL == m.URL && entry.binary == binary)) {
+		return entry, nil
+	}
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: managerapi.NewClient(m.URL),
+		Binary: binary, LogDir: w.logDir, Logger: w.log})
+	if err != nil {
+		return nil, err
+	}
+	if entry != nil {
+		entry.unsubscribe()
+	}
+	entry = &localWorkerEntry{sup: sup, binary: binary, unsubscribe: w.follow(ctx, sup)}
+	w.byManager[m.ID] = entry
+	return entry, nil
 }
 
 // follow rebuilds the menu on each change of sup's state, until ctx ends or the returned func is

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 )
 
 // notifyAfter is how long after the first search window Managers' notifications stay quiet:
@@ -177,6 +178,20 @@ func (n *notifier) flush() {
 	n.flushLaterLocked(retryAt)
 	n.mu.Unlock()
 	n.showJobNotice(send)
+}
+
+// WelcomeBack tells a user back what this computer rendered for a farm while they were away, unless
+// they turned notifications off (the Settings' first switch, as for Managers found or gone).
+func (n *notifier) WelcomeBack(t lending.Tally) {
+	n.mu.Lock()
+	on := n.managersOn
+	n.mu.Unlock()
+	n.log.Info().Int("tasks", t.Tasks).Int("jobs", t.Jobs).Bool("notify", on).
+		Msg("back after this computer rendered for the farm")
+	if on {
+		title, body := t.BackNotice()
+		n.show(title, body, "")
+	}
 }
 
 func (n *notifier) showJobNotice(j *jobNotice) {

@@ -1,0 +1,234 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
+)
+
+// lendingSet lends this computer to the farms the user chose while they are away: one
+// lending.Lender per Manager that lending is on for, driving that Manager's Worker Supervisor from
+// workerSet, so that "Run a Worker here" and lending share one Worker per Manager and computer. A
+// Lender runs from the moment its Manager is listed with lending on until lending to it is turned
+// off or the tray quits, whether or not its Manager stays listed (the Lender stops a Worker whose
+// Manager cannot be asked).
+//
+// Concurrency: the fields below mu are guarded by mu, which is never held while a Lender stops;
+// each Lender's Run and the goroutine that follows its statuses are goroutines of the tray's owner
+// (goOwned), ended by that Lender's own cancel or by the tray's context.
+type lendingSet struct {
+	log       zerolog.Logger
+	ctx       context.Context // the tray's: Lenders and the Workers they start live within it
+	goOwned   func(func())
+	workerFor func(m discovery.Manager) (lending.Worker, error)
+	readIdle  func(ctx context.Context) (time.Duration, bool, error)
+	readLoad  func(ctx context.Context) (float64, error) // nil: not measured
+	onChange  func()
+	onBack    func(lending.Tally)
+
+	mu        sync.Mutex
+	urls      map[string]bool // the Managers' URLs lending is on for (settings.LendTo)
+	policy    lending.Policy
+	byManager map[string]*lenderEntry // by Manager ID
+}
+
+// lendingConfig configures a lendingSet.
+type lendingConfig struct {
+	Log     zerolog.Logger
+	Ctx     context.Context // the tray's
+	GoOwned func(func())
+	// WorkerFor is the Worker a Lender drives for m (workerSet.supervisorFor); it may change when
+	// the Worker program set in Settings changed.
+	WorkerFor func(m discovery.Manager) (lending.Worker, error)
+	ReadIdle  func(ctx context.Context) (time.Duration, bool, error)
+	ReadLoad  func(ctx context.Context) (float64, error)
+	// LendTo are the URLs of the Managers lending is on for; Policy is Settings'.
+	LendTo []string
+	Policy lending.Policy
+	// OnChange asks for a menu rebuild; OnBack tells a user back what the computer rendered. Both
+	// must not block.
+	OnChange func()
+	OnBack   func(lending.Tally)
+}
+
+// lenderEntry is one Manager's Lender and what stops it.
+type lenderEntry struct {
+	lender *lending.Lender
+	worker lending.Worker
+	url    string
+	stop   context.CancelFunc
+	done   chan struct{} // closed once its Run and the following of its statuses have returned
+}
+
+func newLendingSet(c lendingConfig) *lendingSet {
+	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned,
+		workerFor: c.WorkerFor, readIdle: c.ReadIdle, readLoad: c.ReadLoad, onChange: c.OnChange, onBack: c.OnBack,
+		urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{}}
+	for _, url := range c.LendTo {
+		l.urls[url] = true
+	}
+	return l
+}
+
+// lendsTo says whether lending to the Manager at url is on.
+func (l *lendingSet) lendsTo(url string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.urls[url]
+}
+
+// set turns lending to m on or off.
+func (l *lendingSet) set(m discovery.Manager, on bool) {
+	l.mu.Lock()
+	if on {
+		l.urls[m.URL] = true
+	} else {
+		delete(l.urls, m.URL)
+	}
+	l.mu.Unlock()
+	l.sync([]discovery.Manager{m})
+}
+
+// sync starts a Lender for each listed Manager lending is on for and that has none, restarts one
+// whose Worker was replaced, and stops those of the Managers lending was turned off for.
+func (l *lendingSet) sync(listed []discovery.Manager) {
+	if l.ctx.Err() != nil {
+		return
+	}
+	l.mu.Lock()
+	var stopping []*lenderEntry
+	for id, e := range l.byManager {
+		if !l.urls[e.url] {
+			stopping = append(stopping, e)
+			delete(l.byManager, id)
+		}
+	}
+	for _, m := range listed {
+		if l.urls[m.URL] {
+			if e := l.ensureLocked(m); e != nil {
+				stopping = append(stopping, e)
+			}
+		}
+	}
+	l.mu.Unlock()
+	for _, e := range stopping {
+		e.stop()
+	}
+	if len(stopping) > 0 {
+		l.onChange()
+	}
+}
+
+// ensureLocked starts m's Lender unless one drives m's current Worker; it returns the Lender it
+// replaced, for the caller to stop. l.mu is held.
+func (l *lendingSet) ensureLocked(m discovery.Manager) (replaced *lenderEntry) {
+	worker, err := l.workerFor(m)
+	if err != nil {
+		l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
+		return nil
+	}
+	previous := l.byManager[m.ID]
+	if previous != nil && previous.worker == worker && previous.url == m.URL {
+		return nil
+	}
+	ctx, stop := context.WithCancel(l.ctx)
+	e := &lenderEntry{worker: worker, url: m.URL, stop: stop, done: make(chan struct{})}
+	e.lender = lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: l.readLoad,
+		Policy: l.policy, Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})
+	l.byManager[m.ID] = e
+	l.log.Info().Str("manager", m.URL).Msg("lending this computer to this Manager's farm while you are away")
+	l.goOwned(func() { l.run(ctx, e, previous) })
+	return previous
+}
+
+// run runs e's Lender, once the one it replaced has ended (it may be sending the Worker asleep),
+// and asks for a rebuild on each change of its status, until ctx ends.
+func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
+	defer close(e.done)
+	if previous != nil {
+		select {
+		case <-previous.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+	statuses, unsubscribe := e.lender.Subscribe()
+	defer unsubscribe()
+	following := make(chan struct{})
+	go func() { // ends when ctx does; run waits for it
+		defer close(following)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-statuses:
+				if !ok {
+					return
+				}
+				l.onChange()
+			}
+		}
+	}()
+	if err := e.lender.Run(ctx); err != nil {
+		l.log.Error().Err(err).Str("manager", e.url).Msg("lending stopped")
+	}
+	<-following
+}
+
+// setPolicy applies Settings' policy to every Lender.
+func (l *lendingSet) setPolicy(p lending.Policy) {
+	l.mu.Lock()
+	l.policy = p
+	lenders := l.lendersLocked()
+	l.mu.Unlock()
+	for _, lender := range lenders {
+		lender.SetPolicy(p)
+	}
+}
+
+func (l *lendingSet) lendersLocked() map[string]*lending.Lender {
+	lenders := make(map[string]*lending.Lender, len(l.byManager))
+	for id, e := range l.byManager {
+		lenders[id] = e.lender
+	}
+	return lenders
+}
+
+// notTonight skips lending to a Manager until the morning; lendTonight undoes it.
+func (l *lendingSet) notTonight(managerID string, now time.Time) {
+	if lender := l.lender(managerID); lender != nil {
+		lender.NotTonight(now)
+	}
+}
+
+func (l *lendingSet) lendTonight(managerID string) {
+	if lender := l.lender(managerID); lender != nil {
+		lender.LendTonight()
+	}
+}
+
+func (l *lendingSet) lender(managerID string) *lending.Lender {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.byManager[managerID]; e != nil {
+		return e.lender
+	}
+	return nil
+}
+
+// statuses are the Lenders' statuses for the menu, by Manager ID.
+func (l *lendingSet) statuses() map[string]lending.Status {
+	l.mu.Lock()
+	lenders := l.lendersLocked()
+	l.mu.Unlock()
+	statuses := make(map[string]lending.Status, len(lenders))
+	for id, lender := range lenders {
+		statuses[id] = lender.Status()
+	}
+	return statuses
+}
