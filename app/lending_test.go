@@ -259,7 +259,9 @@ func TestLendingSetWelcomesTheUserBack(t *testing.T) {
 		if calls := w.Calls(); !slices.Equal(calls, []string{"start"}) {
 			t.Fatalf("the Worker was asked %q, want a start", calls)
 		}
-		w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Job, s.Task = localworker.Busy, "j1", "shot-010", "frames 1-10" })
+		w.set(func(s *localworker.State) {
+			s.Phase, s.JobID, s.Job, s.Task = localworker.Busy, "j1", "shot-010", "frames 1-10"
+		})
 		synctest.Wait()
 		status := f.set.statuses()[studio.ID]
 		if !status.Rendering() || status.MenuLine(studio.Name) != "Lending to Studio Farm: rendering shot-010" {
