@@ -38,29 +38,39 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 		startAtLogin.Disable()
 		startAtLogin.Text = "Start at login (not available on this system yet)"
 	}
+	lend := newLendingFields(current.Lending)
 	problem := widget.NewLabel("")
 	problem.Importance = widget.DangerImportance
 	problem.Wrapping = fyne.TextWrapWord
 	problem.Hide()
+	refuse := func(err error) {
+		problem.SetText("Not saved: " + err.Error())
+		problem.Show()
+	}
 	// Fyne calls OnSubmit whatever the Entry's Validator says (Enter in the entry, or a button that
-	// was enabled before the text changed), so the URL is checked here, where it is saved.
+	// was enabled before the text changed), so the URL and the lending fields are checked here,
+	// where they are saved.
 	submit := func() {
 		url := strings.TrimSpace(urlEntry.Text)
 		if err := settings.CheckLocalManagerURL(url); err != nil {
 			urlEntry.SetValidationError(err)
-			problem.SetText("Not saved: " + err.Error())
-			problem.Show()
+			refuse(err)
+			return
+		}
+		lending, err := lend.read()
+		if err != nil {
+			refuse(err)
 			return
 		}
 		onSave(Settings{LocalManagerURL: url, Notifications: notifications.Checked, StartAtLogin: startAtLogin.Checked,
 			JobNotifications: jobNotifications.Checked,
 			Identity:         farm.Identity{MetadataKey: keyEntry.Text, UserName: userEntry.Text}.Normalized(),
-			WorkerPath:       strings.TrimSpace(workerEntry.Text), Lending: current.Lending})
+			WorkerPath:       strings.TrimSpace(workerEntry.Text), Lending: lending})
 		w.Close()
 	}
 	urlEntry.OnSubmitted = func(string) { submit() }
 	form := &widget.Form{
-		Items: []*widget.FormItem{
+		Items: append([]*widget.FormItem{
 			{Text: "Local Manager URL", Widget: urlEntry, HintText: "where a Manager on this computer answers"},
 			{Text: "", Widget: notifications},
 			{Text: "", Widget: jobNotifications},
@@ -68,7 +78,7 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 			{Text: "Job metadata key", Widget: keyEntry, HintText: "where jobs say who submitted them (default user.name)"},
 			{Text: "flamenco-worker", Widget: workerEntry, HintText: "the Worker program for “Run a Worker here”"},
 			{Text: "", Widget: startAtLogin},
-		},
+		}, lend.items()...),
 		SubmitText: "Save",
 		OnSubmit:   submit,
 		OnCancel:   w.Close,

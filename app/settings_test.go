@@ -14,6 +14,9 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
+// defaultLending is what settings.Load gives a new user: the window saves only valid lending fields.
+var defaultLending = settings.Defaults().Lending
+
 func findWidget[T fyne.CanvasObject](o fyne.CanvasObject) (T, bool) {
 	if w, ok := o.(T); ok {
 		return w, true
@@ -96,7 +99,8 @@ func shownProblem(w fyne.Window) string {
 
 func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
 	alice := farm.Identity{MetadataKey: "user.name", UserName: "alice"}
-	defaults := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Notifications: true, JobNotifications: true, Identity: alice}
+	defaults := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Notifications: true, JobNotifications: true, Identity: alice,
+		Lending: defaultLending}
 	var saved []Settings
 	w, form, entry, save := settingsForm(t, defaults, func(s Settings) { saved = append(saved, s) })
 	if entry.Text != "http://localhost:8080/" {
@@ -109,7 +113,7 @@ func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
 	test.Tap(save)
 
 	want := Settings{LocalManagerURL: "http://localhost:9090/", Notifications: false, StartAtLogin: false,
-		JobNotifications: true, Identity: alice}
+		JobNotifications: true, Identity: alice, Lending: defaultLending}
 	if !slices.Equal(saved, []Settings{want}) {
 		t.Fatalf("saved %+v, want %+v", saved, want)
 	}
@@ -122,12 +126,14 @@ func TestSettingsWindowSavesValidatedSettings(t *testing.T) {
 
 func TestSettingsWindowSavesOnEnter(t *testing.T) {
 	var saved []Settings
-	w, _, entry, _ := settingsForm(t, Settings{LocalManagerURL: discovery.DefaultLocalManagerURL}, func(s Settings) { saved = append(saved, s) })
+	w, _, entry, _ := settingsForm(t, Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, Lending: defaultLending},
+		func(s Settings) { saved = append(saved, s) })
 	w.Canvas().Focus(entry)
 	entry.SetText("")
 	test.Type(entry, " http://farm.local:8080/ ")
 	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if want := []Settings{{LocalManagerURL: "http://farm.local:8080/", Identity: farm.Identity{MetadataKey: "user.name"}}}; !slices.Equal(saved, want) {
+	want := []Settings{{LocalManagerURL: "http://farm.local:8080/", Identity: farm.Identity{MetadataKey: "user.name"}, Lending: defaultLending}}
+	if !slices.Equal(saved, want) {
 		t.Errorf("saved %+v, want %+v", saved, want)
 	}
 }
@@ -137,7 +143,7 @@ func TestSettingsWindowSavesOnEnter(t *testing.T) {
 func TestSettingsWindowSavesIdentityAndWorker(t *testing.T) {
 	var saved []Settings
 	current := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, JobNotifications: true,
-		Identity: farm.Identity{MetadataKey: "user.name", UserName: "alice"}}
+		Identity: farm.Identity{MetadataKey: "user.name", UserName: "alice"}, Lending: defaultLending}
 	_, form, _, save := settingsForm(t, current, func(s Settings) { saved = append(saved, s) })
 	entryFor := func(label string) *widget.Entry {
 		for _, item := range form.Items {
@@ -153,7 +159,8 @@ func TestSettingsWindowSavesIdentityAndWorker(t *testing.T) {
 	entryFor("flamenco-worker").SetText(" /opt/flamenco/flamenco-worker ")
 	test.Tap(save)
 	want := Settings{LocalManagerURL: discovery.DefaultLocalManagerURL, JobNotifications: true,
-		Identity: farm.Identity{MetadataKey: "user.name", UserName: "Bob"}, WorkerPath: "/opt/flamenco/flamenco-worker"}
+		Identity: farm.Identity{MetadataKey: "user.name", UserName: "Bob"}, WorkerPath: "/opt/flamenco/flamenco-worker",
+		Lending: defaultLending}
 	if !slices.Equal(saved, []Settings{want}) {
 		t.Fatalf("saved %+v, want %+v", saved, want)
 	}
