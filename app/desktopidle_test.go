@@ -18,8 +18,10 @@ type fakeIdleSource struct {
 	closed bool
 }
 
-func (s *fakeIdleSource) Read(context.Context) (time.Duration, bool, error) { return 3 * time.Minute, true, nil }
-func (s *fakeIdleSource) Name() string                                       { return "fake" }
+func (s *fakeIdleSource) Read(context.Context) (time.Duration, bool, error) {
+	return 3 * time.Minute, true, nil
+}
+func (s *fakeIdleSource) Name() string { return "fake" }
 func (s *fakeIdleSource) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
