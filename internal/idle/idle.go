@@ -1,0 +1,79 @@
+// Package idle reads how long the user of this desktop session has left the keyboard, mouse and
+// tablet alone, and whether the screen is locked: one small Source per desktop (X11, GNOME and KDE on
+// Wayland, Windows, macOS), chosen by Open from the session's environment. Where idle cannot be read,
+// Open says why, and the computer is never lent on a guess.
+package idle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Reading is what a Source tells about the user of this desktop session.
+type Reading struct {
+	Idle   time.Duration // since the last keyboard, mouse or tablet input
+	Locked bool          // the session's screen is locked (a locked screen counts as away)
+}
+
+// Source reads the user's idleness in the desktop session this process runs in.
+type Source interface {
+	Read(ctx context.Context) (Reading, error) // returns within ctx; quick (it is polled every 250 ms)
+	Name() string                              // for the log and the menu: "X11 (MIT-SCREEN-SAVER)", …
+	Close() error
+}
+
+// ErrUnavailable is wrapped by Open's error when idle cannot be read on this desktop; the error's
+// text says why in words a user can act on.
+var ErrUnavailable = errors.New("idle time cannot be read on this desktop")
+
+// unavailable is an error wrapping ErrUnavailable that says why.
+func unavailable(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUnavailable, fmt.Sprintf(format, args...))
+}
+
+// Open finds the Source for the desktop session this process runs in, from its environment
+// (DISPLAY, WAYLAND_DISPLAY, XDG_CURRENT_DESKTOP, XDG_SESSION_ID, DBUS_SESSION_BUS_ADDRESS), or
+// returns an error wrapping ErrUnavailable.
+func Open(ctx context.Context) (Source, error) { return openPlatform(ctx, sessionFromEnv()) }
+
+// session is what the environment says of the desktop session.
+type session struct {
+	display, wayland, desktop, sessionID string
+}
+
+func sessionFromEnv() session {
+	return session{display: os.Getenv("DISPLAY"), wayland: os.Getenv("WAYLAND_DISPLAY"),
+		desktop: os.Getenv("XDG_CURRENT_DESKTOP"), sessionID: os.Getenv("XDG_SESSION_ID")}
+}
+
+// kind is a way of reading idle on a Unix desktop.
+type kind string
+
+const (
+	x11         kind = "x11"
+	mutter      kind = "mutter"       // GNOME's org.gnome.Mutter.IdleMonitor
+	screenSaver kind = "screen-saver" // org.freedesktop.ScreenSaver (KDE and others)
+)
+
+// choose says which sources to try, in order, for a Unix desktop session. On Wayland the X server
+// (Xwayland) sees only the input of X programs, so the compositor is asked instead.
+func choose(s session) ([]kind, error) {
+	switch {
+	case s.wayland != "":
+		desktop := strings.ToUpper(s.desktop)
+		switch {
+		case strings.Contains(desktop, "GNOME"):
+			return []kind{mutter}, nil
+		case strings.Contains(desktop, "KDE"):
+			return []kind{screenSaver}, nil
+		}
+		return []kind{mutter, screenSaver}, nil
+	case s.display != "":
+		return []kind{x11}, nil
+	}
+	return nil, unavailable("no desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set)")
+}

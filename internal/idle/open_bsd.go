@@ -1,0 +1,16 @@
+//go:build freebsd || netbsd || openbsd || dragonfly
+
+package idle
+
+import "context"
+
+func openPlatform(_ context.Context, s session) (Source, error) {
+	if s.display == "" {
+		return nil, unavailable("no X server (DISPLAY is not set)")
+	}
+	src, err := openX11(s.display)
+	if err != nil {
+		return nil, unavailable("%v", err)
+	}
+	return src, nil
+}
