@@ -2,89 +2,96 @@ package idle
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
+	"sync"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
 
-// busSource reads idle from the compositor over the session bus: GNOME's
-// org.gnome.Mutter.IdleMonitor (GetIdletime, milliseconds) or org.freedesktop.ScreenSaver
-// (GetSessionIdleTime, milliseconds in KDE's implementation, which KIdleTime answers; KDE's Wayland
-// session answers NotSupported, and then idle cannot be read).
-type busSource struct {
-	conn   *dbus.Conn
-	name   string
-	object dbus.BusObject
-	method string
-	// locked, if set, asks whether the screen is locked (org.freedesktop.ScreenSaver.GetActive).
-	locked string
+// compositor is a D-Bus interface a Wayland compositor offers for reading idle time.
+type compositor struct {
+	name, service string
+	object        dbus.ObjectPath
+	method        string
+	unit          time.Duration
+	activeMethod  string // optional: whether the screen saver (KDE: the lock screen) is active
 }
 
-func openBus(ctx context.Context, k kind) (*busSource, error) {
-	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+var (
+	// Mutter answers GetIdletime in milliseconds (uint64).
+	mutterIdleMonitor = compositor{name: "GNOME (Mutter IdleMonitor)", service: "org.gnome.Mutter.IdleMonitor",
+		object: "/org/gnome/Mutter/IdleMonitor/Core", method: "org.gnome.Mutter.IdleMonitor.GetIdletime",
+		unit: time.Millisecond}
+	// KDE's kscreenlocker answers GetSessionIdleTime with KIdleTime's idleTime(), in milliseconds
+	// (uint32), and GetActive is its lock screen. (GNOME's old gnome-screensaver answered seconds, but
+	// on its own name, org.gnome.ScreenSaver, which is not asked.) Should another implementation
+	// answer seconds, idle reads 1000 times too short: the computer is lent later, never sooner.
+	freedesktopScreenSaver = compositor{name: "Session bus (org.freedesktop.ScreenSaver)", service: "org.freedesktop.ScreenSaver",
+		object: "/org/freedesktop/ScreenSaver", method: "org.freedesktop.ScreenSaver.GetSessionIdleTime",
+		unit: time.Millisecond, activeMethod: "org.freedesktop.ScreenSaver.GetActive"}
+)
+
+// busSource reads idle from the compositor over the session bus.
+type busSource struct {
+	conn      *dbus.Conn
+	object    dbus.BusObject
+	of        compositor
+	closeOnce sync.Once
+}
+
+// openBus connects to the session bus (DBUS_SESSION_BUS_ADDRESS) and reads once, so that a
+// compositor without the interface is told apart now, not at every poll.
+func openBus(ctx context.Context, of compositor) (*busSource, error) {
+	// Not dbus.WithContext(ctx): the connection would close when Open's ctx ends.
+	conn, err := within(ctx, func() (*dbus.Conn, error) { return dbus.ConnectSessionBus() },
+		func(c *dbus.Conn) { c.Close() })
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the session bus: %v", err)
+		return nil, fmt.Errorf("cannot reach the session bus to ask %s: %v", of.service, err)
 	}
-	var s *busSource
-	switch k {
-	case mutter:
-		s = &busSource{conn: conn, name: "GNOME (Mutter IdleMonitor)",
-			object: conn.Object("org.gnome.Mutter.IdleMonitor", "/org/gnome/Mutter/IdleMonitor/Core"),
-			method: "org.gnome.Mutter.IdleMonitor.GetIdletime"}
-	default:
-		s = &busSource{conn: conn, name: "org.freedesktop.ScreenSaver",
-			object: conn.Object("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
-			method: "org.freedesktop.ScreenSaver.GetSessionIdleTime", locked: "org.freedesktop.ScreenSaver.GetActive"}
-	}
-	// One reading now: a desktop without the interface is told apart at once, not at every poll.
+	s := &busSource{conn: conn, object: conn.Object(of.service, of.object), of: of}
 	if _, err := s.Read(ctx); err != nil {
-		conn.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *busSource) Name() string { return s.name }
+func (s *busSource) Name() string { return s.of.name }
 
 func (s *busSource) Read(ctx context.Context) (Reading, error) {
-	var ms uint64
-	call := s.object.CallWithContext(ctx, s.method, 0)
+	call := s.object.CallWithContext(ctx, s.of.method, 0)
 	if call.Err != nil {
-		return Reading{}, fmt.Errorf("%s: %v", s.name, call.Err)
+		return Reading{}, &busError{problem: busProblem(s.of.service, call.Err), err: call.Err}
 	}
-	if err := storeUint(call.Body, &ms); err != nil {
-		return Reading{}, fmt.Errorf("%s: %v", s.name, err)
+	idle, err := idleFromAnswer(call.Body, s.of.unit)
+	if err != nil {
+		return Reading{}, fmt.Errorf("%s: %v", s.of.service, err)
 	}
-	r := Reading{Idle: time.Duration(ms) * time.Millisecond}
-	if s.locked != "" {
+	r := Reading{Idle: idle}
+	if s.of.activeMethod != "" {
+		// Best effort: without an answer the lock is left to logind.
 		var active bool
-		if err := s.object.CallWithContext(ctx, s.locked, 0).Store(&active); err == nil {
+		if s.object.CallWithContext(ctx, s.of.activeMethod, 0).Store(&active) == nil {
 			r.Locked = active
 		}
 	}
 	return r, nil
 }
 
-// storeUint reads one unsigned answer, as uint32 (ScreenSaver) or uint64 (Mutter).
-func storeUint(body []any, into *uint64) error {
-	if len(body) != 1 {
-		return fmt.Errorf("%d values in the answer, want 1", len(body))
-	}
-	switch v := body[0].(type) {
-	case uint32:
-		*into = uint64(v)
-	case uint64:
-		*into = v
-	default:
-		return fmt.Errorf("an answer of type %T, want an unsigned number", body[0])
-	}
+func (s *busSource) Close() error {
+	s.closeOnce.Do(func() { s.conn.Close() })
 	return nil
 }
 
-func (s *busSource) Close() error { return s.conn.Close() }
+// busError keeps the bus's own error (for notSupported) under words a user can read.
+type busError struct {
+	problem string
+	err     error
+}
+
+func (e *busError) Error() string { return e.problem }
+func (e *busError) Unwrap() error { return e.err }
 
 // logindLock reads logind's LockedHint of this session on the system bus: the lock screen of every
 // desktop that runs under systemd-logind, X11 included.
@@ -93,23 +100,30 @@ type logindLock struct {
 	session dbus.BusObject
 }
 
+// openLogindLock finds this desktop's session: XDG_SESSION_ID's, or else logind's "auto" (the
+// caller's session, or its user's display session for a program started outside it, as desktops
+// that start autostart programs as systemd user services do).
 func openLogindLock(ctx context.Context, sessionID string) (*logindLock, error) {
-	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	conn, err := within(ctx, func() (*dbus.Conn, error) { return dbus.ConnectSystemBus() },
+		func(c *dbus.Conn) { c.Close() })
 	if err != nil {
 		return nil, err
 	}
-	login := conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
-	var path dbus.ObjectPath
+	path := dbus.ObjectPath("/org/freedesktop/login1/session/auto")
 	if sessionID != "" {
-		err = login.CallWithContext(ctx, "org.freedesktop.login1.Manager.GetSession", 0, sessionID).Store(&path)
-	} else {
-		err = login.CallWithContext(ctx, "org.freedesktop.login1.Manager.GetSessionByPID", 0, uint32(os.Getpid())).Store(&path)
+		login := conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
+		err := login.CallWithContext(ctx, "org.freedesktop.login1.Manager.GetSession", 0, sessionID).Store(&path)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
-	if err != nil {
+	l := &logindLock{conn: conn, session: conn.Object("org.freedesktop.login1", path)}
+	if _, err := l.locked(ctx); err != nil { // a logind older than LockedHint (systemd 230)
 		conn.Close()
 		return nil, err
 	}
-	return &logindLock{conn: conn, session: conn.Object("org.freedesktop.login1", path)}, nil
+	return l, nil
 }
 
 func (l *logindLock) locked(ctx context.Context) (bool, error) {
@@ -122,18 +136,7 @@ func (l *logindLock) locked(ctx context.Context) (bool, error) {
 	return lockedHint(v)
 }
 
-// lockedHint decodes the LockedHint property.
-func lockedHint(v dbus.Variant) (bool, error) {
-	locked, ok := v.Value().(bool)
-	if !ok {
-		return false, errors.New("LockedHint is not a boolean")
-	}
-	return locked, nil
-}
-
-func (l *logindLock) close() { l.conn.Close() }
-
-// withLock adds logind's lock to a Source's readings.
+// withLock adds logind's lock screen to a display source's readings.
 type withLock struct {
 	Source
 	lock *logindLock
@@ -144,15 +147,16 @@ func (w withLock) Read(ctx context.Context) (Reading, error) {
 	if err != nil {
 		return r, err
 	}
+	// A failed lock reading leaves the display source's word: idle time still decides.
 	if locked, err := w.lock.locked(ctx); err == nil {
 		r.Locked = r.Locked || locked
 	}
 	return r, nil
 }
 
-func (w withLock) Name() string { return w.Source.Name() + " + logind lock" }
+func (w withLock) Name() string { return w.Source.Name() + " + logind lock screen" }
 
 func (w withLock) Close() error {
-	w.lock.close()
+	w.lock.conn.Close() // godbus: safe twice
 	return w.Source.Close()
 }

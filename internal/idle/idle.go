@@ -21,13 +21,13 @@ type Reading struct {
 
 // Source reads the user's idleness in the desktop session this process runs in.
 type Source interface {
-	Read(ctx context.Context) (Reading, error) // returns within ctx; quick (it is polled every 250 ms)
-	Name() string                              // for the log and the menu: "X11 (MIT-SCREEN-SAVER)", …
-	Close() error
+	Read(ctx context.Context) (Reading, error) // must return within ctx, and quickly (it is polled every 250 ms)
+	Name() string                              // for the log and the menu: "X11 (MIT-SCREEN-SAVER)", "GNOME (Mutter IdleMonitor)", ...
+	Close() error                              // safe to call twice; a Read after Close returns an error
 }
 
 // ErrUnavailable is wrapped by Open's error when idle cannot be read on this desktop; the error's
-// text says why in words a user can act on.
+// text says why in words a user can act on (it is shown in the menu and the log).
 var ErrUnavailable = errors.New("idle time cannot be read on this desktop")
 
 // unavailable is an error wrapping ErrUnavailable that says why.
@@ -37,7 +37,7 @@ func unavailable(format string, args ...any) error {
 
 // Open finds the Source for the desktop session this process runs in, from its environment
 // (DISPLAY, WAYLAND_DISPLAY, XDG_CURRENT_DESKTOP, XDG_SESSION_ID, DBUS_SESSION_BUS_ADDRESS), or
-// returns an error wrapping ErrUnavailable.
+// returns an error wrapping ErrUnavailable. ctx bounds the opening only: the Source lives until Close.
 func Open(ctx context.Context) (Source, error) { return openPlatform(ctx, sessionFromEnv()) }
 
 // session is what the environment says of the desktop session.
@@ -75,5 +75,6 @@ func choose(s session) ([]kind, error) {
 	case s.display != "":
 		return []kind{x11}, nil
 	}
-	return nil, unavailable("no desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set)")
+	return nil, unavailable("no desktop session: neither DISPLAY nor WAYLAND_DISPLAY is set " +
+		"(start Flamenco Tray from your desktop session, not over ssh or as a system service)")
 }

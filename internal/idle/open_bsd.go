@@ -4,11 +4,11 @@ package idle
 
 import "context"
 
-func openPlatform(_ context.Context, s session) (Source, error) {
+func openPlatform(ctx context.Context, s session) (Source, error) {
 	if s.display == "" {
 		return nil, unavailable("no X server (DISPLAY is not set)")
 	}
-	src, err := openX11(s.display)
+	src, err := openX11(ctx, s.display)
 	if err != nil {
 		return nil, unavailable("%v", err)
 	}

@@ -2,28 +2,21 @@ package idle
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
 // openPlatform opens the first source that answers, and adds logind's lock screen where logind
-// answers (without it, Locked stays false: idle time alone decides).
+// answers (without it, Locked stays false: idle time alone decides, and a lock is not seen).
 func openPlatform(ctx context.Context, s session) (Source, error) {
 	kinds, err := choose(s)
 	if err != nil {
 		return nil, err
 	}
-	var problems []string
+	var problems []error
 	for _, k := range kinds {
-		var src Source
-		var err error
-		if k == x11 {
-			src, err = openX11(s.display)
-		} else {
-			src, err = openBus(ctx, k)
-		}
+		src, err := openKind(ctx, k, s)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 			continue
 		}
 		lockCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -34,5 +27,16 @@ func openPlatform(ctx context.Context, s session) (Source, error) {
 		}
 		return withLock{Source: src, lock: lock}, nil
 	}
-	return nil, unavailable("%s", strings.Join(problems, "; "))
+	return nil, unavailableOn(s, problems)
+}
+
+func openKind(ctx context.Context, k kind, s session) (Source, error) {
+	switch k {
+	case x11:
+		return openX11(ctx, s.display)
+	case mutter:
+		return openBus(ctx, mutterIdleMonitor)
+	default:
+		return openBus(ctx, freedesktopScreenSaver)
+	}
 }
