@@ -10,7 +10,9 @@
 //   - windows (windows.go, settings.go, about.go, manual.go, fallback.go): the windows;
 //   - traySurface (traysurface.go) and trayHostWatch (hostwatch.go): the menu in the tray host, or
 //     in a window while there is none;
-//   - farmSet (farms.go) and workerSet (localworkers.go): the farms watched, the Workers run here.
+//   - farmSet (farms.go) and workerSet (localworkers.go): the farms watched, the Workers run here;
+//   - lendingSet (lending.go, lendingmenu.go, settingslending.go) and desktopIdle (desktopidle.go):
+//     lending this computer to farms while its user is away, on the Workers of workerSet.
 package app
 
 import (

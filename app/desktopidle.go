@@ -7,15 +7,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-)
 
-// idleSource reads how long the desktop has had no input, and whether its screen is locked
-// (internal/idle's Source, as the tray uses it).
-type idleSource interface {
-	Read(ctx context.Context) (idle time.Duration, locked bool, err error)
-	Name() string
-	Close()
-}
+	"github.com/flamenco-tray/flamenco-tray/internal/idle"
+)
 
 // errIdleClosed: the tray is quitting, and idle is no longer read.
 var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
@@ -29,17 +23,17 @@ var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
 // takes it for writing: the source is not closed under a read.
 type desktopIdle struct {
 	log  zerolog.Logger
-	open func(ctx context.Context) (idleSource, error)
+	open func(ctx context.Context) (idle.Source, error) // idle.Open
 
 	ready   chan struct{}
-	source  idleSource
+	source  idle.Source
 	openErr error
 
 	mu     sync.RWMutex
 	closed bool
 }
 
-func newDesktopIdle(log zerolog.Logger, open func(ctx context.Context) (idleSource, error)) *desktopIdle {
+func newDesktopIdle(log zerolog.Logger, open func(ctx context.Context) (idle.Source, error)) *desktopIdle {
 	return &desktopIdle{log: log.With().Str("component", "idle").Logger(), open: open, ready: make(chan struct{})}
 }
 
@@ -56,7 +50,9 @@ func (d *desktopIdle) Run(ctx context.Context) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
-	d.source.Close()
+	if err := d.source.Close(); err != nil {
+		d.log.Debug().Err(err).Msg("closing the idle source")
+	}
 }
 
 // Read returns the desktop's idle time and lock, waiting for the source to be opened; the error
@@ -75,5 +71,6 @@ func (d *desktopIdle) Read(ctx context.Context) (time.Duration, bool, error) {
 	if d.closed {
 		return 0, false, errIdleClosed
 	}
-	return d.source.Read(ctx)
+	r, err := d.source.Read(ctx)
+	return r.Idle, r.Locked, err
 }

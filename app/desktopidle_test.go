@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/idle"
 )
 
 type fakeIdleSource struct {
@@ -18,14 +20,15 @@ type fakeIdleSource struct {
 	closed bool
 }
 
-func (s *fakeIdleSource) Read(context.Context) (time.Duration, bool, error) {
-	return 3 * time.Minute, true, nil
+func (s *fakeIdleSource) Read(context.Context) (idle.Reading, error) {
+	return idle.Reading{Idle: 3 * time.Minute, Locked: true}, nil
 }
 func (s *fakeIdleSource) Name() string { return "fake" }
-func (s *fakeIdleSource) Close() {
+func (s *fakeIdleSource) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	return nil
 }
 func (s *fakeIdleSource) Closed() bool {
 	s.mu.Lock()
@@ -40,7 +43,7 @@ func TestDesktopIdleOpensOnceAndClosesAtQuit(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		release := make(chan struct{})
 		source := &fakeIdleSource{}
-		d := newDesktopIdle(zerolog.Nop(), func(context.Context) (idleSource, error) {
+		d := newDesktopIdle(zerolog.Nop(), func(context.Context) (idle.Source, error) {
 			<-release
 			return source, nil
 		})
@@ -79,7 +82,7 @@ func TestDesktopIdleOpensOnceAndClosesAtQuit(t *testing.T) {
 func TestDesktopIdleThatCannotOpenSaysWhyOnce(t *testing.T) {
 	var log bytes.Buffer
 	why := errors.New("idle unavailable: no X server and no session bus")
-	d := newDesktopIdle(zerolog.New(&log), func(context.Context) (idleSource, error) { return nil, why })
+	d := newDesktopIdle(zerolog.New(&log), func(context.Context) (idle.Source, error) { return nil, why })
 	d.Run(context.Background())
 	for range 3 {
 		if _, _, err := d.Read(context.Background()); !errors.Is(err, why) {

@@ -27,7 +27,7 @@ type lendingSet struct {
 	goOwned   func(func())
 	workerFor func(m discovery.Manager) (lending.Worker, error)
 	readIdle  func(ctx context.Context) (time.Duration, bool, error)
-	readLoad  func(ctx context.Context) (float64, error) // nil: not measured
+	loadMeter func(workerPID func() int) func(ctx context.Context) (float64, error) // nil: not measured
 	onChange  func()
 	onBack    func(lending.Tally)
 
@@ -46,7 +46,9 @@ type lendingConfig struct {
 	// the Worker program set in Settings changed.
 	WorkerFor func(m discovery.Manager) (lending.Worker, error)
 	ReadIdle  func(ctx context.Context) (time.Duration, bool, error)
-	ReadLoad  func(ctx context.Context) (float64, error)
+	// LoadMeter makes a reader of the share of the CPUs that programs other than the Worker of
+	// this process ID use (lending.NewLoadMeter); nil: the load is not measured.
+	LoadMeter func(workerPID func() int) func(ctx context.Context) (float64, error)
 	// LendTo are the URLs of the Managers lending is on for; Policy is Settings'.
 	LendTo []string
 	Policy lending.Policy
@@ -67,7 +69,7 @@ type lenderEntry struct {
 
 func newLendingSet(c lendingConfig) *lendingSet {
 	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned,
-		workerFor: c.WorkerFor, readIdle: c.ReadIdle, readLoad: c.ReadLoad, onChange: c.OnChange, onBack: c.OnBack,
+		workerFor: c.WorkerFor, readIdle: c.ReadIdle, loadMeter: c.LoadMeter, onChange: c.OnChange, onBack: c.OnBack,
 		urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{}}
 	for _, url := range c.LendTo {
 		l.urls[url] = true
@@ -136,9 +138,13 @@ func (l *lendingSet) ensureLocked(m discovery.Manager) (replaced *lenderEntry) {
 	if previous != nil && previous.worker == worker && previous.url == m.URL {
 		return nil
 	}
+	var readLoad func(ctx context.Context) (float64, error)
+	if l.loadMeter != nil {
+		readLoad = l.loadMeter(func() int { return worker.State().PID })
+	}
 	ctx, stop := context.WithCancel(l.ctx)
 	e := &lenderEntry{worker: worker, url: m.URL, stop: stop, done: make(chan struct{})}
-	e.lender = lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: l.readLoad,
+	e.lender = lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: readLoad,
 		Policy: l.policy, Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})
 	l.byManager[m.ID] = e
 	l.log.Info().Str("manager", m.URL).Msg("lending this computer to this Manager's farm while you are away")

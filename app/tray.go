@@ -11,6 +11,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/idle"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -22,7 +24,7 @@ import (
 // Concurrency: every field is set by newTray and never reassigned: settings is replaced whole (an
 // atomic pointer), autostartMu only orders changes of start at login. What changes lives in the
 // components, each under the rule written at its top: localManager, notifier, desktopNotifications,
-// windows, traySurface, trayHostWatch, farmSet, workerSet.
+// windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet, desktopIdle.
 type tray struct {
 	app      fyne.App
 	desk     desktop.App // nil without tray support
@@ -36,6 +38,8 @@ type tray struct {
 	advertiser  *discovery.Advertiser
 	farms       *farmSet
 	workers     *workerSet
+	lending     *lendingSet
+	idle        *desktopIdle
 	local       *localManager
 	notices     *notifier
 	transport   *desktopNotifications
@@ -75,6 +79,21 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	t.farms = newFarmSet(opts.Logger, current.Identity, settings.WatchedJobs(a.Preferences()),
 		t.requestRebuild, t.notices.JobEvent, t.browser.Vouch)
 	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild, opts.LogPath)
+	t.idle = newDesktopIdle(t.log, idle.Open)
+	t.lending = newLendingSet(lendingConfig{Log: opts.Logger, Ctx: ctx, GoOwned: t.owner.Go,
+		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
+			sup, err := t.workers.supervisorFor(ctx, m, t.settings.Load().WorkerPath)
+			if err != nil {
+				return nil, err
+			}
+			return sup, nil
+		},
+		ReadIdle: t.idle.Read,
+		LoadMeter: func(workerPID func() int) func(context.Context) (float64, error) {
+			return lending.NewLoadMeter(workerPID).Read
+		},
+		LendTo: settings.LendTo(a.Preferences()), Policy: current.Lending.Policy(true),
+		OnChange: t.requestRebuild, OnBack: t.notices.WelcomeBack})
 	t.windows = newWindows(ctx, a, t.log, opts.Version, opts.LogPath, windowActions{
 		Settings:     func() Settings { return *t.settings.Load() },
 		SaveSettings: t.saveSettings,
@@ -100,6 +119,7 @@ func (t *tray) run() error {
 	})
 	t.owner.Go(func() { t.followEvents(ctx, events) })
 	t.owner.Go(func() { t.local.Run(ctx) })
+	t.owner.Go(func() { t.idle.Run(ctx) })
 	t.owner.Go(func() { t.notices.Run(ctx) })
 	t.owner.Go(func() { rebuildLoop(ctx, t.rebuildCh, t.snapshot, t.actions(), t.surface) })
 	t.owner.Go(func() { t.followShowRequests(ctx) })
@@ -156,7 +176,8 @@ func (t *tray) snapshot() MenuState {
 		farms[id] = f
 	}
 	local, adv := t.local.State()
-	return MenuState{Discovery: t.browser.State(), Local: local, Advertising: adv, Farms: farms, Workers: workers}
+	return MenuState{Discovery: t.browser.State(), Local: local, Advertising: adv, Farms: farms, Workers: workers,
+		Lending: t.lending.statuses()}
 }
 
 // rebuildLoop shows a view built from a snapshot on each request, until ctx ends. The view is built
@@ -204,6 +225,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 			return
 		case <-resync.C:
 			t.farms.sync(ctx, t.browser.State().Managers)
+			t.lending.sync(t.browser.State().Managers)
 			continue
 		case e, ok = <-events:
 			if !ok {
@@ -212,6 +234,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 		}
 		t.log.Debug().Str("event", string(e.Kind)).Str("id", e.Manager.ID).Msg("discovery event")
 		t.farms.sync(ctx, t.browser.State().Managers)
+		t.lending.sync(t.browser.State().Managers)
 		t.requestRebuild()
 		switch e.Kind {
 		case discovery.SearchWindowClosed:

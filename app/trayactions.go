@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -30,7 +31,29 @@ func (t *tray) actions() MenuActions {
 		StopWorker: func(managerID string, afterThisTask bool) {
 			t.workers.stop(t.owner.ctx, managerID, afterThisTask)
 		},
+		ToggleLending: t.toggleLending,
+		NotTonight: func(managerID string) {
+			t.lending.notTonight(managerID, time.Now())
+			t.requestRebuild()
+		},
+		LendTonight: func(managerID string) {
+			t.lending.lendTonight(managerID)
+			t.requestRebuild()
+		},
 	}
+}
+
+// toggleLending turns lending this computer to a listed Manager's farm on or off, and remembers
+// the choice (Fyne's main goroutine).
+func (t *tray) toggleLending(managerID string) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok || t.owner.ctx.Err() != nil {
+		return
+	}
+	on := !t.lending.lendsTo(m.URL)
+	settings.SetLendTo(t.app.Preferences(), m.URL, on)
+	t.lending.set(m, on)
+	t.requestRebuild()
 }
 
 // refresh is "Search again": for Managers on the LAN, and for the local Manager.
@@ -56,6 +79,8 @@ func (t *tray) startWorker(managerID string) {
 		return
 	}
 	t.workers.start(t.owner.ctx, m, t.settings.Load().WorkerPath)
+	// Its Supervisor may have been replaced (the Worker program changed): lending drives the new one.
+	t.lending.sync(t.browser.State().Managers)
 	t.requestRebuild()
 }
 
@@ -142,5 +167,7 @@ func (t *tray) saveSettings(s Settings) {
 	t.local.SetURL(s.LocalManagerURL)
 	t.notices.SetEnabled(s.Notifications, s.JobNotifications)
 	t.farms.setIdentity(s.Identity)
+	t.lending.setPolicy(s.Lending.Policy(true))
+	t.lending.sync(t.browser.State().Managers) // the Worker program may have changed
 	t.requestRebuild()
 }
