@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
+
+// The decoding of compositors' and logind's answers, without godbus (which needs cgo on the BSDs),
+// so that it is tested on every OS.
 
 // idleFromAnswer reads a compositor's one unsigned answer in its unit: uint64 milliseconds from
 // Mutter's GetIdletime, uint32 milliseconds from KDE's GetSessionIdleTime.
@@ -24,49 +25,56 @@ func idleFromAnswer(body []any, unit time.Duration) (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("an answer of type %T, want an unsigned number", body[0])
 	}
-	const most = uint64(1<<63-1) / uint64(time.Millisecond)
-	if n > most { // nonsense, not a reason to overflow into a negative idle time
+	if n > uint64(1<<63-1)/uint64(unit) { // nonsense, not a reason to overflow into a negative idle time
 		return 0, fmt.Errorf("an idle time of %d out of range", n)
 	}
 	return time.Duration(n) * unit, nil
 }
 
-// lockedHint decodes logind's LockedHint property of a session.
-func lockedHint(v dbus.Variant) (bool, error) {
-	locked, ok := v.Value().(bool)
+// lockedHint decodes the value of logind's LockedHint property of a session.
+func lockedHint(value any) (bool, error) {
+	locked, ok := value.(bool)
 	if !ok {
-		return false, fmt.Errorf("LockedHint is a %s, not a boolean", v.Signature())
+		return false, fmt.Errorf("LockedHint is a %T, not a boolean", value)
 	}
 	return locked, nil
 }
 
-// busProblem says in words why asking service over the session bus failed.
-func busProblem(service string, err error) string {
-	var busErr dbus.Error
-	if !errors.As(err, &busErr) {
-		var p *dbus.Error
-		if errors.As(err, &p) {
-			busErr = *p
-		}
+// busError is a failed call to a compositor, in words a user can read, keeping the bus's error
+// name (for notSupported) and its error.
+type busError struct {
+	problem, name string
+	err           error
+}
+
+func (e *busError) Error() string { return e.problem }
+func (e *busError) Unwrap() error { return e.err }
+
+const errNotSupported = "org.freedesktop.DBus.Error.NotSupported"
+
+// newBusError says in words why asking service failed, from the bus's error name ("" when the
+// call did not get that far).
+func newBusError(service, name string, err error) *busError {
+	e := &busError{name: name, err: err}
+	switch {
+	case name == "org.freedesktop.DBus.Error.ServiceUnknown", name == "org.freedesktop.DBus.Error.NameHasNoOwner":
+		e.problem = "nothing on the session bus offers " + service
+	case name == errNotSupported:
+		e.problem = service + " answers that it does not tell idle time on this desktop"
+	case name == "org.freedesktop.DBus.Error.UnknownMethod", name == "org.freedesktop.DBus.Error.UnknownObject",
+		name == "org.freedesktop.DBus.Error.UnknownInterface":
+		e.problem = service + " is there but cannot tell idle time"
+	case errors.Is(err, context.DeadlineExceeded):
+		e.problem = service + " did not answer in time"
+	default:
+		e.problem = fmt.Sprintf("%s: %v", service, err)
 	}
-	switch busErr.Name {
-	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
-		return "nothing on the session bus offers " + service
-	case "org.freedesktop.DBus.Error.NotSupported":
-		return service + " answers that it does not tell idle time on this desktop"
-	case "org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.DBus.Error.UnknownObject",
-		"org.freedesktop.DBus.Error.UnknownInterface":
-		return service + " is there but cannot tell idle time"
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return service + " did not answer in time"
-	}
-	return fmt.Sprintf("%s: %v", service, err)
+	return e
 }
 
 // notSupported tells KDE Plasma's answer on Wayland: its org.freedesktop.ScreenSaver refuses
 // GetSessionIdleTime there (kscreenlocker's interface.cpp answers NotSupported).
 func notSupported(err error) bool {
-	var busErr dbus.Error
-	return errors.As(err, &busErr) && busErr.Name == "org.freedesktop.DBus.Error.NotSupported"
+	var e *busError
+	return errors.As(err, &e) && e.name == errNotSupported
 }

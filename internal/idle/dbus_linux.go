@@ -2,6 +2,7 @@ package idle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -62,7 +63,7 @@ func (s *busSource) Name() string { return s.of.name }
 func (s *busSource) Read(ctx context.Context) (Reading, error) {
 	call := s.object.CallWithContext(ctx, s.of.method, 0)
 	if call.Err != nil {
-		return Reading{}, &busError{problem: busProblem(s.of.service, call.Err), err: call.Err}
+		return Reading{}, newBusError(s.of.service, busErrorName(call.Err), call.Err)
 	}
 	idle, err := idleFromAnswer(call.Body, s.of.unit)
 	if err != nil {
@@ -84,14 +85,18 @@ func (s *busSource) Close() error {
 	return nil
 }
 
-// busError keeps the bus's own error (for notSupported) under words a user can read.
-type busError struct {
-	problem string
-	err     error
+// busErrorName is the D-Bus error name of err, if the bus or the peer answered with one.
+func busErrorName(err error) string {
+	var value dbus.Error
+	if errors.As(err, &value) {
+		return value.Name
+	}
+	var pointer *dbus.Error
+	if errors.As(err, &pointer) {
+		return pointer.Name
+	}
+	return ""
 }
-
-func (e *busError) Error() string { return e.problem }
-func (e *busError) Unwrap() error { return e.err }
 
 // logindLock reads logind's LockedHint of this session on the system bus: the lock screen of every
 // desktop that runs under systemd-logind, X11 included.
@@ -133,7 +138,7 @@ func (l *logindLock) locked(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return lockedHint(v)
+	return lockedHint(v.Value())
 }
 
 // withLock adds logind's lock screen to a display source's readings.

@@ -6,17 +6,17 @@ import (
 	"os/exec"
 )
 
-// macSource reads IOKit's HIDIdleTime through ioreg (Fyne's cgo is there, but this package stays
-// pure Go so that it is built and vetted everywhere). The lock screen is not read: Locked stays
-// false, and idle time alone decides.
+// macSource reads IOKit's HIDIdleTime through ioreg, a process of a few milliseconds per poll:
+// this package stays pure Go so that it is built and vetted everywhere (IOKit needs cgo). The
+// lock screen is not read: Locked stays false, and idle time alone decides (the screen locks
+// after some idle time anyway, and idle time keeps growing behind it).
 type macSource struct{ ioreg string }
 
+// ioregPath is where macOS keeps ioreg; an absolute path, so that no other PATH entry is run.
+const ioregPath = "/usr/sbin/ioreg"
+
 func openPlatform(ctx context.Context, _ session) (Source, error) {
-	path, err := exec.LookPath("ioreg")
-	if err != nil {
-		return nil, unavailable("ioreg is not on PATH: %v", err)
-	}
-	s := macSource{ioreg: path}
+	s := macSource{ioreg: ioregPath}
 	if _, err := s.Read(ctx); err != nil {
 		return nil, unavailable("%v", err)
 	}
@@ -28,7 +28,7 @@ func (macSource) Name() string { return "macOS (IOKit HIDIdleTime)" }
 func (s macSource) Read(ctx context.Context) (Reading, error) {
 	out, err := exec.CommandContext(ctx, s.ioreg, "-c", "IOHIDSystem", "-d", "4", "-r", "-k", "HIDIdleTime").Output()
 	if err != nil {
-		return Reading{}, fmt.Errorf("ioreg: %v", err)
+		return Reading{}, fmt.Errorf("ioreg cannot tell idle time: %v", err)
 	}
 	idle, err := parseHIDIdleTime(string(out))
 	return Reading{Idle: idle}, err

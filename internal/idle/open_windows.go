@@ -9,12 +9,13 @@ import (
 )
 
 var (
-	user32               = windows.NewLazySystemDLL("user32.dll")
-	kernel32             = windows.NewLazySystemDLL("kernel32.dll")
-	procGetLastInputInfo = user32.NewProc("GetLastInputInfo")
-	procOpenInputDesktop = user32.NewProc("OpenInputDesktop")
-	procCloseDesktop     = user32.NewProc("CloseDesktop")
-	procGetTickCount     = kernel32.NewProc("GetTickCount")
+	user32                         = windows.NewLazySystemDLL("user32.dll")
+	kernel32                       = windows.NewLazySystemDLL("kernel32.dll")
+	wtsapi32                       = windows.NewLazySystemDLL("wtsapi32.dll")
+	procGetLastInputInfo           = user32.NewProc("GetLastInputInfo")
+	procGetTickCount               = kernel32.NewProc("GetTickCount")
+	procWTSQuerySessionInformation = wtsapi32.NewProc("WTSQuerySessionInformationW")
+	procWTSFreeMemory              = wtsapi32.NewProc("WTSFreeMemory")
 )
 
 // lastInputInfo is LASTINPUTINFO.
@@ -24,8 +25,9 @@ type lastInputInfo struct {
 }
 
 // winSource reads GetLastInputInfo against GetTickCount (both milliseconds since boot, wrapping
-// every 49.7 days), and the lock screen: while it shows, this session's input desktop is the secure
-// desktop, which OpenInputDesktop cannot open.
+// every 49.7 days), and the lock screen from WTSSessionInfoEx's lock state. That, rather than
+// OpenInputDesktop failing, because a UAC prompt also shows the secure desktop, and would be taken
+// for the user leaving; the lock state's inversion on Windows 7 does not matter, as Go needs 10.
 type winSource struct{}
 
 func openPlatform(context.Context, session) (Source, error) {
@@ -37,20 +39,40 @@ func openPlatform(context.Context, session) (Source, error) {
 
 func (winSource) Name() string { return "Windows (GetLastInputInfo)" }
 
-func (winSource) Read(context.Context) (Reading, error) {
+// Read makes two quick calls into the system; it only checks ctx before them.
+func (winSource) Read(ctx context.Context) (Reading, error) {
+	if err := ctx.Err(); err != nil {
+		return Reading{}, err
+	}
 	info := lastInputInfo{size: uint32(unsafe.Sizeof(lastInputInfo{}))}
 	if ok, _, err := procGetLastInputInfo.Call(uintptr(unsafe.Pointer(&info))); ok == 0 {
 		return Reading{}, fmt.Errorf("GetLastInputInfo: %v", err)
 	}
 	now, _, _ := procGetTickCount.Call()
-	r := Reading{Idle: sinceTick(uint32(now), info.time)}
-	const desktopSwitchDesktop = 0x0100
-	if desk, _, _ := procOpenInputDesktop.Call(0, 0, desktopSwitchDesktop); desk == 0 {
-		r.Locked = true
-	} else {
-		procCloseDesktop.Call(desk)
+	return Reading{Idle: sinceTick(uint32(now), info.time), Locked: sessionLocked()}, nil
+}
+
+// sessionLocked asks WTSSessionInfoEx of this session; an unknown state counts as unlocked (idle
+// time still decides).
+func sessionLocked() bool {
+	const (
+		currentServer    = 0
+		currentSession   = 0xFFFFFFFF // WTS_CURRENT_SESSION
+		wtsSessionInfoEx = 25         // WTS_INFO_CLASS
+	)
+	if procWTSQuerySessionInformation.Find() != nil {
+		return false
 	}
-	return r, nil
+	var buf *byte
+	var size uint32
+	ok, _, _ := procWTSQuerySessionInformation.Call(currentServer, currentSession, wtsSessionInfoEx,
+		uintptr(unsafe.Pointer(&buf)), uintptr(unsafe.Pointer(&size)))
+	if ok == 0 || buf == nil {
+		return false
+	}
+	defer procWTSFreeMemory.Call(uintptr(unsafe.Pointer(buf)))
+	locked, _ := lockStateOf(unsafe.Slice(buf, size))
+	return locked
 }
 
 func (winSource) Close() error { return nil }
