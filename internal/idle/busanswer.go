@@ -50,6 +50,9 @@ type busError struct {
 func (e *busError) Error() string { return e.problem }
 func (e *busError) Unwrap() error { return e.err }
 
+// errNoSessionBus: the session bus itself cannot be reached, whatever desktop runs on it.
+var errNoSessionBus = errors.New("the session bus cannot be reached (DBUS_SESSION_BUS_ADDRESS)")
+
 const errNotSupported = "org.freedesktop.DBus.Error.NotSupported"
 
 // newBusError says in words why asking service failed, from the bus's error name ("" when the

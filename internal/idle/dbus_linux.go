@@ -48,7 +48,7 @@ func openBus(ctx context.Context, of compositor) (*busSource, error) {
 	conn, err := within(ctx, func() (*dbus.Conn, error) { return dbus.ConnectSessionBus() },
 		func(c *dbus.Conn) { c.Close() })
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the session bus to ask %s: %v", of.service, err)
+		return nil, fmt.Errorf("%w: %v", errNoSessionBus, err)
 	}
 	s := &busSource{conn: conn, object: conn.Object(of.service, of.object), of: of}
 	if _, err := s.Read(ctx); err != nil {

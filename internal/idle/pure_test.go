@@ -60,6 +60,9 @@ func TestUnavailableSaysWhatToDo(t *testing.T) {
 			[]string{"Hyprland", "org.gnome.Mutter.IdleMonitor", "use GNOME, or an X11 session"}},
 		{"Wayland without XDG_CURRENT_DESKTOP", session{wayland: "wayland-0"}, []error{absent},
 			[]string{"XDG_CURRENT_DESKTOP is not set"}},
+		{"no session bus", session{wayland: "wayland-0", desktop: "sway"},
+			[]error{fmt.Errorf("%w: dial unix /run/user/1000/bus", errNoSessionBus), fmt.Errorf("%w: dial unix /run/user/1000/bus", errNoSessionBus)},
+			[]string{"the session bus cannot be reached", "from your desktop session"}},
 		{"an X server without the extension", session{display: ":0"}, []error{errors.New("no MIT-SCREEN-SAVER extension")},
 			[]string{"MIT-SCREEN-SAVER"}},
 	} {

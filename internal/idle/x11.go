@@ -39,7 +39,7 @@ var errXClosed = errors.New("the X server's idle time is no longer read: the sou
 func openX11(ctx context.Context, display string) (*xSource, error) {
 	conn, err := within(ctx, func() (*xgb.Conn, error) { return xgb.NewConnDisplay(display) }, (*xgb.Conn).Close)
 	if err != nil {
-		return nil, fmt.Errorf("cannot connect to the X server %s: %v", display, err)
+		return nil, fmt.Errorf("X server: %v", err) // xgb's error names the display
 	}
 	// One round trip, bounded by ctx too: the extension's presence is asked of the server.
 	if _, err := within(ctx, func() (struct{}, error) { return struct{}{}, screensaver.Init(conn) }, func(struct{}) {}); err != nil {
