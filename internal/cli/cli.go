@@ -29,9 +29,10 @@ const usage = `Usage:
                                         interrupted
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
-  flamenco-tray worker --manager URL [--worker-bin PATH]
+  flamenco-tray worker --manager URL [--worker-bin PATH] [--when-away DURATION [--when-back stop|finish]
+                       [--hours "19:00-08:00 mon,tue"] [--load-limit PERCENT]]
                                         run a Flamenco Worker for that Manager here until Ctrl+C, which
-                                        signs it off
+                                        signs it off (--when-away: only while nobody uses this computer)
   flamenco-tray autostart on|off|status
                                         start this program when the user logs in, or not (status: where)
   flamenco-tray version                 print the version

@@ -10,53 +10,97 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// runWorker runs and supervises a Flamenco Worker for one Manager in the foreground, as "Run a
-// Worker here" does in the tray. Ctrl+C signs it off through the Manager; the command exits 0 once
-// the Worker is offline.
-func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// workerOptions are the worker command's line.
+type workerOptions struct {
+	manager, workerBin string
+	whenAway           time.Duration // 0: run now; else lend this computer after this long away
+	whenBack           lending.WhenBack
+	hours              lending.Hours // with whenAway: when lending is allowed
+	loadPercent        int           // with whenAway: keep the computer while other programs use more
+	debug              bool
+}
+
+func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 	fs := newFlagSet("worker", stderr)
 	managerURL := fs.String("manager", "", "URL of the Flamenco Manager to work for (required)")
 	workerBin := fs.String("worker-bin", "", "path of flamenco-worker (default: on PATH, else beside this program)")
+	whenAway := fs.Duration("when-away", 0, "run the Worker only while nobody uses this computer: after this long without "+
+		"keyboard, mouse or tablet input (at least 1m), or while the screen is locked")
+	whenBack := fs.String("when-back", "", "with --when-away, what the Worker does when the user is back: stop (at once; "+
+		"its task goes back to the queue) or finish (its current task); default stop")
+	hours := fs.String("hours", "", "with --when-away, lend only within these hours, like \"19:00-08:00 mon,tue,wed,thu,fri\"")
+	loadPercent := fs.Int("load-limit", 0, "with --when-away, keep the computer while other programs use more than this % of its CPUs (Linux)")
 	debug := fs.Bool("debug", false, "log details")
 	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+		return workerOptions{}, exitError{code: 2}
 	}
 	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+		return workerOptions{}, usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
 	}
 	if *managerURL == "" {
-		return usageError("worker: --manager URL is required")
+		return workerOptions{}, usageError("worker: --manager URL is required")
 	}
 	base, err := managerapi.BaseURL(*managerURL)
 	if err != nil {
-		return usageError(err.Error())
+		return workerOptions{}, usageError(err.Error())
 	}
-	manager := base.String() + "/"
-	// The Worker would wait for a Manager that does not answer for ever; say so now instead.
-	if err := requireAnswering(probeURLs(ctx, []string{manager})); err != nil {
+	opts := workerOptions{manager: base.String() + "/", workerBin: *workerBin, whenAway: *whenAway, debug: *debug,
+		whenBack: lending.StopNow}
+	switch {
+	case *whenAway < 0 || (*whenAway > 0 && *whenAway < lending.MinAwayAfter):
+		return workerOptions{}, usageError("worker: --when-away must be at least 1m")
+	case (*whenBack != "" || *hours != "" || *loadPercent != 0) && *whenAway == 0:
+		return workerOptions{}, usageError("worker: --when-back, --hours and --load-limit need --when-away")
+	case *loadPercent < 0 || *loadPercent > 100:
+		return workerOptions{}, usageError("worker: --load-limit is a percentage from 0 (none) to 100")
+	case *whenBack != "":
+		if opts.whenBack, err = lending.ParseWhenBack(*whenBack); err != nil {
+			return workerOptions{}, usageError(err.Error())
+		}
+	}
+	if opts.hours, err = lending.ParseHours(*hours); err != nil {
+		return workerOptions{}, usageError("worker: --hours: " + err.Error())
+	}
+	opts.loadPercent = *loadPercent
+	return opts, nil
+}
+
+// runWorker runs and supervises a Flamenco Worker for one Manager in the foreground, as "Run a
+// Worker here" does in the tray, or with --when-away only while nobody uses this computer. Ctrl+C
+// signs it off through the Manager; the command exits 0 once the Worker is offline.
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseWorker(args, stderr)
+	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, *debug)
-	api := managerapi.NewClient(manager)
+	// The Worker would wait for a Manager that does not answer for ever; say so now instead.
+	if err := requireAnswering(probeURLs(ctx, []string{opts.manager})); err != nil {
+		return err
+	}
+	logger := newLogger(stderr, opts.debug)
+	api := managerapi.NewClient(opts.manager)
 	defer api.CloseIdleConnections()
-	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: manager, API: api, Binary: *workerBin, Logger: logger})
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: opts.manager, API: api, Binary: opts.workerBin, Logger: logger})
 	if err != nil {
 		return exitError{code: 1, message: "flamenco-tray: " + err.Error()}
 	}
-
 	// The Worker lives until it is stopped, not until ctx ends: Ctrl+C asks the Manager first.
 	runCtx, interruptNow := context.WithCancel(context.Background())
 	defer interruptNow()
+	if opts.whenAway > 0 {
+		return lendWhileAway(ctx, runCtx, opts, sup, api, logger, stdout, interruptNow)
+	}
 	if err := sup.Start(runCtx); err != nil {
 		return exitError{code: 1, message: "flamenco-tray: cannot run a Worker: " + err.Error()}
 	}
 	state := sup.State()
 	fmt.Fprintf(stdout, "Flamenco Worker %q for %s\n  program:   %s\n  directory: %s\n  log:       %s\nPress Ctrl+C to sign it off and stop.\n",
-		state.WorkerName, manager, state.Binary, state.Dir, state.LogPath)
+		state.WorkerName, opts.manager, state.Binary, state.Dir, state.LogPath)
 	var printing sync.WaitGroup
 	printing.Go(func() { printStates(sup, stdout) })
 	defer printing.Wait()
@@ -66,6 +110,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return workerEnded(sup.State(), stdout)
 	case <-ctx.Done():
 	}
+	return signOff(sup, api, stdout, interruptNow, &printing)
+}
+
+// signOff signs the Worker off through the Manager after Ctrl+C (a second one interrupts it at
+// once) and says how it ended.
+func signOff(sup *localworker.Supervisor, api *managerapi.Client, stdout io.Writer, interruptNow func(), printing *sync.WaitGroup) error {
 	fmt.Fprintln(stdout, "Signing the Worker off through the Manager (Ctrl+C again interrupts it at once)…")
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, os.Interrupt, syscall.SIGTERM)

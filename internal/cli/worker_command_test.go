@@ -120,6 +120,8 @@ func TestWorkerCommandEndsWhenManagerSetsWorkerOffline(t *testing.T) {
 
 func TestWorkerCommandErrors(t *testing.T) {
 	workerHome(t)
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
 	mgr := ws.NewManager(t)
 	missing := filepath.Join(t.TempDir(), "flamenco-worker")
 	for _, tc := range []struct {
@@ -132,6 +134,9 @@ func TestWorkerCommandErrors(t *testing.T) {
 		{"bad URL", []string{"--manager", "ftp://farm/"}, 2, "only http and https"},
 		{"manager not answering", []string{"--manager", "http://127.0.0.1:1/", "--worker-bin", missing}, 1, "no Flamenco Manager answers at http://127.0.0.1:1"},
 		{"no worker binary", []string{"--manager", mgr.URL, "--worker-bin", missing}, 1, "flamenco-worker not found at " + missing},
+		// Safe by default: where idle cannot be read, the computer is not lent, and no Worker runs.
+		{"when away without a desktop", []string{"--manager", mgr.URL, "--worker-bin", missing, "--when-away", "10m"}, 1,
+			"cannot lend this computer: idle time cannot be read on this desktop: no desktop session"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCommand(context.Background(), append([]string{"worker"}, tc.args...)...)

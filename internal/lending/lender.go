@@ -92,12 +92,15 @@ type Lender struct {
 	wg sync.WaitGroup // Worker stops Run started; Run waits for them
 
 	// Run's goroutine only.
-	lent     bool      // the Worker runs for the farm because the user is away
-	byHand   bool      // the user runs the Worker themselves: it is not lent, nor sent asleep
-	ended    bool      // the lent Worker ended during this absence
-	lastWake time.Time // the last request to wake a lent Worker
-	tally    tally     // of this absence
-	owed     Tally     // what the computer rendered, until the user is back to be told
+	lent   bool // the Worker runs for the farm because the user is away
+	byHand bool // the user runs the Worker themselves: it is not lent, nor sent asleep
+	ended  bool // the lent Worker ended during this absence
+	// sentAsleep: the Lender sent its Worker asleep when the user came back; until it is woken it
+	// is still the Lender's, whatever the Supervisor shows meanwhile.
+	sentAsleep bool
+	lastWake   time.Time // the last request to wake a lent Worker
+	tally      tally     // of this absence
+	owed       Tally     // what the computer rendered, until the user is back to be told
 }
 
 // NewLender returns a Lender; Run starts it.
@@ -220,6 +223,9 @@ func (l *Lender) step(ctx context.Context) {
 		l.takeBack(ctx, policy.WhenBack, d)
 	default:
 		l.byHand, l.ended = false, false
+		if !l.cfg.Worker.State().Active {
+			l.sentAsleep = false
+		}
 	}
 	if d.Mode == Here && l.owed.Tasks > 0 && l.cfg.OnBack != nil {
 		l.cfg.OnBack(l.owed)
@@ -237,7 +243,7 @@ func (l *Lender) step(ctx context.Context) {
 // is left alone: it is not lent, and will not be sent asleep when they are back.
 func (l *Lender) lend(ctx context.Context) {
 	st := l.cfg.Worker.State()
-	if st.Active && st.Phase != localworker.Asleep {
+	if st.Active && st.Phase != localworker.Asleep && !l.sentAsleep {
 		if !l.byHand {
 			l.byHand = true
 			l.log.Info().Str("phase", string(st.Phase)).Msg("the user is away, and runs the Worker themselves: nothing to lend")
@@ -247,7 +253,15 @@ func (l *Lender) lend(ctx context.Context) {
 	l.lent, l.tally = true, tally{Tally: Tally{Since: time.Now()}}
 	if st.Active {
 		l.log.Info().Msg("the user is away: waking the Worker to lend this computer to the farm")
-		l.keepAwake(ctx, time.Now())
+		// The Supervisor learns of the Manager's status some seconds late: a Worker sent asleep
+		// may still show busy; it is woken all the same.
+		l.sentAsleep = false
+		l.lastWake = time.Now()
+		reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		if err := l.cfg.Worker.SetAwake(reqCtx, true, false); err != nil {
+			l.log.Warn().Err(err).Msg("cannot wake the Worker")
+		}
 		return
 	}
 	l.log.Info().Msg("the user is away: starting the Worker to lend this computer to the farm")
@@ -284,6 +298,7 @@ func (l *Lender) takeBack(ctx context.Context, whenBack WhenBack, d Decision) {
 	reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
 	err := l.cfg.Worker.SetAwake(reqCtx, false, lazy)
 	cancel()
+	l.sentAsleep = err == nil
 	if err != nil {
 		l.log.Warn().Err(err).Msg("the Manager cannot send the Worker asleep: stopping it here")
 		// Stop waits for the process to end: not on the decision loop.

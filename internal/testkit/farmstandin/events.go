@@ -40,7 +40,8 @@ func (f *Farm) EventsOf(workerID string) []string {
 }
 
 // WaitFor waits until cond holds for the events so far, checking again at each new event, and fails
-// the test when it does not hold within the time given.
+// the test when it does not hold within the time given. cond runs with the Farm locked: it must not
+// call the Farm's methods (they would wait for that lock for ever).
 func (f *Farm) WaitFor(tb testing.TB, within time.Duration, what string, cond func([]Event) bool) {
 	tb.Helper()
 	deadline := time.NewTimer(within)
