@@ -35,6 +35,9 @@ type lendingSet struct {
 	urls      map[string]bool // the Managers' URLs lending is on for (settings.LendTo)
 	policy    lending.Policy
 	byManager map[string]*lenderEntry // by Manager ID
+	// problems say why a Manager lending is on for has no Lender (no Worker can be made for it),
+	// by Manager ID; each is logged once.
+	problems map[string]string
 }
 
 // lendingConfig configures a lendingSet.
@@ -70,7 +73,7 @@ type lenderEntry struct {
 func newLendingSet(c lendingConfig) *lendingSet {
 	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned,
 		workerFor: c.WorkerFor, readIdle: c.ReadIdle, loadMeter: c.LoadMeter, onChange: c.OnChange, onBack: c.OnBack,
-		urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{}}
+		urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{}, problems: map[string]string{}}
 	for _, url := range c.LendTo {
 		l.urls[url] = true
 	}
@@ -111,10 +114,10 @@ func (l *lendingSet) sync(listed []discovery.Manager) {
 		}
 	}
 	for _, m := range listed {
-		if l.urls[m.URL] {
-			if e := l.ensureLocked(m); e != nil {
-				stopping = append(stopping, e)
-			}
+		if !l.urls[m.URL] {
+			delete(l.problems, m.ID)
+		} else if e := l.ensureLocked(m); e != nil {
+			stopping = append(stopping, e)
 		}
 	}
 	l.mu.Unlock()
@@ -131,9 +134,13 @@ func (l *lendingSet) sync(listed []discovery.Manager) {
 func (l *lendingSet) ensureLocked(m discovery.Manager) (replaced *lenderEntry) {
 	worker, err := l.workerFor(m)
 	if err != nil {
-		l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
+		if l.problems[m.ID] == "" {
+			l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
+		}
+		l.problems[m.ID] = "no Worker can be run for this Manager (details in the log)"
 		return nil
 	}
+	delete(l.problems, m.ID)
 	previous := l.byManager[m.ID]
 	if previous != nil && previous.worker == worker && previous.url == m.URL {
 		return nil
@@ -227,12 +234,16 @@ func (l *lendingSet) lender(managerID string) *lending.Lender {
 	return nil
 }
 
-// statuses are the Lenders' statuses for the menu, by Manager ID.
+// statuses are the Lenders' statuses for the menu, by Manager ID; a Manager lending is on for but
+// that has no Lender says why, as one whose idle cannot be read does: it is not lent.
 func (l *lendingSet) statuses() map[string]lending.Status {
 	l.mu.Lock()
 	lenders := l.lendersLocked()
+	statuses := make(map[string]lending.Status, len(lenders)+len(l.problems))
+	for id, problem := range l.problems {
+		statuses[id] = lending.Status{Decision: lending.Decision{Mode: lending.NoIdle, Reason: problem}}
+	}
 	l.mu.Unlock()
-	statuses := make(map[string]lending.Status, len(lenders))
 	for id, lender := range lenders {
 		statuses[id] = lender.Status()
 	}

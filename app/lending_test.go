@@ -130,6 +130,7 @@ type lendingFixture struct {
 	mu       sync.Mutex
 	rebuilds int
 	shown    []string // notifications shown
+	noWorker error    // what workerFor fails with; nil: it makes one
 	notices  *notifier
 }
 
@@ -150,6 +151,9 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
+			if f.noWorker != nil {
+				return nil, f.noWorker
+			}
 			if f.workers[m.ID] == nil {
 				f.workers[m.ID] = newFakeLentWorker()
 			}
@@ -353,6 +357,26 @@ func TestLendingSetFollowsAReplacedWorker(t *testing.T) {
 		}
 		if _, ok := f.set.statuses()[studio.ID]; !ok {
 			t.Error("no status after the Worker was replaced")
+		}
+	})
+}
+
+// A Manager lending is on for but for which no Worker can be made says so in the menu, and is
+// not lent; turned off, it says nothing more.
+func TestLendingSetWithoutAWorkerSaysWhy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		studio := manager("Studio Farm", true)
+		f := newLendingFixture(t, tenMinutes, studio.URL)
+		f.noWorker = errors.New("where to keep the Worker's files: $HOME is not defined")
+		f.set.sync([]discovery.Manager{studio})
+		synctest.Wait()
+		want := "Cannot lend this computer: no Worker can be run for this Manager (details in the log)"
+		if line := f.set.statuses()[studio.ID].MenuLine(studio.Name); line != want {
+			t.Errorf("line %q, want %q", line, want)
+		}
+		f.set.set(studio, false)
+		if got := f.set.statuses(); len(got) != 0 {
+			t.Errorf("statuses %v after lending was turned off", got)
 		}
 	})
 }
