@@ -1,7 +1,19 @@
 // Package idle reads how long the user of this desktop session has left the keyboard, mouse and
-// tablet alone, and whether the screen is locked: one small Source per desktop (X11, GNOME and KDE on
-// Wayland, Windows, macOS), chosen by Open from the session's environment. Where idle cannot be read,
-// Open says why, and the computer is never lent on a guess.
+// tablet alone, and whether the screen is locked: one small Source per desktop, chosen by Open from
+// the session's environment. Where idle cannot be read, Open says why, and the computer is never
+// lent on a guess.
+//
+// How Open chooses (choose, open_*.go):
+//   - Linux, WAYLAND_DISPLAY set: the compositor over the session bus, never Xwayland (it sees only
+//     X programs' input). GNOME: org.gnome.Mutter.IdleMonitor GetIdletime (ms). KDE:
+//     org.freedesktop.ScreenSaver GetSessionIdleTime (ms; Plasma on Wayland refuses it). Others:
+//     both, in that order.
+//   - Linux, only DISPLAY set: the X server's MIT-SCREEN-SAVER (ms), through a pure-Go X client.
+//   - Linux, either: logind's LockedHint for this session (system bus) adds the lock screen where
+//     logind answers; otherwise Locked comes from the compositor or stays false.
+//   - Windows: GetLastInputInfo against GetTickCount (ms), and WTSSessionInfoEx's lock state.
+//   - macOS: IOKit's HIDIdleTime (ns) as /usr/sbin/ioreg prints it; Locked stays false.
+//   - The BSDs: X11 only. Elsewhere, or with neither DISPLAY nor WAYLAND_DISPLAY: ErrUnavailable.
 package idle
 
 import (
@@ -23,7 +35,7 @@ type Reading struct {
 type Source interface {
 	Read(ctx context.Context) (Reading, error) // must return within ctx, and quickly (it is polled every 250 ms)
 	Name() string                              // for the log and the menu: "X11 (MIT-SCREEN-SAVER)", "GNOME (Mutter IdleMonitor)", ...
-	Close() error                              // safe to call twice; a Read after Close returns an error
+	Close() error                              // safe to call twice
 }
 
 // ErrUnavailable is wrapped by Open's error when idle cannot be read on this desktop; the error's
