@@ -12,96 +12,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeworker"
 )
-
-// fakeLentWorker is a Worker Supervisor as a Lender sees it: it records what it is asked and how
-// many follow its states.
-type fakeLentWorker struct {
-	mu        sync.Mutex
-	state     localworker.State
-	states    *hub.Hub[localworker.State]
-	calls     []string
-	followers int
-}
-
-func newFakeLentWorker() *fakeLentWorker {
-	w := &fakeLentWorker{state: localworker.State{Phase: localworker.NotRunning}}
-	w.states = hub.NewLatest(w.state, localworker.State.Equal)
-	return w
-}
-
-func (w *fakeLentWorker) set(change func(*localworker.State)) {
-	w.mu.Lock()
-	change(&w.state)
-	st := w.state
-	w.mu.Unlock()
-	w.states.Publish(st)
-}
-
-func (w *fakeLentWorker) record(call string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.calls = append(w.calls, call)
-}
-
-func (w *fakeLentWorker) Calls() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.calls)
-}
-
-func (w *fakeLentWorker) Followers() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.followers
-}
-
-func (w *fakeLentWorker) State() localworker.State {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.state
-}
-
-func (w *fakeLentWorker) Subscribe() (<-chan localworker.State, func()) {
-	states, unsubscribe := w.states.Subscribe()
-	w.mu.Lock()
-	w.followers++
-	w.mu.Unlock()
-	var once sync.Once
-	return states, func() {
-		once.Do(func() {
-			w.mu.Lock()
-			w.followers--
-			w.mu.Unlock()
-		})
-		unsubscribe()
-	}
-}
-
-func (w *fakeLentWorker) Start(context.Context) error {
-	w.record("start")
-	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Awake, true })
-	return nil
-}
-
-func (w *fakeLentWorker) Stop(context.Context, bool) error {
-	w.record("stop")
-	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
-	return nil
-}
-
-func (w *fakeLentWorker) SetAwake(_ context.Context, awake, lazy bool) error {
-	phase := localworker.Asleep
-	if awake {
-		phase = localworker.Awake
-	}
-	w.record("awake=" + map[bool]string{true: "yes", false: "no"}[awake])
-	w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Job, s.Task = phase, "", "", "" })
-	return nil
-}
 
 // desk is the desktop's idle time as a test sets it.
 type desk struct {
@@ -126,7 +40,7 @@ func (d *desk) Read(context.Context) (time.Duration, bool, error) {
 type lendingFixture struct {
 	set      *lendingSet
 	desk     *desk
-	workers  map[string]*fakeLentWorker // by Manager ID, as workerFor made them
+	workers  map[string]*fakeworker.Worker // by Manager ID, as workerFor made them
 	mu       sync.Mutex
 	rebuilds int
 	shown    []string // notifications shown
@@ -141,7 +55,7 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 		cancel()
 		owned.Wait()
 	})
-	f := &lendingFixture{desk: &desk{}, workers: map[string]*fakeLentWorker{}}
+	f := &lendingFixture{desk: &desk{}, workers: map[string]*fakeworker.Worker{}}
 	f.notices = newNotifier(notifierConfig{Log: zerolog.Nop(), ManagersOn: true, Show: func(title, body, _ string) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -155,7 +69,7 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 				return nil, f.noWorker
 			}
 			if f.workers[m.ID] == nil {
-				f.workers[m.ID] = newFakeLentWorker()
+				f.workers[m.ID] = fakeworker.New()
 			}
 			return f.workers[m.ID], nil
 		},
@@ -170,7 +84,7 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 	return f
 }
 
-func (f *lendingFixture) worker(id string) *fakeLentWorker {
+func (f *lendingFixture) worker(id string) *fakeworker.Worker {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.workers[id]
@@ -263,7 +177,7 @@ func TestLendingSetWelcomesTheUserBack(t *testing.T) {
 		if calls := w.Calls(); !slices.Equal(calls, []string{"start"}) {
 			t.Fatalf("the Worker was asked %q, want a start", calls)
 		}
-		w.set(func(s *localworker.State) {
+		w.Set(func(s *localworker.State) {
 			s.Phase, s.JobID, s.Job, s.Task = localworker.Busy, "j1", "shot-010", "frames 1-10"
 		})
 		synctest.Wait()
@@ -275,7 +189,7 @@ func TestLendingSetWelcomesTheUserBack(t *testing.T) {
 		f.desk.set(0)
 		time.Sleep(lending.PollWhileLent)
 		synctest.Wait()
-		if calls := w.Calls(); !slices.Equal(calls, []string{"start", "awake=no"}) {
+		if calls := w.Calls(); !slices.Equal(calls, []string{"start", "sleep now"}) {
 			t.Errorf("the Worker was asked %q, want to sleep", calls)
 		}
 		want := []string{"Welcome back: While you were away this computer rendered 1 task of 1 job."}
@@ -346,7 +260,7 @@ func TestLendingSetFollowsAReplacedWorker(t *testing.T) {
 		f.set.sync([]discovery.Manager{studio})
 		synctest.Wait()
 		old := f.worker(studio.ID)
-		replaced := newFakeLentWorker()
+		replaced := fakeworker.New()
 		f.mu.Lock()
 		f.workers[studio.ID] = replaced
 		f.mu.Unlock()

@@ -2,7 +2,6 @@ package lending
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -11,84 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeworker"
 )
-
-// fakeWorker records what the Lender asks of the Worker; its Manager can be made unreachable.
-type fakeWorker struct {
-	mu          sync.Mutex
-	state       localworker.State
-	states      *hub.Hub[localworker.State]
-	calls       []string
-	unreachable bool
-}
-
-func newFakeWorker() *fakeWorker {
-	w := &fakeWorker{state: localworker.State{Phase: localworker.NotRunning}}
-	w.states = hub.NewLatest(w.state, localworker.State.Equal)
-	return w
-}
-
-func (w *fakeWorker) set(change func(*localworker.State)) {
-	w.mu.Lock()
-	change(&w.state)
-	st := w.state
-	w.mu.Unlock()
-	w.states.Publish(st)
-}
-
-func (w *fakeWorker) record(call string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.calls = append(w.calls, call)
-}
-
-func (w *fakeWorker) Calls() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.calls)
-}
-
-func (w *fakeWorker) State() localworker.State {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.state
-}
-
-func (w *fakeWorker) Subscribe() (<-chan localworker.State, func()) { return w.states.Subscribe() }
-
-func (w *fakeWorker) Start(context.Context) error {
-	w.record("start")
-	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Awake, true })
-	return nil
-}
-
-func (w *fakeWorker) Stop(context.Context, bool) error {
-	w.record("stop")
-	w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
-	return nil
-}
-
-func (w *fakeWorker) SetAwake(_ context.Context, awake, lazy bool) error {
-	w.mu.Lock()
-	unreachable := w.unreachable
-	w.mu.Unlock()
-	switch {
-	case unreachable:
-		w.record("unreachable")
-		return errors.New("connection refused")
-	case awake:
-		w.record("wake")
-		w.set(func(s *localworker.State) { s.Phase = localworker.Awake })
-	case lazy:
-		w.record("sleep after task")
-	default:
-		w.record("sleep now")
-		w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Asleep, "", "" })
-	}
-	return nil
-}
 
 // desk is the desktop: the time of the last input, on the bubble's clock.
 type desk struct {
@@ -110,7 +34,7 @@ func (d *desk) read(context.Context) (time.Duration, bool, error) {
 }
 
 // lenderOn runs a Lender in the test's bubble with a 10-minute policy.
-func lenderOn(t *testing.T, w *fakeWorker, d *desk, whenBack WhenBack, onBack func(Tally)) *Lender {
+func lenderOn(t *testing.T, w *fakeworker.Worker, d *desk, whenBack WhenBack, onBack func(Tally)) *Lender {
 	l := NewLender(Config{Worker: w, ReadIdle: d.read, Policy: Policy{Enabled: true, AwayAfter: 10 * time.Minute, WhenBack: whenBack},
 		Logger: zerolog.New(zerolog.NewTestWriter(t)), OnBack: onBack})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -124,7 +48,7 @@ func lenderOn(t *testing.T, w *fakeWorker, d *desk, whenBack WhenBack, onBack fu
 // asked to send it asleep, at once; away again: it is woken, not started again.
 func TestLenderLendsWhileAwayAndTakesBackAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		d.input()
 		l := lenderOn(t, w, d, StopNow, nil)
 		time.Sleep(9 * time.Minute)
@@ -154,7 +78,7 @@ func TestLenderLendsWhileAwayAndTakesBackAtOnce(t *testing.T) {
 // A locked screen is away at once; the choice "finish the current task" asks for a lazy sleep.
 func TestLenderLocksAndFinishesTheTask(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		d.input()
 		lenderOn(t, w, d, FinishTask, nil)
 		d.mu.Lock()
@@ -177,13 +101,11 @@ func TestLenderLocksAndFinishesTheTask(t *testing.T) {
 // When the Manager cannot be asked, the Worker is stopped here, as "Stop now" does.
 func TestLenderStopsTheWorkerWhenTheManagerCannotBeAsked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		lenderOn(t, w, d, StopNow, nil)
 		time.Sleep(time.Second)
 		synctest.Wait()
-		w.mu.Lock()
-		w.unreachable = true
-		w.mu.Unlock()
+		w.SetUnreachable(true)
 		d.input()
 		time.Sleep(time.Second)
 		synctest.Wait()
@@ -196,9 +118,9 @@ func TestLenderStopsTheWorkerWhenTheManagerCannotBeAsked(t *testing.T) {
 // A Worker the user runs themselves is not lent, nor sent asleep when they are back.
 func TestLenderLeavesAWorkerRunByHandAlone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		w.Start(t.Context())
-		w.calls = nil
+		w.ClearCalls()
 		d.input()
 		l := lenderOn(t, w, d, StopNow, nil)
 		time.Sleep(11 * time.Minute)
@@ -216,13 +138,13 @@ func TestLenderLeavesAWorkerRunByHandAlone(t *testing.T) {
 // Worker asleep and keeps the computer until the morning.
 func TestLenderTellsWhatItRenderedAndSkipsTonight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		var told []Tally
 		l := lenderOn(t, w, d, StopNow, func(tl Tally) { told = append(told, tl) })
 		time.Sleep(time.Second)
 		synctest.Wait()
 		for _, task := range []struct{ job, task string }{{"j1", "frames 1-10"}, {"j1", "frames 11-20"}, {"j2", "frames 1-10"}} {
-			w.set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Busy, task.job, task.task })
+			w.Set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Busy, task.job, task.task })
 			synctest.Wait()
 		}
 		d.input()
@@ -248,7 +170,7 @@ func TestLenderTellsWhatItRenderedAndSkipsTonight(t *testing.T) {
 // Lending turned off while the computer is lent: the Worker is sent asleep, as when the user is back.
 func TestLenderTurnedOffWhileLentSendsTheWorkerAsleep(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		l := NewLender(Config{Worker: w, ReadIdle: d.read, Policy: Policy{Enabled: true, AwayAfter: time.Minute},
 			Logger: zerolog.New(zerolog.NewTestWriter(t))})
 		ctx, cancel := context.WithCancel(t.Context())
@@ -268,11 +190,11 @@ func TestLenderTurnedOffWhileLentSendsTheWorkerAsleep(t *testing.T) {
 // the next absence.
 func TestLenderDoesNotRelaunchAWorkerThatEndedWhileLent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, d := newFakeWorker(), &desk{}
+		w, d := fakeworker.New(), &desk{}
 		lenderOn(t, w, d, StopNow, nil)
 		time.Sleep(time.Second)
 		synctest.Wait()
-		w.set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
+		w.Set(func(s *localworker.State) { s.Phase, s.Active = localworker.Offline, false })
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		if got := w.Calls(); !slices.Equal(got, []string{"start"}) {
