@@ -28,9 +28,15 @@ wine-test-exe = bin/windows/tests/$(notdir $(1)).test.exe
 # under its version, so the pinned one runs whatever fyne is on PATH.
 FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
 FYNE := bin/tools/fyne-$(lastword $(subst @, ,$(FYNE_TOOLS)))/fyne
+# nfpm packs the .deb and the .rpm: one maintained Go tool for both formats, no rpmbuild or
+# dpkg-buildpackage tree, pinned here like fyne (v2.45.2: the newest this Go and proxy accept).
+NFPM_TOOL := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+NFPM := bin/tools/nfpm-$(lastword $(subst @, ,$(NFPM_TOOL)))/nfpm
+DEB = dist/$(BINARY)_$(APP_VERSION)_$(LINUX_ARCH).deb
+RPM = dist/$(BINARY)-$(APP_VERSION).$(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(LINUX_ARCH))).rpm
 # The Linux package (xz for its tar.xz, desktop-file-validate for its entry), what it is built from,
 # and where `make install` puts it: ~/.local for this user, PREFIX=/usr/local (as root) for everyone.
-PACKAGE_PACKAGES := xz-utils desktop-file-utils
+PACKAGE_PACKAGES := xz-utils desktop-file-utils rpm
 # The architecture from uname where go is not on PATH (sudo's secure_path), for `sudo make install`.
 LINUX_ARCH := $(or $(shell $(GO) env GOARCH 2>/dev/null),$(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m))))
 LINUX_PACKAGE := dist/$(BINARY)-$(APP_VERSION)-linux-$(LINUX_ARCH).tar.xz
@@ -63,7 +69,7 @@ define install-missing
 endef
 
 .PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check \
-	package-deps package install uninstall package-check screenshots clean
+	package-deps package install uninstall package-check deb rpm linux-packages-check screenshots clean
 
 all: build
 
@@ -139,10 +145,25 @@ macos-bundle-check: modules
 	grep -q '<string>org.flamenco.tray</string>' "bin/darwin/src/$(MACOS_APP)/Contents/Info.plist"
 
 package-deps: deps
-	$(call install-missing,$(PACKAGE_PACKAGES),command -v xz && command -v desktop-file-validate)
+	$(call install-missing,$(PACKAGE_PACKAGES),command -v xz && command -v desktop-file-validate && command -v rpm)
 
 $(FYNE):
 	GOBIN=$(CURDIR)/$(@D) $(GO) install $(FYNE_TOOLS)
+
+$(NFPM):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install $(NFPM_TOOL)
+
+# dist/flamenco-tray_<version>_<arch>.deb and dist/flamenco-tray-<version>.<arch>.rpm, from the Linux
+# package: /usr/bin, the desktop entry and icon in /usr/share, start at login for everyone shipped off.
+deb: package $(NFPM)
+	build/linux/nfpm.sh $(NFPM) deb $(LINUX_PACKAGE) $(APP_VERSION) $(LINUX_ARCH) $(DEB)
+
+rpm: package $(NFPM)
+	build/linux/nfpm.sh $(NFPM) rpm $(LINUX_PACKAGE) $(APP_VERSION) $(LINUX_ARCH) $(RPM)
+
+# The .deb installed, run and removed in a throw-away root; the .rpm read back (build/linux/checkpkgs.sh).
+linux-packages-check: package-deps deb rpm
+	build/linux/checkpkgs.sh $(DEB) $(RPM) $(APP_VERSION) $(VERSION)
 
 # The Linux package, dist/flamenco-tray-<FyneApp.toml's Version>-linux-<arch>.tar.xz, made by
 # `fyne package -os linux --release` (build/linux/package.sh): the binary (printing `git describe` as
@@ -172,7 +193,7 @@ package-check: test-deps package
 
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: it installs what the tests need and runs every test, the SSDP ones in network namespaces (try: sudo make test; as an ordinary user, go test ./... runs the rest and skips those)"; exit 1; fi
 	FLAMENCO_TRAY_REQUIRE_ISOLATION=1 $(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery

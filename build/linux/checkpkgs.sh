@@ -1,0 +1,50 @@
+#!/bin/bash
+# Checks the .deb and the .rpm (make deb rpm) without touching this machine's own system: the .deb is
+# installed into, run from, and removed from a throw-away root with `dpkg --root`; the .rpm's files,
+# dependencies and version are read back with `rpm -qp`.
+#
+#	build/linux/checkpkgs.sh PACKAGE.deb PACKAGE.rpm APP_VERSION VERSION
+set -euo pipefail
+deb=$(realpath "$1") rpm=$(realpath "$2") app_version=$3 version=$4
+fail() { echo "checkpkgs: $*" >&2; exit 1; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+own_status=$(md5sum /var/lib/dpkg/status)
+
+# The throw-away root has none of the libraries the package depends on: their absence is not checked.
+log=$(dpkg --root="$root" --force-depends --force-not-root -i "$deb" 2>&1) || fail "dpkg -i: $log"
+[ -x "$root/usr/bin/flamenco-tray" ] || fail "no /usr/bin/flamenco-tray after dpkg -i"
+out=$("$root/usr/bin/flamenco-tray" version) || fail "the installed binary does not run: $out"
+[ "$out" = "flamenco-tray $version" ] || fail "the installed binary says \"$out\", want \"flamenco-tray $version\""
+entry=$root/usr/share/applications/org.flamenco.tray.desktop
+report=$(desktop-file-validate "$entry" 2>&1) && [ -z "$report" ] || fail "$entry does not validate: $report"
+grep -qxF "Exec=/usr/bin/flamenco-tray" "$entry" || fail "the entry's Exec is $(grep ^Exec= "$entry")"
+[ -f "$root/usr/share/pixmaps/org.flamenco.tray.png" ] || fail "no icon"
+autostart=$root/usr/share/flamenco-tray/autostart/org.flamenco.tray.desktop
+report=$(desktop-file-validate "$autostart" 2>&1) && [ -z "$report" ] || fail "$autostart does not validate: $report"
+[ ! -e "$root/etc/xdg/autostart/org.flamenco.tray.desktop" ] || fail "start at login for everyone is on by default"
+status=$(dpkg --root="$root" -s flamenco-tray | sed -n 's/^Version: //p')
+[ "$status" = "$app_version-1" ] || fail "dpkg lists version $status, want $app_version-1"
+echo "== .deb: installed into a throw-away root, ran (\"$out\"), entries valid"
+
+dpkg --root="$root" --force-not-root -r flamenco-tray >/dev/null
+left=$(find "$root" -type f -not -path "$root/var/lib/dpkg/*")
+[ -z "$left" ] || fail "left after dpkg -r: $left"
+[ "$own_status" = "$(md5sum /var/lib/dpkg/status)" ] || fail "this machine's dpkg status changed"
+echo "== .deb: removed, nothing left; this machine's packages untouched"
+
+files=$(rpm -qp --list "$rpm" 2>/dev/null)
+for f in /usr/bin/flamenco-tray /usr/share/applications/org.flamenco.tray.desktop /usr/share/pixmaps/org.flamenco.tray.png \
+	/usr/share/flamenco-tray/autostart/org.flamenco.tray.desktop; do
+	grep -qxF "$f" <<<"$files" || fail "the rpm has no $f: $files"
+done
+requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
+for r in 'libGL.so.1()(64bit)' 'libX11.so.6()(64bit)'; do
+	grep -qxF "$r" <<<"$requires" || fail "the rpm does not require $r: $requires"
+done
+rpm_version=$(rpm -qp --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$rpm" 2>/dev/null)
+[ "$rpm_version" = "$app_version-1.x86_64" ] || fail "the rpm is $rpm_version, want $app_version-1.x86_64"
+echo "== .rpm: $rpm_version, its files and dependencies as expected"
