@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -62,11 +61,7 @@ func lendWhileAway(ctx, workerLife context.Context, opts workerOptions, sup *loc
 	}
 	var printing sync.WaitGroup
 	defer printing.Wait()
-	err = signOff(sup, api, stdout, interruptNow, &printing)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
+	return signOff(sup, api, stdout, interruptNow, &printing)
 }
 
 // printLending prints the lending line each time it changes, until ctx ends.

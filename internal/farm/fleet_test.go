@@ -13,6 +13,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 func fleetManager(name, url string, reachable bool) discovery.Manager {
@@ -165,13 +166,13 @@ func TestFleetWatchesEachListedManagerUntilItHasBeenGoneAnHour(t *testing.T) {
 	h.fleet.Sync(ctx, []discovery.Manager{studio, night})
 	h.waitVouch("Studio Farm up")
 	h.waitVouch("Night Farm up")
-	waitFor(t, "both farms read", func() bool {
+	testio.WaitFor(t, 10*time.Second, func() bool {
 		s := h.fleet.Summaries()
 		return len(s) == 2 && s["Studio Farm"].Known() && s["Night Farm"].Known()
 	})
 
 	shot := h.studio.SubmitJob(farmstandin.JobSpec{Name: "shot-010", User: "alice", Status: "active"})
-	waitFor(t, "the new job seen", func() bool { return len(h.fleet.Summaries()["Studio Farm"].MyJobs) == 1 })
+	testio.WaitFor(t, 10*time.Second, func() bool { return len(h.fleet.Summaries()["Studio Farm"].MyJobs) == 1 })
 	h.fleet.Sync(ctx, []discovery.Manager{night}) // Studio Farm leaves the list
 	if err := h.studio.SetJobStatus(shot, "completed", "all tasks completed"); err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestFleetWatchesEachListedManagerUntilItHasBeenGoneAnHour(t *testing.T) {
 	h.clock.Advance(farm.KeepWatchingGone)
 	h.fleet.Sync(ctx, []discovery.Manager{night})
 	h.waitVouch("Studio Farm down")
-	waitFor(t, "Studio Farm's event bus closed", func() bool { return h.studio.EventBusStats().Open == 0 })
+	testio.WaitFor(t, 10*time.Second, func() bool { return h.studio.EventBusStats().Open == 0 })
 	if _, ok := h.fleet.Summaries()["Studio Farm"]; ok {
 		t.Error("Studio Farm still has a summary after its watcher stopped")
 	}
@@ -193,7 +194,7 @@ func TestFleetWatchesEachListedManagerUntilItHasBeenGoneAnHour(t *testing.T) {
 
 	h.fleet.Stop()
 	h.waitVouch("Night Farm down")
-	waitFor(t, "Night Farm's event bus closed after Stop", func() bool { return h.night.EventBusStats().Open == 0 })
+	testio.WaitFor(t, 10*time.Second, func() bool { return h.night.EventBusStats().Open == 0 })
 	h.fleet.Sync(ctx, []discovery.Manager{studio})
 	if n := len(h.fleet.Summaries()); n != 0 {
 		t.Errorf("Sync after Stop started %d watchers", n)
@@ -218,7 +219,7 @@ func TestFleetFollowsANewURLAndPassesSettingsOn(t *testing.T) {
 	h.fleet.Sync(ctx, []discovery.Manager{fleetManager("Studio Farm", h.studioAt, true)})
 	h.waitVouch("Studio Farm down")
 	h.waitVouch("Studio Farm up")
-	waitFor(t, "bob's job and the watched one at the new URL", func() bool {
+	testio.WaitFor(t, 10*time.Second, func() bool {
 		s := h.fleet.Summaries()["Studio Farm"]
 		var names []string
 		for _, j := range s.MyJobs {
@@ -233,17 +234,5 @@ func TestFleetFollowsANewURLAndPassesSettingsOn(t *testing.T) {
 	h.waitJobEnd("Studio Farm", bobs)
 	if got := h.fleet.Watched(); !slices.Equal(got, []string{other}) {
 		t.Errorf("Watched() = %q", got)
-	}
-}
-
-// waitFor polls cond every 10 ms for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within 10 s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

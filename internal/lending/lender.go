@@ -256,12 +256,7 @@ func (l *Lender) lend(ctx context.Context) {
 		// The Supervisor learns of the Manager's status some seconds late: a Worker sent asleep
 		// may still show busy; it is woken all the same.
 		l.sentAsleep = false
-		l.lastWake = time.Now()
-		reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
-		defer cancel()
-		if err := l.cfg.Worker.SetAwake(reqCtx, true, false); err != nil {
-			l.log.Warn().Err(err).Msg("cannot wake the Worker")
-		}
+		l.wakeWorker(ctx, time.Now())
 		return
 	}
 	l.log.Info().Msg("the user is away: starting the Worker to lend this computer to the farm")
@@ -281,6 +276,11 @@ func (l *Lender) keepAwake(ctx context.Context, now time.Time) {
 	if st.Phase != localworker.Asleep || now.Sub(l.lastWake) < wakeEvery {
 		return
 	}
+	l.wakeWorker(ctx, now)
+}
+
+// wakeWorker asks the Manager to wake the Worker.
+func (l *Lender) wakeWorker(ctx context.Context, now time.Time) {
 	l.lastWake = now
 	reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
