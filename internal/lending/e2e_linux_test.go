@@ -56,6 +56,9 @@ func TestLendingEndToEnd(t *testing.T) {
 	bin := workerstandin.Install(t, t.TempDir(), workerstandin.Poll(50*time.Millisecond))
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
 		Binary: bin, Dir: filepath.Join(t.TempDir(), "worker"), LogDir: t.TempDir(), WorkerName: "artist-ws",
+		// The Supervisor asks the Manager about its Worker every 30 s by default: the test's waits for
+		// "busy" would race that poll.
+		Timing: localworker.Timing{Poll: 100 * time.Millisecond},
 		Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)})
 	if err != nil {
 		t.Fatal(err)
