@@ -22,6 +22,10 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 WINE_PACKAGES := --no-install-recommends wine64
 WINE := /usr/lib/wine/wine64
 WINE_TEST_PACKAGES := internal/cli internal/idle internal/lending app discovery internal/autostart internal/singleinstance internal/rotatinglog internal/farm internal/localworker
+# The MSI is built on Linux by msitools' wixl from build/windows/flamenco-tray.wxs, and read back with
+# msiinfo (msitools), for 64-bit Windows.
+MSI_PACKAGES := --no-install-recommends wixl msitools
+MSI = dist/$(BINARY)-$(APP_VERSION)-windows-amd64.msi
 # wine-test-exe is the Windows test binary of package $(1).
 wine-test-exe = bin/windows/tests/$(notdir $(1)).test.exe
 # Fyne's packaging tool, for macOS bundles and the Linux package. `make package` installs it into bin/
@@ -68,7 +72,7 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-smoke macos macos-bundle-check \
+.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-deps wine-smoke msi msi-check packages macos macos-bundle-check \
 	package-deps package install uninstall package-check deb rpm linux-packages-check screenshots clean
 
 all: build
@@ -117,14 +121,35 @@ windows: cross-deps modules
 # network namespace with only loopback (build/wine/smoke.sh), as a user whose profile folder has a space
 # and letters beyond ASCII: `version` must print, `autostart on`/`status`/`off` must set and clear the
 # Run key. Debian 12's Wine 8 needs the stand-in bcryptprimitives.dll of build/wine/.
-wine-smoke: test-deps windows
-	$(call install-missing,$(WINE_PACKAGES),test -x $(WINE))
-	@if [ "$$(id -u)" != 0 ]; then echo "make wine-smoke needs root: Wine runs in a network namespace of its own (try: sudo make wine-smoke)"; exit 1; fi
-	$(MINGW_CC) -shared -O2 -s -o bin/windows/bcryptprimitives.dll build/wine/bcryptprimitives.c -ladvapi32
+wine-smoke: wine-deps windows
 	@mkdir -p bin/windows/tests
 	$(foreach p,$(WINE_TEST_PACKAGES),GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -o $(call wine-test-exe,$(p)) ./$(p) &&) true
 	unshare --net -- build/wine/smoke.sh $(WINE) ./$(BINARY).exe bin/windows/bcryptprimitives.dll \
 		$(foreach p,$(WINE_TEST_PACKAGES),$(p):$(call wine-test-exe,$(p)))
+
+# Wine, and the stand-in bcryptprimitives.dll Debian 12's Wine 8 needs for Go programs (build/wine/).
+wine-deps: test-deps cross-deps
+	$(call install-missing,$(WINE_PACKAGES),test -x $(WINE))
+	@if [ "$$(id -u)" != 0 ]; then echo "Wine runs in a network namespace of its own, which needs root (try: sudo make $(MAKECMDGOALS))"; exit 1; fi
+	@mkdir -p bin/windows
+	$(MINGW_CC) -shared -O2 -s -o bin/windows/bcryptprimitives.dll build/wine/bcryptprimitives.c -ladvapi32
+
+# dist/flamenco-tray-<version>-windows-amd64.msi: flamenco-tray.exe under Program Files\Flamenco Tray,
+# a Start-menu shortcut, an entry in Apps & features; upgrades in place; AUTOSTART=1 turns start at
+# login on for every user of the machine (build/windows/msi.sh).
+msi: windows
+	$(call install-missing,$(MSI_PACKAGES),command -v wixl && command -v msiinfo && command -v msibuild)
+	build/windows/msi.sh $(APP_VERSION) $(BINARY).exe bin/windows/flamenco-tray.ico $(MSI)
+
+# The MSI's tables read back, then installed, upgraded with AUTOSTART=1, upgraded again and uninstalled
+# silently under Wine, in a throw-away prefix in a network namespace with only loopback
+# (build/windows/checkmsi.sh).
+msi-check: wine-deps msi
+	unshare --net -- build/windows/checkmsi.sh $(WINE) bin/windows/bcryptprimitives.dll $(BINARY).exe \
+		bin/windows/flamenco-tray.ico $(MSI) $(APP_VERSION) $(VERSION)
+
+# Every package a studio rolls out: the .deb, the .rpm and the MSI, in dist/.
+packages: deb rpm msi
 
 # Flamenco Tray.app for macOS (Intel and Apple silicon in one binary), on a Mac with Xcode's command line
 # tools: Fyne's driver needs Apple's SDK through cgo. `fyne package` adds one to FyneApp.toml's Build,
@@ -193,7 +218,7 @@ package-check: test-deps package
 
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check msi-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: it installs what the tests need and runs every test, the SSDP ones in network namespaces (try: sudo make test; as an ordinary user, go test ./... runs the rest and skips those)"; exit 1; fi
 	FLAMENCO_TRAY_REQUIRE_ISOLATION=1 $(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery

@@ -1,17 +1,35 @@
 #!/bin/bash
-# WORK IN PROGRESS (issue 19): see the top of build/windows/flamenco-tray.wxs.
-# Builds the MSI from build/windows/flamenco-tray.wxs with msitools' wixl, then adds the one row wixl
-# cannot write: the Condition that installs the machine-wide Run key when AUTOSTART=1.
+# make msi runs this: the MSI of Flamenco Tray from build/windows/flamenco-tray.wxs, built by msitools'
+# wixl, then the rows wixl cannot write, added with msibuild's SQL:
+#   - the condition that installs the machine-wide Run value only when AUTOSTART="1" (wixl has no
+#     Component Condition element);
+#   - the set-property action that keeps start at login for everyone across an upgrade that does not
+#     say AUTOSTART: wixl's <Custom After="AppSearch"> lands at the end of the sequence and moves
+#     RemoveExistingProducts after InstallFinalize, so the rows are written here, at 51, right after
+#     AppSearch (50) has looked for the Run value;
+#   - AUTOSTART in SecureCustomProperties, so that an install started by a user and elevated by UAC
+#     still passes it to the part of msiexec that installs (wixl has no Secure attribute).
 #
-#	build/windows/msi.sh VERSION OUT.msi      (run from the repository, after make windows)
+#	build/windows/msi.sh VERSION EXE ICON OUT.msi      (run from the repository)
 set -euo pipefail
-version=$1 out=$2
+version=$1 exe=$2 icon=$3 out=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$(dirname "$out")"
-wixl -a x64 -D Version="$version" -o "$work/package.msi" build/windows/flamenco-tray.wxs
-printf 'Feature_\tLevel\tCondition\ns38\ti2\tS255\nCondition\tFeature_\tLevel\nStartAtLoginForEveryone\t1\tAUTOSTART="1" OR Installed\n' \
-	>"$work/Condition.idt"
-(cd "$work" && msibuild package.msi -i Condition.idt)
+mkdir -p "$(dirname "$out")" "$work/bin/windows"
+# wixl resolves Source= against the current directory: the exe and icon asked for, under the names the
+# description uses.
+cp "$exe" "$work/flamenco-tray.exe"
+cp "$icon" "$work/bin/windows/flamenco-tray.ico"
+wxs=$(realpath build/windows/flamenco-tray.wxs)
+(cd "$work" && wixl -a x64 -D Version="$version" -o package.msi "$wxs")
+
+keep='NOT AUTOSTART AND AUTOSTART_FOUND'
+secure=$(msiinfo export "$work/package.msi" Property | sed -n 's/^SecureCustomProperties\t//p' | tr -d '\r')
+msibuild "$work/package.msi" \
+	-q "UPDATE \`Component\` SET \`Condition\` = 'AUTOSTART=\"1\"' WHERE \`Component\` = 'StartAtLoginForEveryone'" \
+	-q "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('KeepStartAtLoginForEveryone', 51, 'AUTOSTART', '1')" \
+	-q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('KeepStartAtLoginForEveryone', '$keep', 51)" \
+	-q "INSERT INTO \`InstallUISequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('KeepStartAtLoginForEveryone', '$keep', 51)" \
+	-q "UPDATE \`Property\` SET \`Value\` = '${secure:+$secure;}AUTOSTART;AUTOSTART_FOUND' WHERE \`Property\` = 'SecureCustomProperties'"
 mv "$work/package.msi" "$out"
 echo "built $out"

@@ -11,22 +11,7 @@
 set -eu
 wine=$1 exe=$2 dll=$3
 shift 3
-ip link set lo up
-# Wine reads its arguments and the prefix's file names in the locale's character set.
-export LC_ALL=C.UTF-8
-WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/flamenco-tray-wine.XXXXXX")
-export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
-unset DISPLAY WAYLAND_DISPLAY
-trap '"$(dirname "$wine")/wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX"' EXIT
-
-if ! boot=$("$wine" wineboot -i 2>&1); then
-	printf 'wine: wineboot -i failed:\n%s\n' "$boot" >&2
-	exit 1
-fi
-# Wine 8 lacks bcryptprimitives.dll, which Go's runtime loads at start: the stand-in built from
-# bcryptprimitives.c, native over Wine's (absent) builtin.
-cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
-export WINEDLLOVERRIDES='bcryptprimitives=n;mscoree,mshtml='
+. "$(dirname "$0")/prefix.sh"
 
 # The profile of "Zoë Müller-Ørsted": Wine sets a program's USERPROFILE, APPDATA, LOCALAPPDATA (where
 # the log and Fyne's preferences go) and TEMP (the tests' directories) from these keys, as Windows
@@ -48,14 +33,6 @@ installed="$profile\\AppData\\Local\\Programs\\Flamenco Tray\\flamenco-tray.exe"
 mkdir -p "$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Flamenco Tray"
 cp "$exe" "$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Flamenco Tray/flamenco-tray.exe"
 
-# expect WHAT GOT WANT fails the smoke test when GOT is not WANT.
-expect() {
-	if [ "$2" != "$3" ]; then
-		printf 'wine: %s: got\n\t%s\nwant\n\t%s\n' "$1" "$2" "$3" >&2
-		exit 1
-	fi
-	printf 'wine: %s: %s\n' "$1" "$2"
-}
 
 # Each variable leads into the profile: the exe is found through it. (cmd prints in the ANSI code
 # page, so it names only the variables.)
@@ -74,14 +51,9 @@ case $out in
 *) echo "wine: flamenco-tray.exe version printed \"$out\", want \"flamenco-tray <version>\"" >&2; exit 1 ;;
 esac
 
-# runValue prints the Run key's "Flamenco Tray" value as stored, "" when there is none. reg export,
-# not reg query: reg query writes to a pipe in the OEM code page, which has no Ø.
+# The Run key's "Flamenco Tray" value as stored, "" when there is none.
 run_key='HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run'
-runValue() {
-	"$wine" reg export "$run_key" 'C:\run.reg' /y >/dev/null
-	iconv -f UTF-16 -t UTF-8 "$WINEPREFIX/drive_c/run.reg" | tr -d '\r' |
-		sed -n 's/^"Flamenco Tray"="\(.*\)"$/\1/p' | sed 's/\\\(.\)/\1/g'
-}
+runValue() { regValue "$run_key" 'Flamenco Tray'; }
 where="$run_key value \"Flamenco Tray\""
 expect "autostart status" "$("$wine" "$installed" autostart status)" "off: no $where"
 expect "autostart on" "$("$wine" "$installed" autostart on)" "on: $where starts $installed"
