@@ -26,6 +26,13 @@ WINE_TEST_PACKAGES := internal/cli internal/idle internal/lending app discovery 
 # msiinfo (msitools), for 64-bit Windows.
 MSI_PACKAGES := --no-install-recommends wixl msitools
 MSI = dist/$(BINARY)-$(APP_VERSION)-windows-amd64.msi
+# A studio's code-signing certificate (a .pfx/.p12 file and a file holding its password), with which
+# make msi signs the exe it packs and the MSI; with a timestamp server's URL (RFC 3161) when given.
+SIGN_PKCS12 ?=
+SIGN_PASSWORD_FILE ?=
+SIGN_TIMESTAMP_URL ?=
+MSI_EXE = $(if $(SIGN_PKCS12),bin/windows/signed/$(BINARY).exe,$(BINARY).exe)
+sign = build/windows/sign.sh "$(SIGN_PKCS12)" "$(SIGN_PASSWORD_FILE)" "$(SIGN_TIMESTAMP_URL)" $(1) $(2)
 # wine-test-exe is the Windows test binary of package $(1).
 wine-test-exe = bin/windows/tests/$(notdir $(1)).test.exe
 # Fyne's packaging tool, for macOS bundles and the Linux package. `make package` installs it into bin/
@@ -72,7 +79,7 @@ define install-missing
 	fi
 endef
 
-.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-deps wine-smoke msi msi-check packages macos macos-bundle-check \
+.PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-deps wine-smoke msi msi-check msi-signing-check packages macos macos-bundle-check \
 	package-deps package install uninstall package-check deb rpm linux-packages-check screenshots clean
 
 all: build
@@ -136,10 +143,21 @@ wine-deps: test-deps cross-deps
 
 # dist/flamenco-tray-<version>-windows-amd64.msi: flamenco-tray.exe under Program Files\Flamenco Tray,
 # a Start-menu shortcut, an entry in Apps & features; upgrades in place; AUTOSTART=1 turns start at
-# login on for every user of the machine (build/windows/msi.sh).
+# login on for every user of the machine (build/windows/msi.sh). With SIGN_PKCS12 and SIGN_PASSWORD_FILE,
+# a signed copy of the exe (bin/windows/signed/) goes into the MSI, and the MSI is signed.
 msi: windows
-	$(call install-missing,$(MSI_PACKAGES),command -v wixl && command -v msiinfo && command -v msibuild)
-	build/windows/msi.sh $(APP_VERSION) $(BINARY).exe bin/windows/flamenco-tray.ico $(MSI)
+	$(call install-missing,$(MSI_PACKAGES) $(if $(SIGN_PKCS12),osslsigncode),command -v wixl && command -v msiinfo && command -v msibuild $(if $(SIGN_PKCS12),&& command -v osslsigncode))
+	@if [ -n "$(SIGN_PKCS12)" ] && [ -z "$(SIGN_PASSWORD_FILE)" ]; then echo "SIGN_PKCS12 needs SIGN_PASSWORD_FILE: a file holding the certificate's password"; exit 1; fi
+	$(if $(SIGN_PKCS12),@mkdir -p $(dir $(MSI_EXE)))
+	$(if $(SIGN_PKCS12),$(call sign,$(BINARY).exe,$(MSI_EXE)))
+	build/windows/msi.sh $(APP_VERSION) $(MSI_EXE) bin/windows/flamenco-tray.ico $(MSI)
+	$(if $(SIGN_PKCS12),$(call sign,$(MSI),$(MSI)))
+
+# make msi with a throw-away certificate authority and code-signing certificate: both signatures must
+# verify against that authority, the exe's taken out of the MSI (build/windows/checksigning.sh).
+msi-signing-check: msi
+	$(call install-missing,osslsigncode,command -v osslsigncode)
+	MAKE="$(CHECK_MAKE)" build/windows/checksigning.sh
 
 # The MSI's tables read back, then installed, upgraded with AUTOSTART=1, upgraded again and uninstalled
 # silently under Wine, in a throw-away prefix in a network namespace with only loopback
@@ -218,7 +236,7 @@ package-check: test-deps package
 
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check msi-check
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check msi-check msi-signing-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: it installs what the tests need and runs every test, the SSDP ones in network namespaces (try: sudo make test; as an ordinary user, go test ./... runs the rest and skips those)"; exit 1; fi
 	FLAMENCO_TRAY_REQUIRE_ISOLATION=1 $(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
