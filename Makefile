@@ -45,6 +45,8 @@ NFPM_TOOL := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 NFPM := bin/tools/nfpm-$(lastword $(subst @, ,$(NFPM_TOOL)))/nfpm
 DEB = dist/$(BINARY)_$(APP_VERSION)_$(LINUX_ARCH).deb
 RPM = dist/$(BINARY)-$(APP_VERSION).$(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(LINUX_ARCH))).rpm
+# The studio repositories of the README, checked with the tools that make and read them.
+REPO_PACKAGES := --no-install-recommends dpkg-dev createrepo-c dnf python3
 # The Linux package (xz for its tar.xz, desktop-file-validate for its entry), what it is built from,
 # and where `make install` puts it: ~/.local for this user, PREFIX=/usr/local (as root) for everyone.
 PACKAGE_PACKAGES := xz-utils desktop-file-utils rpm
@@ -80,7 +82,7 @@ define install-missing
 endef
 
 .PHONY: all build run test bench soak fuzz deps test-deps cross-deps modules vet cross-vet windows wine-deps wine-smoke msi msi-check msi-signing-check packages macos macos-bundle-check \
-	package-deps package install uninstall package-check deb rpm linux-packages-check screenshots clean
+	package-deps package install uninstall package-check deb rpm linux-packages-check linux-repos-check screenshots clean
 
 all: build
 
@@ -208,6 +210,13 @@ rpm: package $(NFPM)
 linux-packages-check: package-deps deb rpm
 	build/linux/checkpkgs.sh $(DEB) $(RPM) $(APP_VERSION) $(VERSION)
 
+# The README's apt and dnf repositories made from the .deb and .rpm, served on loopback in a network
+# namespace of their own, and read by apt and dnf with throw-away state (build/linux/checkrepos.sh).
+linux-repos-check: deb rpm
+	$(call install-missing,$(REPO_PACKAGES),command -v dpkg-scanpackages && command -v createrepo_c && command -v dnf && command -v python3)
+	@if [ "$$(id -u)" != 0 ]; then echo "make linux-repos-check needs root: it serves the repositories in a network namespace of its own"; exit 1; fi
+	unshare --net -- build/linux/checkrepos.sh $(DEB) $(RPM) $(APP_VERSION)
+
 # The Linux package, dist/flamenco-tray-<FyneApp.toml's Version>-linux-<arch>.tar.xz, made by
 # `fyne package -os linux --release` (build/linux/package.sh): the binary (printing `git describe` as
 # its version), org.flamenco.tray.desktop, the icon, and Fyne's Makefile for installing from the tarball.
@@ -236,7 +245,7 @@ package-check: test-deps package
 
 # Tests that open sockets re-run their test binary under `unshare --net` (root needed) and refuse to
 # open an SSDP socket anywhere traffic could leave the machine.
-test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check msi-check msi-signing-check
+test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-check linux-packages-check linux-repos-check msi-check msi-signing-check
 	@if [ "$$(id -u)" != 0 ]; then echo "make test needs root: it installs what the tests need and runs every test, the SSDP ones in network namespaces (try: sudo make test; as an ordinary user, go test ./... runs the rest and skips those)"; exit 1; fi
 	FLAMENCO_TRAY_REQUIRE_ISOLATION=1 $(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseAnswer -fuzztime 10s ./discovery
