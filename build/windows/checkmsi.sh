@@ -2,8 +2,9 @@
 # make msi-check runs this under `unshare --net` (only loopback: nothing an installer runs can reach a
 # network). First the MSI's tables, read back with msiinfo; then, in a fresh Wine prefix, what a
 # studio's IT does with it, silently (/qn): install an older release, upgrade with AUTOSTART=1, upgrade
-# without saying AUTOSTART (start at login for everyone must stay on), upgrade with AUTOSTART=0 (off),
-# upgrade to this MSI with AUTOSTART=1, and uninstall. After each step: where the exe is and that it runs and prints its version, the one entry
+# with the Managers for everyone (MANAGERS), upgrade without saying either (both must stay), upgrade
+# with AUTOSTART=0 MANAGERS=none (both gone), upgrade to this MSI with both again, refuse an older one,
+# and uninstall. After each step: where the exe is and that it runs and prints its version, the one entry
 # in Apps & features, the Start-menu shortcut and the machine-wide Run value. The older releases are
 # this MSI's description built again with lower versions (build/windows/msi.sh).
 #
@@ -14,6 +15,7 @@ wine=$1 dll=$2 exe=$3 icon=$4 msi=$5 version=$6 exe_version=$7
 upgrade_code='{6C0F6E5B-3A43-4A8E-9D0B-5F3B2A1E7C42}'
 run_key='HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Run'
 uninstall_key='HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Uninstall'
+managers_key='HKEY_LOCAL_MACHINE\Software\Flamenco Tray'
 
 # table prints the rows of an MSI table without its three header lines, tab-separated.
 table() { msiinfo export "$msi" "$1" | tr -d '\r' | tail -n +4; }
@@ -32,8 +34,6 @@ has "installed for every user of the machine" Property "ALLUSERS${tab}1"
 has "the icon in Apps & features" Property "ARPPRODUCTICON${tab}FlamencoTray.ico"
 has "the publisher" Property "Manufacturer${tab}Flamenco Tray"
 has "no Change button in Apps & features (there is nothing to choose)" Property "ARPNOMODIFY${tab}1"
-has "AUTOSTART passed on by an elevated install" Property \
-	"SecureCustomProperties${tab}WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;AUTOSTART;AUTOSTART_FOUND"
 has "older versions replaced in place" Upgrade "$upgrade_code${tab}${tab}$version${tab}${tab}1${tab}${tab}WIX_UPGRADE_DETECTED"
 has "the program folder" Directory "INSTALLDIR${tab}ProgramFiles64Folder${tab}Flamenco Tray"
 has "the exe in it" File "$(table File | grep -F "${tab}Program${tab}flamenco-tray.exe${tab}" | head -1)"
@@ -49,6 +49,11 @@ has "the Run value only with AUTOSTART=1" Component \
 	"$(table Component | grep -F "StartAtLoginForEveryone${tab}" | cut -f1-4)${tab}AUTOSTART=\"1\"${tab}$(cut -f1 <<<"$run_row")"
 has "an upgrade keeps it" InstallExecuteSequence "KeepStartAtLoginForEveryone${tab}NOT AUTOSTART AND AUTOSTART_FOUND${tab}51"
 has "found by AppSearch" AppSearch "AUTOSTART_FOUND${tab}MachineRunValue"
+has "the Managers for everyone" Registry "$(table Registry | grep -F "${tab}2${tab}Software\Flamenco Tray${tab}Managers${tab}[MANAGERS]${tab}ManagersForEveryone" || true)"
+has "only when MANAGERS is said" Component "$(table Component | grep "^ManagersForEveryone${tab}" | cut -f1-4)${tab}MANAGERS AND MANAGERS<>\"none\"${tab}$(table Component | grep "^ManagersForEveryone${tab}" | cut -f6)"
+has "an upgrade keeps them" InstallExecuteSequence "KeepManagersForEveryone${tab}NOT MANAGERS AND MANAGERS_FOUND${tab}52"
+has "AUTOSTART and MANAGERS passed on by an elevated install" Property \
+	"SecureCustomProperties${tab}WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;AUTOSTART;AUTOSTART_FOUND;MANAGERS;MANAGERS_FOUND"
 
 work=$(mktemp -d)
 msi_dir=$(dirname "$0")
@@ -106,23 +111,27 @@ entries() {
 }
 installedVersion() { "$wine" "$installed" version | tr -d '\r'; }
 
-# step VERSION MSI [AUTOSTART=…] WANT_RUN installs MSI over what is there and checks the result; WANT_RUN
-# is the machine-wide Run value wanted ("" for none).
+# step VERSION MSI WANT_RUN WANT_MANAGERS [PROPERTY=VALUE]... installs MSI over what is there and
+# checks the result; WANT_RUN and WANT_MANAGERS are the machine-wide Run value and Managers wanted (""
+# for none).
 step() {
-	local v=$1 file=$2 want_run=${*: -1} what="$1, AUTOSTART not said"
-	[ $# = 3 ] || what="$1, $3"
-	msiexec /i "C:\\$file" "${@:3:$#-3}"
+	local v=$1 file=$2 want_run=$3 want_managers=$4
+	shift 4
+	local what="$v, ${*:-nothing said}"
+	msiexec /i "C:\\$file" "$@"
 	expect "$what: the exe" "$(installedVersion)" "flamenco-tray $exe_version"
 	expect "$what: Apps & features" "$(entries | tr '\n' ' ')" "version $v Flamenco Tray icon "
 	expect "$what: shortcuts" "$(shortcuts)" 1
 	expect "$what: the machine-wide Run value" "$(regValue "$run_key" 'Flamenco Tray')" "$want_run"
+	expect "$what: the Managers for everyone" "$(regValue "$managers_key" Managers)" "$want_managers"
 }
 on="\"$installed\""
-step 0.0.1 flamenco-tray-0.0.1.msi ''
-step 0.0.2 flamenco-tray-0.0.2.msi AUTOSTART=1 "$on"
-step 0.0.3 flamenco-tray-0.0.3.msi "$on"
-step 0.0.4 flamenco-tray-0.0.4.msi AUTOSTART=0 ''
-step "$version" "$(basename "$msi")" AUTOSTART=1 "$on"
+farm='http://flamenco.studio.lan:8080/ http://10.20.0.5:8080/'
+step 0.0.1 flamenco-tray-0.0.1.msi '' ''
+step 0.0.2 flamenco-tray-0.0.2.msi "$on" "$farm" AUTOSTART=1 "MANAGERS=$farm"
+step 0.0.3 flamenco-tray-0.0.3.msi "$on" "$farm"
+step 0.0.4 flamenco-tray-0.0.4.msi '' '' AUTOSTART=0 MANAGERS=none
+step "$version" "$(basename "$msi")" "$on" 'http://flamenco:8080/' AUTOSTART=1 MANAGERS=http://flamenco:8080/
 # An older release over a newer one is refused, and the newer one stays.
 if "$wine" msiexec /i 'C:\flamenco-tray-0.0.1.msi' /qn; then
 	echo "wine: 0.0.1 installed over $version; want it refused" >&2
