@@ -30,21 +30,37 @@ status=$(dpkg --root="$root" -s flamenco-tray | sed -n 's/^Version: //p')
 [ "$status" = "$app_version-1" ] || fail "dpkg lists version $status, want $app_version-1"
 echo "== .deb: installed into a throw-away root, ran (\"$out\"), entries valid"
 
+# IT sets the Managers; installing the package again (an upgrade of the same file) keeps them.
+managers=$root/etc/flamenco-tray/managers
+[ -f "$managers" ] || fail "no /etc/flamenco-tray/managers template"
+grep -qv '^#' "$managers" && fail "the shipped /etc/flamenco-tray/managers sets a Manager: $(grep -v '^#' "$managers")"
+echo 'http://flamenco.studio.lan:8080/' >>"$managers"
+log=$(dpkg --root="$root" --force-depends --force-not-root -i "$deb" 2>&1) || fail "dpkg -i again: $log"
+grep -qxF 'http://flamenco.studio.lan:8080/' "$managers" || fail "installing again lost IT's Managers: $(cat "$managers")"
+echo "== .deb: installed again, IT's /etc/flamenco-tray/managers kept"
+
 dpkg --root="$root" --force-not-root -r flamenco-tray >/dev/null
 left=$(find "$root" -type f -not -path "$root/var/lib/dpkg/*")
-[ -z "$left" ] || fail "left after dpkg -r: $left"
+[ "$left" = "$managers" ] || fail "left after dpkg -r: \"$left\", want IT's $managers only"
+dpkg --root="$root" --force-not-root -P flamenco-tray >/dev/null
+left=$(find "$root" -type f -not -path "$root/var/lib/dpkg/*")
+[ -z "$left" ] || fail "left after dpkg -P: $left"
 [ "$own_status" = "$(md5sum /var/lib/dpkg/status)" ] || fail "this machine's dpkg status changed"
-echo "== .deb: removed, nothing left; this machine's packages untouched"
+echo "== .deb: removed (IT's Managers kept), purged (nothing left); this machine's packages untouched"
 
 files=$(rpm -qp --list "$rpm" 2>/dev/null)
 for f in /usr/bin/flamenco-tray /usr/share/applications/org.flamenco.tray.desktop /usr/share/pixmaps/org.flamenco.tray.png \
-	/usr/share/flamenco-tray/autostart/org.flamenco.tray.desktop; do
+	/usr/share/flamenco-tray/autostart/org.flamenco.tray.desktop /etc/flamenco-tray/managers; do
 	grep -qxF "$f" <<<"$files" || fail "the rpm has no $f: $files"
 done
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
 for r in 'libGL.so.1()(64bit)' 'libX11.so.6()(64bit)'; do
 	grep -qxF "$r" <<<"$requires" || fail "the rpm does not require $r: $requires"
 done
+configs=$(rpm -qp --configfiles "$rpm" 2>/dev/null)
+[ "$configs" = /etc/flamenco-tray/managers ] || fail "the rpm's configuration files are \"$configs\", want /etc/flamenco-tray/managers"
+rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" 2>/dev/null | grep -qx 'cn /etc/flamenco-tray/managers' ||
+	fail "the rpm does not keep an edited /etc/flamenco-tray/managers (%config(noreplace))"
 rpm_version=$(rpm -qp --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$rpm" 2>/dev/null)
 [ "$rpm_version" = "$app_version-1.x86_64" ] || fail "the rpm is $rpm_version, want $app_version-1.x86_64"
 echo "== .rpm: $rpm_version, its files and dependencies as expected"

@@ -16,7 +16,7 @@ cp "$root/bin/flamenco-tray" "$root/share/pixmaps/org.flamenco.tray.png" "$stage
 sed 's|^Exec=.*|Exec=/usr/bin/flamenco-tray|' "$root/share/applications/org.flamenco.tray.desktop" \
 	>"$stage/files/org.flamenco.tray.desktop"
 
-cp build/linux/org.flamenco.tray-autostart.desktop "$stage/files/"
+cp build/linux/org.flamenco.tray-autostart.desktop build/linux/managers "$stage/files/"
 
 mkdir -p "$(dirname "$out")"
 config=$(realpath build/linux/nfpm.yaml) nfpm=$(realpath "$nfpm") out=$(realpath -m "$out")
