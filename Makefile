@@ -152,7 +152,7 @@ msi: windows
 	@if [ -n "$(SIGN_PKCS12)" ] && [ -z "$(SIGN_PASSWORD_FILE)" ]; then echo "SIGN_PKCS12 needs SIGN_PASSWORD_FILE: a file holding the certificate's password"; exit 1; fi
 	$(if $(SIGN_PKCS12),@mkdir -p $(dir $(MSI_EXE)))
 	$(if $(SIGN_PKCS12),$(call sign,$(BINARY).exe,$(MSI_EXE)))
-	build/windows/msi.sh $(APP_VERSION) $(MSI_EXE) bin/windows/flamenco-tray.ico $(MSI)
+	build/windows/msi.sh $(APP_VERSION) $(APP_VERSION).$(APP_BUILD) $(MSI_EXE) bin/windows/flamenco-tray.ico $(MSI)
 	$(if $(SIGN_PKCS12),$(call sign,$(MSI),$(MSI)))
 
 # make msi with a throw-away certificate authority and code-signing certificate: both signatures must
@@ -166,7 +166,7 @@ msi-signing-check: msi
 # (build/windows/checkmsi.sh).
 msi-check: wine-deps msi
 	unshare --net -- build/windows/checkmsi.sh $(WINE) bin/windows/bcryptprimitives.dll $(BINARY).exe \
-		bin/windows/flamenco-tray.ico $(MSI) $(APP_VERSION) $(VERSION)
+		bin/windows/flamenco-tray.ico $(MSI) $(APP_VERSION) $(APP_VERSION).$(APP_BUILD) $(VERSION)
 
 # Every package a studio rolls out: the .deb, the .rpm and the MSI, in dist/.
 packages: deb rpm msi

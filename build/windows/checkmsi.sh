@@ -8,10 +8,11 @@
 # in Apps & features, the Start-menu shortcut and the machine-wide Run value. The older releases are
 # this MSI's description built again with lower versions (build/windows/msi.sh).
 #
-#	build/windows/checkmsi.sh WINE DLL EXE ICON MSI VERSION EXE_VERSION
-# VERSION is the MSI's (three numbers), EXE_VERSION what the exe prints (git describe).
+#	build/windows/checkmsi.sh WINE DLL EXE ICON MSI VERSION FILE_VERSION EXE_VERSION
+# VERSION is the MSI's (three numbers), FILE_VERSION the exe's version resource (four), EXE_VERSION
+# what the exe prints (git describe).
 set -euo pipefail
-wine=$1 dll=$2 exe=$3 icon=$4 msi=$5 version=$6 exe_version=$7
+wine=$1 dll=$2 exe=$3 icon=$4 msi=$5 version=$6 file_version=$7 exe_version=$8
 upgrade_code='{6C0F6E5B-3A43-4A8E-9D0B-5F3B2A1E7C42}'
 run_key='HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Run'
 uninstall_key='HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Uninstall'
@@ -37,8 +38,8 @@ has "no Change button in Apps & features (there is nothing to choose)" Property 
 has "older versions replaced in place" Upgrade "$upgrade_code${tab}${tab}$version${tab}${tab}1${tab}${tab}WIX_UPGRADE_DETECTED"
 has "the program folder" Directory "INSTALLDIR${tab}ProgramFiles64Folder${tab}Flamenco Tray"
 has "the exe in it" File "$(table File | grep -F "${tab}Program${tab}flamenco-tray.exe${tab}" | head -1)"
-table File | grep -q "${tab}Program${tab}flamenco-tray.exe${tab}$(stat -c %s "$exe")${tab}" ||
-	{ echo "msi: the File table's flamenco-tray.exe is not $exe's size" >&2; exit 1; }
+table File | grep -q "${tab}Program${tab}flamenco-tray.exe${tab}$(stat -c %s "$exe")${tab}$file_version${tab}" ||
+	{ echo "msi: the File table's flamenco-tray.exe is not $exe's size and version $file_version" >&2; exit 1; }
 has "the Start-menu shortcut" Shortcut \
 	"StartMenu${tab}ProgramMenuFolder${tab}Flamenco Tray${tab}StartMenuShortcut${tab}[INSTALLDIR]flamenco-tray.exe${tab}${tab}${tab}${tab}FlamencoTray.ico${tab}${tab}${tab}INSTALLDIR${tab}${tab}${tab}${tab}"
 run_row=$(table Registry | grep -F "${tab}2${tab}Software\\Microsoft\\Windows\\CurrentVersion\\Run${tab}Flamenco Tray${tab}" || true)
@@ -58,7 +59,7 @@ has "AUTOSTART and MANAGERS passed on by an elevated install" Property \
 work=$(mktemp -d)
 msi_dir=$(dirname "$0")
 for v in 0.0.1 0.0.2 0.0.3 0.0.4; do
-	"$msi_dir/msi.sh" "$v" "$exe" "$icon" "$work/flamenco-tray-$v.msi" >/dev/null
+	"$msi_dir/msi.sh" "$v" "$file_version" "$exe" "$icon" "$work/flamenco-tray-$v.msi" >/dev/null
 done
 . "$(dirname "$0")/../wine/prefix.sh"
 trap '"$wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX" "$work"' EXIT

@@ -8,12 +8,15 @@
 #     upgrade that does not say AUTOSTART or MANAGERS: wixl's <Custom After="AppSearch"> lands at the end of the sequence and moves
 #     RemoveExistingProducts after InstallFinalize, so the rows are written here, at 51, right after
 #     AppSearch (50) has looked for the Run value;
+#   - the exe's file version in the File table (wixl leaves it empty: Windows Installer would then
+#     treat the exe as an unversioned file when deciding whether to replace it);
 #   - AUTOSTART and MANAGERS in SecureCustomProperties, so that an install started by a user and elevated by UAC
 #     still passes it to the part of msiexec that installs (wixl has no Secure attribute).
 #
-#	build/windows/msi.sh VERSION EXE ICON OUT.msi      (run from the repository)
+#	build/windows/msi.sh VERSION FILE_VERSION EXE ICON OUT.msi      (run from the repository)
+# VERSION is the product's (three numbers), FILE_VERSION the exe's version resource (four).
 set -euo pipefail
-version=$1 exe=$2 icon=$3 out=$4
+version=$1 file_version=$2 exe=$3 icon=$4 out=$5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")" "$work/bin/windows"
@@ -36,6 +39,7 @@ msibuild "$work/package.msi" \
 	-q "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('KeepManagersForEveryone', 51, 'MANAGERS', '[MANAGERS_FOUND]')" \
 	-q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('KeepManagersForEveryone', '$keep_managers', 52)" \
 	-q "INSERT INTO \`InstallUISequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('KeepManagersForEveryone', '$keep_managers', 52)" \
+	-q "UPDATE \`File\` SET \`Version\` = '$file_version' WHERE \`File\` = 'FlamencoTrayExe'" \
 	-q "UPDATE \`Property\` SET \`Value\` = '${secure:+$secure;}AUTOSTART;AUTOSTART_FOUND;MANAGERS;MANAGERS_FOUND' WHERE \`Property\` = 'SecureCustomProperties'"
 mv "$work/package.msi" "$out"
 echo "built $out"
