@@ -3,10 +3,15 @@
 // per-user Run key on Windows, a LaunchAgent (~/Library/LaunchAgents/org.flamenco.tray.plist) on
 // macOS.
 //
-// What each entry says is made and read by pure functions (desktop.go, launchagent.go, runkey.go),
-// tested on every OS; the per-OS files only put it where the desktop looks. Nothing here starts the
-// program now: the entry takes effect at the next login (loading a LaunchAgent with RunAtLoad, for
-// instance, would start a second tray at once).
+// Studio IT may also set an entry for everyone on the computer (the machine-wide Run value,
+// /etc/xdg/autostart, /Library/LaunchAgents); it is only read here (QueryLogin), and login.go
+// decides which entry applies. On XDG desktops this user's entry takes its place, so Disable hides
+// it for this user; elsewhere only an administrator turns it off.
+//
+// What each entry says is made and read by pure functions (desktop.go, launchagent.go, runkey.go,
+// login.go, xdgdirs.go), tested on every OS; the per-OS files only put it where the desktop looks.
+// Nothing here starts the program now: the entry takes effect at the next login (loading a
+// LaunchAgent with RunAtLoad, for instance, would start a second tray at once).
 package autostart
 
 import (
@@ -24,9 +29,10 @@ const ID = "org.flamenco.tray"
 // RunValueName is the Windows Run key's value name, shown by Task Manager's Startup tab.
 const RunValueName = "Flamenco Tray"
 
-// Status is what is set for this user.
+// Status is one entry: this user's own (Query), or the one for everyone (Login.Everyone).
 type Status struct {
-	// On is true when an entry exists and the desktop starts it at login.
+	// On is true when the entry exists and is not turned off. (Whether it applies for this user is
+	// Login's to say: this user's entry may hide the one for everyone.)
 	On bool
 	// Where is the entry: a file, or a registry key and value name.
 	Where string
@@ -97,7 +103,9 @@ func Enable(exe string) (Status, error) {
 	return Query()
 }
 
-// Disable removes the entry, if there is one, and returns what is set now.
+// Disable removes this user's entry, if there is one, and returns what is set now. On an XDG
+// desktop with an entry for everyone, it writes this user's entry with Hidden=true instead, which
+// turns that one off for this user; elsewhere the entry for everyone stays (QueryLogin tells).
 func Disable() (Status, error) {
 	if !supported {
 		return Status{}, errUnsupported

@@ -12,6 +12,13 @@ import (
 
 const supported = true
 
+// userReplacesEveryone: launchd loads the agents of ~/Library/LaunchAgents and of
+// /Library/LaunchAgents both; the one for everyone is IT's to remove.
+const userReplacesEveryone = false
+
+// everyoneLaunchAgentPath is the LaunchAgent for everyone on this Mac, which IT installs.
+const everyoneLaunchAgentPath = "/Library/LaunchAgents/" + ID + ".plist"
+
 // launchAgentPath is ~/Library/LaunchAgents/org.flamenco.tray.plist, which launchd loads at login.
 func launchAgentPath() (string, error) {
 	home, err := os.UserHomeDir()
@@ -58,6 +65,12 @@ func read() (Status, error) {
 		return Status{}, err
 	}
 	return readEntryFile(path, launchAgentProgram)
+}
+
+// readEveryone reads the LaunchAgent for everyone. A "launchctl disable" of the label for this user
+// is not read (it would take launchctl print-disabled): only its Disabled key.
+func readEveryone() (Status, error) {
+	return readEntryFile(everyoneLaunchAgentPath, launchAgentProgram)
 }
 
 func launchctl(args ...string) error {

@@ -4,6 +4,9 @@ package autostart
 
 const supported = false
 
-func install(string) error  { return errUnsupported }
-func uninstall() error      { return errUnsupported }
-func read() (Status, error) { return Status{}, errUnsupported }
+const userReplacesEveryone = false
+
+func install(string) error          { return errUnsupported }
+func uninstall() error              { return errUnsupported }
+func read() (Status, error)         { return Status{}, errUnsupported }
+func readEveryone() (Status, error) { return Status{}, errUnsupported }

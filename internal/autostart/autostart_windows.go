@@ -9,7 +9,11 @@ import (
 
 const supported = true
 
-// where names the Run key and its value.
+// userReplacesEveryone: Windows starts the per-user and the machine-wide Run values both, and only
+// an administrator can change the machine-wide one.
+const userReplacesEveryone = false
+
+// where names the per-user Run key and its value.
 const where = `HKEY_CURRENT_USER\` + runKeyPath + ` value "` + RunValueName + `"`
 
 // install sets the per-user Run value, and removes Task Manager's "disabled" mark for it: turning
@@ -30,6 +34,7 @@ func install(exe string) error {
 	return deleteValue(startupApprovedPath, RunValueName)
 }
 
+// uninstall removes the per-user Run value only: the machine-wide one needs an administrator.
 func uninstall() error {
 	if err := deleteValue(runKeyPath, RunValueName); err != nil {
 		return err
@@ -55,13 +60,25 @@ func deleteValue(path, name string) error {
 }
 
 func read() (Status, error) {
-	status := Status{Where: where}
-	key, err := registry.OpenKey(registry.CURRENT_USER, runKeyPath, registry.QUERY_VALUE)
+	return readRun(registry.CURRENT_USER, "HKEY_CURRENT_USER")
+}
+
+// readEveryone reads the machine-wide Run value the MSI writes with AUTOSTART=1, in the registry
+// view of this 64-bit program, which is where a 64-bit MSI writes it.
+func readEveryone() (Status, error) {
+	return readRun(registry.LOCAL_MACHINE, "HKEY_LOCAL_MACHINE")
+}
+
+// readRun reads the Run value under root (named rootName), and whether Task Manager turned it off:
+// its StartupApproved mark is under the same root.
+func readRun(root registry.Key, rootName string) (Status, error) {
+	status := Status{Where: rootName + `\` + runKeyPath + ` value "` + RunValueName + `"`}
+	key, err := registry.OpenKey(root, runKeyPath, registry.QUERY_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
 		return status, nil
 	}
 	if err != nil {
-		return status, fmt.Errorf("open HKEY_CURRENT_USER\\%s: %w", runKeyPath, err)
+		return status, fmt.Errorf("open %s\\%s: %w", rootName, runKeyPath, err)
 	}
 	defer key.Close()
 	command, _, err := key.GetStringValue(RunValueName)
@@ -69,12 +86,12 @@ func read() (Status, error) {
 		return status, nil
 	}
 	if err != nil {
-		return status, fmt.Errorf("read %s: %w", where, err)
+		return status, fmt.Errorf("read %s: %w", status.Where, err)
 	}
 	if status.Exe, err = runCommandProgram(command); err != nil {
-		return status, fmt.Errorf("read %s: %w", where, err)
+		return status, fmt.Errorf("read %s: %w", status.Where, err)
 	}
-	if approved, err := registry.OpenKey(registry.CURRENT_USER, startupApprovedPath, registry.QUERY_VALUE); err == nil {
+	if approved, err := registry.OpenKey(root, startupApprovedPath, registry.QUERY_VALUE); err == nil {
 		data, _, err := approved.GetBinaryValue(RunValueName)
 		approved.Close()
 		if err == nil && startupApprovedDisabled(data) {

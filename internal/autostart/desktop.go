@@ -33,6 +33,24 @@ func DesktopEntry(exe string) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// hiddenDesktopEntry is this user's autostart entry that turns off, for this user only, the entry of
+// the same name for everyone (in /etc/xdg/autostart): the autostart spec has the Hidden key of the
+// most important file hide every file of its name. Its Exec names what it hides, exe (or
+// flamenco-tray, found on PATH, when exe cannot be an Exec), so that it stays a valid entry; it has
+// no TryExec, which could make a desktop skip it and start the other.
+func hiddenDesktopEntry(exe string) []byte {
+	arg, err := execArg(exe)
+	if err != nil {
+		arg = "flamenco-tray"
+	}
+	return []byte("[Desktop Entry]\n" +
+		"Type=Application\n" +
+		"Name=Flamenco Tray\n" +
+		"Comment=Turns off, for this user, start at login set for everyone on this computer\n" +
+		"Exec=" + arg + "\n" +
+		"Hidden=true\n")
+}
+
 // execReserved are the characters that make the Desktop Entry spec quote an Exec argument.
 const execReserved = " \t\n\"'\\><~|&;$*?#()`"
 

@@ -113,3 +113,24 @@ func TestDesktopEntryProgramSeesADisabledEntry(t *testing.T) {
 		t.Errorf("an entry without Exec: %v", err)
 	}
 }
+
+// The entry that hides the one for everyone reads back as turned off by Hidden=true, and stays an
+// entry even for a program that an Exec cannot name.
+func TestHiddenDesktopEntryIsHidden(t *testing.T) {
+	t.Parallel()
+	for exe, want := range map[string]string{
+		"/usr/bin/flamenco-tray":     "/usr/bin/flamenco-tray",
+		"/opt/My Apps/flamenco-tray": "/opt/My Apps/flamenco-tray",
+		"":                           "flamenco-tray",
+		"/opt/a=b/flamenco-tray":     "flamenco-tray",
+	} {
+		entry := hiddenDesktopEntry(exe)
+		got, disabled, err := desktopEntryProgram(entry)
+		if err != nil || got != want || disabled != "Hidden=true" {
+			t.Errorf("%q: %q %q %v; want %q hidden, from\n%s", exe, got, disabled, err, want, entry)
+		}
+		if strings.Contains(string(entry), "TryExec") {
+			t.Errorf("%q: a TryExec could make a desktop skip the entry that hides the other:\n%s", exe, entry)
+		}
+	}
+}

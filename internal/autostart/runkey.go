@@ -9,7 +9,8 @@ import (
 // The Windows Run key's value is a command line; Task Manager's Startup tab keeps whether the user
 // turned it off in a value of the same name under StartupApproved\Run.
 
-// runKeyPath and startupApprovedPath are under HKEY_CURRENT_USER.
+// runKeyPath and startupApprovedPath are under HKEY_CURRENT_USER for this user, and under
+// HKEY_LOCAL_MACHINE for everyone.
 const (
 	runKeyPath          = `Software\Microsoft\Windows\CurrentVersion\Run`
 	startupApprovedPath = `Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run`

@@ -10,13 +10,40 @@ import (
 	"testing"
 )
 
-// configHome points XDG_CONFIG_HOME at a fresh folder and returns where the entry goes.
+// configHome points XDG_CONFIG_HOME at a fresh folder, and XDG_CONFIG_DIRS at an empty one (so that
+// this machine's /etc/xdg plays no part), and returns where the entry goes.
 func configHome(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "config dir ü")
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_CONFIG_DIRS", filepath.Join(t.TempDir(), "xdg"))
 	return filepath.Join(dir, "autostart", "org.flamenco.tray.desktop")
 }
+
+// systemEntry links entry (as the package installs it) into the autostart folder of configDir, as
+// IT does for everyone, and returns the link.
+func systemEntry(t *testing.T, configDir, entry string) string {
+	t.Helper()
+	shipped := filepath.Join(t.TempDir(), "usr share", "org.flamenco.tray.desktop")
+	if err := os.MkdirAll(filepath.Dir(shipped), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shipped, []byte(entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(configDir, "autostart", "org.flamenco.tray.desktop")
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(shipped, link); err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+// packagedEntry is the entry the .deb and .rpm ship (build/linux/org.flamenco.tray-autostart.desktop).
+const packagedEntry = "[Desktop Entry]\nType=Application\nName=Flamenco Tray\nComment=Lists the Flamenco Managers on the network\n" +
+	"Exec=/usr/bin/flamenco-tray\nIcon=org.flamenco.tray\nX-GNOME-Autostart-enabled=true\nNoDisplay=true\n"
 
 // validateDesktopEntry runs desktop-file-validate on path: skipped without it, but a failure in CI,
 // where the Makefile installs it (Debian package desktop-file-utils).

@@ -1,0 +1,30 @@
+package autostart
+
+import (
+	"path"
+	"strings"
+)
+
+// systemAutostartPaths are the places of the entry for everyone on an XDG desktop, most important
+// first: autostart/org.flamenco.tray.desktop under each folder of XDG_CONFIG_DIRS (colon-separated,
+// in order of preference; /etc/xdg when unset or empty). The Base Directory spec says to ignore a
+// relative folder; when none is left, /etc/xdg is the default too. Pure (paths are Unix paths
+// whatever this OS is), so tested everywhere.
+func systemAutostartPaths(configDirs string) []string {
+	var paths []string
+	seen := map[string]bool{}
+	for _, dir := range strings.Split(configDirs, ":") {
+		if !strings.HasPrefix(dir, "/") {
+			continue
+		}
+		p := path.Join(dir, "autostart", ID+".desktop")
+		if !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{path.Join("/etc/xdg", "autostart", ID+".desktop")}
+	}
+	return paths
+}
