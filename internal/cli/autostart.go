@@ -3,12 +3,17 @@ package cli
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"strings"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
-// runAutostart turns start at login on or off for this program, or says what is set. Studio IT
-// scripts use it: 0 when done, 1 with a message when not, 2 for a wrong command line.
+// runAutostart turns start at login on or off for this user, or says what applies: this user's own
+// entry, or the one studio IT set for everyone on the computer. Studio IT scripts use it: 0 when
+// done, 1 with a message when not (off while the entry for everyone still starts the tray), 2 for a
+// wrong command line. The printed line's first word is "on" when the tray starts at login for this
+// user, whichever entry starts it, and "off" when it does not.
 func runAutostart(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("autostart", stderr)
 	fs.Bool("debug", false, "log details (nothing to log here)")
@@ -25,43 +30,89 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 	if !autostart.Supported() {
 		return exitError{code: 1, message: "flamenco-tray: start at login is not available on this system"}
 	}
-	var status autostart.Status
-	var err error
 	switch action {
 	case "on":
-		var exe string
-		if exe, err = autostart.Executable(); err != nil {
+		exe, err := autostart.Executable()
+		if err != nil {
 			return fmt.Errorf("cannot turn start at login on: %w", err)
 		}
-		if status, err = autostart.Enable(exe); err != nil {
+		if _, err = autostart.Enable(exe); err != nil {
 			return fmt.Errorf("cannot turn start at login on: %w", err)
 		}
 	case "off":
-		if status, err = autostart.Disable(); err != nil {
+		if _, err := autostart.Disable(); err != nil {
 			return fmt.Errorf("cannot turn start at login off: %w", err)
 		}
-	case "status":
-		if status, err = autostart.Query(); err != nil {
-			return fmt.Errorf("cannot tell whether start at login is on: %w; \"flamenco-tray autostart on\" or \"off\" replaces it", err)
-		}
+	}
+	login, err := autostart.QueryLogin()
+	if err != nil {
+		return fmt.Errorf("cannot tell whether start at login is on: %w; \"flamenco-tray autostart on\" or \"off\" replaces it", err)
 	}
 	exe, exeErr := autostart.Executable()
-	fmt.Fprintln(stdout, describeAutostart(status, exe, exeErr))
+	fmt.Fprintln(stdout, describeLogin(login, exe, exeErr))
+	if action == "off" && login.EveryoneApplies() {
+		return exitError{code: 1, message: "flamenco-tray: this user's own entry is off, but start at login is still on for everyone " +
+			"on this computer (set by your IT); " + removeEveryoneHint(runtime.GOOS, login.Everyone.Where)}
+	}
 	return nil
 }
 
-// describeAutostart is the one line autostart prints: "on" or "off" first, then where, and what it
-// starts when that is not this program (exe, or exeErr when this program's file is unknown).
+// describeLogin is the one line autostart prints: "on" or "off" first, for this user whichever
+// entry applies, then which entry and where. Without an entry for everyone it is this user's alone
+// (describeAutostart).
+func describeLogin(l autostart.Login, exe string, exeErr error) string {
+	own := describeAutostart(l.User, exe, exeErr)
+	e := l.Everyone
+	switch {
+	case l.EveryoneErr != nil:
+		return fmt.Sprintf("%s; the entry for everyone on this computer cannot be read: %v", own, l.EveryoneErr)
+	case e.Exe == "":
+		return own
+	case l.EveryoneApplies():
+		line := "on for everyone (set by your IT): " + describeStarts(e, exe, exeErr)
+		if l.UserApplies() {
+			return line + "; for this user too: " + strings.TrimPrefix(own, "on: ")
+		}
+		return line + "; for this user alone: off"
+	case l.Replaced() && l.User.On:
+		return fmt.Sprintf("%s; it takes the place of %s, set by your IT for everyone", own, e.Where)
+	case l.Replaced():
+		return fmt.Sprintf("off: %s (%s) turns off, for this user, %s, set by your IT for everyone", l.User.Where, l.User.Disabled, e.Where)
+	}
+	return fmt.Sprintf("%s; %s, set by your IT for everyone, is turned off (%s)", own, e.Where, e.Disabled)
+}
+
+// describeAutostart is this user's own entry: "on" or "off" first, then where, and what it starts
+// when that is not this program (exe, or exeErr when this program's file is unknown).
 func describeAutostart(s autostart.Status, exe string, exeErr error) string {
 	switch {
 	case s.Exe == "":
 		return "off: no " + s.Where
 	case s.Disabled != "":
 		return fmt.Sprintf("off: %s starts %s but is turned off (%s)", s.Where, s.Exe, s.Disabled)
-	case exeErr != nil:
-		return fmt.Sprintf("on: %s starts %s (this program's own file is unknown: %v)", s.Where, s.Exe, exeErr)
-	case !s.Starts(exe):
-		return fmt.Sprintf("on: %s starts %s, not this program (%s); \"flamenco-tray autostart on\" points it here", s.Where, s.Exe, exe)
+	case exeErr == nil && !s.Starts(exe):
+		return "on: " + describeStarts(s, exe, exeErr) + `; "flamenco-tray autostart on" points it here`
 	}
-	return fmt.Sprintf("on: %s starts %s", s.Where, s.Exe)
+	return "on: " + describeStarts(s, exe, exeErr)
+}
+
+// describeStarts is "WHERE starts EXE", with why this program's own file is unknown.
+func describeStarts(s autostart.Status, exe string, exeErr error) string {
+	line := s.Where + " starts " + s.Exe
+	switch {
+	case exeErr != nil:
+		return fmt.Sprintf("%s (this program's own file is unknown: %v)", line, exeErr)
+	case !s.Starts(exe):
+		return fmt.Sprintf("%s, not this program (%s)", line, exe)
+	}
+	return line
+}
+
+// removeEveryoneHint says how an administrator turns off the entry for everyone at where, on goos.
+func removeEveryoneHint(goos, where string) string {
+	if goos == "windows" {
+		return `an administrator turns it off: reg delete "HKLM\Software\Microsoft\Windows\CurrentVersion\Run" /v "Flamenco Tray" /f, ` +
+			"or an upgrade of the MSI with AUTOSTART=0"
+	}
+	return "an administrator turns it off: sudo rm " + where
 }

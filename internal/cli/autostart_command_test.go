@@ -12,11 +12,13 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
-// autostartHome points XDG_CONFIG_HOME at a fresh folder and returns where the entry goes.
+// autostartHome points XDG_CONFIG_HOME at a fresh folder, and XDG_CONFIG_DIRS at an empty one (this
+// machine's /etc/xdg plays no part), and returns where the entry goes.
 func autostartHome(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "Config ñ")
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_CONFIG_DIRS", filepath.Join(t.TempDir(), "etc xdg"))
 	return filepath.Join(dir, "autostart", "org.flamenco.tray.desktop")
 }
 
@@ -50,6 +52,49 @@ func TestAutostartOnStatusOff(t *testing.T) {
 	}
 	if _, err := os.Stat(entry); !os.IsNotExist(err) {
 		t.Errorf("after off the entry is still there: %v", err)
+	}
+}
+
+// IT links the packaged entry into the autostart folder for everyone: status says it applies; off
+// hides it for this user (exit 0: it is off), on takes its place, and off again hides it again.
+func TestAutostartBesideTheEntryForEveryone(t *testing.T) {
+	entry := autostartHome(t)
+	exe, err := autostart.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped := filepath.Join(t.TempDir(), "org.flamenco.tray.desktop")
+	packaged := "[Desktop Entry]\nType=Application\nName=Flamenco Tray\nExec=/usr/bin/flamenco-tray\nX-GNOME-Autostart-enabled=true\n"
+	if err := os.WriteFile(shipped, []byte(packaged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forAll := filepath.Join(os.Getenv("XDG_CONFIG_DIRS"), "autostart", "org.flamenco.tray.desktop")
+	if err := os.MkdirAll(filepath.Dir(forAll), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(shipped, forAll); err != nil {
+		t.Fatal(err)
+	}
+	hidden := "off: " + entry + " (Hidden=true) turns off, for this user, " + forAll + ", set by your IT for everyone\n"
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"autostart", "status"}, "on for everyone (set by your IT): " + forAll + " starts /usr/bin/flamenco-tray, not this program (" +
+			exe + "); for this user alone: off\n"},
+		{[]string{"autostart", "off"}, hidden},
+		{[]string{"autostart", "status"}, hidden},
+		{[]string{"autostart", "on"}, "on: " + entry + " starts " + exe + "; it takes the place of " + forAll + ", set by your IT for everyone\n"},
+		{[]string{"autostart", "off"}, hidden},
+	}
+	for _, step := range steps {
+		code, out, errOut := runCommand(context.Background(), step.args...)
+		if code != 0 || out != step.want || errOut != "" {
+			t.Fatalf("%q: exit %d, stdout %q, stderr %q; want 0, %q", step.args, code, out, errOut, step.want)
+		}
+	}
+	if data, err := os.ReadFile(shipped); err != nil || string(data) != packaged {
+		t.Errorf("IT's entry was changed: %q, %v", data, err)
 	}
 }
 
