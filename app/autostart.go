@@ -11,15 +11,16 @@ func autostartSupported() bool {
 	return autostart.Supported()
 }
 
-// startAtLoginOn reports whether an entry starts Flamenco Tray at login, whatever set it (the
-// Settings switch, or "flamenco-tray autostart on" from a script), and whichever copy it starts.
-func startAtLoginOn() (bool, error) {
-	status, err := autostart.Query()
-	return status.On, err
+// startAtLogin reads whether Flamenco Tray starts at login for this user, whatever set it (the
+// Settings switch, "flamenco-tray autostart on" from a script, studio IT for everyone), and which
+// copy it starts.
+func startAtLogin() (autostart.Login, error) {
+	return autostart.QueryLogin()
 }
 
-// setStartAtLogin makes the login entry match on: on writes it when it is missing, turned off, or
-// starts another file (this program was moved); off removes it.
+// setStartAtLogin makes start at login match on: on writes this user's entry unless an entry that
+// applies already starts this program (IT's for everyone is left to apply, not copied); off removes
+// it, or on XDG desktops hides IT's entry for this user.
 func setStartAtLogin(on bool) error {
 	if !on {
 		if _, err := autostart.Disable(); err != nil {
@@ -31,11 +32,45 @@ func setStartAtLogin(on bool) error {
 	if err != nil {
 		return fmt.Errorf("turn start at login on: %w", err)
 	}
-	if status, err := autostart.Query(); err == nil && status.On && status.Starts(exe) {
+	if login, err := autostart.QueryLogin(); err == nil && login.Starts(exe) {
 		return nil
 	}
 	if _, err := autostart.Enable(exe); err != nil {
 		return fmt.Errorf("turn start at login on: %w", err)
 	}
 	return nil
+}
+
+// loginSwitch is what the Settings window shows beside the "Start at login" switch, which itself
+// shows whether the tray starts at login for this user.
+type loginSwitch struct {
+	// Note is a line under the switch; empty for none.
+	Note string
+	// Locked is true when the switch cannot change what applies: IT's entry for everyone starts the
+	// tray and only an administrator can turn it off (Windows, macOS).
+	Locked bool
+}
+
+// The Settings window's words for IT's entry for everyone.
+const (
+	noteEveryoneLocked  = "Started at login for everyone on this computer (set by your IT). Only an administrator can turn it off."
+	noteEveryoneYours   = "Started at login for everyone on this computer (set by your IT). Turning it off here turns it off for you only."
+	noteEveryoneHidden  = "Started at login for everyone on this computer (set by your IT), but turned off for you."
+	noteEveryoneUnknown = "Whether your IT starts it at login for everyone on this computer cannot be read; the log says why."
+)
+
+// startAtLoginSwitch is the note and lock of the switch for what applies; pure, so tested without
+// a display.
+func startAtLoginSwitch(l autostart.Login) loginSwitch {
+	switch {
+	case l.EveryoneErr != nil:
+		return loginSwitch{Note: noteEveryoneUnknown}
+	case !l.Everyone.On:
+		return loginSwitch{} // none for everyone, or IT turned it off itself
+	case !l.UserReplaces:
+		return loginSwitch{Note: noteEveryoneLocked, Locked: true}
+	case l.User.Exe != "" && !l.User.On:
+		return loginSwitch{Note: noteEveryoneHidden}
+	}
+	return loginSwitch{Note: noteEveryoneYours}
 }

@@ -14,9 +14,10 @@ import (
 // Settings are the user's choices; internal/settings owns their keys, defaults and validation.
 type Settings = settings.Settings
 
-// newSettingsWindow builds the Settings window; onSave gets the validated settings, onManual opens
-// the list of Managers added by hand.
-func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func(Settings), onManual func()) fyne.Window {
+// newSettingsWindow builds the Settings window; login is what it says beside the "Start at login"
+// switch (current.StartAtLogin), onSave gets the validated settings, onManual opens the list of
+// Managers added by hand.
+func newSettingsWindow(a fyne.App, current Settings, login loginSwitch, logPath string, onSave func(Settings), onManual func()) fyne.Window {
 	w := a.NewWindow("Flamenco Tray Settings")
 	urlEntry := widget.NewEntry()
 	urlEntry.SetText(current.LocalManagerURL)
@@ -37,6 +38,9 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 	if !autostartSupported() {
 		startAtLogin.Disable()
 		startAtLogin.Text = "Start at login (not available on this system yet)"
+	}
+	if login.Locked {
+		startAtLogin.Disable()
 	}
 	lend := newLendingFields(current.Lending)
 	problem := widget.NewLabel("")
@@ -77,7 +81,7 @@ func newSettingsWindow(a fyne.App, current Settings, logPath string, onSave func
 			{Text: "My user name", Widget: userEntry, HintText: "my jobs are those whose metadata says so (case ignored)"},
 			{Text: "Job metadata key", Widget: keyEntry, HintText: "where jobs say who submitted them (default user.name)"},
 			{Text: "flamenco-worker", Widget: workerEntry, HintText: "the Worker program for “Run a Worker here”"},
-			{Text: "", Widget: startAtLogin},
+			{Text: "", Widget: startAtLogin, HintText: login.Note},
 		}, lend.items()...),
 		SubmitText: "Save",
 		OnSubmit:   submit,

@@ -63,8 +63,14 @@ func findButton(o fyne.CanvasObject, text string) (*widget.Button, bool) {
 // settingsForm opens the Settings window as a user sees it and returns its parts.
 func settingsForm(t *testing.T, current Settings, onSave func(Settings)) (fyne.Window, *widget.Form, *widget.Entry, *widget.Button) {
 	t.Helper()
+	return settingsFormWith(t, current, loginSwitch{}, onSave)
+}
+
+// settingsFormWith is settingsForm with login beside the "Start at login" switch.
+func settingsFormWith(t *testing.T, current Settings, login loginSwitch, onSave func(Settings)) (fyne.Window, *widget.Form, *widget.Entry, *widget.Button) {
+	t.Helper()
 	a := test.NewTempApp(t)
-	w := newSettingsWindow(a, current, "/tmp/flamenco-tray.log", onSave, func() {})
+	w := newSettingsWindow(a, current, login, "/tmp/flamenco-tray.log", onSave, func() {})
 	w.Show()
 	form, ok := findWidget[*widget.Form](w.Content())
 	if !ok {
@@ -214,7 +220,7 @@ func TestSettingsWindowRefusesAnInvalidURL(t *testing.T) {
 func TestSettingsWindowOpensManagersAddedByHand(t *testing.T) {
 	a := test.NewTempApp(t)
 	opened := 0
-	w := newSettingsWindow(a, Settings{LocalManagerURL: "http://localhost:8080/"}, "/tmp/flamenco-tray.log",
+	w := newSettingsWindow(a, Settings{LocalManagerURL: "http://localhost:8080/"}, loginSwitch{}, "/tmp/flamenco-tray.log",
 		func(Settings) {}, func() { opened++ })
 	button, ok := findButton(w.Content(), "Managers added by hand…")
 	if !ok {

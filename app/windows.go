@@ -75,15 +75,20 @@ func (w *windows) ShowManual() {
 func (w *windows) ShowSettings() {
 	showOnce(&w.settingsOpen, func() fyne.Window {
 		current := w.with.Settings()
-		// The switch shows what is set, which "flamenco-tray autostart" may have changed since.
+		// The switch shows what applies, which "flamenco-tray autostart" or IT (for everyone) may
+		// have changed since.
+		var login loginSwitch
 		if autostartSupported() {
-			if on, err := startAtLoginOn(); err != nil {
+			if l, err := startAtLogin(); err != nil {
 				w.log.Warn().Err(err).Msg("cannot tell whether start at login is on")
 			} else {
-				current.StartAtLogin = on
+				current.StartAtLogin, login = l.On(), startAtLoginSwitch(l)
+				if l.EveryoneErr != nil {
+					w.log.Warn().Err(l.EveryoneErr).Msg("cannot tell whether start at login is on for everyone")
+				}
 			}
 		}
-		return newSettingsWindow(w.app, current, w.logPath, w.with.SaveSettings, w.ShowManual)
+		return newSettingsWindow(w.app, current, login, w.logPath, w.with.SaveSettings, w.ShowManual)
 	})
 }
 
