@@ -4,28 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
-
-// manualURL checks what the user typed and returns the Manager's base URL with "/", or why not.
-func manualURL(typed string) (string, error) {
-	typed = strings.TrimSpace(typed)
-	if typed != "" && !strings.Contains(typed, "://") {
-		typed = "http://" + typed // "farm:8080" is what people type
-	}
-	base, err := managerapi.BaseURL(typed)
-	if err != nil {
-		return "", fmt.Errorf("not a Manager address: use http://host:port/, like http://farm.example:8080/")
-	}
-	return base.String() + "/", nil
-}
 
 // manualActions are what the "Managers added by hand" window does. Verify runs off the main
 // goroutine and blocks while it asks the Manager; the others run on Fyne's main goroutine.
@@ -65,7 +51,7 @@ func newManualWindow(ctx context.Context, a fyne.App, current []string, actions 
 	status.Wrapping = fyne.TextWrapWord
 	var add *widget.Button
 	submit := func() {
-		url, err := manualURL(entry.Text)
+		url, err := settings.ManagerURL(entry.Text)
 		if err != nil {
 			status.SetText(err.Error())
 			return

@@ -212,6 +212,23 @@ func RememberManager(s Store, url string) {
 	s.SetStringList(keyKnownManagers, known)
 }
 
+// ErrManagerURL is what the user reads when what they typed is no Manager address.
+var ErrManagerURL = errors.New("not a Manager address: use http://host:port/, like http://farm.example:8080/")
+
+// ManagerURL turns a Manager address as people type it ("farm:8080", "http://farm:8080/app/") into
+// its base URL ending in "/", the form the hand-added Managers are kept in; else ErrManagerURL.
+func ManagerURL(typed string) (string, error) {
+	typed = strings.TrimSpace(typed)
+	if typed != "" && !strings.Contains(typed, "://") {
+		typed = "http://" + typed // "farm:8080" is what people type
+	}
+	base, err := managerapi.BaseURL(typed)
+	if err != nil {
+		return "", ErrManagerURL
+	}
+	return base.String() + "/", nil
+}
+
 // ManualManagers are the Manager URLs added by hand (base URLs ending in "/"), for networks that
 // multicast cannot reach (VPNs, Docker and WSL2 networks, routed subnets).
 func ManualManagers(s Store) []string { return s.StringList(keyManualManagers) }

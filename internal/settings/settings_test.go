@@ -97,6 +97,25 @@ func TestManualManagersAreRememberedAndRemoved(t *testing.T) {
 	}
 }
 
+func TestManagerURLTakesWhatPeopleType(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ typed, want string }{
+		{"http://farm.example:8080/app/", "http://farm.example:8080/"},
+		{" farm:8080 ", "http://farm:8080/"},
+		{"10.8.0.5:8080", "http://10.8.0.5:8080/"},
+		{"https://farm.example/", "https://farm.example:443/"},
+		{"FARM.example:8080", "http://farm.example:8080/"},
+		{"ftp://nas/", ""},
+		{"", ""},
+		{"http://user:pw@farm:8080/", ""},
+	} {
+		got, err := settings.ManagerURL(tt.typed)
+		if got != tt.want || (err == nil) != (tt.want != "") || (err != nil && err != settings.ErrManagerURL) {
+			t.Errorf("ManagerURL(%q) = %q, %v; want %q", tt.typed, got, err, tt.want)
+		}
+	}
+}
+
 func TestWatchedJobsKeepTheNewestPicks(t *testing.T) {
 	s := store(t)
 	var ids []string
