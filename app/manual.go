@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -21,10 +22,13 @@ type manualActions struct {
 	Verify func(ctx context.Context, url string) (discovery.VersionInfo, error)
 	Add    func(url string)
 	Remove func(url string)
+	// SetByIT are the Managers IT set for every user of this computer: listed, never removed here.
+	SetByIT machineconfig.Managers
 }
 
-// newManualWindow shows the Managers added by hand, each with "Remove", and an entry to add one: the
-// URL is checked like a discovered Manager's (/api/v3/version) before it is kept.
+// newManualWindow shows the Managers IT set for this computer (read only), those added by hand, each
+// with "Remove", and an entry to add one: the URL is checked like a discovered Manager's
+// (/api/v3/version) before it is kept.
 func newManualWindow(ctx context.Context, a fyne.App, current []string, actions manualActions) fyne.Window {
 	w := a.NewWindow("Managers added by hand")
 	list := container.NewVBox()
@@ -60,6 +64,10 @@ func newManualWindow(ctx context.Context, a fyne.App, current []string, actions 
 			status.SetText(url + " is already in the list.")
 			return
 		}
+		if actions.SetByIT.Has(url) {
+			status.SetText(url + " is set for this computer by your IT already.")
+			return
+		}
 		add.Disable()
 		status.SetText("Asking " + url + " …")
 		actions.Go(func() {
@@ -80,13 +88,34 @@ func newManualWindow(ctx context.Context, a fyne.App, current []string, actions 
 	}
 	add = widget.NewButton("Add", submit)
 	entry.OnSubmitted = func(string) { submit() }
-	w.SetContent(container.NewPadded(container.NewVBox(
+	w.SetContent(container.NewPadded(container.NewVBox(append(setByITRows(actions.SetByIT),
 		widget.NewLabelWithStyle("Added by hand", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		list,
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, add, entry),
 		status,
-	)))
+	)...)))
 	w.Resize(fyne.NewSize(480, 0))
 	return w
+}
+
+// setByITRows list the Managers IT set for this computer, without "Remove", and what of IT's list
+// was skipped; nothing when IT set none.
+func setByITRows(it machineconfig.Managers) []fyne.CanvasObject {
+	if len(it.URLs) == 0 && len(it.Problems) == 0 {
+		return nil
+	}
+	rows := []fyne.CanvasObject{widget.NewLabelWithStyle("Set for this computer by your IT", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}
+	for _, url := range it.URLs {
+		rows = append(rows, widget.NewLabel(url))
+	}
+	for _, p := range it.Problems {
+		problem := widget.NewLabel("Skipped: " + p.String())
+		problem.Wrapping = fyne.TextWrapWord
+		problem.Importance = widget.WarningImportance
+		rows = append(rows, problem)
+	}
+	note := widget.NewLabel("Only an administrator can change these, in " + it.Where + ".")
+	note.Wrapping = fyne.TextWrapWord
+	return append(rows, note, widget.NewSeparator())
 }

@@ -51,6 +51,9 @@ type MenuState struct {
 	// Lending is what lending this computer does for each Manager it is lent to while its user is
 	// away, by Manager ID; a Manager without an entry is not lent to.
 	Lending map[string]lending.Status
+	// SetByIT are the Managers IT set for every user of this computer (base URLs ending in "/",
+	// machineconfig): a listed Manager at one of them is marked so.
+	SetByIT []string
 }
 
 // MenuActions are what the menu's items do. An item captures nothing that its row does not show,
@@ -98,7 +101,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	}
 	rowOf := map[string]bool{}
 	for _, m := range listed {
-		items = append(items, managerItem(m, a))
+		items = append(items, managerItem(m, setByIT(m, s.SetByIT), a))
 		f, ok := s.Farms[m.ID]
 		switch {
 		case ok && m.Reachable:
@@ -120,7 +123,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	items = append(items, workersWithoutRow(s.Workers, rowOf, a)...)
 	if len(more) > 0 {
 		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
-		moreItems := managerItems(more, a)
+		moreItems := managerItems(more, s.SetByIT, a)
 		if hidden > 0 {
 			moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
 		}
@@ -172,33 +175,41 @@ func managerByID(managers []discovery.Manager, id string) (discovery.Manager, bo
 	return managers[i], true
 }
 
-func managerItems(managers []discovery.Manager, a MenuActions) []*fyne.MenuItem {
+func managerItems(managers []discovery.Manager, itURLs []string, a MenuActions) []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, len(managers))
 	for i, m := range managers {
-		items[i] = managerItem(m, a)
+		items[i] = managerItem(m, setByIT(m, itURLs), a)
 	}
 	return items
 }
 
-func managerItem(m discovery.Manager, a MenuActions) *fyne.MenuItem {
+func managerItem(m discovery.Manager, byIT bool, a MenuActions) *fyne.MenuItem {
 	id := m.ID
-	item := fyne.NewMenuItem(ManagerLabel(m), func() { a.Open(id) })
+	item := fyne.NewMenuItem(managerLabel(m, !m.Reachable, byIT), func() { a.Open(id) })
 	item.Disabled = !m.Reachable
 	return item
 }
 
+// setByIT reports whether m answers at one of the Managers IT set (itURLs, base URLs ending in
+// "/"); the address IT gave may not be the one m is opened at.
+func setByIT(m discovery.Manager, itURLs []string) bool {
+	return slices.ContainsFunc(m.Addresses, func(address string) bool { return slices.Contains(itURLs, address+"/") }) ||
+		slices.Contains(itURLs, m.URL)
+}
+
 // ManagerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host
-// when another listed Manager has the same name, "this computer", "not answering".
+// when another listed Manager has the same name, "this computer", "added by hand", "not answering".
+// (The menu says "set by your IT" instead of "added by hand" for the Managers IT set.)
 func ManagerLabel(m discovery.Manager) string {
-	return managerLabel(m, !m.Reachable)
+	return managerLabel(m, !m.Reachable, false)
 }
 
 // NotificationLabel is ManagerLabel without "not answering", which a notification says in words.
 func NotificationLabel(m discovery.Manager) string {
-	return managerLabel(m, false)
+	return managerLabel(m, false, false)
 }
 
-func managerLabel(m discovery.Manager, notAnswering bool) string {
+func managerLabel(m discovery.Manager, notAnswering, byIT bool) string {
 	label := m.Name
 	if m.Version != "" {
 		label += " — " + m.Version
@@ -210,7 +221,10 @@ func managerLabel(m discovery.Manager, notAnswering bool) string {
 	if m.Local {
 		notes = append(notes, "this computer")
 	}
-	if m.Manual {
+	switch {
+	case byIT:
+		notes = append(notes, "set by your IT")
+	case m.Manual:
 		notes = append(notes, "added by hand")
 	}
 	if notAnswering {

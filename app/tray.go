@@ -13,6 +13,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/idle"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -21,8 +22,8 @@ import (
 // partial update that all hosts honour), and rebuild requests merge in a 1-slot channel so bursts of
 // events cost one rebuild and senders never block.
 //
-// Concurrency: every field is set by newTray and never reassigned: settings is replaced whole (an
-// atomic pointer), autostartMu only orders changes of start at login. What changes lives in the
+// Concurrency: every field is set by newTray and never reassigned (machine is read once): settings
+// is replaced whole (an atomic pointer), autostartMu only orders changes of start at login. What changes lives in the
 // components, each under the rule written at its top: localManager, notifier, desktopNotifications,
 // windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet, desktopIdle.
 type tray struct {
@@ -33,6 +34,8 @@ type tray struct {
 	owner    *owner
 	cancel   context.CancelFunc // ends owner's context
 	settings atomic.Pointer[Settings]
+	// machine are the Managers IT set for every user of this computer, read once at start.
+	machine machineconfig.Managers
 
 	browser     *discovery.Browser
 	advertiser  *discovery.Advertiser
@@ -61,16 +64,14 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 		cancel:     cancel,
 		advertiser: discovery.NewAdvertiser(opts.Logger),
 		rebuildCh:  make(chan struct{}, 1),
+		machine:    machineconfig.ReadManagers(),
 	}
+	t.machine.LogProblems(t.log)
 	t.settings.Store(&current)
 	if desk, ok := a.(desktop.App); ok {
 		t.desk = desk
 	}
-	t.browser = discovery.NewBrowser(discovery.BrowserConfig{
-		Logger:     opts.Logger,
-		KnownURLs:  settings.KnownManagers(a.Preferences()),
-		ManualURLs: settings.ManualManagers(a.Preferences()),
-	})
+	t.browser = discovery.NewBrowser(browserConfig(opts.Logger, a.Preferences(), t.machine))
 	t.local = newLocalManager(localManagerConfig{Log: t.log, Owner: t.owner, Advertiser: t.advertiser,
 		URL: current.LocalManagerURL, Changed: t.requestRebuild})
 	t.transport = newDesktopNotifications(a, t.log, t.owner, t.openURL)
@@ -102,6 +103,16 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	})
 	t.surface = newTraySurface(t.desk, t.log, t.windows.SetMenu)
 	return t
+}
+
+// browserConfig has the Browser check at once the Managers remembered from earlier runs, and
+// those IT set for every user of this computer with those the user added by hand, each once.
+func browserConfig(log zerolog.Logger, prefs settings.Store, machine machineconfig.Managers) discovery.BrowserConfig {
+	return discovery.BrowserConfig{
+		Logger:     log,
+		KnownURLs:  settings.KnownManagers(prefs),
+		ManualURLs: machine.With(settings.ManualManagers(prefs)),
+	}
 }
 
 // run starts discovery, shows the tray (or the fallback window) and runs Fyne's loop until quit.
@@ -177,7 +188,7 @@ func (t *tray) snapshot() MenuState {
 	}
 	local, adv := t.local.State()
 	return MenuState{Discovery: t.browser.State(), Local: local, Advertising: adv, Farms: farms, Workers: workers,
-		Lending: t.lending.statuses()}
+		Lending: t.lending.statuses(), SetByIT: t.machine.URLs}
 }
 
 // rebuildLoop shows a view built from a snapshot on each request, until ctx ends. The view is built

@@ -120,12 +120,14 @@ func (t *tray) open(managerID string) {
 	t.openURL(m.URL)
 }
 
-// manual is what the window of Managers added by hand lists and does (Fyne's main goroutine).
+// manual is what the window of Managers added by hand lists and does (Fyne's main goroutine). A
+// Manager IT set stays checked when the user removes their own copy of it.
 func (t *tray) manual() ([]string, manualActions) {
 	ctx := t.owner.ctx
 	return settings.ManualManagers(t.app.Preferences()), manualActions{
-		Go:     t.owner.Go,
-		Verify: t.advertiser.Check,
+		Go:      t.owner.Go,
+		Verify:  t.advertiser.Check,
+		SetByIT: t.machine,
 		Add: func(url string) {
 			settings.AddManualManager(t.app.Preferences(), url)
 			t.owner.Go(func() {
@@ -136,6 +138,9 @@ func (t *tray) manual() ([]string, manualActions) {
 		},
 		Remove: func(url string) {
 			settings.RemoveManualManager(t.app.Preferences(), url)
+			if t.machine.Has(url) {
+				return
+			}
 			t.owner.Go(func() {
 				if err := t.browser.RemoveManual(ctx, url); err != nil {
 					t.log.Warn().Err(err).Str("url", url).Msg("cannot remove the Manager")
