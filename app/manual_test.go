@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 )
 
 func TestManagerLabelMarksManagersAddedByHand(t *testing.T) {
@@ -28,7 +29,7 @@ func TestMenuMarksTheManagersSetByIT(t *testing.T) {
 	lan := discovery.Manager{ID: "lan", Name: "LAN Farm", Version: "3.8.5", URL: "http://192.168.1.9:8080/",
 		Addresses: []string{"http://192.168.1.9:8080"}, Reachable: true}
 	state := MenuState{Discovery: discovery.State{Managers: []discovery.Manager{lan, it, mine}},
-		SetByIT: []string{"http://farm.studio.lan:8080/"}}
+		SetByIT: machineconfig.ParseFile("managers", "http://farm.studio.lan:8080/")}
 	var opened []string
 	view := buildView(state, MenuActions{Open: func(id string) { opened = append(opened, id) }})
 	got := render(view.menu, 0)
@@ -46,7 +47,7 @@ func TestMenuMarksTheManagersSetByIT(t *testing.T) {
 	}
 
 	// The mark is part of what the tray host shows: the menu is sent again when it changes.
-	state.SetByIT = nil
+	state.SetByIT = machineconfig.Managers{}
 	if without := buildView(state, MenuActions{}); without.key == view.key || render(without.menu, 0)[1] != "Studio Farm — 3.3.1 (added by hand)" {
 		t.Errorf("without IT's list: %q, the same key: %t", render(without.menu, 0)[1], without.key == view.key)
 	}
@@ -57,7 +58,7 @@ func TestMenuMarksTheManagersSetByIT(t *testing.T) {
 		many[i] = manager(fmt.Sprintf("Farm %02d", i), true)
 		many[i].ID = many[i].Name
 	}
-	state = MenuState{Discovery: discovery.State{Managers: append(many, it)}, SetByIT: []string{it.URL}}
+	state = MenuState{Discovery: discovery.State{Managers: append(many, it)}, SetByIT: machineconfig.ParseValue("managers", it.URL)}
 	if more := render(BuildMenu(state, MenuActions{}), 0); !slices.Contains(more, "> Studio Farm — 3.3.1 (set by your IT)") {
 		t.Errorf("more… lacks the IT-set Manager:\n%q", more)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 )
 
 // maxListedManagers is how many Managers the menu lists before "N more…"; that submenu lists up to
@@ -51,9 +52,9 @@ type MenuState struct {
 	// Lending is what lending this computer does for each Manager it is lent to while its user is
 	// away, by Manager ID; a Manager without an entry is not lent to.
 	Lending map[string]lending.Status
-	// SetByIT are the Managers IT set for every user of this computer (base URLs ending in "/",
-	// machineconfig): a listed Manager at one of them is marked so.
-	SetByIT []string
+	// SetByIT are the Managers IT set for every user of this computer: a listed Manager that answers
+	// at one of them is marked so.
+	SetByIT machineconfig.Managers
 }
 
 // MenuActions are what the menu's items do. An item captures nothing that its row does not show,
@@ -101,7 +102,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	}
 	rowOf := map[string]bool{}
 	for _, m := range listed {
-		items = append(items, managerItem(m, setByIT(m, s.SetByIT), a))
+		items = append(items, managerItem(m, s.SetByIT.Includes(m), a))
 		f, ok := s.Farms[m.ID]
 		switch {
 		case ok && m.Reachable:
@@ -175,10 +176,10 @@ func managerByID(managers []discovery.Manager, id string) (discovery.Manager, bo
 	return managers[i], true
 }
 
-func managerItems(managers []discovery.Manager, itURLs []string, a MenuActions) []*fyne.MenuItem {
+func managerItems(managers []discovery.Manager, setByIT machineconfig.Managers, a MenuActions) []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, len(managers))
 	for i, m := range managers {
-		items[i] = managerItem(m, setByIT(m, itURLs), a)
+		items[i] = managerItem(m, setByIT.Includes(m), a)
 	}
 	return items
 }
@@ -188,13 +189,6 @@ func managerItem(m discovery.Manager, byIT bool, a MenuActions) *fyne.MenuItem {
 	item := fyne.NewMenuItem(managerLabel(m, !m.Reachable, byIT), func() { a.Open(id) })
 	item.Disabled = !m.Reachable
 	return item
-}
-
-// setByIT reports whether m answers at one of the Managers IT set (itURLs, base URLs ending in
-// "/"); the address IT gave may not be the one m is opened at.
-func setByIT(m discovery.Manager, itURLs []string) bool {
-	return slices.ContainsFunc(m.Addresses, func(address string) bool { return slices.Contains(itURLs, address+"/") }) ||
-		slices.Contains(itURLs, m.URL)
 }
 
 // ManagerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host

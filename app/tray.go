@@ -188,7 +188,7 @@ func (t *tray) snapshot() MenuState {
 	}
 	local, adv := t.local.State()
 	return MenuState{Discovery: t.browser.State(), Local: local, Advertising: adv, Farms: farms, Workers: workers,
-		Lending: t.lending.statuses(), SetByIT: t.machine.URLs}
+		Lending: t.lending.statuses(), SetByIT: t.machine}
 }
 
 // rebuildLoop shows a view built from a snapshot on each request, until ctx ends. The view is built

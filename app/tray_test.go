@@ -59,7 +59,7 @@ func TestTrayTakesTheManagersSetByIT(t *testing.T) {
 	tr := newTray(context.Background(), a, Options{Logger: zerolog.New(&log), OpenURL: func(string) error { return nil }})
 	t.Cleanup(func() { tr.cancel(); tr.owner.wait() })
 
-	if got := tr.snapshot().SetByIT; !slices.Equal(got, []string{"http://farm.studio.lan:8080/"}) {
+	if got := tr.snapshot().SetByIT.URLs; !slices.Equal(got, []string{"http://farm.studio.lan:8080/"}) {
 		t.Errorf("the menu's SetByIT %q", got)
 	}
 	for _, want := range []string{`"where":"` + path + `"`, `"line":3`, `"entry":"ftp://nas/"`} {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -134,6 +135,12 @@ func unreadable(where string, err error) Managers {
 // it) is one of the Managers IT set.
 func (m Managers) Has(url string) bool {
 	return slices.Contains(m.URLs, strings.TrimSuffix(url, "/")+"/")
+}
+
+// Includes reports whether m answers at one of the Managers IT set: the address IT gave may not be
+// the one m is opened at.
+func (m Managers) Includes(manager discovery.Manager) bool {
+	return slices.ContainsFunc(manager.Addresses, m.Has) || m.Has(manager.URL)
 }
 
 // With is IT's Managers, then those of urls (the user's own, in settings.ManagerURL's form) that

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
 type parseCase struct {
@@ -105,6 +107,10 @@ func TestHasAndWith(t *testing.T) {
 	it := ParseFile("file", "http://a:8080/\nhttp://b:8080/")
 	if !it.Has("http://a:8080/") || !it.Has("http://b:8080") || it.Has("http://c:8080/") {
 		t.Error("Has: want a and b (with or without the slash), not c")
+	}
+	opened := discovery.Manager{URL: "http://10.0.0.5:8080/", Addresses: []string{"http://10.0.0.5:8080", "http://b:8080"}}
+	if !it.Includes(opened) || it.Includes(discovery.Manager{URL: "http://c:8080/", Addresses: []string{"http://c:8080"}}) {
+		t.Error("Includes: want a Manager that answers at b too, not one at c alone")
 	}
 	got := it.With([]string{"http://c:8080/", "http://a:8080/"})
 	if want := []string{"http://a:8080/", "http://b:8080/", "http://c:8080/"}; !slices.Equal(got, want) {
