@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -22,11 +23,14 @@ type managerJSON struct {
 	Addresses []string `json:"addresses"`
 	Local     bool     `json:"local"`
 	Manual    bool     `json:"manual"`
-	Reachable bool     `json:"reachable"`
+	// SetByIT: IT set it for every user of this computer (Manual is true too).
+	SetByIT   bool `json:"set_by_it"`
+	Reachable bool `json:"reachable"`
 }
 
-func toJSON(m discovery.Manager) managerJSON {
-	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Manual: m.Manual, Reachable: m.Reachable}
+func toJSON(m discovery.Manager, setByIT machineconfig.Managers) managerJSON {
+	return managerJSON{Name: m.Name, Version: m.Version, URL: m.URL, Host: m.Host, Addresses: m.Addresses, Local: m.Local, Manual: m.Manual,
+		SetByIT: setByIT.Includes(m), Reachable: m.Reachable}
 }
 
 // discoverOptions are discover's command line.
@@ -64,6 +68,8 @@ func parseDiscover(args []string, stderr io.Writer) (discoverOptions, error) {
 }
 
 // runDiscover lists the Managers found (or, with --watch, follows them) and exits 1 when it found none.
+// Those IT set for every user of this computer are listed too when they answer; unlike --manager's,
+// they need not.
 func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts, err := parseDiscover(args, stderr)
 	if err != nil {
@@ -72,15 +78,20 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := requireAnswering(probeURLs(ctx, opts.manual)); err != nil {
 		return err
 	}
+	setByIT := machineconfig.ReadManagers()
+	warnSkipped(stderr, setByIT)
 	cfg := discovery.BrowserConfig{Logger: newLogger(stderr, opts.debug), KnownURLs: opts.known, ManualURLs: opts.manual}
 	if opts.watch {
-		return watchDiscovery(ctx, cfg, stdout, opts.asJSON)
+		// As the tray: a Manager IT set that answers at start puts the first search off (see
+		// SearchPolicy.KnownGrace).
+		cfg.ManualURLs = setByIT.With(opts.manual)
+		return watchDiscovery(ctx, cfg, stdout, opts.asJSON, setByIT)
 	}
-	state, err := browseOnce(ctx, cfg, opts.timeout)
+	state, err := browseAndProbe(ctx, cfg, opts.timeout, setByIT)
 	if err != nil {
 		return err
 	}
-	if err := printManagers(stdout, state.Managers, opts.asJSON); err != nil {
+	if err := printManagers(stdout, state.Managers, opts.asJSON, setByIT); err != nil {
 		return err
 	}
 	if len(state.Managers) == 0 {
@@ -89,16 +100,16 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool) error {
+func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool, setByIT machineconfig.Managers) error {
 	if !asJSON {
 		for _, m := range managers {
-			fmt.Fprintln(stdout, formatManager(m))
+			fmt.Fprintln(stdout, formatManager(m, setByIT.Includes(m)))
 		}
 		return nil
 	}
 	list := make([]managerJSON, 0, len(managers))
 	for _, m := range managers {
-		list = append(list, toJSON(m))
+		list = append(list, toJSON(m, setByIT))
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -106,8 +117,8 @@ func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool) 
 }
 
 // formatManager is the one-line text form of a Manager. Two Managers of one name (on different
-// machines; perhaps one an impostor) are told apart by host, as in the menu.
-func formatManager(m discovery.Manager) string {
+// machines; perhaps one an impostor) are told apart by host, and one IT set is marked, as in the menu.
+func formatManager(m discovery.Manager, setByIT bool) string {
 	name := m.Name
 	if m.Ambiguous {
 		name += " (" + m.Host + ")"
@@ -116,7 +127,10 @@ func formatManager(m discovery.Manager) string {
 	if m.Local {
 		notes = append(notes, "this computer")
 	}
-	if m.Manual {
+	switch {
+	case setByIT:
+		notes = append(notes, "set by your IT")
+	case m.Manual:
 		notes = append(notes, "added by hand")
 	}
 	if !m.Reachable {
@@ -130,7 +144,7 @@ func formatManager(m discovery.Manager) string {
 }
 
 // watchDiscovery runs a Browser until ctx ends and prints one line per change.
-func watchDiscovery(ctx context.Context, cfg discovery.BrowserConfig, stdout io.Writer, asJSON bool) error {
+func watchDiscovery(ctx context.Context, cfg discovery.BrowserConfig, stdout io.Writer, asJSON bool, setByIT machineconfig.Managers) error {
 	browser := discovery.NewBrowser(cfg)
 	events, unsubscribe := browser.Subscribe()
 	defer unsubscribe()
@@ -155,10 +169,10 @@ func watchDiscovery(ctx context.Context, cfg discovery.BrowserConfig, stdout io.
 					Time    time.Time   `json:"time"`
 					Event   string      `json:"event"`
 					Manager managerJSON `json:"manager"`
-				}{e.Time.UTC(), string(e.Kind), toJSON(e.Manager)})
+				}{e.Time.UTC(), string(e.Kind), toJSON(e.Manager, setByIT)})
 				continue
 			}
-			fmt.Fprintf(stdout, "%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Kind, formatManager(e.Manager))
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Kind, formatManager(e.Manager, setByIT.Includes(e.Manager)))
 		}
 	}
 }

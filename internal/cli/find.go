@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -113,6 +115,51 @@ func targetOf(m discovery.Manager) statusTarget {
 	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
 }
 
+// browseAndProbe is browseOnce with cfg and, at the same time, a probe of the Managers IT set: given
+// Managers that answer, a Browser puts its first search off, but `discover` lists every Manager.
+// Those of IT's that answer and were not found otherwise are listed after.
+func browseAndProbe(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration, setByIT machineconfig.Managers) (discovery.State, error) {
+	var state discovery.State
+	var err error
+	var probes []probed
+	var wg sync.WaitGroup
+	wg.Go(func() { state, err = browseOnce(ctx, cfg, timeout) })
+	wg.Go(func() { probes = probeURLs(ctx, setByIT.URLs) })
+	wg.Wait()
+	if err != nil {
+		return state, err
+	}
+	for _, r := range probes {
+		if r.Err != nil {
+			cfg.Logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a Manager set by IT does not answer")
+			continue
+		}
+		if !listedAt(state.Managers, r.URL) {
+			state.Managers = append(state.Managers, discovery.Manager{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(),
+				URL: r.URL, Host: hostOf(r.URL), Addresses: []string{strings.TrimSuffix(r.URL, "/")}, Manual: true, Reachable: true})
+		}
+	}
+	for i := range state.Managers {
+		state.Managers[i].Ambiguous = len(state.Managers) > 1 // as the Registry says it
+	}
+	return state, nil
+}
+
+// listedAt reports whether one of managers answers at url (a base URL ending in "/").
+func listedAt(managers []discovery.Manager, url string) bool {
+	return slices.ContainsFunc(managers, func(m discovery.Manager) bool {
+		return m.URL == url || slices.Contains(m.Addresses, strings.TrimSuffix(url, "/"))
+	})
+}
+
+func hostOf(url string) string {
+	base, err := managerapi.BaseURL(url)
+	if err != nil {
+		return ""
+	}
+	return base.Hostname()
+}
+
 // browseOnce runs a Browser until its first search window is over and every check is done, or
 // timeout, and returns what it found.
 func browseOnce(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration) (discovery.State, error) {
@@ -148,6 +195,14 @@ func browseOnce(ctx context.Context, cfg discovery.BrowserConfig, timeout time.D
 		cancel()
 		<-runErr
 		return state, nil
+	}
+}
+
+// warnSkipped tells what of the Managers IT set for every user was skipped, where IT reads it when
+// checking a rollout ("flamenco-tray discover" or "status" on one of the computers).
+func warnSkipped(stderr io.Writer, setByIT machineconfig.Managers) {
+	for _, p := range setByIT.Problems {
+		fmt.Fprintf(stderr, "flamenco-tray: warning: Managers set by IT for every user: %s\n", p)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/app"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
@@ -13,6 +14,9 @@ type traySettings struct {
 	Identity       farm.Identity
 	KnownManagers  []string // remembered from earlier runs
 	ManualManagers []string // added by hand
+	// SetByIT are the Managers IT set for every user of this computer, checked like those added by
+	// hand (SetByIT.With(ManualManagers)).
+	SetByIT machineconfig.Managers
 }
 
 // readTraySettings reads the tray's settings through Fyne's preferences of the tray's app ID, as the
@@ -20,5 +24,5 @@ type traySettings struct {
 func readTraySettings() traySettings {
 	store := fyneapp.NewWithID(app.ID).Preferences()
 	return traySettings{Identity: settings.Load(store).Identity, KnownManagers: settings.KnownManagers(store),
-		ManualManagers: settings.ManualManagers(store)}
+		ManualManagers: settings.ManualManagers(store), SetByIT: machineconfig.ReadManagers()}
 }

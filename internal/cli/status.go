@@ -71,6 +71,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	logger := newLogger(stderr, *debug)
 	prefs := readTraySettings()
+	if len(given) == 0 {
+		warnSkipped(stderr, prefs.SetByIT)
+	}
 	identity := statusIdentity(prefs, *userName, *metadataKey)
 
 	if *watch {
@@ -122,7 +125,8 @@ func statusIdentity(prefs traySettings, userName, metadataKey string) farm.Ident
 }
 
 // statusTargets are the Managers given (each must answer, or exit 1), else those found on the LAN as
-// `discover` finds them, and those the tray remembers (added by hand, or seen before) that answer.
+// `discover` finds them, and those the tray checks directly (set by IT for every user, added by
+// hand, or seen before) that answer.
 // The two are asked at once: the tray's Browser, given remembered Managers, skips its first search
 // when they answer, but `status` lists every Manager.
 func statusTargets(ctx context.Context, given []string, prefs traySettings, timeout time.Duration, logger zerolog.Logger) ([]statusTarget, error) {
@@ -140,7 +144,7 @@ func statusTargets(ctx context.Context, given []string, prefs traySettings, time
 		managers, problem = state.Managers, state.Problem
 	})
 	wg.Go(func() {
-		remembered = probeRemembered(ctx, append(slices.Clone(prefs.ManualManagers), prefs.KnownManagers...), logger)
+		remembered = probeRemembered(ctx, append(prefs.SetByIT.With(prefs.ManualManagers), prefs.KnownManagers...), logger)
 	})
 	wg.Wait()
 	if browseErr != nil {
@@ -153,9 +157,7 @@ func statusTargets(ctx context.Context, given []string, prefs traySettings, time
 		}
 	}
 	for _, r := range remembered {
-		if !slices.ContainsFunc(managers, func(m discovery.Manager) bool {
-			return m.URL == r.URL || slices.Contains(m.Addresses, strings.TrimSuffix(r.URL, "/"))
-		}) {
+		if !listedAt(managers, r.URL) {
 			targets = append(targets, r)
 		}
 	}

@@ -32,9 +32,10 @@ type watchedManager struct {
 }
 
 // watchStatus prints one line per transition of my jobs and of the farm state of every Manager
-// (those given, else those found and remembered, followed as they come and go) until ctx ends. It
-// watches them with the tray's farm.Fleet: a Manager that goes away is still watched for
-// farm.KeepWatchingGone, so a job that ends while it is unreachable is printed when it is back.
+// (those given, else those found, set by IT for every user and remembered, followed as they come
+// and go) until ctx ends. It watches them with the tray's farm.Fleet: a Manager that goes away is
+// still watched for farm.KeepWatchingGone, so a job that ends while it is unreachable is printed
+// when it is back.
 func watchStatus(ctx context.Context, given []string, prefs traySettings, identity farm.Identity, asJSON bool,
 	logger zerolog.Logger, stdout, stderr io.Writer) error {
 	printer := &watchPrinter{out: stdout, asJSON: asJSON}
@@ -65,7 +66,7 @@ func watchStatus(ctx context.Context, given []string, prefs traySettings, identi
 	}
 
 	browser = discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
-		ManualURLs: prefs.ManualManagers})
+		ManualURLs: prefs.SetByIT.With(prefs.ManualManagers)})
 	return followFound(ctx, browser, fleet)
 }
 
