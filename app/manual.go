@@ -110,7 +110,7 @@ func setByITRows(it machineconfig.Managers) []fyne.CanvasObject {
 		rows = append(rows, widget.NewLabel(url))
 	}
 	for _, p := range it.Problems {
-		problem := widget.NewLabel("Skipped: " + p.String())
+		problem := widget.NewLabel(p.String())
 		problem.Wrapping = fyne.TextWrapWord
 		problem.Importance = widget.WarningImportance
 		rows = append(rows, problem)

@@ -107,7 +107,7 @@ func TestManualWindowListsTheManagersSetByITReadOnly(t *testing.T) {
 	for _, want := range []string{
 		"Set for this computer by your IT",
 		"http://farm.studio.lan:8080/",
-		`Skipped: /etc/flamenco-tray/managers line 2: "ftp://nas/": not a Manager address: use http://host:port/, like http://farm.example:8080/; skipped`,
+		`/etc/flamenco-tray/managers line 2: "ftp://nas/": not a Manager address: use http://host:port/, like http://farm.example:8080/; skipped`,
 		"Only an administrator can change these, in /etc/flamenco-tray/managers.",
 		"Added by hand",
 		"http://10.8.0.5:8080/",
