@@ -105,8 +105,11 @@ func startXvfb(tb testing.TB) (string, error) {
 			continue
 		}
 		display := ":" + strconv.Itoa(n)
+		// -noreset: by default Xvfb resets when its last client leaves and drops a client that was
+		// connecting just then (a test's xwininfo leaving as the tray under test connects). A
+		// desktop session's server never sees that: its panel and window manager stay connected.
 		err := startReadyProcess(tb, "Xvfb", []string{display,
-			"-screen", "0", "1280x800x24", "-nolisten", "tcp", "-displayfd", "3"},
+			"-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset", "-displayfd", "3"},
 			func(line string) error {
 				if strings.TrimSpace(line) != strconv.Itoa(n) {
 					return fmt.Errorf("Xvfb reported display %q, want %d", line, n)

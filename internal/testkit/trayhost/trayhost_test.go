@@ -10,6 +10,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"runtime"
@@ -20,6 +22,8 @@ import (
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 // helperEnv, when set to 1, makes the test binary run trayHelper instead of
@@ -410,5 +414,44 @@ func (f *fatalTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
 func (f *fatalTB) runCleanups() {
 	for i := len(f.cleanups) - 1; i >= 0; i-- {
 		f.cleanups[i]()
+	}
+}
+
+// A session's display stays up for a client that connects while another leaves. Xvfb's default
+// resets the server when its last client disconnects and drops whoever was connecting just then:
+// a test polling with xwininfo right after starting a tray made the tray fail with
+// "Failed to open display". Clients here open and close connections at once, many times over.
+func TestSessionDisplaySurvivesClientsComingAndGoing(t *testing.T) {
+	s := StartSession(t)
+	xgb.Logger = log.New(io.Discard, "", 0) // its notes on a missing ~/.Xauthority, 600 times over
+	const clients, rounds = 4, 150
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*rounds)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				conn, err := xgb.NewConnDisplay(s.Display)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				// A round trip: the server answered this client's setup and a request.
+				if _, err := xproto.GetInputFocus(conn).Reply(); err != nil {
+					errs <- err
+				}
+				conn.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var failed []string
+	for err := range errs {
+		failed = append(failed, err.Error())
+	}
+	if len(failed) > 0 {
+		t.Errorf("%d of %d connections to %s failed; first: %s", len(failed), clients*rounds, s.Display, failed[0])
 	}
 }
