@@ -65,9 +65,10 @@ done
 trap '"$wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX" "$work"' EXIT
 cp "$work"/*.msi "$msi" "$WINEPREFIX/drive_c/"
 
-# msiexec ARGS... runs msiexec silently with a log, which it prints when msiexec fails.
+# msiexec ARGS... runs msiexec silently, as the README says (/qn /norestart), with a log, which it
+# prints when msiexec fails.
 msiexec() {
-	if ! "$wine" msiexec "$@" /qn /l*v 'C:\msi.log'; then
+	if ! "$wine" msiexec "$@" /qn /norestart /l*v 'C:\msi.log'; then
 		echo "wine: msiexec $* failed; its log:" >&2
 		iconv -f UTF-16 -t UTF-8 "$WINEPREFIX/drive_c/msi.log" 2>/dev/null >&2 || cat "$WINEPREFIX/drive_c/msi.log" >&2
 		exit 1
@@ -111,10 +112,12 @@ entries() {
 	done
 }
 installedVersion() { "$wine" "$installed" version | tr -d '\r'; }
+# autostartStatus prints what the installed exe's "autostart status" says, up to the first colon.
+autostartStatus() { "$wine" "$installed" autostart status | tr -d '\r' | cut -d: -f1; }
 
 # step VERSION MSI WANT_RUN WANT_MANAGERS [PROPERTY=VALUE]... installs MSI over what is there and
 # checks the result; WANT_RUN and WANT_MANAGERS are the machine-wide Run value and Managers wanted (""
-# for none).
+# for none). The installed exe's "autostart status" must say which applies (the user has none).
 step() {
 	local v=$1 file=$2 want_run=$3 want_managers=$4
 	shift 4
@@ -124,6 +127,7 @@ step() {
 	expect "$what: Apps & features" "$(entries | tr '\n' ' ')" "version $v Flamenco Tray icon "
 	expect "$what: shortcuts" "$(shortcuts)" 1
 	expect "$what: the machine-wide Run value" "$(regValue "$run_key" 'Flamenco Tray')" "$want_run"
+	expect "$what: autostart status" "$(autostartStatus)" "$([ -n "$want_run" ] && echo 'on for everyone (set by your IT)' || echo off)"
 	expect "$what: the Managers for everyone" "$(regValue "$managers_key" Managers)" "$want_managers"
 }
 on="\"$installed\""
@@ -134,7 +138,7 @@ step 0.0.3 flamenco-tray-0.0.3.msi "$on" "$farm"
 step 0.0.4 flamenco-tray-0.0.4.msi '' '' AUTOSTART=0 MANAGERS=none
 step "$version" "$(basename "$msi")" "$on" 'http://flamenco:8080/' AUTOSTART=1 MANAGERS=http://flamenco:8080/
 # An older release over a newer one is refused, and the newer one stays.
-if "$wine" msiexec /i 'C:\flamenco-tray-0.0.1.msi' /qn; then
+if "$wine" msiexec /i 'C:\flamenco-tray-0.0.1.msi' /qn /norestart; then
 	echo "wine: 0.0.1 installed over $version; want it refused" >&2
 	exit 1
 fi
