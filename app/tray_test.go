@@ -4,8 +4,6 @@ package app
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,21 +13,9 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/itconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
-
-// managersForEveryone points the tray at a real file of Managers IT set, in a temp dir, holding text.
-func managersForEveryone(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "managers")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	old := machineconfig.ManagersFile
-	machineconfig.ManagersFile = path
-	t.Cleanup(func() { machineconfig.ManagersFile = old })
-	return path
-}
 
 // The Browser checks IT's Managers with the user's, each once, besides those remembered.
 func TestBrowserChecksTheManagersSetByITWithTheUsers(t *testing.T) {
@@ -51,7 +37,7 @@ func TestBrowserChecksTheManagersSetByITWithTheUsers(t *testing.T) {
 // window of Managers added by hand; a bad line is logged with where it is. Removing the user's own
 // copy of a Manager IT set forgets the copy, and leaves the Manager to the Browser.
 func TestTrayTakesTheManagersSetByIT(t *testing.T) {
-	path := managersForEveryone(t, "# for every user\nhttp://farm.studio.lan:8080/\nftp://nas/\n")
+	path := itconfig.ManagersFile(t, "# for every user\nhttp://farm.studio.lan:8080/\nftp://nas/\n")
 	a := test.NewTempApp(t)
 	settings.AddManualManager(a.Preferences(), "http://farm.studio.lan:8080/")
 	settings.AddManualManager(a.Preferences(), "http://10.8.0.5:8080/")

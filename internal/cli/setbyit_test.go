@@ -6,13 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/itconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
@@ -21,20 +19,6 @@ import (
 // The commands with a Manager IT set for every user: one multicast does not reach (here, a stand-in
 // that never advertises, served on loopback), in a real file. They search too: the namespace keeps
 // their packets in.
-
-// managersForEveryone points the commands at a real file of Managers IT set, in a temp dir, holding
-// text, and returns its path.
-func managersForEveryone(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "managers")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	old := machineconfig.ManagersFile
-	machineconfig.ManagersFile = path
-	t.Cleanup(func() { machineconfig.ManagersFile = old })
-	return path
-}
 
 // skippedWarning is the warning for line 2 of the file at path, "ftp://nas/", as IT reads it.
 func skippedWarning(path string) string {
@@ -45,7 +29,7 @@ func skippedWarning(path string) string {
 func TestStatusIncludesTheManagersSetByIT(t *testing.T) {
 	netns.RequireIsolated(t)
 	srv, _ := studioFarm(t)
-	path := managersForEveryone(t, "# for every user\nftp://nas/\n"+srv.URL+"\n")
+	path := itconfig.ManagersFile(t, "# for every user\nftp://nas/\n"+srv.URL+"\n")
 	trayHome(t) // no tray settings
 	code, out, errOut := runCommand(context.Background(), "status", "--json", "--timeout", "2s", "--user", "alice")
 	var list []statusOutput
@@ -65,7 +49,7 @@ func TestStatusIncludesTheManagersSetByIT(t *testing.T) {
 func TestDiscoverListsTheManagersSetByIT(t *testing.T) {
 	_, lanAddr := standin.OnLAN(t, "LAN Farm")
 	srv, _ := studioFarm(t)
-	path := managersForEveryone(t, srv.URL+"\nftp://nas/\nhttp://127.0.0.1:1/\n")
+	path := itconfig.ManagersFile(t, srv.URL+"\nftp://nas/\nhttp://127.0.0.1:1/\n")
 	code, out, errOut := runCommand(context.Background(), "discover", "--json", "--timeout", "5s")
 	var managers []struct {
 		Name, URL         string
@@ -93,7 +77,7 @@ func TestDiscoverListsTheManagersSetByIT(t *testing.T) {
 func TestStatusWatchFollowsTheManagersSetByIT(t *testing.T) {
 	netns.RequireIsolated(t)
 	srv, _ := studioFarm(t)
-	managersForEveryone(t, srv.URL+"\n")
+	itconfig.ManagersFile(t, srv.URL+"\n")
 	trayHome(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
