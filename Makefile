@@ -206,7 +206,7 @@ deb: package $(NFPM)
 rpm: package $(NFPM)
 	build/linux/nfpm.sh $(NFPM) rpm $(LINUX_PACKAGE) $(APP_VERSION) $(LINUX_ARCH) $(RPM)
 
-# The .deb installed, run and removed in a throw-away root; the .rpm read back (build/linux/checkpkgs.sh).
+# The .deb and the .rpm installed, run and removed in throw-away roots; the .rpm read back (build/linux/checkpkgs.sh).
 linux-packages-check: package-deps deb rpm
 	build/linux/checkpkgs.sh $(DEB) $(RPM) $(APP_VERSION) $(VERSION)
 
