@@ -87,17 +87,31 @@ func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		cfg.ManualURLs = setByIT.With(opts.manual)
 		return watchDiscovery(ctx, cfg, stdout, opts.asJSON, setByIT)
 	}
-	state, err := browseAndProbe(ctx, cfg, opts.timeout, setByIT)
+	state, others, err := browseWhileProbing(ctx, cfg, opts.timeout, setByIT.URLs)
 	if err != nil {
 		return err
 	}
-	if err := printManagers(stdout, state.Managers, opts.asJSON, setByIT); err != nil {
+	managers := withProbed(state.Managers, others)
+	if err := printManagers(stdout, managers, opts.asJSON, setByIT); err != nil {
 		return err
 	}
-	if len(state.Managers) == 0 {
+	if len(managers) == 0 {
 		return nothingFound(state.Problem)
 	}
 	return nil
+}
+
+// withProbed is managers, as the search found them, then the Managers of probes, which answered
+// where they were checked directly.
+func withProbed(managers []discovery.Manager, probes []probed) []discovery.Manager {
+	for _, r := range probes {
+		managers = append(managers, discovery.Manager{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(),
+			URL: r.URL, Host: hostOf(r.URL), Addresses: []string{strings.TrimSuffix(r.URL, "/")}, Manual: true, Reachable: true})
+	}
+	for i := range managers {
+		managers[i].Ambiguous = len(managers) > 1 // as the Registry says it
+	}
+	return managers
 }
 
 func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool, setByIT machineconfig.Managers) error {

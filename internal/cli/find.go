@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
@@ -77,30 +75,6 @@ func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
 	return targets, nil
 }
 
-// probeRemembered returns those of the Managers the tray remembers (added by hand, or seen before)
-// that answer now.
-func probeRemembered(ctx context.Context, remembered []string, logger zerolog.Logger) []statusTarget {
-	var urls []string
-	for _, u := range remembered {
-		base, err := managerapi.BaseURL(u)
-		if err != nil {
-			continue
-		}
-		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(urls, url) {
-			urls = append(urls, url)
-		}
-	}
-	var targets []statusTarget
-	for _, r := range probeURLs(ctx, urls) {
-		if r.Err != nil {
-			logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a remembered Manager does not answer")
-			continue
-		}
-		targets = append(targets, targetOfProbe(r))
-	}
-	return targets
-}
-
 func targetOfProbe(r probed) statusTarget {
 	return statusTarget{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(), URL: r.URL}
 }
@@ -115,34 +89,41 @@ func targetOf(m discovery.Manager) statusTarget {
 	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
 }
 
-// browseAndProbe is browseOnce with cfg and, at the same time, a probe of the Managers IT set: given
-// Managers that answer, a Browser puts its first search off, but `discover` lists every Manager.
-// Those of IT's that answer and were not found otherwise are listed after.
-func browseAndProbe(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration, setByIT machineconfig.Managers) (discovery.State, error) {
+// browseWhileProbing runs browseOnce with cfg and, at the same time, probes the Managers at urls
+// (those the tray checks directly: set by IT, added by hand, remembered), since a Browser given
+// Managers that answer puts its first search off, but the commands list every Manager. It returns
+// what the search found, and those of urls that answer and the search did not list, each once.
+func browseWhileProbing(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration, urls []string) (discovery.State, []probed, error) {
+	var unique []string
+	for _, u := range urls {
+		base, err := managerapi.BaseURL(u)
+		if err != nil {
+			continue
+		}
+		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(unique, url) {
+			unique = append(unique, url)
+		}
+	}
 	var state discovery.State
 	var err error
 	var probes []probed
 	var wg sync.WaitGroup
 	wg.Go(func() { state, err = browseOnce(ctx, cfg, timeout) })
-	wg.Go(func() { probes = probeURLs(ctx, setByIT.URLs) })
+	wg.Go(func() { probes = probeURLs(ctx, unique) })
 	wg.Wait()
 	if err != nil {
-		return state, err
+		return state, nil, err
 	}
+	var others []probed
 	for _, r := range probes {
-		if r.Err != nil {
-			cfg.Logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a Manager set by IT does not answer")
-			continue
-		}
-		if !listedAt(state.Managers, r.URL) {
-			state.Managers = append(state.Managers, discovery.Manager{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(),
-				URL: r.URL, Host: hostOf(r.URL), Addresses: []string{strings.TrimSuffix(r.URL, "/")}, Manual: true, Reachable: true})
+		switch {
+		case r.Err != nil:
+			cfg.Logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a Manager checked directly does not answer")
+		case !listedAt(state.Managers, r.URL):
+			others = append(others, r)
 		}
 	}
-	for i := range state.Managers {
-		state.Managers[i].Ambiguous = len(state.Managers) > 1 // as the Registry says it
-	}
-	return state, nil
+	return state, others, nil
 }
 
 // listedAt reports whether one of managers answers at url (a base URL ending in "/").

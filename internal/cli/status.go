@@ -133,36 +133,22 @@ func statusTargets(ctx context.Context, given []string, prefs traySettings, time
 	if len(given) > 0 {
 		return probeGiven(ctx, given)
 	}
-	var managers []discovery.Manager
-	var problem string
-	var browseErr error
-	var remembered []statusTarget
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var state discovery.State
-		state, browseErr = browseOnce(ctx, discovery.BrowserConfig{Logger: logger}, timeout)
-		managers, problem = state.Managers, state.Problem
-	})
-	wg.Go(func() {
-		remembered = probeRemembered(ctx, append(prefs.SetByIT.With(prefs.ManualManagers), prefs.KnownManagers...), logger)
-	})
-	wg.Wait()
-	if browseErr != nil {
-		return nil, browseErr
+	state, others, err := browseWhileProbing(ctx, discovery.BrowserConfig{Logger: logger}, timeout,
+		append(prefs.SetByIT.With(prefs.ManualManagers), prefs.KnownManagers...))
+	if err != nil {
+		return nil, err
 	}
 	var targets []statusTarget
-	for _, m := range managers {
+	for _, m := range state.Managers {
 		if m.Reachable {
 			targets = append(targets, targetOf(m))
 		}
 	}
-	for _, r := range remembered {
-		if !listedAt(managers, r.URL) {
-			targets = append(targets, r)
-		}
+	for _, r := range others {
+		targets = append(targets, targetOfProbe(r))
 	}
 	if len(targets) == 0 {
-		return nil, nothingFound(problem)
+		return nil, nothingFound(state.Problem)
 	}
 	return targets, nil
 }
