@@ -23,9 +23,10 @@ import (
 // events cost one rebuild and senders never block.
 //
 // Concurrency: every field is set by newTray and never reassigned (machine is read once): settings
-// is replaced whole (an atomic pointer), autostartMu only orders changes of start at login. What changes lives in the
-// components, each under the rule written at its top: localManager, notifier, desktopNotifications,
-// windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet, desktopIdle.
+// is replaced whole (an atomic pointer), autostartMu only orders changes of start at login. What
+// changes lives in the components, each under the rule written at its top: localManager, notifier,
+// desktopNotifications, windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet,
+// desktopIdle.
 type tray struct {
 	app      fyne.App
 	desk     desktop.App // nil without tray support

@@ -66,9 +66,10 @@ rpm_version=$(rpm -qp --qf '%{VERSION}-%{RELEASE}.%{ARCH}' "$rpm" 2>/dev/null)
 [ "$rpm_version" = "$app_version-1.x86_64" ] || fail "the rpm is $rpm_version, want $app_version-1.x86_64"
 echo "== .rpm: $rpm_version, its files and dependencies as expected"
 
-# The .rpm in a throw-away root: rpm --root keeps its database inside it (Debian's rpm puts it under
-# the root's /root/.rpmdb); nothing of this machine's rpm database changes.
+# The .rpm in a throw-away root: rpm --root keeps its database at rpm's _dbpath inside it (Debian's
+# rpm: ~/.rpmdb); nothing of this machine's rpm database changes.
 rpm_root=$(mktemp -d)
+rpm_db=$(rpm --eval '%{_dbpath}')
 trap 'rm -rf "$root" "$rpm_root"' EXIT
 # rpm_in ARGS... runs rpm in the throw-away root, printing what it says but Debian's note against
 # using rpm at all; it fails as rpm does.
@@ -78,7 +79,7 @@ rpm_in() {
 	grep -v -e 'should not be used directly' -e 'assuming you know what you are doing' <<<"$out" || true
 	return $rc
 }
-own_rpmdb=$(find /var/lib/rpm /root/.rpmdb -type f -exec md5sum {} + 2>/dev/null | sort)
+own_rpmdb=$(find "$rpm_db" -type f -exec md5sum {} + 2>/dev/null | sort)
 rpm --root "$rpm_root" --initdb
 # The throw-away root has none of the libraries the package depends on (--nodeps): their absence is
 # not checked here.
@@ -93,9 +94,9 @@ grep -qxF 'http://flamenco.studio.lan:8080/' "$rpm_root/etc/flamenco-tray/manage
 	fail "installing the rpm again lost IT's Managers: $log"
 [ ! -e "$rpm_root/etc/flamenco-tray/managers.rpmnew" ] || fail "installing the rpm again left managers.rpmnew"
 log=$(rpm_in -e flamenco-tray) || fail "rpm -e: $log"
-left=$(find "$rpm_root" -type f -not -path "$rpm_root/root/.rpmdb/*" -not -path "$rpm_root/var/lib/rpm/*")
+left=$(find "$rpm_root" -type f -not -path "$rpm_root$rpm_db/*")
 [ "$left" = "$rpm_root/etc/flamenco-tray/managers.rpmsave" ] ||
 	fail "left after rpm -e: \"$left\", want IT's edited list kept as managers.rpmsave ($log)"
-[ "$own_rpmdb" = "$(find /var/lib/rpm /root/.rpmdb -type f -exec md5sum {} + 2>/dev/null | sort)" ] ||
+[ "$own_rpmdb" = "$(find "$rpm_db" -type f -exec md5sum {} + 2>/dev/null | sort)" ] ||
 	fail "this machine's rpm database changed"
 echo "== .rpm: installed into a throw-away root, ran (\"$out\"), installed again (IT's Managers kept), erased (kept as managers.rpmsave)"
