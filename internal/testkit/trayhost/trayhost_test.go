@@ -423,7 +423,9 @@ func (f *fatalTB) runCleanups() {
 // "Failed to open display". Clients here open and close connections at once, many times over.
 func TestSessionDisplaySurvivesClientsComingAndGoing(t *testing.T) {
 	s := StartSession(t)
-	xgb.Logger = log.New(io.Discard, "", 0) // its notes on a missing ~/.Xauthority, 600 times over
+	quiet, loud := log.New(io.Discard, "", 0), xgb.Logger // its notes on a missing ~/.Xauthority, 600 times over
+	xgb.Logger = quiet
+	t.Cleanup(func() { xgb.Logger = loud })
 	const clients, rounds = 4, 150
 	var wg sync.WaitGroup
 	errs := make(chan error, clients*rounds)
