@@ -73,6 +73,10 @@ func (f *Farm) serveEventBus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	if reason := upgradeFailure(r); reason != "" {
+		serveUpgradeFailed(w, reason) // eventbus_upgrade.go: what a proxy without websocket headers gets
+		return
+	}
 	if q := r.URL.Query(); q.Get("EIO") != "3" || q.Get("transport") != "websocket" {
 		// golang-socketio serves Engine.IO 3 over websockets only: no long polling.
 		http.Error(w, "unsupported transport", http.StatusBadRequest)

@@ -23,6 +23,7 @@ package farmstandin
 import (
 	"crypto/rand"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -192,6 +193,11 @@ type Stats struct {
 	ByRoute       map[string]int // requests per route ("POST /api/v3/jobs/query", "GET /api/v3/jobs")
 	Unfiltered    int            // job lists without a status_in or metadata filter (every GET /api/v3/jobs)
 	LargestQuery  int            // most jobs returned by one query or list
+	// AllRequests counts every HTTP request as it arrives, whatever it asks: the farm API, the
+	// version, the Worker API, the event bus's upgrades (taken or refused), the pages; AllByRoute by
+	// the route pattern it matched ("GET /api/v3/jobs/{id}", "GET /socket.io/"; "GET (no route)").
+	AllRequests int
+	AllByRoute  map[string]int
 }
 
 // Stats returns a copy of the counts so far.
@@ -199,9 +205,13 @@ func (f *Farm) Stats() Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := f.stats
-	s.ByRoute = make(map[string]int, len(f.stats.ByRoute))
-	for k, v := range f.stats.ByRoute {
-		s.ByRoute[k] = v
+	s.ByRoute = maps.Clone(f.stats.ByRoute)
+	if s.ByRoute == nil {
+		s.ByRoute = map[string]int{}
+	}
+	s.AllByRoute = maps.Clone(f.stats.AllByRoute)
+	if s.AllByRoute == nil {
+		s.AllByRoute = map[string]int{}
 	}
 	return s
 }
@@ -221,6 +231,16 @@ func (f *Farm) countRequest(route string) {
 	}
 	f.stats.Requests++
 	f.stats.ByRoute[route]++
+}
+
+func (f *Farm) countAnyRequest(route string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stats.AllByRoute == nil {
+		f.stats.AllByRoute = make(map[string]int)
+	}
+	f.stats.AllRequests++
+	f.stats.AllByRoute[route]++
 }
 
 func (f *Farm) countBytes(n int64) {

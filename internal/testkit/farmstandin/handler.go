@@ -68,7 +68,7 @@ var workerStatuses33 = []string{"starting", "awake", "asleep", "error", "testing
 const setStatusRoute = "POST /api/v3/worker-mgt/workers/{id}/setstatus"
 
 // Handler returns the stand-in Manager's HTTP API: the version, the farm API, the Worker API, and the
-// web UI's pages (a placeholder).
+// web UI's pages (a placeholder). Every request is counted by the route it matched (Stats.AllByRoute).
 func (f *Farm) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/version", f.serveVersion)
@@ -95,7 +95,14 @@ func (f *Farm) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		fmt.Fprintf(w, "<html><title>Flamenco %s</title><body>%s</body></html>", f.name, r.URL.Path)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, route := mux.Handler(r)
+		if route == "" {
+			route = r.Method + " (no route)"
+		}
+		f.countAnyRequest(route)
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // farmEndpoint applies the hostile mode and counts the request and its answer.
