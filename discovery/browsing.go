@@ -161,12 +161,12 @@ func (s *browsing) checkInterfaces(now time.Time) {
 }
 
 // searchIfDue sends an M-SEARCH when the schedule says so, except at start when remembered Managers
-// answered already.
+// answered already and the user did not ask.
 func (s *browsing) searchIfDue(now time.Time) {
 	if !s.schedule.due(now) {
 		return
 	}
-	if !s.schedule.started && s.registry.Listed() > 0 {
+	if !s.schedule.started && s.registry.Listed() > 0 && !s.schedule.userAsked {
 		s.schedule.skipStart(now)
 		s.b.log.Info().Time("next_search", s.schedule.next()).Msg("remembered Managers answered; not searching at start")
 		return
@@ -227,8 +227,7 @@ func (s *browsing) wait(now time.Time) bool {
 	case <-s.b.vouchCh:
 		s.b.takeVouches(s.registry, s.clock.Now())
 	case <-s.b.refreshCh:
-		s.schedule.refresh()
-		s.registry.CheckAllNow(s.clock.Now())
+		s.refresh(s.clock.Now())
 	case change := <-s.b.manualCh:
 		if change.remove {
 			change.done <- s.registry.RemoveManual(change.url)
@@ -238,6 +237,14 @@ func (s *browsing) wait(now time.Time) bool {
 	case <-timer.C():
 	}
 	return true
+}
+
+// refresh is "Search again": every address is checked now, and an M-SEARCH goes out now or, when
+// one went out less than RetryAfter ago, once its answers are in. The log says which.
+func (s *browsing) refresh(now time.Time) {
+	s.schedule.refresh()
+	s.registry.CheckAllNow(now)
+	s.b.log.Info().Time("search_at", maxTime(now, s.schedule.next())).Msg("searching again, as asked")
 }
 
 func (b *Browser) logCheck(r checkResult) {

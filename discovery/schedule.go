@@ -20,7 +20,10 @@ type SearchPolicy struct {
 	// Jitter lengthens each interval by a random fraction up to this, so that trays started together
 	// (a studio logging in at nine) drift apart instead of searching in the same second.
 	Jitter float64
-	// MinRefreshGap is the least time between an explicit refresh and the search before it.
+	// MinRefreshGap is the least time between a search the Browser asks for by itself (the network
+	// changed, a Manager went) and the search before it: every tray of a studio asks at once. A search
+	// the user asks for ("Search again") waits only for the answers of the search before it
+	// (RetryAfter), so that a click is answered at once.
 	MinRefreshGap time.Duration
 	// InterfaceCheck is how often the network interfaces are compared with the last search's; a
 	// change brings a search after a random delay of up to ChangeJitter, so that a whole studio whose
@@ -76,11 +79,13 @@ type searchSchedule struct {
 	policy      SearchPolicy
 	started     bool
 	first       time.Time
-	last        time.Time
+	last        time.Time // the search the next interval counts from (sent, or skipped at start)
+	lastSent    time.Time // the last M-SEARCH sent; zero if none was
 	retried     bool
 	answered    bool
 	windowDone  bool
 	refreshWant bool
+	userAsked   bool      // the wanted refresh is a user's ("Search again")
 	notBefore   time.Time // a wanted refresh waits until then
 	listed      bool      // a Manager is listed
 	stretch     float64   // this interval's jitter, drawn at each search
@@ -90,12 +95,19 @@ type searchSchedule struct {
 // next returns when the next search is due.
 func (s *searchSchedule) next() time.Time {
 	switch {
+	case !s.started && s.userAsked:
+		return time.Time{} // now: a click does not wait for remembered Managers
 	case !s.started:
 		return s.startAt // zero: now
 	case !s.retried && !s.answered:
 		return s.first.Add(s.policy.RetryAfter)
 	case s.refreshWant:
-		return maxTime(s.last.Add(s.policy.MinRefreshGap), s.notBefore)
+		// Counted from the last search sent: one skipped at start is no reason to wait.
+		gap := s.policy.MinRefreshGap
+		if s.userAsked {
+			gap = s.policy.RetryAfter
+		}
+		return maxTime(s.lastSent.Add(gap), s.notBefore)
 	default:
 		interval := s.policy.Interval
 		if s.listed && s.policy.IntervalWhileListed > 0 {
@@ -110,7 +122,6 @@ func (s *searchSchedule) next() time.Time {
 func (s *searchSchedule) skipStart(now time.Time) {
 	s.started, s.first, s.last = true, now, now
 	s.retried, s.answered = true, true
-	s.refreshWant = false
 	// A random phase, so that a studio's trays, started together, search spread over the interval:
 	// (1 + stretch) lands in [0, 1 + Jitter) of it.
 	s.stretch = rand.Float64()*(1+s.policy.Jitter) - 1
@@ -140,8 +151,8 @@ func (s *searchSchedule) searched(now time.Time) {
 	} else if !s.answered && !s.retried {
 		s.retried = true
 	}
-	s.last = now
-	s.refreshWant = false
+	s.last, s.lastSent = now, now
+	s.refreshWant, s.userAsked = false, false
 	s.stretch = rand.Float64() * s.policy.Jitter
 }
 
@@ -161,8 +172,10 @@ func (s *searchSchedule) tick(now time.Time) bool {
 // sawAnswer records that a Flamenco answer arrived.
 func (s *searchSchedule) sawAnswer() { s.answered = true }
 
-// refresh asks for a search as soon as the policy allows.
-func (s *searchSchedule) refresh() { s.refreshWant, s.notBefore = true, time.Time{} }
+// refresh asks for a search as soon as the policy allows a user's ("Search again").
+func (s *searchSchedule) refresh() {
+	s.refreshWant, s.userAsked, s.notBefore = true, true, time.Time{}
+}
 
 // refreshAfter asks for a search no sooner than at.
 func (s *searchSchedule) refreshAfter(at time.Time) {

@@ -69,12 +69,33 @@ func TestRefreshIsRateLimited(t *testing.T) {
 	s := &searchSchedule{policy: DefaultSearchPolicy}
 	s.searched(t0)
 	s.sawAnswer()
+	// The Browser's own (a network change): every tray of a studio asks at once, so it waits long.
+	s.refreshAfter(t0)
+	if s.due(t0.Add(DefaultSearchPolicy.MinRefreshGap - time.Second)) {
+		t.Error("a refresh of the Browser's own searched before MinRefreshGap")
+	}
+	// A user's click waits only for the answers of the search before it.
 	s.refresh()
 	if s.due(t0.Add(time.Second)) {
-		t.Error("refresh searched 1s after the previous search")
+		t.Error("a click searched 1s after the previous search, before its answers were in")
 	}
-	if !s.due(t0.Add(DefaultSearchPolicy.MinRefreshGap)) {
-		t.Error("refresh not honoured after the gap")
+	if !s.due(t0.Add(DefaultSearchPolicy.RetryAfter)) {
+		t.Error("a click not honoured once the answers of the search before it were in")
+	}
+}
+
+func TestClickAfterASkippedStartSearchesAtOnce(t *testing.T) {
+	t.Parallel()
+	s := &searchSchedule{policy: DefaultSearchPolicy, startAt: t0.Add(DefaultSearchPolicy.KnownGrace)}
+	s.skipStart(t0.Add(time.Second))
+	s.refresh()
+	if !s.due(t0.Add(time.Second)) {
+		t.Errorf("a click after a start-up search that was skipped (none sent) waits until %v", s.next())
+	}
+	clicked := &searchSchedule{policy: DefaultSearchPolicy, startAt: t0.Add(DefaultSearchPolicy.KnownGrace)}
+	clicked.refresh()
+	if !clicked.due(t0) {
+		t.Errorf("a click before the start-up search waits until %v", clicked.next())
 	}
 }
 
