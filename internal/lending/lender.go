@@ -214,9 +214,11 @@ func (l *Lender) step(ctx context.Context) {
 		l.lend(ctx)
 	case d.Lend() && l.lent && !l.cfg.Worker.State().Active:
 		// It ended while lent (the Manager set it offline, or it failed): not started again before
-		// the next absence, so a Worker that cannot run is not relaunched every second.
+		// the next absence, so a Worker that cannot run is not relaunched every second. What it
+		// rendered is still told when the user is back.
 		l.log.Info().Msg("the lent Worker ended; lending again at the next absence")
 		l.lent, l.ended = false, true
+		l.keepTally()
 	case d.Lend():
 		l.keepAwake(ctx, now)
 	case l.lent:
@@ -308,6 +310,12 @@ func (l *Lender) takeBack(ctx context.Context, whenBack WhenBack, d Decision) {
 			}
 		})
 	}
+	l.keepTally()
+}
+
+// keepTally keeps what the Worker rendered during this absence (it is no longer lent) until the
+// user is back to be told.
+func (l *Lender) keepTally() {
 	if l.tally.Tasks > 0 {
 		l.owed = Tally{Tasks: l.owed.Tasks + l.tally.Tasks, Jobs: l.owed.Jobs + l.tally.Jobs, Since: cmpSince(l.owed.Since, l.tally.Since)}
 	}

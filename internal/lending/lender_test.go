@@ -208,3 +208,28 @@ func TestLenderDoesNotRelaunchAWorkerThatEndedWhileLent(t *testing.T) {
 		}
 	})
 }
+
+// The lent Worker ends while lent (the Manager set it offline): what it rendered is still told when
+// the user is back, once.
+func TestLenderTellsWhatAWorkerThatEndedWhileLentRendered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, d := fakeworker.New(), &desk{}
+		var told []Tally
+		lenderOn(t, w, d, StopNow, func(tl Tally) { told = append(told, tl) })
+		time.Sleep(time.Second)
+		synctest.Wait()
+		for _, task := range []string{"frames 1-10", "frames 11-20"} {
+			w.Set(func(s *localworker.State) { s.Phase, s.JobID, s.Task = localworker.Busy, "j1", task })
+			synctest.Wait()
+		}
+		w.Set(func(s *localworker.State) { s.Phase, s.Active, s.JobID, s.Task = localworker.Offline, false, "", "" })
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		d.input()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if len(told) != 1 || told[0].Tasks != 2 || told[0].Jobs != 1 {
+			t.Errorf("told %+v, want once: 2 tasks of 1 job", told)
+		}
+	})
+}
