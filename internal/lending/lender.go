@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	Logger   zerolog.Logger
 	// OnBack, if set, is called when the user came back after the computer rendered for the farm.
 	OnBack func(Tally)
+	// Clock is what the Lender reads the time of day (lending hours, "Not tonight") and polls by;
+	// nil: the system's.
+	Clock discovery.Clock
 	// WorkerLifetime is what a Worker the Lender starts runs until (the tray's or the command's
 	// life, so that its owner can sign it off); nil: Run's context.
 	WorkerLifetime context.Context
@@ -105,6 +109,9 @@ type Lender struct {
 
 // NewLender returns a Lender; Run starts it.
 func NewLender(cfg Config) *Lender {
+	if cfg.Clock == nil {
+		cfg.Clock = discovery.SystemClock{}
+	}
 	l := &Lender{cfg: cfg, log: cfg.Logger.With().Str("component", "lending").Logger(), policy: cfg.Policy.Normalized(),
 		wake: make(chan struct{}, 1)}
 	l.current = Status{Decision: Decision{Mode: Off}, Worker: cfg.Worker.State()}
@@ -159,8 +166,8 @@ func (l *Lender) Run(ctx context.Context) error {
 	defer l.wg.Wait()
 	states, unsubscribe := l.cfg.Worker.Subscribe()
 	defer unsubscribe()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	timer := l.cfg.Clock.NewTimer(0)
+	defer func() { timer.Stop() }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -179,10 +186,11 @@ func (l *Lender) Run(ctx context.Context) error {
 			l.publish(func(s *Status) { s.Worker = st })
 			continue
 		case <-l.wake:
-		case <-timer.C:
+		case <-timer.C():
 		}
 		l.step(ctx)
-		timer.Reset(l.pollInterval())
+		timer.Stop()
+		timer = l.cfg.Clock.NewTimer(l.pollInterval())
 	}
 }
 
@@ -207,11 +215,11 @@ func (l *Lender) step(ctx context.Context) {
 		in.LoadErr = errors.New("not measured on this system")
 	}
 	cancel()
-	now := time.Now()
+	now := l.cfg.Clock.Now()
 	d := Decide(policy, in, now)
 	switch {
 	case d.Lend() && !l.lent && !l.ended:
-		l.lend(ctx)
+		l.lend(ctx, now)
 	case d.Lend() && l.lent && !l.cfg.Worker.State().Active:
 		// It ended while lent (the Manager set it offline, or it failed): not started again before
 		// the next absence, so a Worker that cannot run is not relaunched every second. What it
@@ -243,7 +251,7 @@ func (l *Lender) step(ctx context.Context) {
 
 // lend starts the Worker, or wakes it when it runs asleep. A Worker the user runs awake themselves
 // is left alone: it is not lent, and will not be sent asleep when they are back.
-func (l *Lender) lend(ctx context.Context) {
+func (l *Lender) lend(ctx context.Context, now time.Time) {
 	st := l.cfg.Worker.State()
 	if st.Active && st.Phase != localworker.Asleep && !l.sentAsleep {
 		if !l.byHand {
@@ -252,13 +260,13 @@ func (l *Lender) lend(ctx context.Context) {
 		}
 		return
 	}
-	l.lent, l.tally = true, tally{Tally: Tally{Since: time.Now()}}
+	l.lent, l.tally = true, tally{Tally: Tally{Since: now}}
 	if st.Active {
 		l.log.Info().Msg("the user is away: waking the Worker to lend this computer to the farm")
 		// The Supervisor learns of the Manager's status some seconds late: a Worker sent asleep
 		// may still show busy; it is woken all the same.
 		l.sentAsleep = false
-		l.wakeWorker(ctx, time.Now())
+		l.wakeWorker(ctx, now)
 		return
 	}
 	l.log.Info().Msg("the user is away: starting the Worker to lend this computer to the farm")

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeworker"
 )
 
@@ -230,6 +231,35 @@ func TestLenderTellsWhatAWorkerThatEndedWhileLentRendered(t *testing.T) {
 		synctest.Wait()
 		if len(told) != 1 || told[0].Tasks != 2 || told[0].Jobs != 1 {
 			t.Errorf("told %+v, want once: 2 tasks of 1 job", told)
+		}
+	})
+}
+
+// The Lender goes by its clock: lending hours (19:00 to 07:00) are read on it, and the computer is
+// lent since its time.
+func TestLenderGoesByItsClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		evening := time.Date(2026, 12, 4, 22, 0, 0, 0, time.Local)
+		clock := fakeclock.New(evening)
+		w := fakeworker.New()
+		l := NewLender(Config{Worker: w, Clock: clock, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+			ReadIdle: func(context.Context) (time.Duration, bool, error) { return time.Hour, false, nil },
+			Policy:   Policy{Enabled: true, Hours: Hours{From: 19 * time.Hour, To: 7 * time.Hour}}})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); l.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		if s := l.Status(); !s.Lent || !s.Tally.Since.Equal(evening) {
+			t.Fatalf("away at 22:00: lent %v since %v, want since %v", s.Lent, s.Tally.Since, evening)
+		}
+		clock.Advance(9*time.Hour + PollWhileLent) // 07:00 the next morning: the hours are over
+		synctest.Wait()
+		if got := w.Calls(); !slices.Equal(got, []string{"start", "sleep now"}) {
+			t.Errorf("at 07:00, calls %q, want the Worker sent asleep", got)
+		}
+		if s := l.Status(); s.Lent || s.Decision.Mode != OutsideHours {
+			t.Errorf("at 07:00: lent %v, %+v", s.Lent, s.Decision)
 		}
 	})
 }
