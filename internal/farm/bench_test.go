@@ -41,6 +41,7 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 		unfiltered := unfilteredQueryBytes(b, f, srv.URL)
 		f.ResetStats()
 
+		events := make(chan farm.Event, 100000)
 		w := farm.NewWatcher(farm.WatcherConfig{
 			Client:   managerapi.NewClient(srv.URL),
 			Identity: farm.Identity{UserName: "alice"},
@@ -48,11 +49,11 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 			Clock:    clock,
 			Random:   rand.New(rand.NewPCG(1, 2)).Float64,
 			Live:     farm.LiveConfig{Disabled: true},
+			OnEvent:  func(e farm.Event) { events <- e },
 		})
-		events, unsubscribe := w.Subscribe()
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- w.Run(ctx) }()
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
 		settleWatcher(b, clock, w)
 
 		rng := rand.New(rand.NewPCG(3, 4))
@@ -81,7 +82,6 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 		}
 		cancel()
 		<-done
-		unsubscribe()
 
 		stats := f.Stats()
 		hour := time.Hour.Seconds()

@@ -3,6 +3,7 @@ package farm
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,24 +27,23 @@ type FleetConfig struct {
 	Watched  []string // ids of jobs the user picked to watch
 	Logger   zerolog.Logger
 	Clock    discovery.Clock // how long a Manager has been gone; nil: the system clock (watchers keep their own)
-	// OnEvent gets every Event of every watcher, with the Manager as it was when its watcher
-	// started. It is called from that watcher's goroutine: one Manager's events arrive in order.
+	// OnEvent gets every Event of every watcher (see WatcherConfig.OnEvent: no end of a job is ever
+	// dropped), with its Manager as listed last. It is called from a goroutine of that watcher's: one
+	// Manager's events arrive in order.
 	OnEvent func(discovery.Manager, Event)
-	// Vouch, if set, says that a Manager's event bus is connected (so it is alive: discovery need not
-	// check it over HTTP) or no longer is (see discovery.Browser.Vouch).
+	// Vouch, if set, says that a Manager was just heard from (its event bus connected, a polling
+	// round answered: so it is alive, discovery need not check it over HTTP) or no longer can be said
+	// to be (see WatcherConfig.Vouch and discovery.Browser.Vouch).
 	Vouch func(managerID string, alive bool)
-	// NewWatcher makes each Manager's Watcher; nil: NewWatcher with the fleet's settings. Tests set
-	// it to shorten schedules.
-	NewWatcher func(WatcherConfig) *Watcher
 }
 
 // Fleet runs one Watcher per Manager, the same for the tray and `status --watch`: Sync starts a
-// watcher for each listed Manager once it answers, replaces it when the Manager's URL changes, and
-// stops it KeepWatchingGone after the Manager left the list. Stop ends them all.
+// watcher for each listed Manager once it answers, moves it when the Manager's URL changes (keeping
+// what it knows), and stops it KeepWatchingGone after the Manager left the list. Stop ends them all.
 //
-// Concurrency: every method may be called from any goroutine; a mutex guards the watchers. Each
-// watcher has two goroutines (its Run and its event loop), owned by the Fleet and ended by Stop or
-// by the context given to Sync.
+// Concurrency: every method may be called from any goroutine; a mutex guards the watchers, and is
+// taken before a Watcher's own. Each watcher runs on a goroutine owned by the Fleet (its Run, which
+// owns the one that delivers its events), ended by Stop or by the context given to Sync.
 type Fleet struct {
 	cfg   FleetConfig
 	clock discovery.Clock
@@ -57,7 +57,7 @@ type Fleet struct {
 }
 
 type fleetRun struct {
-	manager       discovery.Manager // as when it started; URL is the watcher's
+	manager       discovery.Manager // as listed last; URL is the watcher's
 	watcher       *Watcher
 	cancel        context.CancelFunc
 	done          chan struct{} // closed when the watcher has stopped and vouched for nothing
@@ -69,9 +69,6 @@ func NewFleet(cfg FleetConfig) *Fleet {
 	clock := cfg.Clock
 	if clock == nil {
 		clock = discovery.SystemClock{}
-	}
-	if cfg.NewWatcher == nil {
-		cfg.NewWatcher = NewWatcher
 	}
 	return &Fleet{cfg: cfg, clock: clock, running: map[string]*fleetRun{}, identity: cfg.Identity,
 		watched: slices.Clone(cfg.Watched)}
@@ -86,7 +83,7 @@ func (f *Fleet) Sync(ctx context.Context, listed []discovery.Manager) {
 		return
 	}
 	now := f.clock.Now()
-	start, stop := FleetPlan(f.plannerView(), listed, now)
+	start, stop, move := FleetPlan(f.plannerView(), listed, now)
 	stopping := make(map[string]<-chan struct{}, len(stop))
 	for _, id := range stop {
 		f.running[id].cancel()
@@ -99,9 +96,12 @@ func (f *Fleet) Sync(ctx context.Context, listed []discovery.Manager) {
 	for _, m := range start {
 		f.startLocked(ctx, m, stopping[m.ID])
 	}
+	for _, m := range move {
+		f.running[m.ID].watcher.SetURL(m.URL)
+	}
 	for id, run := range f.running {
-		if slices.ContainsFunc(listed, func(m discovery.Manager) bool { return m.ID == id }) {
-			run.unlistedSince = time.Time{}
+		if i := slices.IndexFunc(listed, func(m discovery.Manager) bool { return m.ID == id }); i >= 0 {
+			run.manager, run.unlistedSince = listed[i], time.Time{}
 		} else if run.unlistedSince.IsZero() {
 			run.unlistedSince = now
 		}
@@ -123,10 +123,11 @@ type Watching struct {
 	UnlistedSince time.Time // zero while its Manager is listed
 }
 
-// FleetPlan says which watchers to start and which to stop: one per listed Manager once it answers;
-// kept while it is listed, answering or not, and for KeepWatchingGone after it left the list;
-// replaced when its URL changed. A pure function, for tests.
-func FleetPlan(running map[string]Watching, listed []discovery.Manager, now time.Time) (start []discovery.Manager, stop []string) {
+// FleetPlan says which watchers to start, which to stop and which to move to the Manager's new URL:
+// one per listed Manager once it answers; kept while it is listed, answering or not, and for
+// KeepWatchingGone after it left the list; moved, not replaced, when its URL changed (it keeps what
+// it knows of the farm, so a job that ended meanwhile is reported once). A pure function.
+func FleetPlan(running map[string]Watching, listed []discovery.Manager, now time.Time) (start []discovery.Manager, stop []string, move []discovery.Manager) {
 	listedByID := map[string]discovery.Manager{}
 	for _, m := range listed {
 		listedByID[m.ID] = m
@@ -135,26 +136,24 @@ func FleetPlan(running map[string]Watching, listed []discovery.Manager, now time
 		m, ok := listedByID[id]
 		switch {
 		case ok && m.URL != run.URL:
-			stop = append(stop, id)
-			if m.Reachable {
-				start = append(start, m)
-			}
+			move = append(move, m)
 		case !ok && !run.UnlistedSince.IsZero() && now.Sub(run.UnlistedSince) >= KeepWatchingGone:
 			stop = append(stop, id)
 		}
 	}
+	slices.SortFunc(move, func(a, b discovery.Manager) int { return strings.Compare(a.ID, b.ID) })
 	for _, m := range listed {
 		if _, ok := running[m.ID]; !ok && m.Reachable {
 			start = append(start, m)
 		}
 	}
 	slices.Sort(stop)
-	return start, stop
+	return start, stop, move
 }
 
-// startLocked starts m's watcher and the goroutine that passes its events on. The watcher runs once
-// previous (the Manager's watcher at its old URL, or nil) has stopped, so that the old watcher's last
-// "not alive" never follows the new one's "alive". f.mu held.
+// startLocked starts m's watcher. It runs once previous (the Manager's watcher stopped a moment ago,
+// or nil) has, so that the old watcher's last "not alive" never follows the new one's "alive". f.mu
+// held.
 func (f *Fleet) startLocked(ctx context.Context, m discovery.Manager, previous <-chan struct{}) {
 	managerID := m.ID
 	vouch := func(alive bool) {
@@ -162,15 +161,21 @@ func (f *Fleet) startLocked(ctx context.Context, m discovery.Manager, previous <
 			f.cfg.Vouch(managerID, alive)
 		}
 	}
-	watcher := f.cfg.NewWatcher(WatcherConfig{BaseURL: m.URL, Identity: f.identity, Watched: slices.Clone(f.watched),
-		Logger: f.cfg.Logger, OnEventBus: vouch})
+	run := &fleetRun{manager: m, done: make(chan struct{})}
+	run.watcher = NewWatcher(WatcherConfig{BaseURL: m.URL, Identity: f.identity, Watched: slices.Clone(f.watched),
+		Logger: f.cfg.Logger, Vouch: vouch, OnEvent: func(e Event) {
+			f.mu.Lock()
+			listedAs := run.manager
+			f.mu.Unlock()
+			if f.cfg.OnEvent != nil {
+				f.cfg.OnEvent(listedAs, e)
+			}
+		}})
 	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	f.running[m.ID] = &fleetRun{manager: m, watcher: watcher, cancel: cancel, done: done}
-	events, unsubscribe := watcher.Subscribe()
+	run.cancel = cancel
+	f.running[m.ID] = run
 	f.wg.Go(func() {
-		defer close(done)
-		defer unsubscribe()
+		defer close(run.done)
 		if previous != nil {
 			select {
 			case <-previous:
@@ -179,24 +184,7 @@ func (f *Fleet) startLocked(ctx context.Context, m discovery.Manager, previous <
 			}
 		}
 		defer vouch(false) // a stopped watcher vouches for nothing
-		if err := watcher.Run(runCtx); err != nil && runCtx.Err() == nil {
-			f.cfg.Logger.Warn().Err(err).Str("manager", m.URL).Msg("stopped watching the farm")
-		}
-	})
-	f.wg.Go(func() {
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case e, ok := <-events:
-				if !ok {
-					return
-				}
-				if f.cfg.OnEvent != nil {
-					f.cfg.OnEvent(m, e)
-				}
-			}
-		}
+		run.watcher.Run(runCtx)
 	})
 }
 

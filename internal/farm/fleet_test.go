@@ -20,7 +20,7 @@ func fleetManager(name, url string, reachable bool) discovery.Manager {
 	return discovery.Manager{ID: name, Name: name, URL: url, Reachable: reachable}
 }
 
-func TestFleetPlanKeepsWatchingThroughOutagesAndRestartsOnANewURL(t *testing.T) {
+func TestFleetPlanKeepsWatchingThroughOutagesAndMovesToANewURL(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	studio := fleetManager("Studio Farm", "http://10.0.0.5:8080/", true)
 	studioDown := fleetManager("Studio Farm", "http://10.0.0.5:8080/", false)
@@ -42,19 +42,20 @@ func TestFleetPlanKeepsWatchingThroughOutagesAndRestartsOnANewURL(t *testing.T) 
 		listed    []discovery.Manager
 		wantStart []string
 		wantStop  []string
+		wantMove  []string
 	}{
-		{"a new Manager that answers", nil, []discovery.Manager{studio}, []string{"Studio Farm"}, nil},
-		{"a new Manager that does not answer yet", nil, []discovery.Manager{studioDown}, nil, nil},
-		{"not answering for a while: kept", runningFor(studio, time.Time{}), []discovery.Manager{studioDown}, nil, nil},
-		{"gone from the list: kept for a while", runningFor(studio, now.Add(-time.Minute)), nil, nil, nil},
-		{"gone for an hour: stopped", runningFor(studio, now.Add(-farm.KeepWatchingGone)), nil, nil, []string{"Studio Farm"}},
-		{"back at another address: a new watcher", runningFor(studio, time.Time{}), []discovery.Manager{moved}, []string{"Studio Farm"}, []string{"Studio Farm"}},
-		{"another Manager besides", runningFor(studio, time.Time{}), []discovery.Manager{studio, night}, []string{"Night Farm"}, nil},
+		{"a new Manager that answers", nil, []discovery.Manager{studio}, []string{"Studio Farm"}, nil, nil},
+		{"a new Manager that does not answer yet", nil, []discovery.Manager{studioDown}, nil, nil, nil},
+		{"not answering for a while: kept", runningFor(studio, time.Time{}), []discovery.Manager{studioDown}, nil, nil, nil},
+		{"gone from the list: kept for a while", runningFor(studio, now.Add(-time.Minute)), nil, nil, nil, nil},
+		{"gone for an hour: stopped", runningFor(studio, now.Add(-farm.KeepWatchingGone)), nil, nil, []string{"Studio Farm"}, nil},
+		{"back at another address: moved", runningFor(studio, time.Time{}), []discovery.Manager{moved}, nil, nil, []string{"Studio Farm"}},
+		{"another Manager besides", runningFor(studio, time.Time{}), []discovery.Manager{studio, night}, []string{"Night Farm"}, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			start, stop := farm.FleetPlan(tc.running, tc.listed, now)
-			if !slices.Equal(ids(start), tc.wantStart) || !slices.Equal(stop, tc.wantStop) {
-				t.Errorf("start %q stop %q, want %q %q", ids(start), stop, tc.wantStart, tc.wantStop)
+			start, stop, move := farm.FleetPlan(tc.running, tc.listed, now)
+			if !slices.Equal(ids(start), tc.wantStart) || !slices.Equal(stop, tc.wantStop) || !slices.Equal(ids(move), tc.wantMove) {
+				t.Errorf("start %q stop %q move %q, want %q %q %q", ids(start), stop, ids(move), tc.wantStart, tc.wantStop, tc.wantMove)
 			}
 		})
 	}

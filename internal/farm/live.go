@@ -83,36 +83,40 @@ type Connection struct {
 }
 
 // followLiveOrPoll follows the Manager until ctx ends: live while the event bus connects, polling
-// while it cannot, trying it again now and then.
+// while it cannot, trying it again now and then. Connections that keep ending young (a proxy with a
+// short idle timeout, a full read that fails) count toward polling like failed ones: each costs the
+// Manager a full read.
 func (w *Watcher) followLiveOrPoll(ctx context.Context) {
 	if w.live.Disabled {
-		w.pollUntil(ctx, time.Time{})
+		for ctx.Err() == nil {
+			w.takeMove()
+			w.pollUntil(ctx, time.Time{})
+		}
 		return
-	}
-	dial := w.live.Dial
-	if dial == nil {
-		dial = func(ctx context.Context) (EventSource, error) { return ConnectEventBus(ctx, w.client.BaseURL(), w.log) }
 	}
 	failures, retry := 0, w.live.RetryMin
 	for ctx.Err() == nil {
-		source, err := dial(ctx)
+		w.takeMove()
+		source, err := w.dial(ctx)
 		if err == nil {
 			retry = w.live.RetryMin
-			// Only a connection that held counts as success: one that ends at once (its full read
-			// fails) is retried later each time, as each try costs the Manager a full read.
-			if lasted := w.followLive(ctx, source); lasted >= time.Minute {
+			if lasted := w.followLive(ctx, source); lasted >= youngConnection || w.movePending() {
 				failures = 0
-			} else {
-				failures++
+				continue
 			}
-			w.sleep(ctx, w.backoff(failures))
-			continue
+			if failures++; failures < w.live.FallbackAfter {
+				w.sleep(ctx, w.backoff(failures))
+				continue
+			}
+			err = fmt.Errorf("%w: %d connections in a row ended within %v", errEndsYoung, failures, youngConnection)
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		failures++
-		w.log.Debug().Err(err).Int("failures", failures).Msg("cannot connect to the event bus")
+		if !errors.Is(err, errEndsYoung) {
+			failures++
+			w.log.Debug().Err(err).Int("failures", failures).Msg("cannot connect to the event bus")
+		}
 		if errors.Is(err, managerapi.ErrEventBusRefused) || failures >= w.live.FallbackAfter {
 			w.fallBack(err)
 			w.pollUntil(ctx, w.clock.Now().Add(w.jittered(retry)))
@@ -121,6 +125,20 @@ func (w *Watcher) followLiveOrPoll(ctx context.Context) {
 		}
 		w.sleep(ctx, w.backoff(failures))
 	}
+}
+
+// youngConnection: an event-bus connection that ends sooner counts as failed.
+const youngConnection = time.Minute
+
+// errEndsYoung says why the Watcher polls when its connections keep ending young.
+var errEndsYoung = errors.New("the event bus keeps closing soon after connecting (a proxy's idle timeout?)")
+
+// dial connects to the event bus of the Manager where the Watcher follows it now.
+func (w *Watcher) dial(ctx context.Context) (EventSource, error) {
+	if w.live.Dial != nil {
+		return w.live.Dial(ctx)
+	}
+	return ConnectEventBus(ctx, w.client.BaseURL(), w.log)
 }
 
 // fallBack says, in the log once and in the summary, that the Watcher polls and why.
@@ -156,6 +174,7 @@ func (w *Watcher) sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-timer.C():
+	case <-w.moved: // the loop takes the move
 	}
 }
 
@@ -175,16 +194,19 @@ func (w *Watcher) pollUntil(ctx context.Context, until time.Time) {
 		w.stats.Waiting = true
 		w.mu.Unlock()
 		timer := w.clock.NewTimer(max(wait, 0))
+		moved := false
 		select {
 		case <-ctx.Done():
 		case <-timer.C():
 		case <-w.wake:
+		case <-w.moved:
+			moved = true
 		}
 		timer.Stop()
 		w.mu.Lock()
 		w.stats.Waiting = false
 		w.mu.Unlock()
-		if ctx.Err() != nil || !until.IsZero() && !w.clock.Now().Before(until) {
+		if moved || ctx.Err() != nil || !until.IsZero() && !w.clock.Now().Before(until) {
 			return
 		}
 	}
@@ -216,8 +238,18 @@ func (w *Watcher) setLive(connected bool) {
 		w.publishLocked(w.clock.Now())
 	}
 	w.mu.Unlock()
-	if w.onEventBus != nil {
-		w.onEventBus(connected)
+	w.heard(connected)
+}
+
+// heard tells Vouch when what the Watcher can say of the Manager changed: that it just heard from it,
+// or that it no longer can say so. Only Run's goroutine calls it.
+func (w *Watcher) heard(alive bool) {
+	if w.vouched == alive {
+		return
+	}
+	w.vouched = alive
+	if w.vouch != nil {
+		w.vouch(alive)
 	}
 }
 
@@ -245,13 +277,17 @@ type liveSession struct {
 	updates chan liveItem
 	lookups chan lookupResult
 
-	wg           sync.WaitGroup
-	queue        []string // jobs whose owner is to be asked for
-	inFlight     int
-	resyncWanted bool
-	dirty        bool // the summary is to be published
-	lastPublish  time.Time
-	workersAt    time.Time // the next read of the Workers
+	wg              sync.WaitGroup
+	queue           []string  // jobs whose owner is to be asked for
+	lookupsAt       time.Time // not before then, after a failed one
+	lookupFailures  int       // in a row
+	inFlight        int
+	resyncWanted    bool
+	dirty           bool // the summary is to be published
+	lastPublish     time.Time
+	workersAt       time.Time // the next read of the Workers
+	workersReadAt   time.Time // the last
+	workersFailures int       // in a row
 }
 
 func (s *liveSession) run(ctx context.Context) error {

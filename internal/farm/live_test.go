@@ -30,7 +30,7 @@ type liveHarness struct {
 	server  *farmstandin.Server
 	watcher *farm.Watcher
 	events  <-chan farm.Event
-	bus     chan bool // OnEventBus calls
+	bus     chan bool // Vouch calls
 }
 
 func newLiveHarness(t *testing.T, version string, setup func(*farmstandin.Farm), opts ...func(*farm.WatcherConfig)) *liveHarness {
@@ -42,23 +42,24 @@ func newLiveHarness(t *testing.T, version string, setup func(*farmstandin.Farm),
 		setup(h.farm)
 	}
 	h.server = farmstandin.Serve(t, h.farm)
+	events := make(chan farm.Event, eventsRoom)
+	h.events = events
 	cfg := farm.WatcherConfig{
-		Client:     managerapi.NewClient(h.server.URL, managerapi.WithTimeout(2*time.Second)),
-		Identity:   farm.Identity{UserName: "alice"},
-		Logger:     zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-		Live:       farm.LiveConfig{ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond},
-		OnEventBus: func(connected bool) { h.bus <- connected },
+		Client:   managerapi.NewClient(h.server.URL, managerapi.WithTimeout(2*time.Second)),
+		Identity: farm.Identity{UserName: "alice"},
+		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Live:     farm.LiveConfig{ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond},
+		Vouch:    func(connected bool) { h.bus <- connected },
+		OnEvent:  func(e farm.Event) { events <- e },
 	}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 	h.watcher = farm.NewWatcher(cfg)
-	events, unsubscribe := h.watcher.Subscribe()
-	h.events = events
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { h.watcher.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait(); unsubscribe() })
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	return h
 }
 
@@ -374,30 +375,43 @@ func TestLiveReadsEverythingAfterAFailedFullStatus(t *testing.T) {
 	}
 }
 
-// A bus that connects but whose connections end at once (here: every full read fails) is retried
-// with a growing back-off, not every ReconnectMin: each try costs the Manager a full read.
-func TestLiveShortConnectionsBackOff(t *testing.T) {
-	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) { f.SetMode(farmstandin.Failing) },
-		func(cfg *farm.WatcherConfig) {
-			cfg.Live.ReconnectMin, cfg.Live.ReconnectMax = 100*time.Millisecond, time.Minute
-		})
-	h.waitSummary("unavailable", func(s farm.Summary) bool { return s.Unavailable != "" })
-	// Timed by the connections themselves, not by a window in which too many must not happen: after
-	// connection n (n ≥ 1), the next four come after waits of at least 0.8 × (1, 2, 4) × 2ⁿ × 100 ms
-	// (the first wait may be under way), 1.1 s or more; a back-off that never grows takes about 0.5 s.
-	connected := func(n int) time.Time {
-		deadline := time.Now().Add(15 * time.Second)
-		for h.watcher.Stats().Connections < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d connections within 15 s, want %d", h.watcher.Stats().Connections, n)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		return time.Now()
+// A bus whose connections end soon after connecting (here: every full read fails) counts toward
+// polling like one that cannot be reached: each try costs the Manager a full read. After
+// FallbackAfter (3) such connections the Watcher polls, says why, and tries the bus again only after
+// RetryMin (a minute).
+func TestLiveConnectionsThatFailTheirFullReadFallBackToPolling(t *testing.T) {
+	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) { f.SetMode(farmstandin.Failing) })
+	h.waitSummary("polling, saying why", func(s farm.Summary) bool {
+		return strings.Contains(s.Connection.Fallback, "keeps closing soon after connecting")
+	})
+	if n := h.farm.EventBusStats().Total; n != 3 {
+		t.Errorf("%d event-bus connections before polling, want 3", n)
 	}
-	start := connected(1)
-	n := h.watcher.Stats().Connections
-	if took := connected(n + 4).Sub(start); took < time.Second {
-		t.Errorf("4 more connections in %v to a Manager whose full read fails: the back-off does not grow", took)
+}
+
+// A proxy with a short idle timeout cuts each connection seconds after the upgrade: the Watcher must
+// not reconnect (and read everything) forever. It polls, says why, and still reports my job's end.
+func TestLiveConnectionsCutSoonAfterConnectingFallBackToPolling(t *testing.T) {
+	var mine string
+	schedule := farm.DefaultSchedule()
+	schedule.Every[farm.TaskAllJobs] = 300 * time.Millisecond
+	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) {
+		mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-080 behind a proxy", User: "alice", Status: "active"})
+	}, func(cfg *farm.WatcherConfig) { cfg.Schedule = schedule })
+	for n := 1; n <= 3; n++ {
+		h.waitSummary(fmt.Sprintf("live on connection %d", n), func(s farm.Summary) bool {
+			return s.Connection.Live && h.farm.EventBusStats().Total == n
+		})
+		h.farm.DropEventBus()
+	}
+	h.waitSummary("polling, saying why", func(s farm.Summary) bool {
+		return strings.Contains(s.Connection.Fallback, "keeps closing soon after connecting")
+	})
+	if n := h.farm.EventBusStats().Total; n != 3 {
+		t.Errorf("%d event-bus connections before polling, want 3", n)
+	}
+	h.farm.SetJobStatus(mine, "completed", "all tasks completed")
+	if e := h.nextJobEventOf(mine, farm.JobFinished, 5*time.Second); e.Transition.To != managerapi.JobCompleted {
+		t.Errorf("polled end: %+v", e.Transition)
 	}
 }

@@ -19,9 +19,7 @@ func (s *liveSession) loop(ctx context.Context) error {
 			}
 		}
 		if !w.clock.Now().Before(s.workersAt) {
-			if err := s.readWorkers(ctx); err != nil {
-				return err
-			}
+			s.readWorkers(ctx)
 		}
 		s.startLookups(ctx)
 		timer := w.clock.NewTimer(s.nextWake().Sub(w.clock.Now()))
@@ -42,15 +40,22 @@ func (s *liveSession) loop(ctx context.Context) error {
 		case <-w.wake:
 			timer.Stop()
 			s.resyncWanted = true // Settings changed whose jobs are mine
+		case <-w.moved:
+			timer.Stop()
+			return errMoved
 		case <-timer.C():
 		}
 		s.publishIfDue()
 	}
 }
 
-// nextWake is when the loop has something to do without an update: publish, read the Workers.
+// nextWake is when the loop has something to do without an update: publish, read the Workers, ask
+// again for owners it could not learn.
 func (s *liveSession) nextWake() time.Time {
 	wake := s.workersAt
+	if len(s.queue) > 0 && s.lookupsAt.Before(wake) {
+		wake = s.lookupsAt
+	}
 	if s.dirty {
 		if at := s.lastPublish.Add(s.w.live.PublishEvery); at.Before(wake) {
 			wake = at
@@ -84,6 +89,9 @@ func (s *liveSession) resync(ctx context.Context) error {
 	defer w.mu.Unlock()
 	if w.generation == genQuery {
 		w.view.settlePending() // the queries found the user's jobs; the rest are not theirs
+		// Jobs of mine that ended while the bus was away: the full status asked for a few; the
+		// rest are asked for here, LookupsInFlight at a time, so that each end is reported.
+		s.queue = w.view.leftUnfinished()
 	}
 	for _, f := range farmStates {
 		w.view.observeFarmStatus(f.Status, true)
@@ -91,7 +99,9 @@ func (s *liveSession) resync(ctx context.Context) error {
 	for _, u := range updatesAfterSnapshot(waiting, w.view.statusOf) {
 		s.applyJobLocked(u)
 	}
-	s.workersAt = w.clock.Now().Add(w.jittered(w.live.WorkersEvery))
+	// The full status read the Workers too.
+	s.workersReadAt = w.clock.Now()
+	s.workersAt = s.workersReadAt.Add(w.jittered(w.live.WorkersEvery))
 	s.lastPublish = w.clock.Now()
 	if !w.connection.Live {
 		w.connection = Connection{Live: true} // the farm as read, and every change since: live
@@ -111,10 +121,11 @@ func (s *liveSession) apply(u LiveUpdate) {
 		s.applyJobLocked(*u.Job)
 	case u.Farm != nil:
 		w.view.observeFarmStatus(u.Farm.Status, true)
-		// The farm's state changed: its Workers' counts likely did too.
+		// The farm's state changed: its Workers' counts likely did too. Read them, but never sooner
+		// than WorkersAfterStatus after the last read, however often the state changes.
 		soon := w.clock.Now()
-		if last := s.workersAt.Add(-w.live.WorkersEvery); soon.Sub(last) < w.live.WorkersAfterStatus {
-			soon = last.Add(w.live.WorkersAfterStatus)
+		if earliest := s.workersReadAt.Add(w.live.WorkersAfterStatus); soon.Before(earliest) {
+			soon = earliest
 		}
 		if soon.Before(s.workersAt) {
 			s.workersAt = soon
@@ -141,8 +152,12 @@ func (s *liveSession) applyJobLocked(u managerapi.JobUpdate) {
 	s.queue = append(s.queue, u.ID)
 }
 
-// startLookups asks for the owners of queued jobs, LookupsInFlight at a time.
+// startLookups asks for the owners of queued jobs, LookupsInFlight at a time, once any back-off
+// after a failed one has passed.
 func (s *liveSession) startLookups(ctx context.Context) {
+	if s.w.clock.Now().Before(s.lookupsAt) {
+		return
+	}
 	for s.inFlight < s.w.live.LookupsInFlight && len(s.queue) > 0 && !s.resyncWanted {
 		id := s.queue[0]
 		s.queue = s.queue[1:]
@@ -168,29 +183,52 @@ func (s *liveSession) lookedUp(r lookupResult) {
 	case errors.Is(r.err, managerapi.ErrNotFound):
 		w.view.observeJobGone(r.id)
 	case r.err != nil:
-		w.log.Debug().Err(r.err).Str("job", r.id).Msg("cannot ask whose a job is: learnt at the next full status")
-		s.resyncWanted = true
-	default:
+		// Asked again later, alone: a failed side request never ends a working connection, whose
+		// every reconnection costs the Manager a full read.
+		s.lookupFailures++
+		retry := w.jittered(min(sideRetryMin<<min(s.lookupFailures-1, 8), w.live.WorkersEvery))
+		s.lookupsAt = w.clock.Now().Add(retry)
+		s.queue = append(s.queue, r.id)
+		w.log.Debug().Err(r.err).Str("job", r.id).Dur("retry", retry).Msg("cannot ask whose a job is: asking again later")
+		return
+	case w.view.isPending(r.id):
 		w.emitLocked(w.view.resolveOwner(r.job))
+	default:
+		w.emitLocked(w.view.observeJob(r.job))
 	}
+	s.lookupFailures = 0
 	s.dirty = true
 }
 
-// readWorkers reads the Workers (their counts are not followed on the bus: see ConnectEventBus).
-func (s *liveSession) readWorkers(ctx context.Context) error {
+// readWorkers reads the Workers (their counts are not followed on the bus: see ConnectEventBus). A
+// failed read keeps the counts known and is tried again, alone, after a growing back-off: a failed
+// side request never ends a working connection.
+func (s *liveSession) readWorkers(ctx context.Context) {
 	w := s.w
 	err := w.readWorkers(ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s.workersAt = w.clock.Now().Add(w.jittered(w.live.WorkersEvery))
+	s.workersReadAt = w.clock.Now()
 	if err != nil {
-		w.view.failed(Describe(err))
-		w.publishLocked(w.clock.Now())
-		return fmt.Errorf("read the Workers: %w", err)
+		s.workersFailures++
+		retry := w.jittered(min(sideRetryMin<<min(s.workersFailures-1, 8), w.live.WorkersEvery))
+		s.workersAt = s.workersReadAt.Add(retry)
+		if s.workersFailures == 1 {
+			w.log.Warn().Err(err).Dur("retry", retry).Msg("cannot read the Workers: keeping their last counts, trying again later")
+		}
+		return
 	}
+	s.workersFailures = 0
+	s.workersAt = s.workersReadAt.Add(w.jittered(w.live.WorkersEvery))
 	s.dirty = true
-	return nil
 }
+
+// sideRetryMin is the first wait before a failed side request (the Workers, a job's owner) is asked
+// again while the event bus is connected; it doubles up to WorkersEvery.
+const sideRetryMin = 30 * time.Second
+
+// errMoved ends a connection to a Manager that SetURL moved.
+var errMoved = errors.New("the Manager moved to another address")
 
 // publishIfDue recomputes the summary when something changed and PublishEvery has passed.
 func (s *liveSession) publishIfDue() {

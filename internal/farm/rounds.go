@@ -50,6 +50,7 @@ func (w *Watcher) round(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil // cancelled mid-request: not the Manager's fault
 			}
+			w.heard(err == nil)
 			if err := w.taskDone(task, err); err != nil {
 				return err
 			}
@@ -258,7 +259,7 @@ func (w *Watcher) lookUp(ctx context.Context, id string) error {
 	case err != nil:
 		return err
 	}
-	if _, pending := w.view.pending[id]; pending {
+	if w.view.isPending(id) {
 		w.emitLocked(w.view.resolveOwner(j))
 	} else {
 		w.emitLocked(w.view.observeJob(j))

@@ -58,36 +58,27 @@ type Schedule struct {
 	RetryMax time.Duration
 }
 
-// DefaultSchedule keeps a tray under 0.05 requests a second per Manager on average (200 trays add
-// under a tenth of the 100 requests a second of 200 idle Workers), job lookups and a 3.5 Manager's
-// farm status included, while a change of the user's job is seen within 30 s: the unfinished jobs
-// every 27 s ± 5% (at most 28.4 s apart, leaving time for the answer), the rest far less often. See
-// RequestsPerSecond and BenchmarkTrayLoadOnAManager.
+// DefaultSchedule is how a tray polls a Manager whose event bus it cannot have (behind a proxy that
+// does not pass websockets): at most 0.1 requests a second, all included, with a change of the user's
+// job seen within 30 s before 3.6 (the unfinished jobs every 27 s ± 5%: at most 28.4 s apart), and
+// something asked at least every 31.5 s, so that a Manager that stops answering is known within 45 s
+// while discovery does not check it at all (see WatcherConfig.Vouch). From 3.5 that is the farm
+// status, a few hundred bytes; the Workers and the rest far less often. Job lookups and the bus's
+// retries come on top. See TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften and
+// BenchmarkTrayLoadOnAManager.
 func DefaultSchedule() Schedule {
 	var s Schedule
 	// Only while the event bus cannot be had (see Watcher): 1,000 jobs are 370 KB, 3 KB a second.
 	s.Every[TaskAllJobs] = 2 * time.Minute
 	s.Every[TaskUnfinished] = 27 * time.Second
 	s.Every[TaskWorkers] = 5 * time.Minute
-	s.Every[TaskFarmStatus] = 10 * time.Minute // the state only: the Workers' counts come every 5 minutes
+	s.Every[TaskFarmStatus] = 30 * time.Second
 	s.Every[TaskFinished] = 10 * time.Minute
 	s.Every[TaskMyRecent] = time.Hour
 	s.Jitter = 0.05
 	s.RetryMin = 30 * time.Second
 	s.RetryMax = 10 * time.Minute
 	return s
-}
-
-// RequestsPerSecond is the schedule's average rate for a Manager before 3.6 polled without the event
-// bus (the filtered queries, TaskAllJobs aside), with no errors and job lookups aside.
-func (s Schedule) RequestsPerSecond() float64 {
-	rate := 0.0
-	for t, every := range s.Every {
-		if every > 0 && Task(t) != TaskAllJobs {
-			rate += 1 / every.Seconds()
-		}
-	}
-	return rate
 }
 
 // MaxInterval is the longest time between two runs of task t without errors.

@@ -130,6 +130,19 @@ func (v *view) observeUnfinished(jobs []managerapi.Job) (transitions []JobTransi
 	return transitions, left
 }
 
+// leftUnfinished returns, sorted, the user's (and watched) jobs last seen unfinished that the
+// unfinished set no longer has: each is to be asked for, to learn how it ended.
+func (v *view) leftUnfinished() []string {
+	var left []string
+	for id, j := range v.jobs {
+		if _, ok := v.unfinished[id]; !ok && !j.Status.Finished() && v.relevant(j) {
+			left = append(left, id)
+		}
+	}
+	slices.Sort(left)
+	return left
+}
+
 // observeJob takes one job's current state (GET of one job).
 func (v *view) observeJob(j managerapi.Job) []JobTransition {
 	if t, ok := v.see(j); ok {

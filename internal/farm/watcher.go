@@ -10,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
-	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -25,9 +24,6 @@ const (
 	myRecentLimit = 5 * MaxMyJobs
 	// maxLookupsPerRound bounds the GETs of single jobs after one poll; the rest wait for the next.
 	maxLookupsPerRound = 4
-	// eventBuffer is each subscriber's channel size; a subscriber that falls further behind loses
-	// events (logged, see package hub), never slows the Watcher.
-	eventBuffer = 64
 )
 
 // EventKind says what an Event reports.
@@ -65,10 +61,15 @@ type WatcherConfig struct {
 	Location *time.Location  // where "today" is; nil: time.Local
 	// Live configures the event bus; its zero value connects with the defaults.
 	Live LiveConfig
-	// OnEventBus, if set, is called (from the Watcher's goroutine) when the event bus connects
-	// (true) and when that connection ends (false): while it is connected it says the Manager is
-	// alive, so discovery need not ask.
-	OnEventBus func(connected bool)
+	// OnEvent, if set, gets every Event, in order, from a goroutine of Run's (eventQueue has the
+	// rule: ends and transitions are never dropped, a summary only for a newer one). It may take its
+	// time, never forever: Run returns once every event queued before ctx ended was handed over.
+	OnEvent func(Event)
+	// Vouch, if set, is called (from the Watcher's goroutine) with true when the Watcher has just
+	// heard from the Manager (its event bus connected; while polling, a round answered) and with
+	// false when it no longer can say so (the bus connection ended, a round failed). While the last
+	// call said true, discovery need not check the Manager over HTTP.
+	Vouch func(alive bool)
 }
 
 // Watcher follows one Manager until its context ends, and keeps the Summary. It prefers the
@@ -77,16 +78,19 @@ type WatcherConfig struct {
 // bus cannot be had, it polls (see Planner) and tries the bus again now and then. Summary and
 // Subscribe never wait for the Manager.
 type Watcher struct {
-	client     *managerapi.Client
-	log        zerolog.Logger
-	clock      discovery.Clock
-	loc        *time.Location
-	random     func() float64
-	live       LiveConfig
-	onEventBus func(bool)
+	client  *managerapi.Client
+	log     zerolog.Logger
+	clock   discovery.Clock
+	loc     *time.Location
+	random  func() float64
+	live    LiveConfig
+	vouch   func(bool)
+	vouched bool // what vouch was told last; Run's goroutine only
+	onEvent func(Event)
 
-	wake   chan struct{}   // 1 slot: Settings changed, plan again
-	events *hub.Hub[Event] // closed when Run returns
+	wake   chan struct{} // 1 slot: Settings changed, plan again
+	moved  chan struct{} // 1 slot: SetURL gave a new address
+	events *eventQueue   // closed when Run returns
 
 	mu         sync.Mutex
 	view       *view
@@ -96,6 +100,7 @@ type Watcher struct {
 	summary    Summary
 	farmState  managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
 	connection Connection
+	moveTo     string // the address SetURL gave, taken by Run
 	stats      WatcherStats
 }
 
@@ -121,7 +126,8 @@ type WatcherStats struct {
 // NewWatcher returns a Watcher; Run starts it.
 func NewWatcher(cfg WatcherConfig) *Watcher {
 	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, random: cfg.Random, live: cfg.Live.withDefaults(),
-		onEventBus: cfg.OnEventBus, wake: make(chan struct{}, 1)}
+		vouch: cfg.Vouch, onEvent: cfg.OnEvent, wake: make(chan struct{}, 1), moved: make(chan struct{}, 1),
+		events: newEventQueue()}
 	if w.client == nil {
 		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
@@ -140,7 +146,6 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 	}
 	manager := w.client.BaseURL()
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
-	w.events = hub.New[Event](eventBuffer, w.log)
 	now := w.clock.Now()
 	w.view = newView(manager, cfg.Identity, cfg.Watched, now)
 	w.planner = NewPlanner(schedule, now, w.random)
@@ -161,13 +166,6 @@ func (w *Watcher) Stats() WatcherStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.stats
-}
-
-// Subscribe returns a channel of Events and a function that ends the subscription (package hub has
-// the rules). Events are never waited for: a subscriber more than 64 events behind loses the newest
-// (logged). The channel is closed when Run returns or the subscription ends.
-func (w *Watcher) Subscribe() (<-chan Event, func()) {
-	return w.events.Subscribe()
 }
 
 // SetIdentity changes whose jobs are "mine", without a restart: the user's latest jobs are asked
@@ -235,13 +233,58 @@ func (w *Watcher) setGenerationLocked(g generation, now time.Time) {
 	}
 }
 
-// Run follows the Manager until ctx ends and returns nil then, with its connections closed and its
-// subscribers' channels closed.
-func (w *Watcher) Run(ctx context.Context) error {
-	defer w.events.Close()
-	defer w.client.CloseIdleConnections()
+// SetURL moves the Watcher to another address of the same Manager (discovery says which addresses
+// are one Manager): it reconnects there and keeps what it knows, so a job that ends meanwhile is
+// reported once, as on any reconnection.
+func (w *Watcher) SetURL(url string) {
+	w.mu.Lock()
+	w.moveTo = url
+	w.mu.Unlock()
+	select {
+	case w.moved <- struct{}{}:
+	default:
+	}
+}
+
+// takeMove switches to the address SetURL gave, if any; only Run's goroutine calls it, between
+// connections, as it alone uses the client.
+func (w *Watcher) takeMove() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.moveTo == "" || w.moveTo == w.client.BaseURL() {
+		w.moveTo = ""
+		return
+	}
+	w.client.CloseIdleConnections()
+	w.client = w.client.At(w.moveTo)
+	w.view.manager = w.client.BaseURL()
+	w.log = w.log.With().Str("manager", w.view.manager).Logger()
+	w.log.Info().Msg("following the Manager at its new address")
+	w.moveTo = ""
+}
+
+// movePending says whether SetURL gave an address not taken yet.
+func (w *Watcher) movePending() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.moveTo != ""
+}
+
+// Run follows the Manager until ctx ends, then returns once its connections are closed and every
+// event it queued has been handed to OnEvent.
+func (w *Watcher) Run(ctx context.Context) {
+	var delivering sync.WaitGroup
+	delivering.Go(func() {
+		w.events.deliver(func(e Event) {
+			if w.onEvent != nil {
+				w.onEvent(e)
+			}
+		})
+	})
+	defer delivering.Wait()
+	defer w.events.close()
+	defer func() { w.client.CloseIdleConnections() }()
 	w.followLiveOrPoll(ctx)
-	return nil
 }
 
 // emitLocked sends the transitions to subscribers. w.mu held.
@@ -287,7 +330,7 @@ func (w *Watcher) publishLocked(now time.Time) {
 	}
 }
 
-// sendLocked publishes e; under w.mu, so that subscribers see events in the order of the changes.
+// sendLocked queues e; under w.mu, so that events are queued in the order of the changes.
 func (w *Watcher) sendLocked(e Event) {
-	w.events.Publish(e)
+	w.events.push(e)
 }

@@ -154,6 +154,14 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	}
 }
 
+// At returns a Client of the Manager at another address (see NewClient), with c's settings and
+// HTTP client.
+func (c *Client) At(baseURL string) *Client {
+	moved := *c
+	moved.base, moved.baseErr = clientBase(baseURL)
+	return &moved
+}
+
 // BaseURL returns the Manager's URL, with a trailing slash.
 func (c *Client) BaseURL() string {
 	if c.base == nil {
