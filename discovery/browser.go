@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -22,6 +23,11 @@ type BrowserConfig struct {
 	ManualURLs []string
 	Registry   RegistryConfig
 	Search     SearchPolicy
+	// Resolver looks up the host names of Manager URLs given by name (by the user, by IT): a name
+	// that resolves to an address found by searching, where the same Manager answers on the same
+	// port, is one Manager with it. The checks of a name reach it at the addresses it gives. Nil
+	// means net.DefaultResolver.
+	Resolver Resolver
 	// ProbeTimeout bounds each HTTP check.
 	ProbeTimeout time.Duration
 	// MaxConcurrentChecks bounds HTTP checks in flight.
@@ -92,11 +98,14 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	if cfg.MaxConcurrentChecks <= 0 {
 		cfg.MaxConcurrentChecks = 8
 	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = net.DefaultResolver
+	}
 	log := cfg.Logger.With().Str("component", "browser").Logger()
 	return &Browser{
 		cfg:       cfg,
 		log:       log,
-		prober:    NewProber(cfg.ProbeTimeout),
+		prober:    newProber(cfg.ProbeTimeout, cfg.Resolver),
 		refreshCh: make(chan struct{}, 1),
 		vouchCh:   make(chan struct{}, 1),
 		vouches:   make(map[string]bool),

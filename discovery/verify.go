@@ -33,9 +33,15 @@ type Prober struct {
 }
 
 // NewProber returns a Prober whose requests give up after timeout.
-func NewProber(timeout time.Duration) *Prober {
+func NewProber(timeout time.Duration) *Prober { return newProber(timeout, nil) }
+
+// newProber returns a Prober that, given a resolver, reaches host names at the addresses it gives.
+func newProber(timeout time.Duration, resolver Resolver) *Prober {
 	client := managerapi.NewHTTPClient(timeout)
 	transport := client.Transport.(*http.Transport)
+	if resolver != nil {
+		transport.DialContext = dialThrough(resolver, transport.DialContext)
+	}
 	transport.MaxIdleConnsPerHost = 1
 	transport.IdleConnTimeout = 30 * time.Second
 	transport.MaxResponseHeaderBytes = 16 << 10
