@@ -109,3 +109,51 @@ func TestFleetReportsEveryEndOfABurstOnce(t *testing.T) {
 		})
 	}
 }
+
+// A Manager found at a new address (its host name now resolves elsewhere, the preferred address
+// changed) keeps its watcher, which follows it there: a job of mine that ended while it moved is
+// reported once, and one event-bus connection is left.
+func TestFleetMovesAWatcherToTheManagersNewAddress(t *testing.T) {
+	f := farmstandin.New("Studio Farm", farmstandin.WithVersion("3.8.5"))
+	f.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
+	mine := f.SubmitJob(farmstandin.JobSpec{Name: "shot-100", User: "alice", Status: "active"})
+	oldAddress, newAddress := farmstandin.Serve(t, f), farmstandin.Serve(t, f)
+	ends := &endCounter{ends: map[string]int{}}
+	fleet := farm.NewFleet(farm.FleetConfig{
+		Identity: farm.Identity{UserName: "alice"},
+		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		OnEvent: func(_ discovery.Manager, e farm.Event) {
+			if e.Kind == farm.JobFinished {
+				ends.add(e)
+			}
+		},
+	})
+	defer fleet.Stop()
+	studio := discovery.Manager{ID: "studio", Name: "Studio Farm", URL: oldAddress.URL, Reachable: true}
+	fleet.Sync(t.Context(), []discovery.Manager{studio})
+	summary := func() farm.Summary { return fleet.Summaries()["studio"] }
+	testio.WaitFor(t, 10*time.Second, func() bool { return summary().Connection.Live && len(summary().MyJobs) == 1 })
+
+	oldAddress.Down()
+	if err := f.SetJobStatus(mine, "completed", "all tasks completed"); err != nil {
+		t.Fatal(err)
+	}
+	studio.URL = newAddress.URL
+	fleet.Sync(t.Context(), []discovery.Manager{studio})
+	testio.WaitFor(t, 10*time.Second, func() bool { return ends.count(mine) > 0 })
+	sentinel := f.SubmitJob(farmstandin.JobSpec{Name: "shot-999 sentinel", User: "alice", Status: "active"})
+	testio.WaitFor(t, 10*time.Second, func() bool { return len(summary().MyJobs) == 2 })
+	if err := f.SetJobStatus(sentinel, "failed", ""); err != nil {
+		t.Fatal(err)
+	}
+	testio.WaitFor(t, 10*time.Second, func() bool { return ends.count(sentinel) == 1 })
+	if n := ends.count(mine); n != 1 {
+		t.Errorf("the end of my job across the move was reported %d times, want 1", n)
+	}
+	if s := summary(); s.Manager != newAddress.URL+"/" && s.Manager != newAddress.URL {
+		t.Errorf("the summary is of %s, want the new address %s", s.Manager, newAddress.URL)
+	}
+	if open := f.EventBusStats().Open; open != 1 {
+		t.Errorf("%d event-bus connections open, want 1", open)
+	}
+}

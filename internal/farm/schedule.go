@@ -61,18 +61,18 @@ type Schedule struct {
 // DefaultSchedule is how a tray polls a Manager whose event bus it cannot have (behind a proxy that
 // does not pass websockets): at most 0.1 requests a second, all included, with a change of the user's
 // job seen within 30 s before 3.6 (the unfinished jobs every 27 s ± 5%: at most 28.4 s apart), and
-// something asked at least every 31.5 s, so that a Manager that stops answering is known within 45 s
-// while discovery does not check it at all (see WatcherConfig.Vouch). From 3.5 that is the farm
-// status, a few hundred bytes; the Workers and the rest far less often. Job lookups and the bus's
-// retries come on top. See TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften and
-// BenchmarkTrayLoadOnAManager.
+// something asked at least every 28.4 s. So a Manager that stops answering is known within 45 s,
+// while discovery does not check it at all (see WatcherConfig.Vouch): the next request, its 10 s
+// timeout, then discovery's two checks. From 3.5 that is the farm status (every 25 s, a few hundred
+// bytes); the Workers and the rest far less often. Job lookups and the bus's retries come on top.
+// See TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften and BenchmarkTrayLoadOnAManager.
 func DefaultSchedule() Schedule {
 	var s Schedule
 	// Only while the event bus cannot be had (see Watcher): 1,000 jobs are 370 KB, 3 KB a second.
 	s.Every[TaskAllJobs] = 2 * time.Minute
 	s.Every[TaskUnfinished] = 27 * time.Second
 	s.Every[TaskWorkers] = 5 * time.Minute
-	s.Every[TaskFarmStatus] = 30 * time.Second
+	s.Every[TaskFarmStatus] = 25 * time.Second
 	s.Every[TaskFinished] = 10 * time.Minute
 	s.Every[TaskMyRecent] = time.Hour
 	s.Jitter = 0.05

@@ -420,10 +420,10 @@ func TestWatcherUsesTheFarmStatusOfA35Manager(t *testing.T) {
 	if s := h.watcher.Summary(); !s.FarmFromManager || s.Farm != managerapi.FarmWaiting {
 		t.Errorf("3.5: %q from Manager %v", s.Farm, s.FarmFromManager)
 	}
-	// 3.3.1 was asked once (404), 3.5 once after the restart, then every 30 s ± 5% while polling
-	// (it tells the Manager is alive): about 25 in 12 minutes.
+	// 3.3.1 was asked once (404), 3.5 once after the restart, then every 25 s ± 5% while polling
+	// (it tells the Manager is alive): about 30 in 12 minutes.
 	h.advance(11 * time.Minute)
-	if n := h.farm.Stats().ByRoute["GET /api/v3/status"]; n < 22 || n > 27 {
+	if n := h.farm.Stats().ByRoute["GET /api/v3/status"]; n < 27 || n > 32 {
 		t.Errorf("farm status asked %d times", n)
 	}
 }
@@ -451,5 +451,52 @@ func TestWatcherFindsMyOlderJobsWhateverTheCase(t *testing.T) {
 	})
 	if got := myJobNames(h.watcher.Summary()); !slices.Equal(got, []string{"old-1=completed", "old-0=completed"}) {
 		t.Errorf("my older jobs: %v", got)
+	}
+}
+
+// While polling (no event bus), the Watcher vouches for the Manager as its rounds are answered, so
+// that discovery need not check it too; a Manager that stops answering is handed back to discovery
+// by the next request, within 28.4 s (see DefaultSchedule), and vouched for again once it answers.
+func TestPollingVouchesForTheManagerUntilARequestFails(t *testing.T) {
+	vouches := make(chan bool, 16)
+	h := newHarness(t, nil, func(cfg *farm.WatcherConfig) {
+		cfg.Vouch = func(alive bool) { vouches <- alive }
+	})
+	next := func() (bool, bool) {
+		select {
+		case alive := <-vouches:
+			return alive, true
+		default:
+			return false, false
+		}
+	}
+	if alive, ok := next(); !ok || !alive {
+		t.Fatalf("after the first round: vouched %v (%v), want alive", alive, ok)
+	}
+	h.advance(2 * time.Minute)
+	if alive, ok := next(); ok {
+		t.Fatalf("vouched %v again while the Manager kept answering", alive)
+	}
+	h.server.Down()
+	start := h.clock.Now()
+	for {
+		h.advance(time.Second)
+		if alive, ok := next(); ok {
+			if alive {
+				t.Fatal("vouched alive for a Manager that is down")
+			}
+			break
+		}
+		if waited := h.clock.Now().Sub(start); waited > 30*time.Second {
+			t.Fatalf("still vouched for %v after the Manager went down", waited)
+		}
+	}
+	t.Logf("handed back to discovery %v after the Manager went down", h.clock.Now().Sub(start))
+	if err := h.server.Up(); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Minute) // the failed task's retry: 30 s
+	if alive, ok := next(); !ok || !alive {
+		t.Errorf("once it answers again: vouched %v (%v), want alive", alive, ok)
 	}
 }
