@@ -16,19 +16,31 @@ type jobNotice struct {
 	Open        string
 }
 
-// jobNoticeMemory is how long an end already notified is remembered: longer than any two watchers
-// of the same Manager (listed twice: found and added by hand) can be apart in seeing it.
-const jobNoticeMemory = 2 * time.Hour
+// jobNoticeMemory is how long an end already notified is remembered after it was last reported: a
+// working day, as a watcher may report it again whenever it reads every job anew (after a
+// reconnection), as may a second watcher of the same Manager (listed twice: found and added by hand).
+const jobNoticeMemory = 24 * time.Hour
 
 // jobNotices decides which notifications the ends of the user's jobs make. Each end is notified
-// once, however many watchers report it; they have their own budget, apart from the Managers'
-// notifications, and what is over it is never dropped: it is held and sent as one notification
-// ("3 jobs ended") when the budget allows. A plain type (times are passed in), not safe for
-// concurrent use: notifier holds it under its lock.
+// once, however many watchers report it and whatever time they give it (Flamenco 3.8.5's event bus
+// gives the time of the job's previous change, its REST API that of the latest, at other
+// precisions): an end is known by the job and its ended status, until the job is seen not ended
+// again (requeued), when its next end is news. By job id alone: Flamenco's are UUIDs, and one
+// Manager may be listed twice. Ends have their own budget, apart from the Managers' notifications,
+// and what is over it is never dropped: it is held and sent as one notification ("3 jobs ended")
+// when the budget allows. A plain type (times are passed in), not safe for concurrent use: notifier
+// holds it under its lock.
 type jobNotices struct {
 	limit    *notifyLimit
-	notified map[string]time.Time // the ends notified, by job id, status and update time
+	ended    map[string]notifiedEnd // by job id
+	prunedAt time.Time              // when ended was last rid of what is older than jobNoticeMemory
 	pending  []pendingJobNotice
+}
+
+// notifiedEnd is an end notified (or held to be), and when it was last reported.
+type notifiedEnd struct {
+	status   managerapi.JobStatus
+	reported time.Time
 }
 
 type pendingJobNotice struct {
@@ -37,32 +49,41 @@ type pendingJobNotice struct {
 }
 
 func newJobNotices() *jobNotices {
-	return &jobNotices{limit: defaultNotifyLimit(), notified: map[string]time.Time{}}
+	return &jobNotices{limit: defaultNotifyLimit(), ended: map[string]notifiedEnd{}}
 }
 
-// add takes a watcher's event at now. It returns the notification to send now, if any, and
-// whether some are held back: call flush at retryAt.
+// add takes a watcher's event about one of my jobs (JobChanged or JobFinished) at now. It returns
+// the notification to send now, if any, and whether some are held back: call flush at retryAt.
 func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send *jobNotice, retryAt time.Time) {
-	title, body, ok := jobNotification(m, e)
-	if !ok {
-		return nil, n.retryAt(now)
-	}
 	job := e.Transition.Job
-	key := job.ID + "\x00" + string(job.Status) + "\x00" + job.Updated.UTC().Format(time.RFC3339Nano)
-	for k, at := range n.notified {
-		if now.Sub(at) >= jobNoticeMemory {
-			delete(n.notified, k)
-		}
-	}
-	if _, done := n.notified[key]; done {
+	if !job.Status.Finished() {
+		delete(n.ended, job.ID)
 		return nil, n.retryAt(now)
 	}
-	n.notified[key] = now
+	title, body, ok := jobNotification(m, e)
+	if !ok || n.known(now, job) {
+		return nil, n.retryAt(now)
+	}
 	if len(n.pending) == 0 && n.limit.allow(now) {
 		return &jobNotice{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID)}, time.Time{}
 	}
 	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
 	return nil, n.retryAt(now)
+}
+
+// known says whether this end of job was notified already, and remembers it as reported at now.
+func (n *jobNotices) known(now time.Time, job managerapi.Job) bool {
+	if now.Sub(n.prunedAt) >= time.Minute { // not at each end: a burst of them would take n² steps
+		for id, end := range n.ended {
+			if now.Sub(end.reported) >= jobNoticeMemory {
+				delete(n.ended, id)
+			}
+		}
+		n.prunedAt = now
+	}
+	end, ok := n.ended[job.ID]
+	n.ended[job.ID] = notifiedEnd{status: job.Status, reported: now}
+	return ok && end.status == job.Status
 }
 
 // flush sends what is held back, as one notification, if the budget allows at now.

@@ -15,29 +15,50 @@ func jobEnd(id, name string, status managerapi.JobStatus, updated time.Time) far
 	return farm.Event{Kind: farm.JobFinished, Transition: farm.JobTransition{Job: j, From: managerapi.JobActive, To: status}}
 }
 
-// The same Manager listed twice (found and added by hand) has two watchers: each end is notified
-// once. The same job failing again after a requeue is news again.
-func TestJobNoticesNotifyEachEndOnce(t *testing.T) {
+func jobChange(id string, from, to managerapi.JobStatus) farm.Event {
+	j := managerapi.Job{ID: id, Status: to}
+	return farm.Event{Kind: farm.JobChanged, Transition: farm.JobTransition{Job: j, From: from, To: to}}
+}
+
+// One end of a job is notified once however it arrives: over the event bus (Flamenco 3.8.5's /jobs
+// event carries the time of the job's previous change), again from a read over REST (the time of
+// this change, at another precision), and from a second watcher of the same Manager (listed twice:
+// found and added by hand). Requeued and ending again, the job is news again.
+func TestJobNoticesNotifyEachEndOnceHoweverItArrives(t *testing.T) {
 	now := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
 	found := manager("Studio Farm", true)
 	byHand := found
 	byHand.ID, byHand.URL, byHand.Manual = "manual:studio", "http://render.studio.lan:8080/", true
 	n := newJobNotices()
-	ended := now.Add(-time.Second)
-	if send, _ := n.add(now, found, jobEnd("a", "shot 010", managerapi.JobFailed, ended)); send == nil || send.Title != "Job failed" ||
+	activeAt, endedAt := now.Add(-time.Hour), now.Add(-time.Second+123456789*time.Nanosecond)
+	if send, _ := n.add(now, found, jobEnd("a", "shot 010", managerapi.JobFailed, activeAt)); send == nil || send.Title != "Job failed" ||
 		send.Open != found.URL+"app/jobs/a" {
 		t.Fatalf("first report: %+v", send)
 	}
-	for i, m := range []discovery.Manager{byHand, found} {
-		if send, retry := n.add(now.Add(time.Duration(i+1)*10*time.Minute), m, jobEnd("a", "shot 010", managerapi.JobFailed, ended)); send != nil || !retry.IsZero() {
-			t.Errorf("reported again: %+v, retry %v", send, retry)
+	again := []struct {
+		how     string
+		m       discovery.Manager
+		updated time.Time
+	}{
+		{"over REST", found, endedAt},
+		{"over REST, to the millisecond", found, endedAt.Truncate(time.Millisecond)},
+		{"by the other listing's bus", byHand, activeAt},
+		{"by the other listing over REST", byHand, endedAt},
+	}
+	for i, r := range again {
+		if send, retry := n.add(now.Add(time.Duration(i+1)*10*time.Minute), r.m, jobEnd("a", "shot 010", managerapi.JobFailed, r.updated)); send != nil || !retry.IsZero() {
+			t.Errorf("reported again %s: %+v, retry %v", r.how, send, retry)
 		}
 	}
-	if send, _ := n.add(now.Add(30*time.Minute), found, jobEnd("a", "shot 010", managerapi.JobFailed, now.Add(29*time.Minute))); send == nil {
+	n.add(now.Add(time.Hour), found, jobChange("a", managerapi.JobFailed, managerapi.JobQueued))
+	n.add(now.Add(time.Hour), found, jobChange("a", managerapi.JobQueued, managerapi.JobActive))
+	if send, _ := n.add(now.Add(2*time.Hour), found, jobEnd("a", "shot 010", managerapi.JobFailed, now.Add(time.Hour))); send == nil {
 		t.Error("a second failure after a requeue was not notified")
 	}
-	if send, _ := n.add(now.Add(31*time.Minute), found, farm.Event{Kind: farm.JobChanged,
-		Transition: farm.JobTransition{Job: managerapi.Job{ID: "b", Status: managerapi.JobActive}, To: managerapi.JobActive}}); send != nil {
+	if send, _ := n.add(now.Add(2*time.Hour), byHand, jobEnd("a", "shot 010", managerapi.JobFailed, now.Add(2*time.Hour))); send != nil {
+		t.Errorf("the second failure, reported again: %+v", send)
+	}
+	if send, _ := n.add(now.Add(2*time.Hour), found, jobChange("b", "", managerapi.JobActive)); send != nil {
 		t.Errorf("a job that started: %+v", send)
 	}
 }

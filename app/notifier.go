@@ -109,20 +109,24 @@ func (n *notifier) managerNews(title, body, openURL string) {
 }
 
 // JobEvent takes a farm watcher's event: when one of my (or a watched) jobs finished, it is
-// notified once, whichever of the Manager's watchers reports it, within the jobs' budget.
+// notified once, whichever of the Manager's watchers reports it, within the jobs' budget; when it
+// changed to a status that is not an end (requeued), its next end is news again.
 func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
-	if e.Kind != farm.JobFinished {
+	if e.Kind != farm.JobFinished && e.Kind != farm.JobChanged {
 		return
 	}
 	n.mu.Lock()
 	on := n.jobsOn
 	var send *jobNotice
-	if on {
+	if on || e.Kind == farm.JobChanged { // even while off: an end after turning on again is news
 		var retryAt time.Time
 		send, retryAt = n.jobs.add(n.clock.Now(), m, e)
 		n.flushLaterLocked(retryAt)
 	}
 	n.mu.Unlock()
+	if e.Kind != farm.JobFinished {
+		return
+	}
 	n.log.Info().Str("job", e.Transition.Job.ID).Str("status", string(e.Transition.Job.Status)).Str("manager", m.URL).
 		Bool("notify", on).Msg("a job of mine ended")
 	n.showJobNotice(send)

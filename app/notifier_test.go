@@ -112,3 +112,25 @@ func TestNotifierKeepsManagersQuietAtStartAndBounded(t *testing.T) {
 		}
 	})
 }
+
+// A job requeued after it ended is news again when it ends again; its end reported again (over REST,
+// with another time) is not.
+func TestNotifierNotifiesARequeuedJobThatEndsAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, shown := runNotifier(t, notifierConfig{JobsOn: true})
+		studio := manager("Studio Farm", true)
+		queuedAt := time.Now()
+		n.JobEvent(studio, jobEnd("a", "shot 010", managerapi.JobFailed, queuedAt))
+		n.JobEvent(studio, jobEnd("a", "shot 010", managerapi.JobFailed, queuedAt.Add(time.Second)))
+		n.JobEvent(studio, jobChange("a", managerapi.JobFailed, managerapi.JobRequeueing))
+		n.JobEvent(studio, jobChange("a", managerapi.JobRequeueing, managerapi.JobQueued))
+		n.JobEvent(studio, jobEnd("a", "shot 010", managerapi.JobCompleted, queuedAt.Add(time.Minute)))
+		n.JobEvent(studio, jobEnd("a", "shot 010", managerapi.JobCompleted, queuedAt.Add(2*time.Minute)))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		want := []string{"Job failed: “shot 010” on Studio Farm — 3.3.1", "Job finished: “shot 010” on Studio Farm — 3.3.1"}
+		if got := shown.all(); !slices.Equal(got, want) {
+			t.Errorf("shown %q, want %q", got, want)
+		}
+	})
+}
