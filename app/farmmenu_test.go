@@ -117,7 +117,7 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 			farmIndent + "Farm status unavailable [off]",
 			farmIndent + "Run a Worker here [off]",
 			farmIndent + "flamenco-worker not found (set its place in Settings) [off]",
-			farmIndent + "Lend this computer when I'm away",
+			farmIndent + "Lend this computer when I'm away [off]",
 		}},
 	}
 	for _, tc := range tests {

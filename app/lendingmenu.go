@@ -8,15 +8,21 @@ import (
 )
 
 // lendingItems are the rows, under a Manager, of lending this computer to its farm while the user is
-// away: the checkbox beside "Run a Worker here", and while lending is on, what it does now (“Will
-// lend after 10 min away (4 min to go)”) and “Not tonight”, or “Lend tonight after all” once chosen.
-func lendingItems(m discovery.Manager, lent map[string]lending.Status, a MenuActions) []*fyne.MenuItem {
+// away: the checkbox beside "Run a Worker here" (w, its Worker here), and while lending is on, what
+// it does now (“Will lend after 10 min away (4 min to go)”) and “Not tonight”, or “Lend tonight
+// after all” once chosen.
+func lendingItems(m discovery.Manager, w LocalWorker, lent map[string]lending.Status, a MenuActions) []*fyne.MenuItem {
 	managerID := m.ID
 	toggle := fyne.NewMenuItem(farmIndent+"Lend this computer when I'm away", func() { a.ToggleLending(managerID) })
 	status, on := lent[managerID]
 	toggle.Checked = on
 	items := []*fyne.MenuItem{toggle}
 	if !on {
+		// No Worker can run here: greyed, as "Run a Worker here" is, just under the reason. Once
+		// on, it stays clickable so that it can be turned off.
+		if w.Unavailable != "" {
+			toggle.Action, toggle.Disabled = nil, true
+		}
 		return items
 	}
 	// Empty until the Lender's first look at the desktop.

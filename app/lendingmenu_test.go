@@ -19,6 +19,7 @@ func TestLendingRowsUnderAManager(t *testing.T) {
 	busy := localworker.State{Phase: localworker.Busy, Active: true, JobID: "j1", Job: "shot-010"}
 	run := farmIndent + "Run a Worker here"
 	lendOn := farmIndent + "Lend this computer when I'm away [x]"
+	notFound := "flamenco-worker not found: set its place in Settings"
 	tests := []struct {
 		name   string
 		status *lending.Status // nil: lending is off for the Manager
@@ -43,6 +44,12 @@ func TestLendingRowsUnderAManager(t *testing.T) {
 		{"cannot lend: nothing to skip tonight", &lending.Status{Decision: lending.Decision{Mode: lending.NoIdle,
 			Reason: "no idle time on this desktop"}}, LocalWorker{}, []string{run, lendOn,
 			farmIndent + "Cannot lend this computer: no idle time on this desktop [off]"}},
+		{"no flamenco-worker: greyed, under the reason", nil, LocalWorker{Unavailable: notFound}, []string{run + " [off]",
+			farmIndent + notFound + " [off]", farmIndent + "Lend this computer when I'm away [off]"}},
+		{"no flamenco-worker, lending on: it can be turned off", &lending.Status{Decision: lending.Decision{Mode: lending.Here,
+			ToGo: awayAfter}, AwayAfter: awayAfter}, LocalWorker{Unavailable: notFound}, []string{run + " [off]",
+			farmIndent + notFound + " [off]", lendOn, farmIndent + "Will lend after 10 min away (10 min to go) [off]",
+			farmIndent + "Not tonight"}},
 		{"not tonight", &lending.Status{Decision: lending.Decision{Mode: lending.SkipTonight},
 			NotTonightUntil: time.Date(2026, 12, 5, 8, 0, 0, 0, time.Local), AwayAfter: awayAfter}, LocalWorker{}, []string{
 			run, lendOn, farmIndent + "Not tonight: lending again from 08:00 [off]", farmIndent + "Lend tonight after all"}},
@@ -79,7 +86,7 @@ func TestLendingItemsActOnTheirManager(t *testing.T) {
 	}
 	skipping := lending.Status{Decision: lending.Decision{Mode: lending.SkipTonight}, NotTonightUntil: time.Now().Add(time.Hour)}
 	for _, status := range []lending.Status{{Decision: lending.Decision{Mode: lending.Here}}, skipping} {
-		for _, item := range lendingItems(studio, map[string]lending.Status{studio.ID: status}, actions) {
+		for _, item := range lendingItems(studio, LocalWorker{}, map[string]lending.Status{studio.ID: status}, actions) {
 			if item.Action != nil {
 				item.Action()
 			}

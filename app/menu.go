@@ -107,7 +107,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 		switch {
 		case ok && m.Reachable:
 			items = append(items, farmItems(m, f, a)...)
-			items = append(items, lendingItems(m, s.Lending, a)...)
+			items = append(items, lendingItems(m, f.Worker, s.Lending, a)...)
 			rowOf[m.ID] = true
 		case ok && (f.Worker.Running || lendsTo(s.Lending, m.ID)):
 			// Not answering: nothing of its farm is shown, but its Worker here can still be stopped,
@@ -116,7 +116,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 				items = append(items, workerItems(m, f.Worker, a)...)
 			}
 			if lendsTo(s.Lending, m.ID) {
-				items = append(items, lendingItems(m, s.Lending, a)...)
+				items = append(items, lendingItems(m, f.Worker, s.Lending, a)...)
 			}
 			rowOf[m.ID] = true
 		}
