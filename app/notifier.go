@@ -141,7 +141,7 @@ func (n *notifier) flushLaterLocked(at time.Time) {
 	n.flushAt = at
 	select {
 	case n.wake <- struct{}{}:
-	default:
+	default: // a wake already waits: Run reads flushAt, which holds the time, not the wake
 	}
 }
 
