@@ -95,11 +95,11 @@ func TestPlannerRunsEverythingFirstThenSpreadsOut(t *testing.T) {
 	for _, task := range p.Due(t0) {
 		p.Done(task, t0, true)
 	}
-	if due := p.Due(t0.Add(25 * time.Second)); len(due) != 0 {
-		t.Errorf("25 s later: %v", due)
+	if due := p.Due(t0.Add(24 * time.Second)); len(due) != 0 {
+		t.Errorf("24 s later: %v", due)
 	}
-	if wake := p.Wake(); wake != t0.Add(27*time.Second) {
-		t.Errorf("wakes at %v, want 27 s after the start (jitter 0)", wake.Sub(t0))
+	if wake := p.Wake(); wake != t0.Add(25*time.Second) {
+		t.Errorf("wakes at %v, want 25 s after the start, for the farm status (jitter 0)", wake.Sub(t0))
 	}
 }
 

@@ -24,9 +24,11 @@ type view struct {
 	watched  map[string]bool
 	started  time.Time // when watching began: a job first seen finished is news only if it ended after
 	primed   bool
+	// letGoUpTo: the newest end among the finished jobs pruneOwn let go of; a job first seen finished
+	// that ended no later was told of before (each full read lists them again).
+	letGoUpTo time.Time
 
-	jobs map[string]managerapi. // the last seen state of every unfinished job and of the user's finished ones
-		Job
+	jobs map[string]managerapi.Job // the last seen state of every unfinished job and of the user's finished ones
 
 	workers            []managerapi.Worker
 	workersKnown       bool
@@ -95,6 +97,8 @@ func (v *view) see(j managerapi.Job) (JobTransition, bool) {
 		return JobTransition{}, false // first seen during the first full status: how things stand
 	case j.Status.Finished() && !j.Updated.After(v.started):
 		return JobTransition{}, false // ended before watching began
+	case j.Status.Finished() && !j.Updated.After(v.letGoUpTo):
+		return JobTransition{}, false // told of, then let go of by pruneOwn
 	}
 	return JobTransition{Manager: v.manager, Job: j, To: j.Status}, true
 }
@@ -205,6 +209,9 @@ func (v *view) pruneOwn() {
 	slices.SortFunc(finished, newestFirst)
 	for _, j := range finished[maxTrackedOwnJobs:] {
 		delete(v.jobs, j.ID)
+		if j.Updated.After(v.letGoUpTo) {
+			v.letGoUpTo = j.Updated
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -249,6 +250,28 @@ func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
 	v.observeMyRecent(many)
 	if len(v.jobs) != maxTrackedOwnJobs {
 		t.Errorf("%d jobs kept", len(v.jobs))
+	}
+}
+
+// 300 jobs of mine that ended while the tray was away are each news once; the view keeps only the
+// newest 100, and the next complete list (each reconnection reads one) must not tell the other 200
+// again.
+func TestViewTellsABurstOfEndsOnceThoughItKeepsOnlyTheNewest(t *testing.T) {
+	t.Parallel()
+	v := primedView(t, nil, nil)
+	var ended []managerapi.Job
+	for i := range 3 * maxTrackedOwnJobs {
+		ended = append(ended, job(fmt.Sprintf("burst-%03d", i), "alice", managerapi.JobCanceled, start.Add(time.Minute+time.Duration(i)*time.Millisecond)))
+	}
+	if ts := v.observeAllJobs(ended, start.Add(2*time.Minute)); len(ts) != len(ended) {
+		t.Fatalf("%d ends told, want %d", len(ts), len(ended))
+	}
+	if ts := v.observeAllJobs(ended, start.Add(3*time.Minute)); len(ts) != 0 {
+		t.Errorf("the same list again told %d ends again: %v", len(ts), describe(ts)[:min(len(ts), 3)])
+	}
+	later := job("after-the-burst", "alice", managerapi.JobFailed, start.Add(4*time.Minute))
+	if ts := v.observeAllJobs(append(ended, later), start.Add(5*time.Minute)); !slices.Equal(describe(ts), []string{"after-the-burst:>failed"}) {
+		t.Errorf("a new end after the burst: %v", describe(ts))
 	}
 }
 
