@@ -13,6 +13,10 @@
 //     `for v := range ch` ends. Unsubscribe and Close may be called more than once; Publish after
 //     Close does nothing, and Subscribe after Close returns a channel already closed.
 //
+// So a hub carries only what may be dropped: states, and events whose loss the subscriber recovers
+// from by asking the publisher. An end of a job must never be: a farm Watcher hands its events over
+// through an ordered queue of its own (internal/farm/events.go), not through a Hub.
+//
 // A Hub is safe for concurrent use. Values are sent while the hub's lock is held, so each subscriber
 // sees them in the order Publish was called.
 package hub
