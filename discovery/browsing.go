@@ -85,6 +85,8 @@ type browsing struct {
 	answers  <-chan Answer
 	results  chan checkResult // room for every check in flight: a check never waits to report
 	inFlight int
+	lookups  chan lookupResult // room for every lookup in flight
+	looking  int
 	registry *Registry
 	schedule *searchSchedule
 
@@ -102,7 +104,8 @@ type checkResult struct {
 // by hand, checked at once.
 func (b *Browser) startBrowsing(ctx context.Context, wg *sync.WaitGroup, socket *ssdpSocket, answers <-chan Answer) *browsing {
 	s := &browsing{b: b, ctx: ctx, wg: wg, clock: b.cfg.Clock, socket: socket, answers: answers,
-		results: make(chan checkResult, b.cfg.MaxConcurrentChecks), registry: NewRegistry(b.cfg.Registry),
+		results: make(chan checkResult, b.cfg.MaxConcurrentChecks), lookups: make(chan lookupResult, maxConcurrentLookups),
+		registry: NewRegistry(b.cfg.Registry),
 		schedule: &searchSchedule{policy: b.cfg.Search}}
 	b.updateLocalAddresses(s.registry)
 
@@ -134,6 +137,7 @@ func (s *browsing) step(now time.Time) {
 		s.b.setSearching(false)
 	}
 	started := s.startChecks(now)
+	s.startLookups(now)
 	s.publishChanges(now)
 
 	s.b.mu.Lock()
@@ -223,6 +227,11 @@ func (s *browsing) wait(now time.Time) bool {
 		if s.ctx.Err() == nil {
 			s.registry.HandleCheck(s.clock.Now(), r.base, r.info, r.err)
 			s.b.logCheck(r)
+		}
+	case l := <-s.lookups:
+		s.looking--
+		if s.ctx.Err() == nil {
+			s.resolved(s.clock.Now(), l)
 		}
 	case <-s.b.vouchCh:
 		s.b.takeVouches(s.registry, s.clock.Now())

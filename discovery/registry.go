@@ -1,8 +1,9 @@
 package discovery
 
-// The registry's first job, grouping: which addresses, announced in SSDP answers or given by the
-// user, are followed, and which of them are one Manager. When addresses are checked and what makes
-// a Manager reachable or gone (liveness) is in registry_liveness.go.
+// The registry's first job: which addresses, announced in SSDP answers or given by the user, are
+// followed, and the Managers listed. Which addresses are one Manager, and its ID, is in
+// registry_identity.go; when addresses are checked and what makes a Manager reachable or gone
+// (liveness), in registry_liveness.go.
 
 import (
 	"cmp"
@@ -19,12 +20,14 @@ import (
 // Manager is a verified Flamenco Manager: one or more addresses that answered /api/v3/version as the
 // same Manager.
 type Manager struct {
-	// ID stays the same while the Manager is listed; it is not meaningful to people.
+	// ID stays the same while the Manager is listed, whatever addresses join or leave it; it is not
+	// meaningful to people.
 	ID      string
 	Name    string
 	Version string
-	// URL is the web UI to open: the preferred address that answered, with "/". It is always an
-	// address the Manager's own machine announced (or one the user gave), never a third party's.
+	// URL is the web UI to open: the preferred address that answered (the host name the user gave,
+	// if any), with "/". It is always an address the Manager's own machine announced (or one the
+	// user gave), never a third party's.
 	URL string
 	// Host is URL's host (an IP address, or a name the user gave), with the port when another listed
 	// Manager has the same host, to tell Managers apart.
@@ -104,6 +107,12 @@ type Registry struct {
 	listed    map[string]Manager // by ID, as last reported
 	tokens    float64            // for checks of new addresses
 	tokensAt  time.Time
+
+	// Identity (registry_identity.go): host names' lookups, and what the last Update listed.
+	names    map[string]*nameLookup // by host name
+	memberOf map[string]string      // listed address (base URL) → its Manager's ID
+	since    map[string]time.Time   // Manager ID → when it was listed
+	vouched  map[string]bool        // Manager IDs whose event bus is connected
 }
 
 // NewRegistry returns an empty registry.
@@ -114,6 +123,10 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 		local:     make(map[netip.Addr]bool),
 		listed:    make(map[string]Manager),
 		tokens:    float64(cfg.withDefaults().NewCheckBurst),
+		names:     make(map[string]*nameLookup),
+		memberOf:  make(map[string]string),
+		since:     make(map[string]time.Time),
+		vouched:   make(map[string]bool),
 	}
 }
 
@@ -291,6 +304,9 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 	}
 	loc.local = r.isLocalHost(host, addr)
 	r.locations[key] = loc
+	if loc.isHostName() && r.names[host] == nil {
+		r.names[host] = &nameLookup{}
+	}
 	return loc, nil
 }
 
@@ -298,8 +314,10 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 // Update.
 func (r *Registry) Update(now time.Time) []Event {
 	r.forgetStale(now)
-	current := make(map[string]Manager)
-	for _, m := range r.computeManagers() {
+	r.forgetNames()
+	managers, memberOf := r.computeManagers(now)
+	current := make(map[string]Manager, len(managers))
+	for _, m := range managers {
 		current[m.ID] = m
 	}
 	var events []Event
@@ -307,6 +325,7 @@ func (r *Registry) Update(now time.Time) []Event {
 		old, listed := r.listed[id]
 		switch {
 		case !listed:
+			r.since[id] = now
 			events = append(events, Event{Kind: ManagerAppeared, Manager: m, Time: now})
 		case !managersEqual(old, m):
 			events = append(events, Event{Kind: ManagerChanged, Manager: m, Time: now})
@@ -315,10 +334,12 @@ func (r *Registry) Update(now time.Time) []Event {
 	for id, old := range r.listed {
 		if _, ok := current[id]; !ok {
 			old.Reachable = false
+			delete(r.since, id)
 			events = append(events, Event{Kind: ManagerGone, Manager: old, Time: now})
 		}
 	}
-	r.listed = current
+	r.listed, r.memberOf = current, memberOf
+	r.applyVouches(now)
 	slices.SortFunc(events, func(a, b Event) int {
 		return cmp.Or(cmp.Compare(eventOrder(a.Kind), eventOrder(b.Kind)), compareManagers(a.Manager, b.Manager))
 	})
@@ -365,72 +386,10 @@ func managersEqual(a, b Manager) bool {
 		a.Ambiguous == b.Ambiguous && a.Local == b.Local && a.Manual == b.Manual && a.Reachable == b.Reachable && slices.Equal(a.Addresses, b.Addresses)
 }
 
-// computeManagers groups the listed addresses into Managers. Addresses are one Manager only when
-// they are this machine's and answer with the same name on the same port. Another machine's
-// addresses are never joined, even when it announced several: an answer's source address is all that
-// says which machine an address is, and a hostile host can forge it (one forged datagram would let it
-// join its own address to a Manager's entry). A Manager on two networks that this computer is on
-// too is listed once per network, told apart by address.
-func (r *Registry) computeManagers() []Manager {
-	groups := make(map[string][]*location)
-	var order []string
-	for _, loc := range r.sortedLocations() {
-		if !r.listedLocation(loc) {
-			continue
-		}
-		key := r.managerID(loc)
-		if _, ok := groups[key]; !ok {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], loc)
-	}
-
-	managers := make([]Manager, 0, len(groups))
-	hosts := make(map[string]int)
-	for _, key := range order {
-		locs := groups[key]
-		slices.SortFunc(locs, compareForOpening)
-		m := Manager{
-			// Fixed for the Manager's life: nothing that arrives later regroups addresses.
-			ID:   key,
-			Name: locs[0].info.Name,
-		}
-		for _, loc := range locs {
-			m.Local = m.Local || loc.local
-			m.Manual = m.Manual || loc.manual
-			m.Reachable = m.Reachable || !loc.failing
-			m.Addresses = append(m.Addresses, loc.base.String())
-		}
-		// Open an address whose last check succeeded, preferring LAN IPv4 (see compareForOpening).
-		chosen := locs[0]
-		for _, loc := range locs {
-			if !loc.failing {
-				chosen = loc
-				break
-			}
-		}
-		m.Version = chosen.info.DisplayVersion()
-		m.URL = chosen.base.String() + "/"
-		m.Host = chosen.base.Hostname()
-		hosts[m.Host]++
-		managers = append(managers, m)
-	}
-	for i := range managers {
-		m := &managers[i]
-		// Names can look alike and differ (homoglyphs, invisible characters) or be the same: with
-		// more than one Manager listed, the host is what tells them apart.
-		m.Ambiguous = len(managers) > 1
-		if hosts[m.Host] > 1 {
-			m.Host = strings.TrimPrefix(m.URL[:len(m.URL)-1], "http://")
-			m.Host = strings.TrimPrefix(m.Host, "https://")
-		}
-	}
-	return managers
-}
-
-// compareForOpening orders a Manager's addresses for opening: LAN IPv4, then IPv6, then host names,
-// then loopback (listed only for a Manager on this machine); then by address, so the choice is
-// stable. All of them are the Manager's own machine's.
+// compareForOpening orders a Manager's addresses for opening: host names (only the user gives
+// those: the address they gave), then LAN IPv4, then IPv6, then loopback (listed only for a Manager
+// on this machine); then by address, so the choice is stable. All of them are the Manager's own
+// machine's.
 func compareForOpening(a, b *location) int {
 	return cmp.Or(
 		cmp.Compare(addressRank(a), addressRank(b)),
@@ -446,11 +405,11 @@ func addressRank(loc *location) int {
 	case loc.addr.IsValid() && loc.addr.IsLoopback(), loc.host == "localhost":
 		return 3
 	case loc.addr.Is4():
-		return 0
-	case loc.addr.Is6():
 		return 1
-	default:
+	case loc.addr.Is6():
 		return 2
+	default:
+		return 0
 	}
 }
 

@@ -163,6 +163,9 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 		}
 		loc.inFlight = true
 		loc.lastCheck = now
+		if loc.isHostName() {
+			r.wantLookup(now, loc.host)
+		}
 		due = append(due, loc.base)
 	}
 	return due
@@ -185,11 +188,17 @@ func (r *Registry) forgetStale(now time.Time) {
 	}
 }
 
-// Pending counts the addresses being checked or waiting for their first check.
+// Pending counts the addresses being checked or waiting for their first check, and the host names
+// being looked up or due to be.
 func (r *Registry) Pending() int {
 	n := 0
 	for _, loc := range r.locations {
 		if loc.inFlight || (!loc.verified && loc.lastErr == "") {
+			n++
+		}
+	}
+	for _, name := range r.names {
+		if name.want || name.inFlight {
 			n++
 		}
 	}
@@ -237,17 +246,21 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 	loc.nextCheck = now.Add(loc.retryDelay)
 }
 
-// CheckAllNow makes every address due for a check now (an explicit refresh).
+// CheckAllNow makes every address due for a check now (an explicit refresh, a network change), and
+// every host name due for a lookup with it.
 func (r *Registry) CheckAllNow(now time.Time) {
 	for _, loc := range r.locations {
 		loc.nextCheck = now
 		loc.retryDelay = 0
 	}
+	for _, name := range r.names {
+		name.askedAt = time.Time{}
+	}
 }
 
 // NextWake returns when the registry next has something to do after now: a check, unless withChecks
-// is false (no check could be started anyway). Zero if never. Nothing is ever due by time alone:
-// Managers are removed by failed checks.
+// is false (no check could be started anyway), or a name's last answer expiring. Zero if never.
+// Nothing else is due by time alone: Managers are removed by failed checks.
 func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 	var next time.Time
 	consider := func(t time.Time) {
@@ -259,6 +272,11 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 	tokenAt := now
 	if r.tokens < 1 {
 		tokenAt = now.Add(time.Duration((1 - r.tokens) / r.cfg.NewChecksPerSecond * float64(time.Second)))
+	}
+	for _, name := range r.names {
+		if expires := name.failedSince.Add(resolutionKeep); !name.failedSince.IsZero() && len(name.addrs) > 0 && expires.After(now) {
+			consider(expires)
+		}
 	}
 	for _, loc := range r.locations {
 		if withChecks && r.checkable(loc) {

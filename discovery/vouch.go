@@ -30,28 +30,46 @@ func (b *Browser) takeVouches(registry *Registry, now time.Time) {
 
 // Vouch says whether the Manager listed as managerID is known to be alive by other means: its event
 // bus is connected. Its addresses are not checked while it is (a connected bus is a live Manager, and
-// a tray then asks nothing of it over HTTP), and are checked at once when that ends: a closed
-// connection is the first sign of a Manager that went away.
+// a tray then asks nothing of it over HTTP), an address that joins it meanwhile included, and are
+// checked at once when that ends: a closed connection is the first sign of a Manager that went away.
 func (r *Registry) Vouch(now time.Time, managerID string, alive bool) {
-	for _, loc := range r.locations {
-		if !r.listedLocation(loc) || r.managerID(loc) != managerID {
-			continue
+	if _, listed := r.listed[managerID]; !listed {
+		return
+	}
+	if alive {
+		r.vouched[managerID] = true
+	} else {
+		delete(r.vouched, managerID)
+	}
+	for key, id := range r.memberOf {
+		if loc, ok := r.locations[key]; ok && id == managerID {
+			vouchFor(now, loc, alive)
 		}
-		loc.vouched = alive
-		if alive {
-			loc.lastOK, loc.failing = now, false
-			loc.failures, loc.conclusiveFailures = 0, 0
-			continue
-		}
-		loc.nextCheck = now
 	}
 }
 
-// managerID is the ID of the Manager a listed address belongs to (see computeManagers).
-func (r *Registry) managerID(loc *location) string {
-	machine := loc.host
-	if loc.local {
-		machine = "this-machine"
+// applyVouches brings every address in line with the vouch for its Manager, after Update regrouped
+// them: an address that joined a vouched Manager is vouched for, one that left it is checked.
+func (r *Registry) applyVouches(now time.Time) {
+	for id := range r.vouched {
+		if _, listed := r.listed[id]; !listed {
+			delete(r.vouched, id)
+		}
 	}
-	return loc.info.Name + "|" + machine + "|" + loc.base.Port()
+	for key, loc := range r.locations {
+		id, listed := r.memberOf[key]
+		if alive := listed && r.vouched[id]; alive != loc.vouched {
+			vouchFor(now, loc, alive)
+		}
+	}
+}
+
+func vouchFor(now time.Time, loc *location, alive bool) {
+	loc.vouched = alive
+	if alive {
+		loc.lastOK, loc.failing = now, false
+		loc.failures, loc.conclusiveFailures = 0, 0
+		return
+	}
+	loc.nextCheck = now
 }
