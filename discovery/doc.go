@@ -18,9 +18,12 @@
 // reaches inside gossdp for that is in gossdp_internals.go alone. Browser (browser.go, its loop in
 // browsing.go) is continuous discovery for the tray: Searcher (search.go) sends few M-SEARCHes with
 // MX 1 on every multicast interface, the answer inbox (answerinbox.go) bounds what a flood costs,
-// Prober (verify.go) verifies LOCATIONs over HTTP, and Registry groups verified LOCATIONs into
-// Managers (registry.go) and tracks their liveness (registry_liveness.go) with the time passed in.
-// Subscribers get the Browser's events through internal/hub. Advertiser (advertise.go) advertises a
+// Prober (verify.go) verifies LOCATIONs over HTTP, and Registry follows addresses (registry.go),
+// tracks their liveness (registry_liveness.go) and tells which are one Manager with an ID that stays
+// (registry_identity.go: this machine's addresses, or a host name given that resolves to an address
+// found, same port, same Manager answering; never the name a Manager answers with), with the time
+// passed in. The Browser looks host names up through its Resolver (resolve.go), and its checks
+// reach them there. Subscribers get the Browser's events through internal/hub. Advertiser (advertise.go) advertises a
 // Manager running on this machine.
 package discovery
 
