@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
 // fakeDNS is the injected resolver: a studio's DNS, whose answers a test can change.
@@ -131,5 +133,44 @@ func TestBrowserListsAManagerGivenByNameAndFoundAtItsAddressOnce(t *testing.T) {
 				t.Errorf("listed %+v, want the one entry %q at %s", ms, first.Manager.ID, byName)
 			}
 		})
+	}
+}
+
+// TestBrowserSplitsTheEntryWhenTheNameMoves: the Manager given by name moves to another machine and
+// DNS says so; the old machine still answers. The entry keeps its ID and its name, and the old
+// machine's address is listed on its own.
+func TestBrowserSplitsTheEntryWhenTheNameMoves(t *testing.T) {
+	netns.RequireIsolated(t)
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	oldHost, newHost := netns.NewHost(t), netns.NewHost(t)
+	oldAddr := lan.Attach(t, oldHost, netns.WithMulticastRoute())
+	newAddr := lan.Attach(t, newHost, netns.WithMulticastRoute())
+	standin.Start(t, oldHost, "Studio Farm")
+	standin.Start(t, newHost, "Studio Farm", standin.WithoutSSDP())
+	dns := &fakeDNS{names: map[string][]netip.Addr{"farmhost": {oldAddr}}}
+	byName, oldURL := "http://farmhost:8080/", fmt.Sprintf("http://%s:8080/", oldAddr)
+	browser, events := runBrowser(t, discovery.BrowserConfig{Resolver: dns, ManualURLs: []string{byName}})
+	log := &eventLog{in: events}
+	first := log.next(t, 10*time.Second, "Manager listed", func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
+	browser.Refresh()
+	log.next(t, 15*time.Second, "entry with both addresses", func(e discovery.Event) bool {
+		return e.Kind == discovery.ManagerChanged && len(e.Manager.Addresses) == 2
+	})
+
+	dns.mu.Lock()
+	dns.names["farmhost"] = []netip.Addr{newAddr}
+	dns.mu.Unlock()
+	browser.Refresh() // a lookup comes with every check asked for
+	split := log.next(t, 15*time.Second, "old address listed on its own", func(e discovery.Event) bool {
+		return e.Kind == discovery.ManagerAppeared
+	})
+	if split.Manager.URL != oldURL || split.Manager.ID == first.Manager.ID {
+		t.Errorf("appeared %+v (ID %q), want the old machine at %s under an ID of its own", split.Manager, split.Manager.ID, oldURL)
+	}
+	ms := browser.State().Managers
+	i := slices.IndexFunc(ms, func(m discovery.Manager) bool { return m.ID == first.Manager.ID })
+	if i < 0 || ms[i].URL != byName || !slices.Equal(ms[i].Addresses, []string{strings.TrimSuffix(byName, "/")}) {
+		t.Errorf("listed %+v, want the entry %q still at %s alone", ms, first.Manager.ID, byName)
 	}
 }

@@ -142,11 +142,14 @@ func (r *Registry) refillTokens(now time.Time) {
 }
 
 // DueChecks returns up to limit addresses to check now and marks them in flight; report each with
-// HandleCheck. Listed Managers' addresses come first, so a flood of new ones cannot starve them.
+// HandleCheck. Listed Managers' addresses come first, then those the user gave, so a flood of new
+// ones cannot starve them (nor hold new Managers back while a name given waits: awaitingNames).
 func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 	var due []*url.URL
 	locs := r.sortedLocations()
-	slices.SortStableFunc(locs, func(a, b *location) int { return cmp.Compare(boolRank(!a.verified), boolRank(!b.verified)) })
+	slices.SortStableFunc(locs, func(a, b *location) int {
+		return cmp.Or(cmp.Compare(boolRank(!a.verified), boolRank(!b.verified)), cmp.Compare(boolRank(!a.known), boolRank(!b.known)))
+	})
 	r.refillTokens(now)
 	for _, loc := range locs {
 		if len(due) >= limit {
