@@ -228,8 +228,10 @@ func (f *Farm) DropEventBus() {
 	}
 }
 
-// RefuseEventBus makes the websocket upgrade answer status (400, 502: a proxy that does not pass
-// websockets, a Manager that refuses them); 0 accepts again. Open connections stay.
+// RefuseEventBus makes the websocket upgrade answer status (502: a proxy that cannot reach the
+// Manager; 403: one that forbids websockets); 0 accepts again. Open connections stay. A proxy that
+// forwards the upgrade without its headers needs no knob: the Manager refuses the plain GET it gets
+// with 503, as golang-socketio does (eventbus_upgrade.go; internal/testkit/proxystandin is that proxy).
 func (f *Farm) RefuseEventBus(status int) {
 	f.hub.mu.Lock()
 	defer f.hub.mu.Unlock()

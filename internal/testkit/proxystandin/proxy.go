@@ -144,8 +144,8 @@ func (p *Proxy) ResetStats() {
 	p.stats = Stats{}
 }
 
-// Route is how Stats names a request: its method and path, each segment that is a UUID as {id}.
-func Route(r *http.Request) string {
+// route is how Stats names a request: its method and path, each segment that is a UUID as {id}.
+func route(r *http.Request) string {
 	segments := strings.Split(r.URL.Path, "/")
 	for i, s := range segments {
 		if isUUID(s) {
@@ -179,7 +179,7 @@ func (p *Proxy) count(update func(s *Stats)) {
 
 // ServeHTTP forwards one request (proxy_pass).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.count(func(s *Stats) { s.Requests++; s.ByRoute[Route(r)]++ })
+	p.count(func(s *Stats) { s.Requests++; s.ByRoute[route(r)]++ })
 	dialer := net.Dialer{Timeout: p.cfg.readTimeout} // proxy_connect_timeout, 60 s as well
 	conn, err := dialer.DialContext(r.Context(), "tcp", p.upstream)
 	if err != nil {
