@@ -140,7 +140,7 @@ func benchmarkBusyFarm(b *testing.B, sc busyScenario) {
 		sc.name, url, requests, busyWindow, float64(requests)/seconds, after.upgrades-before.upgrades,
 		after.cut-before.cut, after.statuses-before.statuses)
 	b.Logf("by route (first half, second half):\n%s", routeTable(before.byRoute, middle.byRoute, after.byRoute))
-	b.Logf("farm: %d job starts and %d ends (%d of %s's), %s's ends reported by the tray: %d; the tray says: %s",
+	b.Logf("farm: %d job starts and %d ends (%d of %s's); ends of %s's the tray reported in the window: %d; the tray says: %s",
 		ends.starts, ends.ends, ends.mine, busyUser, busyUser, tray.ends(), connectionOf(tray.fleet))
 	if lines := logs.lines(); len(lines) > 0 {
 		b.Logf("the tray warned %d times; first: %s", len(lines), strings.Join(lines[:min(len(lines), 3)], " | "))
