@@ -94,30 +94,36 @@ func (w *Watcher) followLiveOrPoll(ctx context.Context) {
 		}
 		return
 	}
-	failures, retry := 0, w.live.RetryMin
+	// failures counts the dials in a row that failed; youngEnds the connections in a row that ended
+	// within youngConnection (a Manager's restart is one of each, not three).
+	failures, youngEnds, retry := 0, 0, w.live.RetryMin
 	for ctx.Err() == nil {
 		w.takeMove()
 		source, err := w.dial(ctx)
 		if err == nil {
-			retry = w.live.RetryMin
+			failures, retry = 0, w.live.RetryMin
 			if lasted := w.followLive(ctx, source); lasted >= youngConnection || w.movePending() {
-				failures = 0
+				youngEnds = 0
 				continue
 			}
-			if failures++; failures < w.live.FallbackAfter {
-				w.sleep(ctx, w.backoff(failures))
+			if youngEnds++; youngEnds < w.live.FallbackAfter {
+				w.sleep(ctx, w.backoff(youngEnds))
 				continue
 			}
-			err = fmt.Errorf("%w: %d connections in a row ended within %v", errEndsYoung, failures, youngConnection)
+			err = fmt.Errorf("%w: %d connections in a row ended within %v", errEndsYoung, youngEnds, youngConnection)
 		}
 		if ctx.Err() != nil {
 			return
 		}
+		refused := errors.Is(err, managerapi.ErrEventBusRefused)
 		if !errors.Is(err, errEndsYoung) {
 			failures++
 			w.log.Debug().Err(err).Int("failures", failures).Msg("cannot connect to the event bus")
+			if !refused {
+				w.heard(false) // nothing answered: discovery checks the Manager at once
+			}
 		}
-		if errors.Is(err, managerapi.ErrEventBusRefused) || failures >= w.live.FallbackAfter {
+		if refused || failures >= w.live.FallbackAfter || youngEnds >= w.live.FallbackAfter {
 			w.fallBack(err)
 			w.pollUntil(ctx, w.clock.Now().Add(w.jittered(retry)))
 			retry = min(2*retry, w.live.RetryMax)
@@ -227,7 +233,9 @@ func (w *Watcher) followLive(ctx context.Context, source EventSource) time.Durat
 }
 
 // setLive records that the event bus connected (the summary says Live once the farm is read:
-// liveSession.resync) or that the connection ended.
+// liveSession.resync) or that the connection ended. An end alone does not stop the vouching: the
+// reconnection right after tells (a proxy that cuts connections would otherwise have discovery
+// check the Manager at each cut); a reconnection that fails stops it.
 func (w *Watcher) setLive(connected bool) {
 	w.mu.Lock()
 	if connected {
@@ -238,7 +246,9 @@ func (w *Watcher) setLive(connected bool) {
 		w.publishLocked(w.clock.Now())
 	}
 	w.mu.Unlock()
-	w.heard(connected)
+	if connected {
+		w.heard(true)
+	}
 }
 
 // heard tells Vouch when what the Watcher can say of the Manager changed: that it just heard from it,

@@ -213,12 +213,12 @@ func TestLiveReconnectsAndReportsWhatEndedMeanwhileOnce(t *testing.T) {
 			})
 			h.waitLive()
 			if !<-h.bus {
-				t.Fatal("OnEventBus(false) before (true)")
+				t.Fatal("Vouch(false) before (true)")
 			}
 			// The Manager goes away; the job ends while it is down (its database keeps it).
 			h.server.Down()
 			if connected := <-h.bus; connected {
-				t.Fatal("OnEventBus(true) when the Manager went away")
+				t.Fatal("Vouch(true) when the Manager went away")
 			}
 			h.farm.SetJobStatus(mine, "failed", "too many tasks failed")
 			if err := h.server.Up(); err != nil {
@@ -229,16 +229,24 @@ func TestLiveReconnectsAndReportsWhatEndedMeanwhileOnce(t *testing.T) {
 				t.Errorf("after the reconnection: %s>%s", e.Transition.From, e.Transition.To)
 			}
 			if !<-h.bus {
-				t.Error("no OnEventBus(true) after the reconnection")
+				t.Error("no Vouch(true) after the reconnection")
 			}
-			// A drop of the websocket alone (a proxy's timeout, a laptop's sleep) as well.
+			// A drop of the websocket alone (a proxy's timeout, a laptop's sleep) as well. The
+			// reconnection answers at once: the Manager stays vouched for all along.
+			connections := h.farm.EventBusStats().Total
 			h.farm.DropEventBus()
-			<-h.bus
-			<-h.bus
+			h.waitSummary("live again", func(s farm.Summary) bool {
+				return s.Connection.Live && h.farm.EventBusStats().Total > connections
+			})
 			sentinel := h.farm.SubmitJob(farmstandin.JobSpec{Name: "shot-999 sentinel", User: "alice"})
 			h.farm.SetJobStatus(sentinel, "completed", "")
 			if ends := h.endsUntil(sentinel, 10*time.Second); strings.Join(ends, ",") != "shot-999 sentinel>completed" {
 				t.Errorf("ends after reconnecting twice: %v (the failed job must not come again)", ends)
+			}
+			select {
+			case alive := <-h.bus:
+				t.Errorf("Vouch(%v) over a dropped connection that came back at once", alive)
+			default:
 			}
 		})
 	}
@@ -258,8 +266,8 @@ func TestLiveFallsBackToPollingWhenTheBusIsRefusedAndComesBack(t *testing.T) {
 				cfg.Schedule = schedule
 				cfg.Live.RetryMin, cfg.Live.RetryMax = time.Second, time.Second
 			})
-			h.waitSummary("polling, saying why", func(s farm.Summary) bool {
-				return strings.Contains(s.Connection.Fallback, "refused") && s.Known()
+			h.waitSummary("polling, saying why, my running job seen", func(s farm.Summary) bool {
+				return strings.Contains(s.Connection.Fallback, "refused") && len(s.MyJobs) == 1
 			})
 			h.farm.SetJobStatus(mine, "completed", "all tasks completed")
 			if e := h.nextJobEventOf(mine, farm.JobFinished, 5*time.Second); e.Transition.To != managerapi.JobCompleted {

@@ -50,7 +50,8 @@ func (w *Watcher) round(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil // cancelled mid-request: not the Manager's fault
 			}
-			w.heard(err == nil)
+			// A Manager that has no such endpoint (upgraded, or the generation not known yet) answered.
+			w.heard(err == nil || errors.Is(err, managerapi.ErrNoSuchEndpoint))
 			if err := w.taskDone(task, err); err != nil {
 				return err
 			}

@@ -67,8 +67,9 @@ type WatcherConfig struct {
 	OnEvent func(Event)
 	// Vouch, if set, is called (from the Watcher's goroutine) with true when the Watcher has just
 	// heard from the Manager (its event bus connected; while polling, a round answered) and with
-	// false when it no longer can say so (the bus connection ended, a round failed). While the last
-	// call said true, discovery need not check the Manager over HTTP.
+	// false when it no longer can say so (a request failed, the bus could not be reached again after
+	// its connection ended). While the last call said true, discovery need not check the Manager over
+	// HTTP.
 	Vouch func(alive bool)
 }
 
