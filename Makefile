@@ -260,7 +260,9 @@ test: test-deps modules vet cross-vet wine-smoke macos-bundle-check package-chec
 # Figures for the closing notes: time to the first verified Manager against the seed's way, how many
 # M-SEARCHes go out, what 1, 50 and 200 live trays cost a Manager with 1,000 jobs and 200 Workers
 # (requests, bytes and event-bus frames a second per tray, the Manager's goroutines and heap per
-# tray) and what one polling tray costs it (internal/farm). Runs in namespaces like the tests.
+# tray), what one tray costs a busy farm, all included, directly and behind a proxy that refuses
+# websockets or cuts them after 5 s (BenchmarkTraysOnAManager/busy-farm, about 6 minutes), and what
+# one polling tray costs it (internal/farm). Runs in namespaces like the tests.
 bench: test-deps modules
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m . ./discovery ./internal/farm
 

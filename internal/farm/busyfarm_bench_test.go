@@ -23,13 +23,13 @@ import (
 )
 
 // TestMain moves the package's test binary into a network namespace of its own when it can (root):
-// BenchmarkTrayOnABusyFarm runs a discovery.Browser, whose SSDP sockets must never open where their
+// BenchmarkTraysOnAManager/busy-farm runs a discovery.Browser, whose SSDP sockets must never open where their
 // traffic could leave the machine. The package's other tests only talk to stand-ins on loopback,
 // which a namespace changes nothing for; as an ordinary user they run as before, and the benchmark
 // is skipped with the reason.
 func TestMain(m *testing.M) { netns.Main(m) }
 
-// BenchmarkTrayOnABusyFarm measures what one tray asks of a Flamenco 3.8.5 Manager whose farm is busy
+// benchmarkBusyFarms measures what one tray asks of a Flamenco 3.8.5 Manager whose farm is busy
 // (a job starts or ends every 5 s, so the farm's state flips between active and waiting and the
 // Manager pushes /status each time, as a real one does: its farm status service re-evaluates after
 // every change of a job's status), all included: the tray's farm watcher and discovery's HTTP checks
@@ -49,8 +49,10 @@ func TestMain(m *testing.M) { netns.Main(m) }
 // minute, and logs a table by route. It prints figures and asserts none. It runs its body once
 // whatever b.N is; about 7 minutes (FLAMENCO_TRAY_BUSY_WINDOW=30s for a quick look).
 //
-//	go test -run '^$' -bench BusyFarm -benchtime 1x -count 1 -timeout 30m ./internal/farm/
-func BenchmarkTrayOnABusyFarm(b *testing.B) {
+// They run as BenchmarkTraysOnAManager/busy-farm/…:
+//
+//	go test -run '^$' -bench 'TraysOnAManager/busy-farm' -benchtime 1x -count 1 -timeout 30m ./internal/farm/
+func benchmarkBusyFarms(b *testing.B) {
 	for _, sc := range []busyScenario{
 		{name: "bus-connected", live: true},
 		{name: "proxy-refuses-upgrades", proxy: []proxystandin.Option{}},

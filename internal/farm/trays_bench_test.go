@@ -26,7 +26,9 @@ import (
 // Manager's goroutines and heap per connected tray. Meanwhile each awake Worker checks in every 5 s
 // (as real ones do: each check-in is a /workers update), a running job reports progress every 2 s,
 // one changes status every 10 s and one is submitted every 30 s. "allWorkers" is the same with the
-// Workers subscribed to as well, which is why the trays do not subscribe to them.
+// Workers subscribed to as well, which is why the trays do not subscribe to them. "busy-farm" is one
+// tray, all included, on a farm whose state changes every 5 s, directly and behind two proxies
+// (busyfarm_bench_test.go).
 func BenchmarkTraysOnAManager(b *testing.B) {
 	// One allocation in 4 KB sampled (the default is 512 KB), to tell the stand-in's heap from the
 	// trays' with some precision; every allocation would slow 200 trays into timeouts.
@@ -46,6 +48,7 @@ func BenchmarkTraysOnAManager(b *testing.B) {
 			}
 		})
 	}
+	b.Run("busy-farm", benchmarkBusyFarms)
 }
 
 func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time.Duration) {
