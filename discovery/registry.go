@@ -95,6 +95,8 @@ type location struct {
 	inFlight           bool
 	// vouched: the Manager's event bus is connected, which says it is alive: no checks meanwhile.
 	vouched bool
+	// checkAsked: CheckAllNow asked for one check, vouched or not.
+	checkAsked bool
 }
 
 // Registry groups addresses into Managers and decides when each is checked. It is a plain data type:

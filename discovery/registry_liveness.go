@@ -129,8 +129,11 @@ func (r *Registry) handleByebye(now time.Time, answer Answer) {
 	}
 }
 
-// checkable reports whether loc may be checked now.
-func (r *Registry) checkable(loc *location) bool { return !loc.inFlight && !loc.vouched }
+// checkable reports whether loc may be checked now: not while it is vouched for, unless CheckAllNow
+// asked (the user's "Search again").
+func (r *Registry) checkable(loc *location) bool {
+	return !loc.inFlight && (!loc.vouched || loc.checkAsked)
+}
 
 // refillTokens adds the tokens earned since the last refill.
 func (r *Registry) refillTokens(now time.Time) {
@@ -164,7 +167,7 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 			}
 			r.tokens--
 		}
-		loc.inFlight = true
+		loc.inFlight, loc.checkAsked = true, false
 		loc.lastCheck = now
 		if loc.isHostName() {
 			r.wantLookup(now, loc.host)
@@ -249,12 +252,14 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 	loc.nextCheck = now.Add(loc.retryDelay)
 }
 
-// CheckAllNow makes every address due for a check now (an explicit refresh, a network change), and
-// every host name due for a lookup with it.
+// CheckAllNow makes every address due for a check now (an explicit refresh, a network change),
+// vouched ones too (once: asked for, it costs one request each), and every host name due for a
+// lookup with it.
 func (r *Registry) CheckAllNow(now time.Time) {
 	for _, loc := range r.locations {
 		loc.nextCheck = now
 		loc.retryDelay = 0
+		loc.checkAsked = true
 	}
 	for _, name := range r.names {
 		name.askedAt = time.Time{}

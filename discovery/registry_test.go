@@ -754,6 +754,18 @@ func TestRegistryAsksNothingOfAVouchedManagerAndChecksAtOnceWhenTheVouchEnds(t *
 	if wake := r.NextWake(later, true); !wake.IsZero() && wake.Before(later.Add(time.Hour)) {
 		t.Errorf("NextWake = %v while vouched: nothing should be due", wake)
 	}
+	// "Search again" checks a vouched Manager too, once: the user asked.
+	r.CheckAllNow(later)
+	asked := r.DueChecks(later, 100)
+	if len(asked) != 3 {
+		t.Errorf("after Search again: %d checks of the vouched Manager, want 3 (%v)", len(asked), asked)
+	}
+	for _, base := range asked {
+		r.HandleCheck(later, base, studio, nil)
+	}
+	if due := r.DueChecks(later.Add(10*time.Second), 100); len(due) != 0 {
+		t.Errorf("checks %v of the vouched Manager after the one Search again asked for", due)
+	}
 	// The bus closed: every address is checked at once.
 	r.Vouch(later, id, false)
 	if due := r.DueChecks(later, 100); len(due) != 3 {

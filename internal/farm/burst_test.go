@@ -119,6 +119,7 @@ func TestFleetMovesAWatcherToTheManagersNewAddress(t *testing.T) {
 	mine := f.SubmitJob(farmstandin.JobSpec{Name: "shot-100", User: "alice", Status: "active"})
 	oldAddress, newAddress := farmstandin.Serve(t, f), farmstandin.Serve(t, f)
 	ends := &endCounter{ends: map[string]int{}}
+	vouches := make(chan bool, 16)
 	fleet := farm.NewFleet(farm.FleetConfig{
 		Identity: farm.Identity{UserName: "alice"},
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
@@ -127,6 +128,7 @@ func TestFleetMovesAWatcherToTheManagersNewAddress(t *testing.T) {
 				ends.add(e)
 			}
 		},
+		Vouch: func(_ string, alive bool) { vouches <- alive },
 	})
 	defer fleet.Stop()
 	studio := discovery.Manager{ID: "studio", Name: "Studio Farm", URL: oldAddress.URL, Reachable: true}
@@ -155,5 +157,14 @@ func TestFleetMovesAWatcherToTheManagersNewAddress(t *testing.T) {
 	}
 	if open := f.EventBusStats().Open; open != 1 {
 		t.Errorf("%d event-bus connections open, want 1", open)
+	}
+	// Vouched for once, all along: the new address answered at once.
+	if alive := <-vouches; !alive {
+		t.Error("the first vouch said not alive")
+	}
+	select {
+	case alive := <-vouches:
+		t.Errorf("Vouch(%v) over the move", alive)
+	default:
 	}
 }

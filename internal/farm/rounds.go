@@ -50,8 +50,9 @@ func (w *Watcher) round(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil // cancelled mid-request: not the Manager's fault
 			}
-			// A Manager that has no such endpoint (upgraded, or the generation not known yet) answered.
-			w.heard(err == nil || errors.Is(err, managerapi.ErrNoSuchEndpoint))
+			// A failed task is retried alone, later and later (Planner): the Watcher then no longer
+			// hears from the Manager often enough to vouch for it.
+			w.heard(err == nil)
 			if err := w.taskDone(task, err); err != nil {
 				return err
 			}
