@@ -90,8 +90,19 @@ func TestSoak(t *testing.T) {
 		case i%300 == 100: // a Manager comes or goes
 			k := (i / 300) % len(comers)
 			if running[k] == nil {
-				running[k] = standin.Start(t, comers[k], []string{"Night Farm", "Day Farm"}[k])
-				browser.Refresh() // "Search again": a new Manager is otherwise found at the hourly search
+				name := []string{"Night Farm", "Day Farm"}[k]
+				running[k] = standin.Start(t, comers[k], name)
+				// "Search again": a new Manager is otherwise found at the hourly search. Its answer
+				// comes in real time, up to MX later, while the fake clock would run on: wait for it,
+				// so that the Manager is not stopped (fake minutes later) before it could answer.
+				appeared, unsubscribe := browser.Subscribe()
+				browser.Refresh()
+				if !hasManager(browser.State(), name) {
+					waitEvent(t, appeared, 15*time.Second, func(e discovery.Event) bool {
+						return e.Kind == discovery.ManagerAppeared && e.Manager.Name == name
+					})
+				}
+				unsubscribe()
 			} else {
 				running[k].Kill()
 				running[k] = nil
