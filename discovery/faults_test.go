@@ -4,6 +4,8 @@ package discovery_test
 
 import (
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,9 +88,9 @@ func TestBrowserFollowsNetworkChanges(t *testing.T) {
 }
 
 // Two Managers of one name on two machines, one of them also on a second network this computer is
-// on: one entry per machine and network, each with its own address only (an answer's source address,
-// all that ties an address to a machine, can be forged: joining addresses would let an impostor join
-// a Manager's entry). A restart on another port replaces the old entries.
+// on: one entry per machine, the multihomed one with both of its addresses (each network's answer
+// names the other's address: mutual claims), the twin on its own (a name is not an identity). A
+// restart on another port replaces the old entries.
 func TestBrowserListsTwinsAndMultihomedManagersByAddress(t *testing.T) {
 	netns.RequireIsolated(t)
 	lan1, lan2 := netns.NewLAN(t), netns.NewLAN(t)
@@ -122,21 +124,28 @@ func TestBrowserListsTwinsAndMultihomedManagersByAddress(t *testing.T) {
 			}
 		}
 	}
-	urls := func(ms []discovery.Manager) map[string]int {
+	entries := func(ms []discovery.Manager) map[string]int {
 		seen := map[string]int{}
 		for _, m := range ms {
-			seen[m.URL]++
+			addrs := slices.Clone(m.Addresses)
+			slices.Sort(addrs)
+			seen[strings.Join(addrs, " ")]++
 		}
 		return seen
 	}
-	wantA, wantA2, wantB := "http://"+addrA.String()+":8080/", "http://"+addrA2.String()+":8080/", "http://"+addrB.String()+":8080/"
+	base := func(a netip.Addr, port string) string { return "http://" + a.String() + ":" + port }
+	pair := func(port string) string {
+		addrs := []string{base(addrA, port), base(addrA2, port)}
+		slices.Sort(addrs)
+		return strings.Join(addrs, " ")
+	}
 	waitFor("twins", func(ms []discovery.Manager) bool {
-		u := urls(ms)
-		if len(ms) != 3 || u[wantA] != 1 || u[wantA2] != 1 || u[wantB] != 1 {
+		e := entries(ms)
+		if len(ms) != 2 || e[pair("8080")] != 1 || e[base(addrB, "8080")] != 1 {
 			return false
 		}
 		for _, m := range ms {
-			if len(m.Addresses) != 1 || !m.Ambiguous || m.Name != "Twin Farm" {
+			if !m.Ambiguous || m.Name != "Twin Farm" {
 				return false
 			}
 		}
@@ -146,9 +155,8 @@ func TestBrowserListsTwinsAndMultihomedManagersByAddress(t *testing.T) {
 	// Twin A restarts on another port: its old entries go, the new ones are found.
 	managerA.Kill()
 	standin.Start(t, twinA, "Twin Farm", standin.WithPort(9090))
-	wantA9090, wantA29090 := "http://"+addrA.String()+":9090/", "http://"+addrA2.String()+":9090/"
 	waitFor("restart on port 9090", func(ms []discovery.Manager) bool {
-		u := urls(ms)
-		return len(ms) == 3 && u[wantA9090] == 1 && u[wantA29090] == 1 && u[wantB] == 1
+		e := entries(ms)
+		return len(ms) == 2 && e[pair("9090")] == 1 && e[base(addrB, "8080")] == 1
 	})
 }

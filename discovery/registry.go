@@ -115,6 +115,7 @@ type Registry struct {
 	memberOf map[string]string      // listed address (base URL) → its Manager's ID
 	since    map[string]time.Time   // Manager ID → when it was listed
 	vouched  map[string]bool        // Manager IDs whose event bus is connected
+	claims   map[claim]time.Time    // another machine's LOCATION naming a third → when last announced (registry_claims.go)
 }
 
 // NewRegistry returns an empty registry.
@@ -129,6 +130,7 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 		memberOf:  make(map[string]string),
 		since:     make(map[string]time.Time),
 		vouched:   make(map[string]bool),
+		claims:    make(map[claim]time.Time),
 	}
 }
 
@@ -206,6 +208,8 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 	// followed at all: it could point us at any host, or put another host's page behind a name.
 	local := addr.IsLoopback() || r.local[addr]
 	if addr != source && !(local && (r.local[source] || source.IsLoopback())) {
+		// Not followed; remembered as its claim, which only its counterpart's can confirm.
+		r.noteClaim(now, source, addr, base.Scheme, base.Port())
 		return fmt.Errorf("LOCATION %q names another machine than %s, which sent it", answer.Location, source)
 	}
 	key := base.String()
@@ -317,6 +321,7 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 func (r *Registry) Update(now time.Time) []Event {
 	r.forgetStale(now)
 	r.forgetNames()
+	r.forgetClaims(now)
 	managers, memberOf := r.computeManagers(now)
 	current := make(map[string]Manager, len(managers))
 	for _, m := range managers {

@@ -7,10 +7,12 @@ package discovery
 // answers with (anyone can answer with any name):
 //   - they are this machine's, and answer with the same name on the same port;
 //   - a host name (only the user or IT gives those: SSDP LOCATIONs are addresses) resolves to an
-//     address that answered as a Manager itself, with the same name, on the same port and scheme.
+//     address that answered as a Manager itself, with the same name, on the same port and scheme;
+//   - they are another machine's addresses on two networks of this computer's, each announced by
+//     the other's machine (registry_claims.go), and answer with the same name, port and scheme.
 //
-// Another machine's addresses are never joined on what SSDP says alone: an answer's source address
-// is all that says which machine an address is, and a hostile host can forge it.
+// Another machine's addresses are never joined on one answer alone: an answer's source address is
+// all that says which machine an address is, and a hostile host can forge it on its own network.
 //
 // The Browser looks names up (DueResolutions, Resolved); the registry only asks and remembers.
 
@@ -194,6 +196,14 @@ func (r *Registry) group(now time.Time) [][]*location {
 			} else {
 				byEndpoint[e] = loc
 			}
+		}
+	}
+	// Addresses of another machine's that announce each other (registry_claims.go).
+	pairs, _ := r.mutualClaims(now)
+	for _, p := range pairs {
+		a, b := r.locations[p[0]], r.locations[p[1]]
+		if a != nil && b != nil && parent[a] != nil && parent[b] != nil && a.info.Name == b.info.Name {
+			union(a, b)
 		}
 	}
 	index := make(map[*location]int)

@@ -286,6 +286,9 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 			consider(expires)
 		}
 	}
+	if _, expires := r.mutualClaims(now); len(expires) > 0 {
+		consider(slices.MinFunc(expires, time.Time.Compare))
+	}
 	for _, loc := range r.locations {
 		if withChecks && r.checkable(loc) {
 			if loc.verified {

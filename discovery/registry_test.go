@@ -179,7 +179,7 @@ func TestRegistryGroupsAndChoosesURL(t *testing.T) {
 			},
 		},
 		{
-			name: "a Manager on two networks of this computer's is listed once per network",
+			name: "addresses announced for each other stay apart while this computer's networks are unknown (registry_claims_test.go joins them)",
 			answers: []announced{
 				{"10.77.0.1", "http://10.77.0.1:8080/upnp/description.xml"},
 				{"10.77.0.1", "http://10.88.0.1:8080/upnp/description.xml"},
