@@ -67,30 +67,7 @@ func watchStatus(ctx context.Context, given []string, prefs traySettings, identi
 
 	browser = discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
 		ManualURLs: prefs.SetByIT.With(prefs.ManualManagers)})
-	return followFound(ctx, browser, fleet)
-}
-
-// followFound runs browser until ctx ends and keeps fleet watching what it lists.
-func followFound(ctx context.Context, browser *discovery.Browser, fleet *farm.Fleet) error {
-	events, unsubscribe := browser.Subscribe()
-	defer unsubscribe()
-	runErr := make(chan error, 1)
-	go func() { runErr <- browser.Run(ctx) }()
-	// Without events (the list is quiet), the watchers of Managers gone long ago still stop.
-	resync := time.NewTicker(farm.KeepWatchingGone / 12)
-	defer resync.Stop()
-	for {
-		select {
-		case err := <-runErr:
-			return err
-		case <-resync.C:
-		case _, ok := <-events:
-			if !ok {
-				return <-runErr
-			}
-		}
-		fleet.Sync(ctx, browser.State().Managers)
-	}
+	return fleet.Follow(ctx, browser)
 }
 
 // watchPrinter writes the lines of several watchers, one whole line at a time.

@@ -241,11 +241,7 @@ func startTray(b *testing.B, url string, logger zerolog.Logger) *busyTray {
 			}
 		},
 		Vouch: t.browser.Vouch})
-	events, unsubscribe := t.browser.Subscribe()
-	go func() {
-		defer unsubscribe()
-		t.done <- followListed(ctx, t.browser, t.fleet, events)
-	}()
+	go func() { t.done <- t.fleet.Follow(ctx, t.browser) }()
 	b.Cleanup(func() {
 		cancel()
 		<-t.done
@@ -255,27 +251,6 @@ func startTray(b *testing.B, url string, logger zerolog.Logger) *busyTray {
 		b.Fatalf("add %s by hand: %v", url, err)
 	}
 	return t
-}
-
-// followListed runs browser until ctx ends and keeps fleet watching what it lists, as
-// internal/cli's followFound does.
-func followListed(ctx context.Context, browser *discovery.Browser, fleet *farm.Fleet, events <-chan discovery.Event) error {
-	runErr := make(chan error, 1)
-	go func() { runErr <- browser.Run(ctx) }()
-	resync := time.NewTicker(farm.KeepWatchingGone / 12)
-	defer resync.Stop()
-	for {
-		select {
-		case err := <-runErr:
-			return err
-		case <-resync.C:
-		case _, ok := <-events:
-			if !ok {
-				return <-runErr
-			}
-		}
-		fleet.Sync(ctx, browser.State().Managers)
-	}
 }
 
 func (t *busyTray) resetEnds() {

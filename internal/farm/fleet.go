@@ -188,6 +188,30 @@ func (f *Fleet) startLocked(ctx context.Context, m discovery.Manager, previous <
 	})
 }
 
+// Follow runs browser until ctx ends, keeping the Fleet watching what it lists, and returns what
+// browser.Run returned.
+func (f *Fleet) Follow(ctx context.Context, browser *discovery.Browser) error {
+	events, unsubscribe := browser.Subscribe()
+	defer unsubscribe()
+	runErr := make(chan error, 1)
+	go func() { runErr <- browser.Run(ctx) }()
+	// Without events (the list is quiet), the watchers of Managers gone long ago still stop.
+	resync := time.NewTicker(KeepWatchingGone / 12)
+	defer resync.Stop()
+	for {
+		select {
+		case err := <-runErr:
+			return err
+		case <-resync.C:
+		case _, ok := <-events:
+			if !ok {
+				return <-runErr
+			}
+		}
+		f.Sync(ctx, browser.State().Managers)
+	}
+}
+
 // Stop ends every watcher and waits for their goroutines; Sync does nothing after it.
 func (f *Fleet) Stop() {
 	f.mu.Lock()
