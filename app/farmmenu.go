@@ -30,6 +30,12 @@ type ManagerFarm struct {
 	// Watched are the jobs the user picked to watch on this Manager.
 	Watched map[string]bool
 	Worker  LocalWorker
+	// UnseenFailed are my jobs (by ID) that failed while the tray ran and that the user has not
+	// looked at since: not opened the menu, the job or its notification, nor acted on it.
+	UnseenFailed map[string]bool
+	// Frames are the tiny last-rendered frames of my jobs, by job ID, as menu icons (PNG, named by
+	// their content so the menu's key changes with the picture).
+	Frames map[string]fyne.Resource
 }
 
 // LocalWorker is the state of a Worker this tray runs for a Manager.
