@@ -88,8 +88,12 @@ func needsDisplay() bool {
 // iconResource returns the tray icon for a state.
 func iconResource(state IconState) fyne.Resource {
 	switch state {
+	case IconMyJobFailed:
+		return assets.TrayMyJobFailedIcon
 	case IconRendering:
 		return assets.TrayRenderingIcon
+	case IconMyJobRendering:
+		return assets.TrayMyJobRenderingIcon
 	case IconAdvertising:
 		return assets.TrayAdvertisingIcon
 	case IconManagersFound:

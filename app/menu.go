@@ -334,31 +334,3 @@ func disabled(label string) *fyne.MenuItem {
 	item.Disabled = true
 	return item
 }
-
-// IconState is the tray icon to show.
-type IconState int
-
-const (
-	IconSearching IconState = iota
-	IconNoManager
-	IconManagersFound
-	IconAdvertising
-	// IconRendering: this computer renders for a farm it is lent to.
-	IconRendering
-)
-
-// IconFor picks the tray icon for a state.
-func IconFor(s MenuState) IconState {
-	switch {
-	case rendersForAFarm(s.Lending):
-		return IconRendering
-	case s.Advertising.Active:
-		return IconAdvertising
-	case len(s.Discovery.Managers) > 0:
-		return IconManagersFound
-	case s.Discovery.Searching:
-		return IconSearching
-	default:
-		return IconNoManager
-	}
-}
