@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,12 +41,20 @@ type FarmStatusUpdate struct {
 	Status FarmState
 }
 
+// LastRenderedUpdate is a /last-rendered event (to allLastRendered subscribers): a Worker uploaded
+// a frame of the job, and the Manager made its sizes.
+type LastRenderedUpdate struct {
+	JobID     string
+	Thumbnail LastRendered
+}
+
 // BusEvent is one event of the bus that this program uses: exactly one field is set. A struct rather
 // than an interface, so that a switch on it needs no type assertion and cannot miss a case silently.
 type BusEvent struct {
 	Job    *JobUpdate
 	Worker *WorkerUpdate
 	Farm   *FarmStatusUpdate
+	Frame  *LastRenderedUpdate
 }
 
 // Name is the event's name on the bus ("/jobs", "/workers", "/status"), "" for a zero BusEvent.
@@ -57,6 +66,8 @@ func (e BusEvent) Name() string {
 		return "/workers"
 	case e.Farm != nil:
 		return "/status"
+	case e.Frame != nil:
+		return "/last-rendered"
 	}
 	return ""
 }
@@ -78,6 +89,9 @@ func decodeEvent(name string, payload json.RawMessage) (BusEvent, error) {
 	case "/status":
 		u, err := decodeFarmStatus(payload)
 		return BusEvent{Farm: u}, err
+	case "/last-rendered":
+		u, err := decodeLastRendered(payload)
+		return BusEvent{Frame: u}, err
 	}
 	return BusEvent{}, nil
 }
@@ -122,6 +136,24 @@ func decodeJobUpdate(payload json.RawMessage) (*JobUpdate, error) {
 		Progress:       progress(wire.StepsCompleted, wire.StepsTotal),
 		WasDeleted:     wire.WasDeleted,
 	}, nil
+}
+
+// decodeLastRendered requires the job's id (a UUID) and a base path.
+func decodeLastRendered(payload json.RawMessage) (*LastRenderedUpdate, error) {
+	var wire struct {
+		JobID     string       `json:"job_id"`
+		Thumbnail LastRendered `json:"thumbnail"`
+	}
+	if err := unmarshalObject(payload, &wire); err != nil {
+		return nil, fmt.Errorf("%w: /last-rendered: %v", ErrBadFrame, err)
+	}
+	switch {
+	case !IsUUID(wire.JobID):
+		return nil, fmt.Errorf("%w: /last-rendered: job id %q is not a UUID", ErrBadFrame, CleanText(wire.JobID, 40))
+	case !strings.HasPrefix(wire.Thumbnail.Base, "/"):
+		return nil, fmt.Errorf("%w: /last-rendered without a base path", ErrBadFrame)
+	}
+	return &LastRenderedUpdate{JobID: wire.JobID, Thumbnail: wire.Thumbnail}, nil
 }
 
 // decodeWorkerUpdate requires the Worker's id (a UUID) and its status.

@@ -169,7 +169,7 @@ func TestDecodeEventChecksAndCleans(t *testing.T) {
 	if err != nil || e.Worker.Name != "w" || *e.Worker.StatusChange != (StatusChangeRequest{Status: WorkerAsleep, Lazy: true}) {
 		t.Errorf("worker update: %+v, %v", e.Worker, err)
 	}
-	if e, err := decode(`42["/last-rendered",{"job_id":"x"}]`); err != nil || e.Name() != "" {
+	if e, err := decode(`42["/task",{"id":"x"}]`); err != nil || e.Name() != "" {
 		t.Errorf("an event this program does not use: %+v, %v", e, err)
 	}
 	for raw, reason := range map[string]string{

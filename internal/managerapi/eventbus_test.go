@@ -494,7 +494,7 @@ func TestEventBusSkipsMalformedFramesAndKeepsGoing(t *testing.T) {
 	fm := newFakeManager(t, handshakeThen(func(ctx context.Context, m *managerSide) {
 		m.send(ctx, numberedJob(1, 0), `42["/jobs",{"id":`, `4x`, `42["/jobs",{"id":"not-a-uuid","status":"active"}]`)
 		m.conn.Write(ctx, websocket.MessageBinary, []byte(`42["/jobs",{}]`))
-		m.send(ctx, `42["/jobs",{"id":"`+testJobID+`"}]`, `44{"message":"boom"}`, `42["/last-rendered",{"job_id":"x"}]`, numberedJob(2, 0))
+		m.send(ctx, `42["/jobs",{"id":"`+testJobID+`"}]`, `44{"message":"boom"}`, `42["/task",{"id":"x"}]`, numberedJob(2, 0))
 		<-ctx.Done()
 	}))
 	var logged bytes.Buffer
@@ -506,7 +506,7 @@ func TestEventBusSkipsMalformedFramesAndKeepsGoing(t *testing.T) {
 		}
 	}
 	stats := bus.Stats()
-	if stats.Malformed != 6 || stats.Events["/jobs"] != 2 || stats.Events["/last-rendered"] != 1 {
+	if stats.Malformed != 6 || stats.Events["/jobs"] != 2 || stats.Events["/task"] != 1 {
 		t.Errorf("stats %+v: want 6 skipped (cut JSON, 4x, bad id, binary, no status, Socket.IO error)", stats)
 	}
 	levels := strings.Count(logged.String(), `"level":"warn"`)*100 + strings.Count(logged.String(), `"level":"debug"`)

@@ -34,6 +34,8 @@ const (
 	JobCancelRequested   JobStatus = "cancel-requested"
 	JobRequeueing        JobStatus = "requeueing"
 	JobUnderConstruction JobStatus = "under-construction"
+	// JobPauseRequested is Flamenco 3.6's: a job asked to pause that still has a task running.
+	JobPauseRequested JobStatus = "pause-requested"
 )
 
 // JobStatuses lists every job status, unfinished ones first.

@@ -1,0 +1,124 @@
+package managerapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// The sizes of a job's last rendered frame the Manager makes from each image a Worker uploads.
+const (
+	FrameFull  = "last-rendered.jpg"       // as rendered (1920×1080 in the captures)
+	FrameSmall = "last-rendered-small.jpg" // 600×337
+	FrameTiny  = "last-rendered-tiny.jpg"  // 199×112
+)
+
+// The limits of a frame's answer: a JPEG of the small size is some 13 KB, the tiny one 3 KB.
+const (
+	MaxFrameBytes = 4 << 20
+)
+
+// ErrNotAnImage: the answer is not a JPEG or a PNG.
+var ErrNotAnImage = errors.New("not a JPEG or PNG image")
+
+// LastRendered says where a job's last rendered frame is: its sizes at Base + "/" + suffix, a path on
+// the Manager. The zero value: the job has none yet.
+type LastRendered struct {
+	Base     string   `json:"base"`
+	Suffixes []string `json:"suffixes"`
+}
+
+// Has says whether the frame is there in that size.
+func (lr LastRendered) Has(suffix string) bool {
+	return lr.Base != "" && slices.Contains(lr.Suffixes, suffix)
+}
+
+// LastRendered asks where a job's last rendered frame is: GET /api/v3/jobs/{id}/last-rendered. A job
+// that has none answers 204: the zero LastRendered and no error.
+func (c *Client) LastRendered(ctx context.Context, jobID string) (LastRendered, error) {
+	var lr LastRendered
+	path := "api/v3/jobs/" + url.PathEscape(jobID) + "/last-rendered"
+	err := c.do(ctx, request{method: http.MethodGet, path: path}, func(r io.Reader) error {
+		data, err := io.ReadAll(r)
+		if err != nil || len(data) == 0 { // 204
+			return err
+		}
+		if err := json.Unmarshal(data, &lr); err != nil {
+			return fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return LastRendered{}, err
+	}
+	if !strings.HasPrefix(lr.Base, "/") {
+		return LastRendered{}, nil
+	}
+	return lr, nil
+}
+
+// FrameURL is the address of a frame's size on the Manager at base, whose path prefix (a Manager
+// behind a proxy's prefix) is kept: the Manager answers paths from its root.
+func FrameURL(base string, lr LastRendered, suffix string) (string, error) {
+	path, err := framePath(lr, suffix)
+	if err != nil {
+		return "", err
+	}
+	u, err := clientBase(base)
+	if err != nil {
+		return "", err
+	}
+	return u.JoinPath(path).String(), nil
+}
+
+func framePath(lr LastRendered, suffix string) (string, error) {
+	if !lr.Has(suffix) || strings.ContainsAny(suffix, "/\\") {
+		return "", fmt.Errorf("no %s among the job's frames", suffix)
+	}
+	return strings.TrimPrefix(lr.Base, "/") + "/" + suffix, nil
+}
+
+// Frame fetches one size of a job's last rendered frame: JPEG or PNG bytes, at most MaxFrameBytes.
+// An answer of another kind is an error matching ErrNotAnImage.
+func (c *Client) Frame(ctx context.Context, lr LastRendered, suffix string) ([]byte, error) {
+	path, err := framePath(lr, suffix)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	err = c.do(ctx, request{method: http.MethodGet, path: path, maxBody: MaxFrameBytes}, func(r io.Reader) error {
+		var err error
+		data, err = io.ReadAll(r)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !IsImage(data) {
+		return nil, fmt.Errorf("GET /%s: %w", path, ErrNotAnImage)
+	}
+	return data, nil
+}
+
+// IsImage says whether data starts like a JPEG or a PNG.
+func IsImage(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n"))
+}
+
+// SetJobStatus asks the Manager to change a job's status, saying why (shown in the job's activity):
+// POST /api/v3/jobs/{id}/setstatus, answered 204. A refusal is an *APIError with the Manager's
+// message: 3.3–3.5 refuse pause-requested, every version a change its rules do not allow.
+func (c *Client) SetJobStatus(ctx context.Context, jobID string, status JobStatus, reason string) error {
+	body := struct {
+		Status JobStatus `json:"status"`
+		Reason string    `json:"reason"`
+	}{status, reason}
+	return c.doJSON(ctx, http.MethodPost, "api/v3/jobs/"+url.PathEscape(jobID)+"/setstatus", body, nil)
+}
