@@ -9,13 +9,15 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// EventBusSubscriptions are what a Watcher subscribes to: the jobs' changes only. A /workers update
+// EventBusSubscriptions are what a Watcher subscribes to: the jobs' changes, and the news of a job's
+// new last rendered frame (one small event per image a Worker uploads, which the tray needs only
+// for the user's jobs: it then fetches the tiny size at most once a minute per job). A /workers update
 // comes at each check-in of every awake Worker (every few seconds, not only on a change), so on a
 // farm of 200 Workers an allWorkers subscription is dozens of frames a second to every tray, and
 // the Manager sends them to every tray of the studio (BenchmarkTraysOnAManager measures it). The
 // Workers' counts are read over HTTP instead, on a slow timer and after a change of the farm's
 // state, which reaches every client without a subscription (Flamenco 3.5+).
-var EventBusSubscriptions = []string{"allJobs"}
+var EventBusSubscriptions = []string{"allJobs", "allLastRendered"}
 
 // Pings of the event bus: the Manager's own (every 30 s, 60 s to answer) would leave a Manager whose
 // machine vanished without closing the connection (a power cut, a cable) listed for 90 s, while
@@ -55,8 +57,8 @@ func (s busSource) Next(ctx context.Context) (LiveUpdate, error) {
 		if err != nil {
 			return LiveUpdate{}, err
 		}
-		if e.Job != nil || e.Farm != nil {
-			return LiveUpdate{Job: e.Job, Farm: e.Farm}, nil
+		if e.Job != nil || e.Farm != nil || e.Frame != nil {
+			return LiveUpdate{Job: e.Job, Farm: e.Farm, Frame: e.Frame}, nil
 		}
 	}
 }

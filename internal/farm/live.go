@@ -68,10 +68,12 @@ type EventSource interface {
 	Close() error
 }
 
-// LiveUpdate is one update of the event bus that the Watcher uses: a job's or the farm's.
+// LiveUpdate is one update of the event bus that the Watcher uses: a job's, the farm's, or a job's
+// new frame.
 type LiveUpdate struct {
-	Job  *managerapi.JobUpdate
-	Farm *managerapi.FarmStatusUpdate
+	Job   *managerapi.JobUpdate
+	Farm  *managerapi.FarmStatusUpdate
+	Frame *managerapi.LastRenderedUpdate
 }
 
 // Connection says how a Watcher follows its Manager, for About and `status`.

@@ -119,6 +119,10 @@ func (s *liveSession) apply(u LiveUpdate) {
 	switch {
 	case u.Job != nil:
 		s.applyJobLocked(*u.Job)
+	case u.Frame != nil:
+		if !w.view.observeFrame(*u.Frame, w.clock.Now()) {
+			return // another's job: nothing shown changed
+		}
 	case u.Farm != nil:
 		w.view.observeFarmStatus(u.Farm.Status, true)
 		// The farm's state changed: its Workers' counts likely did too. Read them, but never sooner

@@ -47,6 +47,14 @@ type Summary struct {
 	// malformed answers, a Manager too old for this API): the menu says "farm status unavailable".
 	Unavailable string
 	UpdatedAt   time.Time // the last successful answer
+	// Theirs are the jobs of MyJobs that are watched but not the user's: the menu offers no actions
+	// on them.
+	Theirs map[string]bool
+	// CanPause: the Manager pauses jobs (Flamenco 3.6+, the generation that lists every job).
+	CanPause bool
+	// Frames are the news of new last rendered frames of the jobs of MyJobs, by job id, as the event
+	// bus told them (none while polling).
+	Frames map[string]LastFrame
 	// Connection says whether the Manager's changes come live over its event bus, or by polling and
 	// why.
 	Connection Connection
@@ -61,6 +69,8 @@ func (s Summary) Clone() Summary {
 	s.Jobs = maps.Clone(s.Jobs)
 	s.MyJobs = cloneJobs(s.MyJobs)
 	s.Unfinished = cloneJobs(s.Unfinished)
+	s.Frames = maps.Clone(s.Frames)
+	s.Theirs = maps.Clone(s.Theirs)
 	return s
 }
 
@@ -82,7 +92,9 @@ func sameContent(a, b Summary) bool {
 		maps.Equal(a.Workers, b.Workers) && maps.Equal(a.Jobs, b.Jobs) && a.FailedToday == b.FailedToday &&
 		a.FinishedTodayCapped == b.FinishedTodayCapped && slices.EqualFunc(a.MyJobs, b.MyJobs, sameJob) &&
 		slices.EqualFunc(a.Unfinished, b.Unfinished, sameJob) && a.NoJobCarriesKey == b.NoJobCarriesKey &&
-		a.Unavailable == b.Unavailable && a.Connection == b.Connection
+		a.Unavailable == b.Unavailable && a.Connection == b.Connection &&
+		a.CanPause == b.CanPause && maps.Equal(a.Theirs, b.Theirs) &&
+		maps.EqualFunc(a.Frames, b.Frames, func(x, y LastFrame) bool { return x.At.Equal(y.At) })
 }
 
 func sameJob(a, b managerapi.Job) bool {

@@ -41,6 +41,7 @@ type view struct {
 	// pending are jobs first seen on the event bus, which does not say whose a job is: their owner is
 	// being asked for (GET /api/v3/jobs/{id}); until then they are counted, not reported.
 	pending     map[string]*pendingJob
+	frames      map[string]LastFrame // the news of the user's jobs' frames, by job id
 	keySeen     bool
 	unavailable string
 	updatedAt   time.Time
@@ -48,7 +49,7 @@ type view struct {
 
 func newView(manager string, identity Identity, watched []string, started time.Time) *view {
 	v := &view{manager: manager, identity: identity.Normalized(), started: started, jobs: make(map[string]managerapi.Job),
-		unfinished: make(map[string]managerapi.Job), finished: make(map[string]managerapi.Job), pending: make(map[string]*pendingJob)}
+		unfinished: make(map[string]managerapi.Job), finished: make(map[string]managerapi.Job), pending: make(map[string]*pendingJob), frames: make(map[string]LastFrame)}
 	v.setWatched(watched)
 	return v
 }
@@ -282,6 +283,15 @@ func (v *view) summary(now time.Time, loc *time.Location) Summary {
 		s.MyJobs = s.MyJobs[:MaxMyJobs]
 	}
 	s.MyJobs = cloneJobs(s.MyJobs)
+	s.Frames = v.framesOf(s.MyJobs)
+	for _, j := range s.MyJobs {
+		if !v.identity.Owns(j) {
+			if s.Theirs == nil {
+				s.Theirs = map[string]bool{}
+			}
+			s.Theirs[j.ID] = true
+		}
+	}
 
 	s.Unfinished = cloneJobs(slices.Collect(maps.Values(v.unfinished)))
 	slices.SortFunc(s.Unfinished, newestFirst)

@@ -310,6 +310,7 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 func (w *Watcher) summaryLocked(now time.Time) Summary {
 	s := w.view.summary(now, w.loc)
 	s.Connection = w.connection
+	s.CanPause = w.generation == genList
 	return s
 }
 
