@@ -1,5 +1,5 @@
-// Package cli is flamenco-tray's command line: each command (discover, advertise, status, worker,
-// autostart, version, and the tray itself) in its own file, sharing one way to find Managers
+// Package cli is flamenco-tray's command line: each command (discover, advertise, status, job,
+// worker, autostart, version, and the tray itself) in its own file, sharing one way to find Managers
 // (find.go) and, for the farm, the tray's own farm.Fleet.
 package cli
 
@@ -27,6 +27,10 @@ const usage = `Usage:
   flamenco-tray status --watch [--json] [--manager URL]...
                                         one line per change of my jobs and of the farm state, until
                                         interrupted
+  flamenco-tray job pause|resume|requeue|cancel JOB_ID [--manager URL]
+                                        act on one job, as the menu does: the Manager given, else the
+                                        one found that has the job; exit 1 with the Manager's words
+                                        when it refuses
   flamenco-tray advertise [--manager URL]
                                         advertise the Manager on this machine over SSDP until interrupted
   flamenco-tray worker --manager URL [--worker-bin PATH] [--when-away DURATION [--when-back stop|finish]
@@ -57,6 +61,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, version s
 		err = runAdvertise(ctx, args, stdout, stderr)
 	case "status":
 		err = runStatus(ctx, args, stdout, stderr)
+	case "job":
+		err = runJob(ctx, args, stdout, stderr)
 	case "worker":
 		err = runWorker(ctx, args, stdout, stderr)
 	case "autostart":

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// jobSearchTimeout bounds the search for Managers when no --manager is given, as status's default.
+const jobSearchTimeout = 3 * time.Second
+
+// jobOptions are the job command's line.
+type jobOptions struct {
+	action  farm.JobAction
+	jobID   string
+	manager string // a base URL ending in "/", or "" to find the Manager that has the job
+	debug   bool
+}
+
+// jobOnManager is a job as one Manager answered it.
+type jobOnManager struct {
+	target statusTarget
+	job    managerapi.Job
+}
+
+// runJob pauses, resumes, requeues or cancels one job, as the menu's job submenu does: it reads
+// the job first and sends nothing its state does not allow, then sends the one status change and
+// reports the Manager's answer, its refusal in its own words. Nothing is retried.
+func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseJob(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, opts.debug)
+	var found jobOnManager
+	if opts.manager != "" {
+		found, err = jobOnGivenManager(ctx, opts.manager, opts.jobID)
+	} else {
+		prefs := readTraySettings()
+		warnSkipped(stderr, prefs.SetByIT)
+		found, err = jobOnFoundManager(ctx, prefs, opts.jobID, logger)
+	}
+	if err != nil {
+		return err
+	}
+	return actOnJob(ctx, opts.action, found, stdout)
+}
+
+// parseJob reads "ACTION JOB_ID" and the flags, which may come before, between or after them.
+func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
+	fs := newFlagSet("job", stderr)
+	managerURL := fs.String("manager", "", "URL of the Flamenco Manager that has the job (default: the one found that has it)")
+	debug := fs.Bool("debug", false, "log details")
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return jobOptions{}, exitError{code: 2}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(words) != 2 {
+		return jobOptions{}, usageError("job: say what to do and to which job: job pause|resume|requeue|cancel JOB_ID")
+	}
+	opts := jobOptions{action: farm.JobAction(words[0]), jobID: words[1], debug: *debug}
+	if !slices.Contains(farm.JobActions, opts.action) {
+		return jobOptions{}, usageError(fmt.Sprintf("job: unknown action %q (pause, resume, requeue or cancel)", words[0]))
+	}
+	if !managerapi.IsUUID(opts.jobID) {
+		return jobOptions{}, usageError(fmt.Sprintf("job: %q is not a job ID (a UUID such as 1abd303a-df88-4743-a0e4-4a1e7dedb463, "+
+			"the end of the job's address in the web UI)", opts.jobID))
+	}
+	if *managerURL != "" {
+		base, err := managerapi.BaseURL(*managerURL)
+		if err != nil {
+			return jobOptions{}, usageError(err.Error())
+		}
+		opts.manager = strings.TrimSuffix(base.String(), "/") + "/"
+	}
+	return opts, nil
+}
+
+// jobOnGivenManager checks that a Manager answers at url (exit 1 naming it if not) and reads the
+// job there.
+func jobOnGivenManager(ctx context.Context, url, jobID string) (jobOnManager, error) {
+	results := probeURLs(ctx, []string{url})
+	if err := requireAnswering(results); err != nil {
+		return jobOnManager{}, err
+	}
+	target := targetOfProbe(results[0])
+	job, err := readJob(ctx, target, jobID)
+	switch {
+	case errors.Is(err, managerapi.ErrNotFound):
+		return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: %s has no job %s: %s",
+			describeTarget(target), jobID, managerMessage(err))}
+	case err != nil:
+		return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: cannot read job %s on %s: %s",
+			jobID, describeTarget(target), managerMessage(err))}
+	}
+	return jobOnManager{target: target, job: job}, nil
+}
+
+// jobOnFoundManager asks every Manager found (as status finds them) for the job, and returns the one
+// that has it; exit 1 when none or more than one does.
+func jobOnFoundManager(ctx context.Context, prefs traySettings, jobID string, logger zerolog.Logger) (jobOnManager, error) {
+	targets, err := statusTargets(ctx, nil, prefs, jobSearchTimeout, logger)
+	if err != nil {
+		return jobOnManager{}, err
+	}
+	jobs := make([]managerapi.Job, len(targets))
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, target := range targets {
+		wg.Go(func() { jobs[i], errs[i] = readJob(ctx, target, jobID) })
+	}
+	wg.Wait()
+	var having []jobOnManager
+	var asked, problems []string
+	for i, target := range targets {
+		asked = append(asked, describeTarget(target))
+		switch {
+		case errs[i] == nil:
+			having = append(having, jobOnManager{target: target, job: jobs[i]})
+		case !errors.Is(errs[i], managerapi.ErrNotFound):
+			problems = append(problems, fmt.Sprintf("%s did not tell: %s", describeTarget(target), managerMessage(errs[i])))
+		}
+	}
+	switch len(having) {
+	case 1:
+		return having[0], nil
+	case 0:
+		message := fmt.Sprintf("flamenco-tray: no Manager found has job %s (asked: %s)", jobID, strings.Join(asked, ", "))
+		if len(problems) > 0 {
+			message += "\nflamenco-tray: " + strings.Join(problems, "\nflamenco-tray: ")
+		}
+		return jobOnManager{}, exitError{code: 1, message: message + "\nGive the Manager with --manager URL if it was not found."}
+	}
+	var holders []string
+	for _, h := range having {
+		holders = append(holders, describeTarget(h.target))
+	}
+	return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: more than one Manager has job %s (%s): "+
+		"choose one with --manager URL", jobID, strings.Join(holders, ", "))}
+}
+
+func readJob(ctx context.Context, target statusTarget, jobID string) (managerapi.Job, error) {
+	client := managerapi.NewClient(target.URL)
+	defer client.CloseIdleConnections()
+	return client.Job(ctx, jobID)
+}
+
+// actOnJob sends the action when the job's state allows it, and says what was done.
+func actOnJob(ctx context.Context, action farm.JobAction, found jobOnManager, stdout io.Writer) error {
+	job, target := found.job, found.target
+	name := managerapi.CleanText(job.Name, managerapi.MaxJobNameRunes)
+	status := managerapi.CleanText(string(job.Status), 40)
+	// The Manager would take some of these (resuming an active job sends "queued", which requeues
+	// its tasks): the state is checked here, as the menu offers only what it allows.
+	if !farm.Allows(job.Status, true, action) {
+		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: “%s” is %s: %s", name, status, allowedFrom[action])}
+	}
+	client := managerapi.NewClient(target.URL)
+	defer client.CloseIdleConnections()
+	err := client.SetJobStatus(ctx, job.ID, action.Status(), action.Reason(farm.DefaultIdentity().UserName))
+	var refused *managerapi.APIError
+	switch {
+	case errors.As(err, &refused):
+		message := fmt.Sprintf("flamenco-tray: %s refused to %s “%s”: %s", describeTarget(target), action, name, managerMessage(err))
+		// Flamenco 3.3–3.5 do not know "pause-requested": their schema check refuses it.
+		if action == farm.Pause && refused.StatusCode == 400 && strings.Contains(refused.Message, "not one of the allowed values") {
+			message += fmt.Sprintf("\nPausing a job needs Flamenco 3.6 or later; this Manager runs %s.", target.Version)
+		}
+		return exitError{code: 1, message: message}
+	case err != nil:
+		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: could not %s “%s” on %s: %s\nWhether it was done shows at %s",
+			action, name, describeTarget(target), err, managerapi.JobURL(target.URL, job.ID))}
+	}
+	fmt.Fprintf(stdout, "%s “%s” on %s\n", doneWords[action], name, target.Name)
+	return nil
+}
+
+// allowedFrom says which states an action needs, for a job in another.
+var allowedFrom = map[farm.JobAction]string{
+	farm.Pause:   "only a queued or active job can be paused",
+	farm.Resume:  "only a paused job can be resumed",
+	farm.Requeue: "only a failed or canceled job can be requeued",
+	farm.Cancel:  "only a queued, active or paused job can be canceled",
+}
+
+var doneWords = map[farm.JobAction]string{farm.Pause: "Paused", farm.Resume: "Resumed", farm.Requeue: "Requeued",
+	farm.Cancel: "Canceled"}
+
+// describeTarget names a Manager with its address, as status does.
+func describeTarget(t statusTarget) string {
+	return fmt.Sprintf("%s (%s)", t.Name, t.URL)
+}
+
+// managerMessage is the Manager's own words for a refusal, else the error.
+func managerMessage(err error) string {
+	var apiErr *managerapi.APIError
+	if errors.As(err, &apiErr) && apiErr.Message != "" {
+		return apiErr.Message
+	}
+	return err.Error()
+}
