@@ -6,16 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/rs/zerolog"
-
-	"github.com/flamenco-tray/flamenco-tray/assets"
 )
 
 const (
@@ -25,17 +21,22 @@ const (
 	maxClickableNotice = 50 // the clicks remembered; older notifications are long gone from screen
 )
 
-// errNoClicks says the desktop's notification daemon cannot report clicks: use Fyne's notifications.
-var errNoClicks = errors.New("the notification daemon does not support actions")
-
-// errUnsent says the notification was certainly not shown (no bus, no daemon, refused): send it
-// another way. Other errors (a daemon that did not answer in time) may have shown it.
-var errUnsent = errors.New("notification not sent")
+func newNoticeSender(log zerolog.Logger, appID string) noticeSender {
+	return newClickNotifier(log, notificationAppName, appID, notificationIcon)
+}
 
 // clickNotifier sends desktop notifications that open something when clicked (the Desktop
-// Notifications spec's "default" action, which GNOME, KDE and Xfce run on a click). Fyne's own
-// notifications have no actions. It uses a session bus connection of its own, as the daemon may
-// send ActionInvoked only to the connection that sent the notification.
+// Notifications spec's "default" action, which GNOME, KDE and Xfce run on a click) and show the
+// frame (the spec's image-data hint). Fyne's own notifications have neither, and carry the app id
+// as the app's name. It uses a session bus connection of its own, as the daemon may send
+// ActionInvoked only to the connection that sent the notification. A daemon that has no actions
+// still gets the notification, with its image, without the click.
+//
+// The image goes in "image-data" alone, the spec's name since 1.2: GNOME Shell
+// (js/ui/notificationDaemon.js), Plasma (libnotificationmanager/notification.cpp) and xfce4-notifyd
+// (xfce-notify-daemon.c) all read it first and "image_data" (1.1) only in its absence, so a second
+// copy would double the message for no daemon of these. The "desktop-entry" hint names the app's
+// desktop file (appID.desktop): GNOME Shell and Plasma take the app's name and icon from it.
 //
 // It is written on godbus rather than on github.com/esiqveland/notify (v0.13.3, the latest; v0.11.0
 // alike), which would delete little and lose what matters here:
@@ -54,7 +55,8 @@ var errUnsent = errors.New("notification not sent")
 // reads its signals; notify may be called from any goroutine and waits for the daemon.
 type clickNotifier struct {
 	log     zerolog.Logger
-	appName string
+	appName string        // the app's name, for people
+	appID   string        // its desktop file's name, without .desktop
 	icon    func() string // the icon's file, written on first use
 	ready   chan struct{} // closed once run is connected
 
@@ -73,8 +75,28 @@ type clickable struct {
 	onClick func()
 }
 
-func newClickNotifier(log zerolog.Logger, appName string, icon func() string) *clickNotifier {
-	return &clickNotifier{log: log, appName: appName, icon: icon, ready: make(chan struct{}), clicks: map[uint32]clickable{}}
+func newClickNotifier(log zerolog.Logger, appName, appID string, icon func() string) *clickNotifier {
+	return &clickNotifier{log: log, appName: appName, appID: appID, icon: icon, ready: make(chan struct{}),
+		clicks: map[uint32]clickable{}}
+}
+
+// imageData is the Desktop Notifications spec's image-data hint, (iiibiiay) on the bus.
+type imageData struct {
+	Width, Height, RowStride int32
+	HasAlpha                 bool
+	BitsPerSample, Channels  int32
+	Pixels                   []byte
+}
+
+// imageDataHint is a JPEG or PNG frame as the image-data hint, scaled to fit notificationImageSide.
+func imageDataHint(frame []byte) (dbus.Variant, error) {
+	img, err := scaledFrame(frame, notificationImageSide)
+	if err != nil {
+		return dbus.Variant{}, err
+	}
+	pixels, rowStride, channels := imageDataPixels(img)
+	return dbus.MakeVariant(imageData{Width: int32(img.Rect.Dx()), Height: int32(img.Rect.Dy()), RowStride: int32(rowStride),
+		HasAlpha: channels == 4, BitsPerSample: 8, Channels: int32(channels), Pixels: pixels}), nil
 }
 
 // run follows the daemon's signals until ctx ends, then closes the connection. A notifier whose run
@@ -82,7 +104,7 @@ func newClickNotifier(log zerolog.Logger, appName string, icon func() string) *c
 func (c *clickNotifier) run(ctx context.Context) {
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
-		c.log.Info().Err(err).Msg("no session bus: notifications cannot be clicked")
+		c.log.Info().Err(err).Msg("no session bus: notifications are Fyne's, without a click or an image")
 		return
 	}
 	defer conn.Close()
@@ -144,11 +166,19 @@ func (c *clickNotifier) handle(s *dbus.Signal) {
 	}
 }
 
-// notify shows a notification; a click on it runs onClick. errNoClicks or errUnsent: it was not
-// shown, send it another way.
-func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick func()) error {
+// notify shows n: a click on it runs n.onClick where the daemon reports clicks. errUnsent: it was
+// not shown, send it another way.
+func (c *clickNotifier) notify(ctx context.Context, n desktopNotice) error {
+	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant(c.appID)}
+	if n.image != nil {
+		if hint, err := imageDataHint(n.image); err != nil {
+			c.log.Debug().Err(err).Int("bytes", len(n.image)).Msg("the notification goes without its image")
+		} else {
+			hints["image-data"] = hint
+		}
+	}
 	c.mu.Lock()
-	conn, canAct := c.conn, c.canAct
+	conn := c.conn
 	c.mu.Unlock()
 	if conn == nil {
 		return fmt.Errorf("%w: not connected to the session bus", errUnsent)
@@ -161,25 +191,17 @@ func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick 
 		return fmt.Errorf("%w: no notification daemon: %v", errUnsent, err)
 	}
 	daemon := conn.Object(notificationsName, notificationsPath)
-	if canAct == nil {
-		// Asked once a daemon answers: it may start after the tray.
-		var caps []string
-		if err := daemon.CallWithContext(ctx, notificationsName+".GetCapabilities", 0).Store(&caps); err != nil {
-			return fmt.Errorf("%w: asking the notification daemon what it supports: %v", errUnsent, err)
-		}
-		can := slices.Contains(caps, "actions")
-		c.mu.Lock()
-		c.canAct = &can
-		c.mu.Unlock()
-		canAct = &can
-		c.log.Debug().Strs("capabilities", caps).Msg("notification daemon")
+	canAct, err := c.daemonCanAct(ctx, daemon)
+	if err != nil {
+		return err
 	}
-	if !*canAct {
-		return errNoClicks
+	actions := []string{}
+	if n.onClick != nil && canAct {
+		actions = []string{"default", "Open"}
 	}
 	var id uint32
-	err := daemon.CallWithContext(ctx, notificationsName+".Notify", 0, c.appName, uint32(0), c.icon(), title, body,
-		[]string{"default", "Open"}, map[string]dbus.Variant{}, int32(-1)).Store(&id)
+	err = daemon.CallWithContext(ctx, notificationsName+".Notify", 0, c.appName, uint32(0), c.icon(), n.title, n.body,
+		actions, hints, int32(-1)).Store(&id)
 	var refused dbus.Error
 	switch {
 	case errors.As(err, &refused):
@@ -187,8 +209,31 @@ func (c *clickNotifier) notify(ctx context.Context, title, body string, onClick 
 	case err != nil:
 		return fmt.Errorf("sending a notification (it may still show): %w", err)
 	}
-	c.remember(id, clickable{daemon: daemonName, onClick: onClick})
+	if len(actions) > 0 {
+		c.remember(id, clickable{daemon: daemonName, onClick: n.onClick})
+	}
 	return nil
+}
+
+// daemonCanAct tells whether the notification daemon reports clicks ("actions"), asking it once
+// it answers: it may start after the tray.
+func (c *clickNotifier) daemonCanAct(ctx context.Context, daemon dbus.BusObject) (bool, error) {
+	c.mu.Lock()
+	canAct := c.canAct
+	c.mu.Unlock()
+	if canAct != nil {
+		return *canAct, nil
+	}
+	var caps []string
+	if err := daemon.CallWithContext(ctx, notificationsName+".GetCapabilities", 0).Store(&caps); err != nil {
+		return false, fmt.Errorf("%w: asking the notification daemon what it supports: %v", errUnsent, err)
+	}
+	can := slices.Contains(caps, "actions")
+	c.mu.Lock()
+	c.canAct = &can
+	c.mu.Unlock()
+	c.log.Debug().Strs("capabilities", caps).Msg("notification daemon")
+	return can, nil
 }
 
 func (c *clickNotifier) remember(id uint32, click clickable) {
@@ -220,21 +265,3 @@ func (c *clickNotifier) forget(id uint32) {
 	delete(c.clicks, id)
 	c.order = slices.DeleteFunc(c.order, func(x uint32) bool { return x == id })
 }
-
-// notificationIcon writes the app's icon where the notification daemon can read it, once, and
-// returns its path ("" when it cannot be written: the daemon shows its default).
-var notificationIcon = sync.OnceValue(func() string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	dir = filepath.Join(dir, "flamenco-tray")
-	path := filepath.Join(dir, "notification-icon.png")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return ""
-	}
-	if err := os.WriteFile(path, assets.AppIcon.Content(), 0o600); err != nil {
-		return ""
-	}
-	return path
-})

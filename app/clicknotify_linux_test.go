@@ -5,6 +5,9 @@ package app
 import (
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +22,7 @@ import (
 func startClickNotifier(t *testing.T, session *trayhost.Session) *clickNotifier {
 	t.Helper()
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", session.BusAddress)
-	c := newClickNotifier(zerolog.New(zerolog.NewTestWriter(t)), "org.flamenco.tray", func() string { return "/icon.png" })
+	c := newClickNotifier(zerolog.New(zerolog.NewTestWriter(t)), "Flamenco Tray", "org.flamenco.tray", func() string { return "/icon.png" })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.run(ctx) }()
@@ -42,13 +45,18 @@ func TestClickNotifierRunsTheClickOfItsDaemonOnly(t *testing.T) {
 	daemon := trayhost.NewNotifications(t, session)
 	c := startClickNotifier(t, session)
 	var clicks atomic.Int32
-	if err := c.notify(context.Background(), "Job failed", "“shot-010” on Studio Farm", func() { clicks.Add(1) }); err != nil {
+	err := c.notify(context.Background(), desktopNotice{title: "Job failed", body: "“shot-010” on Studio Farm", onClick: func() { clicks.Add(1) }})
+	if err != nil {
 		t.Fatal(err)
 	}
 	sent := daemon.All()
-	if len(sent) != 1 || sent[0].Summary != "Job failed" || sent[0].App != "org.flamenco.tray" || sent[0].Icon != "/icon.png" ||
-		len(sent[0].Actions) != 2 || sent[0].Actions[0] != "default" {
+	// Named for people (Plasma titles the notification with it), the desktop file for the desktop.
+	if len(sent) != 1 || sent[0].Summary != "Job failed" || sent[0].App != "Flamenco Tray" || sent[0].Icon != "/icon.png" ||
+		sent[0].DesktopEntry != "org.flamenco.tray" || len(sent[0].Actions) != 2 || sent[0].Actions[0] != "default" {
 		t.Fatalf("sent %+v", sent)
+	}
+	if !slices.Equal(sent[0].Hints, []string{"desktop-entry"}) {
+		t.Errorf("hints %q, want desktop-entry alone (no frame given)", sent[0].Hints)
 	}
 
 	// Another program forges the click, addressed to the notifier's connection.
@@ -89,17 +97,94 @@ func TestClickNotifierRunsTheClickOfItsDaemonOnly(t *testing.T) {
 	}
 }
 
-// A daemon without actions gets nothing from the notifier: the tray sends Fyne's notification.
-func TestClickNotifierLeavesADaemonWithoutActionsToFyne(t *testing.T) {
+// A daemon without actions gets the notification and its frame from the notifier, without the
+// click it cannot report.
+func TestClickNotifierGivesADaemonWithoutActionsTheFrame(t *testing.T) {
 	session := trayhost.StartSession(t)
 	daemon := trayhost.NewNotifications(t, session, trayhost.WithoutActions())
 	c := startClickNotifier(t, session)
-	err := c.notify(context.Background(), "Job failed", "x", func() {})
-	if !errors.Is(err, errNoClicks) {
-		t.Errorf("notify: %v, want errNoClicks", err)
+	frame := encodeQuadrants(t, "png", 300, 200, 255)
+	if err := c.notify(context.Background(), desktopNotice{title: "Job completed", body: "x", image: frame, onClick: func() {}}); err != nil {
+		t.Fatal(err)
 	}
-	if sent := daemon.All(); len(sent) != 0 {
-		t.Errorf("sent %+v", sent)
+	sent := daemon.All()
+	if len(sent) != 1 || len(sent[0].Actions) != 0 || sent[0].App != "Flamenco Tray" || sent[0].DesktopEntry != "org.flamenco.tray" {
+		t.Fatalf("sent %+v", sent)
+	}
+	if sent[0].ImageErr != nil || sent[0].Image == nil || sent[0].Image.Bounds().Size() != image.Pt(256, 171) {
+		t.Errorf("image %v (%v), want 256×171", sent[0].Image, sent[0].ImageErr)
+	}
+	if n := c.remembered(); n != 0 {
+		t.Errorf("%d clicks remembered for a daemon that cannot report them", n)
+	}
+}
+
+// The frame reaches the daemon as image-data, scaled to fit 256×256, and reads back as the picture
+// sent: a JPEG as the Manager serves, and a PNG with translucent pixels (sent with alpha).
+func TestClickNotifierSendsTheFrame(t *testing.T) {
+	session := trayhost.StartSession(t)
+	daemon := trayhost.NewNotifications(t, session)
+	c := startClickNotifier(t, session)
+	for i, tc := range []struct {
+		format string
+		alpha  uint8
+	}{{"jpeg", 255}, {"png", 255}, {"png", 128}} {
+		frame := encodeQuadrants(t, tc.format, 600, 338, tc.alpha)
+		if err := c.notify(context.Background(), desktopNotice{title: "Job completed", body: "x", image: frame, onClick: func() {}}); err != nil {
+			t.Fatal(err)
+		}
+		sent := daemon.All()
+		if len(sent) != i+1 {
+			t.Fatalf("sent %+v", sent)
+		}
+		got := sent[i]
+		if got.ImageErr != nil || got.Image == nil {
+			t.Fatalf("%s: no image read from the hints %q: %v", tc.format, got.Hints, got.ImageErr)
+		}
+		if size := got.Image.Bounds().Size(); size != image.Pt(256, 144) {
+			t.Errorf("%s: image of %v, want 256×144 (600×338 scaled to fit 256)", tc.format, size)
+		}
+		// The middle of each quadrant keeps its colour (JPEG blurs only near the edges).
+		for _, q := range quadrants {
+			x, y := q.x*256/4, q.y*144/4
+			want := q.colour
+			want.A = tc.alpha
+			if c := color.NRGBAModel.Convert(got.Image.At(x, y)).(color.NRGBA); !near(c, want, 12) {
+				t.Errorf("%s alpha %d: pixel (%d, %d) is %v, want about %v", tc.format, tc.alpha, x, y, c, want)
+			}
+		}
+		if got.Actions[0] != "default" || got.App != "Flamenco Tray" {
+			t.Errorf("sent %+v", got)
+		}
+	}
+}
+
+// Bytes that are no frame to show leave the notification without an image, sent all the same.
+func TestClickNotifierSendsWithoutAFrameItCannotRead(t *testing.T) {
+	session := trayhost.StartSession(t)
+	daemon := trayhost.NewNotifications(t, session)
+	c := startClickNotifier(t, session)
+	jpegFrame := encodeQuadrants(t, "jpeg", 600, 338, 255)
+	bad := map[string][]byte{
+		"garbage":        []byte("<html>502 Bad Gateway</html>"),
+		"a GIF":          encodeQuadrants(t, "gif", 60, 40, 255),
+		"a cut JPEG":     jpegFrame[:len(jpegFrame)/2],
+		"10001 px wide":  pngHeader(10001, 1),
+		"25 megapixels+": pngHeader(5001, 5001),
+	}
+	for name, frame := range bad {
+		if err := c.notify(context.Background(), desktopNotice{title: name, body: "x", image: frame, onClick: func() {}}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	sent := daemon.All()
+	if len(sent) != len(bad) {
+		t.Fatalf("sent %d notifications, want %d", len(sent), len(bad))
+	}
+	for _, got := range sent {
+		if slices.Contains(got.Hints, "image-data") || got.DesktopEntry != "org.flamenco.tray" || len(got.Actions) != 2 {
+			t.Errorf("%s: sent %+v, want it with its click and without an image", got.Summary, got)
+		}
 	}
 }
 
@@ -107,7 +192,7 @@ func TestClickNotifierLeavesADaemonWithoutActionsToFyne(t *testing.T) {
 func TestClickNotifierWithoutADaemon(t *testing.T) {
 	session := trayhost.StartSession(t)
 	c := startClickNotifier(t, session)
-	if err := c.notify(context.Background(), "Job failed", "x", func() {}); !errors.Is(err, errUnsent) {
+	if err := c.notify(context.Background(), desktopNotice{title: "Job failed", body: "x"}); !errors.Is(err, errUnsent) {
 		t.Errorf("notify: %v, want errUnsent", err)
 	}
 }

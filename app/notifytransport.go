@@ -1,47 +1,74 @@
 package app
 
 import (
+	"context"
 	"errors"
 
 	"fyne.io/fyne/v2"
 	"github.com/rs/zerolog"
 )
 
-// desktopNotifications shows notifications, deciding nothing (notifier does): where the desktop
-// reports clicks (Linux: clickNotifier, over D-Bus) a click opens a page; elsewhere, or when the
-// notification daemon cannot, the notification is Fyne's, which cannot be clicked.
+// notificationAppName is the app's name as notifications carry it: Plasma titles a notification
+// with it (the app id, org.flamenco.tray, is no name for a person).
+const notificationAppName = "Flamenco Tray"
+
+// errUnsent says the notification was certainly not shown (no session bus, no daemon, refused,
+// no PowerShell): send Fyne's instead, without the image. Other errors may have shown it.
+var errUnsent = errors.New("notification not sent")
+
+// desktopNotice is one notification to show.
+type desktopNotice struct {
+	title, body string
+	image       []byte // a JPEG or PNG frame, or nil; bytes that are neither are left out
+	onClick     func() // nil: a click does nothing
+}
+
+// noticeSender shows notices the way this desktop can: clickNotifier on Linux (D-Bus, clicks and
+// the image), toastNotifier on Windows (a toast with the image), none on macOS (Fyne's; see
+// clicknotify_other.go).
+type noticeSender interface {
+	// run serves the sender (a D-Bus connection's signals) until ctx ends.
+	run(ctx context.Context)
+	// notify shows n, waiting for the desktop. errUnsent: send it another way.
+	notify(ctx context.Context, n desktopNotice) error
+}
+
+// desktopNotifications shows notifications, deciding nothing (notifier does): through the
+// desktop's own sender where there is one, so that a click opens a page (Linux) and the frame
+// shows (Linux, Windows); through Fyne where that sender cannot, without a click or an image.
 //
-// Concurrency: read-only once made. Show returns at once: a clickable notification is sent from a
+// Concurrency: read-only once made. Show returns at once: the notification is sent from a
 // goroutine of owner (the D-Bus call may wait for the daemon), Fyne's through fyne.Do.
 type desktopNotifications struct {
 	app    fyne.App
 	log    zerolog.Logger
 	owner  *owner
-	clicks *clickNotifier
+	sender noticeSender
 	open   func(url string) // what a click does
 }
 
 func newDesktopNotifications(a fyne.App, log zerolog.Logger, o *owner, open func(url string)) *desktopNotifications {
-	return &desktopNotifications{app: a, log: log, owner: o, clicks: newClickNotifier(log, a.UniqueID(), notificationIcon), open: open}
+	return &desktopNotifications{app: a, log: log, owner: o, sender: newNoticeSender(log, a.UniqueID()), open: open}
 }
 
-// Run follows the notification daemon's clicks until ctx ends.
-func (d *desktopNotifications) Run() { d.clicks.run(d.owner.ctx) }
+// Run serves the desktop's sender (Linux: follows the notification daemon's clicks) until the
+// owner's context ends.
+func (d *desktopNotifications) Run() { d.sender.run(d.owner.ctx) }
 
-// Show shows a notification; a click opens openURL ("": nothing) where the desktop allows.
-func (d *desktopNotifications) Show(title, body, openURL string) {
-	if openURL == "" {
-		d.showFyne(title, body)
-		return
+// Show shows a notification; a click opens openURL ("": nothing) where the desktop allows; image,
+// a JPEG or PNG (nil: none), shows in it where the desktop allows. Bytes that are no such image
+// are left out, and the notification shown without.
+func (d *desktopNotifications) Show(title, body, openURL string, image []byte) {
+	n := desktopNotice{title: title, body: body, image: image}
+	if openURL != "" {
+		n.onClick = func() { d.open(openURL) }
 	}
 	d.owner.Go(func() {
-		err := d.clicks.notify(d.owner.ctx, title, body, func() { d.open(openURL) })
+		err := d.sender.notify(d.owner.ctx, n)
 		switch {
 		case err == nil:
-		case errors.Is(err, errNoClicks):
-			d.showFyne(title, body)
 		case errors.Is(err, errUnsent):
-			d.log.Debug().Err(err).Msg("a clickable notification could not be sent; sending a plain one")
+			d.log.Debug().Err(err).Msg("sending Fyne's notification instead, without a click or an image")
 			d.showFyne(title, body)
 		default: // it may have been shown: a second one could be a duplicate
 			d.log.Warn().Err(err).Str("title", title).Msg("notification")

@@ -76,8 +76,8 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	t.local = newLocalManager(localManagerConfig{Log: t.log, Owner: t.owner, Advertiser: t.advertiser,
 		URL: current.LocalManagerURL, Changed: t.requestRebuild})
 	t.transport = newDesktopNotifications(a, t.log, t.owner, t.openURL)
-	t.notices = newNotifier(notifierConfig{Log: t.log, Show: t.transport.Show, ManagersOn: current.Notifications,
-		JobsOn: current.JobNotifications})
+	t.notices = newNotifier(notifierConfig{Log: t.log, ManagersOn: current.Notifications, JobsOn: current.JobNotifications,
+		Show: func(title, body, openURL string) { t.transport.Show(title, body, openURL, nil) }})
 	t.farms = newFarmSet(opts.Logger, current.Identity, settings.WatchedJobs(a.Preferences()),
 		t.requestRebuild, t.notices.JobEvent, t.browser.Vouch)
 	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild, opts.LogPath)
