@@ -79,7 +79,7 @@ func TestStandInJobQueriesFilterLikeTheManager(t *testing.T) {
 		t.Errorf("GET job: %d %s", resp.StatusCode, body)
 	}
 	if resp, body := send(t, "GET", srv.URL+"api/v3/jobs/00000000-0000-4000-8000-000000000000", ""); resp.StatusCode != 404 ||
-		!strings.Contains(string(body), "not found") {
+		string(body) != `{"code":404,"message":"no such job"}`+"\n" {
 		t.Errorf("unknown job: %d %s", resp.StatusCode, body)
 	}
 }

@@ -41,14 +41,12 @@ type wireFarmStatus struct {
 }
 
 // jobUpdate is the /jobs update of j's state; previous is its status before a change of status, ""
-// for a submission or a change of progress (which the Manager tells without previous_status). f.mu
+// for a submission or a change of progress (which the Manager tells without previous_status). A
+// change of status sets refresh_tasks and, from 3.5, tells the job as it was (jobStatusSet). f.mu
 // held.
 func (f *Farm) jobUpdate(j *job, previous string) wireJobUpdate {
 	u := wireJobUpdate{ID: j.ID, Name: j.Name, PreviousStatus: previous, Priority: j.Priority, Status: j.Status,
 		Type: j.Type, Updated: j.Updated}
-	// The Manager has the web UI reload a job's tasks when it changed them all at once: it fails or
-	// cancels the remaining ones (failed, cancel-requested: socketio.txt) or requeues them.
-	u.RefreshTasks = previous != "" && (j.Status == "failed" || j.Status == "cancel-requested" || j.Status == "requeueing")
 	if hasProgress(f.version) {
 		completed, total := j.StepsCompleted, j.StepsTotal
 		u.StepsCompleted, u.StepsTotal = &completed, &total
@@ -56,10 +54,10 @@ func (f *Farm) jobUpdate(j *job, previous string) wireJobUpdate {
 	return u
 }
 
-// jobChanged tells allJobs subscribers of a job's new state, then every client of a change of the
-// farm's state. f.mu held.
-func (f *Farm) jobChanged(j *job, previous string) {
-	f.hub.broadcast("allJobs", "/jobs", f.jobUpdate(j, previous))
+// jobChanged tells allJobs subscribers of a job's new state (not of its status: jobStatusSet), then
+// every client of a change of the farm's state. f.mu held.
+func (f *Farm) jobChanged(j *job) {
+	f.hub.broadcast("allJobs", "/jobs", f.jobUpdate(j, ""))
 	f.farmStateMaybeChanged()
 }
 

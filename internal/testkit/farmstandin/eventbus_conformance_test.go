@@ -23,9 +23,11 @@ type capturedFrame struct {
 	frame       string
 }
 
-func loadSocketIO(t *testing.T, version string) []capturedFrame {
+// loadSocketIO reads a version's capture of its event bus: "socketio" or
+// "last-rendered-and-actions/socketio".
+func loadSocketIO(t *testing.T, version, capture string) []capturedFrame {
 	t.Helper()
-	file, err := os.Open(filepath.Join(farmstandin.VersionCaptureDir(version), "socketio.txt"))
+	file, err := os.Open(filepath.Join(farmstandin.VersionCaptureDir(version), capture+".txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +82,9 @@ type busReplay struct {
 	farm     *farmstandin.Farm
 	srv      *farmstandin.Server
 	client   *busClient
-	jobs     map[string]bool
-	lastSeen time.Time // of the Worker, as last told
-	status   []string  // the stand-in's /status frames, in order
+	jobs     map[string]time.Time // when each job was last saved, as the stand-in's clock said
+	lastSeen time.Time            // of the Worker, as last told
+	status   []string             // the stand-in's /status frames, in order
 }
 
 // The stand-in's event bus sends what the real Managers sent (testdata/flamenco-api/*/socketio.txt),
@@ -96,11 +98,15 @@ type busReplay struct {
 //     and the job was active before its next poll; the stand-in tells every change of state;
 //   - requests of the Worker's the real Manager took without telling (a /workers frame whose
 //     last_seen is newer than the last told, before a setstatus): the stand-in's check-in for them
-//     tells, and that frame is read and dropped.
+//     tells, and that frame is read and dropped;
+//   - from 3.5 on, a job saved without telling: a status change's frame carries the time of the
+//     job's previous save, which was not always told (3.8.5's failed and cancel-requested frames
+//     carry a time some milliseconds after the last progress frame). The stand-in saves the job then
+//     with its progress as it was (SetJobSteps, which tells: that frame is read and dropped).
 func TestEventBusSendsWhatTheRealManagerSent(t *testing.T) {
 	for _, version := range captureVersions {
 		t.Run(version, func(t *testing.T) {
-			r := &busReplay{t: t, version: version, clock: &seqClock{}, jobs: map[string]bool{}}
+			r := &busReplay{t: t, version: version, clock: &seqClock{}, jobs: map[string]time.Time{}}
 			r.clock.Set(time.Date(2026, 12, 4, 18, 0, 0, 0, time.UTC))
 			r.farm = farmstandin.New("Capture Farm", farmstandin.WithVersion(version), farmstandin.WithClock(r.clock.Now))
 			workerID := importVersionWorkers(t, r.farm, version, "workers-awake")
@@ -115,7 +121,7 @@ func TestEventBusSendsWhatTheRealManagerSent(t *testing.T) {
 			r.client = dialBus(t, r.srv)
 
 			var wantStatus []string
-			captured := loadSocketIO(t, version)
+			captured := loadSocketIO(t, version, "socketio")
 			r.handshake(captured[0].frame, captured[1].frame)
 			unsynced := false
 			for _, c := range captured[2:] {
@@ -168,13 +174,18 @@ func (r *busReplay) reproduce(frame, workerID string) {
 	p := e.payload
 	var do func()
 	switch {
-	case e.name == "/jobs" && !r.jobs[p.ID]:
-		r.jobs[p.ID] = true
+	case e.name == "/jobs" && r.jobs[p.ID].IsZero():
 		do = func() {
 			r.clock.Set(p.Updated)
 			r.farm.SubmitJob(farmstandin.JobSpec{ID: p.ID, Name: p.Name, Type: p.Type, Status: p.Status})
 		}
 	case e.name == "/jobs" && p.PreviousStatus != "":
+		if tellsPreviousSave(r.version) && !p.Updated.Equal(r.jobs[p.ID]) {
+			framesOf(r.farm, func() {
+				r.clock.Set(p.Updated)
+				r.must(r.farm.SetJobSteps(p.ID, *p.StepsCompleted, *p.StepsTotal))
+			}, r.client)
+		}
 		do = func() { r.clock.Set(p.Updated); r.must(r.farm.SetJobStatus(p.ID, p.Status, "capture")) }
 	case e.name == "/jobs":
 		do = func() { r.clock.Set(p.Updated); r.must(r.farm.SetJobSteps(p.ID, *p.StepsCompleted, *p.StepsTotal)) }
@@ -186,6 +197,9 @@ func (r *busReplay) reproduce(frame, workerID string) {
 		do = r.workerChange(p.ID, p.PreviousStatus, requested, *p.LastSeen, p.Updated)
 	default:
 		r.t.Fatalf("captured event %s", e.name)
+	}
+	if e.name == "/jobs" {
+		r.jobs[p.ID] = p.Updated // the clock's time for the change, whatever the frame tells
 	}
 	got := framesOf(r.farm, do, r.client)[0]
 	var others []string
@@ -237,3 +251,7 @@ func (r *busReplay) must(err error) {
 		r.t.Fatal(err)
 	}
 }
+
+// tellsPreviousSave says whether a captured version's status-change frames carry the time of the
+// job's previous save (3.5 on) rather than of the change.
+func tellsPreviousSave(version string) bool { return version != "3.3.1" }

@@ -8,15 +8,26 @@ import (
 
 // Event is one thing a Worker or a client told or asked the Manager, in the order it did.
 type Event struct {
-	Kind     string // register, sign-on, sign-off, state-changed, task-assigned, task-update, setstatus
+	Kind     string // register, sign-on, sign-off, state-changed, task-assigned, task-update, setstatus; a client's job-setstatus, image
 	WorkerID string
-	Detail   string // the Worker's name, its status, the task's id or status; "offline lazy" for a lazy setstatus
+	JobID    string // the job a client's request named (job-setstatus, image)
+	Detail   string // the Worker's name, its status, the task's id or status; "offline lazy" for a lazy setstatus; the job status asked; the image's suffix
 	At       time.Time
 }
 
-// record adds an event and wakes those waiting for one. Must be called with f.mu held.
+// record adds an event of a Worker's and wakes those waiting for one. Must be called with f.mu held.
 func (f *Farm) record(kind, workerID, detail string) {
-	f.events = append(f.events, Event{Kind: kind, WorkerID: workerID, Detail: detail, At: f.now()})
+	f.recordEvent(Event{Kind: kind, WorkerID: workerID, Detail: detail})
+}
+
+// recordJob adds an event of a client's request about a job. Must be called with f.mu held.
+func (f *Farm) recordJob(kind, jobID, detail string) {
+	f.recordEvent(Event{Kind: kind, JobID: jobID, Detail: detail})
+}
+
+func (f *Farm) recordEvent(e Event) {
+	e.At = f.now()
+	f.events = append(f.events, e)
 	close(f.changed)
 	f.changed = make(chan struct{})
 }

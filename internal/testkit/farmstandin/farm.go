@@ -13,6 +13,16 @@
 // 500, huge, malformed, too old; its event bus dropped, refused, stalled, flooded), and keeps a log
 // of what Workers and clients told it (events.go).
 //
+// Clients act on jobs with POST /api/v3/jobs/{id}/setstatus, which goes through the Manager's state
+// machine as each generation does (pause from 3.6; jobstatus.go); JobStatusRequests lists what they
+// asked. Jobs have last-rendered frames (lastrendered.go): RenderFrame is a Worker's upload (the
+// captured JPEGs, the /last-rendered event to allLastRendered subscribers), GET
+// /api/v3/jobs/{id}/last-rendered and /api/v3/jobs/last-rendered say where a frame is, and its three
+// sizes are served under /job-files/ (Stats.Images counts them by job). A test makes the images
+// misbehave with SetFrameImages (any bytes: a PNG, garbage, a huge body; nil for a 404) and
+// StallImages (half the body, then nothing until released or the client leaves); SetMode does not
+// touch them.
+//
 // Its answers and event frames are checked byte for byte against captures of real Managers
 // (testdata/flamenco-api/3.3.1 and 3.8.5, and internal/farm/testdata/flamenco-api; conformance
 // tests), so it cannot drift from the real thing. It keeps its own wire types, independent of
@@ -47,6 +57,11 @@ type Farm struct {
 	hub           *eventHub     // the event bus (eventbus.go); its lock is taken after f.mu, never before
 	farmState     string        // as last evaluated, to tell the bus of a change (busevents.go)
 	workerUpdates int           // /workers updates so far: a Worker request that told none tells one
+
+	frames          map[string]*lastFrame // last-rendered frames by job id (lastrendered.go)
+	lastRenderedJob string                // the job of the farm's latest frame, "" before any
+	imageStall      *imageStall           // while not nil, image requests wait for its release
+	statusRequests  []JobStatusRequest    // POST /api/v3/jobs/{id}/setstatus, as handled (jobstatus.go)
 }
 
 // Option changes a Farm.
@@ -128,8 +143,9 @@ type job struct {
 	Metadata          map[string]string
 	Settings          map[string]any
 	SubmitterPlatform string
-	StepsCompleted    int // Flamenco 3.8's progress
+	StepsCompleted    int // Flamenco 3.8's progress, as told
 	StepsTotal        int
+	TaskSteps         int // the steps of its tasks, which a 3.8 Manager counts into StepsTotal at a requeue
 }
 
 // NewID returns a random UUID (version 4), as the Manager gives Workers and jobs.
@@ -198,6 +214,9 @@ type Stats struct {
 	// the route pattern it matched ("GET /api/v3/jobs/{id}", "GET /socket.io/"; "GET (no route)").
 	AllRequests int
 	AllByRoute  map[string]int
+	// Images counts the requests for a last-rendered frame's files (GET /job-files/…), by the job id
+	// the path names, as they arrive: stalled, refused (404) and conditional ones included.
+	Images map[string]int
 }
 
 // Stats returns a copy of the counts so far.
@@ -212,6 +231,10 @@ func (f *Farm) Stats() Stats {
 	s.AllByRoute = maps.Clone(f.stats.AllByRoute)
 	if s.AllByRoute == nil {
 		s.AllByRoute = map[string]int{}
+	}
+	s.Images = maps.Clone(f.stats.Images)
+	if s.Images == nil {
+		s.Images = map[string]int{}
 	}
 	return s
 }

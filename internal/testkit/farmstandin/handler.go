@@ -80,6 +80,9 @@ func (f *Farm) Handler() http.Handler {
 		"POST /api/v3/jobs/query":             f.serveQueryJobs,
 		"GET /api/v3/jobs":                    f.serveAllJobs,
 		"GET /api/v3/jobs/{id}":               f.serveJob,
+		"GET /api/v3/jobs/{id}/last-rendered": f.serveJobLastRendered,
+		"GET /api/v3/jobs/last-rendered":      f.serveLastRendered,
+		"POST /api/v3/jobs/{id}/setstatus":    f.serveSetJobStatus,
 		"GET /api/v3/status":                  f.serveFarmStatus,
 		"GET /api/v3/":                        serveNotFound,
 		"POST /api/v3/":                       serveNotFound,
@@ -87,6 +90,7 @@ func (f *Farm) Handler() http.Handler {
 	for pattern, handle := range farmAPI {
 		mux.Handle(pattern, f.farmEndpoint(pattern, handle))
 	}
+	mux.HandleFunc(imagesRoute, f.serveFrameImage) // not the farm API: no hostile mode (StallImages)
 	mux.HandleFunc("GET /socket.io/", f.serveEventBus)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/app/", http.StatusTemporaryRedirect)

@@ -15,6 +15,9 @@ type JobSpec struct {
 	Settings       map[string]any
 	Status         string // default queued
 	Steps          int    // how many steps the job has (Flamenco 3.8's steps_total)
+	// TaskSteps is how many steps its tasks have when more than Steps tells: a 3.8 Manager tells
+	// steps_total 0 until it counts the tasks' steps, at a task's progress or a requeue.
+	TaskSteps int
 }
 
 // SubmitJob adds a job and returns its id. allJobs subscribers are told (without previous_status).
@@ -23,7 +26,8 @@ func (f *Farm) SubmitJob(spec JobSpec) string {
 	defer f.mu.Unlock()
 	now := f.now().UTC()
 	j := &job{ID: spec.ID, Name: spec.Name, Type: spec.Type, Priority: spec.Priority, Status: spec.Status,
-		Created: now, Updated: now, Metadata: map[string]string{}, Settings: spec.Settings, StepsTotal: spec.Steps}
+		Created: now, Updated: now, Metadata: map[string]string{}, Settings: spec.Settings, StepsTotal: spec.Steps,
+		TaskSteps: max(spec.Steps, spec.TaskSteps)}
 	if j.ID == "" {
 		j.ID = NewID()
 	}
@@ -48,12 +52,16 @@ func (f *Farm) SubmitJob(spec JobSpec) string {
 	}
 	f.jobs = append(f.jobs, j)
 	f.byID[j.ID] = j
-	f.jobChanged(j, "")
+	f.jobChanged(j)
 	return j.ID
 }
 
-// SetJobStatus moves a job to status, as the Manager's state machine does: the activity says why,
-// and the job counts as updated now. allJobs subscribers are told, with previous_status.
+// SetJobStatus moves a job to status as one step of the Manager's state machine: the activity says
+// why, the job counts as updated now, the tasks the stand-in runs of it follow, and allJobs
+// subscribers are told, with previous_status (and, from 3.5, the time of the job's previous change,
+// as the real Manager tells it). The step the status leads to (cancel-requested → canceled,
+// requeueing → queued) is not made: a test scripts it, as the captures show each. A job already in
+// status is left as it is. POST /api/v3/jobs/{id}/setstatus makes the whole change.
 func (f *Farm) SetJobStatus(id, status, reason string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -68,17 +76,10 @@ func (f *Farm) SetJobStatus(id, status, reason string) error {
 	return nil
 }
 
-// setJobStatus must be called with f.mu held.
+// setJobStatus is one step of the state machine, when status is not the job's. f.mu held.
 func (f *Farm) setJobStatus(j *job, status, reason string) {
-	previous := j.Status
-	j.Status = status
-	j.Activity = fmt.Sprintf("Changed to status %q: %s", status, reason)
-	j.Updated = f.now().UTC()
-	if status == "completed" {
-		j.StepsCompleted = j.StepsTotal
-	}
-	if previous != status {
-		f.jobChanged(j, previous)
+	if status != j.Status {
+		f.jobStatusSet(j, status, reason, loadJob(j))
 	}
 }
 
@@ -88,13 +89,17 @@ func (f *Farm) setJobStatus(j *job, status, reason string) {
 func (f *Farm) SetJobProgress(id string, completed int) error {
 	return f.updateSteps(id, func(j *job) {
 		j.StepsCompleted, j.StepsTotal = completed, max(j.StepsTotal, completed)
+		j.TaskSteps = max(j.TaskSteps, j.StepsTotal)
 	})
 }
 
 // SetJobSteps sets both a job's steps done and its steps in all, as SetJobProgress: a real 3.8
 // Manager tells steps_total 0 until the job's first task is done (3.8.5/socketio.txt).
 func (f *Farm) SetJobSteps(id string, completed, total int) error {
-	return f.updateSteps(id, func(j *job) { j.StepsCompleted, j.StepsTotal = completed, total })
+	return f.updateSteps(id, func(j *job) {
+		j.StepsCompleted, j.StepsTotal = completed, total
+		j.TaskSteps = max(j.TaskSteps, total)
+	})
 }
 
 func (f *Farm) updateSteps(id string, update func(*job)) error {
@@ -106,7 +111,7 @@ func (f *Farm) updateSteps(id string, update func(*job)) error {
 	}
 	update(j)
 	j.Updated = f.now().UTC()
-	f.jobChanged(j, "")
+	f.jobChanged(j)
 	return nil
 }
 
@@ -122,6 +127,7 @@ func (f *Farm) DeleteJob(id string) error {
 	delete(f.byID, id)
 	f.jobs = slices.DeleteFunc(f.jobs, func(other *job) bool { return other == j })
 	f.queue = slices.DeleteFunc(f.queue, func(t *task) bool { return t.JobID == id })
+	f.forgetFrame(id)
 	f.jobDeleted(j)
 	return nil
 }
@@ -193,7 +199,7 @@ func (f *Farm) ImportJob(data []byte) (string, error) {
 		j.StepsCompleted = *w.StepsCompleted
 	}
 	if w.StepsTotal != nil {
-		j.StepsTotal = *w.StepsTotal
+		j.StepsTotal, j.TaskSteps = *w.StepsTotal, *w.StepsTotal
 	}
 	if j.Metadata == nil {
 		j.Metadata = map[string]string{}

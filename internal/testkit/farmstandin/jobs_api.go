@@ -58,7 +58,8 @@ func (f *Farm) serveJob(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	if j == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Message: fmt.Sprintf("job %s not found", id)})
+		// Flamenco's fetchJob (3.3.1 and 3.8.5 sources; not captured).
+		writeJSON(w, http.StatusNotFound, apiError{Code: 404, Message: "no such job"})
 		return
 	}
 	writeJSON(w, http.StatusOK, answer)

@@ -76,9 +76,9 @@ func withWorkers(capture string) func(*testing.T, *farmstandin.Farm, string) str
 }
 
 // The captures both versions have, reproduced where the stand-in can. Not reproduced: job-types,
-// job-tasks, last-rendered, job-last-rendered, job-setstatus-cancel and upnp-description (routes
-// the stand-in does not serve), worker-log (the Worker's), and 3.8.5's status.txt ("starting": a
-// Manager that has not yet evaluated its farm, the first seconds after it starts).
+// job-tasks and upnp-description (routes the stand-in does not serve), worker-log (the Worker's),
+// and 3.8.5's status.txt ("starting": a Manager that has not yet evaluated its farm, the first
+// seconds after it starts). last-rendered-and-actions/ has its own test (actions_conformance_test.go).
 var versionExchanges = []versionExchange{
 	{capture: "version", method: "GET", path: "api/v3/version"},
 	{capture: "workers-none", method: "GET", path: "api/v3/worker-mgt/workers"},
@@ -102,6 +102,11 @@ var versionExchanges = []versionExchange{
 	{capture: "job-completed", method: "GET", path: "api/v3/jobs/{id}", setup: withJobs("job-completed")},
 	{capture: "job-failed", method: "GET", path: "api/v3/jobs/{id}", setup: withJobs("job-failed")},
 	{capture: "job-canceled", method: "GET", path: "api/v3/jobs/{id}", setup: withJobs("job-canceled")},
+	{capture: "job-setstatus-cancel", method: "POST", path: "api/v3/jobs/{id}/setstatus",
+		body: `{"status":"cancel-requested","reason":"canceled from the capture"}`, setup: withJobs("job-active")},
+	// Echo jobs render no frame: 204 for the job and the farm.
+	{capture: "job-last-rendered", method: "GET", path: "api/v3/jobs/{id}/last-rendered", setup: withJobs("job-completed")},
+	{capture: "last-rendered", method: "GET", path: "api/v3/jobs/last-rendered", setup: withJobs("job-completed")},
 	// GET /api/v3/jobs: 3.3.1's 400, 3.8.5's every job in the table's order.
 	{capture: "jobs-none", method: "GET", path: "api/v3/jobs"},
 	{capture: "jobs-all", method: "GET", path: "api/v3/jobs", setup: withJobs("job-completed", "job-failed", "job-canceled")},

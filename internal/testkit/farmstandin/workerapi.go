@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 )
 
 // The Worker's side of the API, as Flamenco 3.3.1's Manager answers it where a Worker depends on it:
@@ -157,9 +158,13 @@ func (f *Farm) serveWorkerState(w http.ResponseWriter, r *http.Request, wk *work
 	writeJSON(w, http.StatusOK, statusRequest{wk.StatusChange.Status})
 }
 
-// serveScheduleTask hands the first queued task to an awake Worker; a Worker with a status change
-// requested is told to change first (423), one not awake is refused (409).
+// serveScheduleTask hands the first queued task of a queued or active job to an awake Worker; a
+// Worker with a status change requested is told to change first (423), one not awake is refused (409).
 func (f *Farm) serveScheduleTask(w http.ResponseWriter, r *http.Request, wk *worker) {
+	next := slices.IndexFunc(f.queue, func(t *task) bool {
+		j := f.byID[t.JobID]
+		return t.Status == "queued" && (j == nil || j.Status == "queued" || j.Status == "active")
+	})
 	switch {
 	case wk.StatusChange != nil:
 		writeJSON(w, http.StatusLocked, statusRequest{wk.StatusChange.Status})
@@ -168,12 +173,12 @@ func (f *Farm) serveScheduleTask(w http.ResponseWriter, r *http.Request, wk *wor
 		writeJSON(w, http.StatusConflict, apiError{Code: http.StatusConflict,
 			Message: fmt.Sprintf("worker is in state %q, requires state %q to execute tasks", wk.Status, "awake")})
 		return
-	case len(f.queue) == 0:
+	case next < 0:
 		noContent(w)
 		return
 	}
-	t := f.queue[0]
-	f.queue = f.queue[1:]
+	t := f.queue[next]
+	f.queue = slices.Delete(f.queue, next, next+1)
 	t.Status, t.Updated = "active", f.now().UTC()
 	wk.Task = t
 	j := f.byID[t.JobID]
@@ -200,7 +205,8 @@ func (f *Farm) serveScheduleTask(w http.ResponseWriter, r *http.Request, wk *wor
 }
 
 // serveMayIRun tells a Worker running a task whether to go on: not when the task is not its own, nor
-// when a status change is requested of it now (a lazy one waits for the task to end).
+// when a status change is requested of it now (a lazy one waits for the task to end), nor when the
+// task is no longer active (its job canceled or failed).
 func (f *Farm) serveMayIRun(w http.ResponseWriter, r *http.Request, wk *worker) {
 	type answer struct {
 		MayKeepRunning        bool   `json:"may_keep_running"`
@@ -212,6 +218,8 @@ func (f *Farm) serveMayIRun(w http.ResponseWriter, r *http.Request, wk *worker) 
 		writeJSON(w, http.StatusOK, answer{Reason: "task not assigned to this worker"})
 	case wk.StatusChange != nil && !wk.StatusChange.Lazy:
 		writeJSON(w, http.StatusOK, answer{Reason: "worker status change requested", StatusChangeRequested: true})
+	case t.Status != "active":
+		writeJSON(w, http.StatusOK, answer{Reason: fmt.Sprintf("task is in non-runnable status %q", t.Status)})
 	default:
 		writeJSON(w, http.StatusOK, answer{MayKeepRunning: true})
 	}
