@@ -26,9 +26,9 @@ func (a JobAction) Status() managerapi.JobStatus {
 	switch a {
 	case Pause:
 		return managerapi.JobPauseRequested
-	case Resume:
-		return managerapi.JobQueued
-	case Requeue:
+	case Resume, Requeue:
+		// As Flamenco's web UI resumes a paused job: queued would leave its paused tasks paused,
+		// requeueing queues the tasks that did not complete.
 		return managerapi.JobRequeueing
 	case Cancel:
 		return managerapi.JobCancelRequested

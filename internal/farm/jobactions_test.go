@@ -34,7 +34,7 @@ func TestActionsForFollowTheJobsStateAndTheManagersVersion(t *testing.T) {
 }
 
 func TestJobActionsAskForTheStatusesOfFlamencosWebUI(t *testing.T) {
-	want := map[JobAction]managerapi.JobStatus{Pause: "pause-requested", Resume: "queued", Requeue: "requeueing",
+	want := map[JobAction]managerapi.JobStatus{Pause: "pause-requested", Resume: "requeueing", Requeue: "requeueing",
 		Cancel: "cancel-requested"}
 	for _, a := range JobActions {
 		if a.Status() != want[a] {
