@@ -136,12 +136,7 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 	managerID := m.ID
 	var items []*fyne.MenuItem
 	for _, j := range s.MyJobs {
-		jobID := j.ID
-		label := JobLabel(j)
-		if f.Watched[jobID] {
-			label += " (watched)"
-		}
-		items = append(items, fyne.NewMenuItem(label, func() { a.OpenJob(managerID, jobID) }))
+		items = append(items, jobItem(managerID, j, f, a))
 	}
 	if s.NoJobCarriesKey {
 		if len(items) > 0 {
@@ -170,6 +165,34 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 		label = fmt.Sprintf("My jobs (%d unfinished)", n)
 	}
 	item := fyne.NewMenuItem(farmIndent+label, nil)
+	item.ChildMenu = fyne.NewMenu("", items...)
+	return item
+}
+
+// jobLabels are the words of each action's item.
+var jobLabels = map[farm.JobAction]string{farm.Pause: "Pause", farm.Resume: "Resume", farm.Requeue: "Requeue",
+	farm.Cancel: "Cancel…"}
+
+// jobItem is a job's row in My jobs, with its last rendered frame as its icon, and its submenu: open
+// it, show its frame, and, for the user's own jobs, the actions its state and the Manager allow.
+func jobItem(managerID string, j managerapi.Job, f ManagerFarm, a MenuActions) *fyne.MenuItem {
+	jobID := j.ID
+	label := JobLabel(j)
+	if f.Watched[jobID] {
+		label += " (watched)"
+	}
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Open in the web UI", func() { a.OpenJob(managerID, jobID) }),
+		fyne.NewMenuItem("Show the last frame", func() { a.ShowFrame(managerID, jobID) }),
+	}
+	if actions := farm.ActionsFor(j.Status, f.Summary.CanPause); len(actions) > 0 && !f.Summary.Theirs[jobID] {
+		items = append(items, fyne.NewMenuItemSeparator())
+		for _, action := range actions {
+			items = append(items, fyne.NewMenuItem(jobLabels[action], func() { a.JobAction(managerID, jobID, action) }))
+		}
+	}
+	item := fyne.NewMenuItem(label, nil)
+	item.Icon = f.Frames[jobID]
 	item.ChildMenu = fyne.NewMenu("", items...)
 	return item
 }

@@ -68,7 +68,15 @@ func TestFarmRowsUnderEachManager(t *testing.T) {
 				farmIndent + "Jobs: 2 active · 5 queued · 1 failed today [off]",
 				farmIndent + "My jobs (1 unfinished)",
 				"> shot-010 lighting — active",
+				"> > Open in the web UI",
+				"> > Show the last frame",
+				"> > ---",
+				"> > Cancel…", // a 3.3.1 Manager does not pause jobs
 				"> shot-020 broken — failed",
+				"> > Open in the web UI",
+				"> > Show the last frame",
+				"> > ---",
+				"> > Requeue",
 				farmIndent + "Run a Worker here",
 				farmIndent + "Lend this computer when I'm away",
 			}},
@@ -228,7 +236,7 @@ func TestFarmRowsAct(t *testing.T) {
 		return found
 	}
 	// The first "My jobs" and Worker rows are Studio Farm's (it is listed first).
-	find("My jobs", "shot-010").Action()
+	find("My jobs", "shot-010", "Open in the web UI").Action()
 	find("Worker here", "Stop after this task").Action()
 	find("Worker here", "Stop now").Action()
 	nightRows := m.Items[slices.IndexFunc(m.Items, func(it *fyne.MenuItem) bool { return strings.HasPrefix(it.Label, "Night Farm") }):]

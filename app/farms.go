@@ -22,10 +22,10 @@ type farmSet struct {
 }
 
 func newFarmSet(log zerolog.Logger, identity farm.Identity, watched []string,
-	onChange func(), onEvent func(discovery.Manager, farm.Event), vouch func(managerID string, alive bool)) *farmSet {
+	onChange func(farm.Summary), onEvent func(discovery.Manager, farm.Event), vouch func(managerID string, alive bool)) *farmSet {
 	return &farmSet{fleet: farm.NewFleet(farm.FleetConfig{Identity: identity, Watched: watched, Logger: log, Vouch: vouch,
 		OnEvent: func(m discovery.Manager, e farm.Event) {
-			onChange()
+			onChange(e.Summary)
 			if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
 				onEvent(m, e)
 			}

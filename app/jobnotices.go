@@ -10,10 +10,12 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// jobNotice is one desktop notification about jobs; a click opens Open where the desktop allows.
-type jobNotice struct {
+// news is one desktop notification the notifier decided on; a click opens Open where the desktop allows. One about a
+// single job's end names it in Frame, whose last rendered frame it shows where it can.
+type news struct {
 	Title, Body string
 	Open        string
+	Frame       frameKey // zero: none
 }
 
 // jobNoticeMemory is how long an end already notified is remembered after it was last reported: a
@@ -54,7 +56,7 @@ func newJobNotices() *jobNotices {
 
 // add takes a watcher's event about one of my jobs (JobChanged or JobFinished) at now. It returns
 // the notification to send now, if any, and whether some are held back: call flush at retryAt.
-func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send *jobNotice, retryAt time.Time) {
+func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send *news, retryAt time.Time) {
 	job := e.Transition.Job
 	if !job.Status.Finished() {
 		delete(n.ended, job.ID)
@@ -65,7 +67,7 @@ func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send
 		return nil, n.retryAt(now)
 	}
 	if len(n.pending) == 0 && n.limit.allow(now) {
-		return &jobNotice{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID)}, time.Time{}
+		return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}, time.Time{}
 	}
 	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
 	return nil, n.retryAt(now)
@@ -87,7 +89,7 @@ func (n *jobNotices) known(now time.Time, job managerapi.Job) bool {
 }
 
 // flush sends what is held back, as one notification, if the budget allows at now.
-func (n *jobNotices) flush(now time.Time) (send *jobNotice, retryAt time.Time) {
+func (n *jobNotices) flush(now time.Time) (send *news, retryAt time.Time) {
 	if len(n.pending) == 0 {
 		return nil, time.Time{}
 	}
@@ -99,7 +101,8 @@ func (n *jobNotices) flush(now time.Time) (send *jobNotice, retryAt time.Time) {
 	if len(pending) == 1 {
 		title, body, _ := jobNotification(pending[0].manager, farm.Event{Kind: farm.JobFinished,
 			Transition: farm.JobTransition{Job: pending[0].job, To: pending[0].job.Status}})
-		return &jobNotice{Title: title, Body: body, Open: managerapi.JobURL(pending[0].manager.URL, pending[0].job.ID)}, time.Time{}
+		m, job := pending[0].manager, pending[0].job
+		return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}, time.Time{}
 	}
 	return summarizeJobEnds(pending), time.Time{}
 }
@@ -114,7 +117,7 @@ func (n *jobNotices) retryAt(now time.Time) time.Time {
 
 // summarizeJobEnds is one notification for many ends: failures first, as they need the user. A click
 // opens the first named job.
-func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
+func summarizeJobEnds(pending []pendingJobNotice) *news {
 	counts := map[managerapi.JobStatus]int{}
 	for _, p := range pending {
 		counts[p.job.Status]++
@@ -148,5 +151,5 @@ func summarizeJobEnds(pending []pendingJobNotice) *jobNotice {
 	if len(pending) > len(names) {
 		body += fmt.Sprintf(" and %d more", len(pending)-len(names))
 	}
-	return &jobNotice{Title: title, Body: body, Open: open}
+	return &news{Title: title, Body: body, Open: open}
 }

@@ -94,7 +94,7 @@ func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
 	if send == nil || !retry.IsZero() {
 		t.Fatalf("flush: %+v, retry %v", send, retry)
 	}
-	if want := (jobNotice{Title: "5 jobs ended, 2 failed", Body: "2 failed, 1 canceled, 2 finished: “late 1”, “late 4”, “late 2” and 2 more",
+	if want := (news{Title: "5 jobs ended, 2 failed", Body: "2 failed, 1 canceled, 2 finished: “late 1”, “late 4”, “late 2” and 2 more",
 		Open: studio.URL + "app/jobs/11"}); *send != want {
 		t.Errorf("summary %+v, want %+v", *send, want)
 	}

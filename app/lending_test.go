@@ -56,10 +56,10 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 		owned.Wait()
 	})
 	f := &lendingFixture{desk: &desk{}, workers: map[string]*fakeworker.Worker{}}
-	f.notices = newNotifier(notifierConfig{Log: zerolog.Nop(), ManagersOn: true, Show: func(title, body, _ string) {
+	f.notices = newNotifier(notifierConfig{Log: zerolog.Nop(), ManagersOn: true, Show: func(n news) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.shown = append(f.shown, title+": "+body)
+		f.shown = append(f.shown, n.Title+": "+n.Body)
 	}})
 	f.set = newLendingSet(lendingConfig{Log: zerolog.Nop(), Ctx: ctx, GoOwned: owned.Go, Policy: policy, LendTo: lendTo,
 		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
@@ -203,7 +203,7 @@ func TestLendingSetWelcomesTheUserBack(t *testing.T) {
 func TestWelcomeBackRespectsTheNotificationsSwitch(t *testing.T) {
 	var shown []string
 	n := newNotifier(notifierConfig{Log: zerolog.Nop(), ManagersOn: false, JobsOn: true,
-		Show: func(title, body, _ string) { shown = append(shown, title) }})
+		Show: func(n news) { shown = append(shown, n.Title) }})
 	n.WelcomeBack(lending.Tally{Tasks: 3, Jobs: 1})
 	n.SetEnabled(true, false)
 	n.WelcomeBack(lending.Tally{Tasks: 3, Jobs: 1})

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 )
@@ -69,8 +70,12 @@ type MenuActions struct {
 	Settings        func()
 	About           func()
 	Quit            func()
-	// OpenJob opens a job of the listed Manager with this ID in its web UI.
-	OpenJob func(managerID, jobID string)
+	// OpenJob opens a job of the listed Manager with this ID in its web UI; ShowFrame opens its last
+	// rendered frame, full size; JobAction asks the Manager to pause, resume, requeue or cancel it
+	// (cancel after the user confirms).
+	OpenJob   func(managerID, jobID string)
+	ShowFrame func(managerID, jobID string)
+	JobAction func(managerID, jobID string, action farm.JobAction)
 	// ToggleWatch starts or stops watching a job of a Manager.
 	ToggleWatch func(managerID, jobID string)
 	// HowToTagJobs explains how jobs can say who submitted them.

@@ -27,8 +27,8 @@ const notifyAfter = 3 * time.Second
 type notifier struct {
 	log   zerolog.Logger
 	clock discovery.Clock
-	show  func(title, body, openURL string) // the transport; must not block
-	wake  chan struct{}                     // 1 slot: Run looks at flushAt again
+	show  func(news)    // the transport; must not block
+	wake  chan struct{} // 1 slot: Run looks at flushAt again
 
 	mu           sync.Mutex
 	managersOn   bool
@@ -42,9 +42,9 @@ type notifier struct {
 type notifierConfig struct {
 	Log   zerolog.Logger
 	Clock discovery.Clock // nil: the system's
-	// Show shows a notification; a click opens openURL ("": nothing) where the desktop allows. It
+	// Show shows a notification; a click opens its Open ("": nothing) where the desktop allows. It
 	// must not block.
-	Show func(title, body, openURL string)
+	Show func(news)
 	// ManagersOn and JobsOn are the Settings' switches.
 	ManagersOn, JobsOn bool
 	// JobLimit is the jobs' budget; nil: defaultNotifyLimit.
@@ -104,7 +104,7 @@ func (n *notifier) managerNews(title, body, openURL string) {
 	case limited:
 		n.log.Info().Str("title", title).Str("content", body).Msg("too many notifications this minute; not showing this one")
 	default:
-		n.show(title, body, openURL)
+		n.show(news{Title: title, Body: body, Open: openURL})
 	}
 }
 
@@ -117,7 +117,7 @@ func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
 	}
 	n.mu.Lock()
 	on := n.jobsOn
-	var send *jobNotice
+	var send *news
 	if on || e.Kind == farm.JobChanged { // even while off: an end after turning on again is news
 		var retryAt time.Time
 		send, retryAt = n.jobs.add(n.clock.Now(), m, e)
@@ -194,12 +194,12 @@ func (n *notifier) WelcomeBack(t lending.Tally) {
 		Msg("back after this computer rendered for the farm")
 	if on {
 		title, body := t.BackNotice()
-		n.show(title, body, "")
+		n.show(news{Title: title, Body: body})
 	}
 }
 
-func (n *notifier) showJobNotice(j *jobNotice) {
+func (n *notifier) showJobNotice(j *news) {
 	if j != nil {
-		n.show(j.Title, j.Body, j.Open)
+		n.show(*j)
 	}
 }

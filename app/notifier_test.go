@@ -22,10 +22,10 @@ type shownNotifications struct {
 	shown []string
 }
 
-func (s *shownNotifications) show(title, body, openURL string) {
+func (s *shownNotifications) show(n news) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.shown = append(s.shown, title+": "+body)
+	s.shown = append(s.shown, n.Title+": "+n.Body)
 }
 
 func (s *shownNotifications) all() []string {
@@ -145,10 +145,10 @@ type timedNotices struct {
 	at     []time.Time
 }
 
-func (s *timedNotices) show(title, body, openURL string) {
+func (s *timedNotices) show(n news) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.titles, s.bodies, s.at = append(s.titles, title), append(s.bodies, body), append(s.at, time.Now())
+	s.titles, s.bodies, s.at = append(s.titles, n.Title), append(s.bodies, n.Body), append(s.at, time.Now())
 }
 
 // endsTold adds up the job ends the notifications told of, by status: one for "Job failed", the

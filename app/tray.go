@@ -8,9 +8,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/idle"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
@@ -47,6 +49,8 @@ type tray struct {
 	local       *localManager
 	notices     *notifier
 	transport   *desktopNotifications
+	frames      *jobFrames
+	failures    *unseenFailures
 	windows     *windows
 	surface     *traySurface
 	autostartMu sync.Mutex // one change of start at login at a time
@@ -75,11 +79,19 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	t.browser = discovery.NewBrowser(browserConfig(opts.Logger, a.Preferences(), t.machine))
 	t.local = newLocalManager(localManagerConfig{Log: t.log, Owner: t.owner, Advertiser: t.advertiser,
 		URL: current.LocalManagerURL, Changed: t.requestRebuild})
-	t.transport = newDesktopNotifications(a, t.log, t.owner, t.openURL)
+	t.failures = newUnseenFailures()
+	t.transport = newDesktopNotifications(a, t.log, t.owner, func(url string) {
+		t.failures.seenAt(url) // a click on a failed job's notification
+		t.requestRebuild()
+		t.openURL(url)
+	})
 	t.notices = newNotifier(notifierConfig{Log: t.log, ManagersOn: current.Notifications, JobsOn: current.JobNotifications,
-		Show: func(title, body, openURL string) { t.transport.Show(title, body, openURL, nil) }})
+		Show: t.showNews})
+	t.frames = newJobFrames(t.log, t.owner, discovery.SystemClock{}, t.requestRebuild)
 	t.farms = newFarmSet(opts.Logger, current.Identity, settings.WatchedJobs(a.Preferences()),
-		t.requestRebuild, t.notices.JobEvent, t.browser.Vouch)
+		func(s farm.Summary) { t.frames.see(s); t.requestRebuild() },
+		func(m discovery.Manager, e farm.Event) { t.failures.event(m.ID, m.URL, e); t.notices.JobEvent(m, e) },
+		t.browser.Vouch)
 	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild, opts.LogPath)
 	t.idle = newDesktopIdle(t.log, idle.Open)
 	t.lending = newLendingSet(lendingConfig{Log: opts.Logger, Ctx: ctx, GoOwned: t.owner.Go,
@@ -104,6 +116,16 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	})
 	t.surface = newTraySurface(t.desk, t.log, t.windows.SetMenu)
 	return t
+}
+
+// showNews shows a notification the notifier decided on: one about a job's end with the job's last
+// rendered frame, fetched first for at most frameNoticeWait.
+func (t *tray) showNews(n news) {
+	if n.Frame == (frameKey{}) {
+		t.transport.Show(n.Title, n.Body, n.Open, nil)
+		return
+	}
+	t.owner.Go(func() { t.transport.Show(n.Title, n.Body, n.Open, t.frames.forNotice(n.Frame.manager, n.Frame.job)) })
 }
 
 // browserConfig has the Browser check at once the Managers remembered from earlier runs, and
@@ -133,6 +155,7 @@ func (t *tray) run() error {
 	t.owner.Go(func() { t.local.Run(ctx) })
 	t.owner.Go(func() { t.idle.Run(ctx) })
 	t.owner.Go(func() { t.notices.Run(ctx) })
+	t.owner.Go(func() { t.followMenuOpened(ctx) })
 	t.owner.Go(func() { rebuildLoop(ctx, t.rebuildCh, t.snapshot, t.actions(), t.surface) })
 	t.owner.Go(func() { t.followShowRequests(ctx) })
 	t.owner.Go(t.transport.Run)
@@ -185,6 +208,8 @@ func (t *tray) snapshot() MenuState {
 			w = LocalWorker{Unavailable: unavailable}
 		}
 		f.Worker = w
+		f.UnseenFailed = t.failures.of(id)
+		f.Frames = t.frames.icons(f.Summary.Manager)
 		farms[id] = f
 	}
 	local, adv := t.local.State()
@@ -207,6 +232,21 @@ func rebuildLoop(ctx context.Context, requests <-chan struct{}, snapshot func() 
 				surface.Show(view)
 			}
 		})
+	}
+}
+
+// followMenuOpened takes the opening of the tray's menu, which shows every job's state, as the user
+// seeing their failed jobs. The panel tells fyne.io/systray on Linux (dbusmenu's "opened" event) and
+// macOS; Windows does not, where opening the job or its notification does.
+func (t *tray) followMenuOpened(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-systray.TrayOpenedCh:
+			t.failures.seenAll()
+			t.requestRebuild()
+		}
 	}
 }
 

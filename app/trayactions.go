@@ -25,6 +25,8 @@ func (t *tray) actions() MenuActions {
 		About:           t.windows.ShowAbout,
 		Quit:            t.app.Quit,
 		OpenJob:         t.openJob,
+		ShowFrame:       t.showFrame,
+		JobAction:       t.jobAction,
 		ToggleWatch:     t.toggleWatch,
 		HowToTagJobs:    func() { t.openURL(IdentityHelpURL) },
 		StartWorker:     t.startWorker,
@@ -69,6 +71,8 @@ func (t *tray) openJob(managerID, jobID string) {
 		t.log.Warn().Str("id", managerID).Msg("the Manager of the job clicked is no longer listed")
 		return
 	}
+	t.failures.seen(managerID, jobID)
+	t.requestRebuild()
 	t.openURL(managerapi.JobURL(m.URL, jobID))
 }
 

@@ -21,6 +21,7 @@ type windows struct {
 	with    windowActions
 
 	settingsOpen, manualOpen, aboutOpen fyne.Window
+	cancelOpen                          map[string]fyne.Window // by job ID
 
 	fallback      fyne.Window // made the first time it is shown
 	fallbackShown bool
@@ -90,6 +91,29 @@ func (w *windows) ShowSettings() {
 		}
 		return newSettingsWindow(w.app, current, login, w.logPath, w.with.SaveSettings, w.ShowManual)
 	})
+}
+
+// ShowCancel asks before canceling a job (one window per job: a second click raises it).
+func (w *windows) ShowCancel(jobID, job, manager string, cancelJob func()) {
+	if w.cancelOpen == nil {
+		w.cancelOpen = map[string]fyne.Window{}
+	}
+	if open, ok := w.cancelOpen[jobID]; ok {
+		open.RequestFocus()
+		return
+	}
+	win := newCancelWindow(w.app, job, manager, cancelJob)
+	win.SetOnClosed(func() { delete(w.cancelOpen, jobID) })
+	w.cancelOpen[jobID] = win
+	win.Show()
+}
+
+// ShowRefusal says that an action did not happen, and why.
+func (w *windows) ShowRefusal(title, words string) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	newRefusedWindow(w.app, title, words).Show()
 }
 
 // SetMenu is the menu now shown: the fallback window shows it too.

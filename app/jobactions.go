@@ -1,0 +1,108 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// What a job's submenu does (Fyne's main goroutine; requests on goroutines of the tray's owner).
+// Nothing is retried behind the user's back: a refusal is shown in the Manager's words.
+
+// jobActionWords name an action in a sentence: "Could not pause “shot-010”".
+var jobActionWords = map[farm.JobAction]string{farm.Pause: "pause", farm.Resume: "resume", farm.Requeue: "requeue",
+	farm.Cancel: "cancel"}
+
+// myJob finds a job the menu lists under a listed Manager.
+func (t *tray) myJob(managerID, jobID string) (discovery.Manager, managerapi.Job, bool) {
+	m, ok := managerByID(t.browser.State().Managers, managerID)
+	if !ok {
+		return m, managerapi.Job{}, false
+	}
+	for _, j := range t.farms.summaries()[managerID].Summary.MyJobs {
+		if j.ID == jobID {
+			return m, j, true
+		}
+	}
+	return m, managerapi.Job{}, false
+}
+
+// jobAction asks the Manager to pause, resume, requeue or, once the user confirmed, cancel a job.
+func (t *tray) jobAction(managerID, jobID string, action farm.JobAction) {
+	m, job, ok := t.myJob(managerID, jobID)
+	if !ok || t.owner.ctx.Err() != nil {
+		t.log.Warn().Str("job", jobID).Msg("the job clicked is no longer listed")
+		return
+	}
+	t.failures.seen(managerID, jobID)
+	t.requestRebuild()
+	name := managerapi.CleanText(job.Name, maxJobNameRunes)
+	if action == farm.Cancel {
+		t.windows.ShowCancel(job.ID, name, NotificationLabel(m), func() { t.sendJobAction(m, job.ID, name, action) })
+		return
+	}
+	t.sendJobAction(m, job.ID, name, action)
+}
+
+func (t *tray) sendJobAction(m discovery.Manager, jobID, name string, action farm.JobAction) {
+	reason := action.Reason(t.settings.Load().Identity.UserName)
+	t.owner.Go(func() {
+		err := managerapi.NewClient(m.URL).SetJobStatus(t.owner.ctx, jobID, action.Status(), reason)
+		log := t.log.With().Str("job", jobID).Str("action", string(action)).Str("manager", m.URL).Logger()
+		if err == nil {
+			log.Info().Msg("asked the Manager to change a job's status")
+			return
+		}
+		log.Warn().Err(err).Msg("the Manager did not change a job's status")
+		title := fmt.Sprintf("Could not %s “%s”", jobActionWords[action], name)
+		words := refusalWords(NotificationLabel(m), err)
+		fyne.Do(func() { t.windows.ShowRefusal(title, words) })
+	})
+}
+
+// refusalWords say why a Manager did not do what was asked, in its own words where it gave some.
+func refusalWords(manager string, err error) string {
+	var apiErr *managerapi.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Message != "":
+		return fmt.Sprintf("%s answered: %s", manager, apiErr.Message)
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("%s answered %d %s.", manager, apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
+	}
+	return fmt.Sprintf("%s could not be asked: %v", manager, err)
+}
+
+// showFrame opens a job's last rendered frame, full size, in the browser (which shows JPEGs), or
+// says that it has none yet.
+func (t *tray) showFrame(managerID, jobID string) {
+	m, job, ok := t.myJob(managerID, jobID)
+	if !ok || t.owner.ctx.Err() != nil {
+		return
+	}
+	t.failures.seen(managerID, jobID)
+	t.requestRebuild()
+	name := managerapi.CleanText(job.Name, maxJobNameRunes)
+	t.owner.Go(func() {
+		client := managerapi.NewClient(m.URL)
+		where, err := client.LastRendered(t.owner.ctx, jobID)
+		if err != nil {
+			t.log.Warn().Err(err).Str("job", jobID).Msg("cannot ask for a job's last frame")
+			words := refusalWords(NotificationLabel(m), err)
+			fyne.Do(func() { t.windows.ShowRefusal("Could not show the last frame of “"+name+"”", words) })
+			return
+		}
+		page, err := managerapi.FrameURL(client.BaseURL(), where, managerapi.FrameFull)
+		if err != nil { // 204: nothing rendered yet
+			words := NotificationLabel(m) + " has no rendered frame of it yet."
+			fyne.Do(func() { t.windows.ShowRefusal("No frame of “"+name+"” yet", words) })
+			return
+		}
+		t.openURL(page)
+	})
+}

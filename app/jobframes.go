@@ -1,0 +1,229 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image/png"
+	"net/http"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+const (
+	// frameRefresh: a job's row shows a new frame at most this often, however often the Manager
+	// says one was rendered.
+	frameRefresh = time.Minute
+	// frameNoticeWait bounds what fetching a frame adds to a notification's delay (under 1 s).
+	frameNoticeWait = 900 * time.Millisecond
+	// framesInFlight bounds the frame requests a tray makes to all Managers at once.
+	framesInFlight = 2
+	// frameIconSize bounds a row's icon: panels show menu icons at 16 to 24 px, HiDPI twice that.
+	frameIconSize = 48
+)
+
+// jobFrames fetches the last rendered frames of the user's jobs, never a stream of them: the tiny
+// size as its menu row's icon once when the row first shows, then when the event bus says a new
+// frame exists but at most once every frameRefresh per job; the small size for the notification of
+// a job's end, within frameNoticeWait, which then serves as its row's icon too.
+//
+// Concurrency: the fields below mu are guarded by mu, never held during a request; fetches run on
+// goroutines of owner, framesInFlight at a time; changed (a menu rebuild) is called without mu.
+type jobFrames struct {
+	log     zerolog.Logger
+	owner   *owner
+	clock   discovery.Clock
+	http    *http.Client
+	changed func()
+	slots   chan struct{} // framesInFlight
+
+	mu   sync.Mutex
+	jobs map[frameKey]*jobFrame
+}
+
+// frameKey is a job of a Manager, by its URL.
+type frameKey struct{ manager, job string }
+
+type jobFrame struct {
+	where     managerapi.LastRendered // the newest frame's sizes, once known
+	newsAt    time.Time               // the event bus's news of it
+	fetchedAt time.Time               // the last fetch's start
+	stale     bool                    // a newer frame than the icon's exists, or the row has none yet
+	busy      bool                    // a fetch is in flight or waits for its minute
+	icon      fyne.Resource
+}
+
+func newJobFrames(log zerolog.Logger, o *owner, clock discovery.Clock, changed func()) *jobFrames {
+	return &jobFrames{log: log.With().Str("component", "frames").Logger(), owner: o, clock: clock,
+		http: managerapi.NewHTTPClient(managerapi.DefaultTimeout), changed: changed,
+		slots: make(chan struct{}, framesInFlight), jobs: map[frameKey]*jobFrame{}}
+}
+
+// see takes a Manager's farm as it changed: the frames its rows need, and the news of new ones.
+func (f *jobFrames) see(s farm.Summary) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	listed := map[string]bool{}
+	for _, j := range s.MyJobs {
+		listed[j.ID] = true
+		key := frameKey{s.Manager, j.ID}
+		jf, ok := f.jobs[key]
+		if !ok {
+			jf = &jobFrame{stale: true}
+			f.jobs[key] = jf
+		}
+		if news, ok := s.Frames[j.ID]; ok && news.At.After(jf.newsAt) {
+			jf.where, jf.newsAt, jf.stale = news.Where, news.At, true
+		}
+		if jf.stale && !jf.busy {
+			jf.busy = true
+			f.fetchLater(key, jf.fetchedAt.Add(frameRefresh))
+		}
+	}
+	for key := range f.jobs {
+		if key.manager == s.Manager && !listed[key.job] {
+			delete(f.jobs, key)
+		}
+	}
+}
+
+// icons are the rows' icons of a Manager's jobs, by job id.
+func (f *jobFrames) icons(manager string) map[string]fyne.Resource {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var icons map[string]fyne.Resource
+	for key, jf := range f.jobs {
+		if key.manager == manager && jf.icon != nil {
+			if icons == nil {
+				icons = map[string]fyne.Resource{}
+			}
+			icons[key.job] = jf.icon
+		}
+	}
+	return icons
+}
+
+// fetchLater fetches a row's tiny frame at at (now, if past), on a goroutine of owner.
+func (f *jobFrames) fetchLater(key frameKey, at time.Time) {
+	f.owner.Go(func() {
+		ctx := f.owner.ctx
+		if wait := at.Sub(f.clock.Now()); wait > 0 {
+			timer := f.clock.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C():
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case f.slots <- struct{}{}:
+		}
+		defer func() { <-f.slots }()
+		f.fetchTiny(ctx, key)
+	})
+}
+
+func (f *jobFrames) fetchTiny(ctx context.Context, key frameKey) {
+	f.mu.Lock()
+	jf, ok := f.jobs[key]
+	if !ok {
+		f.mu.Unlock()
+		return // no longer listed
+	}
+	where := jf.where
+	jf.stale, jf.fetchedAt = false, f.clock.Now()
+	f.mu.Unlock()
+	data, err := f.fetch(ctx, key, where, managerapi.FrameTiny)
+	f.mu.Lock()
+	jf, ok = f.jobs[key]
+	if ok {
+		jf.busy = false
+	}
+	f.mu.Unlock()
+	if ok {
+		f.show(key, data, err)
+	}
+}
+
+// forNotice fetches the small size of a job's frame for the notification of its end: nil when it
+// has none, it does not come within frameNoticeWait, or it is not an image.
+func (f *jobFrames) forNotice(manager, jobID string) []byte {
+	ctx, cancel := context.WithTimeout(f.owner.ctx, frameNoticeWait)
+	defer cancel()
+	key := frameKey{manager, jobID}
+	f.mu.Lock()
+	var where managerapi.LastRendered
+	if jf, ok := f.jobs[key]; ok {
+		where = jf.where
+		jf.fetchedAt = f.clock.Now()
+	}
+	f.mu.Unlock()
+	data, err := f.fetch(ctx, key, where, managerapi.FrameSmall)
+	f.show(key, data, err)
+	return data
+}
+
+// fetch asks for one size of a job's frame; where is what the bus said of it (zero: ask first).
+func (f *jobFrames) fetch(ctx context.Context, key frameKey, where managerapi.LastRendered, size string) ([]byte, error) {
+	client := managerapi.NewClient(key.manager, managerapi.WithHTTPClient(f.http))
+	if where.Base == "" {
+		var err error
+		if where, err = client.LastRendered(ctx, key.job); err != nil {
+			return nil, err
+		}
+		if !where.Has(size) {
+			return nil, nil // 204: none rendered yet
+		}
+	}
+	return client.Frame(ctx, where, size)
+}
+
+// show makes a fetched frame its row's icon.
+func (f *jobFrames) show(key frameKey, data []byte, err error) {
+	if err != nil {
+		f.log.Debug().Err(err).Str("job", key.job).Msg("no frame")
+		return
+	}
+	if data == nil {
+		return
+	}
+	icon, err := frameIcon(data)
+	if err != nil {
+		f.log.Debug().Err(err).Str("job", key.job).Msg("frame unreadable")
+		return
+	}
+	f.mu.Lock()
+	jf, ok := f.jobs[key]
+	if ok {
+		jf.icon = icon
+	}
+	f.mu.Unlock()
+	if ok {
+		f.changed()
+	}
+}
+
+// frameIcon scales a frame down to a menu icon, a PNG named by the frame's content.
+func frameIcon(data []byte) (fyne.Resource, error) {
+	icon, err := scaledFrame(data, frameIconSize)
+	if err != nil {
+		return nil, err
+	}
+	var encoded bytes.Buffer
+	if err := png.Encode(&encoded, icon); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return fyne.NewStaticResource("frame-"+hex.EncodeToString(sum[:8])+".png", encoded.Bytes()), nil
+}

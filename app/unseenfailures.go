@@ -1,0 +1,81 @@
+package app
+
+import (
+	"sync"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+)
+
+// unseenFailures are the user's jobs that failed while the tray ran and that the user has not looked
+// at since: the tray icon's red badge stays until they open the tray's menu (where the panel tells
+// the tray: Linux and macOS), open the job from its row or its notification, or act on it. A job
+// seen not failed again (requeued) leaves too. A job that had failed before the tray started is
+// not news: it never turns the icon red.
+//
+// Concurrency: safe for concurrent use; the fields below mu are guarded by mu.
+type unseenFailures struct {
+	mu   sync.Mutex
+	jobs map[string]map[string]string // by Manager ID, then job ID: the job's web page
+}
+
+func newUnseenFailures() *unseenFailures {
+	return &unseenFailures{jobs: map[string]map[string]string{}}
+}
+
+// event takes a farm event about one of the user's jobs of the listed Manager m.
+func (u *unseenFailures) event(managerID, managerURL string, e farm.Event) {
+	job := e.Transition.Job
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case e.Kind == farm.JobFinished && job.Status == managerapi.JobFailed:
+		if u.jobs[managerID] == nil {
+			u.jobs[managerID] = map[string]string{}
+		}
+		u.jobs[managerID][job.ID] = managerapi.JobURL(managerURL, job.ID)
+	case e.Kind == farm.JobChanged || e.Kind == farm.JobFinished:
+		delete(u.jobs[managerID], job.ID)
+	}
+}
+
+// seen: the user looked at a job of a Manager.
+func (u *unseenFailures) seen(managerID, jobID string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.jobs[managerID], jobID)
+}
+
+// seenAt: the user opened a page, from a notification; a failed job's page counts as seeing it.
+func (u *unseenFailures) seenAt(url string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, jobs := range u.jobs {
+		for id, page := range jobs {
+			if page == url {
+				delete(jobs, id)
+			}
+		}
+	}
+}
+
+// seenAll: the user opened the menu, whose rows show every job's state.
+func (u *unseenFailures) seenAll() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	clear(u.jobs)
+}
+
+// of returns the unseen failed jobs of a Manager, by job ID (nil: none).
+func (u *unseenFailures) of(managerID string) map[string]bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var ids map[string]bool
+	for id := range u.jobs[managerID] {
+		if ids == nil {
+			ids = map[string]bool{}
+		}
+		ids[id] = true
+	}
+	return ids
+}
