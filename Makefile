@@ -59,9 +59,10 @@ PREFIX ?= $(HOME)/.local
 DESTDIR ?=
 CHECK_MAKE := $(MAKE)
 MACOS_APP := Flamenco Tray.app
-# The README's screenshots: Xfce's panel (its systray plugin hosts StatusNotifierItems) and window
-# manager, xdotool to click, ImageMagick to paint the desktop and take the pictures, optipng to shrink them.
-SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xdotool imagemagick optipng
+# The README's screenshots: Xfce's panel (its systray plugin hosts StatusNotifierItems), window manager
+# and notification daemon, xdotool to click, ImageMagick to paint the desktop and take the pictures,
+# optipng to shrink them.
+SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xfce4-notifyd xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/testkit/minimaltray) does not build for darwin, so those are vetted for Windows only.
 DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/hub ./internal/idle ./internal/lending ./internal/testkit/testio ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest ./internal/machineconfig
@@ -279,7 +280,7 @@ fuzz: test-deps modules
 # docs/screenshots/*.png of the real tray in a real panel (xfce4-panel and xfwm4 on Xvfb at 1280x800),
 # finding stand-in Managers in network namespaces (screenshots_test.go). Not part of `make test`.
 screenshots: test-deps modules
-	$(call install-missing,$(SCREENSHOT_PACKAGES),command -v xfce4-panel && command -v xfwm4 && command -v xdotool && command -v import && command -v optipng)
+	$(call install-missing,$(SCREENSHOT_PACKAGES),command -v xfce4-panel && command -v xfwm4 && ls /usr/lib/*/xfce4/notifyd/xfce4-notifyd && command -v xdotool && command -v import && command -v optipng)
 	@if [ "$$(id -u)" != 0 ]; then echo "make screenshots needs root: it runs in network namespaces (try: sudo make screenshots)"; exit 1; fi
 	$(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 -v -timeout 5m .
 

@@ -3,9 +3,9 @@
 package main
 
 // The README's screenshots, taken of the real app in a real panel: flamenco-tray in Xfce's panel
-// (xfce4-panel, its systray plugin hosting StatusNotifierItems) with xfwm4 on Xvfb, finding stand-in
-// Managers over SSDP on a LAN of network namespaces. `make screenshots` installs what it needs and
-// runs
+// (xfce4-panel, its systray plugin hosting StatusNotifierItems) with xfwm4 and xfce4-notifyd on Xvfb,
+// finding stand-in Managers over SSDP on a LAN of network namespaces. `make screenshots` installs
+// what it needs and runs
 //
 //	go test -tags screenshots -run '^TestScreenshots$' -count 1 -v .
 //
@@ -90,75 +90,18 @@ const panelConfig = `<?xml version="1.0" encoding="UTF-8"?>
 
 func TestScreenshots(t *testing.T) {
 	netns.RequireIsolated(t)
-	for _, tool := range []string{"xfce4-panel", "xfwm4", "xdotool", "xprop", "xwininfo", "import", "convert", "display", "optipng", "unshare", "mount"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: run `make screenshots`, which installs what this needs", tool)
-		}
-	}
-	xfconfd := findXfconfd(t)
+	requireTools(t, "xfce4-panel", "xfwm4", "xdotool", "xprop", "xwininfo", "import", "convert", "display", "optipng", "unshare", "mount")
+	xfconfd := findXfceProgram(t, "xfconf/xfconfd", "xfconf, which xfce4-panel depends on")
 	bin := buildPlainTray(t)
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 
-	// Two Managers that advertise themselves on the LAN, one that only answers HTTP (added by hand,
-	// as over a VPN), each with a farm where some jobs are the user's, and one on this computer at
-	// the default address.
-	users := []string{"artist", "maria", "tom"}
-	lan := netns.NewLAN(t)
-	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
-	for i, name := range []string{"Studio Farm", "Lighting Farm"} {
-		host := netns.NewHost(t)
-		lan.Attach(t, host, netns.WithMulticastRoute())
-		standin.Start(t, host, name, standin.WithFarm(farmstandin.Scale{Workers: 12 - 6*i, Jobs: 60, Users: users, Seed: uint64(i + 1)}))
-	}
-	remoteHost := netns.NewHost(t)
-	remoteAddr := lan.Attach(t, remoteHost, netns.WithMulticastRoute())
-	standin.Start(t, remoteHost, "Remote Farm", standin.WithoutSSDP(),
-		standin.WithFarm(farmstandin.Scale{Workers: 4, Jobs: 20, Users: users, Seed: 3}))
-	managers := []string{"Studio Farm — 3.3.1", "Lighting Farm — 3.3.1", "Remote Farm — 3.3.1"}
-	serveLocalManager(t, "Desk Farm")
-
+	managers, remote, remoteURL := startManagers(t)
 	session := trayhost.StartSession(t)
 	dir := shortTempDir(t)
-	desk := newDesktop(t, session, dir)
-	// Xfce's settings daemon first: xfwm4 and the panel would otherwise have the bus start one.
-	desk.start(t, xfconfd)
-	waitCtx, cancelWait := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancelWait()
-	if err := session.WaitName(waitCtx, "org.xfce.Xfconf"); err != nil {
-		t.Fatal(err)
-	}
-	// No compositor: it would paint the desktop black, and whether it starts on Xvfb varies.
-	desk.start(t, "xfwm4", "--compositor=off")
-	desk.waitFor(t, "xfwm4 to manage windows", func() bool {
-		out, err := desk.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
-		return err == nil && strings.Contains(out, "window id")
-	})
-	desk.paintBackground(t) // after xfwm4, which clears the root window to black as it starts
-
-	// The tray sees /home/artist (a private mount), so that paths in its windows read like a user's.
-	trayHome := filepath.Join(dir, "home")
-	// The user name is set as in Settings: the test runs as root.
-	writePreferences(t, filepath.Join(trayHome, "artist"), map[string]any{
-		"manualManagers": []string{fmt.Sprintf("http://%s:8080/", remoteAddr)},
-		"userName":       "artist",
-	})
-	// A flamenco-worker on PATH, as where Flamenco is installed, so that the menu offers to run a
-	// Worker. Nothing here clicks that: were it run, it would say what it is and fail.
-	workerDir := filepath.Join(trayHome, "artist", "bin")
-	if err := os.MkdirAll(workerDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	workerScript := "#!/bin/sh\necho 'stand-in flamenco-worker of the screenshots: not a Worker' >&2\nexit 1\n"
-	if err := os.WriteFile(filepath.Join(workerDir, "flamenco-worker"), []byte(workerScript), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), session.Env()...)
-	env = append(env, "HOME=/home/artist", "XDG_CONFIG_HOME=/home/artist/.config", "XDG_CACHE_HOME=/home/artist/.cache",
-		"XDG_DATA_HOME=/home/artist/.local/share", "LANG=C.UTF-8", "PATH=/home/artist/bin:"+os.Getenv("PATH"))
-	tray := startTrayBinary(t, "unshare", env, "--mount", "--propagation", "private", "--",
-		"sh", "-c", `mount --bind "$1" /home && shift && exec "$@"`, "sh", trayHome, bin)
+	desk := startXfce(t, session, dir, xfconfd)
+	tray := startTrayAsArtist(t, session, dir, bin, remoteURL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -169,15 +112,11 @@ func TestScreenshots(t *testing.T) {
 	// With a Manager added by hand that answers, the tray does not search at start: search, as a
 	// user would, to find the others.
 	clickOnce(t, ctx, item, "Search again", enabled(managers[2]))
-	waitSettled := func(what string) {
-		t.Helper()
-		settledCtx, cancelSettled := context.WithTimeout(ctx, 60*time.Second)
-		defer cancelSettled()
-		if _, _, err := item.WaitSettled(settledCtx, settleFor, everyManager); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+	settledCtx, cancelSettled := context.WithTimeout(ctx, 60*time.Second)
+	if _, _, err := item.WaitSettled(settledCtx, settleFor, everyManager); err != nil {
+		t.Fatalf("the tray did not list every Manager with its farm: %v", err)
 	}
-	waitSettled("the tray did not list every Manager with its farm")
+	cancelSettled()
 
 	// (c) No panel yet: after waiting 20 s for one, the tray shows its window.
 	fallback := desk.waitWindow(t, "Flamenco Tray", 40*time.Second)
@@ -185,39 +124,24 @@ func TestScreenshots(t *testing.T) {
 	desk.save(t, "fallback-window.png", desk.settledShot(t, area, content))
 
 	// The panel comes: the tray hides its window and shows its icon.
-	desk.start(t, "xfce4-panel")
-	if err := session.WaitName(ctx, "org.kde.StatusNotifierWatcher"); err != nil {
-		t.Fatal(err)
-	}
-	desk.waitFor(t, "the tray to hide its window", func() bool { return desk.visibleWindow("^Flamenco Tray$") == "" })
-	screen := desk.screenSize(t)
-	var icon image.Rectangle
-	desk.waitFor(t, "the notification area to show the tray icon", func() bool {
-		var ok bool
-		icon, ok = desk.pluginWindow(func(r image.Rectangle, kind string) bool { return r.Min.Y == 0 && r.Dy() <= panelSize+2 })
-		return ok && desk.iconDrawn(icon, screen)
-	})
+	icon, screen := desk.startPanel(t, ctx, session)
 
-	// (a) The menu, as a click on the icon opens it, once the tray has not changed it for a while.
-	waitSettled("the tray menu did not settle")
-	popupMenu := func(r image.Rectangle, kind string) bool {
-		return strings.Contains(kind, "_NET_WM_WINDOW_TYPE_POPUP_MENU")
+	// (a) The menu, as a click on the icon opens it, once the tray has not changed it for a while and
+	// the rows of My jobs show their frames.
+	settledCtx, cancelSettled = context.WithTimeout(ctx, 60*time.Second)
+	_, layout, err := item.WaitSettled(settledCtx, settleFor, all(everyManager, framesShown(remote.jobs...)))
+	cancelSettled()
+	if err != nil {
+		t.Fatalf("the tray menu did not settle with the frames of my jobs: %v", err)
 	}
 	center := icon.Min.Add(icon.Size().Div(2))
 	desk.xdotool(t, "mousemove", strconv.Itoa(center.X), strconv.Itoa(center.Y), "click", "1")
-	var menu image.Rectangle
-	desk.waitFor(t, "the tray menu to open", func() bool {
-		var ok bool
-		menu, ok = desk.pluginWindow(popupMenu)
-		return ok
-	})
+	menu := desk.waitMenus(t, 1)[0]
 	menuArea := image.Rect(screen.X-640, 0, screen.X, min(menu.Max.Y+windowMargin/2, screen.Y))
 	desk.save(t, "tray-menu.png", desk.settledShot(t, menuArea, menu))
-	desk.xdotool(t, "key", "Escape")
-	desk.waitFor(t, "the tray menu to close", func() bool {
-		_, open := desk.pluginWindow(popupMenu)
-		return !open
-	})
+	// (e) In the same menu, My jobs of the Manager that has the actions, and its rendering job's.
+	desk.shootJobMenu(t, layout, screen, "Remote Farm", remote.rendering)
+	desk.closeMenus(t)
 	// Away from the icon, so that no tooltip shows in the next pictures.
 	desk.xdotool(t, "mousemove", strconv.Itoa(screen.X-1), strconv.Itoa(screen.Y-1))
 
@@ -235,6 +159,8 @@ func TestScreenshots(t *testing.T) {
 		desk.xdotool(t, "key", "--clearmodifiers", "alt+F4")
 		desk.waitFor(t, shot.window+" to close", func() bool { return desk.visibleWindow("^"+regexp.QuoteMeta(shot.window)+"$") == "" })
 	}
+	// (f) The rendering job completes: its notification, with its last frame.
+	desk.shootJobNotification(t, ctx, session, remote)
 	tray.running(t)
 }
 
@@ -253,6 +179,283 @@ func farmsShown(n int) func(trayhost.MenuNode) bool {
 	}
 }
 
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run `make screenshots`, which installs what this needs", tool)
+		}
+	}
+}
+
+// startPanel starts Xfce's panel and waits until the tray has hidden its window and the panel shows
+// its icon. It returns where the icon is, and the screen's size.
+func (d *desktop) startPanel(t *testing.T, ctx context.Context, session *trayhost.Session) (icon image.Rectangle, screen image.Point) {
+	t.Helper()
+	d.start(t, "xfce4-panel")
+	if err := session.WaitName(ctx, "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	d.waitFor(t, "the tray to hide its window", func() bool { return d.visibleWindow("^Flamenco Tray$") == "" })
+	screen = d.screenSize(t)
+	d.waitFor(t, "the notification area to show the tray icon", func() bool {
+		var ok bool
+		icon, ok = d.pluginWindow(func(r image.Rectangle, kind string) bool { return r.Min.Y == 0 && r.Dy() <= panelSize+2 })
+		return ok && d.iconDrawn(icon, screen)
+	})
+	return icon, screen
+}
+
+// startManagers starts the Managers of the pictures: two that advertise themselves on the LAN and
+// one that only answers HTTP (added by hand, as over a VPN; a 3.8.5 one, whose jobs have every
+// action), each with a farm where some jobs are the user's, and one on this computer at the default
+// address. It returns the titles the menu shows them by, the one added by hand and its URL.
+func startManagers(t *testing.T) (managers []string, remote *remoteFarm, remoteURL string) {
+	t.Helper()
+	users := []string{"artist", "maria", "tom"}
+	lan := netns.NewLAN(t)
+	lan.Attach(t, netns.Self(), netns.WithMulticastRoute())
+	for i, name := range []string{"Studio Farm", "Lighting Farm"} {
+		host := netns.NewHost(t)
+		lan.Attach(t, host, netns.WithMulticastRoute())
+		standin.Start(t, host, name, standin.WithFarm(farmstandin.Scale{Workers: 12 - 6*i, Jobs: 60, Users: users, Seed: uint64(i + 1)}))
+	}
+	remoteHost := netns.NewHost(t)
+	remoteAddr := lan.Attach(t, remoteHost, netns.WithMulticastRoute())
+	remote = serveRemoteFarm(t, remoteHost, users[1:])
+	serveLocalManager(t, "Desk Farm")
+	return []string{"Studio Farm — 3.3.1", "Lighting Farm — 3.3.1", "Remote Farm — 3.8.5"}, remote,
+		fmt.Sprintf("http://%s:8080/", remoteAddr)
+}
+
+// startXfce starts Xfce's settings daemon and window manager on the session's display, and paints
+// the desktop. The panel comes later.
+func startXfce(t *testing.T, session *trayhost.Session, dir, xfconfd string) *desktop {
+	t.Helper()
+	desk := newDesktop(t, session, dir)
+	// Xfce's settings daemon first: xfwm4 and the panel would otherwise have the bus start one.
+	desk.start(t, xfconfd)
+	waitCtx, cancelWait := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelWait()
+	if err := session.WaitName(waitCtx, "org.xfce.Xfconf"); err != nil {
+		t.Fatal(err)
+	}
+	// No compositor: it would paint the desktop black, and whether it starts on Xvfb varies.
+	desk.start(t, "xfwm4", "--compositor=off")
+	desk.waitFor(t, "xfwm4 to manage windows", func() bool {
+		out, err := desk.run("xprop", "-root", "_NET_SUPPORTING_WM_CHECK")
+		return err == nil && strings.Contains(out, "window id")
+	})
+	desk.paintBackground(t) // after xfwm4, which clears the root window to black as it starts
+	return desk
+}
+
+// startTrayAsArtist starts the tray as the user "artist" would run it, with the Manager at
+// remoteURL added by hand.
+func startTrayAsArtist(t *testing.T, session *trayhost.Session, dir, bin, remoteURL string) *trayProcess {
+	t.Helper()
+	// The tray sees /home/artist (a private mount), so that paths in its windows read like a user's.
+	trayHome := filepath.Join(dir, "home")
+	// The user name is set as in Settings: the test runs as root.
+	writePreferences(t, filepath.Join(trayHome, "artist"), map[string]any{
+		"manualManagers": []string{remoteURL},
+		"userName":       "artist",
+	})
+	// A flamenco-worker on PATH, as where Flamenco is installed, so that the menu offers to run a
+	// Worker. Nothing here clicks that: were it run, it would say what it is and fail.
+	workerDir := filepath.Join(trayHome, "artist", "bin")
+	if err := os.MkdirAll(workerDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	workerScript := "#!/bin/sh\necho 'stand-in flamenco-worker of the screenshots: not a Worker' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(workerDir, "flamenco-worker"), []byte(workerScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), session.Env()...)
+	env = append(env, "HOME=/home/artist", "XDG_CONFIG_HOME=/home/artist/.config", "XDG_CACHE_HOME=/home/artist/.cache",
+		"XDG_DATA_HOME=/home/artist/.local/share", "LANG=C.UTF-8", "PATH=/home/artist/bin:"+os.Getenv("PATH"))
+	return startTrayBinary(t, "unshare", env, "--mount", "--propagation", "private", "--",
+		"sh", "-c", `mount --bind "$1" /home && shift && exec "$@"`, "sh", trayHome, bin)
+}
+
+// remoteFarm is the Manager added by hand: a Flamenco 3.8.5 stand-in (pause exists since 3.6) served
+// from this process, so that the test can have the user's jobs render frames and end.
+type remoteFarm struct {
+	*farmstandin.Farm
+	jobs      []string // the names of the user's jobs, newest first, as My jobs lists them
+	rendering string   // the name of the one that renders
+	renderID  string   // and its id
+}
+
+// serveRemoteFarm serves a Remote Farm on host at :8080: Workers and jobs of others, and three jobs
+// of the user's, each with a frame (the captured render of a real Manager): one completed, one
+// failed, one rendering.
+func serveRemoteFarm(t *testing.T, host *netns.Host, others []string) *remoteFarm {
+	t.Helper()
+	farm := farmstandin.New("Remote Farm", farmstandin.WithVersion("3.8.5"))
+	farm.Generate(farmstandin.Scale{Workers: 4, Jobs: 20, Users: others, Seed: 3})
+	remote := &remoteFarm{Farm: farm}
+	for _, j := range []struct {
+		name, status string
+		done         int
+	}{{"shot-020 layout", "completed", 3}, {"shot-030 comp", "failed", 1}, {"shot-040 lighting", "active", 2}} {
+		id := farm.SubmitJob(farmstandin.JobSpec{Name: j.name, User: "artist", Status: j.status, Steps: 3})
+		if err := farm.SetJobProgress(id, j.done); err != nil {
+			t.Fatal(err)
+		}
+		if err := farm.RenderFrame(id); err != nil {
+			t.Fatal(err)
+		}
+		remote.jobs = append([]string{j.name}, remote.jobs...)
+		remote.rendering, remote.renderID = j.name, id
+		// My jobs lists the latest change first: a moment apart, these are listed in reverse.
+		time.Sleep(10 * time.Millisecond)
+	}
+	var listener net.Listener
+	if err := host.Do(func() (err error) { listener, err = net.Listen("tcp", ":8080"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: farm.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(listener)
+	t.Cleanup(func() { srv.Close() })
+	return remote
+}
+
+// framesShown holds when the rows of these jobs in My jobs carry their frame as icon (dbusmenu's
+// icon-data).
+func framesShown(jobs ...string) func(trayhost.MenuNode) bool {
+	return func(m trayhost.MenuNode) bool {
+		for _, job := range jobs {
+			row, ok := m.Find(job)
+			if !ok {
+				return false
+			}
+			if icon, _ := row.Props["icon-data"].Value().([]byte); len(icon) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// shootJobMenu opens, in the open tray menu, My jobs of the Manager whose title starts with manager
+// and the submenu of its job named job, with the keyboard as a user can (GTK selects the next entry
+// with Down and opens an entry's submenu with Right, selecting its first entry), and takes the
+// three menus with the panel's corner.
+func (d *desktop) shootJobMenu(t *testing.T, layout trayhost.MenuNode, screen image.Point, manager, job string) {
+	t.Helper()
+	toMyJobs, myJobs, err := downsTo(layout.Children, manager, "My jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toJob, _, err := downsTo(myJobs.Children, "", job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.xdotool(t, append([]string{"key", "--delay", "50"}, repeat("Down", toMyJobs)...)...)
+	d.xdotool(t, "key", "Right")
+	d.waitMenus(t, 2)
+	if toJob > 1 {
+		d.xdotool(t, append([]string{"key", "--delay", "50"}, repeat("Down", toJob-1)...)...)
+	}
+	d.xdotool(t, "key", "Right")
+	menus := d.waitMenus(t, 3)
+	var all image.Rectangle
+	for _, m := range menus {
+		all = all.Union(m)
+	}
+	area := image.Rect(all.Min.X-windowMargin, 0, screen.X, min(all.Max.Y+windowMargin/2, screen.Y))
+	// The job's submenu opens last, leftmost: the picture is taken once it is drawn.
+	jobMenu := menus[0]
+	for _, m := range menus {
+		if m.Min.X < jobMenu.Min.X {
+			jobMenu = m
+		}
+	}
+	d.save(t, "my-jobs-menu.png", d.settledShot(t, area.Intersect(image.Rectangle{Max: screen}), jobMenu))
+}
+
+// downsTo is how many presses of Down select, in a GTK menu of entries where nothing is selected
+// yet, the first entry labelled with label after the one labelled with after: GTK's keyboard skips
+// separators and disabled and hidden entries.
+func downsTo(entries []trayhost.MenuNode, after, label string) (int, trayhost.MenuNode, error) {
+	downs, seen := 0, after == ""
+	for _, n := range entries {
+		if !n.Visible || !n.Enabled || n.Type == "separator" || n.Label == "" {
+			continue
+		}
+		downs++
+		if seen && strings.Contains(n.Label, label) {
+			return downs, n, nil
+		}
+		seen = seen || strings.Contains(n.Label, after)
+	}
+	return 0, trayhost.MenuNode{}, fmt.Errorf("no entry %q after %q in the menu", label, after)
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// waitMenus waits until n of the panel's menus are open (the tray menu and its open submenus) and
+// returns where they are.
+func (d *desktop) waitMenus(t *testing.T, n int) []image.Rectangle {
+	t.Helper()
+	var menus []image.Rectangle
+	d.waitFor(t, fmt.Sprintf("%d menus to be open", n), func() bool {
+		menus = d.pluginWindows(isPopupMenu)
+		return len(menus) == n
+	})
+	return menus
+}
+
+// closeMenus closes the panel's open menus with Escape, as many times as it takes.
+func (d *desktop) closeMenus(t *testing.T) {
+	t.Helper()
+	d.waitFor(t, "the tray menu to close", func() bool {
+		if len(d.pluginWindows(isPopupMenu)) == 0 {
+			return true
+		}
+		d.xdotool(t, "key", "Escape")
+		time.Sleep(200 * time.Millisecond)
+		return false
+	})
+}
+
+func isPopupMenu(_ image.Rectangle, kind string) bool {
+	return strings.Contains(kind, "_NET_WM_WINDOW_TYPE_POPUP_MENU")
+}
+
+// shootJobNotification starts Xfce's notification daemon, has the rendering job of the Remote Farm
+// render a last frame and complete, and takes the notification the tray sends of it.
+func (d *desktop) shootJobNotification(t *testing.T, ctx context.Context, session *trayhost.Session, remote *remoteFarm) {
+	t.Helper()
+	d.start(t, findXfceProgram(t, "notifyd/xfce4-notifyd", "xfce4-notifyd"))
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := session.WaitName(waitCtx, "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.RenderFrame(remote.renderID); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.SetJobStatus(remote.renderID, "completed", "all tasks completed"); err != nil {
+		t.Fatal(err)
+	}
+	var bubble string
+	d.waitFor(t, "the notification of the job's end", func() bool {
+		out, err := d.run("xdotool", "search", "--onlyvisible", "--class", "xfce4-notifyd")
+		bubble = strings.TrimSpace(strings.SplitN(out, "\n", 2)[0])
+		return err == nil && bubble != ""
+	})
+	area, content := d.aroundWindow(t, bubble)
+	d.save(t, "job-notification.png", d.settledShot(t, area, content))
+}
+
 // buildPlainTray builds flamenco-tray without -race: the pictures need no race checks, and the
 // plain build starts and draws as a user's does.
 func buildPlainTray(t *testing.T) string {
@@ -267,13 +470,14 @@ func buildPlainTray(t *testing.T) string {
 	return bin
 }
 
-// findXfconfd finds Xfce's settings daemon, which Debian keeps under the multiarch directory. The
-// test starts it itself rather than letting the bus activate it, so that it is the test's to stop.
-func findXfconfd(t *testing.T) string {
+// findXfceProgram finds a program of Xfce's that Debian keeps under the multiarch directory
+// (/usr/lib/<triplet>/xfce4/<name>), such as its settings daemon or notification daemon. The test
+// starts these itself rather than letting the bus activate them, so that they are the test's to stop.
+func findXfceProgram(t *testing.T, name, pkg string) string {
 	t.Helper()
-	found, _ := filepath.Glob("/usr/lib/*/xfce4/xfconf/xfconfd")
+	found, _ := filepath.Glob(filepath.Join("/usr/lib/*/xfce4", name))
 	if len(found) == 0 {
-		t.Fatal("xfconfd is not installed (Debian: xfconf, which xfce4-panel depends on): run `make screenshots`")
+		t.Fatalf("%s is not installed (Debian: %s): run `make screenshots`", filepath.Base(name), pkg)
 	}
 	return found[0]
 }
@@ -495,10 +699,20 @@ func (d *desktop) geometry(id string) (image.Rectangle, error) {
 // wrapper-2.0) whose geometry and _NET_WM_WINDOW_TYPE are as wanted: the notification area in the
 // panel, or its open menu (not its tooltip).
 func (d *desktop) pluginWindow(want func(r image.Rectangle, kind string) bool) (image.Rectangle, bool) {
-	out, err := d.run("xdotool", "search", "--onlyvisible", "--class", "wrapper-2.0")
-	if err != nil {
+	found := d.pluginWindows(want)
+	if len(found) == 0 {
 		return image.Rectangle{}, false
 	}
+	return found[0], true
+}
+
+// pluginWindows finds every such window.
+func (d *desktop) pluginWindows(want func(r image.Rectangle, kind string) bool) []image.Rectangle {
+	out, err := d.run("xdotool", "search", "--onlyvisible", "--class", "wrapper-2.0")
+	if err != nil {
+		return nil
+	}
+	var found []image.Rectangle
 	for _, id := range strings.Fields(out) {
 		r, err := d.geometry(id)
 		// Off-screen windows are the plugin's own bookkeeping.
@@ -507,10 +721,10 @@ func (d *desktop) pluginWindow(want func(r image.Rectangle, kind string) bool) (
 		}
 		kind, _ := d.run("xprop", "-id", id, "_NET_WM_WINDOW_TYPE")
 		if want(r, kind) {
-			return r, true
+			found = append(found, r)
 		}
 	}
-	return image.Rectangle{}, false
+	return found
 }
 
 // iconDrawn reports whether the notification area at icon shows more than the panel's own colour
