@@ -79,8 +79,8 @@ func testTrayShowsTheFarmAndMyJobs(t *testing.T, version string) {
 		t.Errorf("another user's job is among mine: %q", menu.Labels())
 	}
 
-	// A click on my job opens it in the web UI.
-	clickOnce(t, ctx, item, "shot-010 lighting — active", farmShown)
+	// "Open in the web UI" in my job's submenu opens it.
+	clickInRow(t, ctx, item, "shot-010 lighting — active", "Open in the web UI")
 	wantURL := server.URL + "app/jobs/" + mine
 	within(t, 10*time.Second, "the browser opening "+wantURL, func() bool {
 		data, _ := os.ReadFile(opened)

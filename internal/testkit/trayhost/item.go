@@ -112,14 +112,24 @@ func (it *Item) Layout(ctx context.Context) (revision uint32, root MenuNode, err
 // Click sends the "clicked" event for menu entry id, as a panel does when
 // the user activates the entry.
 func (it *Item) Click(ctx context.Context, id int32) error {
+	return it.event(ctx, id, "clicked")
+}
+
+// Open sends the "opened" event for menu entry id (0: the whole menu), as
+// a panel does when it shows that menu.
+func (it *Item) Open(ctx context.Context, id int32) error {
+	return it.event(ctx, id, "opened")
+}
+
+func (it *Item) event(ctx context.Context, id int32, event string) error {
 	path, err := it.menuPath(ctx)
 	if err != nil {
 		return err
 	}
 	call := it.conn.Object(it.Service, path).CallWithContext(ctx, MenuInterface+".Event", 0,
-		id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
+		id, event, dbus.MakeVariant(""), uint32(time.Now().Unix()))
 	if call.Err != nil {
-		return fmt.Errorf("trayhost: clicking menu entry %d of %s: %w", id, it, call.Err)
+		return fmt.Errorf("trayhost: %s event for menu entry %d of %s: %w", event, id, it, call.Err)
 	}
 	return nil
 }
@@ -235,11 +245,22 @@ func (it *Item) WaitProperty(ctx context.Context, name string, cond func(dbus.Va
 	}
 }
 
-// WaitIcon polls Icon every 100 ms until cond returns true for the first
-// pixmap's dimensions and hash or ctx ends, and returns the last values read.
+// WaitIcon reads the icon as a panel does: once, then again at each NewIcon
+// signal of the item, until cond returns true for the first pixmap's
+// dimensions and hash or ctx ends; it returns the last values read. Reading
+// only after a change, not polling, keeps the test from reading IconPixmap
+// while fyne.io/systray replaces it in place (godbus's prop.Store writes into
+// the value a Get's reply is encoding: a data race inside the two).
 func (it *Item) WaitIcon(ctx context.Context, cond func(width, height int32, sum string) bool) (width, height int32, sum string, err error) {
-	ticker := time.NewTicker(pollInterval)
-	defer ticker.Stop()
+	match := []dbus.MatchOption{dbus.WithMatchSender(it.Service), dbus.WithMatchInterface("org.kde.StatusNotifierItem"),
+		dbus.WithMatchMember("NewIcon")}
+	if err := it.conn.AddMatchSignalContext(ctx, match...); err != nil {
+		return 0, 0, "", fmt.Errorf("trayhost: following the icon of %s: %w", it, err)
+	}
+	defer it.conn.RemoveMatchSignal(match...)
+	signals := make(chan *dbus.Signal, 16)
+	it.conn.Signal(signals)
+	defer it.conn.RemoveSignal(signals)
 	var lastErr error
 	for {
 		w, h, s, err := it.Icon(ctx)
@@ -251,13 +272,28 @@ func (it *Item) WaitIcon(ctx context.Context, cond func(width, height int32, sum
 		} else if ctx.Err() == nil {
 			lastErr = err
 		}
+		if err := it.nextNewIcon(ctx, signals); err != nil {
+			if lastErr != nil {
+				return width, height, sum, fmt.Errorf("trayhost: waiting for icon of %s: %w (last error: %v)", it, err, lastErr)
+			}
+			return width, height, sum, fmt.Errorf("trayhost: waiting for icon of %s: %w; last icon %d×%d %s", it, err, width, height, sum)
+		}
+	}
+}
+
+// nextNewIcon waits for the item's next NewIcon signal.
+func (it *Item) nextNewIcon(ctx context.Context, signals <-chan *dbus.Signal) error {
+	for {
 		select {
 		case <-ctx.Done():
-			if lastErr != nil {
-				return width, height, sum, fmt.Errorf("trayhost: waiting for icon of %s: %w (last error: %v)", it, context.Cause(ctx), lastErr)
+			return context.Cause(ctx)
+		case sig, ok := <-signals:
+			if !ok {
+				return errors.New("the bus connection closed")
 			}
-			return width, height, sum, fmt.Errorf("trayhost: waiting for icon of %s: %w; last icon %d×%d %s", it, context.Cause(ctx), width, height, sum)
-		case <-ticker.C:
+			if sig.Name == "org.kde.StatusNotifierItem.NewIcon" && sig.Sender == it.Service {
+				return nil
+			}
 		}
 	}
 }
