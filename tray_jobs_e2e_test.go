@@ -65,8 +65,16 @@ func testTrayShowsMyJobsFramesAndActsOnThem(t *testing.T, version string) {
 	menu := j.waitMenu("the frame as the row's icon", func(m trayhost.MenuNode) bool {
 		return len(iconData(m, "shot-100 lighting — active")) > 0 && hasRow(m, "shot-200 comp — active")
 	})
-	if icon, err := png.DecodeConfig(bytes.NewReader(iconData(menu, "shot-100 lighting"))); err != nil || icon.Width != 48 || icon.Height != 27 {
-		t.Errorf("the row's icon: %v, %d×%d; want the 199×112 frame as a 48×27 PNG", err, icon.Width, icon.Height)
+	icon, err := png.Decode(bytes.NewReader(iconData(menu, "shot-100 lighting")))
+	if err != nil || icon.Bounds().Dx() != 48 || icon.Bounds().Dy() != 48 {
+		t.Fatalf("the row's icon: %v; want the 199×112 frame on a 48×48 PNG", err)
+	}
+	// The frame fills the middle 27 rows; the bands above and below are transparent.
+	if _, _, _, a := icon.At(24, 5).RGBA(); a != 0 {
+		t.Errorf("the band above the frame is not transparent")
+	}
+	if _, _, _, a := icon.At(24, 24).RGBA(); a != 0xffff {
+		t.Errorf("the frame is not in the middle of the icon")
 	}
 	if len(iconData(menu, "shot-200 comp")) != 0 {
 		t.Error("a job without a frame has an icon")

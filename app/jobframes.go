@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"image"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"sync"
@@ -141,7 +143,7 @@ func (f *jobFrames) fetchTiny(ctx context.Context, key frameKey) {
 		f.mu.Unlock()
 		return // no longer listed
 	}
-	where := jf.where
+	where, fetchedBefore := jf.where, jf.fetchedAt
 	jf.stale, jf.fetchedAt = false, f.clock.Now()
 	f.mu.Unlock()
 	data, err := f.fetch(ctx, key, where, managerapi.FrameTiny)
@@ -149,6 +151,9 @@ func (f *jobFrames) fetchTiny(ctx context.Context, key frameKey) {
 	jf, ok = f.jobs[key]
 	if ok {
 		jf.busy = false
+		if data == nil && err == nil {
+			jf.fetchedAt = fetchedBefore // none rendered yet (204): the first one is no refresh to wait for
+		}
 	}
 	f.mu.Unlock()
 	if ok {
@@ -166,10 +171,16 @@ func (f *jobFrames) forNotice(manager, jobID string) []byte {
 	var where managerapi.LastRendered
 	if jf, ok := f.jobs[key]; ok {
 		where = jf.where
-		jf.fetchedAt = f.clock.Now()
 	}
 	f.mu.Unlock()
 	data, err := f.fetch(ctx, key, where, managerapi.FrameSmall)
+	if data != nil {
+		f.mu.Lock()
+		if jf, ok := f.jobs[key]; ok {
+			jf.fetchedAt = f.clock.Now() // the row's icon is this frame: a refresh
+		}
+		f.mu.Unlock()
+	}
 	f.show(key, data, err)
 	return data
 }
@@ -214,12 +225,18 @@ func (f *jobFrames) show(key frameKey, data []byte, err error) {
 	}
 }
 
-// frameIcon scales a frame down to a menu icon, a PNG named by the frame's content.
+// frameIcon scales a frame down to a square menu icon, the frame centred between transparent bands
+// (libdbusmenu-gtk, Xfce's and others' menus, squeezes any icon into a square), a PNG named by the
+// frame's content.
 func frameIcon(data []byte) (fyne.Resource, error) {
-	icon, err := scaledFrame(data, frameIconSize)
+	frame, err := scaledFrame(data, frameIconSize)
 	if err != nil {
 		return nil, err
 	}
+	icon := image.NewNRGBA(image.Rect(0, 0, frameIconSize, frameIconSize))
+	b := frame.Bounds()
+	at := image.Pt((frameIconSize-b.Dx())/2, (frameIconSize-b.Dy())/2)
+	draw.Draw(icon, b.Add(at), frame, b.Min, draw.Src)
 	var encoded bytes.Buffer
 	if err := png.Encode(&encoded, icon); err != nil {
 		return nil, err

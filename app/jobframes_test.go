@@ -3,7 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/jpeg"
+	"image/png"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,7 +106,9 @@ func TestJobFramesForNoticeIsOnTimeWithOrWithoutAFrame(t *testing.T) {
 	}
 
 	f.farm.RenderFrame(f.job)
-	before := f.images()
+	// A job had no frame (204): its first one is fetched at once, not a minute later.
+	waitFor(t, "the row's first frame, as the bus told", func() bool { return f.images() == 1 })
+	before, asked := f.images(), f.farm.Stats().AllByRoute["GET /api/v3/jobs/{id}/last-rendered"]
 	data := f.frames.forNotice(f.server.URL, f.job)
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width != 600 || cfg.Height != 337 {
@@ -110,6 +117,8 @@ func TestJobFramesForNoticeIsOnTimeWithOrWithoutAFrame(t *testing.T) {
 	if n := f.images() - before; n != 1 {
 		t.Errorf("%d image requests for one notified job, want 1", n)
 	}
+	t.Logf("one notified job cost %d image request and %d of where its frame is (the bus told it)",
+		f.images()-before, f.farm.Stats().AllByRoute["GET /api/v3/jobs/{id}/last-rendered"]-asked)
 
 	release := f.farm.StallImages()
 	defer release()
@@ -131,5 +140,36 @@ func TestJobFramesForNoticeIsOnTimeWithOrWithoutAFrame(t *testing.T) {
 	}
 	if managerapi.IsImage([]byte("<html>")) {
 		t.Fatal("IsImage took HTML")
+	}
+}
+
+func TestFrameIconIsASquareWithTheFrameBetweenTransparentBands(t *testing.T) {
+	t.Parallel()
+	var wide bytes.Buffer
+	frame := image.NewNRGBA(image.Rect(0, 0, 199, 112))
+	draw.Draw(frame, frame.Bounds(), image.NewUniform(color.NRGBA{R: 200, G: 100, B: 50, A: 255}), image.Point{}, draw.Src)
+	if err := png.Encode(&wide, frame); err != nil {
+		t.Fatal(err)
+	}
+	icon, err := frameIcon(wide.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(icon.Content()))
+	if err != nil || img.Bounds() != image.Rect(0, 0, frameIconSize, frameIconSize) {
+		t.Fatalf("icon %v, %v; want a %d-pixel square PNG", img.Bounds(), err, frameIconSize)
+	}
+	if _, _, _, a := img.At(24, 2).RGBA(); a != 0 {
+		t.Error("the band above the frame is not transparent")
+	}
+	if r, _, _, a := img.At(24, 24).RGBA(); a != 0xffff || r>>8 < 190 {
+		t.Error("the frame is not in the icon's middle")
+	}
+	again, _ := frameIcon(wide.Bytes())
+	if again.Name() != icon.Name() || !strings.HasPrefix(icon.Name(), "frame-") {
+		t.Errorf("names %q and %q: the same frame must give the same name, another frame another", icon.Name(), again.Name())
+	}
+	if _, err := frameIcon([]byte("<html>")); err == nil {
+		t.Error("HTML made an icon")
 	}
 }
