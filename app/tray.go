@@ -113,6 +113,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 		SaveSettings: t.saveSettings,
 		Connections:  func() []string { return connectionLines(t.browser.State().Managers, t.farms.summaries()) },
 		Manual:       t.manual,
+		Notify:       func(title, body string) { t.transport.Show(title, body, "", nil) },
 	})
 	t.surface = newTraySurface(t.desk, t.log, t.windows.SetMenu)
 	return t

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"fyne.io/fyne/v2"
-
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
@@ -105,8 +103,7 @@ func (t *tray) openURL(url string) {
 	t.owner.Go(func() {
 		if err := t.opts.OpenURL(url); err != nil {
 			t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
-			notification := fyne.NewNotification("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url))
-			fyne.Do(func() { t.app.SendNotification(notification) })
+			t.transport.Show("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url), "", nil)
 		}
 	})
 }
@@ -168,8 +165,7 @@ func (t *tray) saveSettings(s Settings) {
 			defer t.autostartMu.Unlock()
 			if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
 				t.log.Error().Err(err).Msg("cannot change start at login")
-				notification := fyne.NewNotification("Start at login was not changed", "The log says why.")
-				fyne.Do(func() { t.app.SendNotification(notification) })
+				t.transport.Show("Start at login was not changed", "The log says why.", "", nil)
 			}
 		})
 	}

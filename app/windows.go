@@ -38,6 +38,8 @@ type windowActions struct {
 	Connections func() []string
 	// Manual returns the Managers added by hand and what the window's buttons do.
 	Manual func() ([]string, manualActions)
+	// Notify shows a notification that cannot be clicked.
+	Notify func(title, body string)
 }
 
 func newWindows(ctx context.Context, a fyne.App, log zerolog.Logger, version, logPath string, with windowActions) *windows {
@@ -152,5 +154,5 @@ func (w *windows) ShowItself() {
 		w.fallback.RequestFocus()
 		body = "Its window is open."
 	}
-	w.app.SendNotification(fyne.NewNotification("Flamenco Tray is already running", body))
+	w.with.Notify("Flamenco Tray is already running", body)
 }

@@ -10,32 +10,32 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// sentNotifications is a Fyne app that keeps every notification sent (Fyne's test app keeps the
-// last one).
+// sentNotifications keeps every notification the windows ask for.
 type sentNotifications struct {
-	fyne.App
 	mu   sync.Mutex
 	sent []string
 }
 
-func (a *sentNotifications) SendNotification(n *fyne.Notification) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.sent = append(a.sent, n.Title+": "+n.Content)
+func (n *sentNotifications) notify(title, body string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, title+": "+body)
 }
 
-func (a *sentNotifications) all() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.sent)
+func (n *sentNotifications) all() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.sent)
 }
 
 // A second click raises a window rather than opening another; the window shown without a tray host
 // shows the latest menu, and a second launch is told where the tray is.
 func TestWindowsOpenOnceAndTheFallbackShowsTheLatestMenu(t *testing.T) {
-	a := &sentNotifications{App: test.NewTempApp(t)}
+	a := test.NewTempApp(t)
+	sent := &sentNotifications{}
 	before := len(a.Driver().AllWindows())
-	w := newWindows(t.Context(), a, zerolog.Nop(), "1.2.3", "", windowActions{Connections: func() []string { return nil }})
+	w := newWindows(t.Context(), a, zerolog.Nop(), "1.2.3", "", windowActions{Connections: func() []string { return nil },
+		Notify: sent.notify})
 	w.ShowAbout()
 	w.ShowAbout()
 	if n := len(a.Driver().AllWindows()) - before; n != 1 {
@@ -63,7 +63,7 @@ func TestWindowsOpenOnceAndTheFallbackShowsTheLatestMenu(t *testing.T) {
 
 	want := []string{"Flamenco Tray is already running: Its menu is in the system tray.",
 		"Flamenco Tray is already running: Its window is open.", "Flamenco Tray is already running: Its menu is in the system tray."}
-	if got := a.all(); !slices.Equal(got, want) {
+	if got := sent.all(); !slices.Equal(got, want) {
 		t.Errorf("sent %q, want %q", got, want)
 	}
 }
