@@ -24,8 +24,9 @@ const (
 	// frameRefresh: a job's row shows a new frame at most this often, however often the Manager
 	// says one was rendered.
 	frameRefresh = time.Minute
-	// frameNoticeWait bounds what fetching a frame adds to a notification's delay (under 1 s).
-	frameNoticeWait = 900 * time.Millisecond
+	// frameNoticeWait bounds what fetching a frame adds to a notification's delay: under 1 s with
+	// the decoding and scaling that follow.
+	frameNoticeWait = 800 * time.Millisecond
 	// framesInFlight bounds the frame requests a tray makes to all Managers at once.
 	framesInFlight = 2
 	// frameIconSize bounds a row's icon: panels show menu icons at 16 to 24 px, HiDPI twice that.

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
 // quadrants are the colours of encodeQuadrants' picture, with the middle of each quadrant in
@@ -196,7 +198,7 @@ func TestImageDataPixels(t *testing.T) {
 // The frames' directory keeps the newest framesKept frames, and the one just written.
 func TestSaveFrameKeepsTheNewest(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "frames")
+	dir := filepath.Join(ostest.TempDir(t), "frames")
 	var paths []string
 	for i := range framesKept + 4 {
 		format := "png"
