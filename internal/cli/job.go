@@ -200,8 +200,10 @@ var allowedFrom = map[farm.JobAction]string{
 	farm.Cancel:  "only a queued, active or paused job can be canceled",
 }
 
-var doneWords = map[farm.JobAction]string{farm.Pause: "Paused", farm.Resume: "Resumed", farm.Requeue: "Requeued",
-	farm.Cancel: "Canceled"}
+// doneWords say what the Manager took: a pause or a cancel is asked for (pause-requested,
+// cancel-requested) and done once the job's running tasks stop.
+var doneWords = map[farm.JobAction]string{farm.Pause: "Pausing", farm.Resume: "Resumed", farm.Requeue: "Requeued",
+	farm.Cancel: "Canceling"}
 
 // describeTarget names a Manager with its address, as status does.
 func describeTarget(t statusTarget) string {

@@ -51,10 +51,10 @@ func TestJobActionsSendOneStatusChange(t *testing.T) {
 	}{
 		// A job the stand-in runs no task of: one a Worker renders stays pause-requested, the
 		// others go on as the Manager's state machine takes them.
-		{"pause", "active", "pause-requested", "pause-requested", "Paused", []string{"3.8.5"}},
+		{"pause", "active", "pause-requested", "pause-requested", "Pausing", []string{"3.8.5"}},
 		{"resume", "paused", "requeueing", "queued", "Resumed", []string{"3.3.1", "3.8.5"}},
 		{"requeue", "failed", "requeueing", "queued", "Requeued", []string{"3.3.1", "3.8.5"}},
-		{"cancel", "active", "cancel-requested", "canceled", "Canceled", []string{"3.3.1", "3.8.5"}},
+		{"cancel", "active", "cancel-requested", "canceled", "Canceling", []string{"3.3.1", "3.8.5"}},
 	}
 	login := loginName(t)
 	for _, tc := range cases {
