@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -150,8 +149,8 @@ func decodeLastRendered(payload json.RawMessage) (*LastRenderedUpdate, error) {
 	switch {
 	case !IsUUID(wire.JobID):
 		return nil, fmt.Errorf("%w: /last-rendered: job id %q is not a UUID", ErrBadFrame, CleanText(wire.JobID, 40))
-	case !strings.HasPrefix(wire.Thumbnail.Base, "/"):
-		return nil, fmt.Errorf("%w: /last-rendered without a base path", ErrBadFrame)
+	case !validFrameBase(wire.Thumbnail.Base):
+		return nil, fmt.Errorf("%w: /last-rendered: base %q is not a path on the Manager", ErrBadFrame, CleanText(wire.Thumbnail.Base, 60))
 	}
 	return &LastRenderedUpdate{JobID: wire.JobID, Thumbnail: wire.Thumbnail}, nil
 }

@@ -25,8 +25,12 @@ const (
 	MaxFrameBytes = 4 << 20
 )
 
-// ErrNotAnImage: the answer is not a JPEG or a PNG.
-var ErrNotAnImage = errors.New("not a JPEG or PNG image")
+// errNotAnImage: the answer is not a JPEG or a PNG.
+var errNotAnImage = errors.New("not a JPEG or PNG image")
+
+// maxFrameBase bounds where a Manager says a frame is: its own are some 60 bytes
+// ("/job-files/job-73cf/<job id>").
+const maxFrameBase = 256
 
 // LastRendered says where a job's last rendered frame is: its sizes at Base + "/" + suffix, a path on
 // the Manager. The zero value: the job has none yet.
@@ -58,8 +62,11 @@ func (c *Client) LastRendered(ctx context.Context, jobID string) (LastRendered, 
 	if err != nil {
 		return LastRendered{}, err
 	}
-	if !strings.HasPrefix(lr.Base, "/") {
+	if lr.Base == "" { // 204
 		return LastRendered{}, nil
+	}
+	if !validFrameBase(lr.Base) {
+		return LastRendered{}, fmt.Errorf("GET /%s: %w: base %q", path, ErrMalformed, CleanText(lr.Base, 60))
 	}
 	return lr, nil
 }
@@ -79,14 +86,33 @@ func FrameURL(base string, lr LastRendered, suffix string) (string, error) {
 }
 
 func framePath(lr LastRendered, suffix string) (string, error) {
-	if !lr.Has(suffix) || strings.ContainsAny(suffix, "/\\") {
+	if !lr.Has(suffix) { // suffix is one of this package's sizes: never a path of the Manager's
 		return "", fmt.Errorf("no %s among the job's frames", suffix)
+	}
+	if !validFrameBase(lr.Base) {
+		return "", fmt.Errorf("%w: frame base %q", ErrMalformed, CleanText(lr.Base, 60))
 	}
 	return strings.TrimPrefix(lr.Base, "/") + "/" + suffix, nil
 }
 
+// validFrameBase says whether a Manager's base of a frame is a path on the Manager that stays
+// under the address it was reached at: absolute, short, and without a ".." that would climb out
+// of a proxy's prefix (the browser is sent there by "Show the last frame").
+func validFrameBase(base string) bool {
+	unescaped, err := url.PathUnescape(base)
+	if err != nil || !strings.HasPrefix(base, "/") || len(base) > maxFrameBase {
+		return false
+	}
+	for _, segment := range strings.Split(unescaped, "/")[1:] {
+		if segment == "" || segment == ".." || segment == "." || strings.ContainsAny(segment, "\\?#") {
+			return false
+		}
+	}
+	return true
+}
+
 // Frame fetches one size of a job's last rendered frame: JPEG or PNG bytes, at most MaxFrameBytes.
-// An answer of another kind is an error matching ErrNotAnImage.
+// An answer of another kind is an error matching errNotAnImage.
 func (c *Client) Frame(ctx context.Context, lr LastRendered, suffix string) ([]byte, error) {
 	path, err := framePath(lr, suffix)
 	if err != nil {
@@ -101,14 +127,14 @@ func (c *Client) Frame(ctx context.Context, lr LastRendered, suffix string) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if !IsImage(data) {
-		return nil, fmt.Errorf("GET /%s: %w", path, ErrNotAnImage)
+	if !isImage(data) {
+		return nil, fmt.Errorf("GET /%s: %w", path, errNotAnImage)
 	}
 	return data, nil
 }
 
-// IsImage says whether data starts like a JPEG or a PNG.
-func IsImage(data []byte) bool {
+// isImage says whether data starts like a JPEG or a PNG.
+func isImage(data []byte) bool {
 	return bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n"))
 }
 

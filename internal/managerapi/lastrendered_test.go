@@ -99,7 +99,7 @@ func TestClientRefusesFramesThatAreNotImages(t *testing.T) {
 		serve func(w http.ResponseWriter, r *http.Request)
 		want  error
 	}{
-		"html":      {func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>login</html>") }, ErrNotAnImage},
+		"html":      {func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>login</html>") }, errNotAnImage},
 		"too large": {func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, MaxFrameBytes+1)) }, ErrTooLarge},
 		"404":       {func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, ErrNotFound},
 	}
@@ -113,6 +113,33 @@ func TestClientRefusesFramesThatAreNotImages(t *testing.T) {
 	if _, err := FrameURL("http://farm:8080/", lr, "../../etc/passwd"); err == nil {
 		t.Error("FrameURL took a suffix the Manager did not list")
 	}
+}
+
+// A Manager's base of a frame stays a path under the address the Manager was reached at: the
+// browser is sent there.
+func TestFrameURLStaysOnTheManagerUnderItsPrefix(t *testing.T) {
+	hostile := []string{"//evil.example/x", "/../../x", "/job-files/%2e%2e/%2E%2E/x", "/job-files/./x", "http://evil/",
+		"job-files/x", "/job-files/x?y", `/job-files\..\x`, "/" + strings.Repeat("a", maxFrameBase), "/%zz"}
+	for _, base := range hostile {
+		lr := LastRendered{Base: base, Suffixes: []string{FrameFull}}
+		if u, err := FrameURL("http://farm:8080/flamenco/", lr, FrameFull); err == nil {
+			t.Errorf("base %q gave %s", base, u)
+		}
+		payload := `{"job_id":"` + frameJobID + `","thumbnail":{"base":` + strconvQuote(base) + `,"suffixes":["last-rendered.jpg"]}}`
+		if _, err := decodeEvent("/last-rendered", json.RawMessage(payload)); !errors.Is(err, ErrBadFrame) {
+			t.Errorf("a /last-rendered event with base %q: %v, want ErrBadFrame", base, err)
+		}
+	}
+	lr := LastRendered{Base: "/job-files/job-73cf/" + frameJobID, Suffixes: []string{FrameFull}}
+	if u, err := FrameURL("http://farm:8080/flamenco/", lr, FrameFull); err != nil ||
+		u != "http://farm:8080/flamenco/job-files/job-73cf/"+frameJobID+"/last-rendered.jpg" {
+		t.Errorf("the Manager's own base gave %q, %v", u, err)
+	}
+}
+
+func strconvQuote(s string) string {
+	data, _ := json.Marshal(s)
+	return string(data)
 }
 
 func TestClientFrameEndsWithItsContext(t *testing.T) {
