@@ -115,7 +115,7 @@ func (j *jobsTray) failAndRequeue(comp string) {
 	t := j.t
 	must(t, j.farm.RenderFrame(comp))
 	j.waitMenu("the second frame", func(m trayhost.MenuNode) bool { return len(iconData(m, "shot-200 comp")) > 0 })
-	before := j.smallImages(comp)
+	before := j.farm.Stats().Images[comp]
 	must(t, j.farm.SetJobStatus(comp, "failed", "too many tasks failed"))
 	failedAt := time.Now()
 	waitCtx, done := context.WithTimeout(j.ctx, 45*time.Second)
@@ -132,8 +132,8 @@ func (j *jobsTray) failAndRequeue(comp string) {
 	if b := n.Image.Bounds(); b.Dx() != 256 || b.Dy() != 144 {
 		t.Errorf("the notification's frame is %v, want the 600×337 frame scaled to 256×144", b)
 	}
-	if asked := j.smallImages(comp) - before; asked != 1 {
-		t.Errorf("%d requests for the notification's frame, want 1", asked)
+	if asked := j.farm.Stats().Images[comp] - before; asked != 1 {
+		t.Errorf("%d image requests for the job since it failed, want 1 (the notification's)", asked)
 	}
 
 	red := pixmapSum(t, assets.TrayMyJobFailedIcon)
@@ -158,17 +158,6 @@ func (j *jobsTray) failAndRequeue(comp string) {
 	if last := requests[len(requests)-1]; last.JobID != comp || last.Status != "requeueing" || last.Code != 204 {
 		t.Errorf("the Manager was last sent %+v, want requeueing of the failed job", last)
 	}
-}
-
-// smallImages counts the requests for a job's small frame, the notification's.
-func (j *jobsTray) smallImages(job string) int {
-	n := 0
-	for _, e := range j.farm.Events() {
-		if e.Kind == "image" && e.JobID == job && e.Detail == "last-rendered-small.jpg" {
-			n++
-		}
-	}
-	return n
 }
 
 func (j *jobsTray) waitMenu(what string, cond func(trayhost.MenuNode) bool) trayhost.MenuNode {

@@ -15,9 +15,21 @@ import (
 // What a job's submenu does (Fyne's main goroutine; requests on goroutines of the tray's owner).
 // Nothing is retried behind the user's back: a refusal is shown in the Manager's words.
 
-// jobActionWords name an action in a sentence: "Could not pause “shot-010”".
-var jobActionWords = map[farm.JobAction]string{farm.Pause: "pause", farm.Resume: "resume", farm.Requeue: "requeue",
-	farm.Cancel: "cancel"}
+// stillCancelable says why a job the user confirmed canceling is no longer to be ("": it is).
+func stillCancelable(_ discovery.Manager, job managerapi.Job, listed bool) string {
+	switch {
+	case !listed:
+		return "It is no longer listed under its Manager."
+	case !farm.Allows(job.Status, true, farm.Cancel):
+		return "It is " + managerapi.CleanText(string(job.Status), 40) + " now."
+	}
+	return ""
+}
+
+// managerClient speaks to a Manager through the connections the frames use.
+func (t *tray) managerClient(url string) *managerapi.Client {
+	return managerapi.NewClient(url, managerapi.WithHTTPClient(t.frames.http))
+}
 
 // myJob finds a job the menu lists under a listed Manager.
 func (t *tray) myJob(managerID, jobID string) (discovery.Manager, managerapi.Job, bool) {
@@ -43,24 +55,33 @@ func (t *tray) jobAction(managerID, jobID string, action farm.JobAction) {
 	t.failures.seen(managerID, jobID)
 	t.requestRebuild()
 	name := managerapi.CleanText(job.Name, maxJobNameRunes)
-	if action == farm.Cancel {
-		t.windows.ShowCancel(job.ID, name, NotificationLabel(m), func() { t.sendJobAction(m, job.ID, name, action) })
+	if action != farm.Cancel {
+		t.sendJobAction(m, job.ID, name, action)
 		return
 	}
-	t.sendJobAction(m, job.ID, name, action)
+	t.windows.ShowCancel(job.ID, name, NotificationLabel(m), func() {
+		// The window may have stayed open while the job went on: the Manager would cancel even a
+		// completed job, so its state now decides.
+		if why := stillCancelable(t.myJob(managerID, jobID)); why != "" {
+			t.log.Info().Str("job", jobID).Msg("not canceled: the job is no longer cancelable")
+			t.windows.ShowRefusal("“"+name+"” was not canceled", why)
+			return
+		}
+		t.sendJobAction(m, job.ID, name, action)
+	})
 }
 
 func (t *tray) sendJobAction(m discovery.Manager, jobID, name string, action farm.JobAction) {
 	reason := action.Reason(t.settings.Load().Identity.UserName)
 	t.owner.Go(func() {
-		err := managerapi.NewClient(m.URL).SetJobStatus(t.owner.ctx, jobID, action.Status(), reason)
+		err := t.managerClient(m.URL).SetJobStatus(t.owner.ctx, jobID, action.Status(), reason)
 		log := t.log.With().Str("job", jobID).Str("action", string(action)).Str("manager", m.URL).Logger()
 		if err == nil {
 			log.Info().Msg("asked the Manager to change a job's status")
 			return
 		}
 		log.Warn().Err(err).Msg("the Manager did not change a job's status")
-		title := fmt.Sprintf("Could not %s “%s”", jobActionWords[action], name)
+		title := fmt.Sprintf("Could not %s “%s”", action, name)
 		words := refusalWords(NotificationLabel(m), err)
 		fyne.Do(func() { t.windows.ShowRefusal(title, words) })
 	})
@@ -89,7 +110,7 @@ func (t *tray) showFrame(managerID, jobID string) {
 	t.requestRebuild()
 	name := managerapi.CleanText(job.Name, maxJobNameRunes)
 	t.owner.Go(func() {
-		client := managerapi.NewClient(m.URL)
+		client := t.managerClient(m.URL)
 		where, err := client.LastRendered(t.owner.ctx, jobID)
 		if err != nil {
 			t.log.Warn().Err(err).Str("job", jobID).Msg("cannot ask for a job's last frame")

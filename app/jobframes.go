@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -27,6 +28,9 @@ const (
 	// frameNoticeWait bounds what fetching a frame adds to a notification's delay: under 1 s with
 	// the decoding and scaling that follow.
 	frameNoticeWait = 800 * time.Millisecond
+	// maxFetchedFramePixels bounds a small or tiny frame fetched: 1920×1080, where the Manager's
+	// are 600×337 and 199×112.
+	maxFetchedFramePixels = 1920 * 1080
 	// framesInFlight bounds the frame requests a tray makes to all Managers at once.
 	framesInFlight = 2
 	// frameIconSize bounds a row's icon: panels show menu icons at 16 to 24 px, HiDPI twice that.
@@ -88,7 +92,7 @@ func (f *jobFrames) see(s farm.Summary) {
 		}
 		if jf.stale && !jf.busy {
 			jf.busy = true
-			f.fetchLater(key, jf.fetchedAt.Add(frameRefresh))
+			f.fetchLater(key, jf, jf.fetchedAt.Add(frameRefresh))
 		}
 	}
 	for key := range f.jobs {
@@ -114,8 +118,9 @@ func (f *jobFrames) icons(manager string) map[string]fyne.Resource {
 	return icons
 }
 
-// fetchLater fetches a row's tiny frame at at (now, if past), on a goroutine of owner.
-func (f *jobFrames) fetchLater(key frameKey, at time.Time) {
+// fetchLater fetches a row's tiny frame at at (now, if past), on a goroutine of owner, unless the
+// row is gone by then (jf is no longer its) or a notification's frame made it fresh.
+func (f *jobFrames) fetchLater(key frameKey, jf *jobFrame, at time.Time) {
 	f.owner.Go(func() {
 		ctx := f.owner.ctx
 		if wait := at.Sub(f.clock.Now()); wait > 0 {
@@ -133,31 +138,29 @@ func (f *jobFrames) fetchLater(key frameKey, at time.Time) {
 		case f.slots <- struct{}{}:
 		}
 		defer func() { <-f.slots }()
-		f.fetchTiny(ctx, key)
+		f.fetchTiny(ctx, key, jf)
 	})
 }
 
-func (f *jobFrames) fetchTiny(ctx context.Context, key frameKey) {
+func (f *jobFrames) fetchTiny(ctx context.Context, key frameKey, jf *jobFrame) {
 	f.mu.Lock()
-	jf, ok := f.jobs[key]
-	if !ok {
+	if f.jobs[key] != jf || !jf.stale {
+		jf.busy = false
 		f.mu.Unlock()
-		return // no longer listed
+		return // no longer listed, or as fresh as the news
 	}
 	where, fetchedBefore := jf.where, jf.fetchedAt
 	jf.stale, jf.fetchedAt = false, f.clock.Now()
 	f.mu.Unlock()
 	data, err := f.fetch(ctx, key, where, managerapi.FrameTiny)
 	f.mu.Lock()
-	jf, ok = f.jobs[key]
-	if ok {
-		jf.busy = false
-		if data == nil && err == nil {
-			jf.fetchedAt = fetchedBefore // none rendered yet (204): the first one is no refresh to wait for
-		}
+	jf.busy = false
+	if data == nil && err == nil {
+		jf.fetchedAt = fetchedBefore // none rendered yet (204): the first one is no refresh to wait for
 	}
+	listed := f.jobs[key] == jf
 	f.mu.Unlock()
-	if ok {
+	if listed {
 		f.show(key, data, err)
 	}
 }
@@ -170,8 +173,9 @@ func (f *jobFrames) forNotice(manager, jobID string) []byte {
 	key := frameKey{manager, jobID}
 	f.mu.Lock()
 	var where managerapi.LastRendered
+	var newsAt time.Time
 	if jf, ok := f.jobs[key]; ok {
-		where = jf.where
+		where, newsAt = jf.where, jf.newsAt
 	}
 	f.mu.Unlock()
 	data, err := f.fetch(ctx, key, where, managerapi.FrameSmall)
@@ -179,10 +183,15 @@ func (f *jobFrames) forNotice(manager, jobID string) []byte {
 		f.mu.Lock()
 		if jf, ok := f.jobs[key]; ok {
 			jf.fetchedAt = f.clock.Now() // the row's icon is this frame: a refresh
+			if jf.newsAt.Equal(newsAt) {
+				jf.stale = false // the newest: a tiny fetch waiting for its minute has nothing to do
+			}
 		}
 		f.mu.Unlock()
 	}
-	f.show(key, data, err)
+	// The row's icon is made after the notification has the frame: decoding it twice at once
+	// would delay the notification.
+	f.owner.Go(func() { f.show(key, data, err) })
 	return data
 }
 
@@ -198,7 +207,16 @@ func (f *jobFrames) fetch(ctx context.Context, key frameKey, where managerapi.La
 			return nil, nil // 204: none rendered yet
 		}
 	}
-	return client.Frame(ctx, where, size)
+	data, err := client.Frame(ctx, where, size)
+	if err != nil {
+		return nil, err
+	}
+	// The Manager's small and tiny frames are 600×337 and 199×112: a picture far larger would take
+	// a notification's time to decode.
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > maxFetchedFramePixels {
+		return nil, fmt.Errorf("%w: not a %s the Manager makes (%d×%d, %v)", errNotAFrame, size, cfg.Width, cfg.Height, err)
+	}
+	return data, nil
 }
 
 // show makes a fetched frame its row's icon.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 )
 
@@ -50,8 +51,10 @@ func TestJobActionTheManagerRefusesIsShownInItsWords(t *testing.T) {
 	job := stand.SubmitJob(farmstandin.JobSpec{Name: "shot-010", User: "alice", Status: "active"})
 	server := farmstandin.Serve(t, stand)
 	ctx, cancel := context.WithCancel(t.Context())
-	tr := &tray{app: a, log: zerolog.New(zerolog.NewTestWriter(t)), owner: newOwner(ctx),
-		windows: newWindows(ctx, a, zerolog.Nop(), "test", "", windowActions{})}
+	o := newOwner(ctx)
+	tr := &tray{app: a, log: zerolog.New(zerolog.NewTestWriter(t)), owner: o,
+		windows: newWindows(ctx, a, zerolog.Nop(), "test", "", windowActions{}),
+		frames:  newJobFrames(zerolog.Nop(), o, discovery.SystemClock{}, func() {})}
 	tr.settings.Store(&Settings{})
 	defer func() { cancel(); tr.owner.wait() }()
 
@@ -77,5 +80,27 @@ func TestJobActionTheManagerRefusesIsShownInItsWords(t *testing.T) {
 	}
 	if got := stand.JobStatusRequests(); len(got) != 1 || got[0].Status != "pause-requested" || got[0].Code != 400 {
 		t.Errorf("the Manager was sent %+v, want the one refused pause", got)
+	}
+}
+
+// A Cancel window left open while the job went on cancels only what is still cancelable: the
+// Manager would cancel even a completed job.
+func TestAConfirmedCancelLooksAtTheJobAgain(t *testing.T) {
+	m := discovery.Manager{ID: "studio"}
+	cases := []struct {
+		status managerapi.JobStatus
+		listed bool
+		want   string
+	}{
+		{managerapi.JobActive, true, ""},
+		{managerapi.JobPaused, true, ""},
+		{managerapi.JobCompleted, true, "It is completed now."},
+		{managerapi.JobCanceled, true, "It is canceled now."},
+		{"", false, "It is no longer listed under its Manager."},
+	}
+	for _, c := range cases {
+		if got := stillCancelable(m, job("a1", "shot-010", c.status), c.listed); got != c.want {
+			t.Errorf("%s (listed %t): %q, want %q", c.status, c.listed, got, c.want)
+		}
 	}
 }
