@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,18 +43,20 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	logger := newLogger(stderr, opts.debug)
+	prefs := readTraySettings()
 	var found jobOnManager
 	if opts.manager != "" {
 		found, err = jobOnGivenManager(ctx, opts.manager, opts.jobID)
 	} else {
-		prefs := readTraySettings()
 		warnSkipped(stderr, prefs.SetByIT)
 		found, err = jobOnFoundManager(ctx, prefs, opts.jobID, logger)
 	}
 	if err != nil {
 		return err
 	}
-	return actOnJob(ctx, opts.action, found, stdout)
+	// The job's activity names the user as the tray does: its Settings' name, else the login.
+	user := cmp.Or(prefs.Identity.UserName, farm.DefaultIdentity().UserName)
+	return actOnJob(ctx, opts.action, found, user, stdout)
 }
 
 // parseJob reads "ACTION JOB_ID" and the flags, which may come before, between or after them.
@@ -163,18 +166,18 @@ func readJob(ctx context.Context, target statusTarget, jobID string) (managerapi
 }
 
 // actOnJob sends the action when the job's state allows it, and says what was done.
-func actOnJob(ctx context.Context, action farm.JobAction, found jobOnManager, stdout io.Writer) error {
+func actOnJob(ctx context.Context, action farm.JobAction, found jobOnManager, user string, stdout io.Writer) error {
 	job, target := found.job, found.target
 	name := managerapi.CleanText(job.Name, managerapi.MaxJobNameRunes)
 	status := managerapi.CleanText(string(job.Status), 40)
-	// The Manager would take some of these (resuming an active job sends "queued", which requeues
-	// its tasks): the state is checked here, as the menu offers only what it allows.
+	// The Manager takes any status from any status (canceling a completed job, requeueing an
+	// active one): the state is checked here, as the menu offers only what it allows.
 	if !farm.Allows(job.Status, true, action) {
 		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: “%s” is %s: %s", name, status, allowedFrom[action])}
 	}
 	client := managerapi.NewClient(target.URL)
 	defer client.CloseIdleConnections()
-	err := client.SetJobStatus(ctx, job.ID, action.Status(), action.Reason(farm.DefaultIdentity().UserName))
+	err := client.SetJobStatus(ctx, job.ID, action.Status(), action.Reason(user))
 	var refused *managerapi.APIError
 	switch {
 	case errors.As(err, &refused):
@@ -197,7 +200,7 @@ var allowedFrom = map[farm.JobAction]string{
 	farm.Pause:   "only a queued or active job can be paused",
 	farm.Resume:  "only a paused job can be resumed",
 	farm.Requeue: "only a failed or canceled job can be requeued",
-	farm.Cancel:  "only a queued, active or paused job can be canceled",
+	farm.Cancel:  "only a job that is queued, active, paused, pausing or requeueing can be canceled",
 }
 
 // doneWords say what the Manager took: a pause or a cancel is asked for (pause-requested,

@@ -100,13 +100,13 @@ func TestJobPauseOnFlamenco33ShowsTheManagersRefusal(t *testing.T) {
 	}
 }
 
-// What the job's state does not allow is refused here, and nothing is sent: resuming an active job
-// would send "queued", which the Manager takes and requeues its tasks with.
+// What the job's state does not allow is refused here, and nothing is sent: the Manager takes any
+// status from any status (it would cancel a completed job).
 func TestJobRefusesWhatTheJobsStateDoesNotAllow(t *testing.T) {
 	cases := []struct{ action, from, want string }{
 		{"resume", "active", "“shot-010 lighting” is active: only a paused job can be resumed"},
 		{"requeue", "queued", "“shot-010 lighting” is queued: only a failed or canceled job can be requeued"},
-		{"cancel", "completed", "“shot-010 lighting” is completed: only a queued, active or paused job can be canceled"},
+		{"cancel", "completed", "“shot-010 lighting” is completed: only a job that is queued, active, paused, pausing or requeueing can be canceled"},
 		{"pause", "paused", "“shot-010 lighting” is paused: only a queued or active job can be paused"},
 	}
 	for _, tc := range cases {
