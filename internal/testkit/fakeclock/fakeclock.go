@@ -1,4 +1,4 @@
-// Package fakeclock is a discovery.Clock whose time moves only when a test says so.
+// Package fakeclock is a clock.Clock whose time moves only when a test says so.
 package fakeclock
 
 import (
@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 )
 
 // Clock is a manual clock, safe for concurrent use.
@@ -17,7 +17,7 @@ type Clock struct {
 	changed chan struct{} // closed, and replaced, whenever a timer is made, stopped or fired
 }
 
-var _ discovery.Clock = (*Clock)(nil)
+var _ clock.Clock = (*Clock)(nil)
 
 // New returns a clock set to start.
 func New(start time.Time) *Clock { return &Clock{now: start, changed: make(chan struct{})} }
@@ -45,7 +45,7 @@ func (c *Clock) Now() time.Time {
 }
 
 // NewTimer returns a timer that fires when the clock reaches now+d.
-func (c *Clock) NewTimer(d time.Duration) discovery.Timer {
+func (c *Clock) NewTimer(d time.Duration) clock.Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := &timer{clock: c, when: c.now.Add(d), ch: make(chan time.Time, 1)}
