@@ -8,7 +8,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 )
@@ -47,9 +46,6 @@ type Config struct {
 	Logger   zerolog.Logger
 	// OnBack, if set, is called when the user came back after the computer rendered for the farm.
 	OnBack func(Tally)
-	// Clock is what the Lender reads the time of day (lending hours, "Not tonight") and polls by;
-	// nil: the system's.
-	Clock discovery.Clock
 	// WorkerLifetime is what a Worker the Lender starts runs until (the tray's or the command's
 	// life, so that its owner can sign it off); nil: Run's context.
 	WorkerLifetime context.Context
@@ -109,9 +105,6 @@ type Lender struct {
 
 // NewLender returns a Lender; Run starts it.
 func NewLender(cfg Config) *Lender {
-	if cfg.Clock == nil {
-		cfg.Clock = discovery.SystemClock{}
-	}
 	l := &Lender{cfg: cfg, log: cfg.Logger.With().Str("component", "lending").Logger(), policy: cfg.Policy.Normalized(),
 		wake: make(chan struct{}, 1)}
 	l.current = Status{Decision: Decision{Mode: Off}, Worker: cfg.Worker.State()}
@@ -166,8 +159,8 @@ func (l *Lender) Run(ctx context.Context) error {
 	defer l.wg.Wait()
 	states, unsubscribe := l.cfg.Worker.Subscribe()
 	defer unsubscribe()
-	timer := l.cfg.Clock.NewTimer(0)
-	defer func() { timer.Stop() }()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -186,11 +179,10 @@ func (l *Lender) Run(ctx context.Context) error {
 			l.publish(func(s *Status) { s.Worker = st })
 			continue
 		case <-l.wake:
-		case <-timer.C():
+		case <-timer.C:
 		}
 		l.step(ctx)
-		timer.Stop()
-		timer = l.cfg.Clock.NewTimer(l.pollInterval())
+		timer.Reset(l.pollInterval())
 	}
 }
 
@@ -215,7 +207,7 @@ func (l *Lender) step(ctx context.Context) {
 		in.LoadErr = errors.New("not measured on this system")
 	}
 	cancel()
-	now := l.cfg.Clock.Now()
+	now := time.Now()
 	d := Decide(policy, in, now)
 	switch {
 	case d.Lend() && !l.lent && !l.ended:
