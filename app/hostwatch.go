@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
-	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
 // trayHostWatch decides when the window that shows the menu without a tray host is on screen
@@ -17,7 +15,6 @@ import (
 type trayHostWatch struct {
 	log   zerolog.Logger
 	owner *owner
-	clock discovery.Clock
 	// hasTray is false when Fyne's driver has no system tray: no host can come.
 	hasTray bool
 	// watch is watchTrayHost (tests give another).
@@ -34,17 +31,17 @@ type hostReport struct {
 func (h trayHostWatch) Run() {
 	ctx := h.owner.ctx
 	reports := make(chan hostReport)
-	presence := newHostPresence(h.clock.Now())
+	presence := newHostPresence(time.Now())
 	why := noTrayHost // why the window is shown
 	if !h.hasTray {
 		why = "this Fyne driver has no system tray"
-		presence.noHostCanCome(h.clock.Now())
+		presence.noHostCanCome(time.Now())
 	} else {
 		h.owner.Go(func() { h.follow(ctx, reports) })
 	}
 	shown, first := false, true
 	for {
-		show, askAgainAt := presence.window(h.clock.Now())
+		show, askAgainAt := presence.window(time.Now())
 		if show != shown {
 			shown = show
 			if show {
@@ -53,10 +50,10 @@ func (h trayHostWatch) Run() {
 			h.show(show)
 		}
 		var due <-chan time.Time
-		var timer discovery.Timer
+		var timer *time.Timer
 		if !askAgainAt.IsZero() {
-			timer = h.clock.NewTimer(askAgainAt.Sub(h.clock.Now()))
-			due = timer.C()
+			timer = time.NewTimer(time.Until(askAgainAt))
+			due = timer.C
 		}
 		var r hostReport
 		var reported bool
@@ -97,7 +94,7 @@ func (h trayHostWatch) took(r hostReport, presence *hostPresence, first bool, wh
 	switch {
 	case r.err != nil:
 		why = r.err.Error()
-		presence.noHostCanCome(h.clock.Now())
+		presence.noHostCanCome(time.Now())
 		return why
 	case r.up && !presence.up:
 		h.log.Info().Msg("a system tray is here; the menu is in it")
@@ -107,6 +104,6 @@ func (h trayHostWatch) took(r hostReport, presence *hostPresence, first bool, wh
 	case !r.up && presence.up:
 		h.log.Info().Dur("wait", waitForHostBack).Msg("the system tray went away; a window shows the menu unless it is back soon")
 	}
-	presence.hostChanged(r.up, h.clock.Now())
+	presence.hostChanged(r.up, time.Now())
 	return why
 }

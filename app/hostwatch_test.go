@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-
-	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
 // runHostWatch runs a trayHostWatch over watch in the test's bubble; shown returns, once the bubble
@@ -22,7 +20,7 @@ func runHostWatch(t *testing.T, hasTray bool, watch func(ctx context.Context, ho
 	ctx, cancel := context.WithCancel(t.Context())
 	o := newOwner(ctx)
 	t.Cleanup(func() { cancel(); o.wait() })
-	h := trayHostWatch{log: zerolog.New(zerolog.NewTestWriter(t)), owner: o, clock: discovery.SystemClock{}, hasTray: hasTray,
+	h := trayHostWatch{log: zerolog.New(zerolog.NewTestWriter(t)), owner: o, hasTray: hasTray,
 		watch: watch, show: func(v bool) { mu.Lock(); visible = append(visible, v); mu.Unlock() }}
 	o.Go(h.Run)
 	return func() []bool {

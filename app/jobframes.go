@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
@@ -47,7 +47,7 @@ const (
 type jobFrames struct {
 	log     zerolog.Logger
 	owner   *owner
-	clock   discovery.Clock
+	clock   clock.Clock
 	http    *http.Client
 	changed func()
 	slots   chan struct{} // framesInFlight
@@ -68,8 +68,8 @@ type jobFrame struct {
 	icon      fyne.Resource
 }
 
-func newJobFrames(log zerolog.Logger, o *owner, clock discovery.Clock, changed func()) *jobFrames {
-	return &jobFrames{log: log.With().Str("component", "frames").Logger(), owner: o, clock: clock,
+func newJobFrames(log zerolog.Logger, o *owner, c clock.Clock, changed func()) *jobFrames {
+	return &jobFrames{log: log.With().Str("component", "frames").Logger(), owner: o, clock: c,
 		http: managerapi.NewHTTPClient(managerapi.DefaultTimeout), changed: changed,
 		slots: make(chan struct{}, framesInFlight), jobs: map[frameKey]*jobFrame{}}
 }

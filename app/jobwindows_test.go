@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
@@ -54,7 +55,7 @@ func TestJobActionTheManagerRefusesIsShownInItsWords(t *testing.T) {
 	o := newOwner(ctx)
 	tr := &tray{app: a, log: zerolog.New(zerolog.NewTestWriter(t)), owner: o,
 		windows: newWindows(ctx, a, zerolog.Nop(), "test", "", windowActions{}),
-		frames:  newJobFrames(zerolog.Nop(), o, discovery.SystemClock{}, func() {})}
+		frames:  newJobFrames(zerolog.Nop(), o, clock.System{}, func() {})}
 	tr.settings.Store(&Settings{})
 	defer func() { cancel(); tr.owner.wait() }()
 

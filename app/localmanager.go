@@ -24,7 +24,6 @@ const localCheckInterval = 10 * time.Second
 type localManager struct {
 	log              zerolog.Logger
 	owner            *owner
-	clock            discovery.Clock
 	advertiser       localAdvertiser
 	advertisesItself func(ctx context.Context, url string) (bool, error)
 	changed          func() // the menu should be rebuilt
@@ -59,7 +58,6 @@ type localIdentity struct {
 type localManagerConfig struct {
 	Log        zerolog.Logger
 	Owner      *owner
-	Clock      discovery.Clock // nil: the system's
 	Advertiser localAdvertiser
 	// AdvertisesItself asks this machine whether the Manager at url advertises itself; nil:
 	// discovery.AdvertisesItself.
@@ -69,13 +67,10 @@ type localManagerConfig struct {
 }
 
 func newLocalManager(c localManagerConfig) *localManager {
-	if c.Clock == nil {
-		c.Clock = discovery.SystemClock{}
-	}
 	if c.AdvertisesItself == nil {
 		c.AdvertisesItself = discovery.AdvertisesItself
 	}
-	return &localManager{log: c.Log, owner: c.Owner, clock: c.Clock, advertiser: c.Advertiser, advertisesItself: c.AdvertisesItself,
+	return &localManager{log: c.Log, owner: c.Owner, advertiser: c.Advertiser, advertisesItself: c.AdvertisesItself,
 		changed: c.Changed, checkNow: make(chan struct{}, 1), url: c.URL, local: LocalManager{URL: c.URL}}
 }
 
@@ -117,16 +112,16 @@ func (l *localManager) requestCheck() {
 // Advertising stops by itself (with byebye) when the Manager stops answering; see followAdvertising.
 func (l *localManager) Run(ctx context.Context) {
 	// Checks asked for in between do not move the regular ones, as with a time.Ticker.
-	tick := l.clock.Now().Add(localCheckInterval)
+	tick := time.Now().Add(localCheckInterval)
 	for {
 		l.check(ctx)
-		timer := l.clock.NewTimer(tick.Sub(l.clock.Now()))
+		timer := time.NewTimer(time.Until(tick))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
 			return
-		case <-timer.C():
-			for now := l.clock.Now(); !tick.After(now); {
+		case <-timer.C:
+			for now := time.Now(); !tick.After(now); {
 				tick = tick.Add(localCheckInterval)
 			}
 		case <-l.checkNow:

@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
 )
@@ -35,7 +35,7 @@ func TestAJobsEndIsNotifiedWithItsFrameOrWithoutItOnTime(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	o := newOwner(ctx)
 	tr := &tray{owner: o, log: log, transport: newDesktopNotifications(test.NewTempApp(t), log, o, func(string) {}),
-		frames: newJobFrames(log, o, discovery.SystemClock{}, func() {})}
+		frames: newJobFrames(log, o, clock.System{}, func() {})}
 	o.Go(tr.transport.Run)
 	defer func() { cancel(); o.wait() }()
 	select {

@@ -22,13 +22,12 @@ const notifyAfter = 3 * time.Second
 // jobs is notified once, within the jobs' own budget, what is over it held and sent later as one
 // (jobNotices). What is shown goes to a transport (notifytransport.go), which does not decide.
 //
-// Concurrency: the fields below mu are guarded by mu, never held while a transport sends; time
-// comes from clock. Run, one goroutine, owns the timer that sends what is held.
+// Concurrency: the fields below mu are guarded by mu, never held while a transport sends. Run, one
+// goroutine, owns the timer that sends what is held.
 type notifier struct {
-	log   zerolog.Logger
-	clock discovery.Clock
-	show  func(news)    // the transport; must not block
-	wake  chan struct{} // 1 slot: Run looks at flushAt again
+	log  zerolog.Logger
+	show func(news)    // the transport; must not block
+	wake chan struct{} // 1 slot: Run looks at flushAt again
 
 	mu           sync.Mutex
 	managersOn   bool
@@ -40,8 +39,7 @@ type notifier struct {
 }
 
 type notifierConfig struct {
-	Log   zerolog.Logger
-	Clock discovery.Clock // nil: the system's
+	Log zerolog.Logger
 	// Show shows a notification; a click opens its Open ("": nothing) where the desktop allows. It
 	// must not block.
 	Show func(news)
@@ -52,14 +50,11 @@ type notifierConfig struct {
 }
 
 func newNotifier(c notifierConfig) *notifier {
-	if c.Clock == nil {
-		c.Clock = discovery.SystemClock{}
-	}
 	jobs := newJobNotices()
 	if c.JobLimit != nil {
 		jobs.limit = c.JobLimit
 	}
-	return &notifier{log: c.Log, clock: c.Clock, show: c.Show, wake: make(chan struct{}, 1), managersOn: c.ManagersOn,
+	return &notifier{log: c.Log, show: c.Show, wake: make(chan struct{}, 1), managersOn: c.ManagersOn,
 		jobsOn: c.JobsOn, managerLimit: defaultNotifyLimit(), jobs: jobs}
 }
 
@@ -76,7 +71,7 @@ func (n *notifier) SearchWindowClosed() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.quietUntil.IsZero() {
-		n.quietUntil = n.clock.Now().Add(notifyAfter)
+		n.quietUntil = time.Now().Add(notifyAfter)
 	}
 }
 
@@ -95,7 +90,7 @@ func (n *notifier) ManagerGone(m discovery.Manager) {
 // minute.
 func (n *notifier) managerNews(title, body, openURL string) {
 	n.mu.Lock()
-	now := n.clock.Now()
+	now := time.Now()
 	quiet := n.quietUntil.IsZero() || now.Before(n.quietUntil) || !n.managersOn
 	limited := !quiet && !n.managerLimit.allow(now)
 	n.mu.Unlock()
@@ -120,7 +115,7 @@ func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
 	var send *news
 	if on || e.Kind == farm.JobChanged { // even while off: an end after turning on again is news
 		var retryAt time.Time
-		send, retryAt = n.jobs.add(n.clock.Now(), m, e)
+		send, retryAt = n.jobs.add(time.Now(), m, e)
 		n.flushLaterLocked(retryAt)
 	}
 	n.mu.Unlock()
@@ -151,11 +146,11 @@ func (n *notifier) Run(ctx context.Context) {
 		n.mu.Lock()
 		at := n.flushAt
 		n.mu.Unlock()
-		var timer discovery.Timer
+		var timer *time.Timer
 		var due <-chan time.Time
 		if !at.IsZero() {
-			timer = n.clock.NewTimer(at.Sub(n.clock.Now()))
-			due = timer.C()
+			timer = time.NewTimer(time.Until(at))
+			due = timer.C
 		}
 		select {
 		case <-ctx.Done():
@@ -175,7 +170,7 @@ func (n *notifier) Run(ctx context.Context) {
 func (n *notifier) flush() {
 	n.mu.Lock()
 	n.flushAt = time.Time{}
-	send, retryAt := n.jobs.flush(n.clock.Now())
+	send, retryAt := n.jobs.flush(time.Now())
 	if !n.jobsOn { // turned off meanwhile: what was held is dropped
 		send, retryAt = nil, time.Time{}
 	}

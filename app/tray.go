@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/idle"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
@@ -87,7 +88,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	})
 	t.notices = newNotifier(notifierConfig{Log: t.log, ManagersOn: current.Notifications, JobsOn: current.JobNotifications,
 		Show: t.showNews})
-	t.frames = newJobFrames(t.log, t.owner, discovery.SystemClock{}, t.requestRebuild)
+	t.frames = newJobFrames(t.log, t.owner, clock.System{}, t.requestRebuild)
 	t.farms = newFarmSet(opts.Logger, current.Identity, settings.WatchedJobs(a.Preferences()),
 		func(s farm.Summary) { t.frames.see(s); t.requestRebuild() },
 		func(m discovery.Manager, e farm.Event) { t.failures.event(m.ID, m.URL, e); t.notices.JobEvent(m, e) },
@@ -167,7 +168,7 @@ func (t *tray) run() error {
 	})
 
 	t.surface.Show(buildView(t.snapshot(), t.actions()))
-	hosts := trayHostWatch{log: t.log, owner: t.owner, clock: discovery.SystemClock{}, hasTray: t.desk != nil, watch: watchTrayHost,
+	hosts := trayHostWatch{log: t.log, owner: t.owner, hasTray: t.desk != nil, watch: watchTrayHost,
 		show: func(visible bool) {
 			fyne.Do(func() {
 				if ctx.Err() == nil {
