@@ -7,15 +7,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/rs/zerolog"
 )
 
 // BrowserConfig configures a Browser. Zero values take the defaults.
 type BrowserConfig struct {
 	Logger zerolog.Logger
-	Clock  Clock
+	Clock  clock.Clock // nil: the system's
 	// KnownURLs are Manager URLs remembered from an earlier run; they are checked over HTTP at once,
 	// without waiting for SSDP.
 	KnownURLs []string
@@ -89,7 +91,7 @@ const subscriberBuffer = 256
 // NewBrowser returns a Browser; call Run to start it.
 func NewBrowser(cfg BrowserConfig) *Browser {
 	if cfg.Clock == nil {
-		cfg.Clock = SystemClock{}
+		cfg.Clock = clock.System{}
 	}
 	cfg.Search = cfg.Search.withDefaults()
 	if cfg.ProbeTimeout <= 0 {

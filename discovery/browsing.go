@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 )
 
 // Run browses until ctx ends. It returns only after every goroutine it started has finished; the
@@ -80,7 +82,7 @@ type browsing struct {
 	b        *Browser
 	ctx      context.Context
 	wg       *sync.WaitGroup // the checks in flight
-	clock    Clock
+	clock    clock.Clock
 	socket   *ssdpSocket
 	answers  <-chan Answer
 	results  chan checkResult // room for every check in flight: a check never waits to report
