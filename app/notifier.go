@@ -45,17 +45,11 @@ type notifierConfig struct {
 	Show func(news)
 	// ManagersOn and JobsOn are the Settings' switches.
 	ManagersOn, JobsOn bool
-	// JobLimit is the jobs' budget; nil: defaultNotifyLimit.
-	JobLimit *notifyLimit
 }
 
 func newNotifier(c notifierConfig) *notifier {
-	jobs := newJobNotices()
-	if c.JobLimit != nil {
-		jobs.limit = c.JobLimit
-	}
 	return &notifier{log: c.Log, show: c.Show, wake: make(chan struct{}, 1), managersOn: c.ManagersOn,
-		jobsOn: c.JobsOn, managerLimit: defaultNotifyLimit(), jobs: jobs}
+		jobsOn: c.JobsOn, managerLimit: defaultNotifyLimit(), jobs: newJobNotices()}
 }
 
 // SetEnabled takes the Settings' switches. Job ends held back while jobs are turned off are not

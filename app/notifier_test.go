@@ -52,29 +52,33 @@ func TestNotifierSendsHeldJobNotificationsLater(t *testing.T) {
 	for _, turnOff := range []bool{false, true} {
 		t.Run(fmt.Sprintf("turned off %v", turnOff), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				window := 2 * time.Second
-				n, shown := runNotifier(t, notifierConfig{ManagersOn: true, JobsOn: true, JobLimit: &notifyLimit{window: window, max: 1}})
+				window := defaultNotifyLimit().window
+				n, shown := runNotifier(t, notifierConfig{ManagersOn: true, JobsOn: true})
 				studio := manager("Studio Farm", true)
 				sentAt := time.Now()
-				for i, status := range []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCompleted} {
+				statuses := []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobCompleted, managerapi.JobCompleted,
+					managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCompleted}
+				for i, status := range statuses {
 					n.JobEvent(studio, jobEnd(fmt.Sprint(i), fmt.Sprintf("shot %d", i), status, sentAt))
 				}
-				if got := shown.all(); !slices.Equal(got, []string{"Job finished: “shot 0” on Studio Farm — 3.3.1"}) {
-					t.Fatalf("sent at once: %q", got)
+				atOnce := []string{"Job finished: “shot 0” on Studio Farm — 3.3.1", "Job finished: “shot 1” on Studio Farm — 3.3.1",
+					"Job finished: “shot 2” on Studio Farm — 3.3.1", "Job finished: “shot 3” on Studio Farm — 3.3.1"}
+				if got := shown.all(); !slices.Equal(got, atOnce) {
+					t.Fatalf("sent at once: %q, want the budget's %d", got, len(atOnce))
 				}
 				if turnOff {
 					n.SetEnabled(true, false)
 				}
 				time.Sleep(window - time.Nanosecond)
 				synctest.Wait()
-				if got := shown.all(); len(got) != 1 {
+				if got := shown.all(); len(got) != len(atOnce) {
 					t.Fatalf("sent before the budget allowed: %q", got)
 				}
 				time.Sleep(time.Nanosecond)
 				synctest.Wait()
-				want := []string{"Job finished: “shot 0” on Studio Farm — 3.3.1", "2 jobs ended, 1 failed: 1 failed, 1 finished: “shot 1”, “shot 2”"}
+				want := append(slices.Clone(atOnce), "2 jobs ended, 1 failed: 1 failed, 1 finished: “shot 4”, “shot 5”")
 				if turnOff {
-					want = want[:1]
+					want = atOnce
 				}
 				if got := shown.all(); !slices.Equal(got, want) {
 					t.Errorf("sent %q, want %q", got, want)
