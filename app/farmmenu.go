@@ -21,8 +21,8 @@ const farmIndent = "    "
 // maxWatchChoices bounds the unfinished jobs offered to watch.
 const maxWatchChoices = 10
 
-// IdentityHelpURL explains how a studio makes jobs say who submitted them (README).
-const IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray#my-jobs-tell-flamenco-who-submitted-a-job"
+// IdentityHelpURL explains how a studio makes jobs say who submitted them (docs/artists.md).
+const IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray/blob/main/docs/artists.md#my-jobs-tell-flamenco-who-submitted-a-job"
 
 // ManagerFarm is what the menu shows under a listed Manager besides its entry.
 type ManagerFarm struct {
