@@ -45,7 +45,7 @@ NFPM_TOOL := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 NFPM := bin/tools/nfpm-$(lastword $(subst @, ,$(NFPM_TOOL)))/nfpm
 DEB = dist/$(BINARY)_$(APP_VERSION)_$(LINUX_ARCH).deb
 RPM = dist/$(BINARY)-$(APP_VERSION).$(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(LINUX_ARCH))).rpm
-# The studio repositories of the README, checked with the tools that make and read them.
+# The studio repositories of docs/studio-it.md, checked with the tools that make and read them.
 REPO_PACKAGES := --no-install-recommends dpkg-dev createrepo-c dnf python3
 # The Linux package (xz for its tar.xz, desktop-file-validate for its entry), what it is built from,
 # and where `make install` puts it: ~/.local for this user, PREFIX=/usr/local (as root) for everyone.
@@ -59,9 +59,9 @@ PREFIX ?= $(HOME)/.local
 DESTDIR ?=
 CHECK_MAKE := $(MAKE)
 MACOS_APP := Flamenco Tray.app
-# The README's screenshots: Xfce's panel (its systray plugin hosts StatusNotifierItems), window manager
-# and notification daemon, xdotool to click, ImageMagick to paint the desktop and take the pictures,
-# optipng to shrink them.
+# The screenshots of the README and docs/: Xfce's panel (its systray plugin hosts StatusNotifierItems),
+# window manager and notification daemon, xdotool to click, ImageMagick to paint the desktop and take the
+# pictures, optipng to shrink them.
 SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xfce4-notifyd xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/testkit/minimaltray) does not build for darwin, so those are vetted for Windows only.
@@ -176,7 +176,7 @@ packages: deb rpm msi
 # tools: Fyne's driver needs Apple's SDK through cgo. `fyne package` adds one to FyneApp.toml's Build,
 # as it always does. No Dock icon: build/darwin/lsuielement.sh. Signing is left to the studio.
 macos: modules
-	@[ "$$(uname -s)" = Darwin ] || { echo "make macos runs on a Mac: Fyne's driver needs Apple's SDK through cgo (see README)"; exit 1; }
+	@[ "$$(uname -s)" = Darwin ] || { echo "make macos runs on a Mac: Fyne's driver needs Apple's SDK through cgo (see docs/contributors.md)"; exit 1; }
 	GOFLAGS=-ldflags=-X=main.version=$(VERSION) $(GO) run $(FYNE_TOOLS) package -os darwin --release
 	build/darwin/lsuielement.sh "$(MACOS_APP)/Contents/Info.plist"
 
@@ -211,8 +211,8 @@ rpm: package $(NFPM)
 linux-packages-check: package-deps deb rpm
 	build/linux/checkpkgs.sh $(DEB) $(RPM) $(APP_VERSION) $(VERSION)
 
-# The README's apt and dnf repositories made from the .deb and .rpm, served on loopback in a network
-# namespace of their own, and read by apt and dnf with throw-away state (build/linux/checkrepos.sh).
+# The apt and dnf repositories of docs/studio-it.md, made from the .deb and .rpm, served on loopback in
+# a network namespace of their own, and read by apt and dnf with throw-away state (build/linux/checkrepos.sh).
 linux-repos-check: deb rpm
 	$(call install-missing,$(REPO_PACKAGES),command -v dpkg-scanpackages && command -v createrepo_c && command -v dnf && command -v python3)
 	@if [ "$$(id -u)" != 0 ]; then echo "make linux-repos-check needs root: it serves the repositories in a network namespace of its own"; exit 1; fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make linux-repos-check runs this under `unshare --net` (only loopback): the studio repositories of
-# the README, made exactly as it says (a flat apt repository indexed by dpkg-scanpackages, a dnf one by
-# createrepo_c), served over HTTP on loopback, and read through the README's repository lines by apt
+# docs/studio-it.md, made exactly as it says (a flat apt repository indexed by dpkg-scanpackages, a dnf
+# one by createrepo_c), served over HTTP on loopback, and read through its repository lines by apt
 # and dnf with throw-away state (nothing of this machine's own apt or rpm database is used or changed):
 # each must offer flamenco-tray at the package's version, and apt must fetch the very .deb.
 #
@@ -15,7 +15,7 @@ server=
 trap '[ -z "$server" ] || kill "$server"; rm -rf "$work"' EXIT
 
 mkdir -p "$work/srv/apt" "$work/srv/rpm"
-# The README's commands, with its paths.
+# docs/studio-it.md's commands, with its paths.
 (cd "$work/srv/apt" && cp "$deb" . && dpkg-scanpackages --multiversion . >Packages 2>/dev/null && gzip -kf Packages)
 (cd "$work/srv/rpm" && cp "$rpm" . && createrepo_c . >/dev/null)
 python3 -m http.server --bind 127.0.0.1 --directory "$work/srv" 8080 >"$work/http.log" 2>&1 &
@@ -25,7 +25,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-# apt, as a workstation with the README's sources line would.
+# apt, as a workstation with docs/studio-it.md's sources line would.
 a=$work/apt
 mkdir -p "$a/lists/partial" "$a/archives/partial" "$a/sources.list.d" "$a/download"
 touch "$a/status"
@@ -41,7 +41,7 @@ log=$(cd "$a/download" && apt-get "${apt_opts[@]}" download flamenco-tray 2>&1) 
 cmp -s "$a/download/"*.deb "$deb" || fail "apt fetched another file than $deb"
 echo "checkrepos: apt fetches $(basename "$deb")"
 
-# dnf, with the README's .repo file, into a throw-away install root.
+# dnf, with docs/studio-it.md's .repo file, into a throw-away install root.
 d=$work/dnf
 mkdir -p "$d/yum.repos.d" "$d/root"
 printf '[flamenco-tray]\nname=Flamenco Tray\nbaseurl=http://127.0.0.1:8080/rpm\ngpgcheck=0\n' >"$d/yum.repos.d/flamenco-tray.repo"

@@ -65,7 +65,7 @@ done
 trap '"$wineserver" -k 2>/dev/null; rm -rf "$WINEPREFIX" "$work"' EXIT
 cp "$work"/*.msi "$msi" "$WINEPREFIX/drive_c/"
 
-# msiexec ARGS... runs msiexec silently, as the README says (/qn /norestart), with a log, which it
+# msiexec ARGS... runs msiexec silently, as docs/studio-it.md says (/qn /norestart), with a log, which it
 # prints when msiexec fails.
 msiexec() {
 	if ! "$wine" msiexec "$@" /qn /norestart /l*v 'C:\msi.log'; then
