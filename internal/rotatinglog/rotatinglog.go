@@ -23,7 +23,6 @@ type File struct {
 	path   string
 	max    int64
 	notice func(at time.Time, text string) []byte
-	now    func() time.Time
 
 	mu            sync.Mutex
 	f             *os.File // nil after a rotation failed to open the new file
@@ -41,14 +40,11 @@ func WithNotice(line func(at time.Time, text string) []byte) Option {
 	return func(l *File) { l.notice = line }
 }
 
-// WithClock makes the File tell time with now instead of time.Now (a fake clock's Now).
-func WithClock(now func() time.Time) Option { return func(l *File) { l.now = now } }
-
 // Open opens (appends to) the log file at path, rotating it first when it is over maxSize bytes. The
 // file has mode 0600, a file of an older version's included; on Windows, where Go's modes only set or
 // clear read-only, the access list of the folder it is in keeps it private.
 func Open(path string, maxSize int64, opts ...Option) (*File, error) {
-	l := &File{path: path, max: maxSize, now: time.Now, notice: plainNotice}
+	l := &File{path: path, max: maxSize, notice: plainNotice}
 	for _, opt := range opts {
 		opt(l)
 	}
@@ -100,7 +96,7 @@ func (l *File) rotate() error {
 		return errors.Join(renameErr, closeErr, err)
 	}
 	if renameErr != nil {
-		now := l.now()
+		now := time.Now()
 		l.noRotateUntil = now.Add(RetryAfter)
 		n, _ := l.f.Write(l.notice(now, fmt.Sprintf("cannot rotate the log file, trying again in %v: %v", RetryAfter, renameErr)))
 		l.size += int64(n)
@@ -117,7 +113,7 @@ func (l *File) Write(p []byte) (int, error) {
 		return 0, os.ErrClosed
 	}
 	var rotateErr error
-	if l.f != nil && l.size > 0 && l.size+int64(len(p)) > l.max && !l.now().Before(l.noRotateUntil) {
+	if l.f != nil && l.size > 0 && l.size+int64(len(p)) > l.max && !time.Now().Before(l.noRotateUntil) {
 		rotateErr = l.rotate()
 	}
 	if l.f == nil {

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
-	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
@@ -85,57 +85,59 @@ func TestRotatesWhileRunning(t *testing.T) {
 
 // A rotation that cannot rename (path.1 is in the way; on Windows, held open by another program)
 // keeps the log, says so in it once in the log's format, does not try again on every line, and tries
-// again a minute later.
+// again a minute later. In a synctest bubble, where time.Sleep moves the File's clock.
 func TestKeepsLoggingWhenItCannotRotate(t *testing.T) {
-	dir := ostest.TempDir(t)
-	path := filepath.Join(dir, "app.log")
-	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 200), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	inTheWay := filepath.Join(path+".1", "in-the-way")
-	if err := os.MkdirAll(inTheWay, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	clock := fakeclock.New(time.Date(2026, 11, 25, 15, 47, 0, 0, time.UTC))
-	notice := func(at time.Time, text string) []byte {
-		return []byte(at.Format(time.Kitchen) + " NOTE " + text + "\n")
-	}
-	l, err := rotatinglog.Open(path, 100, rotatinglog.WithClock(clock.Now), rotatinglog.WithNotice(notice))
-	if err != nil {
-		t.Fatalf("the log was given up: %v", err)
-	}
-	defer l.Close()
-	for range 20 {
-		if _, err := l.Write([]byte(`{"message":"a line"}` + "\n")); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		dir := ostest.TempDir(t)
+		path := filepath.Join(dir, "app.log")
+		if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 200), 0o600); err != nil {
 			t.Fatal(err)
 		}
-	}
-	data, _ := os.ReadFile(path)
-	if got := bytes.Count(data, []byte("3:47PM NOTE cannot rotate the log file")); got != 1 {
-		t.Errorf("the failure is said %d times, want once:\n%s", got, data)
-	}
-	if got := bytes.Count(data, []byte(`"a line"`)); got != 20 {
-		t.Errorf("%d of 20 lines written", got)
-	}
+		inTheWay := filepath.Join(path+".1", "in-the-way")
+		if err := os.MkdirAll(inTheWay, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		notice := func(at time.Time, text string) []byte {
+			return []byte(at.Format(time.Kitchen) + " NOTE " + text + "\n")
+		}
+		failedAt := time.Now().Format(time.Kitchen)
+		l, err := rotatinglog.Open(path, 100, rotatinglog.WithNotice(notice))
+		if err != nil {
+			t.Fatalf("the log was given up: %v", err)
+		}
+		defer l.Close()
+		for range 20 {
+			if _, err := l.Write([]byte(`{"message":"a line"}` + "\n")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, _ := os.ReadFile(path)
+		if got := bytes.Count(data, []byte(failedAt+" NOTE cannot rotate the log file")); got != 1 {
+			t.Errorf("the failure is said %d times, want once:\n%s", got, data)
+		}
+		if got := bytes.Count(data, []byte(`"a line"`)); got != 20 {
+			t.Errorf("%d of 20 lines written", got)
+		}
 
-	// Out of the way, the next line a minute later rotates. (os.Remove, not os.RemoveAll: see
-	// ostest.TempDir.)
-	for _, p := range []string{inTheWay, path + ".1"} {
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
+		// Out of the way, the next line a minute later rotates. (os.Remove, not os.RemoveAll: see
+		// ostest.TempDir.)
+		for _, p := range []string{inTheWay, path + ".1"} {
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	clock.Advance(rotatinglog.RetryAfter - time.Second)
-	l.Write([]byte("not yet\n"))
-	if _, err := os.Stat(path + ".1"); err == nil {
-		t.Fatal("rotated again before a minute had passed")
-	}
-	clock.Advance(time.Second)
-	l.Write([]byte("rotated\n"))
-	if old, _ := os.ReadFile(path + ".1"); !bytes.HasSuffix(old, []byte("not yet\n")) {
-		t.Errorf("app.log.1 holds %q, want the log before", old)
-	}
-	if got, _ := os.ReadFile(path); string(got) != "rotated\n" {
-		t.Errorf("the log holds %q after the retry", got)
-	}
+		time.Sleep(rotatinglog.RetryAfter - time.Second)
+		l.Write([]byte("not yet\n"))
+		if _, err := os.Stat(path + ".1"); err == nil {
+			t.Fatal("rotated again before a minute had passed")
+		}
+		time.Sleep(time.Second)
+		l.Write([]byte("rotated\n"))
+		if old, _ := os.ReadFile(path + ".1"); !bytes.HasSuffix(old, []byte("not yet\n")) {
+			t.Errorf("app.log.1 holds %q, want the log before", old)
+		}
+		if got, _ := os.ReadFile(path); string(got) != "rotated\n" {
+			t.Errorf("the log holds %q after the retry", got)
+		}
+	})
 }
