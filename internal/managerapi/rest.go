@@ -75,20 +75,11 @@ func (e *APIError) Is(target error) bool {
 // Client speaks a Flamenco Manager's REST API v3, as of 3.3 to 3.9. It needs no credentials: the
 // management API has none. Every request is bounded in time and in the size of its answer.
 type Client struct {
-	base     *url.URL
-	baseErr  error
-	http     *http.Client
-	timeout  time.Duration
-	maxBody  int64
-	observer func(RequestStats)
-}
-
-// RequestStats describes one request the Client made, for the benchmark and logs.
-type RequestStats struct {
-	Method, Path string
-	StatusCode   int   // 0 when no answer came
-	Bytes        int64 // body bytes read
-	Err          error
+	base    *url.URL
+	baseErr error
+	http    *http.Client
+	timeout time.Duration
+	maxBody int64
 }
 
 // ClientOption changes a Client.
@@ -102,11 +93,6 @@ func WithTimeout(d time.Duration) ClientOption { return func(c *Client) { c.time
 
 // WithMaxBody bounds each answer to n bytes instead of DefaultMaxBody.
 func WithMaxBody(n int64) ClientOption { return func(c *Client) { c.maxBody = n } }
-
-// WithObserver calls observe after every request (from the requesting goroutine).
-func WithObserver(observe func(RequestStats)) ClientOption {
-	return func(c *Client) { c.observer = observe }
-}
 
 // NewClient returns a client of the Manager at baseURL (such as "http://farm:8080/"), normalised by
 // BaseURL; a path is kept (a Manager behind a proxy's prefix). A URL that is not http(s) makes every
@@ -169,9 +155,6 @@ func (c *Client) BaseURL() string {
 	}
 	return c.base.String()
 }
-
-// JobURL returns the web UI's page of a job.
-func (c *Client) JobURL(id string) string { return JobURL(c.BaseURL(), id) }
 
 // JobURL returns the web UI's page of a job on the Manager at base.
 func JobURL(base, id string) string {
@@ -322,16 +305,12 @@ func (c *Client) doJSON(ctx context.Context, method, path string, body, out any)
 }
 
 // do sends one request and hands a 2xx answer's body, bounded, to read. Errors name the request.
-func (c *Client) do(ctx context.Context, req request, read func(io.Reader) error) (err error) {
+func (c *Client) do(ctx context.Context, req request, read func(io.Reader) error) error {
 	if c.baseErr != nil {
 		return c.baseErr
 	}
 	req.timeout = cmp.Or(req.timeout, c.timeout)
 	req.maxBody = cmp.Or(req.maxBody, c.maxBody)
-	stats := RequestStats{Method: req.method, Path: "/" + req.path}
-	if c.observer != nil {
-		defer func() { stats.Err = err; c.observer(stats) }()
-	}
 	ctx, cancel := context.WithTimeout(ctx, req.timeout)
 	defer cancel()
 	resp, err := c.send(ctx, req)
@@ -339,9 +318,7 @@ func (c *Client) do(ctx context.Context, req request, read func(io.Reader) error
 		return c.describe(ctx, req, "", err)
 	}
 	defer resp.Body.Close()
-	stats.StatusCode = resp.StatusCode
 	body := &boundedReader{r: resp.Body, left: req.maxBody}
-	defer func() { stats.Bytes = body.read }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return apiError(req, resp.StatusCode, body)
 	}
@@ -402,11 +379,10 @@ func apiError(req request, status int, body io.Reader) error {
 	return apiErr
 }
 
-// boundedReader reads at most left bytes and fails with ErrTooLarge past them, counting what it read.
+// boundedReader reads at most left bytes and fails with ErrTooLarge past them.
 type boundedReader struct {
 	r    io.Reader
 	left int64
-	read int64
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
@@ -423,7 +399,6 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
-	b.read += int64(n)
 	return n, err
 }
 

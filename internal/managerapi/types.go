@@ -62,7 +62,6 @@ const (
 	FarmWaiting     FarmState = "waiting"
 	FarmAsleep      FarmState = "asleep"
 	FarmInoperative FarmState = "inoperative"
-	FarmStarting    FarmState = "starting"
 	FarmUnknown     FarmState = ""
 )
 
@@ -137,23 +136,16 @@ type JobQuery struct {
 	Offset   int               `json:"offset,omitempty"`
 }
 
-// JobOrder is one of the few sort orders this program sends. The Manager answers 500 to a column it
-// does not know, so no other string can be sent.
+// JobOrder is a sort order of JobQuery; zero is the Manager's own. The Manager answers 500 to a
+// column it does not know, so no other string can be sent.
 type JobOrder int
 
-// The sort orders of JobQuery.
-const (
-	OrderDefault       JobOrder = iota // the Manager's own order
-	OrderUpdatedNewest                 // -updated_at
-	OrderCreatedNewest                 // -created_at
-)
+// OrderUpdatedNewest sorts by -updated_at.
+const OrderUpdatedNewest JobOrder = 1
 
 func (o JobOrder) columns() []string {
-	switch o {
-	case OrderUpdatedNewest:
+	if o == OrderUpdatedNewest {
 		return []string{"-updated_at"}
-	case OrderCreatedNewest:
-		return []string{"-created_at"}
 	}
 	return nil
 }
