@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -19,7 +18,8 @@ import (
 //	42["/jobs",{…}]                                                        Socket.IO event: name, argument
 //	42/nsp,7["name",{…}]                                                   … in a namespace, with an ack id
 //
-// ParseFrame reads one; Frame.Encode writes one (what this client sends: pings, pongs, subscriptions).
+// ParseFrame reads one. This client sends only pings, pongs and subscriptions (framePing, framePong,
+// subscriptionFrame).
 
 // PacketType is an Engine.IO 3 packet type, the frame's first byte.
 type PacketType byte
@@ -53,7 +53,6 @@ type Frame struct {
 	Packet    PacketType
 	Message   MessageType // for PacketMessage, else 0
 	Namespace string      // for PacketMessage: "/" unless the frame names another
-	AckID     int         // for PacketMessage: -1 when none
 	Event     string      // for MessageEvent: the event's name ("/jobs")
 	// Payload is the open packet's JSON, an event's first argument, or the JSON data of any other
 	// Socket.IO packet; nil when there is none. Further event arguments are dropped: the Manager
@@ -61,11 +60,12 @@ type Frame struct {
 	Payload json.RawMessage
 }
 
-// ErrBadFrame is matched by every error of ParseFrame and Encode, and of decoding an event's argument:
+// ErrBadFrame is matched by every error of ParseFrame, and of decoding an event's argument:
 // a frame that is not Engine.IO 3 / Socket.IO 2 as the Manager speaks it.
 var ErrBadFrame = errors.New("malformed event-bus frame")
 
-// maxAckIDDigits keeps an ack id within an int on every platform (32-bit ones included).
+// maxAckIDDigits bounds an ack id (skipped: the Manager asks for no acks) as Socket.IO reads it,
+// within an int on every platform.
 const maxAckIDDigits = 9
 
 // ParseFrame reads one websocket text frame. It never panics; a frame it cannot read gives an error
@@ -94,7 +94,7 @@ func ParseFrame(data []byte) (Frame, error) {
 
 // parseMessage reads a Socket.IO packet: type, [namespace ","], [ack id], [JSON data].
 func parseMessage(rest []byte) (Frame, error) {
-	f := Frame{Packet: PacketMessage, Namespace: "/", AckID: -1}
+	f := Frame{Packet: PacketMessage, Namespace: "/"}
 	if len(rest) == 0 {
 		return Frame{}, fmt.Errorf("%w: Engine.IO message without a Socket.IO packet type", ErrBadFrame)
 	}
@@ -122,10 +122,7 @@ func parseMessage(rest []byte) (Frame, error) {
 	if digits > maxAckIDDigits {
 		return Frame{}, fmt.Errorf("%w: ack id of %d digits", ErrBadFrame, digits)
 	}
-	if digits > 0 {
-		f.AckID, _ = strconv.Atoi(string(rest[:digits])) // at most 9 digits: cannot fail
-		rest = rest[digits:]
-	}
+	rest = rest[digits:]
 	if f.Message == MessageEvent {
 		return parseEvent(f, rest)
 	}
@@ -162,63 +159,6 @@ func isJSONObject(data []byte) bool {
 	return len(data) > 0 && data[0] == '{' && json.Valid(data)
 }
 
-// Encode writes f as a text frame that ParseFrame reads back as f. It fails (ErrBadFrame) on a frame
-// ParseFrame would not have produced: an unknown type, an event without a name, a Payload that is
-// not JSON.
-func (f Frame) Encode() ([]byte, error) {
-	switch f.Packet {
-	case PacketOpen:
-		if !isJSONObject(f.Payload) {
-			return nil, fmt.Errorf("%w: open packet without its JSON object", ErrBadFrame)
-		}
-		return append([]byte{byte(PacketOpen)}, f.Payload...), nil
-	case PacketClose, PacketPing, PacketPong, PacketUpgrade, PacketNoop:
-		return []byte{byte(f.Packet)}, nil
-	case PacketMessage:
-		return f.encodeMessage()
-	}
-	return nil, fmt.Errorf("%w: unknown Engine.IO packet type %q", ErrBadFrame, byte(f.Packet))
-}
-
-func (f Frame) encodeMessage() ([]byte, error) {
-	switch f.Message {
-	case MessageConnect, MessageDisconnect, MessageEvent, MessageAck, MessageError:
-	default:
-		return nil, fmt.Errorf("%w: Socket.IO packet type %q is not encoded", ErrBadFrame, byte(f.Message))
-	}
-	if len(f.Payload) > 0 && !json.Valid(f.Payload) {
-		return nil, fmt.Errorf("%w: payload is not JSON", ErrBadFrame)
-	}
-	out := []byte{byte(PacketMessage), byte(f.Message)}
-	if f.Namespace != "" && f.Namespace != "/" {
-		if f.Namespace[0] != '/' || bytes.IndexByte([]byte(f.Namespace), ',') >= 0 {
-			return nil, fmt.Errorf("%w: namespace %q", ErrBadFrame, f.Namespace)
-		}
-		out = append(append(out, f.Namespace...), ',')
-	}
-	if f.AckID >= 0 {
-		if f.AckID > 999_999_999 {
-			return nil, fmt.Errorf("%w: ack id %d", ErrBadFrame, f.AckID)
-		}
-		out = strconv.AppendInt(out, int64(f.AckID), 10)
-	}
-	if f.Message != MessageEvent {
-		return append(out, f.Payload...), nil
-	}
-	if f.Event == "" {
-		return nil, fmt.Errorf("%w: event without a name", ErrBadFrame)
-	}
-	name, err := json.Marshal(f.Event)
-	if err != nil {
-		return nil, fmt.Errorf("%w: event name: %v", ErrBadFrame, err)
-	}
-	out = append(append(out, '['), name...)
-	if f.Payload != nil {
-		out = append(append(out, ','), bytes.TrimSpace(f.Payload)...)
-	}
-	return append(out, ']'), nil
-}
-
 // The frames this client sends.
 var (
 	framePing = []byte{byte(PacketPing)}
@@ -232,8 +172,7 @@ func subscriptionFrame(kind, op string) []byte {
 		Type string `json:"type"`
 		Op   string `json:"op"`
 	}{kind, op})
-	frame, _ := Frame{Packet: PacketMessage, Message: MessageEvent, AckID: -1, Event: "/subscription", Payload: body}.Encode()
-	return frame
+	return append(append([]byte(`42["/subscription",`), body...), ']')
 }
 
 // openPacket is the Engine.IO open packet's JSON.
