@@ -10,18 +10,14 @@
 // version string.
 //
 // The event-bus client is a small Engine.IO 3 / Socket.IO 2 client on github.com/coder/websocket
-// (engineio.go is the dialect, eventbus.go the connection), not github.com/graarh/golang-socketio, the
-// 2017 library the Manager serves with. Chosen by test (libchoice_test.go runs both against one
-// server replaying the Manager's frames): golang-socketio's client handles every incoming message in
-// a goroutine of its own, so a burst of job updates is delivered out of order (4,700 to 4,900 of a
-// 5,000-event burst arrived after a later event: a job's end before its start) and a slow consumer
-// costs a goroutine and a buffered frame per event, without bound (5,000 goroutines for 5,000
-// events); an unknown packet type or a binary frame closes its whole connection, and an event whose
-// JSON does not parse is dropped without a word; its Dial takes no context and has no timeout,
-// returns before the Engine.IO handshake, and its reads have no size limit (a 2 MiB frame is
-// delivered); it pings every 30 s whatever the Manager asks. coder/websocket is maintained, takes a
-// context everywhere and bounds what it reads. Here one goroutine (the caller of Next) reads the
-// frames in order, only when asked, so a slow consumer slows the Manager's writes instead of filling
-// memory; malformed frames are logged and skipped. Both are also checked against the captured
-// transcripts (eventbus_test.go).
+// (engineio.go is the dialect, eventbus.go the connection), not github.com/graarh/golang-socketio,
+// the 2017 library the Manager serves with. Measured against one server replaying the Manager's
+// frames, golang-socketio's client handles each message in a goroutine of its own: 4,700 to 4,900
+// of a 5,000-event burst arrived after a later event (a job's end before its start), and a slow
+// consumer cost a goroutine and a frame per event without bound. An unknown packet, a noop or a
+// binary frame closed its connection; a cut event was dropped without a word; its Dial takes no
+// context and returns before the handshake; it reads frames of any size and pings every 30 s
+// whatever the Manager asks. Here the caller of Next reads the frames in order, only when asked (a
+// slow consumer slows the Manager's writes), every step is bounded, malformed frames are logged and
+// skipped, and the pings follow the Manager's (eventbus_test.go has each case).
 package managerapi

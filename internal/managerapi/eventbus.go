@@ -25,7 +25,7 @@ var (
 	// ErrEventBusUnreachable: the Manager could not be reached (connection refused, no route, DNS).
 	ErrEventBusUnreachable = errors.New("event bus unreachable")
 	// ErrEventBusTimeout: the connection, the upgrade, the open packet and the Socket.IO connect did
-	// not all come within HandshakeTimeout.
+	// not all come within 10 s.
 	ErrEventBusTimeout = errors.New("event bus handshake timed out")
 	// ErrEventBusProtocol: the server upgraded to a websocket but does not speak Engine.IO 3 the way
 	// the Manager does (the first frame is not an open packet, no Socket.IO connect). Also matches
@@ -39,61 +39,44 @@ var (
 	// ErrEventBusEnded: the Manager ended the connection (a websocket close, an Engine.IO close or a
 	// Socket.IO disconnect).
 	ErrEventBusEnded = errors.New("event bus ended by the Manager")
-	// ErrEventBusFrameTooLarge: a frame was larger than MaxFrameBytes; the connection is closed.
+	// ErrEventBusFrameTooLarge: a frame was larger than 1 MiB; the connection is closed.
 	ErrEventBusFrameTooLarge = errors.New("event bus frame too large")
 )
 
-// EventBusConfig configures DialEventBus. Zero fields take the defaults.
+// EventBusConfig configures DialEventBus.
 type EventBusConfig struct {
 	// Subscriptions are the web UI's subscription types to ask for: allJobs, allWorkers,
 	// allLastRendered. /status events come without one.
 	Subscriptions []string
-	// HandshakeTimeout bounds the TCP connection, the websocket upgrade, the open packet and the
-	// Socket.IO connect ("40"): 10 s.
-	HandshakeTimeout time.Duration
-	// MaxFrameBytes bounds one frame (a job update is some 400 bytes): 1 MiB. A larger frame ends the
-	// connection with ErrEventBusFrameTooLarge.
-	MaxFrameBytes int64
 	// Logger receives the skipped frames and the Manager's Socket.IO errors.
 	Logger zerolog.Logger
-	// HTTPClient dials the websocket. Default: no proxy (a LAN Manager is never reached through the
-	// user's HTTP proxy), a dial timeout of HandshakeTimeout, no redirects.
-	HTTPClient *http.Client
 	// PingEvery and PongWait replace, when set, the ping interval and the ping timeout of the
 	// Manager's open packet (which are clamped to [1 s, 5 min]; these are not): a client that must
 	// notice a vanished Manager sooner than its 30 s + 60 s pings more often (the tray: 15 s + 10 s).
 	PingEvery, PongWait time.Duration
 }
 
-// Defaults of EventBusConfig, and the bound of one write (a ping, a pong, a subscription).
+// The limits of a connection.
 const (
-	defaultHandshakeTimeout = 10 * time.Second
-	defaultMaxFrameBytes    = 1 << 20
-	writeTimeout            = 10 * time.Second
+	// handshakeTimeout bounds the TCP connection, the websocket upgrade, the open packet and the
+	// Socket.IO connect ("40").
+	handshakeTimeout = 10 * time.Second
+	// maxFrameBytes bounds one frame (a job update is some 400 bytes). A larger frame ends the
+	// connection with ErrEventBusFrameTooLarge.
+	maxFrameBytes = 1 << 20
+	// writeTimeout bounds one write (a ping, a pong, a subscription).
+	writeTimeout = 10 * time.Second
 )
 
-func (c EventBusConfig) withDefaults() EventBusConfig {
-	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = defaultHandshakeTimeout
-	}
-	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = defaultMaxFrameBytes
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = eventBusHTTPClient(c.HandshakeTimeout)
-	}
-	return c
-}
-
-// eventBusHTTPClient dials without a proxy. Keep-alives are off: the one request of a dial either
-// becomes the websocket or fails, and an idle connection left in a transport of its own would never
-// be reused.
-func eventBusHTTPClient(dialTimeout time.Duration) *http.Client {
+// eventBusHTTPClient dials without a proxy (a LAN Manager is never reached through the user's HTTP
+// proxy), and follows no redirect. Keep-alives are off: the one request of a dial either becomes the
+// websocket or fails, and an idle connection left in a transport of its own would never be reused.
+func eventBusHTTPClient() *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  nil,
-			DialContext:            (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:    dialTimeout,
+			DialContext:            (&net.Dialer{Timeout: handshakeTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:    handshakeTimeout,
 			DisableKeepAlives:      true,
 			MaxResponseHeaderBytes: 64 << 10,
 		},
@@ -102,12 +85,12 @@ func eventBusHTTPClient(dialTimeout time.Duration) *http.Client {
 }
 
 // EventBus is one connection to a Manager's event bus. Next is called from one goroutine at a time;
-// Close and Stats from any.
+// Close from any.
 type EventBus struct {
 	conn     *websocket.Conn
 	endpoint string
 	log      zerolog.Logger
-	maxFrame int64
+	skipped  int64 // frames skipped so far (Next's goroutine only)
 	// idle is how long the connection may stay without a frame: the ping interval plus the timeout.
 	idle time.Duration
 
@@ -117,8 +100,6 @@ type EventBus struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	failure   error // Next's error once the connection ended: Next keeps returning it
-
-	stats eventBusCounters
 }
 
 // DialEventBus connects to the event bus of the Manager at base, completes the Engine.IO and
@@ -129,25 +110,23 @@ func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*Even
 	if base == nil {
 		return nil, errors.New("event bus: no Manager URL")
 	}
-	cfg = cfg.withDefaults()
 	endpoint := EventBusURL(base)
-	handshakeCtx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	handshakeCtx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
-	conn, resp, err := websocket.Dial(handshakeCtx, endpoint, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
+	conn, resp, err := websocket.Dial(handshakeCtx, endpoint, &websocket.DialOptions{HTTPClient: eventBusHTTPClient()})
 	if err != nil {
-		return nil, dialError(ctx, handshakeCtx, endpoint, cfg.HandshakeTimeout, resp, err)
+		return nil, dialError(ctx, handshakeCtx, endpoint, resp, err)
 	}
-	conn.SetReadLimit(cfg.MaxFrameBytes)
+	conn.SetReadLimit(maxFrameBytes)
 	b := &EventBus{
 		conn:     conn,
 		endpoint: endpoint,
-		maxFrame: cfg.MaxFrameBytes,
 		log:      cfg.Logger.With().Str("component", "event-bus").Str("manager", base.String()).Logger(),
 	}
 	open, err := b.handshake(handshakeCtx, cfg.Subscriptions)
 	if err != nil {
 		conn.CloseNow()
-		return nil, handshakeError(ctx, handshakeCtx, endpoint, cfg.HandshakeTimeout, err)
+		return nil, handshakeError(ctx, handshakeCtx, endpoint, err)
 	}
 	interval, timeout := open.pingSettings()
 	if cfg.PingEvery > 0 {
@@ -164,7 +143,7 @@ func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*Even
 }
 
 // dialError says why the websocket could not be opened.
-func dialError(ctx, handshakeCtx context.Context, endpoint string, limit time.Duration, resp *http.Response, err error) error {
+func dialError(ctx, handshakeCtx context.Context, endpoint string, resp *http.Response, err error) error {
 	switch {
 	case resp != nil && resp.StatusCode != http.StatusSwitchingProtocols:
 		return fmt.Errorf("%w: %s answered the websocket upgrade with %s%s", ErrEventBusRefused, endpoint, resp.Status, bodyExcerpt(resp))
@@ -173,7 +152,7 @@ func dialError(ctx, handshakeCtx context.Context, endpoint string, limit time.Du
 	case ctx.Err() != nil:
 		return fmt.Errorf("event bus %s: %w", endpoint, ctx.Err())
 	case handshakeCtx.Err() != nil:
-		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, limit, err)
+		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, handshakeTimeout, err)
 	}
 	return fmt.Errorf("%w: %s: %w", ErrEventBusUnreachable, endpoint, err)
 }
@@ -192,12 +171,12 @@ func bodyExcerpt(resp *http.Response) string {
 }
 
 // handshakeError says why the Engine.IO handshake failed after the upgrade.
-func handshakeError(ctx, handshakeCtx context.Context, endpoint string, limit time.Duration, err error) error {
+func handshakeError(ctx, handshakeCtx context.Context, endpoint string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("event bus %s: %w", endpoint, ctx.Err())
 	case handshakeCtx.Err() != nil:
-		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, limit, err)
+		return fmt.Errorf("%w: %s: no handshake within %v: %w", ErrEventBusTimeout, endpoint, handshakeTimeout, err)
 	case errors.Is(err, ErrEventBusProtocol):
 		return fmt.Errorf("event bus %s: %w", endpoint, err)
 	}
@@ -233,7 +212,7 @@ func (b *EventBus) handshake(ctx context.Context, subscriptions []string) (openP
 
 // readHandshakeFrame reads one frame of the handshake, where anything malformed is fatal.
 func (b *EventBus) readHandshakeFrame(ctx context.Context) (Frame, error) {
-	typ, data, err := b.read(ctx)
+	typ, data, err := b.conn.Read(ctx)
 	if err != nil {
 		return Frame{}, err
 	}
@@ -247,26 +226,12 @@ func (b *EventBus) readHandshakeFrame(ctx context.Context) (Frame, error) {
 	return f, nil
 }
 
-// read reads one websocket message, counting it.
-func (b *EventBus) read(ctx context.Context) (websocket.MessageType, []byte, error) {
-	typ, data, err := b.conn.Read(ctx)
-	if err != nil {
-		return 0, nil, err
-	}
-	b.stats.received(len(data))
-	return typ, data, nil
-}
-
 // write sends one text frame within writeTimeout. coder/websocket's Write is safe to call from the
 // pinger and from Next at once.
 func (b *EventBus) write(ctx context.Context, frame []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	if err := b.conn.Write(ctx, websocket.MessageText, frame); err != nil {
-		return err
-	}
-	b.stats.sent(len(frame))
-	return nil
+	return b.conn.Write(ctx, websocket.MessageText, frame)
 }
 
 // ping sends an Engine.IO ping every interval until stopped. A failed write ends the connection (and
@@ -318,7 +283,7 @@ func (b *EventBus) Next(ctx context.Context) (BusEvent, error) {
 // nextFrame reads and handles one frame; it returns the event it carried, if the caller wants it.
 func (b *EventBus) nextFrame(ctx context.Context) (BusEvent, error) {
 	readCtx, cancel := context.WithTimeout(ctx, b.idle)
-	typ, data, err := b.read(readCtx)
+	typ, data, err := b.conn.Read(readCtx)
 	silent := readCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 	cancel()
 	if err != nil {
@@ -348,7 +313,7 @@ func (b *EventBus) readError(ctx context.Context, silent bool, err error) error 
 	case b.pingErr.Load() != nil:
 		return fmt.Errorf("event bus %s: ping: %w", b.endpoint, *b.pingErr.Load())
 	case errors.Is(err, websocket.ErrMessageTooBig):
-		return fmt.Errorf("%w: %s sent a frame over %d bytes: %w", ErrEventBusFrameTooLarge, b.endpoint, b.maxFrame, err)
+		return fmt.Errorf("%w: %s sent a frame over %d bytes: %w", ErrEventBusFrameTooLarge, b.endpoint, maxFrameBytes, err)
 	case websocket.CloseStatus(err) != -1:
 		return fmt.Errorf("%w: %s closed the websocket: %w", ErrEventBusEnded, b.endpoint, err)
 	}
@@ -387,22 +352,21 @@ func (b *EventBus) handle(ctx context.Context, f Frame, data []byte) (BusEvent, 
 		b.skip(err, data)
 		return BusEvent{}, nil
 	}
-	b.stats.event(f.Event)
 	return e, nil
 }
 
 // skip logs a frame that could not be used: the first of a connection at Warn, the rest at Debug
 // (a Manager that sends many would otherwise fill the log), with the count so far.
 func (b *EventBus) skip(err error, frame []byte) {
-	n := b.stats.skipped()
+	b.skipped++
 	event := b.log.Debug()
-	if n == 1 {
+	if b.skipped == 1 {
 		event = b.log.Warn()
 	}
 	if frame != nil {
 		event = event.Str("frame", CleanText(string(frame[:min(len(frame), 200)]), 120))
 	}
-	event.Err(err).Int64("skipped", n).Msg("skipping an event-bus frame")
+	event.Err(err).Int64("skipped", b.skipped).Msg("skipping an event-bus frame")
 }
 
 // Close ends the connection without a closing handshake (nothing that could block is sent), stops
@@ -416,67 +380,4 @@ func (b *EventBus) Close() error {
 		<-b.pingDone
 	})
 	return nil
-}
-
-// EventBusStats counts what went over one connection.
-type EventBusStats struct {
-	FramesIn, BytesIn, FramesOut, BytesOut int64
-	// Events counts the events received with a valid argument, by name, used or not (/last-rendered).
-	Events map[string]int64
-	// Malformed counts the frames and events skipped: unreadable, binary, invalid arguments, and
-	// the Manager's Socket.IO errors.
-	Malformed int64
-}
-
-// maxEventNames bounds Stats' map: event names come from the network.
-const maxEventNames = 32
-
-type eventBusCounters struct {
-	mu    sync.Mutex
-	stats EventBusStats
-}
-
-func (c *eventBusCounters) received(n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stats.FramesIn++
-	c.stats.BytesIn += int64(n)
-}
-
-func (c *eventBusCounters) sent(n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stats.FramesOut++
-	c.stats.BytesOut += int64(n)
-}
-
-func (c *eventBusCounters) event(name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stats.Events == nil {
-		c.stats.Events = make(map[string]int64)
-	}
-	if _, known := c.stats.Events[name]; !known && len(c.stats.Events) >= maxEventNames {
-		name = "(other)"
-	}
-	c.stats.Events[name]++
-}
-
-func (c *eventBusCounters) skipped() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stats.Malformed++
-	return c.stats.Malformed
-}
-
-// Stats returns what went over the connection so far.
-func (b *EventBus) Stats() EventBusStats {
-	b.stats.mu.Lock()
-	defer b.stats.mu.Unlock()
-	s := b.stats.stats
-	s.Events = make(map[string]int64, len(b.stats.stats.Events))
-	for name, n := range b.stats.stats.Events {
-		s.Events[name] = n
-	}
-	return s
 }
