@@ -27,7 +27,7 @@ func openLogFile() (*rotatinglog.File, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return rotatinglog.Open(filepath.Join(dir, "flamenco-tray.log"), maxLogSize, rotatinglog.WithNotice(logNotice))
+	return rotatinglog.Open(filepath.Join(dir, "flamenco-tray.log"), maxLogSize, logNotice)
 }
 
 // logNotice is a line of the log file's own (a rotation that failed), in zerolog's JSON as the

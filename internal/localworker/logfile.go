@@ -32,7 +32,7 @@ type workerLog struct {
 }
 
 func openWorkerLog(path string, max int64) (*workerLog, error) {
-	file, err := rotatinglog.Open(path, max, rotatinglog.WithNotice(noteLine))
+	file, err := rotatinglog.Open(path, max, noteLine)
 	if err != nil {
 		return nil, fmt.Errorf("open the Worker's log: %w", err)
 	}

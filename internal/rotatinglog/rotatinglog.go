@@ -31,23 +31,13 @@ type File struct {
 	noRotateUntil time.Time
 }
 
-// Option changes how a File is opened.
-type Option func(*File)
-
-// WithNotice makes the File write its own lines (a rotation that failed) in the log's format: line
-// returns the whole line for text, its newline included.
-func WithNotice(line func(at time.Time, text string) []byte) Option {
-	return func(l *File) { l.notice = line }
-}
-
-// Open opens (appends to) the log file at path, rotating it first when it is over maxSize bytes. The
-// file has mode 0600, a file of an older version's included; on Windows, where Go's modes only set or
-// clear read-only, the access list of the folder it is in keeps it private.
-func Open(path string, maxSize int64, opts ...Option) (*File, error) {
-	l := &File{path: path, max: maxSize, notice: plainNotice}
-	for _, opt := range opts {
-		opt(l)
-	}
+// Open opens (appends to) the log file at path, rotating it first when it is over maxSize bytes.
+// notice makes the File's own lines (a rotation that failed) in the log's format: the whole line for
+// text, its newline included. The file has mode 0600, a file of an older version's included; on
+// Windows, where Go's modes only set or clear read-only, the access list of the folder it is in
+// keeps it private.
+func Open(path string, maxSize int64, notice func(at time.Time, text string) []byte) (*File, error) {
+	l := &File{path: path, max: maxSize, notice: notice}
 	if err := l.open(); err != nil {
 		return nil, err
 	}
@@ -57,10 +47,6 @@ func Open(path string, maxSize int64, opts ...Option) (*File, error) {
 		}
 	}
 	return l, nil
-}
-
-func plainNotice(at time.Time, text string) []byte {
-	return []byte(at.Format(time.RFC3339) + " " + text + "\n")
 }
 
 // Path is the log file's path.

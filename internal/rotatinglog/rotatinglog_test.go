@@ -16,6 +16,11 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
 
+// stampedNotice is the log's own line as a test's log words it.
+func stampedNotice(at time.Time, text string) []byte {
+	return []byte(at.Format(time.Kitchen) + " NOTE " + text + "\n")
+}
+
 func TestRotatesAtOpenNotUnderAnother(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(ostest.TempDir(t), "app.log")
@@ -23,7 +28,7 @@ func TestRotatesAtOpenNotUnderAnother(t *testing.T) {
 	if err := os.WriteFile(path, old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := rotatinglog.Open(path, 1000)
+	l, err := rotatinglog.Open(path, 1000, stampedNotice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +50,7 @@ func TestRotatesAtOpenNotUnderAnother(t *testing.T) {
 	}
 
 	// Under the limit, it appends.
-	l, err = rotatinglog.Open(path, 1000)
+	l, err = rotatinglog.Open(path, 1000, stampedNotice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +64,7 @@ func TestRotatesAtOpenNotUnderAnother(t *testing.T) {
 func TestRotatesWhileRunning(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(ostest.TempDir(t), "app.log")
-	l, err := rotatinglog.Open(path, 100)
+	l, err := rotatinglog.Open(path, 100, stampedNotice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +102,8 @@ func TestKeepsLoggingWhenItCannotRotate(t *testing.T) {
 		if err := os.MkdirAll(inTheWay, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		notice := func(at time.Time, text string) []byte {
-			return []byte(at.Format(time.Kitchen) + " NOTE " + text + "\n")
-		}
 		failedAt := time.Now().Format(time.Kitchen)
-		l, err := rotatinglog.Open(path, 100, rotatinglog.WithNotice(notice))
+		l, err := rotatinglog.Open(path, 100, stampedNotice)
 		if err != nil {
 			t.Fatalf("the log was given up: %v", err)
 		}

@@ -29,7 +29,7 @@ func TestKeepsLoggingWhileAViewerHoldsTheOldLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := rotatinglog.Open(path, 100)
+			l, err := rotatinglog.Open(path, 100, stampedNotice)
 			if err != nil {
 				viewer.Close()
 				t.Fatalf("the log was given up: %v", err)
