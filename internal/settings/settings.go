@@ -140,7 +140,8 @@ func Load(s Store) Settings {
 	}
 }
 
-// Save stores v, cleaned (see Clean). Check Validate first: Save stores what it is given.
+// Save stores v, cleaned (see Clean). Check CheckLocalManagerURL and Lending.Validate first: Save
+// stores what it is given.
 func Save(s Store, v Settings) {
 	v = v.Clean()
 	s.SetString(keyLocalManagerURL, v.LocalManagerURL)
@@ -174,14 +175,6 @@ func CheckLocalManagerURL(s string) error {
 		return ErrLocalManagerURL
 	}
 	return nil
-}
-
-// Validate says what in v cannot be saved.
-func (v Settings) Validate() error {
-	if err := CheckLocalManagerURL(v.LocalManagerURL); err != nil {
-		return err
-	}
-	return v.Lending.Validate()
 }
 
 // KnownManagers are the Manager URLs remembered from earlier runs, newest first.

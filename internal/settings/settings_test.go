@@ -40,18 +40,19 @@ func TestSaveAndLoadRoundTripCleaned(t *testing.T) {
 	}
 }
 
-func TestValidateRefusesWhatIsNoManagerURL(t *testing.T) {
+func TestCheckLocalManagerURLRefusesWhatIsNoManagerURL(t *testing.T) {
 	for _, bad := range []string{"ftp://nas/", "localhost:8080", "http://user@farm:8080/", "http://", ""} {
-		if err := (settings.Settings{LocalManagerURL: bad}).Validate(); err != settings.ErrLocalManagerURL {
-			t.Errorf("Validate(%q) = %v, want ErrLocalManagerURL", bad, err)
+		if err := settings.CheckLocalManagerURL(bad); err != settings.ErrLocalManagerURL {
+			t.Errorf("CheckLocalManagerURL(%q) = %v, want ErrLocalManagerURL", bad, err)
 		}
 	}
 	for _, good := range []string{"http://localhost:8080/", " https://farm.studio.lan/flamenco/ ", "http://[::1]:8080"} {
-		v := settings.Defaults()
-		v.LocalManagerURL = good
-		if err := v.Validate(); err != nil {
-			t.Errorf("Validate(%q) = %v", good, err)
+		if err := settings.CheckLocalManagerURL(good); err != nil {
+			t.Errorf("CheckLocalManagerURL(%q) = %v", good, err)
 		}
+	}
+	if err := settings.Defaults().Lending.Validate(); err != nil {
+		t.Errorf("the default lending: %v", err)
 	}
 }
 
@@ -137,7 +138,7 @@ func TestLendingSettings(t *testing.T) {
 	want := settings.Lending{AfterMinutes: 15, Hours: "19:00-08:00 mon,tue,wed,thu,fri", LoadPercent: 40, WhenBack: "finish"}
 	v := settings.Defaults()
 	v.Lending = want
-	if err := v.Validate(); err != nil {
+	if err := want.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	settings.Save(s, v)
