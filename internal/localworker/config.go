@@ -21,21 +21,15 @@ const (
 // uses 47): non-zero marks it restartable at the Manager.
 const DefaultRestartExitCode = 47
 
-// WorkerConfig is what this program sets in flamenco-worker.yaml.
-type WorkerConfig struct {
-	ManagerURL      string
-	WorkerName      string
-	RestartExitCode int
-}
-
 const configHeader = `# Configuration file for Flamenco Worker, written by Flamenco Tray.
 # manager_url, worker_name and restart_exit_code are set each time it starts the Worker; other keys
 # (task_types, oom_score_adjust; see https://flamenco.blender.org/usage/worker-configuration/) are kept.
 `
 
-// WriteConfig writes flamenco-worker.yaml into dir, keeping keys other than the ones it sets (a
-// user's task_types), and replacing the file at once so the Worker never reads half of one.
-func WriteConfig(dir string, cfg WorkerConfig) error {
+// WriteConfig writes flamenco-worker.yaml into dir: the Manager's URL, the Worker's name and
+// DefaultRestartExitCode, keeping other keys (a user's task_types), and replacing the file at once
+// so the Worker never reads half of one.
+func WriteConfig(dir, managerURL, workerName string) error {
 	path := filepath.Join(dir, ConfigFile)
 	values := map[string]any{}
 	old, err := os.ReadFile(path)
@@ -51,27 +45,14 @@ func WriteConfig(dir string, cfg WorkerConfig) error {
 			values = map[string]any{}
 		}
 	}
-	values["manager_url"] = cfg.ManagerURL
-	values["worker_name"] = cfg.WorkerName
-	values["restart_exit_code"] = cfg.RestartExitCode
+	values["manager_url"] = managerURL
+	values["worker_name"] = workerName
+	values["restart_exit_code"] = DefaultRestartExitCode
 	body, err := yaml.Marshal(values)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return writeFileAtomic(path, append([]byte(configHeader), body...))
-}
-
-// ReadConfig reads the keys of flamenco-worker.yaml in dir, for tests and diagnostics.
-func ReadConfig(dir string) (map[string]any, error) {
-	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
-	if err != nil {
-		return nil, err
-	}
-	values := map[string]any{}
-	if err := yaml.Unmarshal(data, &values); err != nil {
-		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
-	}
-	return values, nil
 }
 
 // ReadWorkerID returns the Worker's id at its Manager from the credentials file in dir; "" without

@@ -6,8 +6,22 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ostest"
 )
+
+// ReadConfig reads the keys of flamenco-worker.yaml in dir, as the Worker does. Exported for the
+// package's external tests too.
+func ReadConfig(dir string) (map[string]any, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	var values map[string]any
+	err = yaml.Unmarshal(data, &values)
+	return values, err
+}
 
 func TestWriteConfigSetsItsKeysAndKeepsOthers(t *testing.T) {
 	t.Parallel()
@@ -16,7 +30,7 @@ func TestWriteConfigSetsItsKeysAndKeepsOthers(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(user), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteConfig(dir, WorkerConfig{ManagerURL: "http://farm:8080/", WorkerName: "ann's pc: 2-tray", RestartExitCode: 47}); err != nil {
+	if err := WriteConfig(dir, "http://farm:8080/", "ann's pc: 2-tray"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadConfig(dir)
@@ -41,7 +55,7 @@ func TestWriteConfigRefusesBrokenFile(t *testing.T) {
 	t.Parallel()
 	dir := ostest.TempDir(t)
 	os.WriteFile(filepath.Join(dir, ConfigFile), []byte("manager_url: [unclosed\n"), 0o600)
-	err := WriteConfig(dir, WorkerConfig{ManagerURL: "http://farm:8080/", WorkerName: "w", RestartExitCode: 47})
+	err := WriteConfig(dir, "http://farm:8080/", "w")
 	if err == nil || !strings.Contains(err.Error(), "fix or remove it") {
 		t.Errorf("WriteConfig over broken YAML: %v", err)
 	}

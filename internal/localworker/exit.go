@@ -45,8 +45,8 @@ type processEnd struct {
 	killReason  string // why it did
 }
 
-// classifyExit names why a Worker with this restart code ended.
-func classifyExit(end processEnd, restartCode int, at time.Time) Exit {
+// classifyExit names why the Worker ended; it was given DefaultRestartExitCode.
+func classifyExit(end processEnd, at time.Time) Exit {
 	e := Exit{Code: end.code, Signal: end.signal, At: at}
 	switch {
 	case end.killed:
@@ -55,7 +55,7 @@ func classifyExit(end processEnd, restartCode int, at time.Time) Exit {
 	case end.code == 0:
 		e.Reason = ExitOffline
 		e.Message = "signed off: the Manager set it offline"
-	case restartCode != 0 && end.code == restartCode:
+	case end.code == DefaultRestartExitCode:
 		e.Reason = ExitRestart
 		e.Message = "restarting: the Manager asked it to"
 	case end.code == 1 && end.interrupted:

@@ -23,13 +23,9 @@ func TestClassifyExit(t *testing.T) {
 		{"killed by someone", processEnd{code: -1, signal: "killed"}, ExitFailed},
 		{"interrupted by someone", processEnd{code: -1, signal: "interrupt"}, ExitFailed},
 	} {
-		got := classifyExit(tc.end, 47, time.Time{})
+		got := classifyExit(tc.end, time.Time{})
 		if got.Reason != tc.want || got.Message == "" {
 			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
 		}
-	}
-	// Without a restart code, 0 is still "offline" and never "restart".
-	if got := classifyExit(processEnd{code: 0}, 0, time.Time{}); got.Reason != ExitOffline {
-		t.Errorf("code 0 without a restart code: %s", got.Reason)
 	}
 }

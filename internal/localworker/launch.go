@@ -68,7 +68,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 	if status, ok := state.Sys().(syscall.WaitStatus); ok && status.Signaled() {
 		end.signal = status.Signal().String()
 	}
-	exit := classifyExit(end, s.cfg.RestartExitCode, time.Now())
+	exit := classifyExit(end, time.Now())
 	r.log.Note("the Worker (pid %d) ended: %s", pid, exit.Message)
 	return exit
 }

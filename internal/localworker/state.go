@@ -63,9 +63,6 @@ func equalTargets[T comparable](a, b *T) bool {
 	return *a == *b
 }
 
-// Label is the menu's line for the local Worker: "Worker here: " and its Summary.
-func (s State) Label() string { return "Worker here: " + s.Summary() }
-
 // Summary says what the Worker does in a few words: "awake", "busy on "shot-010"".
 func (s State) Summary() string {
 	switch s.Phase {

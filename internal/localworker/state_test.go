@@ -70,24 +70,24 @@ func TestPhaseOfCapturedWorkers(t *testing.T) {
 	}
 }
 
-func TestLabel(t *testing.T) {
+func TestSummary(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		state State
 		want  string
 	}{
-		{State{Phase: NotRunning}, "Worker here: not running"},
-		{State{Phase: Awake}, "Worker here: awake"},
-		{State{Phase: Asleep}, "Worker here: asleep"},
-		{State{Phase: Busy, Job: "shot-010 lighting"}, `Worker here: busy on "shot-010 lighting"`},
-		{State{Phase: Busy}, "Worker here: busy"},
-		{State{Phase: Stopping, StopAfterTask: true}, "Worker here: stopping after this task"},
-		{State{Phase: Stopping}, "Worker here: stopping"},
-		{State{Phase: Error, Problem: "flamenco-worker not found"}, "Worker here: error: flamenco-worker not found"},
-		{State{Phase: Running}, "Worker here: running (status unknown)"},
-		{State{Phase: Offline}, "Worker here: offline"},
+		{State{Phase: NotRunning}, "not running"},
+		{State{Phase: Awake}, "awake"},
+		{State{Phase: Asleep}, "asleep"},
+		{State{Phase: Busy, Job: "shot-010 lighting"}, `busy on "shot-010 lighting"`},
+		{State{Phase: Busy}, "busy"},
+		{State{Phase: Stopping, StopAfterTask: true}, "stopping after this task"},
+		{State{Phase: Stopping}, "stopping"},
+		{State{Phase: Error, Problem: "flamenco-worker not found"}, "error: flamenco-worker not found"},
+		{State{Phase: Running}, "running (status unknown)"},
+		{State{Phase: Offline}, "offline"},
 	} {
-		if got := tc.state.Label(); got != tc.want {
+		if got := tc.state.Summary(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.state, got, tc.want)
 		}
 	}

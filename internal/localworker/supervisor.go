@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/flamenco-tray/flamenco-tray/internal/hub"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
-	"github.com/rs/zerolog"
 )
 
 // ManagerAPI is what the Supervisor asks of the Manager; *managerapi.Client has it.
@@ -28,30 +29,27 @@ var _ ManagerAPI = (*managerapi.Client)(nil)
 // would share one identity at the Manager.
 var ErrAlreadyRunning = errors.New("a Worker for this Manager already runs here: run by another Flamenco Tray or `flamenco-tray worker`, or left running by one that ended")
 
-// Timing holds the Supervisor's delays; zero fields take the defaults. Tests shorten them.
+// Timing holds the Supervisor's delays; zero fields take the defaults. Only tests set it: the
+// Supervisor runs a real process, which a synctest bubble cannot hold, and they cannot wait for
+// these delays.
 type Timing struct {
-	// OfflineGrace is how long a Worker asked to go offline now may take before it is interrupted:
-	// an idle Worker only learns of the request when it next asks for work, every 20 s ±10 %.
+	// OfflineGrace (default 30 s) is how long a Worker asked to go offline now may take before it
+	// is interrupted: an idle Worker only learns of the request when it next asks for work, every
+	// 20 s ±10 %.
 	OfflineGrace time.Duration
-	// KillAfter is how long an interrupted Worker may take before it is killed; it forces its own
-	// exit after 20 s.
+	// KillAfter (default 25 s) is how long an interrupted Worker may take before it is killed; it
+	// forces its own exit after 20 s.
 	KillAfter time.Duration
-	// Poll is how often the Manager is asked about the Worker while it runs (quicker while it signs
-	// on): one request every 30 s is a fraction of what the Worker itself asks (every 3 to 20 s).
+	// Poll (default 30 s) is how often the Manager is asked about the Worker while it runs (quicker
+	// while it signs on): a fraction of what the Worker itself asks (every 3 to 20 s).
 	Poll time.Duration
-	// RestartDelay is the pause before relaunching a Worker that asked to restart; it doubles, up to
-	// MaxRestartDelay, while the Worker keeps restarting within a minute of its launch.
-	RestartDelay, MaxRestartDelay time.Duration
+	// RestartDelay (default 1 s) is the pause before relaunching a Worker that asked to restart; it
+	// doubles, up to maxRestartDelay, while the Worker keeps restarting within a minute of its launch.
+	RestartDelay time.Duration
 }
 
-// The defaults of Timing.
-const (
-	DefaultOfflineGrace    = 30 * time.Second
-	DefaultKillAfter       = 25 * time.Second
-	DefaultPoll            = 30 * time.Second
-	DefaultRestartDelay    = time.Second
-	DefaultMaxRestartDelay = time.Minute
-)
+// maxRestartDelay bounds the pause before a relaunch (see Timing.RestartDelay).
+const maxRestartDelay = time.Minute
 
 // credentialsCheck is how often the Worker's directory is checked for its credentials until it has
 // registered: a local file, so often enough to show the Worker's state at once.
@@ -67,11 +65,10 @@ func (t Timing) withDefaults() Timing {
 			*d = def
 		}
 	}
-	set(&t.OfflineGrace, DefaultOfflineGrace)
-	set(&t.KillAfter, DefaultKillAfter)
-	set(&t.Poll, DefaultPoll)
-	set(&t.RestartDelay, DefaultRestartDelay)
-	set(&t.MaxRestartDelay, DefaultMaxRestartDelay)
+	set(&t.OfflineGrace, 30*time.Second)
+	set(&t.KillAfter, 25*time.Second)
+	set(&t.Poll, 30*time.Second)
+	set(&t.RestartDelay, time.Second)
 	return t
 }
 
@@ -85,11 +82,10 @@ type Config struct {
 	// Dir is the Worker's working directory and FLAMENCO_HOME; "" is DirName(ManagerURL) in DataDir.
 	Dir string
 	// LogDir receives the Worker's log, flamenco-worker-<DirName>.log; "" is DefaultLogDir (the tray's).
-	LogDir          string
-	WorkerName      string // "" is DefaultWorkerName
-	RestartExitCode int    // 0 is DefaultRestartExitCode
-	Logger          zerolog.Logger
-	Timing          Timing
+	LogDir     string
+	WorkerName string // "" is DefaultWorkerName
+	Logger     zerolog.Logger
+	Timing     Timing
 }
 
 // Supervisor runs the local Worker of one Manager: Start launches it and relaunches it when the
@@ -170,9 +166,6 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	if cfg.WorkerName == "" {
 		cfg.WorkerName = DefaultWorkerName()
 	}
-	if cfg.RestartExitCode == 0 {
-		cfg.RestartExitCode = DefaultRestartExitCode
-	}
 	cfg.Timing = cfg.Timing.withDefaults()
 	s := &Supervisor{
 		cfg:     cfg,
@@ -183,9 +176,6 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	s.states = hub.NewLatest(s.state, State.Equal)
 	return s, nil
 }
-
-// Dir is the Worker's working directory and FLAMENCO_HOME.
-func (s *Supervisor) Dir() string { return s.cfg.Dir }
 
 // LogPath is the Worker's log file.
 func (s *Supervisor) LogPath() string { return s.logPath }
@@ -280,8 +270,7 @@ func (s *Supervisor) prepare() (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := WorkerConfig{ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName, RestartExitCode: s.cfg.RestartExitCode}
-	if err := WriteConfig(s.cfg.Dir, cfg); err != nil {
+	if err := WriteConfig(s.cfg.Dir, s.cfg.ManagerURL, s.cfg.WorkerName); err != nil {
 		lock.Close()
 		return nil, err
 	}
@@ -412,7 +401,7 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 			timer.Stop()
 			return
 		}
-		delay = min(2*delay, s.cfg.Timing.MaxRestartDelay)
+		delay = min(2*delay, maxRestartDelay)
 	}
 }
 

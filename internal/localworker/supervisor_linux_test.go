@@ -236,8 +236,8 @@ func TestBusyWorkerShowsItsJobAndStopsNow(t *testing.T) {
 	if state.Job != "shot-010 lighting" || state.JobID != jobID || state.Task != "sleep" {
 		t.Errorf("busy state: %+v", state)
 	}
-	if label := state.Label(); label != `Worker here: busy on "shot-010 lighting"` {
-		t.Errorf("label %q", label)
+	if summary := state.Summary(); summary != `busy on "shot-010 lighting"` {
+		t.Errorf("summary %q", summary)
 	}
 	// Stop now: the Worker gives up its task (the Manager requeues it) and signs off.
 	if err := f.sup.Stop(context.Background(), false); err != nil {
@@ -437,8 +437,9 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 		return sup
 	}
 	a, b := newSup(first), newSup(second)
-	if a.Dir() == b.Dir() || filepath.Dir(a.Dir()) != filepath.Join(os.Getenv("XDG_DATA_HOME"), "flamenco-tray", "workers") {
-		t.Fatalf("directories %s and %s", a.Dir(), b.Dir())
+	dirA, dirB := a.State().Dir, b.State().Dir
+	if dirA == dirB || filepath.Dir(dirA) != filepath.Join(os.Getenv("XDG_DATA_HOME"), "flamenco-tray", "workers") {
+		t.Fatalf("directories %s and %s", dirA, dirB)
 	}
 	for _, sup := range []*localworker.Supervisor{a, b} {
 		if err := sup.Start(context.Background()); err != nil {
@@ -451,8 +452,8 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 		t.Errorf("Worker %s at the first Manager (%v), %s at the second (%v)", idA, first.Events(), idB, second.Events())
 	}
 	for sup, want := range map[*localworker.Supervisor]string{a: idA, b: idB} {
-		if id, err := localworker.ReadWorkerID(sup.Dir()); id != want || err != nil {
-			t.Errorf("credentials in %s: %q %v, want %s", sup.Dir(), id, err, want)
+		if id, err := localworker.ReadWorkerID(sup.State().Dir); id != want || err != nil {
+			t.Errorf("credentials in %s: %q %v, want %s", sup.State().Dir, id, err, want)
 		}
 	}
 
@@ -464,7 +465,7 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 
 	// The Worker's process holds the directory's lock itself, so a Worker that outlives its tray
 	// (macOS and Windows have no parent-death signal) still keeps a second one out.
-	lockPath := filepath.Join(a.Dir(), ".flamenco-tray.lock")
+	lockPath := filepath.Join(dirA, ".flamenco-tray.lock")
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", a.State().PID))
 	if err != nil {
 		t.Fatal(err)
