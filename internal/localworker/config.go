@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/atomicfile"
 )
 
 // The Worker's files in its directory.
@@ -52,7 +54,7 @@ func WriteConfig(dir, managerURL, workerName string) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return writeFileAtomic(path, append([]byte(configHeader), body...))
+	return atomicfile.Write(path, append([]byte(configHeader), body...), 0o600)
 }
 
 // ReadWorkerID returns the Worker's id at its Manager from the credentials file in dir; "" without
@@ -76,25 +78,4 @@ func ReadWorkerID(dir string) (string, error) {
 		return "", fmt.Errorf("%s has no worker_id", path)
 	}
 	return strings.TrimSpace(creds.WorkerID), nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path (mode 0600, as os.CreateTemp makes it),
-// then renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
