@@ -39,7 +39,7 @@ func probeURLs(ctx context.Context, urls []string) []probed {
 				return
 			}
 			info, err := prober.Probe(ctx, base)
-			results[i] = probed{URL: strings.TrimSuffix(base.String(), "/") + "/", Info: info, Err: err}
+			results[i] = probed{URL: base.String() + "/", Info: info, Err: err}
 		})
 	}
 	wg.Wait()
@@ -100,7 +100,7 @@ func browseWhileProbing(ctx context.Context, cfg discovery.BrowserConfig, timeou
 		if err != nil {
 			continue
 		}
-		if url := strings.TrimSuffix(base.String(), "/") + "/"; !slices.Contains(unique, url) {
+		if url := base.String() + "/"; !slices.Contains(unique, url) {
 			unique = append(unique, url)
 		}
 	}

@@ -91,7 +91,7 @@ func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
 		if err != nil {
 			return jobOptions{}, usageError(err.Error())
 		}
-		opts.manager = strings.TrimSuffix(base.String(), "/") + "/"
+		opts.manager = base.String() + "/"
 	}
 	return opts, nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 )
 
@@ -19,11 +20,10 @@ const maxLogSize = 5 << 20
 // another: at start when it is over the limit, and while running as soon as a line would take it
 // over. Lines are written whole (zerolog writes one event per Write).
 func openLogFile() (*rotatinglog.File, error) {
-	dir, err := os.UserCacheDir()
+	dir, err := localworker.DefaultLogDir() // the Workers' logs go beside it
 	if err != nil {
 		return nil, err
 	}
-	dir = filepath.Join(dir, "flamenco-tray")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}

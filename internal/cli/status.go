@@ -212,8 +212,8 @@ func formatStatus(r statusJSON, identity farm.Identity) string {
 		fmt.Fprintf(&b, "  farm status unavailable: %s\n", r.Unavailable)
 	}
 	fmt.Fprintf(&b, "  farm: %s\n", r.Farm)
-	fmt.Fprintf(&b, "  workers: %s\n", countsLine(r.Workers, workerOrder(), nil))
-	fmt.Fprintf(&b, "  jobs: %s\n", countsLine(r.Jobs, jobOrder(), map[string]string{
+	fmt.Fprintf(&b, "  workers: %s\n", countsLine(r.Workers, names(managerapi.WorkerStatuses), nil))
+	fmt.Fprintf(&b, "  jobs: %s\n", countsLine(r.Jobs, names(managerapi.JobStatuses), map[string]string{
 		"completed": "completed today", "failed": "failed today", "canceled": "canceled today"}))
 	if len(r.MyJobs) == 0 {
 		fmt.Fprintf(&b, "  my jobs (%s = %s): none\n", identity.MetadataKey, identity.UserName)
@@ -226,18 +226,11 @@ func formatStatus(r statusJSON, identity farm.Identity) string {
 	return b.String()
 }
 
-func workerOrder() []string {
-	var order []string
-	for _, s := range managerapi.WorkerStatuses {
-		order = append(order, string(s))
-	}
-	return order
-}
-
-func jobOrder() []string {
-	var order []string
-	for _, s := range managerapi.JobStatuses {
-		order = append(order, string(s))
+// names are statuses as strings, in their order.
+func names[S ~string](statuses []S) []string {
+	order := make([]string, len(statuses))
+	for i, s := range statuses {
+		order[i] = string(s)
 	}
 	return order
 }
