@@ -85,15 +85,12 @@ func (s *busSource) Close() error {
 	return nil
 }
 
-// busErrorName is the D-Bus error name of err, if the bus or the peer answered with one.
+// busErrorName is the D-Bus error name of err, if the bus or the peer answered with one (godbus
+// hands a reply's error over as a dbus.Error value).
 func busErrorName(err error) string {
-	var value dbus.Error
-	if errors.As(err, &value) {
-		return value.Name
-	}
-	var pointer *dbus.Error
-	if errors.As(err, &pointer) {
-		return pointer.Name
+	var e dbus.Error
+	if errors.As(err, &e) {
+		return e.Name
 	}
 	return ""
 }

@@ -91,15 +91,12 @@ func activateOutcome(err error) error {
 	}
 }
 
-// dbusErrorName is the D-Bus name of an error the bus or a peer sent; "" for any other error.
+// dbusErrorName is the D-Bus name of an error the bus or a peer sent (godbus hands a reply's error
+// over as a dbus.Error value); "" for any other error.
 func dbusErrorName(err error) string {
 	var e dbus.Error
 	if errors.As(err, &e) {
 		return e.Name
-	}
-	var p *dbus.Error
-	if errors.As(err, &p) && p != nil {
-		return p.Name
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package singleinstance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
@@ -32,7 +33,7 @@ func TestRequestNameOutcome(t *testing.T) {
 func TestActivateOutcome(t *testing.T) {
 	t.Parallel()
 	gone := dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown"}
-	noOwner := &dbus.Error{Name: "org.freedesktop.DBus.Error.NameHasNoOwner"}
+	noOwner := fmt.Errorf("call: %w", dbus.Error{Name: "org.freedesktop.DBus.Error.NameHasNoOwner"})
 	other := dbus.Error{Name: "org.freedesktop.DBus.Error.UnknownMethod"}
 	tests := []struct {
 		err       error
