@@ -19,18 +19,16 @@ func DesktopEntry(exe string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	b.WriteString("[Desktop Entry]\n")
-	b.WriteString("Type=Application\n")
-	b.WriteString("Name=Flamenco Tray\n")
-	b.WriteString("Comment=Lists the Flamenco Managers on the network\n")
 	// TryExec: a desktop skips the entry, rather than failing at each login, once exe is gone.
-	b.WriteString("TryExec=" + escapeString(exe) + "\n")
-	b.WriteString("Exec=" + arg + "\n")
-	b.WriteString("Icon=" + ID + "\n")
-	b.WriteString("Terminal=false\n")
-	b.WriteString("X-GNOME-Autostart-enabled=true\n")
-	return []byte(b.String()), nil
+	return []byte("[Desktop Entry]\n" +
+		"Type=Application\n" +
+		"Name=Flamenco Tray\n" +
+		"Comment=Lists the Flamenco Managers on the network\n" +
+		"TryExec=" + escapeString(exe) + "\n" +
+		"Exec=" + arg + "\n" +
+		"Icon=" + ID + "\n" +
+		"Terminal=false\n" +
+		"X-GNOME-Autostart-enabled=true\n"), nil
 }
 
 // hiddenDesktopEntry is this user's autostart entry that turns off, for this user only, the entry of
