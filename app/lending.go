@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -18,23 +19,28 @@ import (
 // off or the tray quits, whether or not its Manager stays listed (the Lender stops a Worker whose
 // Manager cannot be asked).
 //
-// Concurrency: the fields below mu are guarded by mu, which is never held while a Lender stops;
-// each Lender's Run and the goroutine that follows its statuses are goroutines of the tray's owner
+// Concurrency: Run, a goroutine of the tray's owner, alone starts and stops Lenders (sync): it asks
+// workerSet for Workers and makes Lenders holding no lock, then records them under mu. mu guards
+// the fields below it and is held over them alone, never while calling another component. Each
+// Lender's Run and the goroutine that follows its statuses are goroutines of the tray's owner
 // (goOwned), ended by that Lender's own cancel or by the tray's context.
 type lendingSet struct {
 	log       zerolog.Logger
 	ctx       context.Context // the tray's: Lenders and the Workers they start live within it
 	goOwned   func(func())
+	listed    func() []discovery.Manager
 	workerFor func(m discovery.Manager) (lending.Worker, error)
 	readIdle  func(ctx context.Context) (time.Duration, bool, error)
 	loadMeter func(workerPID func() int) func(ctx context.Context) (float64, error) // nil: not measured
 	onChange  func()
 	onBack    func(lending.Tally)
+	syncNow   chan struct{}  // 1 slot: Run syncs the Lenders with the Managers listed
+	applied   lending.Policy // the policy every Lender has; Run's goroutine only
 
 	mu        sync.Mutex
-	urls      map[string]bool // the Managers' URLs lending is on for (settings.LendTo)
-	policy    lending.Policy
-	byManager map[string]*lenderEntry // by Manager ID
+	urls      map[string]bool         // the Managers' URLs lending is on for (settings.LendTo)
+	policy    lending.Policy          // Settings' latest
+	byManager map[string]*lenderEntry // by Manager ID; written by Run's goroutine alone
 	// problems say why a Manager lending is on for has no Lender (no Worker can be made for it),
 	// by Manager ID; each is logged once.
 	problems map[string]string
@@ -45,6 +51,8 @@ type lendingConfig struct {
 	Log     zerolog.Logger
 	Ctx     context.Context // the tray's
 	GoOwned func(func())
+	// Listed returns the Managers listed now (the Browser's).
+	Listed func() []discovery.Manager
 	// WorkerFor is the Worker a Lender drives for m (workerSet.supervisorFor); it may change when
 	// the Worker program set in Settings changed.
 	WorkerFor func(m discovery.Manager) (lending.Worker, error)
@@ -71,13 +79,36 @@ type lenderEntry struct {
 }
 
 func newLendingSet(c lendingConfig) *lendingSet {
-	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned,
+	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned, listed: c.Listed,
 		workerFor: c.WorkerFor, readIdle: c.ReadIdle, loadMeter: c.LoadMeter, onChange: c.OnChange, onBack: c.OnBack,
-		urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{}, problems: map[string]string{}}
+		syncNow: make(chan struct{}, 1), applied: c.Policy, urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{},
+		problems: map[string]string{}}
 	for _, url := range c.LendTo {
 		l.urls[url] = true
 	}
 	return l
+}
+
+// Run syncs the Lenders with the Managers listed whenever asked (requestSync), until the tray's
+// context ends.
+func (l *lendingSet) Run() {
+	for {
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-l.syncNow:
+			l.sync(l.listed())
+		}
+	}
+}
+
+// requestSync has Run sync the Lenders soon: after the list of Managers, lending's switches or the
+// Worker program changed. It never waits; requests made before Run gets to them merge.
+func (l *lendingSet) requestSync() {
+	select {
+	case l.syncNow <- struct{}{}:
+	default:
+	}
 }
 
 // lendsTo says whether lending to the Manager at url is on.
@@ -87,7 +118,7 @@ func (l *lendingSet) lendsTo(url string) bool {
 	return l.urls[url]
 }
 
-// set turns lending to m on or off.
+// set turns lending to m on or off; Run starts or stops its Lender.
 func (l *lendingSet) set(m discovery.Manager, on bool) {
 	l.mu.Lock()
 	if on {
@@ -96,67 +127,99 @@ func (l *lendingSet) set(m discovery.Manager, on bool) {
 		delete(l.urls, m.URL)
 	}
 	l.mu.Unlock()
-	l.sync([]discovery.Manager{m})
+	l.requestSync()
 }
 
 // sync starts a Lender for each listed Manager lending is on for and that has none, restarts one
-// whose Worker was replaced, and stops those of the Managers lending was turned off for.
+// whose Worker was replaced, stops those of the Managers lending was turned off for, and gives every
+// Lender the policy saved last. Only Run's goroutine calls it.
 func (l *lendingSet) sync(listed []discovery.Manager) {
 	if l.ctx.Err() != nil {
 		return
 	}
 	l.mu.Lock()
-	var stopping []*lenderEntry
+	urls, known, policy := maps.Clone(l.urls), maps.Clone(l.problems), l.policy
+	l.mu.Unlock()
+	made := map[string]*lenderEntry{} // new Lenders, not started, by Manager ID
+	problems := map[string]string{}
+	for _, m := range listed {
+		if !urls[m.URL] {
+			continue
+		}
+		worker, err := l.workerFor(m)
+		if err != nil {
+			if known[m.ID] == "" {
+				l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
+			}
+			problems[m.ID] = "no Worker can be run for this Manager (details in the log)"
+			continue
+		}
+		// byManager is written by this goroutine alone: reading it here needs no lock.
+		if e := l.byManager[m.ID]; e == nil || e.worker != worker || e.url != m.URL {
+			made[m.ID] = l.newEntry(m, worker, policy)
+		}
+	}
+	stopping, changed := l.apply(listed, made, problems)
+	for _, e := range stopping {
+		e.stop()
+	}
+	if policy != l.applied {
+		for _, e := range l.byManager {
+			e.lender.SetPolicy(policy)
+		}
+		l.applied = policy
+	}
+	if changed {
+		l.onChange()
+	}
+}
+
+// newEntry makes a Lender of m's worker, for apply to start.
+func (l *lendingSet) newEntry(m discovery.Manager, worker lending.Worker, policy lending.Policy) *lenderEntry {
+	var readLoad func(ctx context.Context) (float64, error)
+	if l.loadMeter != nil {
+		readLoad = l.loadMeter(func() int { return worker.State().PID })
+	}
+	return &lenderEntry{worker: worker, url: m.URL, done: make(chan struct{}),
+		lender: lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: readLoad, Policy: policy,
+			Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})}
+}
+
+// apply records what sync found, as lending's switches stand now (a switch changed since has its
+// own sync on the way): it starts the Lenders made for Managers lending is still on for, and returns
+// those to stop, and whether the menu changed.
+func (l *lendingSet) apply(listed []discovery.Manager, made map[string]*lenderEntry, problems map[string]string) (stopping []*lenderEntry, changed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for id, e := range l.byManager {
 		if !l.urls[e.url] {
 			stopping = append(stopping, e)
 			delete(l.byManager, id)
 		}
 	}
+	for id, e := range made {
+		if !l.urls[e.url] {
+			continue // turned off meanwhile: never started
+		}
+		previous := l.byManager[id]
+		if previous != nil {
+			stopping = append(stopping, previous)
+		}
+		ctx, stop := context.WithCancel(l.ctx)
+		e.stop = stop
+		l.byManager[id] = e
+		l.log.Info().Str("manager", e.url).Msg("lending this computer to this Manager's farm while you are away")
+		l.goOwned(func() { l.run(ctx, e, previous) })
+	}
+	before := maps.Clone(l.problems)
 	for _, m := range listed {
-		if !l.urls[m.URL] {
+		if problem := problems[m.ID]; problem != "" && l.urls[m.URL] {
+			l.problems[m.ID] = problem
+		} else {
 			delete(l.problems, m.ID)
-		} else if e := l.ensureLocked(m); e != nil {
-			stopping = append(stopping, e)
 		}
 	}
-	l.mu.Unlock()
-	for _, e := range stopping {
-		e.stop()
-	}
-	if len(stopping) > 0 {
-		l.onChange()
-	}
-}
-
-// ensureLocked starts m's Lender unless one drives m's current Worker; it returns the Lender it
-// replaced, for the caller to stop. l.mu is held.
-func (l *lendingSet) ensureLocked(m discovery.Manager) (replaced *lenderEntry) {
-	worker, err := l.workerFor(m)
-	if err != nil {
-		if l.problems[m.ID] == "" {
-			l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
-		}
-		l.problems[m.ID] = "no Worker can be run for this Manager (details in the log)"
-		return nil
-	}
-	delete(l.problems, m.ID)
-	previous := l.byManager[m.ID]
-	if previous != nil && previous.worker == worker && previous.url == m.URL {
-		return nil
-	}
-	var readLoad func(ctx context.Context) (float64, error)
-	if l.loadMeter != nil {
-		readLoad = l.loadMeter(func() int { return worker.State().PID })
-	}
-	ctx, stop := context.WithCancel(l.ctx)
-	e := &lenderEntry{worker: worker, url: m.URL, stop: stop, done: make(chan struct{})}
-	e.lender = lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: readLoad,
-		Policy: l.policy, Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})
-	l.byManager[m.ID] = e
-	l.log.Info().Str("manager", m.URL).Msg("lending this computer to this Manager's farm while you are away")
-	l.goOwned(func() { l.run(ctx, e, previous) })
-	return previous
+	return stopping, len(stopping) > 0 || !maps.Equal(before, l.problems)
 }
 
 // run runs e's Lender, once the one it replaced has ended (it may be sending the Worker asleep),
@@ -193,15 +256,12 @@ func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
 	<-following
 }
 
-// setPolicy applies Settings' policy to every Lender.
+// setPolicy takes Settings' policy; Run gives it to every Lender.
 func (l *lendingSet) setPolicy(p lending.Policy) {
 	l.mu.Lock()
 	l.policy = p
-	lenders := l.lendersLocked()
 	l.mu.Unlock()
-	for _, lender := range lenders {
-		lender.SetPolicy(p)
-	}
+	l.requestSync()
 }
 
 func (l *lendingSet) lendersLocked() map[string]*lending.Lender {

@@ -46,6 +46,7 @@ type lendingFixture struct {
 	shown    []string // notifications shown
 	noWorker error    // what workerFor fails with; nil: it makes one
 	notices  *notifier
+	listed   []discovery.Manager
 }
 
 func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *lendingFixture {
@@ -62,6 +63,11 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 		f.shown = append(f.shown, n.Title+": "+n.Body)
 	}})
 	f.set = newLendingSet(lendingConfig{Log: zerolog.Nop(), Ctx: ctx, GoOwned: owned.Go, Policy: policy, LendTo: lendTo,
+		Listed: func() []discovery.Manager {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return slices.Clone(f.listed)
+		},
 		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -81,7 +87,16 @@ func newLendingFixture(t *testing.T, policy lending.Policy, lendTo ...string) *l
 		},
 		OnBack: f.notices.WelcomeBack,
 	})
+	owned.Go(f.set.Run)
 	return f
+}
+
+// list lists managers, as the Browser would, and has the set follow.
+func (f *lendingFixture) list(managers ...discovery.Manager) {
+	f.mu.Lock()
+	f.listed = managers
+	f.mu.Unlock()
+	f.set.requestSync()
 }
 
 func (f *lendingFixture) worker(id string) *fakeworker.Worker {
@@ -109,9 +124,10 @@ var tenMinutes = lending.Policy{Enabled: true, AwayAfter: 10 * time.Minute, When
 func TestLendingSetLendsToAManagerWhileOn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		studio, night := manager("Studio Farm", true), manager("Night Farm", true)
+		night.URL = "http://10.0.0.2:8080/"
 		f := newLendingFixture(t, tenMinutes)
 		f.desk.set(6 * time.Minute)
-		f.set.sync([]discovery.Manager{studio, night})
+		f.list(studio, night)
 		synctest.Wait()
 		if got := f.set.statuses(); len(got) != 0 {
 			t.Fatalf("statuses %v before lending was turned on", got)
@@ -151,7 +167,7 @@ func TestLendingSetAppliesThePolicyFromSettings(t *testing.T) {
 		studio := manager("Studio Farm", true)
 		f := newLendingFixture(t, tenMinutes, studio.URL)
 		f.desk.set(time.Minute)
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		if line := f.set.statuses()[studio.ID].MenuLine(studio.Name); line != "Will lend after 10 min away (9 min to go)" {
 			t.Fatalf("line %q", line)
@@ -171,7 +187,7 @@ func TestLendingSetWelcomesTheUserBack(t *testing.T) {
 		studio := manager("Studio Farm", true)
 		f := newLendingFixture(t, tenMinutes, studio.URL)
 		f.desk.set(11 * time.Minute)
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		w := f.worker(studio.ID)
 		if calls := w.Calls(); !slices.Equal(calls, []string{"start"}) {
@@ -219,7 +235,7 @@ func TestLendingSetWithoutIdleSaysWhy(t *testing.T) {
 		f := newLendingFixture(t, tenMinutes, studio.URL)
 		f.desk.err = errors.New("no X server answers on this desktop")
 		f.desk.set(time.Hour)
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		want := "Cannot lend this computer: no X server answers on this desktop"
 		if line := f.set.statuses()[studio.ID].MenuLine(studio.Name); line != want {
@@ -236,7 +252,7 @@ func TestLendingSetSkipsTonight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		studio := manager("Studio Farm", true)
 		f := newLendingFixture(t, tenMinutes, studio.URL)
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		f.set.notTonight(studio.ID, time.Now())
 		synctest.Wait()
@@ -257,14 +273,14 @@ func TestLendingSetFollowsAReplacedWorker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		studio := manager("Studio Farm", true)
 		f := newLendingFixture(t, tenMinutes, studio.URL)
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		old := f.worker(studio.ID)
 		replaced := fakeworker.New()
 		f.mu.Lock()
 		f.workers[studio.ID] = replaced
 		f.mu.Unlock()
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		if old.Followers() != 0 || replaced.Followers() != 1 {
 			t.Errorf("followers: old Worker %d, new %d; want 0 and 1", old.Followers(), replaced.Followers())
@@ -282,15 +298,61 @@ func TestLendingSetWithoutAWorkerSaysWhy(t *testing.T) {
 		studio := manager("Studio Farm", true)
 		f := newLendingFixture(t, tenMinutes, studio.URL)
 		f.noWorker = errors.New("where to keep the Worker's files: $HOME is not defined")
-		f.set.sync([]discovery.Manager{studio})
+		f.list(studio)
 		synctest.Wait()
 		want := "Cannot lend this computer: no Worker can be run for this Manager (details in the log)"
 		if line := f.set.statuses()[studio.ID].MenuLine(studio.Name); line != want {
 			t.Errorf("line %q, want %q", line, want)
 		}
 		f.set.set(studio, false)
+		synctest.Wait()
 		if got := f.set.statuses(); len(got) != 0 {
 			t.Errorf("statuses %v after lending was turned off", got)
 		}
 	})
+}
+
+// While a Worker is being made for a Manager (workerSet may wait on its lock or the disk), turning
+// lending on or off, saving a policy, "Not tonight" (Fyne's main goroutine) and the menu's read of
+// lending (the rebuild) return at once: none of them waits for it.
+func TestLendingSetNeverWaitsForAWorkerBeingMade(t *testing.T) {
+	studio, night := manager("Studio Farm", true), manager("Night Farm", true)
+	night.URL = "http://10.0.0.2:8080/"
+	ctx, cancel := context.WithCancel(context.Background())
+	var owned sync.WaitGroup
+	making, release := make(chan struct{}, 1), make(chan struct{})
+	set := newLendingSet(lendingConfig{Log: zerolog.Nop(), Ctx: ctx, GoOwned: owned.Go, Policy: tenMinutes, LendTo: []string{studio.URL},
+		Listed: func() []discovery.Manager { return []discovery.Manager{studio, night} },
+		WorkerFor: func(discovery.Manager) (lending.Worker, error) {
+			select {
+			case making <- struct{}{}:
+			default:
+			}
+			<-release
+			return nil, errors.New("no Worker for the test")
+		},
+		ReadIdle: (&desk{}).Read, OnChange: func() {}, OnBack: func(lending.Tally) {}})
+	owned.Go(set.Run)
+	t.Cleanup(func() {
+		close(release)
+		cancel()
+		owned.Wait()
+	})
+	set.requestSync()
+	<-making
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		set.set(night, true)
+		set.setPolicy(lending.Policy{Enabled: true, AwayAfter: 3 * time.Minute})
+		set.notTonight(studio.ID, time.Now())
+		set.statuses()
+		set.lendsTo(night.URL)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("lending's switches and statuses waited for a Worker being made")
+	}
 }

@@ -18,8 +18,10 @@ import (
 // run until stopped from the menu or until the tray quits (its context ends: each signs off),
 // whether or not their Manager is listed meanwhile.
 //
-// Concurrency: the fields below mu are guarded by mu; starting and stopping a Worker, and following
-// each Supervisor's states, happen in goroutines of the tray's owner (goOwned).
+// Concurrency: the fields below mu are guarded by mu, which is taken before a Supervisor's (its
+// State; Subscribe, before the Supervisor's hub) and is never held while waiting: starting and
+// stopping a Worker, and following each Supervisor's states, happen in goroutines of the tray's
+// owner (goOwned).
 type workerSet struct {
 	log      zerolog.Logger
 	goOwned  func(func())
@@ -37,7 +39,7 @@ type localWorkerEntry struct {
 	sup         *localworker.Supervisor
 	binary      string
 	starting    bool   // a Start is under way: the Supervisor is not replaced meanwhile
-	unsubscribe func() // ends the goroutine that follows its states, and waits for it
+	unsubscribe func() // ends the goroutine that follows its states
 }
 
 func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), trayLogPath string) *workerSet {
@@ -115,12 +117,11 @@ func (w *workerSet) entryLocked(ctx context.Context, m discovery.Manager, binary
 }
 
 // follow rebuilds the menu on each change of sup's state, until ctx ends or the returned func is
-// called, which returns once the following has ended.
-func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (stop func()) {
+// called. That func returns at once, without waiting for the goroutine: once it returned, no later
+// change of sup reaches the goroutine, which ends when it reads its closed channel.
+func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (unsubscribe func()) {
 	states, unsubscribe := sup.Subscribe()
-	ended := make(chan struct{})
 	w.goOwned(func() {
-		defer close(ended)
 		defer unsubscribe()
 		for {
 			select {
@@ -134,20 +135,7 @@ func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (st
 			}
 		}
 	})
-	return func() {
-		unsubscribe()
-		<-ended
-	}
-}
-
-// supervisor is the Supervisor of managerID's Worker; nil when none was started.
-func (w *workerSet) supervisor(managerID string) *localworker.Supervisor {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if entry := w.byManager[managerID]; entry != nil {
-		return entry.sup
-	}
-	return nil
+	return unsubscribe
 }
 
 func (w *workerSet) failedLocked(m discovery.Manager, err error) {

@@ -48,16 +48,20 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 			}
 		}
 	}
-	set.start(ctx, m, filepath.Join(dir, "missing", "flamenco-worker"))
+	missing := filepath.Join(dir, "missing", "flamenco-worker")
+	set.start(ctx, m, missing)
 	problem("flamenco-worker not found: set its place in Settings") // the set's word, once the start is over
-	old := set.supervisor(m.ID)
-	set.start(ctx, m, failing) // replaces old, and returns once old's states are no longer followed
+	// The Supervisor that start made, as lending gets it.
+	old, err := set.supervisorFor(ctx, m, missing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.start(ctx, m, failing) // replaces old, which is no longer followed once start returned
 	problem("exited with code 3")
 
-	// The replaced Supervisor is no longer followed: a change of its state rebuilds no menu. Its
-	// follower ended before start returned, so what it would have sent is counted at old.Done.
-	if set.supervisor(m.ID) == old {
-		t.Fatal("the Supervisor was not replaced")
+	// The replaced Supervisor is no longer followed: a change of its state rebuilds no menu.
+	if sup, err := set.supervisorFor(ctx, m, failing); err != nil || sup == old {
+		t.Fatalf("the Supervisor was not replaced (%v)", err)
 	}
 	for len(changed) > 0 {
 		<-changed

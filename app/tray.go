@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,10 +25,10 @@ import (
 // events cost one rebuild and senders never block.
 //
 // Concurrency: every field is set by newTray and never reassigned (machine is read once): settings
-// is replaced whole (an atomic pointer), autostartMu only orders changes of start at login. What
+// is replaced whole (an atomic pointer); followStartAtLogin alone applies start at login. What
 // changes lives in the components, each under the rule written at its top: localManager, notifier,
 // desktopNotifications, windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet,
-// desktopIdle.
+// desktopIdle. The order their locks are taken in is in docs/architecture.md ("Lock order").
 type tray struct {
 	app      fyne.App
 	desk     desktop.App // nil without tray support
@@ -41,21 +40,21 @@ type tray struct {
 	// machine are the Managers IT set for every user of this computer, read once at start.
 	machine machineconfig.Managers
 
-	browser     *discovery.Browser
-	advertiser  *discovery.Advertiser
-	farms       *farmSet
-	workers     *workerSet
-	lending     *lendingSet
-	idle        *desktopIdle
-	local       *localManager
-	notices     *notifier
-	transport   *desktopNotifications
-	frames      *jobFrames
-	failures    *unseenFailures
-	windows     *windows
-	surface     *traySurface
-	autostartMu sync.Mutex // one change of start at login at a time
-	rebuildCh   chan struct{}
+	browser    *discovery.Browser
+	advertiser *discovery.Advertiser
+	farms      *farmSet
+	workers    *workerSet
+	lending    *lendingSet
+	idle       *desktopIdle
+	local      *localManager
+	notices    *notifier
+	transport  *desktopNotifications
+	frames     *jobFrames
+	failures   *unseenFailures
+	windows    *windows
+	surface    *traySurface
+	rebuildCh  chan struct{}
+	loginCh    chan struct{} // 1 slot: followStartAtLogin applies the saved start at login
 }
 
 // newTray makes the tray for a; it runs until ctx ends or the user quits.
@@ -70,6 +69,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 		cancel:     cancel,
 		advertiser: discovery.NewAdvertiser(opts.Logger),
 		rebuildCh:  make(chan struct{}, 1),
+		loginCh:    make(chan struct{}, 1),
 		machine:    machineconfig.ReadManagers(),
 	}
 	t.machine.LogProblems(t.log)
@@ -96,6 +96,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild, opts.LogPath)
 	t.idle = newDesktopIdle(t.log, idle.Open)
 	t.lending = newLendingSet(lendingConfig{Log: opts.Logger, Ctx: ctx, GoOwned: t.owner.Go,
+		Listed: func() []discovery.Manager { return t.browser.State().Managers },
 		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
 			sup, err := t.workers.supervisorFor(ctx, m, t.settings.Load().WorkerPath)
 			if err != nil {
@@ -156,6 +157,8 @@ func (t *tray) run() error {
 	t.owner.Go(func() { t.followEvents(ctx, events) })
 	t.owner.Go(func() { t.local.Run(ctx) })
 	t.owner.Go(func() { t.idle.Run(ctx) })
+	t.owner.Go(t.lending.Run)
+	t.owner.Go(func() { t.followStartAtLogin(ctx) })
 	t.owner.Go(func() { t.notices.Run(ctx) })
 	t.owner.Go(func() { t.followMenuOpened(ctx) })
 	t.owner.Go(func() { rebuildLoop(ctx, t.rebuildCh, t.snapshot, t.actions(), t.surface) })
@@ -279,7 +282,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 			return
 		case <-resync.C:
 			t.farms.sync(ctx, t.browser.State().Managers)
-			t.lending.sync(t.browser.State().Managers)
+			t.lending.requestSync()
 			continue
 		case e, ok = <-events:
 			if !ok {
@@ -288,7 +291,7 @@ func (t *tray) followEvents(ctx context.Context, events <-chan discovery.Event) 
 		}
 		t.log.Debug().Str("event", string(e.Kind)).Str("id", e.Manager.ID).Msg("discovery event")
 		t.farms.sync(ctx, t.browser.State().Managers)
-		t.lending.sync(t.browser.State().Managers)
+		t.lending.requestSync()
 		t.requestRebuild()
 		switch e.Kind {
 		case discovery.SearchWindowClosed:

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -82,7 +83,7 @@ func (t *tray) startWorker(managerID string) {
 	}
 	t.workers.start(t.owner.ctx, m, t.settings.Load().WorkerPath)
 	// Its Supervisor may have been replaced (the Worker program changed): lending drives the new one.
-	t.lending.sync(t.browser.State().Managers)
+	t.lending.requestSync()
 	t.requestRebuild()
 }
 
@@ -151,28 +152,40 @@ func (t *tray) manual() ([]string, manualActions) {
 	}
 }
 
-// saveSettings keeps and applies settings saved in the Settings window (Fyne's main goroutine).
+// saveSettings keeps and applies settings saved in the Settings window (Fyne's main goroutine). It
+// waits for nothing: start at login and lending are applied on their own goroutines.
 func (t *tray) saveSettings(s Settings) {
 	t.settings.Store(&s)
 	settings.Save(t.app.Preferences(), s)
 	// Applied on every save, not only when the preference changed: the entry may have been changed
 	// by "flamenco-tray autostart", or start another copy of this program.
-	if autostartSupported() {
-		// Off the main goroutine (macOS runs launchctl), one change at a time, each applying the
-		// latest saved choice, so the last save wins whatever order these run in.
-		t.owner.Go(func() {
-			t.autostartMu.Lock()
-			defer t.autostartMu.Unlock()
-			if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
-				t.log.Error().Err(err).Msg("cannot change start at login")
-				t.transport.Show("Start at login was not changed", "The log says why.", "", nil)
-			}
-		})
+	select {
+	case t.loginCh <- struct{}{}:
+	default: // a change waits already: it applies this save
 	}
 	t.local.SetURL(s.LocalManagerURL)
 	t.notices.SetEnabled(s.Notifications, s.JobNotifications)
 	t.farms.setIdentity(s.Identity)
-	t.lending.setPolicy(s.Lending.Policy(true))
-	t.lending.sync(t.browser.State().Managers) // the Worker program may have changed
+	t.lending.setPolicy(s.Lending.Policy(true)) // and the Worker program may have changed: a sync
 	t.requestRebuild()
+}
+
+// followStartAtLogin applies the start at login saved last, off Fyne's main goroutine (macOS runs
+// launchctl), one change at a time, until ctx ends: saves made during a change merge into the next,
+// so the last save wins.
+func (t *tray) followStartAtLogin(ctx context.Context) {
+	if !autostartSupported() {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.loginCh:
+		}
+		if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
+			t.log.Error().Err(err).Msg("cannot change start at login")
+			t.transport.Show("Start at login was not changed", "The log says why.", "", nil)
+		}
+	}
 }
