@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -18,59 +17,69 @@ var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
 // once at start, closed at quit. When it cannot be opened, every read returns why, so that no
 // computer is lent and the menu says why; the log says it once.
 //
-// Concurrency: Run, a goroutine of the tray's owner, opens and closes the source; ready is closed
-// once it has tried, and source and openErr are only read after. Reads hold mu for reading, Close
-// takes it for writing: the source is not closed under a read.
+// Concurrency: Run, a goroutine of the tray's owner, owns the source: it opens it, makes the reads
+// the Lenders ask for, one at a time, and closes it once ctx ends. Nothing is locked.
 type desktopIdle struct {
-	log  zerolog.Logger
-	open func(ctx context.Context) (idle.Source, error) // idle.Open
+	log   zerolog.Logger
+	open  func(ctx context.Context) (idle.Source, error) // idle.Open
+	reads chan idleRead
+	ended chan struct{} // closed once Run makes no more reads
+	why   error         // why, once ended is closed: the source could not be opened, or is closed
+}
 
-	ready   chan struct{}
-	source  idle.Source
-	openErr error
+// idleRead is a Lender's request for a reading; Run sends the answer on reply (1 slot).
+type idleRead struct {
+	ctx   context.Context
+	reply chan idleAnswer
+}
 
-	mu     sync.RWMutex
-	closed bool
+type idleAnswer struct {
+	idle.Reading
+	err error
 }
 
 func newDesktopIdle(log zerolog.Logger, open func(ctx context.Context) (idle.Source, error)) *desktopIdle {
-	return &desktopIdle{log: log.With().Str("component", "idle").Logger(), open: open, ready: make(chan struct{})}
+	return &desktopIdle{log: log.With().Str("component", "idle").Logger(), open: open, reads: make(chan idleRead),
+		ended: make(chan struct{})}
 }
 
-// Run opens the source, and closes it once ctx ends.
+// Run opens the source, reads it when asked, and closes it once ctx ends.
 func (d *desktopIdle) Run(ctx context.Context) {
-	d.source, d.openErr = d.open(ctx)
-	close(d.ready)
-	if d.openErr != nil {
-		d.log.Warn().Err(d.openErr).Msg("cannot tell when you are away: this computer is not lent to any farm")
+	source, err := d.open(ctx)
+	if err != nil {
+		d.log.Warn().Err(err).Msg("cannot tell when you are away: this computer is not lent to any farm")
+		d.why = err
+		close(d.ended)
 		return
 	}
-	d.log.Info().Str("source", d.source.Name()).Msg("reading the desktop's idle time")
-	<-ctx.Done()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
-	if err := d.source.Close(); err != nil {
-		d.log.Debug().Err(err).Msg("closing the idle source")
+	d.log.Info().Str("source", source.Name()).Msg("reading the desktop's idle time")
+	for {
+		select {
+		case <-ctx.Done():
+			d.why = errIdleClosed
+			close(d.ended)
+			if err := source.Close(); err != nil {
+				d.log.Debug().Err(err).Msg("closing the idle source")
+			}
+			return
+		case r := <-d.reads:
+			reading, err := source.Read(r.ctx)
+			r.reply <- idleAnswer{reading, err}
+		}
 	}
 }
 
 // Read returns the desktop's idle time and lock, waiting for the source to be opened; the error
 // says why they cannot be read.
 func (d *desktopIdle) Read(ctx context.Context) (time.Duration, bool, error) {
+	reply := make(chan idleAnswer, 1)
 	select {
 	case <-ctx.Done():
 		return 0, false, ctx.Err()
-	case <-d.ready:
+	case <-d.ended:
+		return 0, false, d.why
+	case d.reads <- idleRead{ctx: ctx, reply: reply}:
 	}
-	if d.openErr != nil {
-		return 0, false, d.openErr
-	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.closed {
-		return 0, false, errIdleClosed
-	}
-	r, err := d.source.Read(ctx)
-	return r.Idle, r.Locked, err
+	answer := <-reply
+	return answer.Idle, answer.Locked, answer.err
 }
