@@ -12,8 +12,8 @@ import (
 
 // Client searches for Flamenco Managers the way Flamenco's Worker does: one gossdp M-SEARCH (MX 3,
 // through the default route's interface) every second until a Manager answers. It returns LOCATIONs,
-// unverified. The tray uses Browser instead; Client is kept for compatibility and as the baseline
-// the benchmarks compare against.
+// unverified. The tray uses Browser instead; tests search with Client as a Flamenco Worker would,
+// and the benchmarks compare the Browser against it.
 type Client struct {
 	ssdp    *gossdp.ClientSsdp
 	log     zerolog.Logger

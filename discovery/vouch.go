@@ -2,12 +2,13 @@ package discovery
 
 import "time"
 
-// A Manager whose event bus a tray has connected is alive as long as that connection is: the
-// registry does not check it over HTTP meanwhile, and checks it at once when the connection ends.
+// A Manager a tray's watcher hears from (its event bus connected, or its polling rounds answered) is
+// alive as long as it does: the registry does not check it over HTTP meanwhile, and checks it at once
+// when the watcher no longer can say so.
 
-// Vouch says whether the listed Manager managerID is known to be alive by other means (its event
-// bus is connected): its addresses are not checked over HTTP while it is, and are checked at once
-// when it no longer is. It never blocks.
+// Vouch says whether the listed Manager managerID is known to be alive by other means (its watcher
+// hears from it): its addresses are not checked over HTTP while it is, and are checked at once when
+// it no longer is. It never blocks.
 func (b *Browser) Vouch(managerID string, alive bool) {
 	b.vouchMu.Lock()
 	b.vouches[managerID] = alive
@@ -28,10 +29,11 @@ func (b *Browser) takeVouches(registry *Registry, now time.Time) {
 	clear(b.vouches)
 }
 
-// Vouch says whether the Manager listed as managerID is known to be alive by other means: its event
-// bus is connected. Its addresses are not checked while it is (a connected bus is a live Manager, and
-// a tray then asks nothing of it over HTTP), an address that joins it meanwhile included, and are
-// checked at once when that ends: a closed connection is the first sign of a Manager that went away.
+// Vouch says whether the Manager listed as managerID is known to be alive by other means: its
+// watcher hears from it. Its addresses are not checked while it is (a Manager that answers its
+// watcher is alive, and a tray then asks nothing more of it over HTTP), an address that joins it
+// meanwhile included, and are checked at once when that ends: a closed connection or a failed
+// request is the first sign of a Manager that went away.
 func (r *Registry) Vouch(now time.Time, managerID string, alive bool) {
 	if _, listed := r.listed[managerID]; !listed {
 		return
