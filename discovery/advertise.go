@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Errors of Advertiser.Start and Advertisement.StopReason, wrapped with details: callers tell them
@@ -85,9 +86,8 @@ func (ad *Advertisement) ended() bool {
 // Advertiser advertises a Manager that runs on this machine (with its own discovery off, in a
 // container, …) over SSDP, as the Manager itself would, until stopped. Safe for concurrent use.
 type Advertiser struct {
-	log           zerolog.Logger
-	prober        *Prober
-	checkInterval time.Duration
+	log    zerolog.Logger
+	prober *Prober
 
 	mu     sync.Mutex // never held across a network wait
 	active *attempt   // nil when idle
@@ -100,29 +100,13 @@ type attempt struct {
 	ad       *Advertisement     // set under Advertiser.mu before Start returns it
 }
 
-// DefaultAdvertiserCheckInterval is how often an advertised Manager is checked; after two failed
-// checks in a row advertising stops by itself, sending byebye.
-const DefaultAdvertiserCheckInterval = 10 * time.Second
-
-// AdvertiserOption changes an Advertiser.
-type AdvertiserOption func(*Advertiser)
-
-// WithCheckInterval sets how often the advertised Manager is checked.
-func WithCheckInterval(d time.Duration) AdvertiserOption {
-	return func(a *Advertiser) { a.checkInterval = d }
-}
+// advertiserCheckInterval is how often an advertised Manager is checked; after two failed checks in
+// a row advertising stops by itself, sending byebye.
+const advertiserCheckInterval = 10 * time.Second
 
 // NewAdvertiser returns an idle Advertiser.
-func NewAdvertiser(logger zerolog.Logger, opts ...AdvertiserOption) *Advertiser {
-	a := &Advertiser{
-		log:           logger.With().Str("component", "advertiser").Logger(),
-		prober:        NewProber(DefaultProbeTimeout),
-		checkInterval: DefaultAdvertiserCheckInterval,
-	}
-	for _, opt := range opts {
-		opt(a)
-	}
-	return a
+func NewAdvertiser(logger zerolog.Logger) *Advertiser {
+	return &Advertiser{log: logger.With().Str("component", "advertiser").Logger(), prober: NewProber(DefaultProbeTimeout)}
 }
 
 // Check verifies that managerURL is a Flamenco Manager and returns its version answer.
@@ -222,7 +206,7 @@ func (a *Advertiser) plan(ctx context.Context, managerURL string) (advertisePlan
 	if err != nil {
 		return advertisePlan{}, err
 	}
-	candidates := LocalLocations(base, addrs)
+	candidates := localLocations(base, addrs)
 	reachable := a.reachableAs(ctx, candidates, info)
 	if len(reachable) == 0 {
 		return advertisePlan{}, fmt.Errorf("%w: %q answers at %s but not at %s, so nobody else could reach it: "+
@@ -257,7 +241,7 @@ func (a *Advertiser) run(ctx context.Context, at *attempt, server *Server, base 
 // watch checks the advertised Manager until ctx ends (nil) or it stopped answering (why): advertising
 // a dead Manager would send every Worker to it.
 func (a *Advertiser) watch(ctx context.Context, base *url.URL) error {
-	ticker := time.NewTicker(a.checkInterval)
+	ticker := time.NewTicker(advertiserCheckInterval)
 	defer ticker.Stop()
 	failures := 0
 	for {
@@ -335,10 +319,10 @@ func (a *Advertiser) reachableAs(ctx context.Context, candidates []url.URL, want
 	return reachable
 }
 
-// LocalLocations returns the base URLs under which a Manager listening at base can be advertised: one
+// localLocations returns the base URLs under which a Manager listening at base can be advertised: one
 // per LAN address (IPv4, and global IPv6) with base's scheme and port, as Flamenco's Manager does;
 // loopback only when there is no other address.
-func LocalLocations(base *url.URL, addrs []netip.Addr) []url.URL {
+func localLocations(base *url.URL, addrs []netip.Addr) []url.URL {
 	var lan, loopback []url.URL
 	seen := make(map[netip.Addr]bool)
 	for _, addr := range addrs {

@@ -23,7 +23,6 @@ type BrowserConfig struct {
 	KnownURLs []string
 	// ManualURLs are Manager URLs the user added by hand (see Registry.AddManual).
 	ManualURLs []string
-	Registry   RegistryConfig
 	Search     SearchPolicy
 	// Resolver looks up the host names of Manager URLs given by name (by the user, by IT): a name
 	// that resolves to an address found by searching, where the same Manager answers on the same
@@ -32,8 +31,6 @@ type BrowserConfig struct {
 	Resolver Resolver
 	// ProbeTimeout bounds each HTTP check.
 	ProbeTimeout time.Duration
-	// MaxConcurrentChecks bounds HTTP checks in flight.
-	MaxConcurrentChecks int
 }
 
 // State is what the Browser knows, for display.
@@ -85,8 +82,12 @@ type manualChange struct {
 	done   chan error
 }
 
-// subscriberBuffer is how far a subscriber may fall behind before events are dropped for it.
-const subscriberBuffer = 256
+const (
+	// subscriberBuffer is how far a subscriber may fall behind before events are dropped for it.
+	subscriberBuffer = 256
+	// maxConcurrentChecks bounds the HTTP checks in flight.
+	maxConcurrentChecks = 8
+)
 
 // NewBrowser returns a Browser; call Run to start it.
 func NewBrowser(cfg BrowserConfig) *Browser {
@@ -96,9 +97,6 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	cfg.Search = cfg.Search.withDefaults()
 	if cfg.ProbeTimeout <= 0 {
 		cfg.ProbeTimeout = DefaultProbeTimeout
-	}
-	if cfg.MaxConcurrentChecks <= 0 {
-		cfg.MaxConcurrentChecks = 8
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver

@@ -106,8 +106,8 @@ type checkResult struct {
 // by hand, checked at once.
 func (b *Browser) startBrowsing(ctx context.Context, wg *sync.WaitGroup, socket *ssdpSocket, answers <-chan Answer) *browsing {
 	s := &browsing{b: b, ctx: ctx, wg: wg, clock: b.cfg.Clock, socket: socket, answers: answers,
-		results: make(chan checkResult, b.cfg.MaxConcurrentChecks), lookups: make(chan lookupResult, maxConcurrentLookups),
-		registry: NewRegistry(b.cfg.Registry),
+		results: make(chan checkResult, maxConcurrentChecks), lookups: make(chan lookupResult, maxConcurrentLookups),
+		registry: NewRegistry(RegistryConfig{}),
 		schedule: &searchSchedule{policy: b.cfg.Search}}
 	b.updateLocalAddresses(s.registry)
 
@@ -182,7 +182,7 @@ func (s *browsing) searchIfDue(now time.Time) {
 
 // startChecks starts the HTTP checks that are due, as many as the limit allows, and says how many.
 func (s *browsing) startChecks(now time.Time) int {
-	due := s.registry.DueChecks(now, s.b.cfg.MaxConcurrentChecks-s.inFlight)
+	due := s.registry.DueChecks(now, maxConcurrentChecks-s.inFlight)
 	for _, base := range due {
 		s.inFlight++
 		s.wg.Go(func() {
@@ -213,7 +213,7 @@ func (s *browsing) publishChanges(now time.Time) {
 // wait waits for the next thing to do: an answer, a check's result, a request from the Browser's
 // methods, or the time of the next step. It reports false when ctx ended.
 func (s *browsing) wait(now time.Time) bool {
-	canCheck := s.inFlight < s.b.cfg.MaxConcurrentChecks
+	canCheck := s.inFlight < maxConcurrentChecks
 	wake := earliest(now, s.registry.NextWake(now, canCheck), s.schedule.next(), s.schedule.windowEnd(), s.nextInterfaceCheck)
 	timer := s.clock.NewTimer(wake.Sub(now))
 	defer timer.Stop()
@@ -273,7 +273,7 @@ func (s *browsing) search(now time.Time) {
 	sent := s.socket.SendAll(buildMSearch(searchMX))
 	problem := ""
 	if sent == 0 {
-		problem = ErrNoMulticastInterface.Error()
+		problem = errNoMulticastInterface.Error()
 		s.b.log.Warn().Str("problem", problem).Msg("cannot search for Managers")
 	} else {
 		s.b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")

@@ -86,14 +86,14 @@ type location struct {
 	failing       bool // the last checks failed (twice in a row, for an address that answered before)
 	failures      int  // checks failed in a row
 	// conclusiveFailures counts the failed checks in a row that say something about the Manager
-	// (not ErrNoRouteFromHere, which also restarts the count).
+	// (not errNoRouteFromHere, which also restarts the count).
 	conclusiveFailures int
 	lastErr            string
 	retryDelay         time.Duration
 	nextCheck          time.Time
 	lastCheck          time.Time
 	inFlight           bool
-	// vouched: the Manager's event bus is connected, which says it is alive: no checks meanwhile.
+	// vouched: the Manager's watcher hears from it, which says it is alive: no checks meanwhile.
 	vouched bool
 	// checkAsked: CheckAllNow asked for one check, vouched or not.
 	checkAsked bool
@@ -114,7 +114,7 @@ type Registry struct {
 	names    map[string]*nameLookup // by host name
 	memberOf map[string]string      // listed address (base URL) → its Manager's ID
 	since    map[string]time.Time   // Manager ID → when it was listed
-	vouched  map[string]bool        // Manager IDs whose event bus is connected
+	vouched  map[string]bool        // Manager IDs whose watcher hears from them
 	claims   map[claim]time.Time    // another machine's LOCATION naming a third → when last announced (registry_claims.go)
 }
 

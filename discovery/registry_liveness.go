@@ -21,10 +21,8 @@ type RegistryConfig struct {
 	// GoneAfter is how long a listed Manager's checks must keep failing before it is removed,
 	// counted in failed checks at the pace of rechecks while failing (CheckInterval/3): 5 s is four
 	// failed checks. Time in which no check could run (the machine slept, the process was stopped)
-	// counts for nothing, nor do checks that could not leave this machine (ErrNoRouteFromHere).
+	// counts for nothing, nor do checks that could not leave this machine (errNoRouteFromHere).
 	GoneAfter time.Duration
-	// MaxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
-	MaxRetryInterval time.Duration
 	// ForgetAfter drops an address that neither answered nor was announced for this long.
 	ForgetAfter time.Duration
 	// MaxLocations bounds how many addresses are tracked at once.
@@ -44,9 +42,6 @@ func (c RegistryConfig) withDefaults() RegistryConfig {
 	}
 	if c.GoneAfter <= 0 {
 		c.GoneAfter = 5 * time.Second
-	}
-	if c.MaxRetryInterval <= 0 {
-		c.MaxRetryInterval = time.Minute
 	}
 	if c.ForgetAfter <= 0 {
 		c.ForgetAfter = AdvertisementMaxAge
@@ -85,8 +80,13 @@ func (r *Registry) evictOne() bool {
 	return true
 }
 
-// minRecheckGap is the least time between two checks of one address, however often it is announced.
-const minRecheckGap = 2 * time.Second
+const (
+	// minRecheckGap is the least time between two checks of one address, however often it is
+	// announced.
+	minRecheckGap = 2 * time.Second
+	// maxRetryInterval caps the back-off for addresses that do not answer (never verified, or gone).
+	maxRetryInterval = time.Minute
+)
 
 // gone reports whether a verified address's checks have failed often enough to stop listing it. It
 // is decided by counting checks that reached the network and failed, never by the time that passed:
@@ -230,7 +230,7 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		return
 	}
 	wasListed := r.listedLocation(loc)
-	noRoute := errors.Is(err, ErrNoRouteFromHere)
+	noRoute := errors.Is(err, errNoRouteFromHere)
 	loc.failures++
 	loc.conclusiveFailures++
 	if noRoute {
@@ -248,7 +248,7 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		}
 		return
 	}
-	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), r.cfg.MaxRetryInterval)
+	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), maxRetryInterval)
 	loc.nextCheck = now.Add(loc.retryDelay)
 }
 

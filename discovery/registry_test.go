@@ -595,7 +595,7 @@ func TestRegistryNeverRemovesAManagerForLackOfARouteFromHere(t *testing.T) {
 	checkAll(r, t0, map[string]VersionInfo{lan: studio})
 	r.Update(t0)
 
-	noRoute := fmt.Errorf("GET %s: %w: connect: network is unreachable", lan, ErrNoRouteFromHere)
+	noRoute := fmt.Errorf("GET %s: %w: connect: network is unreachable", lan, errNoRouteFromHere)
 	now := t0.Add(time.Hour)
 	var kinds []EventKind
 	for end := now.Add(10 * time.Minute); now.Before(end); now = nextWake(t, r, now) {
@@ -640,7 +640,7 @@ func TestRegistryCountsFailedChecksNotTheTimeBetweenThem(t *testing.T) {
 	alive := map[string]VersionInfo{lan: studio}
 	timeout := errors.New("context deadline exceeded")
 	hostUnreachable := errors.New("connect: no route to host")
-	noRoute := fmt.Errorf("%w: connect: network is unreachable", ErrNoRouteFromHere)
+	noRoute := fmt.Errorf("%w: connect: network is unreachable", errNoRouteFromHere)
 	for _, tt := range []struct {
 		name     string
 		failures []error // each after a pause of 20 s; then the Manager answers

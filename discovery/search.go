@@ -12,8 +12,8 @@ import (
 	"golang.org/x/net/ipv4"
 )
 
-// ErrNoMulticastInterface means no network interface can carry an SSDP search.
-var ErrNoMulticastInterface = errors.New("no network interface that is up, has an IPv4 address and supports multicast")
+// errNoMulticastInterface means no network interface can carry an SSDP search.
+var errNoMulticastInterface = errors.New("no network interface that is up, has an IPv4 address and supports multicast")
 
 var ssdpGroup = &net.UDPAddr{IP: net.IPv4(239, 255, 255, 250), Port: ssdpPort}
 

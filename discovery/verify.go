@@ -22,9 +22,6 @@ const (
 	maxVersionBody = 16 << 10
 )
 
-// ErrNotAManager means the address answered, but not as a Flamenco Manager.
-var ErrNotAManager = errors.New("not a Flamenco Manager")
-
 // Prober verifies that an address is a Flamenco Manager by asking /api/v3/version, through the one
 // client of the Manager's API (internal/managerapi) and one HTTP client shared by every address.
 type Prober struct {
@@ -50,8 +47,8 @@ func newProber(timeout time.Duration, resolver Resolver) *Prober {
 }
 
 // Probe asks base (scheme://host:port) for its version. An answer that is not a Manager's (another
-// status, another shape, too large, a redirect) matches ErrNotAManager; a network error that could
-// not leave this machine matches ErrNoRouteFromHere.
+// status, another shape, too large, a redirect) says so; a network error that could not leave this
+// machine matches errNoRouteFromHere.
 func (p *Prober) Probe(ctx context.Context, base *url.URL) (VersionInfo, error) {
 	api := managerapi.NewClient(base.String(), managerapi.WithHTTPClient(p.client), managerapi.WithTimeout(p.timeout),
 		managerapi.WithMaxBody(maxVersionBody))
@@ -61,7 +58,7 @@ func (p *Prober) Probe(ctx context.Context, base *url.URL) (VersionInfo, error) 
 	case err == nil:
 		return info, nil
 	case errors.As(err, &apiErr), errors.Is(err, managerapi.ErrMalformed), errors.Is(err, managerapi.ErrTooLarge):
-		return VersionInfo{}, fmt.Errorf("%w: %w", ErrNotAManager, err)
+		return VersionInfo{}, fmt.Errorf("not a Flamenco Manager: %w", err)
 	}
 	return VersionInfo{}, markNoRoute(err)
 }
