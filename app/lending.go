@@ -31,7 +31,6 @@ type lendingSet struct {
 	listed    func() []discovery.Manager
 	workerFor func(m discovery.Manager) (lending.Worker, error)
 	readIdle  func(ctx context.Context) (time.Duration, bool, error)
-	loadMeter func(workerPID func() int) func(ctx context.Context) (float64, error) // nil: not measured
 	onChange  func()
 	onBack    func(lending.Tally)
 	syncNow   chan struct{}  // 1 slot: Run syncs the Lenders with the Managers listed
@@ -57,9 +56,6 @@ type lendingConfig struct {
 	// the Worker program set in Settings changed.
 	WorkerFor func(m discovery.Manager) (lending.Worker, error)
 	ReadIdle  func(ctx context.Context) (time.Duration, bool, error)
-	// LoadMeter makes a reader of the share of the CPUs that programs other than the Worker of
-	// this process ID use (lending.NewLoadMeter); nil: the load is not measured.
-	LoadMeter func(workerPID func() int) func(ctx context.Context) (float64, error)
 	// LendTo are the URLs of the Managers lending is on for; Policy is Settings'.
 	LendTo []string
 	Policy lending.Policy
@@ -80,7 +76,7 @@ type lenderEntry struct {
 
 func newLendingSet(c lendingConfig) *lendingSet {
 	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned, listed: c.Listed,
-		workerFor: c.WorkerFor, readIdle: c.ReadIdle, loadMeter: c.LoadMeter, onChange: c.OnChange, onBack: c.OnBack,
+		workerFor: c.WorkerFor, readIdle: c.ReadIdle, onChange: c.OnChange, onBack: c.OnBack,
 		syncNow: make(chan struct{}, 1), applied: c.Policy, urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{},
 		problems: map[string]string{}}
 	for _, url := range c.LendTo {
@@ -176,10 +172,8 @@ func (l *lendingSet) sync(listed []discovery.Manager) {
 
 // newEntry makes a Lender of m's worker, for apply to start.
 func (l *lendingSet) newEntry(m discovery.Manager, worker lending.Worker, policy lending.Policy) *lenderEntry {
-	var readLoad func(ctx context.Context) (float64, error)
-	if l.loadMeter != nil {
-		readLoad = l.loadMeter(func() int { return worker.State().PID })
-	}
+	// The load is measured only under a policy's LoadLimit.
+	readLoad := lending.NewLoadMeter(func() int { return worker.State().PID }).Read
 	return &lenderEntry{worker: worker, url: m.URL, done: make(chan struct{}),
 		lender: lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: readLoad, Policy: policy,
 			Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})}

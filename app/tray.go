@@ -105,10 +105,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 			return sup, nil
 		},
 		ReadIdle: t.idle.Read,
-		LoadMeter: func(workerPID func() int) func(context.Context) (float64, error) {
-			return lending.NewLoadMeter(workerPID).Read
-		},
-		LendTo: settings.LendTo(a.Preferences()), Policy: current.Lending.Policy(true),
+		LendTo:   settings.LendTo(a.Preferences()), Policy: current.Lending.Policy(true),
 		OnChange: t.requestRebuild, OnBack: t.notices.WelcomeBack})
 	t.windows = newWindows(ctx, a, t.log, opts.Version, opts.LogPath, windowActions{
 		Settings:     func() Settings { return *t.settings.Load() },
