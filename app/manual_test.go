@@ -13,7 +13,7 @@ import (
 func TestManagerLabelMarksManagersAddedByHand(t *testing.T) {
 	t.Parallel()
 	m := discovery.Manager{Name: "VPN Farm", Version: "3.3.1", Manual: true, Reachable: true}
-	if got, want := ManagerLabel(m), "VPN Farm — 3.3.1 (added by hand)"; got != want {
+	if got, want := managerLabel(m, !m.Reachable, false), "VPN Farm — 3.3.1 (added by hand)"; got != want {
 		t.Errorf("label %q, want %q", got, want)
 	}
 }

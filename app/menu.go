@@ -196,18 +196,15 @@ func managerItem(m discovery.Manager, byIT bool, a MenuActions) *fyne.MenuItem {
 	return item
 }
 
-// ManagerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host
-// when another listed Manager has the same name, "this computer", "added by hand", "not answering".
-// (The menu says "set by your IT" instead of "added by hand" for the Managers IT set.)
-func ManagerLabel(m discovery.Manager) string {
-	return managerLabel(m, !m.Reachable, false)
-}
-
-// NotificationLabel is ManagerLabel without "not answering", which a notification says in words.
+// NotificationLabel is how a notification names a Manager: as the menu lists it, without "not
+// answering", which a notification says in words.
 func NotificationLabel(m discovery.Manager) string {
 	return managerLabel(m, false, false)
 }
 
+// managerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host
+// when another listed Manager has the same name, "this computer", "added by hand" (or "set by your
+// IT" for the Managers IT set: byIT), "not answering".
 func managerLabel(m discovery.Manager, notAnswering, byIT bool) string {
 	label := m.Name
 	if m.Version != "" {

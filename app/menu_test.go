@@ -240,8 +240,8 @@ func TestManagerLabel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := ManagerLabel(tt.m); got != tt.label {
-				t.Errorf("ManagerLabel = %q, want %q", got, tt.label)
+			if got := managerLabel(tt.m, !tt.m.Reachable, false); got != tt.label {
+				t.Errorf("the menu's label = %q, want %q", got, tt.label)
 			}
 			if got := NotificationLabel(tt.m); got != tt.notified {
 				t.Errorf("NotificationLabel = %q, want %q", got, tt.notified)
