@@ -21,7 +21,7 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 # Wine for the smoke test of the Windows build (Debian 12: Wine 8, 105 MB without recommends).
 WINE_PACKAGES := --no-install-recommends wine64
 WINE := /usr/lib/wine/wine64
-WINE_TEST_PACKAGES := internal/cli internal/idle internal/lending app discovery internal/autostart internal/singleinstance internal/rotatinglog internal/farm internal/localworker internal/machineconfig internal/settings
+WINE_TEST_PACKAGES := internal/cli internal/idle internal/lending app discovery internal/autostart internal/singleinstance internal/rotatinglog internal/farm internal/localworker internal/machineconfig internal/settings internal/atomicfile
 # The MSI is built on Linux by msitools' wixl from build/windows/flamenco-tray.wxs, and read back with
 # msiinfo (msitools), for 64-bit Windows.
 MSI_PACKAGES := --no-install-recommends wixl msitools
@@ -65,7 +65,7 @@ MACOS_APP := Flamenco Tray.app
 SCREENSHOT_PACKAGES := --no-install-recommends xfce4-panel xfwm4 xfce4-notifyd xdotool imagemagick optipng
 # Packages that type-check for macOS without Apple's SDK: with CGO_ENABLED=0, Fyne's glfw driver (app/,
 # the main package, internal/testkit/minimaltray) does not build for darwin, so those are vetted for Windows only.
-DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/hub ./internal/idle ./internal/lending ./internal/testkit/testio ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest ./internal/machineconfig
+DARWIN_VET_PACKAGES := ./assets ./discovery ./internal/hub ./internal/idle ./internal/lending ./internal/testkit/testio ./internal/testkit/fakeclock ./internal/autostart ./internal/singleinstance ./internal/farm ./internal/managerapi ./internal/testkit/farmstandin ./internal/localeenv ./internal/localworker ./internal/rotatinglog ./internal/testkit/ostest ./internal/machineconfig ./internal/atomicfile ./internal/clock
 
 # install-missing installs the Debian packages named in $(1) whose check command $(2) fails.
 define install-missing
