@@ -2,7 +2,7 @@
 
 package main
 
-// The README's screenshots, taken of the real app in a real panel: flamenco-tray in Xfce's panel
+// The screenshots of the README and docs/, taken of the real app in a real panel: flamenco-tray in Xfce's panel
 // (xfce4-panel, its systray plugin hosting StatusNotifierItems) with xfwm4 and xfce4-notifyd on Xvfb,
 // finding stand-in Managers over SSDP on a LAN of network namespaces. `make screenshots` installs
 // what it needs and runs
@@ -44,7 +44,7 @@ import (
 
 const (
 	screenshotDir = "docs/screenshots"
-	// maxScreenshotBytes keeps the README light: a picture over it fails the run.
+	// maxScreenshotBytes keeps the README and docs/ light: a picture over it fails the run.
 	maxScreenshotBytes = 150 << 10
 	// windowMargin is how much desktop is kept around a window's frame.
 	windowMargin = 24
@@ -821,7 +821,7 @@ func (d *desktop) settledShot(t *testing.T, area, content image.Rectangle) *imag
 }
 
 // save writes shot to docs/screenshots/name, compressed by optipng, and fails the test if it is
-// still too large for the README.
+// still too large for the README and docs/.
 func (d *desktop) save(t *testing.T, name string, shot *image.RGBA) {
 	t.Helper()
 	path := filepath.Join(screenshotDir, name)
@@ -840,7 +840,7 @@ func (d *desktop) save(t *testing.T, name string, shot *image.RGBA) {
 		t.Fatal(err)
 	}
 	if info.Size() > maxScreenshotBytes {
-		t.Errorf("%s is %d KB, over the %d KB a README picture may take", path, info.Size()>>10, maxScreenshotBytes>>10)
+		t.Errorf("%s is %d KB, over the %d KB a picture of the docs may take", path, info.Size()>>10, maxScreenshotBytes>>10)
 	}
 	t.Logf("%s: %dx%d, %d KB", path, shot.Rect.Dx(), shot.Rect.Dy(), info.Size()>>10)
 }
