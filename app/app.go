@@ -73,7 +73,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.AppIcon)
-	return newTray(ctx, a, opts).run()
+	newTray(ctx, a, opts).run()
+	return nil
 }
 
 // needsDisplay is true where Fyne's driver needs an X11 or Wayland display.

@@ -139,7 +139,7 @@ func browserConfig(log zerolog.Logger, prefs settings.Store, machine machineconf
 }
 
 // run starts discovery, shows the tray (or the fallback window) and runs Fyne's loop until quit.
-func (t *tray) run() error {
+func (t *tray) run() {
 	defer t.cancel()
 	ctx := t.owner.ctx
 	events, unsubscribe := t.browser.Subscribe()
@@ -190,7 +190,6 @@ func (t *tray) run() error {
 	t.workers.wait()
 	t.farms.stop()
 	t.owner.wait()
-	return nil
 }
 
 func (t *tray) requestRebuild() {
