@@ -51,8 +51,9 @@ func newNoticeSender(log zerolog.Logger, appID string) noticeSender {
 // Its package functions alone (SendNotification, GetCapabilities) would replace two calls of a few
 // lines each, keeping this signal loop, and drop the timeout: no code saved worth a dependency.
 //
-// Concurrency: the fields below mu are guarded by mu; run, one goroutine, owns the connection and
-// reads its signals; notify may be called from any goroutine and waits for the daemon.
+// Concurrency: the fields below mu are guarded by mu, which is never held during a call on the bus
+// or a click; run, one goroutine, owns the connection and reads its signals; notify may be called
+// from any goroutine and waits for the daemon.
 type clickNotifier struct {
 	log     zerolog.Logger
 	appName string        // the app's name, for people
