@@ -23,18 +23,12 @@ import (
 // workerSet for Workers and makes Lenders holding no lock, then records them under mu. mu guards
 // the fields below it and is held over them alone, never while calling another component. Each
 // Lender's Run and the goroutine that follows its statuses are goroutines of the tray's owner
-// (goOwned), ended by that Lender's own cancel or by the tray's context.
+// (GoOwned), ended by that Lender's own cancel or by the tray's context.
 type lendingSet struct {
-	log       zerolog.Logger
-	ctx       context.Context // the tray's: Lenders and the Workers they start live within it
-	goOwned   func(func())
-	listed    func() []discovery.Manager
-	workerFor func(m discovery.Manager) (lending.Worker, error)
-	readIdle  func(ctx context.Context) (time.Duration, bool, error)
-	onChange  func()
-	onBack    func(lending.Tally)
-	syncNow   chan struct{}  // 1 slot: Run syncs the Lenders with the Managers listed
-	applied   lending.Policy // the policy every Lender has; Run's goroutine only
+	cfg     lendingConfig
+	log     zerolog.Logger
+	syncNow chan struct{}  // 1 slot: Run syncs the Lenders with the Managers listed
+	applied lending.Policy // the policy every Lender has; Run's goroutine only
 
 	mu        sync.Mutex
 	urls      map[string]bool         // the Managers' URLs lending is on for (settings.LendTo)
@@ -48,7 +42,7 @@ type lendingSet struct {
 // lendingConfig configures a lendingSet.
 type lendingConfig struct {
 	Log     zerolog.Logger
-	Ctx     context.Context // the tray's
+	Ctx     context.Context // the tray's: Lenders and the Workers they start live within it
 	GoOwned func(func())
 	// Listed returns the Managers listed now (the Browser's).
 	Listed func() []discovery.Manager
@@ -75,9 +69,8 @@ type lenderEntry struct {
 }
 
 func newLendingSet(c lendingConfig) *lendingSet {
-	l := &lendingSet{log: c.Log.With().Str("component", "lending").Logger(), ctx: c.Ctx, goOwned: c.GoOwned, listed: c.Listed,
-		workerFor: c.WorkerFor, readIdle: c.ReadIdle, onChange: c.OnChange, onBack: c.OnBack,
-		syncNow: make(chan struct{}, 1), applied: c.Policy, urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{},
+	l := &lendingSet{cfg: c, log: c.Log.With().Str("component", "lending").Logger(), syncNow: make(chan struct{}, 1),
+		applied: c.Policy, urls: map[string]bool{}, policy: c.Policy, byManager: map[string]*lenderEntry{},
 		problems: map[string]string{}}
 	for _, url := range c.LendTo {
 		l.urls[url] = true
@@ -90,10 +83,10 @@ func newLendingSet(c lendingConfig) *lendingSet {
 func (l *lendingSet) Run() {
 	for {
 		select {
-		case <-l.ctx.Done():
+		case <-l.cfg.Ctx.Done():
 			return
 		case <-l.syncNow:
-			l.sync(l.listed())
+			l.sync(l.cfg.Listed())
 		}
 	}
 }
@@ -130,7 +123,7 @@ func (l *lendingSet) set(m discovery.Manager, on bool) {
 // whose Worker was replaced, stops those of the Managers lending was turned off for, and gives every
 // Lender the policy saved last. Only Run's goroutine calls it.
 func (l *lendingSet) sync(listed []discovery.Manager) {
-	if l.ctx.Err() != nil {
+	if l.cfg.Ctx.Err() != nil {
 		return
 	}
 	l.mu.Lock()
@@ -142,7 +135,7 @@ func (l *lendingSet) sync(listed []discovery.Manager) {
 		if !urls[m.URL] {
 			continue
 		}
-		worker, err := l.workerFor(m)
+		worker, err := l.cfg.WorkerFor(m)
 		if err != nil {
 			if known[m.ID] == "" {
 				l.log.Error().Err(err).Str("manager", m.URL).Msg("cannot lend this computer: no Worker for this Manager")
@@ -166,7 +159,7 @@ func (l *lendingSet) sync(listed []discovery.Manager) {
 		l.applied = policy
 	}
 	if changed {
-		l.onChange()
+		l.cfg.OnChange()
 	}
 }
 
@@ -175,8 +168,8 @@ func (l *lendingSet) newEntry(m discovery.Manager, worker lending.Worker, policy
 	// The load is measured only under a policy's LoadLimit.
 	readLoad := lending.NewLoadMeter(func() int { return worker.State().PID }).Read
 	return &lenderEntry{worker: worker, url: m.URL, done: make(chan struct{}),
-		lender: lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.readIdle, ReadLoad: readLoad, Policy: policy,
-			Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.onBack, WorkerLifetime: l.ctx})}
+		lender: lending.NewLender(lending.Config{Worker: worker, ReadIdle: l.cfg.ReadIdle, ReadLoad: readLoad, Policy: policy,
+			Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.cfg.OnBack, WorkerLifetime: l.cfg.Ctx})}
 }
 
 // apply records what sync found, as lending's switches stand now (a switch changed since has its
@@ -199,11 +192,11 @@ func (l *lendingSet) apply(listed []discovery.Manager, made map[string]*lenderEn
 		if previous != nil {
 			stopping = append(stopping, previous)
 		}
-		ctx, stop := context.WithCancel(l.ctx)
+		ctx, stop := context.WithCancel(l.cfg.Ctx)
 		e.stop = stop
 		l.byManager[id] = e
 		l.log.Info().Str("manager", e.url).Msg("lending this computer to this Manager's farm while you are away")
-		l.goOwned(func() { l.run(ctx, e, previous) })
+		l.cfg.GoOwned(func() { l.run(ctx, e, previous) })
 	}
 	before := maps.Clone(l.problems)
 	for _, m := range listed {
@@ -240,7 +233,7 @@ func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
 				if !ok {
 					return
 				}
-				l.onChange()
+				l.cfg.OnChange()
 			}
 		}
 	}()
@@ -256,14 +249,6 @@ func (l *lendingSet) setPolicy(p lending.Policy) {
 	l.policy = p
 	l.mu.Unlock()
 	l.requestSync()
-}
-
-func (l *lendingSet) lendersLocked() map[string]*lending.Lender {
-	lenders := make(map[string]*lending.Lender, len(l.byManager))
-	for id, e := range l.byManager {
-		lenders[id] = e.lender
-	}
-	return lenders
 }
 
 // notTonight skips lending to a Manager until the morning; lendTonight undoes it.
@@ -292,7 +277,10 @@ func (l *lendingSet) lender(managerID string) *lending.Lender {
 // that has no Lender says why, as one whose idle cannot be read does: it is not lent.
 func (l *lendingSet) statuses() map[string]lending.Status {
 	l.mu.Lock()
-	lenders := l.lendersLocked()
+	lenders := make(map[string]*lending.Lender, len(l.byManager))
+	for id, e := range l.byManager {
+		lenders[id] = e.lender
+	}
 	statuses := make(map[string]lending.Status, len(lenders)+len(l.problems))
 	for id, problem := range l.problems {
 		statuses[id] = lending.Status{Decision: lending.Decision{Mode: lending.NoIdle, Reason: problem}}
