@@ -147,7 +147,7 @@ func (d *iconDesk) sent() []string {
 func TestAFloodOfEventsSendsTheIconOnce(t *testing.T) {
 	t.Parallel()
 	desk := &iconDesk{}
-	surface := newTraySurface(desk, zerolog.Nop(), nil)
+	surface := newTraySurface(desk, zerolog.Nop(), func(*fyne.Menu) {})
 	f := scriptedFarm{listed: true, answers: true,
 		mine: []managerapi.Job{job("j1", "shot-010 lighting", managerapi.JobActive)}}
 	for i := range 500 {

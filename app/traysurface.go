@@ -37,9 +37,7 @@ func (s *traySurface) Show(view trayView) {
 			s.trayMenu.Items = view.menu.Items
 			s.desk.SetSystemTrayMenu(s.trayMenu)
 		}
-		if s.onMenu != nil {
-			s.onMenu(view.menu)
-		}
+		s.onMenu(view.menu)
 		s.menusSent++
 		s.log.Debug().Int("menus_sent", s.menusSent).Msg("tray menu sent")
 	}

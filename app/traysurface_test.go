@@ -50,7 +50,7 @@ func TestTrayResendsTheMenuOnlyWhenItChanges(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		rebuildLoop(ctx, requests, snapshot, MenuActions{}, newTraySurface(desk, zerolog.Nop(), nil))
+		rebuildLoop(ctx, requests, snapshot, MenuActions{}, newTraySurface(desk, zerolog.Nop(), func(*fyne.Menu) {}))
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	// requests holds one: the second of two blocking sends returns once the loop took the first,
