@@ -12,9 +12,9 @@ import (
 // Upgrade, whose refusal writes nothing (it keeps quiet "to maintain backwards compatibility"), then
 // answers http.Error(w, "Upgrade failed: "+err.Error(), 503). So the client sees 503 Service
 // Unavailable, text/plain, with gorilla's reason (TestEventBusRefusesAPlainGETAsGolangSocketIO
-// compares both servers' answers).
+// compares the stand-in's answers with the library's, captured in testdata/golang-socketio).
 
-// upgradeFailure is why gorilla/websocket (v1.5.3, as go.mod has it) does not take r as a websocket
+// upgradeFailure is why gorilla/websocket (v1.5.3, the Manager's) does not take r as a websocket
 // handshake, in its words and its order of checks; "" when it would.
 func upgradeFailure(r *http.Request) string {
 	const badHandshake = "websocket: the client is not using the websocket protocol: "
