@@ -18,10 +18,9 @@ import (
 // run until stopped from the menu or until the tray quits (its context ends: each signs off),
 // whether or not their Manager is listed meanwhile.
 //
-// Concurrency: the fields below mu are guarded by mu, which is taken before a Supervisor's (its
-// State; Subscribe, before the Supervisor's hub) and is never held while waiting: starting and
-// stopping a Worker, and following each Supervisor's states, happen in goroutines of the tray's
-// owner (goOwned).
+// Concurrency: the fields below mu are guarded by mu, which is taken before a Supervisor's lock (its
+// State, Subscribe) and never held while waiting on a goroutine: starting and stopping a Worker,
+// and following each Supervisor's states, happen in goroutines of the tray's owner (goOwned).
 type workerSet struct {
 	log      zerolog.Logger
 	goOwned  func(func())
