@@ -18,5 +18,6 @@
 //     Without it, ComputeFarmState applies 3.5's rules to the Workers and jobs.
 //   - An unfiltered job query is 370 KB with 1,000 jobs: the Watcher never sends one.
 //
-// The Watcher polls; the Manager's live updates (Socket.IO) are not used.
+// The Watcher follows the Manager's event bus (Socket.IO; managerapi.EventBus) and reads over HTTP
+// what the bus does not tell; where the bus cannot be had it polls (Planner).
 package farm

@@ -1,10 +1,11 @@
 package farm
 
 import (
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"os"
 	"os/user"
 	"strings"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // DefaultMetadataKey is the job metadata key that names who submitted a job, as a studio's custom

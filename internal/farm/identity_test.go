@@ -1,8 +1,9 @@
 package farm
 
 import (
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"testing"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 func TestCleanUserName(t *testing.T) {

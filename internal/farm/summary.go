@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"maps"
 	"net"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // MaxMyJobs is how many of the user's jobs a Summary lists.
@@ -33,15 +34,13 @@ type Summary struct {
 	// FinishedTodayCapped: more jobs finished today than one query returns; the finished counts are
 	// lower bounds.
 	FinishedTodayCapped bool
-	MyJobs              []managerapi. // the user's and the watched jobs, latest update first, at most MaxMyJobs
-				Job
+	// MyJobs are the user's and the watched jobs, latest update first, at most MaxMyJobs.
+	MyJobs []managerapi.Job
 	// Unfinished lists the farm's unfinished jobs (anyone's), latest first, at most 20: the jobs the
 	// user can pick to watch when no job carries the identity's metadata key.
-	Unfinished []managerapi.
-		// NoJobCarriesKey: no job seen on this Manager has the identity's metadata key, so none can be
-		// told to be the user's: the menu explains how to turn it on.
-		Job
-
+	Unfinished []managerapi.Job
+	// NoJobCarriesKey: no job seen on this Manager has the identity's metadata key, so none can be
+	// told to be the user's: the menu explains how to turn it on.
 	NoJobCarriesKey bool
 	// Unavailable is "" or why the farm status cannot be had now (no answer, 500, too large or
 	// malformed answers, a Manager too old for this API): the menu says "farm status unavailable".
@@ -113,11 +112,11 @@ func newestFirst(a, b managerapi.Job) int {
 
 // JobTransition is a change of status of one of the user's jobs, or of a job they watch.
 type JobTransition struct {
-	Manager  string         // the Manager's URL
-	Job      managerapi.Job // as last seen, in its new status
-	From, To managerapi.JobStatus
+	Manager string         // the Manager's URL
+	Job     managerapi.Job // as last seen, in its new status
 	// From is "" for a job first seen after the first poll (submitted since, or finished between
 	// two polls).
+	From, To managerapi.JobStatus
 }
 
 // Finished says whether the job ended with this transition (completed, failed or canceled).

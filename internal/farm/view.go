@@ -1,10 +1,11 @@
 package farm
 
 import (
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // maxTrackedOwnJobs bounds how many finished jobs of the user's (and watched ones) a view keeps.
@@ -16,8 +17,8 @@ const maxTrackedOwnJobs = 100
 //
 // Transitions are reported once per job and change of status, only for the user's jobs and the
 // watched ones. A job first seen before the first full status is in (primed) is how things stand,
-// not news; a change of a job already seen is news at any time. A job is known by its id, which a Manager keeps across restarts, so a restart reports
-// nothing.
+// not news; a change of a job already seen is news at any time. A job is known by its id, which a
+// Manager keeps across restarts, so a restart reports nothing.
 type view struct {
 	manager  string
 	identity Identity
