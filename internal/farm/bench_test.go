@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 // BenchmarkTrayLoadOnAManager measures what one tray that polls (the fallback where the event bus
 // cannot be had; BenchmarkTraysOnAManager has the live figures) costs a Manager with 1,000 jobs and
 // 200 Workers over a simulated hour on the fake clock (real HTTP to the stand-in): requests and body bytes a
-// second, as the Manager counts them. Meanwhile the farm works: every 2 minutes one of the user's
+// second, as the Manager counts them (its refused event-bus upgrades aside). Meanwhile the farm works: every 2 minutes one of the user's
 // jobs moves on (queued → active → completed or failed) and another user's job too, so that the
 // lookups of jobs that end are counted. The budget: at most 0.05 requests a second per tray
 // and Manager (200 trays under a tenth of 200 idle Workers' 100 requests a second). Against a 3.3.1
@@ -36,6 +37,7 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 		clock := fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local))
 		f := farmstandin.New("Big Farm", farmstandin.WithClock(clock.Now), farmstandin.WithVersion(version))
 		f.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol", "dave"}, Seed: 42})
+		f.RefuseEventBus(http.StatusBadGateway) // a proxy that does not pass websockets: the tray polls
 		srv := farmstandin.Serve(b, f)
 		// For comparison, what one unfiltered job query costs (the Watcher never sends one).
 		unfiltered := unfilteredQueryBytes(b, f, srv.URL)
@@ -47,14 +49,12 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 			Identity: farm.Identity{UserName: "alice"},
 			Logger:   zerolog.Nop(),
 			Clock:    clock,
-			Random:   rand.New(rand.NewPCG(1, 2)).Float64,
-			Live:     farm.LiveConfig{Disabled: true},
 			OnEvent:  func(e farm.Event) { events <- e },
 		})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { w.Run(ctx); close(done) }()
-		settleWatcher(b, clock, w)
+		waitUntil(b, clock, func() bool { return true })
 
 		rng := rand.New(rand.NewPCG(3, 4))
 		finished, delays := 0, []time.Duration{}
@@ -67,7 +67,7 @@ func benchmarkTrayLoad(b *testing.B, version string) {
 				changedAt = clock.Now()
 			}
 			clock.Advance(step)
-			settleWatcher(b, clock, w)
+			waitUntil(b, clock, func() bool { return true })
 			for drained := false; !drained; {
 				select {
 				case e := <-events:
@@ -133,20 +133,4 @@ func unfilteredQueryBytes(b *testing.B, f *farmstandin.Farm, url string) int64 {
 		b.Fatal(err)
 	}
 	return f.Stats().Bytes - before
-}
-
-func settleWatcher(tb testing.TB, clock *fakeclock.Clock, w *farm.Watcher) {
-	tb.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		changed := clock.Changed()
-		if w.Stats().Waiting && clock.Waiting() > 0 {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			tb.Fatalf("the watcher did not settle: %+v", w.Stats())
-		}
-	}
 }

@@ -28,37 +28,13 @@ const (
 	busPongWait  = 10 * time.Second
 )
 
-// ConnectEventBus connects to the event bus of the Manager at baseURL, subscribed to
+// connectEventBus connects to the event bus of the Manager at baseURL, subscribed to
 // EventBusSubscriptions.
-func ConnectEventBus(ctx context.Context, baseURL string, log zerolog.Logger) (EventSource, error) {
-	return ConnectEventBusWith(ctx, baseURL, managerapi.EventBusConfig{Subscriptions: EventBusSubscriptions, Logger: log,
-		PingEvery: busPingEvery, PongWait: busPongWait})
-}
-
-// ConnectEventBusWith connects with cfg (the benchmark subscribes to more).
-func ConnectEventBusWith(ctx context.Context, baseURL string, cfg managerapi.EventBusConfig) (EventSource, error) {
+func connectEventBus(ctx context.Context, baseURL string, log zerolog.Logger) (*managerapi.EventBus, error) {
 	base, err := managerapi.BaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
-	bus, err := managerapi.DialEventBus(ctx, base, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return busSource{bus}, nil
-}
-
-// busSource hands a Watcher the events it uses.
-type busSource struct{ *managerapi.EventBus }
-
-func (s busSource) Next(ctx context.Context) (LiveUpdate, error) {
-	for {
-		e, err := s.EventBus.Next(ctx)
-		if err != nil {
-			return LiveUpdate{}, err
-		}
-		if e.Job != nil || e.Farm != nil || e.Frame != nil {
-			return LiveUpdate{Job: e.Job, Farm: e.Farm, Frame: e.Frame}, nil
-		}
-	}
+	return managerapi.DialEventBus(ctx, base, managerapi.EventBusConfig{Subscriptions: EventBusSubscriptions, Logger: log,
+		PingEvery: busPingEvery, PongWait: busPongWait})
 }

@@ -4,77 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// LiveConfig configures how a Watcher uses the Manager's event bus. Zero fields take the defaults.
-type LiveConfig struct {
-	// Disabled makes the Watcher poll only.
-	Disabled bool
-	// Dial connects to the event bus; nil: the Manager's own (managerapi.DialEventBus), subscribed
-	// to allJobs only (see ConnectEventBus for why not allWorkers).
-	Dial func(ctx context.Context) (EventSource, error)
-	// ReconnectMin and ReconnectMax bound the jittered back-off between reconnections: 1 s to 1 min.
-	ReconnectMin, ReconnectMax time.Duration
-	// FallbackAfter failed connections in a row (or one refusal) make the Watcher poll: 3.
-	FallbackAfter int
-	// RetryMin and RetryMax bound, while polling, the wait before the next try of the bus: 1 to 10 min.
-	RetryMin, RetryMax time.Duration
-	// WorkersEvery is how often the Workers are read while live: 5 min. A farm-state update on the
-	// bus reads them too, at most every WorkersAfterStatus (1 min).
-	WorkersEvery, WorkersAfterStatus time.Duration
-	// PublishEvery bounds how often the summary is recomputed under a flood of updates: 100 ms.
-	// A job of mine that changes is reported at once, whatever the pace.
-	PublishEvery time.Duration
-	// MaxPendingOwners: more jobs of unknown owner at once than this (a thousand submitted together)
-	// are learnt by one full status instead of one GET each: 32.
-	MaxPendingOwners int
-	// LookupsInFlight bounds the GETs of single jobs at once: 2.
-	LookupsInFlight int
-}
-
-func (c LiveConfig) withDefaults() LiveConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.ReconnectMin, time.Second)
-	def(&c.ReconnectMax, time.Minute)
-	def(&c.RetryMin, time.Minute)
-	def(&c.RetryMax, 10*time.Minute)
-	def(&c.WorkersEvery, 5*time.Minute)
-	def(&c.WorkersAfterStatus, time.Minute)
-	def(&c.PublishEvery, 100*time.Millisecond)
-	if c.FallbackAfter <= 0 {
-		c.FallbackAfter = 3
-	}
-	if c.MaxPendingOwners <= 0 {
-		c.MaxPendingOwners = 32
-	}
-	if c.LookupsInFlight <= 0 {
-		c.LookupsInFlight = 2
-	}
-	return c
-}
-
-// EventSource is a connection to a Manager's event bus.
-type EventSource interface {
-	// Next blocks until the next update, or fails when the connection ends.
-	Next(ctx context.Context) (LiveUpdate, error)
-	Close() error
-}
-
-// LiveUpdate is one update of the event bus that the Watcher uses: a job's, the farm's, or a job's
-// new frame.
-type LiveUpdate struct {
-	Job   *managerapi.JobUpdate
-	Farm  *managerapi.FarmStatusUpdate
-	Frame *managerapi.LastRenderedUpdate
-}
+// How a Watcher uses the Manager's event bus.
+const (
+	// reconnectMin and reconnectMax bound the jittered back-off between reconnections.
+	reconnectMin, reconnectMax = time.Second, time.Minute
+	// fallbackAfter failed connections in a row (or one refusal) make the Watcher poll.
+	fallbackAfter = 3
+	// retryMin and retryMax bound, while polling, the wait before the next try of the bus.
+	retryMin, retryMax = time.Minute, 10 * time.Minute
+	// workersEvery is how often the Workers are read while live. A farm-state update on the bus
+	// reads them too, at most every workersAfterStatus.
+	workersEvery, workersAfterStatus = 5 * time.Minute, time.Minute
+	// publishEvery bounds how often the summary is recomputed under a flood of updates. A job of
+	// mine that changes is reported at once, whatever the pace.
+	publishEvery = 100 * time.Millisecond
+	// maxPendingOwners: more jobs of unknown owner at once than this (a thousand submitted together)
+	// are learnt by one full status instead of one GET each.
+	maxPendingOwners = 32
+	// lookupsInFlight bounds the GETs of single jobs at once.
+	lookupsInFlight = 2
+)
 
 // Connection says how a Watcher follows its Manager, for About and `status`.
 type Connection struct {
@@ -89,26 +45,19 @@ type Connection struct {
 // short idle timeout, a full read that fails) count toward polling like failed ones: each costs the
 // Manager a full read.
 func (w *Watcher) followLiveOrPoll(ctx context.Context) {
-	if w.live.Disabled {
-		for ctx.Err() == nil {
-			w.takeMove()
-			w.pollUntil(ctx, time.Time{})
-		}
-		return
-	}
 	// failures counts the dials in a row that failed; youngEnds the connections in a row that ended
 	// within youngConnection (a Manager's restart is one of each, not three).
-	failures, youngEnds, retry := 0, 0, w.live.RetryMin
+	failures, youngEnds, retry := 0, 0, retryMin
 	for ctx.Err() == nil {
 		w.takeMove()
-		source, err := w.dial(ctx)
+		bus, err := connectEventBus(ctx, w.client.BaseURL(), w.log)
 		if err == nil {
-			failures, retry = 0, w.live.RetryMin
-			if lasted := w.followLive(ctx, source); lasted >= youngConnection || w.movePending() {
+			failures, retry = 0, retryMin
+			if lasted := w.followLive(ctx, bus); lasted >= youngConnection || w.movePending() {
 				youngEnds = 0
 				continue
 			}
-			if youngEnds++; youngEnds < w.live.FallbackAfter {
+			if youngEnds++; youngEnds < fallbackAfter {
 				w.sleep(ctx, w.backoff(youngEnds))
 				continue
 			}
@@ -125,10 +74,10 @@ func (w *Watcher) followLiveOrPoll(ctx context.Context) {
 				w.heard(false) // nothing answered: discovery checks the Manager at once
 			}
 		}
-		if refused || failures >= w.live.FallbackAfter || youngEnds >= w.live.FallbackAfter {
+		if refused || failures >= fallbackAfter || youngEnds >= fallbackAfter {
 			w.fallBack(err)
 			w.pollUntil(ctx, w.clock.Now().Add(w.jittered(retry)))
-			retry = min(2*retry, w.live.RetryMax)
+			retry = min(2*retry, retryMax)
 			continue
 		}
 		w.sleep(ctx, w.backoff(failures))
@@ -140,14 +89,6 @@ const youngConnection = time.Minute
 
 // errEndsYoung says why the Watcher polls when its connections keep ending young.
 var errEndsYoung = errors.New("the event bus keeps closing soon after connecting (a proxy's idle timeout?)")
-
-// dial connects to the event bus of the Manager where the Watcher follows it now.
-func (w *Watcher) dial(ctx context.Context) (EventSource, error) {
-	if w.live.Dial != nil {
-		return w.live.Dial(ctx)
-	}
-	return ConnectEventBus(ctx, w.client.BaseURL(), w.log)
-}
 
 // fallBack says, in the log once and in the summary, that the Watcher polls and why.
 func (w *Watcher) fallBack(err error) {
@@ -166,14 +107,14 @@ func (w *Watcher) fallBack(err error) {
 
 // backoff is the jittered wait before reconnection attempt n (1, 2, …).
 func (w *Watcher) backoff(n int) time.Duration {
-	d := w.live.ReconnectMin << min(max(n-1, 0), 16)
-	return w.jittered(min(d, w.live.ReconnectMax))
+	d := reconnectMin << min(max(n-1, 0), 16)
+	return w.jittered(min(d, reconnectMax))
 }
 
 // jittered spreads d by ±20 %, so that the trays of a studio do not reconnect in step after a
 // Manager restart.
 func (w *Watcher) jittered(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*w.random()))
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
 func (w *Watcher) sleep(ctx context.Context, d time.Duration) {
@@ -199,7 +140,6 @@ func (w *Watcher) pollUntil(ctx context.Context, until time.Time) {
 			wake = until
 		}
 		wait := wake.Sub(w.clock.Now())
-		w.stats.Waiting = true
 		w.mu.Unlock()
 		timer := w.clock.NewTimer(max(wait, 0))
 		moved := false
@@ -211,9 +151,6 @@ func (w *Watcher) pollUntil(ctx context.Context, until time.Time) {
 			moved = true
 		}
 		timer.Stop()
-		w.mu.Lock()
-		w.stats.Waiting = false
-		w.mu.Unlock()
 		if moved || ctx.Err() != nil || !until.IsZero() && !w.clock.Now().Before(until) {
 			return
 		}
@@ -221,12 +158,12 @@ func (w *Watcher) pollUntil(ctx context.Context, until time.Time) {
 }
 
 // followLive follows one event-bus connection until it ends, and returns how long it lasted.
-func (w *Watcher) followLive(ctx context.Context, source EventSource) time.Duration {
+func (w *Watcher) followLive(ctx context.Context, bus *managerapi.EventBus) time.Duration {
 	started := w.clock.Now()
 	w.setLive(true)
 	defer w.setLive(false)
-	s := &liveSession{w: w, source: source, updates: make(chan liveItem, liveBuffer),
-		lookups: make(chan lookupResult, w.live.LookupsInFlight)}
+	s := &liveSession{w: w, bus: bus, updates: make(chan liveItem, liveBuffer),
+		lookups: make(chan lookupResult, lookupsInFlight)}
 	err := s.run(ctx)
 	if ctx.Err() == nil {
 		w.log.Info().Err(err).Msg("event bus connection ended: reconnecting")
@@ -239,18 +176,15 @@ func (w *Watcher) followLive(ctx context.Context, source EventSource) time.Durat
 // reconnection right after tells (a proxy that cuts connections would otherwise have discovery
 // check the Manager at each cut); a reconnection that fails stops it.
 func (w *Watcher) setLive(connected bool) {
-	w.mu.Lock()
 	if connected {
-		w.stats.Connections++
 		w.log.Debug().Msg("event bus connected")
-	} else {
-		w.connection = Connection{}
-		w.publishLocked(w.clock.Now())
-	}
-	w.mu.Unlock()
-	if connected {
 		w.heard(true)
+		return
 	}
+	w.mu.Lock()
+	w.connection = Connection{}
+	w.publishLocked(w.clock.Now())
+	w.mu.Unlock()
 }
 
 // heard tells Vouch when what the Watcher can say of the Manager changed: that it just heard from it,
@@ -270,7 +204,7 @@ func (w *Watcher) heard(alive bool) {
 const liveBuffer = 1024
 
 type liveItem struct {
-	update LiveUpdate
+	update managerapi.BusEvent
 	err    error
 }
 
@@ -281,11 +215,11 @@ type lookupResult struct {
 }
 
 // liveSession is one event-bus connection: a reader goroutine feeds updates in order; the session's
-// goroutine applies them, asks for the owners of new jobs (at most LookupsInFlight at once) and
+// goroutine applies them, asks for the owners of new jobs (at most lookupsInFlight at once) and
 // reads the Workers on a slow timer. It owns every goroutine it starts.
 type liveSession struct {
 	w       *Watcher
-	source  EventSource
+	bus     *managerapi.EventBus
 	updates chan liveItem
 	lookups chan lookupResult
 
@@ -305,7 +239,7 @@ type liveSession struct {
 func (s *liveSession) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer s.wg.Wait()
-	defer s.source.Close()
+	defer s.bus.Close()
 	defer cancel()
 	s.wg.Add(1)
 	go s.read(ctx)
@@ -315,11 +249,11 @@ func (s *liveSession) run(ctx context.Context) error {
 	return s.loop(ctx)
 }
 
-// read hands the source's updates over in order until the connection ends.
+// read hands the bus's updates over in order until the connection ends.
 func (s *liveSession) read(ctx context.Context) {
 	defer s.wg.Done()
 	for {
-		update, err := s.source.Next(ctx)
+		update, err := s.bus.Next(ctx)
 		select {
 		case s.updates <- liveItem{update: update, err: err}:
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/farmstandin"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // The two generations of Flamenco's API every live test runs against: 3.3.1 (filtered job queries,
@@ -23,7 +26,8 @@ import (
 var generations = []string{"3.3.1", "3.8.5"}
 
 // liveHarness is a Watcher on the real clock, following a stand-in Manager over real HTTP and a
-// real websocket.
+// real websocket. Its reconnections wait the real back-off (1 s, then 2 s, each ±20 %); what waits
+// longer (polling, the bus tried again a minute later) is tested on the fake clock (harness).
 type liveHarness struct {
 	t       *testing.T
 	farm    *farmstandin.Farm
@@ -48,7 +52,6 @@ func newLiveHarness(t *testing.T, version string, setup func(*farmstandin.Farm),
 		Client:   managerapi.NewClient(h.server.URL, managerapi.WithTimeout(2*time.Second)),
 		Identity: farm.Identity{UserName: "alice"},
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-		Live:     farm.LiveConfig{ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond},
 		Vouch:    func(connected bool) { h.bus <- connected },
 		OnEvent:  func(e farm.Event) { events <- e },
 	}
@@ -252,37 +255,36 @@ func TestLiveReconnectsAndReportsWhatEndedMeanwhileOnce(t *testing.T) {
 	}
 }
 
+// A proxy that does not pass websockets: the Watcher polls, says why, still reports my job's end,
+// and tries the bus again now and then (a minute, then longer): once the proxy passes it, live again.
+// On the fake clock (harness), with the default schedule.
 func TestLiveFallsBackToPollingWhenTheBusIsRefusedAndComesBack(t *testing.T) {
 	for _, version := range generations {
 		t.Run(version, func(t *testing.T) {
 			var mine string
-			schedule := farm.DefaultSchedule()
-			schedule.Every[farm.TaskAllJobs] = 300 * time.Millisecond
-			schedule.Every[farm.TaskUnfinished] = 300 * time.Millisecond
-			h := newLiveHarness(t, version, func(f *farmstandin.Farm) {
-				f.RefuseEventBus(400) // a proxy that does not pass websockets
+			h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) {
+				f.SetVersion(version)
+				f.RefuseEventBus(400)
 				mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-040 proxied", User: "alice", Status: "active"})
-			}, func(cfg *farm.WatcherConfig) {
-				cfg.Schedule = schedule
-				cfg.Live.RetryMin, cfg.Live.RetryMax = time.Second, time.Second
 			})
-			h.waitSummary("polling, saying why, my running job seen", func(s farm.Summary) bool {
-				return strings.Contains(s.Connection.Fallback, "refused") && len(s.MyJobs) == 1
-			})
+			if s := h.watcher.Summary(); !strings.Contains(s.Connection.Fallback, "refused") || len(s.MyJobs) != 1 {
+				t.Fatalf("want polling, saying why, my running job seen: %+v", s)
+			}
 			h.farm.SetJobStatus(mine, "completed", "all tasks completed")
-			if e := h.nextJobEventOf(mine, farm.JobFinished, 5*time.Second); e.Transition.To != managerapi.JobCompleted {
+			// The next poll of every job (3.6+: every 2 min) or of the unfinished ones (27 s).
+			if e := h.nextJobEnd(mine, 3*time.Minute); e.Transition.To != managerapi.JobCompleted {
 				t.Errorf("polled end: %+v", e.Transition)
 			}
 			h.farm.RefuseEventBus(0)
-			h.waitSummary("live again", func(s farm.Summary) bool { return s.Connection.Live })
+			h.advanceUntil("live again", 15*time.Minute, func() bool { return h.watcher.Summary().Connection.Live })
 		})
 	}
 }
 
 func TestLiveSkipsMalformedFramesAndSurvivesAFlood(t *testing.T) {
-	var mine string
+	var mine, flooded string
 	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) {
-		f.SubmitJob(farmstandin.JobSpec{Name: "flooded", User: "bob", Status: "active", Steps: 100})
+		flooded = f.SubmitJob(farmstandin.JobSpec{Name: "flooded", User: "bob", Status: "active", Steps: 100})
 		mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-050 mine", User: "alice", Status: "active"})
 	})
 	h.waitLive()
@@ -317,8 +319,8 @@ func TestLiveSkipsMalformedFramesAndSurvivesAFlood(t *testing.T) {
 	e := h.nextJobEventOf(mine, farm.JobFinished, 10*time.Second)
 	close(stopReading)
 	bus := h.farm.EventBusStats()
-	t.Logf("10,000 updates and my job's end in %v; the slowest Summary() took %v; %d updates applied, %d connections, %d closed by the Manager's queue overflowing",
-		time.Since(floodStart), <-slowest, h.watcher.Stats().BusEvents, h.watcher.Stats().Connections, bus.Overflows)
+	t.Logf("10,000 updates and my job's end in %v; the slowest Summary() took %v; %d updates sent, %d connections, %d closed by the Manager's queue overflowing",
+		time.Since(floodStart), <-slowest, bus.FramesByEvent["/jobs"], bus.Total, bus.Overflows)
 	if e.Transition.To != managerapi.JobCompleted {
 		t.Errorf("after the flood: %+v", e.Transition)
 	}
@@ -331,12 +333,19 @@ func TestLiveSkipsMalformedFramesAndSurvivesAFlood(t *testing.T) {
 	if now := runtime.NumGoroutine(); now > goroutines+8 {
 		t.Errorf("goroutines: %d before the flood, %d after", goroutines, now)
 	}
-	if !h.watcher.Summary().Connection.Live || h.watcher.Stats().Connections != 1 || bus.Overflows != 0 {
-		t.Errorf("the flood or the malformed frames cost the connection: %d connections, %d overflows", h.watcher.Stats().Connections, bus.Overflows)
+	if !h.watcher.Summary().Connection.Live || bus.Total != 1 || bus.Overflows != 0 {
+		t.Errorf("the flood or the malformed frames cost the connection: %d connections, %d overflows", bus.Total, bus.Overflows)
 	}
-	if applied := h.watcher.Stats().BusEvents; applied < 10000 {
-		t.Errorf("%d of 10,000 updates applied", applied)
+	// Every update went over the one connection, read in order: the flood's last (99 of the flooded
+	// job's 100 steps) is what the summary shows.
+	if sent := bus.FramesByEvent["/jobs"]; sent < 10000 {
+		t.Errorf("%d of 10,000 updates sent", sent)
 	}
+	h.waitSummary("the flood's last update applied", func(s farm.Summary) bool {
+		return slices.ContainsFunc(s.Unfinished, func(j managerapi.Job) bool {
+			return j.ID == flooded && j.Progress != nil && *j.Progress == managerapi.Progress{Completed: 99, Total: 100}
+		})
+	})
 }
 
 func TestLiveAThousandNewJobsCostOneFullReadNotAThousandGets(t *testing.T) {
@@ -384,9 +393,8 @@ func TestLiveReadsEverythingAfterAFailedFullStatus(t *testing.T) {
 }
 
 // A bus whose connections end soon after connecting (here: every full read fails) counts toward
-// polling like one that cannot be reached: each try costs the Manager a full read. After
-// FallbackAfter (3) such connections the Watcher polls, says why, and tries the bus again only after
-// RetryMin (a minute).
+// polling like one that cannot be reached: each try costs the Manager a full read. After 3 such
+// connections the Watcher polls, says why, and tries the bus again only after a minute.
 func TestLiveConnectionsThatFailTheirFullReadFallBackToPolling(t *testing.T) {
 	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) { f.SetMode(farmstandin.Failing) })
 	h.waitSummary("polling, saying why", func(s farm.Summary) bool {
@@ -399,27 +407,30 @@ func TestLiveConnectionsThatFailTheirFullReadFallBackToPolling(t *testing.T) {
 
 // A proxy with a short idle timeout cuts each connection seconds after the upgrade: the Watcher must
 // not reconnect (and read everything) forever. It polls, says why, and still reports my job's end.
+// On the fake clock, against 3.3.1, whose unfinished jobs are polled every 27 s: the end comes by
+// polling, before the bus is tried again a minute later.
 func TestLiveConnectionsCutSoonAfterConnectingFallBackToPolling(t *testing.T) {
 	var mine string
-	schedule := farm.DefaultSchedule()
-	schedule.Every[farm.TaskAllJobs] = 300 * time.Millisecond
-	h := newLiveHarness(t, "3.8.5", func(f *farmstandin.Farm) {
+	h := newHarness(t, func(f *farmstandin.Farm, _ *fakeclock.Clock) {
+		f.RefuseEventBus(0)
 		mine = f.SubmitJob(farmstandin.JobSpec{Name: "shot-080 behind a proxy", User: "alice", Status: "active"})
-	}, func(cfg *farm.WatcherConfig) { cfg.Schedule = schedule })
+	})
 	for n := 1; n <= 3; n++ {
-		h.waitSummary(fmt.Sprintf("live on connection %d", n), func(s farm.Summary) bool {
-			return s.Connection.Live && h.farm.EventBusStats().Total == n
+		h.advanceUntil(fmt.Sprintf("live on connection %d", n), time.Minute, func() bool {
+			return h.watcher.Summary().Connection.Live && h.farm.EventBusStats().Total == n
 		})
 		h.farm.DropEventBus()
+		// The end of a connection comes over the network, not by the clock: wait for it.
+		testio.WaitFor(t, 10*time.Second, func() bool { return !h.watcher.Summary().Connection.Live })
 	}
-	h.waitSummary("polling, saying why", func(s farm.Summary) bool {
-		return strings.Contains(s.Connection.Fallback, "keeps closing soon after connecting")
+	h.advanceUntil("polling, saying why", time.Minute, func() bool {
+		return strings.Contains(h.watcher.Summary().Connection.Fallback, "keeps closing soon after connecting")
 	})
-	if n := h.farm.EventBusStats().Total; n != 3 {
-		t.Errorf("%d event-bus connections before polling, want 3", n)
-	}
 	h.farm.SetJobStatus(mine, "completed", "all tasks completed")
-	if e := h.nextJobEventOf(mine, farm.JobFinished, 5*time.Second); e.Transition.To != managerapi.JobCompleted {
+	if e := h.nextJobEnd(mine, time.Minute); e.Transition.To != managerapi.JobCompleted {
 		t.Errorf("polled end: %+v", e.Transition)
+	}
+	if n := h.farm.EventBusStats().Total; n != 3 {
+		t.Errorf("%d event-bus connections, want 3: none after the fallback", n)
 	}
 }

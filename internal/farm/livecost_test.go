@@ -71,7 +71,6 @@ func newLiveOnAFakeClock(t *testing.T) *liveOnAFakeClock {
 		Identity: farm.Identity{UserName: "alice"},
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 		Clock:    h.clock,
-		Random:   func() float64 { return 0.5 },
 		OnEvent:  func(e farm.Event) { h.events <- e },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -131,7 +130,7 @@ func TestLiveAFailedSideRequestKeepsTheConnection(t *testing.T) {
 	h := newLiveOnAFakeClock(t)
 	h.failing.on.Store(true)
 	mine := h.farm.SubmitJob(farmstandin.JobSpec{Name: "shot-090 mine", User: "alice"})
-	h.clock.Advance(5 * time.Minute) // the Workers are due
+	h.clock.Advance(6 * time.Minute) // the Workers are due: every 5 min ± 20 %
 	testio.WaitFor(t, 10*time.Second, func() bool { return h.failing.workers.Load() > 0 && h.failing.jobs.Load() > 0 })
 	if err := h.farm.SetJobStatus(mine, "completed", "all tasks completed"); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func (s *liveSession) nextWake() time.Time {
 		wake = s.lookupsAt
 	}
 	if s.dirty {
-		if at := s.lastPublish.Add(s.w.live.PublishEvery); at.Before(wake) {
+		if at := s.lastPublish.Add(publishEvery); at.Before(wake) {
 			wake = at
 		}
 	}
@@ -90,7 +90,7 @@ func (s *liveSession) resync(ctx context.Context) error {
 	if w.generation == genQuery {
 		w.view.settlePending() // the queries found the user's jobs; the rest are not theirs
 		// Jobs of mine that ended while the bus was away: the full status asked for a few; the
-		// rest are asked for here, LookupsInFlight at a time, so that each end is reported.
+		// rest are asked for here, lookupsInFlight at a time, so that each end is reported.
 		s.queue = w.view.leftUnfinished()
 	}
 	for _, f := range farmStates {
@@ -101,7 +101,7 @@ func (s *liveSession) resync(ctx context.Context) error {
 	}
 	// The full status read the Workers too.
 	s.workersReadAt = w.clock.Now()
-	s.workersAt = s.workersReadAt.Add(w.jittered(w.live.WorkersEvery))
+	s.workersAt = s.workersReadAt.Add(w.jittered(workersEvery))
 	s.lastPublish = w.clock.Now()
 	if !w.connection.Live {
 		w.connection = Connection{Live: true} // the farm as read, and every change since: live
@@ -112,7 +112,7 @@ func (s *liveSession) resync(ctx context.Context) error {
 }
 
 // apply takes one update of the bus.
-func (s *liveSession) apply(u LiveUpdate) {
+func (s *liveSession) apply(u managerapi.BusEvent) {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -126,16 +126,17 @@ func (s *liveSession) apply(u LiveUpdate) {
 	case u.Farm != nil:
 		w.view.observeFarmStatus(u.Farm.Status, true)
 		// The farm's state changed: its Workers' counts likely did too. Read them, but never sooner
-		// than WorkersAfterStatus after the last read, however often the state changes.
+		// than workersAfterStatus after the last read, however often the state changes.
 		soon := w.clock.Now()
-		if earliest := s.workersReadAt.Add(w.live.WorkersAfterStatus); soon.Before(earliest) {
+		if earliest := s.workersReadAt.Add(workersAfterStatus); soon.Before(earliest) {
 			soon = earliest
 		}
 		if soon.Before(s.workersAt) {
 			s.workersAt = soon
 		}
+	default:
+		return // a /workers update: not subscribed to (see EventBusSubscriptions)
 	}
-	w.stats.BusEvents++
 	s.dirty = true
 }
 
@@ -148,7 +149,7 @@ func (s *liveSession) applyJobLocked(u managerapi.JobUpdate) {
 	if !askOwner {
 		return
 	}
-	if len(w.view.pending) > w.live.MaxPendingOwners {
+	if len(w.view.pending) > maxPendingOwners {
 		// A burst of new jobs: one full status tells every owner at once.
 		s.resyncWanted = true
 		return
@@ -156,19 +157,16 @@ func (s *liveSession) applyJobLocked(u managerapi.JobUpdate) {
 	s.queue = append(s.queue, u.ID)
 }
 
-// startLookups asks for the owners of queued jobs, LookupsInFlight at a time, once any back-off
+// startLookups asks for the owners of queued jobs, lookupsInFlight at a time, once any back-off
 // after a failed one has passed.
 func (s *liveSession) startLookups(ctx context.Context) {
 	if s.w.clock.Now().Before(s.lookupsAt) {
 		return
 	}
-	for s.inFlight < s.w.live.LookupsInFlight && len(s.queue) > 0 && !s.resyncWanted {
+	for s.inFlight < lookupsInFlight && len(s.queue) > 0 && !s.resyncWanted {
 		id := s.queue[0]
 		s.queue = s.queue[1:]
 		s.inFlight++
-		s.w.mu.Lock()
-		s.w.stats.Requests++
-		s.w.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -190,7 +188,7 @@ func (s *liveSession) lookedUp(r lookupResult) {
 		// Asked again later, alone: a failed side request never ends a working connection, whose
 		// every reconnection costs the Manager a full read.
 		s.lookupFailures++
-		retry := w.jittered(min(sideRetryMin<<min(s.lookupFailures-1, 8), w.live.WorkersEvery))
+		retry := w.jittered(min(sideRetryMin<<min(s.lookupFailures-1, 8), workersEvery))
 		s.lookupsAt = w.clock.Now().Add(retry)
 		s.queue = append(s.queue, r.id)
 		w.log.Debug().Err(r.err).Str("job", r.id).Dur("retry", retry).Msg("cannot ask whose a job is: asking again later")
@@ -204,9 +202,9 @@ func (s *liveSession) lookedUp(r lookupResult) {
 	s.dirty = true
 }
 
-// readWorkers reads the Workers (their counts are not followed on the bus: see ConnectEventBus). A
-// failed read keeps the counts known and is tried again, alone, after a growing back-off: a failed
-// side request never ends a working connection.
+// readWorkers reads the Workers (their counts are not followed on the bus: see
+// EventBusSubscriptions). A failed read keeps the counts known and is tried again, alone, after a
+// growing back-off: a failed side request never ends a working connection.
 func (s *liveSession) readWorkers(ctx context.Context) {
 	w := s.w
 	err := w.readWorkers(ctx)
@@ -215,7 +213,7 @@ func (s *liveSession) readWorkers(ctx context.Context) {
 	s.workersReadAt = w.clock.Now()
 	if err != nil {
 		s.workersFailures++
-		retry := w.jittered(min(sideRetryMin<<min(s.workersFailures-1, 8), w.live.WorkersEvery))
+		retry := w.jittered(min(sideRetryMin<<min(s.workersFailures-1, 8), workersEvery))
 		s.workersAt = s.workersReadAt.Add(retry)
 		if s.workersFailures == 1 {
 			w.log.Warn().Err(err).Dur("retry", retry).Msg("cannot read the Workers: keeping their last counts, trying again later")
@@ -223,22 +221,22 @@ func (s *liveSession) readWorkers(ctx context.Context) {
 		return
 	}
 	s.workersFailures = 0
-	s.workersAt = s.workersReadAt.Add(w.jittered(w.live.WorkersEvery))
+	s.workersAt = s.workersReadAt.Add(w.jittered(workersEvery))
 	s.dirty = true
 }
 
 // sideRetryMin is the first wait before a failed side request (the Workers, a job's owner) is asked
-// again while the event bus is connected; it doubles up to WorkersEvery.
+// again while the event bus is connected; it doubles up to workersEvery.
 const sideRetryMin = 30 * time.Second
 
 // errMoved ends a connection to a Manager that SetURL moved.
 var errMoved = errors.New("the Manager moved to another address")
 
-// publishIfDue recomputes the summary when something changed and PublishEvery has passed.
+// publishIfDue recomputes the summary when something changed and publishEvery has passed.
 func (s *liveSession) publishIfDue() {
 	w := s.w
 	now := w.clock.Now()
-	if !s.dirty || now.Sub(s.lastPublish) < w.live.PublishEvery {
+	if !s.dirty || now.Sub(s.lastPublish) < publishEvery {
 		return
 	}
 	w.mu.Lock()

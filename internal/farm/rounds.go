@@ -23,7 +23,6 @@ func (w *Watcher) Once(ctx context.Context) (Summary, error) {
 func (w *Watcher) fullStatus(ctx context.Context) error {
 	w.mu.Lock()
 	w.planner.AllDue(w.clock.Now())
-	w.stats.Resyncs++
 	w.mu.Unlock()
 	return w.round(ctx)
 }
@@ -32,9 +31,6 @@ func (w *Watcher) fullStatus(ctx context.Context) error {
 // retries that one alone, later), which it returns. Learning the Manager's jobs API generation
 // enables other tasks, due at once: they run in the same round.
 func (w *Watcher) round(ctx context.Context) error {
-	w.mu.Lock()
-	w.stats.Rounds++
-	w.mu.Unlock()
 	for range numTasks { // each pass runs at least one task, or ends the round
 		w.mu.Lock()
 		due := w.planner.Due(w.clock.Now())
@@ -131,7 +127,6 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 func (w *Watcher) readAllJobs(ctx context.Context) error {
 	w.mu.Lock()
 	keep := w.view.keepFilter(w.clock.Now())
-	w.stats.Requests++
 	w.mu.Unlock()
 	var kept []managerapi.Job
 	_, err := w.client.AllJobs(ctx, func(j managerapi.Job) {
@@ -160,9 +155,6 @@ func (w *Watcher) readAllJobs(ctx context.Context) error {
 // query runs a filtered job query (before 3.6). A Manager that no longer has it was upgraded to 3.6
 // or later: the complete list takes over, due at once.
 func (w *Watcher) query(ctx context.Context, q managerapi.JobQuery) ([]managerapi.Job, error) {
-	w.mu.Lock()
-	w.stats.Requests++
-	w.mu.Unlock()
 	jobs, err := w.client.QueryJobs(ctx, q)
 	if errors.Is(err, managerapi.ErrNoSuchEndpoint) {
 		w.mu.Lock()
@@ -174,9 +166,6 @@ func (w *Watcher) query(ctx context.Context, q managerapi.JobQuery) ([]managerap
 }
 
 func (w *Watcher) readWorkers(ctx context.Context) error {
-	w.mu.Lock()
-	w.stats.Requests++
-	w.mu.Unlock()
 	workers, err := w.client.Workers(ctx)
 	if err == nil {
 		w.mu.Lock()
@@ -187,9 +176,6 @@ func (w *Watcher) readWorkers(ctx context.Context) error {
 }
 
 func (w *Watcher) readFarmStatus(ctx context.Context) error {
-	w.mu.Lock()
-	w.stats.Requests++
-	w.mu.Unlock()
 	state, present, err := w.client.FarmStatus(ctx)
 	if err != nil {
 		return err
@@ -248,9 +234,6 @@ func (w *Watcher) pollUnfinished(ctx context.Context) error {
 // lookUp asks for one job and feeds the answer to the view: how a job of mine ended, or whose a
 // job first seen on the event bus is.
 func (w *Watcher) lookUp(ctx context.Context, id string) error {
-	w.mu.Lock()
-	w.stats.Requests++
-	w.mu.Unlock()
 	j, err := w.client.Job(ctx, id)
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,8 +27,9 @@ import (
 // tray, HTTP requests and bytes a second, event-bus frames and bytes a second; and the stand-in
 // Manager's goroutines and heap per connected tray. Meanwhile each awake Worker checks in every 5 s
 // (as real ones do: each check-in is a /workers update), a running job reports progress every 2 s,
-// one changes status every 10 s and one is submitted every 30 s. "allWorkers" is the same with the
-// Workers subscribed to as well, which is why the trays do not subscribe to them. "busy-farm" is one
+// one changes status every 10 s and one is submitted every 30 s. "+allWorkers" is the same with each
+// tray also subscribed to the Workers (on a second connection of its own, as a tray can subscribe to
+// nothing else), which is why the trays do not subscribe to them. "busy-farm" is one
 // tray, all included, on a farm whose state changes every 5 s, directly and behind two proxies
 // (busyfarm_bench_test.go).
 func BenchmarkTraysOnAManager(b *testing.B) {
@@ -35,23 +38,25 @@ func BenchmarkTraysOnAManager(b *testing.B) {
 	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
 	runtime.MemProfileRate = heapSampleRate
 	for _, tc := range []struct {
-		trays         int
-		subscriptions []string
+		trays      int
+		allWorkers bool
 	}{
-		{1, farm.EventBusSubscriptions}, {50, farm.EventBusSubscriptions}, {200, farm.EventBusSubscriptions},
-		{50, []string{"allJobs", "allWorkers"}},
+		{1, false}, {50, false}, {200, false}, {50, true},
 	} {
-		name := fmt.Sprintf("trays=%d/%s", tc.trays, strings.Join(tc.subscriptions, "+"))
+		name := fmt.Sprintf("trays=%d/%s", tc.trays, strings.Join(farm.EventBusSubscriptions, "+"))
+		if tc.allWorkers {
+			name += "+allWorkers"
+		}
 		b.Run(name, func(b *testing.B) {
 			for range b.N {
-				benchmarkTrays(b, tc.trays, tc.subscriptions, time.Minute)
+				benchmarkTrays(b, tc.trays, tc.allWorkers, time.Minute)
 			}
 		})
 	}
 	b.Run("busy-farm", benchmarkBusyFarms)
 }
 
-func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time.Duration) {
+func benchmarkTrays(b *testing.B, trays int, allWorkers bool, window time.Duration) {
 	f := farmstandin.New("Big Farm", farmstandin.WithVersion("3.8.5"))
 	f.Generate(farmstandin.Scale{Workers: 200, Jobs: 1000, Users: []string{"alice", "bob", "carol", "dave"}, Seed: 42})
 	srv := farmstandin.Serve(b, f)
@@ -61,27 +66,31 @@ func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	watchers := make([]*farm.Watcher, trays)
+	requests := make([]*countingTransport, trays) // each tray's requests, counted on its way out
 	for i := range watchers {
-		url := srv.URL
+		hc := managerapi.NewHTTPClient(managerapi.DefaultTimeout)
+		requests[i] = &countingTransport{next: hc.Transport}
+		hc.Transport = requests[i]
 		watchers[i] = farm.NewWatcher(farm.WatcherConfig{
-			Client:   managerapi.NewClient(url),
+			Client:   managerapi.NewClient(srv.URL, managerapi.WithHTTPClient(hc)),
 			Identity: farm.Identity{UserName: []string{"alice", "bob", "carol", "dave"}[i%4]},
 			Logger:   zerolog.Nop(),
-			Live: farm.LiveConfig{Dial: func(ctx context.Context) (farm.EventSource, error) {
-				return farm.ConnectEventBusWith(ctx, url, managerapi.EventBusConfig{Subscriptions: subscriptions})
-			}},
 		})
 		wg.Go(func() { watchers[i].Run(ctx) })
+		if allWorkers {
+			wg.Go(func() { followWorkers(ctx, b, srv.URL) })
+		}
 	}
 	defer func() { cancel(); wg.Wait() }()
 	waitAllLive(b, watchers)
 	runtime.GC()
 	heapConnected, goroutinesConnected := standInHeap(), standInGoroutines()
+	connected := f.Stats() // the full read of each connection
 	f.ResetStats()
 	busBefore := f.EventBusStats()
-	requestsBefore := make([]int, trays)
-	for i, w := range watchers {
-		requestsBefore[i] = w.Stats().Requests
+	requestsBefore := make([]int64, trays)
+	for i, r := range requests {
+		requestsBefore[i] = r.n.Load()
 	}
 
 	b.ResetTimer()
@@ -96,16 +105,47 @@ func benchmarkTrays(b *testing.B, trays int, subscriptions []string, window time
 	b.ReportMetric(float64(bus.Bytes-busBefore.Bytes)/seconds/n, "busB/s/tray")
 	b.ReportMetric(float64(goroutinesConnected-goroutinesBefore)/n, "standin-goroutines/tray")
 	b.ReportMetric(float64(heapConnected-heapBefore)/n, "standin-heapB/tray")
-	var connections, resyncs int
-	perTray := map[int]int{} // requests in the window → trays
-	for i, w := range watchers {
-		connections += w.Stats().Connections
-		resyncs += w.Stats().Resyncs
-		perTray[w.Stats().Requests-requestsBefore[i]]++
+	perTray := map[int64]int{} // requests in the window → trays
+	for i, r := range requests {
+		perTray[r.n.Load()-requestsBefore[i]]++
 	}
+	// Every full read of a 3.8.5 Manager starts with one list of every job.
+	fullReads := connected.ByRoute["GET /api/v3/jobs"] + stats.ByRoute["GET /api/v3/jobs"]
 	b.Logf("requests per tray in the window: %v", perTray)
 	b.Logf("%d trays for %v: %v requests (%v), %d frames %v; %d connections and %d full reads in all (%d overflows)",
-		trays, window, stats.Requests, stats.ByRoute, bus.Frames-busBefore.Frames, bus.FramesByEvent, connections, resyncs, bus.Overflows)
+		trays, window, stats.Requests, stats.ByRoute, bus.Frames-busBefore.Frames, bus.FramesByEvent, bus.Total, fullReads, bus.Overflows)
+}
+
+// countingTransport counts the requests a tray sends.
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+// followWorkers subscribes to the Workers' updates, as a tray would if it wanted them, and reads
+// them until ctx ends.
+func followWorkers(ctx context.Context, b *testing.B, url string) {
+	base, err := managerapi.BaseURL(url)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	bus, err := managerapi.DialEventBus(ctx, base, managerapi.EventBusConfig{Subscriptions: []string{"allWorkers"}})
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer bus.Close()
+	for {
+		if _, err := bus.Next(ctx); err != nil {
+			return
+		}
+	}
 }
 
 func waitAllLive(b *testing.B, watchers []*farm.Watcher) {

@@ -3,7 +3,6 @@ package farm
 import (
 	"context"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
@@ -37,7 +36,7 @@ const (
 	FarmStateChanged EventKind = "farm"         // the farm state changed, or became (un)available
 )
 
-// Event is a change the Watcher reports to subscribers.
+// Event is a change the Watcher reports to OnEvent.
 type Event struct {
 	Kind       EventKind
 	Time       time.Time
@@ -55,12 +54,7 @@ type WatcherConfig struct {
 	Identity Identity
 	Watched  []string // ids of jobs the user picked to watch
 	Logger   zerolog.Logger
-	Clock    discovery.Clock // nil: the system clock
-	Schedule Schedule        // zero: DefaultSchedule()
-	Random   func() float64  // in [0, 1), for jitter; nil: math/rand
-	Location *time.Location  // where "today" is; nil: time.Local
-	// Live configures the event bus; its zero value connects with the defaults.
-	Live LiveConfig
+	Clock    discovery.Clock // nil: the system clock; a test's fake clock moves the timers by hand
 	// OnEvent, if set, gets every Event, in order, from a goroutine of Run's (eventQueue has the
 	// rule: ends and transitions are never dropped, a summary only for a newer one). It may take its
 	// time, never forever: Run returns once every event queued before ctx ended was handed over.
@@ -76,15 +70,12 @@ type WatcherConfig struct {
 // Watcher follows one Manager until its context ends, and keeps the Summary. It prefers the
 // Manager's event bus: a full status over HTTP when the bus connects (and again at each
 // reconnection), then the bus's updates as they come, with a few requests on slow timers. Where the
-// bus cannot be had, it polls (see Planner) and tries the bus again now and then. Summary and
-// Subscribe never wait for the Manager.
+// bus cannot be had, it polls (see Planner) and tries the bus again now and then. Summary never
+// waits for the Manager, nor does the Watcher wait for OnEvent.
 type Watcher struct {
 	client  *managerapi.Client
 	log     zerolog.Logger
 	clock   discovery.Clock
-	loc     *time.Location
-	random  func() float64
-	live    LiveConfig
 	vouch   func(bool)
 	vouched bool // what vouch was told last; Run's goroutine only
 	onEvent func(Event)
@@ -102,7 +93,6 @@ type Watcher struct {
 	farmState  managerapi.FarmState // for FarmStateChanged: FarmUnknown while unavailable
 	connection Connection
 	moveTo     string // the address SetURL gave, taken by Run
-	stats      WatcherStats
 }
 
 // generation is which jobs API a Manager has.
@@ -114,44 +104,23 @@ const (
 	genQuery              // Flamenco 3.3–3.5: POST /api/v3/jobs/query
 )
 
-// WatcherStats counts what a Watcher did, for tests and the benchmark.
-type WatcherStats struct {
-	Requests    int
-	Rounds      int
-	Waiting     bool // between rounds, waiting for the clock or a change of Settings
-	BusEvents   int  // updates applied from the event bus
-	Resyncs     int  // full statuses read because the bus (re)connected or fell behind
-	Connections int  // event-bus connections made
-}
-
 // NewWatcher returns a Watcher; Run starts it.
 func NewWatcher(cfg WatcherConfig) *Watcher {
-	w := &Watcher{client: cfg.Client, clock: cfg.Clock, loc: cfg.Location, random: cfg.Random, live: cfg.Live.withDefaults(),
-		vouch: cfg.Vouch, onEvent: cfg.OnEvent, wake: make(chan struct{}, 1), moved: make(chan struct{}, 1),
-		events: newEventQueue()}
+	w := &Watcher{client: cfg.Client, clock: cfg.Clock, vouch: cfg.Vouch, onEvent: cfg.OnEvent,
+		wake: make(chan struct{}, 1), moved: make(chan struct{}, 1), events: newEventQueue()}
 	if w.client == nil {
 		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
 	if w.clock == nil {
 		w.clock = discovery.SystemClock{}
 	}
-	if w.loc == nil {
-		w.loc = time.Local
-	}
-	schedule := cfg.Schedule
-	if schedule == (Schedule{}) {
-		schedule = DefaultSchedule()
-	}
-	if w.random == nil {
-		w.random = rand.Float64
-	}
 	manager := w.client.BaseURL()
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
 	now := w.clock.Now()
 	w.view = newView(manager, cfg.Identity, cfg.Watched, now)
-	w.planner = NewPlanner(schedule, now, w.random)
+	w.planner = NewPlanner(DefaultSchedule(), now, rand.Float64)
 	w.setGenerationLocked(genUnknown, now)
-	w.summary = w.view.summary(now, w.loc)
+	w.summary = w.view.summary(now, time.Local)
 	return w
 }
 
@@ -160,13 +129,6 @@ func (w *Watcher) Summary() Summary {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.summary.Clone()
-}
-
-// Stats returns the Watcher's counts.
-func (w *Watcher) Stats() WatcherStats {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.stats
 }
 
 // SetIdentity changes whose jobs are "mine", without a restart: the user's latest jobs are asked
@@ -190,18 +152,6 @@ func (w *Watcher) SetWatched(ids []string) {
 	w.view.setWatched(ids)
 	w.publishLocked(w.clock.Now())
 	w.mu.Unlock()
-}
-
-// Watched returns the ids of the watched jobs, sorted.
-func (w *Watcher) Watched() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var ids []string
-	for id := range w.view.watched {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 func (w *Watcher) poke() {
@@ -288,7 +238,7 @@ func (w *Watcher) Run(ctx context.Context) {
 	w.followLiveOrPoll(ctx)
 }
 
-// emitLocked sends the transitions to subscribers. w.mu held.
+// emitLocked queues the transitions for OnEvent. w.mu held.
 func (w *Watcher) emitLocked(transitions []JobTransition) {
 	if len(transitions) == 0 {
 		return
@@ -308,13 +258,13 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 
 // summaryLocked is the view's summary with how the Manager is followed. w.mu held.
 func (w *Watcher) summaryLocked(now time.Time) Summary {
-	s := w.view.summary(now, w.loc)
+	s := w.view.summary(now, time.Local)
 	s.Connection = w.connection
 	s.CanPause = w.generation == genList
 	return s
 }
 
-// publishLocked recomputes the summary and tells subscribers what changed. w.mu held.
+// publishLocked recomputes the summary and queues what changed for OnEvent. w.mu held.
 func (w *Watcher) publishLocked(now time.Time) {
 	next := w.summaryLocked(now)
 	changed := !sameContent(w.summary, next)

@@ -5,6 +5,7 @@ package farm_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -23,7 +24,9 @@ import (
 // that a test reads them when it likes.
 const eventsRoom = 100000
 
-// harness is a Watcher on a fake clock against a stand-in Manager served over real HTTP.
+// harness is a Watcher on a fake clock against a stand-in Manager served over real HTTP. These tests
+// are of polling, the fallback where the event bus cannot be had: the stand-in refuses it as a proxy
+// that does not pass websockets does (502), unless setup says otherwise (live_test.go has the bus).
 type harness struct {
 	t       *testing.T
 	clock   *fakeclock.Clock
@@ -46,6 +49,7 @@ func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.C
 	h.farm = farmstandin.New("Studio Farm", farmstandin.WithClock(h.clock.Now))
 	h.farm.AddWorker(farmstandin.WorkerSpec{Name: "render-01", Status: "awake"})
 	h.farm.AddWorker(farmstandin.WorkerSpec{Name: "render-02", Status: "asleep"})
+	h.farm.RefuseEventBus(http.StatusBadGateway)
 	if setup != nil {
 		setup(h.farm, h.clock)
 	}
@@ -55,10 +59,6 @@ func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.C
 		Identity: farm.Identity{UserName: "alice"},
 		Logger:   zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 		Clock:    h.clock,
-		Random:   func() float64 { return 0.5 },
-		// These tests are of polling, the fallback where the event bus cannot be had (live_test.go
-		// has the bus).
-		Live: farm.LiveConfig{Disabled: true},
 	}
 	for _, opt := range opts {
 		opt(&cfg)
@@ -95,32 +95,49 @@ func newHarness(t *testing.T, setup func(f *farmstandin.Farm, clock *fakeclock.C
 }
 
 // settle waits until the watcher has finished its round and waits on the fake clock. No sleeps:
-// the watcher makes a timer only after its round, and the clock says when one is made.
+// the watcher makes a timer only after its round (or a dial of the bus), and the clock says when one
+// is made; a timer that fired is gone from the clock until the watcher makes the next.
 func (h *harness) settle() {
 	h.t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		changed := h.clock.Changed()
-		if h.watcher.Stats().Waiting && h.clock.Waiting() > 0 {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			h.t.Fatalf("the watcher did not settle: %+v, %d timers", h.watcher.Stats(), h.clock.Waiting())
-		}
-	}
+	waitUntil(h.t, h.clock, func() bool { return true })
 }
 
-// advance moves the clock in steps no longer than the shortest interval, settling after each.
+// advance moves the clock in steps of a second, settling after each: a task falls due at most a
+// second before it runs, however its interval was jittered.
 func (h *harness) advance(d time.Duration) {
 	h.t.Helper()
 	for d > 0 {
-		step := min(d, 5*time.Second)
+		step := min(d, time.Second)
 		h.clock.Advance(step)
 		h.settle()
 		d -= step
 	}
+}
+
+// advanceUntil moves the clock in steps of 5 s, settling after each, until ok; it fails after limit.
+func (h *harness) advanceUntil(what string, limit time.Duration, ok func() bool) {
+	h.t.Helper()
+	for start := h.clock.Now(); !ok(); h.advance(5 * time.Second) {
+		if h.clock.Now().Sub(start) > limit {
+			h.t.Fatalf("not %s within %v: %+v", what, limit, h.watcher.Summary())
+		}
+	}
+}
+
+// nextJobEnd advances the clock until the end of job id is handed over, and returns it.
+func (h *harness) nextJobEnd(id string, limit time.Duration) farm.Event {
+	h.t.Helper()
+	var end farm.Event
+	h.advanceUntil("the end of job "+id, limit, func() bool {
+		for _, e := range h.drain(farm.JobFinished) {
+			if e.Transition.Job.ID == id {
+				end = e
+				return true
+			}
+		}
+		return false
+	})
+	return end
 }
 
 // drain returns the events queued so far of the given kinds, once they have been handed over.
@@ -184,19 +201,20 @@ func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
 		t.Errorf("the first poll reported %v: what had ended before is no news", jobLines(got))
 	}
 
+	start := h.clock.Now()
 	h.farm.SetJobStatus(mine, "active", "task became active")
 	h.farm.SetJobStatus(theirs, "active", "task became active")
-	h.advance(28 * time.Second)
+	h.advance(unfinishedEvery)
 	if got := jobLines(h.drain(farm.JobChanged, farm.JobFinished)); !slices.Equal(got, []string{"job shot-010:queued>active"}) {
 		t.Errorf("queued → active: %v", got)
 	}
 
 	h.farm.SetJobStatus(mine, "completed", "all tasks completed")
 	h.farm.SetJobStatus(theirs, "failed", "too many tasks failed")
-	h.advance(28 * time.Second)
+	h.advance(unfinishedEvery)
 	finished := h.drain(farm.JobFinished, farm.JobChanged)
 	if got := jobLines(finished); !slices.Equal(got, []string{"job-finished shot-010:active>completed"}) {
-		t.Fatalf("active → completed within 28 s: %v", got)
+		t.Fatalf("active → completed within %v: %v", unfinishedEvery, got)
 	}
 	if e := finished[0]; e.Transition.Manager != h.server.URL || e.Transition.Job.ID != mine {
 		t.Errorf("transition %+v", e.Transition)
@@ -214,10 +232,15 @@ func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
 	if stats.Unfiltered != 0 {
 		t.Errorf("%d unfiltered job queries", stats.Unfiltered)
 	}
-	if rate := float64(stats.Requests) / (time.Hour + 56*time.Second).Seconds(); rate > 0.05 {
-		t.Errorf("%d requests in %v: %.4f/s %v", stats.Requests, time.Hour+56*time.Second, rate, stats.ByRoute)
+	elapsed := h.clock.Now().Sub(start)
+	if rate := float64(stats.Requests) / elapsed.Seconds(); rate > 0.05 {
+		t.Errorf("%d requests in %v: %.4f/s %v", stats.Requests, elapsed, rate, stats.ByRoute)
 	}
 }
+
+// unfinishedEvery is the longest time between two polls of the unfinished jobs: 27 s + 5 % (see
+// DefaultSchedule), rounded up.
+const unfinishedEvery = 29 * time.Second
 
 func TestWatcherReportsAJobThatEndsBetweenTwoPolls(t *testing.T) {
 	h := newHarness(t, nil)
@@ -241,7 +264,7 @@ func TestWatcherFollowsWatchedJobs(t *testing.T) {
 	}
 	h.watcher.SetWatched([]string{theirs})
 	h.farm.SetJobStatus(theirs, "completed", "all tasks completed")
-	h.advance(28 * time.Second)
+	h.advance(unfinishedEvery)
 	if got := jobLines(h.drain(farm.JobFinished)); !slices.Equal(got, []string{"job-finished no-metadata:active>completed"}) {
 		t.Errorf("watched job: %v", got)
 	}
@@ -257,9 +280,12 @@ func TestWatcherSetIdentityWithoutRestart(t *testing.T) {
 	if s := h.watcher.Summary(); len(s.MyJobs) != 0 || s.NoJobCarriesKey {
 		t.Fatalf("alice has no jobs: %v (no key: %v)", myJobNames(s), s.NoJobCarriesKey)
 	}
-	rounds := h.watcher.Stats().Rounds
+	// The change asks for Carol's latest jobs at once: a round of its own, over once the watcher
+	// waits on the clock again (the timer it waited on before was stopped when it woke).
+	const myJobsQuery = "POST /api/v3/jobs/query"
+	queries := h.farm.Stats().ByRoute[myJobsQuery]
 	h.watcher.SetIdentity(farm.Identity{UserName: `STUDIO\Carol`})
-	waitUntil(t, h.clock, func() bool { return h.watcher.Stats().Rounds > rounds && h.watcher.Stats().Waiting })
+	waitUntil(t, h.clock, func() bool { return h.farm.Stats().ByRoute[myJobsQuery] > queries })
 	if got := myJobNames(h.watcher.Summary()); !slices.Equal(got, []string{"carol's running=active", "carol's done=completed"}) {
 		t.Errorf("after SetIdentity: %v", got)
 	}
@@ -268,7 +294,8 @@ func TestWatcherSetIdentityWithoutRestart(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, clock *fakeclock.Clock, ok func() bool) {
+// waitUntil waits until ok and the watcher waits on the clock.
+func waitUntil(t testing.TB, clock *fakeclock.Clock, ok func() bool) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
@@ -279,7 +306,7 @@ func waitUntil(t *testing.T, clock *fakeclock.Clock, ok func() bool) {
 		select {
 		case <-changed:
 		case <-deadline:
-			t.Fatal("condition not met")
+			t.Fatalf("condition not met (%d timers on the clock)", clock.Waiting())
 		}
 	}
 }
@@ -342,12 +369,12 @@ func TestWatcherBadAnswersCostOneBoundedRequest(t *testing.T) {
 			}
 			// One request, or two where the first says the Manager has no list of every job (a 404 to
 			// everything): the others wait for one to succeed.
-			if n, want := h.watcher.Stats().Requests, map[bool]int{true: 2, false: 1}[tc.mode == farmstandin.TooOld]; n != want {
+			if n, want := h.farm.Stats().Requests, map[bool]int{true: 2, false: 1}[tc.mode == farmstandin.TooOld]; n != want {
 				t.Errorf("%d requests in the first round, want %d: the others wait for one to succeed", n, want)
 			}
 			// Half an hour of a bad Manager: a handful of requests, backing off.
 			h.advance(30 * time.Minute)
-			if n := h.watcher.Stats().Requests; n > 8 {
+			if n := h.farm.Stats().Requests; n > 8 {
 				t.Errorf("%d requests in 30 minutes to a failing Manager", n)
 			}
 			h.farm.SetMode(farmstandin.Normal)
@@ -371,7 +398,6 @@ func TestWatcherNeverBlocksItsReaders(t *testing.T) {
 	wg.Go(func() {
 		for range 100 {
 			h.watcher.Summary()
-			h.watcher.Stats()
 		}
 		close(answered)
 	})
