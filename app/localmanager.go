@@ -22,12 +22,11 @@ const localCheckInterval = 10 * time.Second
 // the asking (HTTP checks, the M-SEARCH to this machine, byebye) runs in goroutines of owner: run,
 // the regular check, and one per toggle and per advertisement.
 type localManager struct {
-	log              zerolog.Logger
-	owner            *owner
-	advertiser       localAdvertiser
-	advertisesItself func(ctx context.Context, url string) (bool, error)
-	changed          func() // the menu should be rebuilt
-	checkNow         chan struct{}
+	log        zerolog.Logger
+	owner      *owner
+	advertiser localAdvertiser
+	changed    func() // the menu should be rebuilt
+	checkNow   chan struct{}
 
 	mu       sync.Mutex
 	url      string // where Settings say it answers
@@ -44,6 +43,7 @@ type localManager struct {
 // localAdvertiser is what localManager uses of *discovery.Advertiser.
 type localAdvertiser interface {
 	Check(ctx context.Context, managerURL string) (discovery.VersionInfo, error)
+	AdvertisesItself(ctx context.Context, managerURL string) (bool, error)
 	Start(ctx context.Context, managerURL string) (*discovery.Advertisement, error)
 	Current() *discovery.Advertisement
 	Stop()
@@ -59,18 +59,12 @@ type localManagerConfig struct {
 	Log        zerolog.Logger
 	Owner      *owner
 	Advertiser localAdvertiser
-	// AdvertisesItself asks this machine whether the Manager at url advertises itself; nil:
-	// discovery.AdvertisesItself.
-	AdvertisesItself func(ctx context.Context, url string) (bool, error)
-	URL              string // Settings' local Manager URL
-	Changed          func() // called when State changed
+	URL        string // Settings' local Manager URL
+	Changed    func() // called when State changed
 }
 
 func newLocalManager(c localManagerConfig) *localManager {
-	if c.AdvertisesItself == nil {
-		c.AdvertisesItself = discovery.AdvertisesItself
-	}
-	return &localManager{log: c.Log, owner: c.Owner, advertiser: c.Advertiser, advertisesItself: c.AdvertisesItself,
+	return &localManager{log: c.Log, owner: c.Owner, advertiser: c.Advertiser,
 		changed: c.Changed, checkNow: make(chan struct{}, 1), url: c.URL, local: LocalManager{URL: c.URL}}
 }
 
@@ -177,7 +171,7 @@ func (l *localManager) check(ctx context.Context) {
 // askAdvertisesItself asks this machine over SSDP whether the local Manager advertises itself (its
 // own discovery is on); when that cannot be told, the answer is no and Start will say.
 func (l *localManager) askAdvertisesItself(ctx context.Context, url string) bool {
-	advertised, err := l.advertisesItself(ctx, url)
+	advertised, err := l.advertiser.AdvertisesItself(ctx, url)
 	if err != nil {
 		l.log.Warn().Err(err).Str("url", url).Msg("cannot tell whether the local Manager advertises itself")
 		return false

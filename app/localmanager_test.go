@@ -14,11 +14,19 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 )
 
-// fakeAdvertiser answers as the Managers in answers (by URL) and cannot advertise.
+// fakeAdvertiser answers as the Managers in answers (by URL), counts the M-SEARCHes to this
+// machine it is asked for (the Manager advertises itself when selfAdvertised), and cannot advertise.
 type fakeAdvertiser struct {
-	mu      sync.Mutex
-	answers map[string]discovery.VersionInfo
-	checks  int
+	mu             sync.Mutex
+	answers        map[string]discovery.VersionInfo
+	checks         int
+	searches       atomic.Int32
+	selfAdvertised atomic.Bool
+}
+
+func (f *fakeAdvertiser) AdvertisesItself(context.Context, string) (bool, error) {
+	f.searches.Add(1)
+	return f.selfAdvertised.Load(), nil
 }
 
 func (f *fakeAdvertiser) Check(_ context.Context, url string) (discovery.VersionInfo, error) {
@@ -58,11 +66,10 @@ func TestLocalManagerChecksRegularlyAndSearchesOnlyWhenItChanged(t *testing.T) {
 		o := newOwner(ctx)
 		defer func() { cancel(); o.wait() }()
 		advertiser := &fakeAdvertiser{answers: map[string]discovery.VersionInfo{}}
-		var searches, changes atomic.Int32
-		var advertisesItself atomic.Bool
+		searches := &advertiser.searches
+		var changes atomic.Int32
 		local := newLocalManager(localManagerConfig{Log: zerolog.New(zerolog.NewTestWriter(t)), Owner: o, Advertiser: advertiser,
-			URL: "http://localhost:8080/", Changed: func() { changes.Add(1) },
-			AdvertisesItself: func(context.Context, string) (bool, error) { searches.Add(1); return advertisesItself.Load(), nil }})
+			URL: "http://localhost:8080/", Changed: func() { changes.Add(1) }})
 		o.Go(func() { local.Run(ctx) })
 		expect := func(step string, checks, wantSearches, wantChanges int32, problem string) {
 			t.Helper()
@@ -83,7 +90,7 @@ func TestLocalManagerChecksRegularlyAndSearchesOnlyWhenItChanged(t *testing.T) {
 		expect("it answers", 2, 1, 2, "")
 		time.Sleep(localCheckInterval)
 		expect("unchanged", 3, 1, 2, "")
-		advertisesItself.Store(true)
+		advertiser.selfAdvertised.Store(true)
 		local.SearchAgain()
 		expect("searched again", 4, 2, 3, "“Studio Farm” already advertises itself")
 		local.SetURL("http://localhost:9090/")

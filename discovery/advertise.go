@@ -195,7 +195,7 @@ func (a *Advertiser) plan(ctx context.Context, managerURL string) (advertisePlan
 	base, _ := managerapi.BaseURL(managerURL)
 	// On Windows gossdp shares UDP 1900 (SO_REUSEADDR), so only asking tells that the Manager
 	// advertises itself already.
-	switch advertised, err := AdvertisesItself(ctx, managerURL); {
+	switch advertised, err := a.AdvertisesItself(ctx, managerURL); {
 	case err != nil:
 		a.log.Warn().Err(err).Msg("cannot tell whether the Manager advertises itself; trying to advertise it")
 	case advertised:

@@ -29,7 +29,7 @@ var loopbackSSDP = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), ss
 // It answers "no" at once when nothing listens on UDP 1900 (on Linux), and after localSearchWait when
 // what listens there does not answer so. Each call keeps the Manager's responder, which its Workers
 // share, busy for about half a second: ask when something changed, not on a timer.
-func AdvertisesItself(ctx context.Context, managerURL string) (bool, error) {
+func (*Advertiser) AdvertisesItself(ctx context.Context, managerURL string) (bool, error) {
 	base, err := managerapi.BaseURL(managerURL)
 	if err != nil {
 		return false, err
