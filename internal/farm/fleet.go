@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 )
 
 // MaxWatchedJobs bounds the jobs remembered as picked to watch.
@@ -26,7 +27,7 @@ type FleetConfig struct {
 	Identity Identity
 	Watched  []string // ids of jobs the user picked to watch
 	Logger   zerolog.Logger
-	Clock    discovery.Clock // how long a Manager has been gone; nil: the system clock (watchers keep their own)
+	Clock    clock.Clock // how long a Manager has been gone; nil: the system clock (watchers keep their own)
 	// OnEvent gets every Event of every watcher (see WatcherConfig.OnEvent: no end of a job is ever
 	// dropped), with its Manager as listed last. It is called from a goroutine of that watcher's: one
 	// Manager's events arrive in order.
@@ -46,7 +47,7 @@ type FleetConfig struct {
 // owns the one that delivers its events), ended by Stop or by the context given to Sync.
 type Fleet struct {
 	cfg   FleetConfig
-	clock discovery.Clock
+	clock clock.Clock
 
 	mu       sync.Mutex
 	running  map[string]*fleetRun // by Manager ID
@@ -66,11 +67,11 @@ type fleetRun struct {
 
 // NewFleet returns a Fleet watching nothing yet.
 func NewFleet(cfg FleetConfig) *Fleet {
-	clock := cfg.Clock
-	if clock == nil {
-		clock = discovery.SystemClock{}
+	c := cfg.Clock
+	if c == nil {
+		c = clock.System{}
 	}
-	return &Fleet{cfg: cfg, clock: clock, running: map[string]*fleetRun{}, identity: cfg.Identity,
+	return &Fleet{cfg: cfg, clock: c, running: map[string]*fleetRun{}, identity: cfg.Identity,
 		watched: slices.Clone(cfg.Watched)}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/clock"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
@@ -54,7 +54,7 @@ type WatcherConfig struct {
 	Identity Identity
 	Watched  []string // ids of jobs the user picked to watch
 	Logger   zerolog.Logger
-	Clock    discovery.Clock // nil: the system clock; a test's fake clock moves the timers by hand
+	Clock    clock.Clock // nil: the system clock; a test's fake clock moves the timers by hand
 	// OnEvent, if set, gets every Event, in order, from a goroutine of Run's (eventQueue has the
 	// rule: ends and transitions are never dropped, a summary only for a newer one). It may take its
 	// time, never forever: Run returns once every event queued before ctx ended was handed over.
@@ -75,7 +75,7 @@ type WatcherConfig struct {
 type Watcher struct {
 	client  *managerapi.Client
 	log     zerolog.Logger
-	clock   discovery.Clock
+	clock   clock.Clock
 	vouch   func(bool)
 	vouched bool // what vouch was told last; Run's goroutine only
 	onEvent func(Event)
@@ -112,7 +112,7 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 		w.client = managerapi.NewClient(cfg.BaseURL)
 	}
 	if w.clock == nil {
-		w.clock = discovery.SystemClock{}
+		w.clock = clock.System{}
 	}
 	manager := w.client.BaseURL()
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
