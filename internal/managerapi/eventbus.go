@@ -61,9 +61,9 @@ const (
 	// handshakeTimeout bounds the TCP connection, the websocket upgrade, the open packet and the
 	// Socket.IO connect ("40").
 	handshakeTimeout = 10 * time.Second
-	// maxFrameBytes bounds one frame (a job update is some 400 bytes). A larger frame ends the
+	// maxBusFrameBytes bounds one frame (a job update is some 400 bytes). A larger frame ends the
 	// connection with ErrEventBusFrameTooLarge.
-	maxFrameBytes = 1 << 20
+	maxBusFrameBytes = 1 << 20
 	// writeTimeout bounds one write (a ping, a pong, a subscription).
 	writeTimeout = 10 * time.Second
 )
@@ -117,7 +117,7 @@ func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*Even
 	if err != nil {
 		return nil, dialError(ctx, handshakeCtx, endpoint, resp, err)
 	}
-	conn.SetReadLimit(maxFrameBytes)
+	conn.SetReadLimit(maxBusFrameBytes)
 	b := &EventBus{
 		conn:     conn,
 		endpoint: endpoint,
@@ -313,7 +313,7 @@ func (b *EventBus) readError(ctx context.Context, silent bool, err error) error 
 	case b.pingErr.Load() != nil:
 		return fmt.Errorf("event bus %s: ping: %w", b.endpoint, *b.pingErr.Load())
 	case errors.Is(err, websocket.ErrMessageTooBig):
-		return fmt.Errorf("%w: %s sent a frame over %d bytes: %w", ErrEventBusFrameTooLarge, b.endpoint, maxFrameBytes, err)
+		return fmt.Errorf("%w: %s sent a frame over %d bytes: %w", ErrEventBusFrameTooLarge, b.endpoint, maxBusFrameBytes, err)
 	case websocket.CloseStatus(err) != -1:
 		return fmt.Errorf("%w: %s closed the websocket: %w", ErrEventBusEnded, b.endpoint, err)
 	}

@@ -710,10 +710,10 @@ func closedPort(t *testing.T) *url.URL {
 }
 
 // golang-socketio reads frames of any size (gorilla/websocket without a read limit); this client
-// stops at maxFrameBytes.
+// stops at maxBusFrameBytes.
 func TestEventBusFrameLimitIsExact(t *testing.T) {
 	t.Parallel()
-	const limit = maxFrameBytes
+	const limit = maxBusFrameBytes
 	atLimit := numberedJob(1, limit-len(numberedJob(1, 0)))
 	fm := newFakeManager(t, sendThenWait(atLimit, numberedJob(2, limit)))
 	bus := dialTestBus(t, fm, EventBusConfig{})

@@ -20,10 +20,8 @@ const (
 	FrameTiny  = "last-rendered-tiny.jpg"  // 199×112
 )
 
-// The limits of a frame's answer: a JPEG of the small size is some 13 KB, the tiny one 3 KB.
-const (
-	MaxFrameBytes = 4 << 20
-)
+// maxImageBytes bounds a frame's answer: a JPEG of the small size is some 13 KB, the tiny one 3 KB.
+const maxImageBytes = 4 << 20
 
 // errNotAnImage: the answer is not a JPEG or a PNG.
 var errNotAnImage = errors.New("not a JPEG or PNG image")
@@ -111,7 +109,7 @@ func validFrameBase(base string) bool {
 	return true
 }
 
-// Frame fetches one size of a job's last rendered frame: JPEG or PNG bytes, at most MaxFrameBytes.
+// Frame fetches one size of a job's last rendered frame: JPEG or PNG bytes, at most 4 MiB.
 // An answer of another kind is an error matching errNotAnImage.
 func (c *Client) Frame(ctx context.Context, lr LastRendered, suffix string) ([]byte, error) {
 	path, err := framePath(lr, suffix)
@@ -119,7 +117,7 @@ func (c *Client) Frame(ctx context.Context, lr LastRendered, suffix string) ([]b
 		return nil, err
 	}
 	var data []byte
-	err = c.do(ctx, request{method: http.MethodGet, path: path, maxBody: MaxFrameBytes}, func(r io.Reader) error {
+	err = c.do(ctx, request{method: http.MethodGet, path: path, maxBody: maxImageBytes}, func(r io.Reader) error {
 		var err error
 		data, err = io.ReadAll(r)
 		return err

@@ -100,7 +100,7 @@ func TestClientRefusesFramesThatAreNotImages(t *testing.T) {
 		want  error
 	}{
 		"html":      {func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>login</html>") }, errNotAnImage},
-		"too large": {func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, MaxFrameBytes+1)) }, ErrTooLarge},
+		"too large": {func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, maxImageBytes+1)) }, ErrTooLarge},
 		"404":       {func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, ErrNotFound},
 	}
 	for name, c := range cases {
