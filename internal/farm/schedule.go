@@ -81,11 +81,6 @@ func DefaultSchedule() Schedule {
 	return s
 }
 
-// MaxInterval is the longest time between two runs of task t without errors.
-func (s Schedule) MaxInterval(t Task) time.Duration {
-	return time.Duration(float64(s.Every[t]) * (1 + s.Jitter))
-}
-
 // Planner decides when each task runs: all at once at the start (the first status right after a
 // Manager is listed), then each on its interval with jitter. After an error only the failed task
 // is retried, alone, with exponential backoff, until it succeeds. A plain type: time and chance
@@ -160,9 +155,6 @@ func (p *Planner) Done(t Task, now time.Time, ok bool) {
 func (p *Planner) jittered(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (1 + p.schedule.Jitter*(2*p.random()-1)))
 }
-
-// Failing says whether the last task failed (the Planner is backing off).
-func (p *Planner) Failing() bool { return p.failures > 0 }
 
 // Disable stops task t (the Manager has no farm status endpoint; no user to ask jobs for).
 func (p *Planner) Disable(t Task) { p.disabled[t] = true }
