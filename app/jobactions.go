@@ -16,7 +16,7 @@ import (
 // Nothing is retried behind the user's back: a refusal is shown in the Manager's words.
 
 // stillCancelable says why a job the user confirmed canceling is no longer to be ("": it is).
-func stillCancelable(_ discovery.Manager, job managerapi.Job, listed bool) string {
+func stillCancelable(job managerapi.Job, listed bool) string {
 	switch {
 	case !listed:
 		return "It is no longer listed under its Manager."
@@ -62,7 +62,8 @@ func (t *tray) jobAction(managerID, jobID string, action farm.JobAction) {
 	t.windows.ShowCancel(job.ID, name, NotificationLabel(m), func() {
 		// The window may have stayed open while the job went on: the Manager would cancel even a
 		// completed job, so its state now decides.
-		if why := stillCancelable(t.myJob(managerID, jobID)); why != "" {
+		_, now, listed := t.myJob(managerID, jobID)
+		if why := stillCancelable(now, listed); why != "" {
 			t.log.Info().Str("job", jobID).Msg("not canceled: the job is no longer cancelable")
 			t.windows.ShowRefusal("“"+name+"” was not canceled", why)
 			return

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -28,9 +27,6 @@ const (
 	// frameNoticeWait bounds what fetching a frame adds to a notification's delay: under 1 s with
 	// the decoding and scaling that follow.
 	frameNoticeWait = 800 * time.Millisecond
-	// maxFetchedFramePixels bounds a small or tiny frame fetched: 1920×1080, where the Manager's
-	// are 600×337 and 199×112.
-	maxFetchedFramePixels = 1920 * 1080
 	// framesInFlight bounds the frame requests a tray makes to all Managers at once.
 	framesInFlight = 2
 	// frameIconSize bounds a row's icon: panels show menu icons at 16 to 24 px, HiDPI twice that.
@@ -207,16 +203,7 @@ func (f *jobFrames) fetch(ctx context.Context, key frameKey, where managerapi.La
 			return nil, nil // 204: none rendered yet
 		}
 	}
-	data, err := client.Frame(ctx, where, size)
-	if err != nil {
-		return nil, err
-	}
-	// The Manager's small and tiny frames are 600×337 and 199×112: a picture far larger would take
-	// a notification's time to decode.
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > maxFetchedFramePixels {
-		return nil, fmt.Errorf("%w: not a %s the Manager makes (%d×%d, %v)", errNotAFrame, size, cfg.Width, cfg.Height, err)
-	}
-	return data, nil
+	return client.Frame(ctx, where, size)
 }
 
 // show makes a fetched frame its row's icon.

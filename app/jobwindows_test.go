@@ -87,7 +87,6 @@ func TestJobActionTheManagerRefusesIsShownInItsWords(t *testing.T) {
 // A Cancel window left open while the job went on cancels only what is still cancelable: the
 // Manager would cancel even a completed job.
 func TestAConfirmedCancelLooksAtTheJobAgain(t *testing.T) {
-	m := discovery.Manager{ID: "studio"}
 	cases := []struct {
 		status managerapi.JobStatus
 		listed bool
@@ -100,7 +99,7 @@ func TestAConfirmedCancelLooksAtTheJobAgain(t *testing.T) {
 		{"", false, "It is no longer listed under its Manager."},
 	}
 	for _, c := range cases {
-		if got := stillCancelable(m, job("a1", "shot-010", c.status), c.listed); got != c.want {
+		if got := stillCancelable(job("a1", "shot-010", c.status), c.listed); got != c.want {
 			t.Errorf("%s (listed %t): %q, want %q", c.status, c.listed, got, c.want)
 		}
 	}

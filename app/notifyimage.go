@@ -19,10 +19,10 @@ import (
 
 const (
 	// maxFrameSide and maxFramePixels refuse a frame before decoding it: a few bytes of JPEG or
-	// PNG can claim a picture that takes gigabytes to decode. A Manager's frames are 1920×1080 and
-	// smaller.
+	// PNG can claim a picture that takes gigabytes, or a notification's second, to decode. The
+	// frames decoded here are a Manager's small and tiny sizes, 600×337 and 199×112.
 	maxFrameSide   = 10000
-	maxFramePixels = 25_000_000
+	maxFramePixels = 1920 * 1080
 
 	// notificationImageSide is the largest side of the image-data sent to a Linux notification
 	// daemon: Plasma scales what it gets to 256×256 at most (libnotificationmanager,
