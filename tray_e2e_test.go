@@ -167,6 +167,18 @@ func clickOnce(t *testing.T, ctx context.Context, item *trayhost.Item, label str
 	}
 }
 
+// waitTrayItem waits up to 60 s for the tray to register its item with the panel.
+func waitTrayItem(t *testing.T, ctx context.Context, panel *trayhost.Panel) *trayhost.Item {
+	t.Helper()
+	itemCtx, done := context.WithTimeout(ctx, 60*time.Second)
+	defer done()
+	item, err := panel.WaitItem(itemCtx)
+	if err != nil {
+		t.Fatalf("the tray never registered with the panel: %v", err)
+	}
+	return item
+}
+
 // within waits up to d for cond, and fails the test with what if it does not hold by then.
 func within(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -205,12 +217,7 @@ func TestTrayEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	itemCtx, done := context.WithTimeout(ctx, 60*time.Second)
-	item, err := panel.WaitItem(itemCtx)
-	done()
-	if err != nil {
-		t.Fatalf("the tray never registered with the panel: %v", err)
-	}
+	item := waitTrayItem(t, ctx, panel)
 
 	// The Manager on the LAN is listed with its name and version, the local one can be advertised.
 	studio, advertise := "Studio Farm — 3.3.1", "Advertise “Desk Farm” on the LAN"

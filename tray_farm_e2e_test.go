@@ -55,12 +55,7 @@ func testTrayShowsTheFarmAndMyJobs(t *testing.T, version string) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
-	item, err := panel.WaitItem(itemCtx)
-	itemDone()
-	if err != nil {
-		t.Fatalf("the tray never registered with the panel: %v", err)
-	}
+	item := waitTrayItem(t, ctx, panel)
 	farmShown := all(
 		enabled("Studio Farm — "+version+" (this computer, added by hand)"),
 		func(m trayhost.MenuNode) bool { _, ok := m.Find("Farm active · 1 awake · 1 asleep"); return ok },
@@ -159,18 +154,13 @@ func TestTrayRunsAWorkerHereAndSignsItOffOnQuit(t *testing.T) {
 	tray := startTray(t, env, "--debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
-	item, err := panel.WaitItem(itemCtx)
-	itemDone()
-	if err != nil {
-		t.Fatalf("the tray never registered with the panel: %v", err)
-	}
+	item := waitTrayItem(t, ctx, panel)
 	clickOnce(t, ctx, item, "Run a Worker here", enabled("Capture Farm"))
 	manager.WaitFor(t, 30*time.Second, "the Worker signing on", func(events []farmstandin.Event) bool {
 		return slices.ContainsFunc(events, func(e farmstandin.Event) bool { return e.Kind == "sign-on" })
 	})
 	waitCtx, waitDone := context.WithTimeout(ctx, 30*time.Second)
-	_, err = item.WaitMenu(waitCtx, enabled("Worker here: awake"))
+	_, err := item.WaitMenu(waitCtx, enabled("Worker here: awake"))
 	waitDone()
 	if err != nil {
 		t.Fatalf("the Worker's state in the menu: %v", err)

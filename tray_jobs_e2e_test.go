@@ -53,12 +53,7 @@ func testTrayShowsMyJobsFramesAndActsOnThem(t *testing.T, version string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	j.ctx = ctx
-	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
-	item, err := panel.WaitItem(itemCtx)
-	itemDone()
-	if err != nil {
-		t.Fatalf("the tray never registered with the panel: %v", err)
-	}
+	item := waitTrayItem(t, ctx, panel)
 	j.item = item
 
 	// A row's icon is its job's tiny frame, scaled to a menu icon; a job with none has no icon.

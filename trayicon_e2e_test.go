@@ -34,12 +34,7 @@ func TestTrayIconShowsMyJobRendering(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	itemCtx, itemDone := context.WithTimeout(ctx, 60*time.Second)
-	item, err := panel.WaitItem(itemCtx)
-	itemDone()
-	if err != nil {
-		t.Fatalf("the tray never registered with the panel: %v", err)
-	}
+	item := waitTrayItem(t, ctx, panel)
 	// The icon is read once the menu showing the change has settled (the tray sets the menu, then
 	// at once the icon): fyne.io/systray replaces IconPixmap in place (godbus's prop.Store reuses
 	// its []PX) while a Get's reply may still be encoding it, so a read that overlaps a change is
