@@ -23,7 +23,7 @@ func startAtLogin() (autostart.Login, error) {
 // it, or on XDG desktops hides IT's entry for this user.
 func setStartAtLogin(on bool) error {
 	if !on {
-		if _, err := autostart.Disable(); err != nil {
+		if err := autostart.Disable(); err != nil {
 			return fmt.Errorf("turn start at login off: %w", err)
 		}
 		return nil
@@ -35,7 +35,7 @@ func setStartAtLogin(on bool) error {
 	if login, err := autostart.QueryLogin(); err == nil && login.Starts(exe) {
 		return nil
 	}
-	if _, err := autostart.Enable(exe); err != nil {
+	if err := autostart.Enable(exe); err != nil {
 		return fmt.Errorf("turn start at login on: %w", err)
 	}
 	return nil

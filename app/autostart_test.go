@@ -27,7 +27,7 @@ func TestSetStartAtLoginFollowsTheSwitch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := autostart.Enable("/opt/moved away/flamenco-tray"); err != nil {
+	if err := autostart.Enable("/opt/moved away/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
 	if login, err := startAtLogin(); err != nil || !login.On() {
@@ -36,8 +36,8 @@ func TestSetStartAtLoginFollowsTheSwitch(t *testing.T) {
 	if err := setStartAtLogin(true); err != nil {
 		t.Fatal(err)
 	}
-	if status, err := autostart.Query(); err != nil || !status.On || !status.Starts(exe) {
-		t.Errorf("after switching on: %+v, %v; want it to start %s", status, err, exe)
+	if login, err := autostart.QueryLogin(); err != nil || !login.User.On || !login.User.Starts(exe) {
+		t.Errorf("after switching on: %+v, %v; want this user's entry to start %s", login, err, exe)
 	}
 	if err := setStartAtLogin(false); err != nil {
 		t.Fatal(err)
@@ -73,8 +73,8 @@ func TestTheSwitchBesideTheEntryForEveryone(t *testing.T) {
 	if err := setStartAtLogin(true); err != nil {
 		t.Fatal(err)
 	}
-	if status, err := autostart.Query(); err != nil || status.Exe != "" {
-		t.Errorf("saved on with IT's entry applying: this user's entry %+v, %v; want none", status, err)
+	if login, err := autostart.QueryLogin(); err != nil || login.User.Exe != "" {
+		t.Errorf("saved on with IT's entry applying: this user's entry %+v, %v; want none", login.User, err)
 	}
 	if err := setStartAtLogin(false); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestTheSwitchBesideTheEntryForEveryone(t *testing.T) {
 	if err := setStartAtLogin(true); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := startAtLogin(); err != nil || !login.UserApplies() || !login.Starts(exe) {
+	if login, err := startAtLogin(); err != nil || !login.User.On || !login.Starts(exe) {
 		t.Errorf("switched on again: %+v, %v", login, err)
 	}
 }

@@ -31,7 +31,7 @@ const ID = "org.flamenco.tray"
 // RunValueName is the Windows Run key's value name, shown by Task Manager's Startup tab.
 const RunValueName = "Flamenco Tray"
 
-// Status is one entry: this user's own (Query), or the one for everyone (Login.Everyone).
+// Status is one entry: this user's own (Login.User), or the one for everyone (Login.Everyone).
 type Status struct {
 	// On is true when the entry exists and is not turned off. (Whether it applies for this user is
 	// Login's to say: this user's entry may hide the one for everyone.)
@@ -90,41 +90,25 @@ func Executable() (string, error) {
 	return filepath.Abs(resolved)
 }
 
-// Enable makes the desktop start exe at login, replacing any entry there is, and returns what is
-// set now.
-func Enable(exe string) (Status, error) {
+// Enable makes the desktop start exe at login, replacing any entry there is.
+func Enable(exe string) error {
 	if !supported {
-		return Status{}, errUnsupported
+		return errUnsupported
 	}
 	if !filepath.IsAbs(exe) {
-		return Status{}, fmt.Errorf("start at login needs an absolute path, not %q", exe)
+		return fmt.Errorf("start at login needs an absolute path, not %q", exe)
 	}
-	if err := install(exe); err != nil {
-		return Status{}, err
-	}
-	return Query()
+	return install(exe)
 }
 
-// Disable removes this user's entry, if there is one, and returns what is set now. On an XDG
-// desktop with an entry for everyone, it writes this user's entry with Hidden=true instead, which
-// turns that one off for this user; elsewhere the entry for everyone stays (QueryLogin tells).
-func Disable() (Status, error) {
+// Disable removes this user's entry, if there is one. On an XDG desktop with an entry for everyone,
+// it writes this user's entry with Hidden=true instead, which turns that one off for this user;
+// elsewhere the entry for everyone stays (QueryLogin tells).
+func Disable() error {
 	if !supported {
-		return Status{}, errUnsupported
+		return errUnsupported
 	}
-	if err := uninstall(); err != nil {
-		return Status{}, err
-	}
-	return Query()
-}
-
-// Query reads what is set. An entry that cannot be read is an error; Enable and Disable replace or
-// remove it.
-func Query() (Status, error) {
-	if !supported {
-		return Status{}, errUnsupported
-	}
-	return read()
+	return uninstall()
 }
 
 var errUnsupported = fmt.Errorf("start at login is not available on %s", runtime.GOOS)

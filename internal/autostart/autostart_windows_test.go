@@ -102,28 +102,28 @@ func TestTheMachineWideRunValueAppliesBesideTheUsers(t *testing.T) {
 		keepValue(t, root, runKeyPath, RunValueName)
 		keepValue(t, root, startupApprovedPath, RunValueName)
 	}
-	if _, err := Disable(); err != nil {
+	if err := Disable(); err != nil {
 		t.Fatal(err)
 	}
 	const installed = `C:\Program Files\Flamenco Tray\flamenco-tray.exe`
 	setValue(t, registry.LOCAL_MACHINE, runKeyPath, RunValueName, `"`+installed+`"`)
 	forAll := Status{On: true, Where: `HKEY_LOCAL_MACHINE\` + runKeyPath + ` value "Flamenco Tray"`, Exe: installed}
 	login, err := QueryLogin()
-	if err != nil || login.Everyone != forAll || !login.EveryoneApplies() || login.UserApplies() || !login.Starts(installed) {
+	if err != nil || login.Everyone != forAll || !login.EveryoneApplies() || login.User.On || !login.Starts(installed) {
 		t.Fatalf("QueryLogin() = %+v, %v; want %+v to apply", login, err, forAll)
 	}
 
 	const own = `C:\Users\Zoë\AppData\Local\Programs\Flamenco Tray\flamenco-tray.exe`
-	if _, err := Enable(own); err != nil {
+	if err := Enable(own); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := QueryLogin(); err != nil || !login.UserApplies() || !login.EveryoneApplies() || !login.Starts(own) || !login.Starts(installed) {
+	if login, err := QueryLogin(); err != nil || !login.User.On || !login.EveryoneApplies() || !login.Starts(own) || !login.Starts(installed) {
 		t.Errorf("after on: %+v, %v; want both to apply", login, err)
 	}
-	if _, err := Disable(); err != nil {
+	if err := Disable(); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := QueryLogin(); err != nil || login.UserApplies() || login.User.Exe != "" || login.Everyone != forAll || !login.On() {
+	if login, err := QueryLogin(); err != nil || login.User.On || login.User.Exe != "" || login.Everyone != forAll || !login.On() {
 		t.Errorf("after off: %+v, %v; want the machine-wide value alone, still on", login, err)
 	}
 

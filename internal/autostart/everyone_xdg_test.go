@@ -24,7 +24,7 @@ func TestQueryLoginReadsTheEntryForEveryone(t *testing.T) {
 	forAll := systemEntry(t, xdg, packagedEntry)
 	login, err = QueryLogin()
 	if want := (Status{On: true, Where: forAll, Exe: "/usr/bin/flamenco-tray"}); err != nil ||
-		login.Everyone != want || !login.EveryoneApplies() || login.UserApplies() || login.User != (Status{Where: own}) {
+		login.Everyone != want || !login.EveryoneApplies() || login.User.On || login.User != (Status{Where: own}) {
 		t.Fatalf("IT's entry: %+v, %v; want it to apply as %+v", login, err, want)
 	}
 
@@ -58,9 +58,9 @@ func TestQueryLoginIgnoresADanglingLink(t *testing.T) {
 func TestDisableHidesTheEntryForEveryoneForThisUserOnly(t *testing.T) {
 	own := configHome(t)
 	forAll := systemEntry(t, os.Getenv("XDG_CONFIG_DIRS"), packagedEntry)
-	status, err := Disable()
-	if want := (Status{Where: own, Exe: "/usr/bin/flamenco-tray", Disabled: "Hidden=true"}); err != nil || status != want {
-		t.Fatalf("Disable() = %+v, %v; want %+v", status, err, want)
+	err := Disable()
+	if status, _ := read(); err != nil || status != (Status{Where: own, Exe: "/usr/bin/flamenco-tray", Disabled: "Hidden=true"}) {
+		t.Fatalf("Disable(): %v, then %+v; want a Hidden=true entry", err, status)
 	}
 	validateDesktopEntry(t, own)
 	login, err := QueryLogin()
@@ -71,10 +71,10 @@ func TestDisableHidesTheEntryForEveryoneForThisUserOnly(t *testing.T) {
 		t.Errorf("IT's entry was changed: %q, %v", data, err)
 	}
 
-	if _, err := Enable("/opt/tray/flamenco-tray"); err != nil {
+	if err := Enable("/opt/tray/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := QueryLogin(); err != nil || !login.On() || !login.UserApplies() || login.EveryoneApplies() ||
+	if login, err := QueryLogin(); err != nil || !login.On() || !login.User.On || login.EveryoneApplies() ||
 		!login.Starts("/opt/tray/flamenco-tray") || login.Starts("/usr/bin/flamenco-tray") {
 		t.Errorf("after on: %+v, %v; want this user's entry in place of IT's", login, err)
 	}
@@ -82,7 +82,10 @@ func TestDisableHidesTheEntryForEveryoneForThisUserOnly(t *testing.T) {
 	if err := os.Remove(forAll); err != nil {
 		t.Fatal(err)
 	}
-	if status, err := Disable(); err != nil || status != (Status{Where: own}) {
+	if err := Disable(); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := read(); err != nil || status != (Status{Where: own}) {
 		t.Errorf("off with no entry for everyone: %+v, %v; want the user's entry removed", status, err)
 	}
 }
@@ -101,8 +104,11 @@ func TestAnUnreadableEntryForEveryoneIsReportedAndHidden(t *testing.T) {
 	if err != nil || login.EveryoneErr == nil || !strings.Contains(login.EveryoneErr.Error(), forAll) || login.On() {
 		t.Fatalf("QueryLogin() = %+v, %v; want the entry for everyone's error, naming %s", login, err, forAll)
 	}
-	if status, err := Disable(); err != nil || status != (Status{Where: own, Exe: "flamenco-tray", Disabled: "Hidden=true"}) {
-		t.Errorf("Disable() = %+v, %v; want a Hidden=true entry", status, err)
+	if err := Disable(); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := read(); err != nil || status != (Status{Where: own, Exe: "flamenco-tray", Disabled: "Hidden=true"}) {
+		t.Errorf("after Disable: %+v, %v; want a Hidden=true entry", status, err)
 	}
 }
 
@@ -110,7 +116,7 @@ func TestAnUnreadableEntryForEveryoneIsReportedAndHidden(t *testing.T) {
 func TestTheUsersOwnFolderIsNotTheOneForEveryone(t *testing.T) {
 	configHome(t)
 	t.Setenv("XDG_CONFIG_DIRS", os.Getenv("XDG_CONFIG_HOME"))
-	if _, err := Enable("/usr/bin/flamenco-tray"); err != nil {
+	if err := Enable("/usr/bin/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
 	if login, err := QueryLogin(); err != nil || login.Everyone.Exe != "" || login.Replaced() {

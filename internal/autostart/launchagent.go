@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -52,48 +51,31 @@ func LaunchAgent(exe string) ([]byte, error) {
 // launchAgentProgram reads a LaunchAgent property list: the first of its ProgramArguments, or
 // Program when there are none, and why it is off when Disabled is true.
 func launchAgentProgram(data []byte) (exe, disabled string, err error) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = true
-	depth := 0        // of elements; the top dict's keys are at depth 3 (plist, dict, key)
-	key := ""         // the last key of the top dict
-	var args []string // ProgramArguments' strings
-	program := ""
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", "", fmt.Errorf("not a property list: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			switch {
-			case depth == 3 && t.Name.Local == "key":
-				var k string
-				if err := dec.DecodeElement(&k, &t); err != nil {
-					return "", "", err
-				}
-				key = strings.TrimSpace(k)
-				depth--
-			case depth == 3 && key == "Program" && t.Name.Local == "string":
-				if err := dec.DecodeElement(&program, &t); err != nil {
-					return "", "", err
-				}
-				depth--
-			case depth == 3 && key == "Disabled" && t.Name.Local == "true":
-				disabled = "Disabled is true"
-			case depth == 4 && key == "ProgramArguments" && t.Name.Local == "string":
-				var s string
-				if err := dec.DecodeElement(&s, &t); err != nil {
-					return "", "", err
-				}
-				args = append(args, s)
-				depth--
-			}
-		case xml.EndElement:
-			depth--
+	var plist struct {
+		Dict struct {
+			// The top dict's elements in order: each <key>, then its value.
+			Items []struct {
+				XMLName xml.Name
+				Text    string   `xml:",chardata"`
+				Strings []string `xml:"string"`
+			} `xml:",any"`
+		} `xml:"dict"`
+	}
+	if err := xml.Unmarshal(data, &plist); err != nil {
+		return "", "", fmt.Errorf("not a property list: %w", err)
+	}
+	var key, program string
+	var args []string
+	for _, item := range plist.Dict.Items {
+		switch element := item.XMLName.Local; {
+		case element == "key":
+			key = strings.TrimSpace(item.Text)
+		case key == "Program" && element == "string":
+			program = item.Text
+		case key == "ProgramArguments" && element == "array":
+			args = append(args, item.Strings...)
+		case key == "Disabled" && element == "true":
+			disabled = "Disabled is true"
 		}
 	}
 	switch {

@@ -19,9 +19,6 @@ type Login struct {
 	UserReplaces bool
 }
 
-// UserApplies reports whether this user's own entry starts the tray at login.
-func (l Login) UserApplies() bool { return l.User.On }
-
 // EveryoneApplies reports whether the entry for everyone starts the tray at login for this user:
 // it is there and on, and no entry of this user's takes its place.
 func (l Login) EveryoneApplies() bool {
@@ -35,16 +32,16 @@ func (l Login) Replaced() bool {
 }
 
 // On reports whether the tray starts at login for this user, whichever entry starts it.
-func (l Login) On() bool { return l.UserApplies() || l.EveryoneApplies() }
+func (l Login) On() bool { return l.User.On || l.EveryoneApplies() }
 
 // Starts reports whether an entry that applies starts the program at exe.
 func (l Login) Starts(exe string) bool {
-	return (l.UserApplies() && l.User.Starts(exe)) || (l.EveryoneApplies() && l.Everyone.Starts(exe))
+	return (l.User.On && l.User.Starts(exe)) || (l.EveryoneApplies() && l.Everyone.Starts(exe))
 }
 
-// QueryLogin reads both entries. This user's entry that cannot be read is an error, as for Query;
-// the entry for everyone that cannot be read is not (it is IT's, and this user may not be allowed
-// to read it): EveryoneErr says why.
+// QueryLogin reads both entries. This user's entry that cannot be read is an error (Enable and
+// Disable replace or remove it); the entry for everyone is IT's, and this user may not be allowed to
+// read it: EveryoneErr says why.
 func QueryLogin() (Login, error) {
 	if !supported {
 		return Login{}, errUnsupported

@@ -35,9 +35,9 @@ func TestLoginSaysWhichEntryApplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		l := tt.login
-		if l.UserApplies() != tt.user || l.EveryoneApplies() != tt.everyone || l.On() != tt.on || l.Replaced() != tt.r {
+		if l.User.On != tt.user || l.EveryoneApplies() != tt.everyone || l.On() != tt.on || l.Replaced() != tt.r {
 			t.Errorf("%s: user %v, everyone %v, on %v, replaced %v; want %v %v %v %v", tt.name,
-				l.UserApplies(), l.EveryoneApplies(), l.On(), l.Replaced(), tt.user, tt.everyone, tt.on, tt.r)
+				l.User.On, l.EveryoneApplies(), l.On(), l.Replaced(), tt.user, tt.everyone, tt.on, tt.r)
 		}
 	}
 }

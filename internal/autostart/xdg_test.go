@@ -73,12 +73,12 @@ func TestEnableWritesAValidDesktopEntryInXDGConfigHome(t *testing.T) {
 		"/opt/new\nline\tand tab/tray",
 	} {
 		path := configHome(t)
-		status, err := Enable(exe)
-		if err != nil {
+		if err := Enable(exe); err != nil {
 			t.Fatalf("Enable(%q): %v", exe, err)
 		}
-		if want := (Status{On: true, Where: path, Exe: exe}); status != want {
-			t.Errorf("Enable(%q) = %+v, want %+v", exe, status, want)
+		status, err := read()
+		if want := (Status{On: true, Where: path, Exe: exe}); err != nil || status != want {
+			t.Errorf("after Enable(%q): %+v, %v; want %+v", exe, status, err, want)
 		}
 		if !status.Starts(exe) || status.Starts("/elsewhere/flamenco-tray") {
 			t.Errorf("Starts is wrong for %+v", status)
@@ -96,13 +96,15 @@ func TestEnableWritesAValidDesktopEntryInXDGConfigHome(t *testing.T) {
 
 func TestDisableRemovesTheEntryAndToleratesNone(t *testing.T) {
 	path := configHome(t)
-	if _, err := Enable("/usr/bin/flamenco-tray"); err != nil {
+	if err := Enable("/usr/bin/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		status, err := Disable()
-		if err != nil || status != (Status{Where: path}) {
-			t.Fatalf("Disable() = %+v, %v", status, err)
+		if err := Disable(); err != nil {
+			t.Fatal(err)
+		}
+		if status, err := read(); err != nil || status != (Status{Where: path}) {
+			t.Fatalf("after Disable: %+v, %v", status, err)
 		}
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -114,9 +116,9 @@ func TestRelativeXDGConfigHomeIsIgnored(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "relative/config")
-	status, err := Query()
+	status, err := read()
 	if want := filepath.Join(home, ".config", "autostart", "org.flamenco.tray.desktop"); err != nil || status.Where != want {
-		t.Errorf("Query() = %+v, %v; want the entry at %s", status, err, want)
+		t.Errorf("read() = %+v, %v; want the entry at %s", status, err, want)
 	}
 }
 
@@ -128,18 +130,21 @@ func TestQueryReportsAnEntryTurnedOffOrUnreadable(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[Desktop Entry]\nType=Application\nName=x\nExec=/opt/tray\nHidden=true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	status, err := Query()
+	status, err := read()
 	if want := (Status{Where: path, Exe: "/opt/tray", Disabled: "Hidden=true"}); err != nil || status != want {
-		t.Errorf("Query() = %+v, %v; want %+v", status, err, want)
+		t.Errorf("read() = %+v, %v; want %+v", status, err, want)
 	}
 	if err := os.WriteFile(path, []byte("[Desktop Entry]\nExec=\"/unterminated\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Query(); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := read(); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("an unreadable entry: %v", err)
 	}
 	// on replaces it.
-	if status, err := Enable("/opt/tray"); err != nil || !status.On {
+	if err := Enable("/opt/tray"); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := read(); err != nil || !status.On {
 		t.Errorf("Enable over an unreadable entry: %+v, %v", status, err)
 	}
 }
@@ -151,14 +156,14 @@ func TestEnableFailsClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("XDG_CONFIG_HOME", blocker)
-	if _, err := Enable("/usr/bin/flamenco-tray"); err == nil || !strings.Contains(err.Error(), blocker) {
+	if err := Enable("/usr/bin/flamenco-tray"); err == nil || !strings.Contains(err.Error(), blocker) {
 		t.Errorf("Enable under a file: %v", err)
 	}
 	configHome(t)
-	if _, err := Enable("relative/flamenco-tray"); err == nil {
+	if err := Enable("relative/flamenco-tray"); err == nil {
 		t.Error("Enable took a relative path")
 	}
-	if _, err := Enable("/opt/a=b/flamenco-tray"); err == nil || !strings.Contains(err.Error(), `"="`) {
+	if err := Enable("/opt/a=b/flamenco-tray"); err == nil || !strings.Contains(err.Error(), `"="`) {
 		t.Errorf("Enable with = in the path: %v", err)
 	}
 }

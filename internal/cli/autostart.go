@@ -36,11 +36,11 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("cannot turn start at login on: %w", err)
 		}
-		if _, err = autostart.Enable(exe); err != nil {
+		if err := autostart.Enable(exe); err != nil {
 			return fmt.Errorf("cannot turn start at login on: %w", err)
 		}
 	case "off":
-		if _, err := autostart.Disable(); err != nil {
+		if err := autostart.Disable(); err != nil {
 			return fmt.Errorf("cannot turn start at login off: %w", err)
 		}
 	}
@@ -70,7 +70,7 @@ func describeLogin(l autostart.Login, exe string, exeErr error) string {
 		return own
 	case l.EveryoneApplies():
 		line := "on for everyone (set by your IT): " + describeStarts(e, exe, exeErr)
-		if l.UserApplies() {
+		if l.User.On {
 			return line + "; for this user too: " + strings.TrimPrefix(own, "on: ")
 		}
 		return line + "; for this user alone: off"

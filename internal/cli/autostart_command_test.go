@@ -45,8 +45,8 @@ func TestAutostartOnStatusOff(t *testing.T) {
 			t.Fatalf("%q: exit %d, stdout %q, stderr %q; want 0, %q", step.args, code, out, errOut, step.want)
 		}
 		if step.args[1] == "on" {
-			if status, err := autostart.Query(); err != nil || !status.On || status.Exe != exe {
-				t.Fatalf("after on: %+v, %v", status, err)
+			if login, err := autostart.QueryLogin(); err != nil || !login.User.On || login.User.Exe != exe {
+				t.Fatalf("after on: %+v, %v", login.User, err)
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func TestAutostartBesideTheEntryForEveryone(t *testing.T) {
 // A binary that moved leaves an entry that starts the old file: status says so, on points it here.
 func TestAutostartStatusSaysWhenTheEntryStartsAnotherFile(t *testing.T) {
 	entry := autostartHome(t)
-	if _, err := autostart.Enable("/opt/old place/flamenco-tray"); err != nil {
+	if err := autostart.Enable("/opt/old place/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCommand(context.Background(), "autostart", "status")

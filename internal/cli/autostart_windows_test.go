@@ -67,7 +67,7 @@ func TestAutostartBesideTheMachineWideRunValue(t *testing.T) {
 		keepRunValue(t, root, runKey)
 		keepRunValue(t, root, approvedKey)
 	}
-	if _, err := autostart.Disable(); err != nil {
+	if err := autostart.Disable(); err != nil {
 		t.Fatal(err)
 	}
 	const installed = `C:\Program Files\Flamenco Tray\flamenco-tray.exe`
