@@ -71,8 +71,7 @@ func sessionLocked() bool {
 		return false
 	}
 	defer procWTSFreeMemory.Call(uintptr(unsafe.Pointer(buf)))
-	locked, _ := lockStateOf(unsafe.Slice(buf, size))
-	return locked
+	return lockStateOf(unsafe.Slice(buf, size))
 }
 
 func (winSource) Close() error { return nil }

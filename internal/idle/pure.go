@@ -35,23 +35,11 @@ func parseHIDIdleTime(out string) (time.Duration, error) {
 	return time.Duration(least), nil
 }
 
-// lockStateOf reads the lock state from a WTSINFOEXW (level 1): its SessionFlags, after Level (4
-// bytes), the union's padding to 8 (it holds LARGE_INTEGERs), SessionId and SessionState. known
-// is false for another level, a short buffer or WTS_SESSIONSTATE_UNKNOWN.
-func lockStateOf(info []byte) (locked, known bool) {
-	const (
-		flagsAt = 16
-		lock    = 0 // WTS_SESSIONSTATE_LOCK
-		unlock  = 1 // WTS_SESSIONSTATE_UNLOCK
-	)
-	if len(info) < flagsAt+4 || binary.LittleEndian.Uint32(info) != 1 {
-		return false, false
-	}
-	switch binary.LittleEndian.Uint32(info[flagsAt:]) {
-	case lock:
-		return true, true
-	case unlock:
-		return false, true
-	}
-	return false, false
+// lockStateOf reads whether a WTSINFOEXW (level 1) says the session is locked: its SessionFlags,
+// after Level (4 bytes), the union's padding to 8 (it holds LARGE_INTEGERs), SessionId and
+// SessionState, is WTS_SESSIONSTATE_LOCK (0). Another level, a short buffer,
+// WTS_SESSIONSTATE_UNLOCK (1) or WTS_SESSIONSTATE_UNKNOWN count as unlocked.
+func lockStateOf(info []byte) bool {
+	const flagsAt = 16
+	return len(info) >= flagsAt+4 && binary.LittleEndian.Uint32(info) == 1 && binary.LittleEndian.Uint32(info[flagsAt:]) == 0
 }

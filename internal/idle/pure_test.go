@@ -185,18 +185,18 @@ func TestLockStateOfSessionInfo(t *testing.T) {
 		return b
 	}
 	for _, tc := range []struct {
-		name          string
-		info          []byte
-		locked, known bool
+		name   string
+		info   []byte
+		locked bool
 	}{
-		{"locked", info(1, 0), true, true},
-		{"unlocked", info(1, 1), false, true},
-		{"unknown", info(1, 0xFFFFFFFF), false, false},
-		{"another level", info(2, 0), false, false},
-		{"short", info(1, 0)[:12], false, false},
+		{"locked", info(1, 0), true},
+		{"unlocked", info(1, 1), false},
+		{"unknown", info(1, 0xFFFFFFFF), false},
+		{"another level", info(2, 0), false},
+		{"short", info(1, 0)[:12], false},
 	} {
-		if locked, known := lockStateOf(tc.info); locked != tc.locked || known != tc.known {
-			t.Errorf("%s: locked %v known %v, want %v %v", tc.name, locked, known, tc.locked, tc.known)
+		if locked := lockStateOf(tc.info); locked != tc.locked {
+			t.Errorf("%s: locked %v, want %v", tc.name, locked, tc.locked)
 		}
 	}
 }

@@ -81,24 +81,11 @@ func (c *dbusClaim) activate(ctx context.Context) error {
 // activateOutcome says what the error of an Activate call means: the name has no owner any more
 // (it exited after RequestName said Exists), or something else answered, or nothing in time.
 func activateOutcome(err error) error {
-	switch dbusErrorName(err) {
-	case "":
-		return err
-	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
+	var e dbus.Error // godbus hands a reply's error over as a dbus.Error value
+	if errors.As(err, &e) && (e.Name == "org.freedesktop.DBus.Error.ServiceUnknown" || e.Name == "org.freedesktop.DBus.Error.NameHasNoOwner") {
 		return fmt.Errorf("%w: %w", errNoOwner, err)
-	default:
-		return err
 	}
-}
-
-// dbusErrorName is the D-Bus name of an error the bus or a peer sent (godbus hands a reply's error
-// over as a dbus.Error value); "" for any other error.
-func dbusErrorName(err error) string {
-	var e dbus.Error
-	if errors.As(err, &e) {
-		return e.Name
-	}
-	return ""
+	return err
 }
 
 // newDBusClaim is the D-Bus claim of id on this session's bus.
