@@ -26,30 +26,15 @@ func newNoticeSender(log zerolog.Logger, appID string) noticeSender {
 }
 
 // clickNotifier sends desktop notifications that open something when clicked (the Desktop
-// Notifications spec's "default" action, which GNOME, KDE and Xfce run on a click) and show the
-// frame (the spec's image-data hint). Fyne's own notifications have neither, and carry the app id
-// as the app's name. It uses a session bus connection of its own, as the daemon may send
-// ActionInvoked only to the connection that sent the notification. A daemon that has no actions
-// still gets the notification, with its image, without the click.
+// Notifications spec's "default" action) and show the frame (the spec's image-data hint, the name
+// GNOME Shell, Plasma and xfce4-notifyd read first): Fyne's have neither. It uses a session bus
+// connection of its own, as the daemon may send ActionInvoked only to the connection that sent the
+// notification. The "desktop-entry" hint names the app's desktop file, whence GNOME Shell and
+// Plasma take its name and icon.
 //
-// The image goes in "image-data" alone, the spec's name since 1.2: GNOME Shell
-// (js/ui/notificationDaemon.js), Plasma (libnotificationmanager/notification.cpp) and xfce4-notifyd
-// (xfce-notify-daemon.c) all read it first and "image_data" (1.1) only in its absence, so a second
-// copy would double the message for no daemon of these. The "desktop-entry" hint names the app's
-// desktop file (appID.desktop): GNOME Shell and Plasma take the app's name and icon from it.
-//
-// It is written on godbus rather than on github.com/esiqveland/notify (v0.13.3, the latest; v0.11.0
-// alike), which would delete little and lose what matters here:
-//   - notify's Notifier hands its handlers ActionInvokedSignal{ID, ActionKey} and
-//     NotificationClosedSignal{ID, Reason}: the signal's sender is dropped, and its match rule has
-//     no sender, so a click cannot be checked to come from the daemon that showed the notification
-//     (any program on the bus could forge one; see TestClickNotifierRunsTheClickOfItsDaemonOnly).
-//   - Its signal loop reads Body[0].(uint32) and Body[1] unchecked: a malformed signal from any
-//     program on the bus panics that goroutine, and with it the tray.
-//   - Its calls (Notify, GetCapabilities) take no context: no notifyCallTimeout, no end at quit.
-//
-// Its package functions alone (SendNotification, GetCapabilities) would replace two calls of a few
-// lines each, keeping this signal loop, and drop the timeout: no code saved worth a dependency.
+// It is written on godbus rather than github.com/esiqveland/notify (v0.13.3), whose signal handlers
+// drop the sender (any program on the bus could forge a click), whose signal loop panics on a
+// malformed signal, and whose calls take no context.
 //
 // Concurrency: the fields below mu are guarded by mu, which is never held during a call on the bus
 // or a click; run, one goroutine, owns the connection and reads its signals; notify may be called
@@ -59,7 +44,6 @@ type clickNotifier struct {
 	appName string        // the app's name, for people
 	appID   string        // its desktop file's name, without .desktop
 	icon    func() string // the icon's file, written on first use
-	ready   chan struct{} // closed once run is connected
 
 	mu     sync.Mutex
 	conn   *dbus.Conn
@@ -77,8 +61,7 @@ type clickable struct {
 }
 
 func newClickNotifier(log zerolog.Logger, appName, appID string, icon func() string) *clickNotifier {
-	return &clickNotifier{log: log, appName: appName, appID: appID, icon: icon, ready: make(chan struct{}),
-		clicks: map[uint32]clickable{}}
+	return &clickNotifier{log: log, appName: appName, appID: appID, icon: icon, clicks: map[uint32]clickable{}}
 }
 
 // imageData is the Desktop Notifications spec's image-data hint, (iiibiiay) on the bus.
@@ -103,23 +86,16 @@ func imageDataHint(frame []byte) (dbus.Variant, error) {
 // run follows the daemon's signals until ctx ends, then closes the connection. A notifier whose run
 // has not started (or has ended) sends nothing: notify returns an error.
 func (c *clickNotifier) run(ctx context.Context) {
-	conn, err := dbus.ConnectSessionBus()
+	conn, signals, err := sessionSignals(dbus.WithMatchSender(notificationsName), dbus.WithMatchObjectPath(notificationsPath),
+		dbus.WithMatchInterface(notificationsName))
 	if err != nil {
-		c.log.Info().Err(err).Msg("no session bus: notifications are Fyne's, without a click or an image")
+		c.log.Info().Err(err).Msg("notifications are Fyne's, without a click or an image")
 		return
 	}
 	defer conn.Close()
-	if err := conn.AddMatchSignal(dbus.WithMatchSender(notificationsName), dbus.WithMatchObjectPath(notificationsPath),
-		dbus.WithMatchInterface(notificationsName)); err != nil {
-		c.log.Warn().Err(err).Msg("cannot follow notification clicks")
-		return
-	}
-	signals := make(chan *dbus.Signal, 16)
-	conn.Signal(signals)
 	c.mu.Lock()
 	c.conn = conn
 	c.mu.Unlock()
-	close(c.ready)
 	defer func() {
 		c.mu.Lock()
 		c.conn = nil
@@ -138,6 +114,7 @@ func (c *clickNotifier) run(ctx context.Context) {
 	}
 }
 
+// handle runs a click, or forgets a closed notification, as the daemon that showed it reports.
 func (c *clickNotifier) handle(s *dbus.Signal) {
 	if len(s.Body) < 2 {
 		return
@@ -146,24 +123,19 @@ func (c *clickNotifier) handle(s *dbus.Signal) {
 	if !ok {
 		return
 	}
+	c.mu.Lock()
+	click, ok := c.clicks[id]
+	c.mu.Unlock()
+	if !ok || click.daemon != s.Sender {
+		return
+	}
 	switch s.Name {
 	case notificationsName + ".ActionInvoked":
-		if key, _ := s.Body[1].(string); key != "default" {
-			return
-		}
-		c.mu.Lock()
-		click, ok := c.clicks[id]
-		c.mu.Unlock()
-		if ok && click.daemon == s.Sender {
+		if key, _ := s.Body[1].(string); key == "default" {
 			click.onClick()
 		}
 	case notificationsName + ".NotificationClosed":
-		c.mu.Lock()
-		click, ok := c.clicks[id]
-		c.mu.Unlock()
-		if ok && click.daemon == s.Sender {
-			c.forget(id)
-		}
+		c.forget(id)
 	}
 }
 
@@ -248,13 +220,6 @@ func (c *clickNotifier) remember(id uint32, click clickable) {
 		delete(c.clicks, c.order[0])
 		c.order = c.order[1:]
 	}
-}
-
-// remembered is how many notifications' clicks are remembered: those shown and not yet closed.
-func (c *clickNotifier) remembered() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.clicks)
 }
 
 func (c *clickNotifier) forget(id uint32) {

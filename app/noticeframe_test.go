@@ -38,11 +38,7 @@ func TestAJobsEndIsNotifiedWithItsFrameOrWithoutItOnTime(t *testing.T) {
 		frames: newJobFrames(log, o, clock.System{}, func() {})}
 	o.Go(tr.transport.Run)
 	defer func() { cancel(); o.wait() }()
-	select {
-	case <-tr.transport.sender.(*clickNotifier).ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the notifications never connected to the session bus")
-	}
+	waitConnected(t, tr.transport.sender)
 
 	// notify shows a job's end as the tray does and returns what the daemon got, and how long it took.
 	notify := func(what string) (trayhost.Notification, time.Duration) {

@@ -19,29 +19,14 @@ const trayHostName = "org.kde.StatusNotifierWatcher"
 // It uses a connection of its own: Fyne's tray reads every signal of the shared one and stops
 // following hosts at the first it does not expect.
 func watchTrayHost(ctx context.Context, hostUp func(up bool)) error {
-	conn, err := dbus.SessionBusPrivate()
+	// Match first, then ask: a host that comes between the two is not missed.
+	conn, signals, err := sessionSignals(dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchObjectPath("/org/freedesktop/DBus"), dbus.WithMatchInterface("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, trayHostName))
 	if err != nil {
-		return fmt.Errorf("no D-Bus session bus: %w", err)
+		return err
 	}
 	defer conn.Close()
-	if err := conn.Auth(nil); err != nil {
-		return fmt.Errorf("D-Bus session bus refused us: %w", err)
-	}
-	if err := conn.Hello(); err != nil {
-		return fmt.Errorf("D-Bus session bus refused us: %w", err)
-	}
-	// Match first, then ask: a host that comes between the two is not missed.
-	if err := conn.AddMatchSignal(
-		dbus.WithMatchSender("org.freedesktop.DBus"),
-		dbus.WithMatchObjectPath("/org/freedesktop/DBus"),
-		dbus.WithMatchInterface("org.freedesktop.DBus"),
-		dbus.WithMatchMember("NameOwnerChanged"),
-		dbus.WithMatchArg(0, trayHostName),
-	); err != nil {
-		return fmt.Errorf("cannot follow tray hosts on D-Bus: %w", err)
-	}
-	signals := make(chan *dbus.Signal, 16)
-	conn.Signal(signals)
 	var up bool
 	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, trayHostName).Store(&up); err != nil {
 		if ctx.Err() != nil {
@@ -70,4 +55,20 @@ func watchTrayHost(ctx context.Context, hostUp func(up bool)) error {
 			hostUp(up)
 		}
 	}
+}
+
+// sessionSignals connects to the session bus on a connection of its own and follows the signals
+// that match.
+func sessionSignals(match ...dbus.MatchOption) (*dbus.Conn, <-chan *dbus.Signal, error) {
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return nil, nil, fmt.Errorf("no D-Bus session bus: %w", err)
+	}
+	if err := conn.AddMatchSignal(match...); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("cannot follow signals on the D-Bus session bus: %w", err)
+	}
+	signals := make(chan *dbus.Signal, 16)
+	conn.Signal(signals)
+	return conn, signals, nil
 }
