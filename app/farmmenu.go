@@ -27,31 +27,25 @@ const IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray/blob/mai
 // ManagerFarm is what the menu shows under a listed Manager besides its entry.
 type ManagerFarm struct {
 	Summary farm.Summary
-	// Watched are the jobs the user picked to watch on this Manager.
-	Watched map[string]bool
+	Watched map[string]bool // the jobs the user picked to watch on this Manager
 	Worker  LocalWorker
-	// UnseenFailed are my jobs (by ID) that failed while the tray ran and that the user has not
-	// looked at since: not opened the menu, the job or its notification, nor acted on it.
+	// UnseenFailed are my jobs (by ID) that failed while the tray ran, not looked at since.
 	UnseenFailed map[string]bool
-	// Frames are the tiny last-rendered frames of my jobs, by job ID, as menu icons (PNG, named by
-	// their content so the menu's key changes with the picture).
+	// Frames are my jobs' tiny last-rendered frames (by job ID) as menu icons, named by their content
+	// so that the menu's key changes with the picture.
 	Frames map[string]fyne.Resource
 }
 
 // LocalWorker is the state of a Worker this tray runs for a Manager.
 type LocalWorker struct {
-	// Unavailable says why no Worker can be run here ("" when one can): no flamenco-worker found.
-	Unavailable string
-	// Running: the tray runs one for this Manager (starting, working or stopping).
-	Running bool
+	Unavailable string // why no Worker can run here ("" when one can): no flamenco-worker found
+	Running     bool   // the tray runs one for this Manager (starting, working or stopping)
 	// State is what its Manager says of it (awake, asleep, …) or "starting"/"stopping"; Job is the
 	// job it works on, when busy.
-	State string
-	Job   string
-	// Problem says why the last one stopped by itself ("" when it did not).
-	Problem string
-	// ManagerURL is the URL it works for.
-	ManagerURL string
+	State      string
+	Job        string
+	Problem    string // why the last one stopped by itself
+	ManagerURL string // the URL it works for
 }
 
 // farmItems are the rows under a reachable Manager's entry: the farm and its Workers, the jobs, my
@@ -80,12 +74,7 @@ func FarmLine(s farm.Summary) string {
 	if state == "" {
 		state = "unknown"
 	}
-	var counts []string
-	for _, status := range managerapi.WorkerStatuses {
-		if n := s.Workers[status]; n > 0 {
-			counts = append(counts, fmt.Sprintf("%d %s", n, status))
-		}
-	}
+	counts := statusCounts(managerapi.WorkerStatuses, s.Workers)
 	if len(counts) == 0 {
 		counts = []string{"no Workers"}
 	}
@@ -95,12 +84,7 @@ func FarmLine(s farm.Summary) string {
 // JobsLine counts the unfinished jobs by state, and those that failed today: "2 active · 5 queued ·
 // 1 failed today".
 func JobsLine(s farm.Summary) string {
-	var counts []string
-	for _, status := range managerapi.UnfinishedJobStatuses {
-		if n := s.Jobs[status]; n > 0 {
-			counts = append(counts, fmt.Sprintf("%d %s", n, status))
-		}
-	}
+	counts := statusCounts(managerapi.UnfinishedJobStatuses, s.Jobs)
 	if s.FailedToday > 0 {
 		more := ""
 		if s.FinishedTodayCapped {
@@ -112,6 +96,17 @@ func JobsLine(s farm.Summary) string {
 		return "No jobs queued or running"
 	}
 	return "Jobs: " + strings.Join(counts, " · ")
+}
+
+// statusCounts are the counts of the statuses that have any, in order: "3 awake".
+func statusCounts[S ~string](order []S, n map[S]int) []string {
+	var counts []string
+	for _, status := range order {
+		if n[status] > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n[status], status))
+		}
+	}
+	return counts
 }
 
 // JobLabel is how a job is listed: "shot-010 lighting — active", with its progress where the
@@ -148,7 +143,7 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 	} else if len(s.MyJobs) == 0 {
 		items = append(items, disabled("No jobs of yours lately"))
 	}
-	if choices := watchChoices(s, f.Watched); len(choices) > 0 && (s.NoJobCarriesKey || len(f.Watched) > 0) {
+	if choices := watchChoices(s); len(choices) > 0 && (s.NoJobCarriesKey || len(f.Watched) > 0) {
 		watch := fyne.NewMenuItem("Watch a job", nil)
 		var watchItems []*fyne.MenuItem
 		for _, j := range choices {
@@ -160,9 +155,15 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 		watch.ChildMenu = fyne.NewMenu("", watchItems...)
 		items = append(items, fyne.NewMenuItemSeparator(), watch)
 	}
+	unfinished := 0
+	for _, j := range s.MyJobs {
+		if !j.Status.Finished() {
+			unfinished++
+		}
+	}
 	label := "My jobs"
-	if n := countUnfinished(s.MyJobs); n > 0 {
-		label = fmt.Sprintf("My jobs (%d unfinished)", n)
+	if unfinished > 0 {
+		label = fmt.Sprintf("My jobs (%d unfinished)", unfinished)
 	}
 	item := fyne.NewMenuItem(farmIndent+label, nil)
 	item.ChildMenu = fyne.NewMenu("", items...)
@@ -198,25 +199,8 @@ func jobItem(managerID string, j managerapi.Job, f ManagerFarm, a MenuActions) *
 }
 
 // watchChoices are the unfinished jobs the user can pick to watch, watched ones included.
-func watchChoices(s farm.Summary, watched map[string]bool) []managerapi.Job {
-	var choices []managerapi.Job
-	for _, j := range s.Unfinished {
-		if len(choices) == maxWatchChoices {
-			break
-		}
-		choices = append(choices, j)
-	}
-	return choices
-}
-
-func countUnfinished(jobs []managerapi.Job) int {
-	n := 0
-	for _, j := range jobs {
-		if !j.Status.Finished() {
-			n++
-		}
-	}
-	return n
+func watchChoices(s farm.Summary) []managerapi.Job {
+	return s.Unfinished[:min(len(s.Unfinished), maxWatchChoices)]
 }
 
 // workerItems are the local Worker's rows: "Run a Worker here", or its state with a way to stop it.
@@ -283,7 +267,7 @@ func farmIDs(managers []discovery.Manager, farms map[string]ManagerFarm) []strin
 		for _, j := range f.Summary.MyJobs {
 			ids = append(ids, m.ID+"/"+j.ID)
 		}
-		for _, j := range watchChoices(f.Summary, f.Watched) {
+		for _, j := range watchChoices(f.Summary) {
 			ids = append(ids, m.ID+"/watch/"+j.ID)
 		}
 	}

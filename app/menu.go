@@ -23,20 +23,16 @@ const (
 
 // LocalManager is what is known of the Manager on this machine.
 type LocalManager struct {
-	// URL is where it is expected (Settings).
-	URL string
-	// Info is its version answer; nil while it does not answer.
-	Info *discovery.VersionInfo
-	// Problem says why it cannot be advertised (it does not answer, UDP 1900 is taken, …).
-	Problem string
+	URL     string                 // where Settings expect it
+	Info    *discovery.VersionInfo // nil while it does not answer
+	Problem string                 // why it cannot be advertised (it does not answer, UDP 1900 is taken, …)
 }
 
 // Advertising is the state of local advertising.
 type Advertising struct {
 	Active bool
 	Name   string
-	// Error is the last failure to start, or why advertising stopped by itself.
-	Error string
+	Error  string // the last failure to start, or why advertising stopped by itself
 }
 
 // MenuState is everything the tray menu shows: a snapshot, rebuilt whole on every change.
@@ -44,17 +40,12 @@ type MenuState struct {
 	Discovery   discovery.State
 	Local       LocalManager
 	Advertising Advertising
-	// Farms are what is known of each listed Manager's farm, by Manager ID; a Manager without one
-	// shows no farm rows.
-	Farms map[string]ManagerFarm
-	// Workers are the Workers this tray runs, by Manager ID: one whose Manager has no row in the menu
-	// (it is gone from the list, or in "more…") gets its own, so it can still be stopped.
+	// Farms, Workers (those this tray runs) and Lending (to the Managers this computer is lent to)
+	// are by Manager ID. A running Worker whose Manager has no row gets its own, so it can be stopped.
+	Farms   map[string]ManagerFarm
 	Workers map[string]LocalWorker
-	// Lending is what lending this computer does for each Manager it is lent to while its user is
-	// away, by Manager ID; a Manager without an entry is not lent to.
 	Lending map[string]lending.Status
-	// SetByIT are the Managers IT set for every user of this computer: a listed Manager that answers
-	// at one of them is marked so.
+	// SetByIT are the Managers IT set for every user of this computer: their rows say so.
 	SetByIT machineconfig.Managers
 }
 
@@ -62,33 +53,25 @@ type MenuState struct {
 // except a Manager's ID (part of the menu's key, see menuKey): a menu that is not re-sent because it
 // looks the same must still do what it says.
 type MenuActions struct {
-	// Open opens the web UI of the listed Manager with this ID, at its URL at click time.
-	Open            func(managerID string)
+	Open            func(managerID string) // its web UI, at its URL at click time
 	Refresh         func()
 	AddByURL        func()
 	ToggleAdvertise func()
 	Settings        func()
 	About           func()
 	Quit            func()
-	// OpenJob opens a job of the listed Manager with this ID in its web UI; ShowFrame opens its last
-	// rendered frame, full size; JobAction asks the Manager to pause, resume, requeue or cancel it
-	// (cancel after the user confirms).
-	OpenJob   func(managerID, jobID string)
-	ShowFrame func(managerID, jobID string)
-	JobAction func(managerID, jobID string, action farm.JobAction)
-	// ToggleWatch starts or stops watching a job of a Manager.
-	ToggleWatch func(managerID, jobID string)
-	// HowToTagJobs explains how jobs can say who submitted them.
-	HowToTagJobs func()
-	// StartWorker runs a Worker for a Manager on this computer; StopWorker stops it, after its
-	// current task or now.
-	StartWorker func(managerID string)
-	StopWorker  func(managerID string, afterThisTask bool)
-	// ToggleLending turns lending this computer to a Manager while its user is away on or off;
-	// NotTonight skips it until the morning, LendTonight undoes that.
+	OpenJob         func(managerID, jobID string)
+	ShowFrame       func(managerID, jobID string) // its last rendered frame, full size
+	// JobAction pauses, resumes, requeues or (once the user confirmed) cancels a job.
+	JobAction     func(managerID, jobID string, action farm.JobAction)
+	ToggleWatch   func(managerID, jobID string)
+	HowToTagJobs  func()
+	StartWorker   func(managerID string)
+	StopWorker    func(managerID string, afterThisTask bool)
 	ToggleLending func(managerID string)
-	NotTonight    func(managerID string)
-	LendTonight   func(managerID string)
+	// NotTonight skips lending until the morning, LendTonight undoes that.
+	NotTonight  func(managerID string)
+	LendTonight func(managerID string)
 }
 
 // BuildMenu returns the tray menu for a state. It is a pure function: the same state gives the same
@@ -109,27 +92,29 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	for _, m := range listed {
 		items = append(items, managerItem(m, s.SetByIT.Includes(m), a))
 		f, ok := s.Farms[m.ID]
+		lent := lendsTo(s.Lending, m.ID)
+		// Not answering, nothing of its farm is shown, but its Worker here can still be stopped, and
+		// lending to it turned off.
 		switch {
 		case ok && m.Reachable:
 			items = append(items, farmItems(m, f, a)...)
-			items = append(items, lendingItems(m, f.Worker, s.Lending, a)...)
-			rowOf[m.ID] = true
-		case ok && (f.Worker.Running || lendsTo(s.Lending, m.ID)):
-			// Not answering: nothing of its farm is shown, but its Worker here can still be stopped,
-			// and lending to it turned off.
-			if f.Worker.Running {
-				items = append(items, workerItems(m, f.Worker, a)...)
-			}
-			if lendsTo(s.Lending, m.ID) {
-				items = append(items, lendingItems(m, f.Worker, s.Lending, a)...)
-			}
-			rowOf[m.ID] = true
+		case ok && f.Worker.Running:
+			items = append(items, workerItems(m, f.Worker, a)...)
+		case !ok || !lent:
+			continue
 		}
+		if m.Reachable || lent {
+			items = append(items, lendingItems(m, f.Worker, s.Lending, a)...)
+		}
+		rowOf[m.ID] = true
 	}
 	items = append(items, workersWithoutRow(s.Workers, rowOf, a)...)
 	if len(more) > 0 {
 		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
-		moreItems := managerItems(more, s.SetByIT, a)
+		var moreItems []*fyne.MenuItem
+		for _, m := range more {
+			moreItems = append(moreItems, managerItem(m, s.SetByIT.Includes(m), a))
+		}
 		if hidden > 0 {
 			moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
 		}
@@ -143,11 +128,10 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 		fyne.NewMenuItemSeparator(),
 	)
 	items = append(items, advertiseItems(s, a)...)
-	settings := fyne.NewMenuItem("Settings…", a.Settings)
-	about := fyne.NewMenuItem("About Flamenco Tray…", a.About)
 	quit := fyne.NewMenuItem("Quit", a.Quit)
 	quit.IsQuit = true
-	items = append(items, fyne.NewMenuItemSeparator(), settings, about, quit)
+	items = append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Settings…", a.Settings),
+		fyne.NewMenuItem("About Flamenco Tray…", a.About), quit)
 	return fyne.NewMenu("Flamenco Tray", items...)
 }
 
@@ -162,16 +146,6 @@ func splitManagers(managers []discovery.Manager) (listed, more []discovery.Manag
 	return listed, more, len(rest) - len(more)
 }
 
-// shownManagerIDs are the IDs of the Managers the menu has items for, in menu order.
-func shownManagerIDs(managers []discovery.Manager) []string {
-	listed, more, _ := splitManagers(managers)
-	var ids []string
-	for _, m := range append(slices.Clip(listed), more...) {
-		ids = append(ids, m.ID)
-	}
-	return ids
-}
-
 // managerByID finds a listed Manager by its ID.
 func managerByID(managers []discovery.Manager, id string) (discovery.Manager, bool) {
 	i := slices.IndexFunc(managers, func(m discovery.Manager) bool { return m.ID == id })
@@ -179,14 +153,6 @@ func managerByID(managers []discovery.Manager, id string) (discovery.Manager, bo
 		return discovery.Manager{}, false
 	}
 	return managers[i], true
-}
-
-func managerItems(managers []discovery.Manager, setByIT machineconfig.Managers, a MenuActions) []*fyne.MenuItem {
-	items := make([]*fyne.MenuItem, len(managers))
-	for i, m := range managers {
-		items[i] = managerItem(m, setByIT.Includes(m), a)
-	}
-	return items
 }
 
 func managerItem(m discovery.Manager, byIT bool, a MenuActions) *fyne.MenuItem {
@@ -202,9 +168,8 @@ func NotificationLabel(m discovery.Manager) string {
 	return managerLabel(m, false, false)
 }
 
-// managerLabel is how a Manager is listed: "Studio Farm — 3.3.1", with notes in brackets: its host
-// when another listed Manager has the same name, "this computer", "added by hand" (or "set by your
-// IT" for the Managers IT set: byIT), "not answering".
+// managerLabel is how a Manager is listed: "Studio Farm — 3.3.1 (this computer, not answering)"; its
+// host is noted when another listed Manager has the same name.
 func managerLabel(m discovery.Manager, notAnswering, byIT bool) string {
 	label := m.Name
 	if m.Version != "" {
@@ -235,10 +200,9 @@ func managerLabel(m discovery.Manager, notAnswering, byIT bool) string {
 // maxRowRunes bounds a menu row made from a message: tray menus do not wrap.
 const maxRowRunes = 78
 
-// shortMessage fits a message that may end in a Go error chain ("cannot search: listen udp4 …:
-// …") into one menu row: a short message as it is; a long one by its outer context (the part
-// before the first ": "), which says what failed; otherwise cut at a word. The whole message is
-// in the log, where it was made.
+// shortMessage fits a message that may end in a Go error chain ("cannot search: listen udp4 …: …")
+// into one row: a long one by its outer context, which says what failed (the rest is in the log),
+// else cut at a word.
 func shortMessage(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= maxRowRunes {
@@ -264,8 +228,12 @@ type trayView struct {
 
 func buildView(s MenuState, a MenuActions) trayView {
 	menu := BuildMenu(s, a)
-	listed, _, _ := splitManagers(s.Discovery.Managers)
-	ids := append(shownManagerIDs(s.Discovery.Managers), farmIDs(listed, s.Farms)...)
+	listed, more, _ := splitManagers(s.Discovery.Managers)
+	var ids []string // the Managers' in menu order, then their jobs'
+	for _, m := range append(slices.Clip(listed), more...) {
+		ids = append(ids, m.ID)
+	}
+	ids = append(ids, farmIDs(listed, s.Farms)...)
 	var workers []string // a Worker's row without its Manager's stops the Worker of this ID
 	for id, w := range s.Workers {
 		if w.Running {
@@ -277,10 +245,9 @@ func buildView(s MenuState, a MenuActions) trayView {
 	return trayView{menu: menu, key: menuKey(menu, ids), icon: IconFor(s)}
 }
 
-// menuKey is everything a tray host shows of a menu, item by item (label, greyed out, checked,
-// separator, submenu, Quit), and the IDs of the Managers and jobs its items open. Two menus with the same key
-// look and act the same, so the second is not sent: Fyne's SetSystemTrayMenu renumbers every item,
-// and a click on a number read before that is lost.
+// menuKey is everything a tray host shows of a menu, item by item, and the IDs its items capture.
+// Two menus with the same key look and act the same, so the second is not sent: Fyne's
+// SetSystemTrayMenu renumbers every item, and a click on a number read before that is lost.
 func menuKey(m *fyne.Menu, ids []string) string {
 	var b strings.Builder
 	var walk func(items []*fyne.MenuItem, depth int)
@@ -305,28 +272,22 @@ func menuKey(m *fyne.Menu, ids []string) string {
 // advertiseItems is the "Advertise local Manager" toggle and, when there is one, why it is off.
 func advertiseItems(s MenuState, a MenuActions) []*fyne.MenuItem {
 	adv := s.Advertising
-	if adv.Active {
-		item := fyne.NewMenuItem(fmt.Sprintf("Advertise “%s” on the LAN", adv.Name), a.ToggleAdvertise)
-		item.Checked = true
-		return []*fyne.MenuItem{item}
-	}
-	var items []*fyne.MenuItem
+	item := fyne.NewMenuItem("Advertise local Manager on the LAN", a.ToggleAdvertise)
 	switch {
-	case s.Local.Info == nil || s.Local.Problem != "":
-		item := fyne.NewMenuItem("Advertise local Manager on the LAN", nil)
-		if s.Local.Info != nil {
-			item.Label = fmt.Sprintf("Advertise “%s” on the LAN", s.Local.Info.Name)
-		}
-		item.Disabled = true
-		items = append(items, item)
-		if s.Local.Problem != "" {
-			items = append(items, disabled(shortMessage(s.Local.Problem)))
-		}
-	default:
-		items = append(items, fyne.NewMenuItem(fmt.Sprintf("Advertise “%s” on the LAN", s.Local.Info.Name), a.ToggleAdvertise))
+	case adv.Active:
+		item.Label, item.Checked = fmt.Sprintf("Advertise “%s” on the LAN", adv.Name), true
+		return []*fyne.MenuItem{item}
+	case s.Local.Info != nil:
+		item.Label = fmt.Sprintf("Advertise “%s” on the LAN", s.Local.Info.Name)
 	}
-	if adv.Error != "" {
-		items = append(items, disabled(shortMessage(adv.Error)))
+	if s.Local.Info == nil || s.Local.Problem != "" {
+		item.Action, item.Disabled = nil, true
+	}
+	items := []*fyne.MenuItem{item}
+	for _, why := range []string{s.Local.Problem, adv.Error} {
+		if why != "" {
+			items = append(items, disabled(shortMessage(why)))
+		}
 	}
 	return items
 }
