@@ -26,25 +26,18 @@ func newFarmSet(log zerolog.Logger, identity farm.Identity, watched []string,
 	return &farmSet{fleet: farm.NewFleet(farm.FleetConfig{Identity: identity, Watched: watched, Logger: log, Vouch: vouch,
 		OnEvent: func(m discovery.Manager, e farm.Event) {
 			onChange(e.Summary)
-			if e.Kind == farm.JobFinished || e.Kind == farm.JobChanged {
-				onEvent(m, e)
-			}
+			onEvent(m, e) // which looks only at the changes of jobs
 		}})}
 }
 
 // keepWatchingGone is how long the farm of a Manager gone from the list is still watched.
 const keepWatchingGone = farm.KeepWatchingGone
 
-// sync starts and stops watchers to match the Managers the menu lists.
+// sync starts and stops watchers to match the Managers the menu has a row for, not the "N more…"
+// ones.
 func (f *farmSet) sync(ctx context.Context, managers []discovery.Manager) {
-	f.fleet.Sync(ctx, watchedManagers(managers))
-}
-
-// watchedManagers are the Managers whose farm the tray watches: those the menu has a row for, not
-// the "N more…" ones.
-func watchedManagers(managers []discovery.Manager) []discovery.Manager {
 	listed, _, _ := splitManagers(managers)
-	return listed
+	f.fleet.Sync(ctx, listed)
 }
 
 // stop ends every watcher and waits for them.
@@ -70,24 +63,17 @@ func (f *farmSet) setIdentity(identity farm.Identity) { f.fleet.SetIdentity(iden
 // toggleWatch starts or stops watching a job and returns the jobs watched now.
 func (f *farmSet) toggleWatch(jobID string) []string { return f.fleet.ToggleWatch(jobID) }
 
-// jobNotification is the notification for a job of mine that finished; ok is false for other changes.
-func jobNotification(m discovery.Manager, e farm.Event) (title, body string, ok bool) {
-	if e.Kind != farm.JobFinished {
-		return "", "", false
+// jobNews is the notification for the end of a job of mine (nil for a job that did not end): a
+// click opens the job, and it shows its last rendered frame where it can.
+func jobNews(m discovery.Manager, job managerapi.Job) *news {
+	titles := map[managerapi.JobStatus]string{managerapi.JobCompleted: "Job finished", managerapi.JobFailed: "Job failed",
+		managerapi.JobCanceled: "Job canceled"}
+	title, ok := titles[job.Status]
+	if !ok {
+		return nil
 	}
-	job := e.Transition.Job
-	name := managerapi.CleanText(job.Name, maxJobNameRunes)
-	switch job.Status {
-	case managerapi.JobCompleted:
-		title = "Job finished"
-	case managerapi.JobFailed:
-		title = "Job failed"
-	case managerapi.JobCanceled:
-		title = "Job canceled"
-	default:
-		return "", "", false
-	}
-	return title, fmt.Sprintf("“%s” on %s", name, NotificationLabel(m)), true
+	body := fmt.Sprintf("“%s” on %s", managerapi.CleanText(job.Name, maxJobNameRunes), NotificationLabel(m))
+	return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}
 }
 
 // connectionLines says, for About, how each watched Manager's changes arrive: live over its event

@@ -1,8 +1,12 @@
 package app
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
+
+	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
@@ -11,33 +15,42 @@ import (
 
 // Only the Managers the menu lists get a watcher: the "N more…" ones do not.
 func TestTrayWatchesTheFarmsOfOnlyTheListedManagers(t *testing.T) {
+	server := httptest.NewServer(http.NotFoundHandler())
+	defer server.Close()
 	var managers []discovery.Manager
 	for i := range maxListedManagers + 5 {
-		managers = append(managers, manager(string(rune('A'+i)), true))
+		m := manager(string(rune('A'+i)), true)
+		m.URL = server.URL + "/"
+		managers = append(managers, m)
 	}
-	watched := watchedManagers(managers)
-	if len(watched) != maxListedManagers || watched[0].ID != managers[0].ID {
+	farms := newFarmSet(zerolog.Nop(), farm.Identity{}, nil, func(farm.Summary) {}, func(discovery.Manager, farm.Event) {},
+		func(string, bool) {})
+	defer farms.stop()
+	farms.sync(t.Context(), managers)
+	watched := farms.summaries()
+	if _, ok := watched[managers[0].ID]; len(watched) != maxListedManagers || !ok {
 		t.Errorf("%d watchers for %d Managers, %d listed", len(watched), len(managers), maxListedManagers)
 	}
 }
 
-func TestJobNotification(t *testing.T) {
+func TestJobNews(t *testing.T) {
 	studio := manager("Studio Farm", true)
 	for _, tc := range []struct {
-		kind        farm.EventKind
 		status      managerapi.JobStatus
 		title, body string
-		ok          bool
 	}{
-		{farm.JobFinished, managerapi.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobFinished, managerapi.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobFinished, managerapi.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1", true},
-		{farm.JobChanged, managerapi.JobActive, "", "", false},
+		{managerapi.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobActive, "", ""},
 	} {
-		e := farm.Event{Kind: tc.kind, Transition: farm.JobTransition{Job: managerapi.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status}}}
-		title, body, ok := jobNotification(studio, e)
-		if title != tc.title || body != tc.body || ok != tc.ok {
-			t.Errorf("%s %s: %q %q %v, want %q %q %v", tc.kind, tc.status, title, body, ok, tc.title, tc.body, tc.ok)
+		got := jobNews(studio, managerapi.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status})
+		want := &news{Title: tc.title, Body: tc.body, Open: studio.URL + "app/jobs/a", Frame: frameKey{studio.URL, "a"}}
+		if tc.title == "" {
+			want = nil
+		}
+		if (got == nil) != (want == nil) || got != nil && *got != *want {
+			t.Errorf("%s: %+v, want %+v", tc.status, got, want)
 		}
 	}
 }

@@ -33,7 +33,7 @@ const jobNoticeMemory = 24 * time.Hour
 // when the budget allows. A plain type (times are passed in), not safe for concurrent use: notifier
 // holds it under its lock.
 type jobNotices struct {
-	limit    *notifyLimit
+	limit    notifyLimit
 	ended    map[string]notifiedEnd // by job id
 	prunedAt time.Time              // when ended was last rid of what is older than jobNoticeMemory
 	pending  []pendingJobNotice
@@ -51,7 +51,7 @@ type pendingJobNotice struct {
 }
 
 func newJobNotices() *jobNotices {
-	return &jobNotices{limit: defaultNotifyLimit(), ended: map[string]notifiedEnd{}}
+	return &jobNotices{ended: map[string]notifiedEnd{}}
 }
 
 // add takes a watcher's event about one of my jobs (JobChanged or JobFinished) at now. It returns
@@ -62,12 +62,12 @@ func (n *jobNotices) add(now time.Time, m discovery.Manager, e farm.Event) (send
 		delete(n.ended, job.ID)
 		return nil, n.retryAt(now)
 	}
-	title, body, ok := jobNotification(m, e)
-	if !ok || n.known(now, job) {
+	send = jobNews(m, job)
+	if e.Kind != farm.JobFinished || send == nil || n.known(now, job) {
 		return nil, n.retryAt(now)
 	}
 	if len(n.pending) == 0 && n.limit.allow(now) {
-		return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}, time.Time{}
+		return send, time.Time{}
 	}
 	n.pending = append(n.pending, pendingJobNotice{manager: m, job: job})
 	return nil, n.retryAt(now)
@@ -99,10 +99,7 @@ func (n *jobNotices) flush(now time.Time) (send *news, retryAt time.Time) {
 	pending := n.pending
 	n.pending = nil
 	if len(pending) == 1 {
-		title, body, _ := jobNotification(pending[0].manager, farm.Event{Kind: farm.JobFinished,
-			Transition: farm.JobTransition{Job: pending[0].job, To: pending[0].job.Status}})
-		m, job := pending[0].manager, pending[0].job
-		return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}, time.Time{}
+		return jobNews(pending[0].manager, pending[0].job), time.Time{}
 	}
 	return summarizeJobEnds(pending), time.Time{}
 }

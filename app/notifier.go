@@ -33,7 +33,7 @@ type notifier struct {
 	managersOn   bool
 	jobsOn       bool
 	quietUntil   time.Time // zero until the first search window closed
-	managerLimit *notifyLimit
+	managerLimit notifyLimit
 	jobs         *jobNotices
 	flushAt      time.Time // zero, or when Run sends what jobs holds
 }
@@ -49,7 +49,7 @@ type notifierConfig struct {
 
 func newNotifier(c notifierConfig) *notifier {
 	return &notifier{log: c.Log, show: c.Show, wake: make(chan struct{}, 1), managersOn: c.ManagersOn,
-		jobsOn: c.JobsOn, managerLimit: defaultNotifyLimit(), jobs: newJobNotices()}
+		jobsOn: c.JobsOn, jobs: newJobNotices()}
 }
 
 // SetEnabled takes the Settings' switches. Job ends held back while jobs are turned off are not
@@ -118,7 +118,9 @@ func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
 	}
 	n.log.Info().Str("job", e.Transition.Job.ID).Str("status", string(e.Transition.Job.Status)).Str("manager", m.URL).
 		Bool("notify", on).Msg("a job of mine ended")
-	n.showJobNotice(send)
+	if send != nil {
+		n.show(*send)
+	}
 }
 
 // flushLaterLocked has Run send what is held at at (zero: nothing is held), unless it already
@@ -170,7 +172,9 @@ func (n *notifier) flush() {
 	}
 	n.flushLaterLocked(retryAt)
 	n.mu.Unlock()
-	n.showJobNotice(send)
+	if send != nil {
+		n.show(*send)
+	}
 }
 
 // WelcomeBack tells a user back what this computer rendered for a farm while they were away, unless
@@ -184,11 +188,5 @@ func (n *notifier) WelcomeBack(t lending.Tally) {
 	if on {
 		title, body := t.BackNotice()
 		n.show(news{Title: title, Body: body})
-	}
-}
-
-func (n *notifier) showJobNotice(j *news) {
-	if j != nil {
-		n.show(*j)
 	}
 }

@@ -52,7 +52,7 @@ func TestNotifierSendsHeldJobNotificationsLater(t *testing.T) {
 	for _, turnOff := range []bool{false, true} {
 		t.Run(fmt.Sprintf("turned off %v", turnOff), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				window := defaultNotifyLimit().window
+				window := notifyWindow
 				n, shown := runNotifier(t, notifierConfig{ManagersOn: true, JobsOn: true})
 				studio := manager("Studio Farm", true)
 				sentAt := time.Now()

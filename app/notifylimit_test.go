@@ -7,7 +7,7 @@ import (
 
 func TestNotifyLimitAllowsABurstThenOneAsTheWindowMoves(t *testing.T) {
 	t.Parallel()
-	l := &notifyLimit{window: time.Minute, max: 4}
+	l := &notifyLimit{}
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	allowed := 0
 	for i := range 16 { // one host announcing 16 Managers at once
