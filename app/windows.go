@@ -20,8 +20,7 @@ type windows struct {
 	logPath string
 	with    windowActions
 
-	settingsOpen, manualOpen, aboutOpen fyne.Window
-	cancelOpen                          map[string]fyne.Window // by job ID
+	open map[string]fyne.Window // by what it shows: "about", "cancel/<job ID>", …
 
 	fallback      fyne.Window // made the first time it is shown
 	fallbackShown bool
@@ -43,32 +42,33 @@ type windowActions struct {
 }
 
 func newWindows(ctx context.Context, a fyne.App, log zerolog.Logger, version, logPath string, with windowActions) *windows {
-	return &windows{app: a, log: log, ctx: ctx, version: version, logPath: logPath, with: with}
+	return &windows{app: a, log: log, ctx: ctx, version: version, logPath: logPath, with: with,
+		open: map[string]fyne.Window{}}
 }
 
-// showOnce shows the window *open holds, or makes one with build and keeps it there until it
+// showOnce shows the window open under key, or makes one with build and keeps it there until it
 // closes, so a second click raises the window rather than opening another.
-func showOnce(open *fyne.Window, build func() fyne.Window) {
-	if *open != nil {
-		(*open).RequestFocus()
+func (w *windows) showOnce(key string, build func() fyne.Window) {
+	if open, ok := w.open[key]; ok {
+		open.RequestFocus()
 		return
 	}
-	w := build()
-	w.SetOnClosed(func() { *open = nil })
-	*open = w
-	w.Show()
+	win := build()
+	win.SetOnClosed(func() { delete(w.open, key) })
+	w.open[key] = win
+	win.Show()
 }
 
 // ShowAbout opens the About window.
 func (w *windows) ShowAbout() {
-	showOnce(&w.aboutOpen, func() fyne.Window {
+	w.showOnce("about", func() fyne.Window {
 		return newAboutWindow(w.app, w.log, w.version, w.logPath, w.with.Connections())
 	})
 }
 
 // ShowManual opens the window of Managers added by hand.
 func (w *windows) ShowManual() {
-	showOnce(&w.manualOpen, func() fyne.Window {
+	w.showOnce("manual", func() fyne.Window {
 		current, actions := w.with.Manual()
 		return newManualWindow(w.ctx, w.app, current, actions)
 	})
@@ -76,7 +76,7 @@ func (w *windows) ShowManual() {
 
 // ShowSettings opens the Settings window.
 func (w *windows) ShowSettings() {
-	showOnce(&w.settingsOpen, func() fyne.Window {
+	w.showOnce("settings", func() fyne.Window {
 		current := w.with.Settings()
 		// The switch shows what applies, which "flamenco-tray autostart" or IT (for everyone) may
 		// have changed since.
@@ -97,17 +97,7 @@ func (w *windows) ShowSettings() {
 
 // ShowCancel asks before canceling a job (one window per job: a second click raises it).
 func (w *windows) ShowCancel(jobID, job, manager string, cancelJob func()) {
-	if w.cancelOpen == nil {
-		w.cancelOpen = map[string]fyne.Window{}
-	}
-	if open, ok := w.cancelOpen[jobID]; ok {
-		open.RequestFocus()
-		return
-	}
-	win := newCancelWindow(w.app, job, manager, cancelJob)
-	win.SetOnClosed(func() { delete(w.cancelOpen, jobID) })
-	w.cancelOpen[jobID] = win
-	win.Show()
+	w.showOnce("cancel/"+jobID, func() fyne.Window { return newCancelWindow(w.app, job, manager, cancelJob) })
 }
 
 // ShowRefusal says that an action did not happen, and why.
