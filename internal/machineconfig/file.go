@@ -8,7 +8,8 @@ import (
 	"os"
 )
 
-// maxFileBytes bounds what is read of a file of Managers: MaxManagers URLs fit many times over.
+// maxFileBytes bounds what is read of a file of Managers: settings.MaxManualManagers URLs fit many
+// times over.
 const maxFileBytes = 64 << 10
 
 // readFile reads the Managers in the file at path (ParseFile's format). A file that is not there is

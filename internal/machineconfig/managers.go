@@ -28,15 +28,12 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
-// MaxManagers bounds the Managers IT can set, as the user's own are bounded.
-const MaxManagers = settings.MaxManualManagers
-
 // Managers are the Managers IT set for every user of this computer.
 type Managers struct {
 	// Where names the file or registry value read, for messages.
 	Where string
 	// URLs are base URLs ending in "/" (settings.ManagerURL's form), in the order written, each once,
-	// at most MaxManagers.
+	// at most settings.MaxManualManagers, as the user's own are.
 	URLs []string
 	// Problems are what was skipped, and why.
 	Problems []Problem
@@ -88,7 +85,8 @@ func ParseValue(where, text string) Managers {
 
 // parse cleans each entry that entriesOf finds in a line as a URL typed by hand is
 // (settings.ManagerURL): one that is no Manager address, or is several words, is a Problem and
-// skipped, one seen before is skipped quietly, and those over MaxManagers are one Problem.
+// skipped, one seen before is skipped quietly, and those over settings.MaxManualManagers are one
+// Problem.
 func parse(where, text string, entriesOf func(line string) []string) Managers {
 	m := Managers{Where: where}
 	text = strings.TrimPrefix(text, "\uFEFF") // Notepad's byte order mark
@@ -102,11 +100,11 @@ func parse(where, text string, entriesOf func(line string) []string) Managers {
 			case err != nil:
 				m.Problems = append(m.Problems, Problem{Where: where, Line: i + 1, Entry: cut(entry), Reason: err.Error() + "; skipped"})
 			case slices.Contains(m.URLs, url):
-			case len(m.URLs) == MaxManagers:
+			case len(m.URLs) == settings.MaxManualManagers:
 				if !overCap {
 					overCap = true
 					m.Problems = append(m.Problems, Problem{Where: where, Line: i + 1, Entry: cut(entry),
-						Reason: fmt.Sprintf("more than %d Managers: this one and those after it are skipped", MaxManagers)})
+						Reason: fmt.Sprintf("more than %d Managers: this one and those after it are skipped", settings.MaxManualManagers)})
 				}
 			default:
 				m.URLs = append(m.URLs, url)

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
 type parseCase struct {
@@ -84,19 +85,20 @@ func testParse(t *testing.T, parse func(where, text string) Managers, where stri
 	}
 }
 
-func TestParseKeepsAtMostMaxManagers(t *testing.T) {
+func TestParseKeepsAtMostMaxManualManagers(t *testing.T) {
 	t.Parallel()
+	const most = settings.MaxManualManagers
 	var lines []string
-	for i := range MaxManagers + 5 {
+	for i := range most + 5 {
 		lines = append(lines, fmt.Sprintf("http://10.0.0.%d:8080/", i))
 	}
 	lines = append(lines[:3], append([]string{lines[0]}, lines[3:]...)...) // a duplicate is not counted
 	got := ParseValue("HKLM", strings.Join(lines, " "))
-	if len(got.URLs) != MaxManagers || got.URLs[MaxManagers-1] != fmt.Sprintf("http://10.0.0.%d:8080/", MaxManagers-1) {
+	if len(got.URLs) != most || got.URLs[most-1] != fmt.Sprintf("http://10.0.0.%d:8080/", most-1) {
 		t.Errorf("%d URLs, the last %s", len(got.URLs), got.URLs[len(got.URLs)-1])
 	}
 	want := fmt.Sprintf(`HKLM line 1: "http://10.0.0.%d:8080/": more than %d Managers: this one and those after it are skipped`,
-		MaxManagers, MaxManagers)
+		most, most)
 	if len(got.Problems) != 1 || got.Problems[0].String() != want {
 		t.Errorf("problems %q, want one: %s", got.Problems, want)
 	}

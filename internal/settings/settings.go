@@ -140,30 +140,21 @@ func Load(s Store) Settings {
 	}
 }
 
-// Save stores v, cleaned (see Clean). Check CheckLocalManagerURL and Lending.Validate first: Save
-// stores what it is given.
+// Save stores v, trimmed of the spaces typed around it, and an empty identity filled with the
+// defaults. Check CheckLocalManagerURL and Lending.Validate first: Save stores what it is given.
 func Save(s Store, v Settings) {
-	v = v.Clean()
-	s.SetString(keyLocalManagerURL, v.LocalManagerURL)
+	identity := v.Identity.Normalized()
+	s.SetString(keyLocalManagerURL, strings.TrimSpace(v.LocalManagerURL))
 	s.SetBool(keyNotifications, v.Notifications)
 	s.SetBool(keyStartAtLogin, v.StartAtLogin)
 	s.SetBool(keyJobNotifications, v.JobNotifications)
-	s.SetString(keyJobMetadataKey, v.Identity.MetadataKey)
-	s.SetString(keyUserName, v.Identity.UserName)
-	s.SetString(keyWorkerPath, v.WorkerPath)
+	s.SetString(keyJobMetadataKey, identity.MetadataKey)
+	s.SetString(keyUserName, identity.UserName)
+	s.SetString(keyWorkerPath, strings.TrimSpace(v.WorkerPath))
 	s.SetInt(keyLendAfterMinutes, v.Lending.AfterMinutes)
-	s.SetString(keyLendHours, v.Lending.Hours)
+	s.SetString(keyLendHours, strings.TrimSpace(v.Lending.Hours))
 	s.SetInt(keyLendLoadPercent, v.Lending.LoadPercent)
 	s.SetString(keyLendWhenBack, v.Lending.WhenBack)
-}
-
-// Clean trims what the user typed and fills an empty identity with the defaults.
-func (v Settings) Clean() Settings {
-	v.LocalManagerURL = strings.TrimSpace(v.LocalManagerURL)
-	v.WorkerPath = strings.TrimSpace(v.WorkerPath)
-	v.Identity = v.Identity.Normalized()
-	v.Lending.Hours = strings.TrimSpace(v.Lending.Hours)
-	return v
 }
 
 // ErrLocalManagerURL is what the user reads under a local Manager URL that cannot be used.
