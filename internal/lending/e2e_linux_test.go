@@ -2,7 +2,6 @@ package lending_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -54,8 +53,9 @@ func TestLendingEndToEnd(t *testing.T) {
 
 	mgr := workerstandin.NewManager(t, farmstandin.WithVersion("3.8.5"))
 	bin := workerstandin.Install(t, t.TempDir(), workerstandin.Poll(50*time.Millisecond))
+	t.Setenv("XDG_DATA_HOME", t.TempDir()) // where the Supervisor keeps the Worker's directory
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
-		Binary: bin, Dir: filepath.Join(t.TempDir(), "worker"), LogDir: t.TempDir(), WorkerName: "artist-ws",
+		Binary: bin, LogDir: t.TempDir(),
 		// The Supervisor asks the Manager about its Worker every 30 s by default: the test's waits for
 		// "busy" would race that poll.
 		Timing: localworker.Timing{Poll: 100 * time.Millisecond},

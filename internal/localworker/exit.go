@@ -3,7 +3,6 @@ package localworker
 import (
 	"fmt"
 	"os"
-	"time"
 )
 
 // ExitReason says why the Worker's process ended.
@@ -24,9 +23,7 @@ const (
 type Exit struct {
 	Reason  ExitReason
 	Code    int    // the exit code; -1 when a signal ended it
-	Signal  string // the signal that ended it, if one did
 	Message string // a sentence for the menu and the log
-	At      time.Time
 }
 
 // CleanlyOffline says whether the Worker signed off before it ended: the Manager knows it is gone.
@@ -46,8 +43,8 @@ type processEnd struct {
 }
 
 // classifyExit names why the Worker ended; it was given DefaultRestartExitCode.
-func classifyExit(end processEnd, at time.Time) Exit {
-	e := Exit{Code: end.code, Signal: end.signal, At: at}
+func classifyExit(end processEnd) Exit {
+	e := Exit{Code: end.code}
 	switch {
 	case end.killed:
 		e.Reason = ExitKilled

@@ -1,9 +1,6 @@
 package localworker
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 func TestClassifyExit(t *testing.T) {
 	t.Parallel()
@@ -23,7 +20,7 @@ func TestClassifyExit(t *testing.T) {
 		{"killed by someone", processEnd{code: -1, signal: "killed"}, ExitFailed},
 		{"interrupted by someone", processEnd{code: -1, signal: "interrupt"}, ExitFailed},
 	} {
-		got := classifyExit(tc.end, time.Time{})
+		got := classifyExit(tc.end)
 		if got.Reason != tc.want || got.Message == "" {
 			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
 		}

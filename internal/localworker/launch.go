@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -21,11 +21,13 @@ const waitDelay = 5 * time.Second
 // launch runs the Worker's process once, until it ends, and says how it ended. launched is called
 // once, with the error if it could not start.
 func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) Exit {
-	// The goroutine that starts the process waits for it, on the same thread (see lockThreadForChild).
-	defer lockThreadForChild()()
+	// Linux sends Pdeathsig (launchAttrs) when the thread that started the child ends, not the
+	// process, and Go may end threads: the goroutine that starts the Worker keeps its thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	cmd := exec.Command(r.bin)
-	cmd.Dir = s.cfg.Dir
-	cmd.Env = append(withoutEnv(os.Environ(), "FLAMENCO_HOME"), "FLAMENCO_HOME="+s.cfg.Dir)
+	cmd.Dir = s.dir
+	cmd.Env = append(os.Environ(), "FLAMENCO_HOME="+s.dir) // os/exec keeps the last of a name
 	cmd.Stdout, cmd.Stderr = r.log, r.log
 	cmd.WaitDelay = waitDelay
 	cmd.ExtraFiles = workerLockFiles(r.lock)
@@ -35,11 +37,11 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 		err = fmt.Errorf("start %s: %w", r.bin, err)
 		launched(err)
 		r.log.Note("%v", err)
-		return Exit{Reason: ExitLaunchFailed, Code: -1, Message: "could not start: " + err.Error(), At: time.Now()}
+		return Exit{Reason: ExitLaunchFailed, Code: -1, Message: "could not start: " + err.Error()}
 	}
 	pid := cmd.Process.Pid
-	r.log.Note("started %s (pid %d) for the Manager at %s in %s", r.bin, pid, s.cfg.ManagerURL, s.cfg.Dir)
-	s.logger.Info().Int("pid", pid).Str("binary", r.bin).Str("dir", s.cfg.Dir).Str("log", s.logPath).Msg("started the Worker")
+	r.log.Note("started %s (pid %d) for the Manager at %s in %s", r.bin, pid, s.cfg.ManagerURL, s.dir)
+	s.logger.Info().Int("pid", pid).Str("binary", r.bin).Str("dir", s.dir).Str("log", s.logPath).Msg("started the Worker")
 	s.update(func(st *State) {
 		st.PID = pid
 		if st.Phase == Restarting {
@@ -68,7 +70,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 	if status, ok := state.Sys().(syscall.WaitStatus); ok && status.Signaled() {
 		end.signal = status.Signal().String()
 	}
-	exit := classifyExit(end, time.Now())
+	exit := classifyExit(end)
 	r.log.Note("the Worker (pid %d) ended: %s", pid, exit.Message)
 	return exit
 }
@@ -77,7 +79,6 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 // of ctx ask.
 func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, tree processTree, canInterrupt bool, exited <-chan struct{}) processEnd {
 	ps := &processStop{s: s, r: r, p: p, tree: tree, canInterrupt: canInterrupt}
-	defer ps.stopTimers()
 	// Where the Worker cannot be interrupted, quitting asks the Manager instead, in the background.
 	quitAsked := make(chan error, 1)
 	var quitting sync.WaitGroup
@@ -132,25 +133,12 @@ type processStop struct {
 
 	end         processEnd
 	grace, kill <-chan time.Time // nil until started
-	timers      []*time.Timer
-}
-
-func (ps *processStop) after(d time.Duration) <-chan time.Time {
-	t := time.NewTimer(d)
-	ps.timers = append(ps.timers, t)
-	return t.C
-}
-
-func (ps *processStop) stopTimers() {
-	for _, t := range ps.timers {
-		t.Stop()
-	}
 }
 
 // startGrace gives a Worker the Manager asked to go offline OfflineGrace to do so, once.
 func (ps *processStop) startGrace() {
 	if ps.grace == nil {
-		ps.grace = ps.after(ps.s.cfg.Timing.OfflineGrace)
+		ps.grace = time.After(ps.s.cfg.Timing.OfflineGrace)
 	}
 }
 
@@ -182,7 +170,7 @@ func (ps *processStop) interruptNow() {
 		ps.killNow("the interrupt failed: " + err.Error())
 		return
 	}
-	ps.kill = ps.after(ps.s.cfg.Timing.KillAfter)
+	ps.kill = time.After(ps.s.cfg.Timing.KillAfter)
 }
 
 // offlineOnQuit asks the Manager to set the Worker offline, where it cannot be interrupted, and
@@ -198,15 +186,4 @@ func (s *Supervisor) offlineOnQuit(ctx context.Context, r *run, answered chan<- 
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	answered <- s.cfg.API.SetWorkerStatus(ctx, workerID, managerapi.WorkerOffline, false)
-}
-
-// withoutEnv drops the variable name from env (Windows' names ignore case).
-func withoutEnv(env []string, name string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); !strings.EqualFold(k, name) {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

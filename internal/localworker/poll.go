@@ -18,7 +18,7 @@ func (s *Supervisor) poll(ctx context.Context, r *run) {
 	wait := startupPoll
 	for {
 		next := s.cfg.Timing.Poll
-		workerID, err := ReadWorkerID(s.cfg.Dir)
+		workerID, err := ReadWorkerID(s.dir)
 		if err != nil && err.Error() != credentialsProblem {
 			s.logger.Warn().Err(err).Msg("cannot read the Worker's credentials")
 		}
@@ -48,12 +48,10 @@ func (s *Supervisor) poll(ctx context.Context, r *run) {
 				next, wait = min(wait, s.cfg.Timing.Poll), 2*wait
 			}
 		}
-		timer := time.NewTimer(next)
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return
-		case <-timer.C:
+		case <-time.After(next):
 		}
 	}
 }
@@ -89,7 +87,6 @@ func (s *Supervisor) apply(workerID string, obs observation) Phase {
 		}
 		st.WorkerID = workerID
 		if obs.worker != nil {
-			st.ManagerStatus, st.StatusChange = obs.worker.Status, obs.worker.StatusChange
 			st.JobID, st.Job, st.Task = "", "", ""
 			if task := activeTask(obs.worker); task != nil {
 				st.JobID, st.Job, st.Task = task.JobID, obs.jobName, task.Name

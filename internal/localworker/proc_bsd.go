@@ -10,5 +10,3 @@ import "syscall"
 func launchAttrs() (*syscall.SysProcAttr, bool) {
 	return &syscall.SysProcAttr{Setpgid: true}, true
 }
-
-func lockThreadForChild() (unlock func()) { return func() {} }

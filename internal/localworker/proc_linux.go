@@ -1,9 +1,6 @@
 package localworker
 
-import (
-	"runtime"
-	"syscall"
-)
+import "syscall"
 
 // launchAttrs starts the Worker in a process group of its own, so that a Ctrl+C in the terminal
 // reaches this program only (which stops the Worker through the Manager); and has the kernel
@@ -11,11 +8,4 @@ import (
 // interrupted.
 func launchAttrs() (*syscall.SysProcAttr, bool) {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGINT}, true
-}
-
-// lockThreadForChild keeps the calling goroutine on its OS thread until unlock: Linux sends
-// Pdeathsig when the thread that started the child ends, not the process, and Go may end threads.
-func lockThreadForChild() (unlock func()) {
-	runtime.LockOSThread()
-	return runtime.UnlockOSThread
 }

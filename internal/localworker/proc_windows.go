@@ -34,8 +34,6 @@ func interrupt(p *os.Process) error {
 	return windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(p.Pid))
 }
 
-func lockThreadForChild() (unlock func()) { return func() {} }
-
 // processTree is the Worker and what it starts (Blender), in a job object that ends them all when it
 // is killed or its last handle closes: when this program closes it after the Worker ended, or
 // Windows does when this program dies, so no Worker outlives its tray (Windows has no parent-death

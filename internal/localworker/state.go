@@ -35,32 +35,25 @@ type State struct {
 	Dir        string // its working directory and FLAMENCO_HOME
 	LogPath    string // its log
 
-	ManagerStatus managerapi.WorkerStatus // as the Manager last said; "" when unknown
-	StatusChange  *managerapi.StatusChangeRequest
 	JobID         string // while busy
 	Job           string // while busy: the job's name, or its id while the name is unknown
 	Task          string // while busy: the task's name
 
 	StopAfterTask bool   // Stopping lazily: after its current task
-	Restarts      int    // relaunches after restart requests since Start
 	LastExit      *Exit  // how its process last ended
 	Problem       string // why Phase is Error or Running; "" otherwise
 }
 
-// Equal says whether two states are the same, pointers compared by what they point to: a state
+// Equal says whether two states are the same, LastExit compared by what it points to: a state
 // equal to the last one is not news to subscribers. (A field added to State that == cannot compare
 // stops this from compiling; a pointer field added must be compared here by its target.)
 func (s State) Equal(o State) bool {
 	a, b := s, o
-	a.StatusChange, b.StatusChange, a.LastExit, b.LastExit = nil, nil, nil, nil
-	return a == b && equalTargets(s.StatusChange, o.StatusChange) && equalTargets(s.LastExit, o.LastExit)
-}
-
-func equalTargets[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == b
+	a.LastExit, b.LastExit = nil, nil
+	if s.LastExit == nil || o.LastExit == nil {
+		return a == b && s.LastExit == o.LastExit
 	}
-	return *a == *b
+	return a == b && *s.LastExit == *o.LastExit
 }
 
 // Summary says what the Worker does in a few words: "awake", "busy on "shot-010"".

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
@@ -93,26 +92,20 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// Subscribers hear of a state only when it differs; what pointers point to counts, not where.
+// Subscribers hear of a state only when it differs; what LastExit points to counts, not where.
 func TestStateEqualComparesWhatPointersPointTo(t *testing.T) {
 	t.Parallel()
-	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
-	exit := func(reason ExitReason) *Exit { return &Exit{Reason: reason, Code: 0, Message: "m", At: at} }
-	change := func(lazy bool) *managerapi.StatusChangeRequest {
-		return &managerapi.StatusChangeRequest{Status: managerapi.WorkerOffline, Lazy: lazy}
-	}
-	base := State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}
+	exit := func(reason ExitReason) *Exit { return &Exit{Reason: reason, Code: 0, Message: "m"} }
+	base := State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline)}
 	for _, tc := range []struct {
 		name  string
 		other State
 		equal bool
 	}{
-		{"same values in other pointers", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}, true},
-		{"another phase", State{Phase: Error, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(true)}, false},
-		{"another exit", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitKilled), StatusChange: change(true)}, false},
-		{"no exit", State{Phase: Offline, WorkerID: "w1", StatusChange: change(true)}, false},
-		{"another status change", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline), StatusChange: change(false)}, false},
-		{"no status change", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline)}, false},
+		{"same values in other pointers", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitOffline)}, true},
+		{"another phase", State{Phase: Error, WorkerID: "w1", LastExit: exit(ExitOffline)}, false},
+		{"another exit", State{Phase: Offline, WorkerID: "w1", LastExit: exit(ExitKilled)}, false},
+		{"no exit", State{Phase: Offline, WorkerID: "w1"}, false},
 	} {
 		if got := base.Equal(tc.other); got != tc.equal {
 			t.Errorf("%s: Equal %v, want %v", tc.name, got, tc.equal)
@@ -120,5 +113,8 @@ func TestStateEqualComparesWhatPointersPointTo(t *testing.T) {
 		if got := tc.other.Equal(base); got != tc.equal {
 			t.Errorf("%s, the other way: Equal %v, want %v", tc.name, got, tc.equal)
 		}
+	}
+	if none := (State{Phase: Offline}); !none.Equal(none) {
+		t.Error("two states without an exit differ")
 	}
 }

@@ -15,15 +15,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// ManagerAPI is what the Supervisor asks of the Manager; *managerapi.Client has it.
-type ManagerAPI interface {
-	Worker(ctx context.Context, id string) (managerapi.Worker, error)
-	SetWorkerStatus(ctx context.Context, id string, status managerapi.WorkerStatus, lazy bool) error
-	Job(ctx context.Context, id string) (managerapi.Job, error)
-}
-
-var _ ManagerAPI = (*managerapi.Client)(nil)
-
 // ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`, or a Worker that
 // outlived the tray that started it) holds the lock of this Manager's Worker directory. Two Workers
 // would share one identity at the Manager.
@@ -72,29 +63,28 @@ func (t Timing) withDefaults() Timing {
 	return t
 }
 
-// Config says which Worker a Supervisor runs.
+// Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in DataDir.
 type Config struct {
-	ManagerURL string     // required
-	API        ManagerAPI // required: the Manager's API, such as managerapi.NewClient(ManagerURL)
+	ManagerURL string             // required
+	API        *managerapi.Client // required: the Manager's API, such as managerapi.NewClient(ManagerURL)
 	// Binary is flamenco-worker's path from Settings or --worker-bin; "" looks on PATH, then beside
 	// this program (FindBinary).
 	Binary string
-	// Dir is the Worker's working directory and FLAMENCO_HOME; "" is DirName(ManagerURL) in DataDir.
-	Dir string
 	// LogDir receives the Worker's log, flamenco-worker-<DirName>.log; "" is DefaultLogDir (the tray's).
-	LogDir     string
-	WorkerName string // "" is DefaultWorkerName
-	Logger     zerolog.Logger
-	Timing     Timing
+	LogDir string
+	Logger zerolog.Logger
+	Timing Timing
 }
 
 // Supervisor runs the local Worker of one Manager: Start launches it and relaunches it when the
 // Manager asks it to restart, Stop signs it off, State and Subscribe tell the menu how it is.
 // Start again after it ended runs it again. Its methods are safe for concurrent use.
 type Supervisor struct {
-	cfg     Config
-	logPath string
-	logger  zerolog.Logger
+	cfg        Config
+	dir        string // the Worker's working directory and FLAMENCO_HOME
+	workerName string
+	logPath    string
+	logger     zerolog.Logger
 
 	mu     sync.Mutex
 	state  State
@@ -151,28 +141,24 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Dir == "" {
-		base, err := DataDir()
-		if err != nil {
-			return nil, fmt.Errorf("where to keep the Worker's files: %w", err)
-		}
-		cfg.Dir = filepath.Join(base, name)
+	base, err := DataDir()
+	if err != nil {
+		return nil, fmt.Errorf("where to keep the Worker's files: %w", err)
 	}
 	if cfg.LogDir == "" {
 		if cfg.LogDir, err = DefaultLogDir(); err != nil {
 			return nil, fmt.Errorf("where to write the Worker's log: %w", err)
 		}
 	}
-	if cfg.WorkerName == "" {
-		cfg.WorkerName = DefaultWorkerName()
-	}
 	cfg.Timing = cfg.Timing.withDefaults()
 	s := &Supervisor{
-		cfg:     cfg,
-		logPath: filepath.Join(cfg.LogDir, "flamenco-worker-"+name+".log"),
-		logger:  cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
+		cfg:        cfg,
+		dir:        filepath.Join(base, name),
+		workerName: DefaultWorkerName(),
+		logPath:    filepath.Join(cfg.LogDir, "flamenco-worker-"+name+".log"),
+		logger:     cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
 	}
-	s.state = State{Phase: NotRunning, ManagerURL: cfg.ManagerURL, WorkerName: cfg.WorkerName, Dir: cfg.Dir, LogPath: s.logPath}
+	s.state = State{Phase: NotRunning, ManagerURL: cfg.ManagerURL, WorkerName: s.workerName, Dir: s.dir, LogPath: s.logPath}
 	s.states = hub.NewLatest(s.state, State.Equal)
 	return s, nil
 }
@@ -241,11 +227,11 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		return err
 	}
 	s.run = r
-	workerID, _ := ReadWorkerID(s.cfg.Dir) // from an earlier run; the poller reports a bad file
+	workerID, _ := ReadWorkerID(s.dir) // from an earlier run; the poller reports a bad file
 	r.workerID = workerID
 	s.changeLocked(func(st *State) {
-		*st = State{Phase: Starting, Active: true, ManagerURL: s.cfg.ManagerURL, WorkerName: s.cfg.WorkerName,
-			WorkerID: workerID, Binary: r.bin, Dir: s.cfg.Dir, LogPath: s.logPath}
+		*st = State{Phase: Starting, Active: true, ManagerURL: s.cfg.ManagerURL, WorkerName: s.workerName,
+			WorkerID: workerID, Binary: r.bin, Dir: s.dir, LogPath: s.logPath}
 	})
 	s.mu.Unlock()
 
@@ -260,17 +246,17 @@ func (s *Supervisor) prepare() (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(s.cfg.Dir, 0o700); err != nil {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("make the Worker's directory: %w", err)
 	}
-	lock, err := lockDir(filepath.Join(s.cfg.Dir, ".flamenco-tray.lock"))
+	lock, err := lockDir(filepath.Join(s.dir, ".flamenco-tray.lock"))
 	if errors.Is(err, ErrAlreadyRunning) {
-		return nil, fmt.Errorf("%w (from %s)", err, s.cfg.Dir)
+		return nil, fmt.Errorf("%w (from %s)", err, s.dir)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteConfig(s.cfg.Dir, s.cfg.ManagerURL, s.cfg.WorkerName); err != nil {
+	if err := WriteConfig(s.dir, s.cfg.ManagerURL, s.workerName); err != nil {
 		lock.Close()
 		return nil, err
 	}
@@ -387,18 +373,15 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 		}
 		s.update(func(st *State) {
 			exit := final
-			st.Phase, st.LastExit, st.PID, st.Restarts = Restarting, &exit, 0, st.Restarts+1
+			st.Phase, st.LastExit, st.PID = Restarting, &exit, 0
 			clearManagerView(st)
 		})
 		r.log.Note("relaunching in %v, as the Manager asked it to restart", delay)
-		timer := time.NewTimer(delay)
 		select {
-		case <-timer.C:
+		case <-time.After(delay):
 		case <-r.stopping:
-			timer.Stop()
 			return
 		case <-ctx.Done():
-			timer.Stop()
 			return
 		}
 		delay = min(2*delay, maxRestartDelay)
@@ -418,7 +401,7 @@ func endState(st *State, final Exit) {
 }
 
 func clearManagerView(st *State) {
-	st.ManagerStatus, st.StatusChange, st.JobID, st.Job, st.Task = "", nil, "", "", ""
+	st.JobID, st.Job, st.Task = "", "", ""
 }
 
 // ErrNotRegistered: the Worker has not registered with the Manager yet (or is not running), so the

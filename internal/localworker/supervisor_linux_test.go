@@ -53,13 +53,16 @@ func newFixture(t *testing.T, workerOpts []ws.Option, opts ...fixtureOption) *fi
 	return newFixtureFor(t, mgr, workerOpts, opts...)
 }
 
+// newFixtureFor's Supervisor keeps its Worker's directory where the user's data directory is:
+// $XDG_DATA_HOME, a directory of the test's.
 func newFixtureFor(t *testing.T, mgr *farmstandin.Server, workerOpts []ws.Option, opts ...fixtureOption) *fixture {
 	t.Helper()
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
 	bin := ws.Install(t, t.TempDir(), workerOpts...)
 	api := managerapi.NewClient(mgr.URL, managerapi.WithTimeout(5*time.Second))
 	cfg := localworker.Config{
-		ManagerURL: mgr.URL, API: api, Binary: bin, Dir: filepath.Join(t.TempDir(), "worker"), LogDir: t.TempDir(),
-		WorkerName: "test-tray", Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming,
+		ManagerURL: mgr.URL, API: api, Binary: bin, LogDir: t.TempDir(),
+		Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming,
 	}
 	for _, opt := range opts {
 		opt(&cfg)
@@ -68,7 +71,7 @@ func newFixtureFor(t *testing.T, mgr *farmstandin.Server, workerOpts []ws.Option
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{mgr: mgr, api: api, sup: sup, dir: cfg.Dir}
+	f := &fixture{mgr: mgr, api: api, sup: sup, dir: sup.State().Dir}
 	t.Cleanup(func() {
 		// Whatever the test did, no Worker outlives it.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -120,13 +123,24 @@ func waitDone(t *testing.T, sup *localworker.Supervisor, within time.Duration) l
 
 func awake(s localworker.State) bool { return s.Phase == localworker.Awake && s.WorkerID != "" }
 
+// trayWorkerName is the name the Worker has at the Manager: this computer's, marked as the tray's.
+func trayWorkerName(t *testing.T) string {
+	t.Helper()
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host + "-tray"
+}
+
 func TestStartRegistersWorkerAndShowsItAwake(t *testing.T) {
 	f := newFixture(t, []ws.Option{ws.Poll(50 * time.Millisecond)})
 	f.start(t, context.Background())
 	state := waitState(t, f.sup, 20*time.Second, "awake", awake)
+	name := trayWorkerName(t)
 
 	events := f.mgr.Events()
-	if farmstandin.Count(events, "register", "") != 1 || !farmstandin.Has(events, "sign-on", state.WorkerID, "test-tray") ||
+	if farmstandin.Count(events, "register", "") != 1 || !farmstandin.Has(events, "sign-on", state.WorkerID, name) ||
 		!farmstandin.Has(events, "state-changed", state.WorkerID, "awake") {
 		t.Errorf("the Manager saw %v; want one register, then sign-on and awake of %s", events, state.WorkerID)
 	}
@@ -138,10 +152,13 @@ func TestStartRegistersWorkerAndShowsItAwake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg["manager_url"] != f.mgr.URL || cfg["worker_name"] != "test-tray" || cfg["restart_exit_code"] != localworker.DefaultRestartExitCode {
+	if cfg["manager_url"] != f.mgr.URL || cfg["worker_name"] != name || cfg["restart_exit_code"] != localworker.DefaultRestartExitCode {
 		t.Errorf("flamenco-worker.yaml: %v", cfg)
 	}
-	if state.PID == 0 || !state.Active || state.Dir != f.dir {
+	if dataDir := filepath.Join(os.Getenv("XDG_DATA_HOME"), "flamenco-tray", "workers"); filepath.Dir(f.dir) != dataDir {
+		t.Errorf("the Worker's directory %s is not in %s", f.dir, dataDir)
+	}
+	if state.PID == 0 || !state.Active || state.Dir != f.dir || state.WorkerName != name {
 		t.Errorf("state: %+v", state)
 	}
 	// The Worker's log: its own lines, without its colour codes, and this program's notes.
@@ -195,7 +212,7 @@ func TestRestartExitCodeRelaunchesWorker(t *testing.T) {
 		return farmstandin.Count(events, "sign-on", id) == 2
 	})
 	state := waitState(t, f.sup, 20*time.Second, "awake after the restart", func(s localworker.State) bool {
-		return awake(s) && s.Restarts == 1
+		return awake(s) && s.LastExit != nil
 	})
 	if state.LastExit == nil || state.LastExit.Reason != localworker.ExitRestart || state.LastExit.Code != localworker.DefaultRestartExitCode {
 		t.Errorf("last exit: %+v", state.LastExit)
@@ -203,6 +220,9 @@ func TestRestartExitCodeRelaunchesWorker(t *testing.T) {
 	if state.WorkerID != id || farmstandin.Count(f.mgr.Events(), "register", "") != 1 {
 		t.Errorf("relaunched as %s, registered %d times; want the same Worker %s", state.WorkerID,
 			farmstandin.Count(f.mgr.Events(), "register", ""), id)
+	}
+	if n := farmstandin.Count(f.mgr.Events(), "sign-on", id); n != 2 {
+		t.Errorf("signed on %d times, want twice: relaunched once", n)
 	}
 }
 
@@ -405,9 +425,10 @@ func TestWorkerThatCannotRegisterIsAnError(t *testing.T) {
 }
 
 func TestMissingBinaryIsClearError(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
 	mgr := ws.NewManager(t)
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
-		Binary: filepath.Join(t.TempDir(), "flamenco-worker"), Dir: t.TempDir(), LogDir: t.TempDir()})
+		Binary: filepath.Join(t.TempDir(), "flamenco-worker"), LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,8 +503,9 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 }
 
 func TestStopWhenNotRunningDoesNothing(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
 	mgr := ws.NewManager(t)
-	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL), Dir: t.TempDir(), LogDir: t.TempDir()})
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL), LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
