@@ -10,7 +10,6 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
-	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
 // Only the Managers the menu lists get a watcher: the "N more…" ones do not.
@@ -30,28 +29,6 @@ func TestTrayWatchesTheFarmsOfOnlyTheListedManagers(t *testing.T) {
 	watched := farms.summaries()
 	if _, ok := watched[managers[0].ID]; len(watched) != maxListedManagers || !ok {
 		t.Errorf("%d watchers for %d Managers, %d listed", len(watched), len(managers), maxListedManagers)
-	}
-}
-
-func TestJobNews(t *testing.T) {
-	studio := manager("Studio Farm", true)
-	for _, tc := range []struct {
-		status      managerapi.JobStatus
-		title, body string
-	}{
-		{managerapi.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1"},
-		{managerapi.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1"},
-		{managerapi.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1"},
-		{managerapi.JobActive, "", ""},
-	} {
-		got := jobNews(studio, managerapi.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status})
-		want := &news{Title: tc.title, Body: tc.body, Open: studio.URL + "app/jobs/a", Frame: frameKey{studio.URL, "a"}}
-		if tc.title == "" {
-			want = nil
-		}
-		if (got == nil) != (want == nil) || got != nil && *got != *want {
-			t.Errorf("%s: %+v, want %+v", tc.status, got, want)
-		}
 	}
 }
 

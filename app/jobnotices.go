@@ -18,6 +18,19 @@ type news struct {
 	Frame       frameKey // zero: none
 }
 
+// jobNews is the notification for the end of a job of mine (nil for a job that did not end): a
+// click opens the job, and it shows its last rendered frame where it can.
+func jobNews(m discovery.Manager, job managerapi.Job) *news {
+	titles := map[managerapi.JobStatus]string{managerapi.JobCompleted: "Job finished", managerapi.JobFailed: "Job failed",
+		managerapi.JobCanceled: "Job canceled"}
+	title, ok := titles[job.Status]
+	if !ok {
+		return nil
+	}
+	body := fmt.Sprintf("“%s” on %s", managerapi.CleanText(job.Name, maxJobNameRunes), NotificationLabel(m))
+	return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}
+}
+
 // jobNoticeMemory is how long an end already notified is remembered after it was last reported: a
 // working day, as a watcher may report it again whenever it reads every job anew (after a
 // reconnection), as may a second watcher of the same Manager (listed twice: found and added by hand).

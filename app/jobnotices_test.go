@@ -109,3 +109,25 @@ func TestJobNoticesHoldWhatIsOverTheBudget(t *testing.T) {
 		t.Errorf("one held: %+v", send)
 	}
 }
+
+func TestJobNews(t *testing.T) {
+	studio := manager("Studio Farm", true)
+	for _, tc := range []struct {
+		status      managerapi.JobStatus
+		title, body string
+	}{
+		{managerapi.JobCompleted, "Job finished", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobFailed, "Job failed", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobCanceled, "Job canceled", "“shot 010” on Studio Farm — 3.3.1"},
+		{managerapi.JobActive, "", ""},
+	} {
+		got := jobNews(studio, managerapi.Job{ID: "a", Name: "shot\u00a0010\u202e", Status: tc.status})
+		want := &news{Title: tc.title, Body: tc.body, Open: studio.URL + "app/jobs/a", Frame: frameKey{studio.URL, "a"}}
+		if tc.title == "" {
+			want = nil
+		}
+		if (got == nil) != (want == nil) || got != nil && *got != *want {
+			t.Errorf("%s: %+v, want %+v", tc.status, got, want)
+		}
+	}
+}
