@@ -40,21 +40,20 @@ type Config struct {
 	// ReadIdle reads the desktop's idle time and lock (see internal/idle); an error means idle
 	// cannot be read, and the computer is not lent.
 	ReadIdle func(ctx context.Context) (idle time.Duration, locked bool, err error)
-	// ReadLoad, if set, reads the share of the CPUs that programs other than the Worker use.
+	// ReadLoad reads the share of the CPUs that programs other than the Worker use (NewLoadMeter).
 	ReadLoad func(ctx context.Context) (float64, error)
 	Policy   Policy
 	Logger   zerolog.Logger
 	// OnBack, if set, is called when the user came back after the computer rendered for the farm.
 	OnBack func(Tally)
-	// WorkerLifetime is what a Worker the Lender starts runs until (the tray's or the command's
-	// life, so that its owner can sign it off); nil: Run's context.
+	// WorkerLifetime is what a Worker the Lender starts runs until: the tray's or the command's
+	// life, so that its owner can sign it off.
 	WorkerLifetime context.Context
 }
 
 // Tally counts what the lent Worker was seen rendering during one absence.
 type Tally struct {
 	Tasks, Jobs int
-	Since       time.Time // when the computer was lent
 }
 
 // Status is what the menu shows of lending to one Manager.
@@ -201,10 +200,8 @@ func (l *Lender) step(ctx context.Context) {
 	in := Inputs{NotTonight: notTonight}
 	readCtx, cancel := context.WithTimeout(ctx, PollWhileHere)
 	in.Idle, in.Locked, in.IdleErr = l.cfg.ReadIdle(readCtx)
-	if l.cfg.ReadLoad != nil && policy.LoadLimit > 0 {
+	if policy.LoadLimit > 0 {
 		in.OtherLoad, in.LoadErr = l.cfg.ReadLoad(readCtx)
-	} else if policy.LoadLimit > 0 {
-		in.LoadErr = errors.New("not measured on this system")
 	}
 	cancel()
 	now := time.Now()
@@ -252,7 +249,7 @@ func (l *Lender) lend(ctx context.Context, now time.Time) {
 		}
 		return
 	}
-	l.lent, l.tally = true, tally{Tally: Tally{Since: now}}
+	l.lent, l.tally = true, tally{}
 	if st.Active {
 		l.log.Info().Msg("the user is away: waking the Worker to lend this computer to the farm")
 		// The Supervisor learns of the Manager's status some seconds late: a Worker sent asleep
@@ -262,11 +259,7 @@ func (l *Lender) lend(ctx context.Context, now time.Time) {
 		return
 	}
 	l.log.Info().Msg("the user is away: starting the Worker to lend this computer to the farm")
-	lifetime := l.cfg.WorkerLifetime
-	if lifetime == nil {
-		lifetime = ctx
-	}
-	if err := l.cfg.Worker.Start(lifetime); err != nil {
+	if err := l.cfg.Worker.Start(l.cfg.WorkerLifetime); err != nil {
 		l.log.Error().Err(err).Msg("cannot start the Worker to lend this computer")
 	}
 }
@@ -316,17 +309,7 @@ func (l *Lender) takeBack(ctx context.Context, whenBack WhenBack, d Decision) {
 // keepTally keeps what the Worker rendered during this absence (it is no longer lent) until the
 // user is back to be told.
 func (l *Lender) keepTally() {
-	if l.tally.Tasks > 0 {
-		l.owed = Tally{Tasks: l.owed.Tasks + l.tally.Tasks, Jobs: l.owed.Jobs + l.tally.Jobs, Since: cmpSince(l.owed.Since, l.tally.Since)}
-	}
-}
-
-// cmpSince is the earlier of two times, zero counting as none.
-func cmpSince(a, b time.Time) time.Time {
-	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
-		return b
-	}
-	return a
+	l.owed = Tally{Tasks: l.owed.Tasks + l.tally.Tasks, Jobs: l.owed.Jobs + l.tally.Jobs}
 }
 
 func (l *Lender) publish(change func(*Status)) {

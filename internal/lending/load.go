@@ -25,7 +25,6 @@ type cpuSample struct {
 // Concurrency: safe for concurrent use (a mutex guards the last sample).
 type LoadMeter struct {
 	workerPID func() int // 0: no Worker runs
-	read      func(workerPID int) (cpuSample, error)
 
 	mu   sync.Mutex
 	last *cpuSample
@@ -33,7 +32,7 @@ type LoadMeter struct {
 
 // NewLoadMeter returns a meter for this system; workerPID says the Worker's process, 0 for none.
 func NewLoadMeter(workerPID func() int) *LoadMeter {
-	return &LoadMeter{workerPID: workerPID, read: readCPU}
+	return &LoadMeter{workerPID: workerPID}
 }
 
 // firstSample is how long the first reading measures.
@@ -44,7 +43,7 @@ const firstSample = 250 * time.Millisecond
 func (m *LoadMeter) Read(ctx context.Context) (float64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now, err := m.read(m.workerPID())
+	now, err := readCPU(m.workerPID())
 	if err != nil {
 		return 0, err
 	}
@@ -55,7 +54,7 @@ func (m *LoadMeter) Read(ctx context.Context) (float64, error) {
 			return 0, ctx.Err()
 		case <-time.After(firstSample):
 		}
-		if now, err = m.read(m.workerPID()); err != nil {
+		if now, err = readCPU(m.workerPID()); err != nil {
 			return 0, err
 		}
 	}
