@@ -81,14 +81,7 @@ func newLendingSet(c lendingConfig) *lendingSet {
 // Run syncs the Lenders with the Managers listed whenever asked (requestSync), until the tray's
 // context ends.
 func (l *lendingSet) Run() {
-	for {
-		select {
-		case <-l.cfg.Ctx.Done():
-			return
-		case <-l.syncNow:
-			l.sync(l.cfg.Listed())
-		}
-	}
+	forEach(l.cfg.Ctx, l.syncNow, func(struct{}) { l.sync(l.cfg.Listed()) })
 }
 
 // requestSync has Run sync the Lenders soon: after the list of Managers, lending's switches or the
@@ -225,17 +218,7 @@ func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
 	following := make(chan struct{})
 	go func() { // ends when ctx does; run waits for it
 		defer close(following)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case _, ok := <-statuses:
-				if !ok {
-					return
-				}
-				l.cfg.OnChange()
-			}
-		}
+		forEach(ctx, statuses, func(lending.Status) { l.cfg.OnChange() })
 	}()
 	if err := e.lender.Run(ctx); err != nil {
 		l.log.Error().Err(err).Str("manager", e.url).Msg("lending stopped")

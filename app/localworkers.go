@@ -122,17 +122,7 @@ func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (un
 	states, unsubscribe := sup.Subscribe()
 	w.goOwned(func() {
 		defer unsubscribe()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case _, ok := <-states:
-				if !ok { // unsubscribed
-					return
-				}
-				w.onChange()
-			}
-		}
+		forEach(ctx, states, func(localworker.State) { w.onChange() })
 	})
 	return unsubscribe
 }

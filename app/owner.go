@@ -21,3 +21,19 @@ func (o *owner) Go(fn func()) { o.wg.Go(fn) }
 
 // wait returns once every goroutine started by Go has returned.
 func (o *owner) wait() { o.wg.Wait() }
+
+// forEach calls f with each value received on ch until ctx ends or ch is closed; a nil ch waits for
+// ctx alone.
+func forEach[T any](ctx context.Context, ch <-chan T, f func(T)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case v, ok := <-ch:
+			if !ok {
+				return
+			}
+			f(v)
+		}
+	}
+}

@@ -25,7 +25,7 @@ import (
 // events cost one rebuild and senders never block.
 //
 // Concurrency: every field is set by newTray and never reassigned (machine is read once): settings
-// is replaced whole (an atomic pointer); followStartAtLogin alone applies start at login. What
+// is replaced whole (an atomic pointer); applyStartAtLogin alone applies start at login. What
 // changes lives in the components, each under the rule written at its top: localManager, notifier,
 // desktopNotifications, windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet,
 // desktopIdle. The order their locks are taken in is in docs/architecture.md ("Lock order").
@@ -54,7 +54,7 @@ type tray struct {
 	windows    *windows
 	surface    *traySurface
 	rebuildCh  chan struct{}
-	loginCh    chan struct{} // 1 slot: followStartAtLogin applies the saved start at login
+	loginCh    chan struct{} // 1 slot: applyStartAtLogin applies the saved start at login
 }
 
 // newTray makes the tray for a; it runs until ctx ends or the user quits.
@@ -155,11 +155,23 @@ func (t *tray) run() {
 	t.owner.Go(func() { t.local.Run(ctx) })
 	t.owner.Go(func() { t.idle.Run(ctx) })
 	t.owner.Go(t.lending.Run)
-	t.owner.Go(func() { t.followStartAtLogin(ctx) })
+	t.owner.Go(func() { forEach(ctx, t.loginCh, t.applyStartAtLogin) })
 	t.owner.Go(func() { t.notices.Run(ctx) })
-	t.owner.Go(func() { t.followMenuOpened(ctx) })
+	// Opening the menu, which shows every job's state, is the user seeing their failed jobs. The
+	// panel tells fyne.io/systray on Linux and macOS; on Windows opening the job or its notice does.
+	t.owner.Go(func() {
+		forEach(ctx, systray.TrayOpenedCh, func(struct{}) {
+			t.failures.seenAll()
+			t.requestRebuild()
+		})
+	})
 	t.owner.Go(func() { rebuildLoop(ctx, t.rebuildCh, t.snapshot, t.actions(), t.surface) })
-	t.owner.Go(func() { t.followShowRequests(ctx) })
+	t.owner.Go(func() {
+		forEach(ctx, t.opts.ShowRequests, func(struct{}) { // another launch of the tray asks
+			t.log.Info().Msg("Flamenco Tray was started again; showing this one")
+			fyne.Do(t.windows.ShowItself)
+		})
+	})
 	t.owner.Go(t.transport.Run)
 	// Quit when ctx ends (SIGTERM, or the caller); Fyne's own loop owns the main goroutine.
 	t.owner.Go(func() {
@@ -221,47 +233,14 @@ func (t *tray) snapshot() MenuState {
 // rebuildLoop shows a view built from a snapshot on each request, until ctx ends. The view is built
 // here; only showing it runs on Fyne's main goroutine.
 func rebuildLoop(ctx context.Context, requests <-chan struct{}, snapshot func() MenuState, actions MenuActions, surface *traySurface) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-requests:
-		}
+	forEach(ctx, requests, func(struct{}) {
 		view := buildView(snapshot(), actions)
 		fyne.Do(func() {
 			if ctx.Err() == nil {
 				surface.Show(view)
 			}
 		})
-	}
-}
-
-// followMenuOpened takes the opening of the tray's menu, which shows every job's state, as the user
-// seeing their failed jobs. The panel tells fyne.io/systray on Linux (dbusmenu's "opened" event) and
-// macOS; Windows does not, where opening the job or its notification does.
-func (t *tray) followMenuOpened(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-systray.TrayOpenedCh:
-			t.failures.seenAll()
-			t.requestRebuild()
-		}
-	}
-}
-
-// followShowRequests answers other launches of the tray (Options.ShowRequests) until ctx ends.
-func (t *tray) followShowRequests(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.opts.ShowRequests: // nil: never
-			t.log.Info().Msg("Flamenco Tray was started again; showing this one")
-			fyne.Do(t.windows.ShowItself)
-		}
-	}
+	})
 }
 
 // followEvents turns discovery events into menu rebuilds, remembered Managers and notifications,

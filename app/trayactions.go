@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -170,22 +169,15 @@ func (t *tray) saveSettings(s Settings) {
 	t.requestRebuild()
 }
 
-// followStartAtLogin applies the start at login saved last, off Fyne's main goroutine (macOS runs
-// launchctl), one change at a time, until ctx ends: saves made during a change merge into the next,
-// so the last save wins.
-func (t *tray) followStartAtLogin(ctx context.Context) {
+// applyStartAtLogin applies the start at login saved last, off Fyne's main goroutine (macOS runs
+// launchctl), one change at a time: saves made during a change merge into the next (loginCh), so
+// the last save wins.
+func (t *tray) applyStartAtLogin(struct{}) {
 	if !autostartSupported() {
 		return
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.loginCh:
-		}
-		if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
-			t.log.Error().Err(err).Msg("cannot change start at login")
-			t.transport.Show("Start at login was not changed", "The log says why.", "", nil)
-		}
+	if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
+		t.log.Error().Err(err).Msg("cannot change start at login")
+		t.transport.Show("Start at login was not changed", "The log says why.", "", nil)
 	}
 }
