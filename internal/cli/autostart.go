@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -28,7 +29,7 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 		return usageError(fmt.Sprintf("autostart takes one of on, off, status, not %q", action))
 	}
 	if !autostart.Supported() {
-		return exitError{code: 1, message: "flamenco-tray: start at login is not available on this system"}
+		return errors.New("start at login is not available on this system")
 	}
 	switch action {
 	case "on":
@@ -51,8 +52,8 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 	exe, exeErr := autostart.Executable()
 	fmt.Fprintln(stdout, describeLogin(login, exe, exeErr))
 	if action == "off" && login.EveryoneApplies() {
-		return exitError{code: 1, message: "flamenco-tray: this user's own entry is off, but start at login is still on for everyone " +
-			"on this computer (set by your IT); " + removeEveryoneHint(runtime.GOOS, login.Everyone.Where)}
+		return errors.New("this user's own entry is off, but start at login is still on for everyone on this computer " +
+			"(set by your IT); " + removeEveryoneHint(runtime.GOOS, login.Everyone.Where))
 	}
 	return nil
 }

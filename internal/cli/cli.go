@@ -89,7 +89,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, version s
 	}
 }
 
-// exitError ends a command with a given exit code and message.
+// exitError ends a command with a given exit code and message; any other error exits 1 with
+// "flamenco-tray: " before it.
 type exitError struct {
 	code    int
 	message string
@@ -110,6 +111,17 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// parseFlags parses the flags of a command that takes no other arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2} // the flag package has said what is wrong
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	return nil
 }
 
 func newLogger(stderr io.Writer, debug bool) zerolog.Logger {

@@ -33,15 +33,10 @@ func toJSON(m discovery.Manager, setByIT machineconfig.Managers) managerJSON {
 		SetByIT: setByIT.Includes(m), Reachable: m.Reachable}
 }
 
-// discoverOptions are discover's command line.
-type discoverOptions struct {
-	timeout       time.Duration
-	asJSON, watch bool
-	debug         bool
-	known, manual []string
-}
-
-func parseDiscover(args []string, stderr io.Writer) (discoverOptions, error) {
+// runDiscover lists the Managers found (or, with --watch, follows them) and exits 1 when it found none.
+// Those IT set for every user of this computer are listed too when they answer; unlike --manager's,
+// they need not.
+func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("discover", stderr)
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to search")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -50,68 +45,43 @@ func parseDiscover(args []string, stderr io.Writer) (discoverOptions, error) {
 	var known, manual stringList
 	fs.Var(&known, "known", "a Manager URL to check directly, besides searching, listed if it answers (repeatable)")
 	fs.Var(&manual, "manager", "a Manager URL that multicast cannot reach (VPN, Docker, routed subnet): it must answer (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return discoverOptions{}, exitError{code: 2}
-	}
-	if fs.NArg() > 0 {
-		return discoverOptions{}, usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *timeout <= 0 {
-		return discoverOptions{}, usageError("--timeout must be positive")
+		return usageError("--timeout must be positive")
 	}
 	for _, u := range append(slices.Clone(known), manual...) {
 		if _, err := managerapi.BaseURL(u); err != nil {
-			return discoverOptions{}, usageError(err.Error())
+			return usageError(err.Error())
 		}
 	}
-	return discoverOptions{timeout: *timeout, asJSON: *asJSON, watch: *watch, debug: *debug, known: known, manual: manual}, nil
-}
-
-// runDiscover lists the Managers found (or, with --watch, follows them) and exits 1 when it found none.
-// Those IT set for every user of this computer are listed too when they answer; unlike --manager's,
-// they need not.
-func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts, err := parseDiscover(args, stderr)
-	if err != nil {
-		return err
-	}
-	if err := requireAnswering(probeURLs(ctx, opts.manual)); err != nil {
+	if _, err := probeGiven(ctx, manual); err != nil {
 		return err
 	}
 	setByIT := machineconfig.ReadManagers()
 	warnSkipped(stderr, setByIT)
-	cfg := discovery.BrowserConfig{Logger: newLogger(stderr, opts.debug), KnownURLs: opts.known, ManualURLs: opts.manual}
-	if opts.watch {
+	cfg := discovery.BrowserConfig{Logger: newLogger(stderr, *debug), KnownURLs: known, ManualURLs: manual}
+	if *watch {
 		// As the tray: a Manager IT set that answers at start puts the first search off (see
 		// SearchPolicy.KnownGrace).
-		cfg.ManualURLs = setByIT.With(opts.manual)
-		return watchDiscovery(ctx, cfg, stdout, opts.asJSON, setByIT)
+		cfg.ManualURLs = setByIT.With(manual)
+		return watchDiscovery(ctx, cfg, stdout, *asJSON, setByIT)
 	}
-	state, others, err := browseWhileProbing(ctx, cfg, opts.timeout, setByIT.URLs)
+	managers, problem, err := browseWhileProbing(ctx, cfg, *timeout, setByIT.URLs)
 	if err != nil {
 		return err
-	}
-	managers := withProbed(state.Managers, others)
-	if err := printManagers(stdout, managers, opts.asJSON, setByIT); err != nil {
-		return err
-	}
-	if len(managers) == 0 {
-		return nothingFound(state.Problem)
-	}
-	return nil
-}
-
-// withProbed is managers, as the search found them, then the Managers of probes, which answered
-// where they were checked directly.
-func withProbed(managers []discovery.Manager, probes []probed) []discovery.Manager {
-	for _, r := range probes {
-		managers = append(managers, discovery.Manager{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(),
-			URL: r.URL, Host: hostOf(r.URL), Addresses: []string{strings.TrimSuffix(r.URL, "/")}, Manual: true, Reachable: true})
 	}
 	for i := range managers {
 		managers[i].Ambiguous = len(managers) > 1 // as the Registry says it
 	}
-	return managers
+	if err := printManagers(stdout, managers, *asJSON, setByIT); err != nil {
+		return err
+	}
+	if len(managers) == 0 {
+		return nothingFound(problem)
+	}
+	return nil
 }
 
 func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool, setByIT machineconfig.Managers) error {
@@ -133,10 +103,6 @@ func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool, 
 // formatManager is the one-line text form of a Manager. Two Managers of one name (on different
 // machines; perhaps one an impostor) are told apart by host, and one IT set is marked, as in the menu.
 func formatManager(m discovery.Manager, setByIT bool) string {
-	name := m.Name
-	if m.Ambiguous {
-		name += " (" + m.Host + ")"
-	}
 	var notes []string
 	if m.Local {
 		notes = append(notes, "this computer")
@@ -150,7 +116,7 @@ func formatManager(m discovery.Manager, setByIT bool) string {
 	if !m.Reachable {
 		notes = append(notes, "not answering")
 	}
-	line := fmt.Sprintf("%s\t%s\t%s\taddresses: %s", name, m.Version, m.URL, strings.Join(m.Addresses, " "))
+	line := fmt.Sprintf("%s\t%s\t%s\taddresses: %s", displayName(m), m.Version, m.URL, strings.Join(m.Addresses, " "))
 	if len(notes) > 0 {
 		line += "\t(" + strings.Join(notes, ", ") + ")"
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -9,23 +10,52 @@ import (
 	"sync"
 	"time"
 
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/flamenco-tray/flamenco-tray/app"
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/machineconfig"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
+	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
 // The one way the commands find Managers: a Browser's first search (browseOnce), and a probe of
 // URLs they were given or the tray remembers (probeURLs), each URL asked once.
 
+// traySettings are the tray's settings the commands use too.
+type traySettings struct {
+	Identity       farm.Identity
+	KnownManagers  []string // remembered from earlier runs
+	ManualManagers []string // added by hand
+	// SetByIT are the Managers IT set for every user of this computer, checked like those added by
+	// hand (SetByIT.With(ManualManagers)).
+	SetByIT machineconfig.Managers
+}
+
+// readTraySettings reads the tray's settings through Fyne's preferences of the tray's app ID, as the
+// tray does: creating the app loads them and needs no display (the app is never run).
+func readTraySettings() traySettings {
+	store := fyneapp.NewWithID(app.ID).Preferences()
+	return traySettings{Identity: settings.Load(store).Identity, KnownManagers: settings.KnownManagers(store),
+		ManualManagers: settings.ManualManagers(store), SetByIT: machineconfig.ReadManagers()}
+}
+
 // probed is what one URL answered to a probe.
 type probed struct {
 	URL  string // the base URL as discovery lists Managers: ending in "/"
+	Host string
 	Info discovery.VersionInfo
 	Err  error
 }
 
-// probeURLs asks every URL at once whether a Flamenco Manager answers there, each once; urls must be
-// valid (see managerapi.BaseURL).
+// manager is the Manager that answered, listed as one checked directly.
+func (r probed) manager() discovery.Manager {
+	return discovery.Manager{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(), URL: r.URL, Host: r.Host,
+		Addresses: []string{strings.TrimSuffix(r.URL, "/")}, Manual: true, Reachable: true}
+}
+
+// probeURLs asks every URL at once whether a Flamenco Manager answers there, each once.
 func probeURLs(ctx context.Context, urls []string) []probed {
 	prober := discovery.NewProber(discovery.DefaultProbeTimeout)
 	defer prober.CloseIdleConnections()
@@ -39,61 +69,44 @@ func probeURLs(ctx context.Context, urls []string) []probed {
 				return
 			}
 			info, err := prober.Probe(ctx, base)
-			results[i] = probed{URL: base.String() + "/", Info: info, Err: err}
+			results[i] = probed{URL: base.String() + "/", Host: base.Hostname(), Info: info, Err: err}
 		})
 	}
 	wg.Wait()
 	return results
 }
 
-// requireAnswering fails, with exit code 1, naming each URL where no Manager answered and why.
-func requireAnswering(results []probed) error {
+// probeGiven checks the URLs given on the command line, which must all answer (else an error naming
+// each that does not, and why), and returns their Managers.
+func probeGiven(ctx context.Context, given []string) ([]discovery.Manager, error) {
+	var managers []discovery.Manager
 	var problems []string
-	for _, r := range results {
+	for _, r := range probeURLs(ctx, given) {
 		if r.Err != nil {
 			problems = append(problems, fmt.Sprintf("no Flamenco Manager answers at %s: %v", r.URL, r.Err))
 		}
+		managers = append(managers, r.manager())
 	}
 	if len(problems) > 0 {
-		return exitError{code: 1, message: "flamenco-tray: " + strings.Join(problems, "\nflamenco-tray: ") +
-			"\nCheck the address and port (the Manager's web UI opens there), and that no firewall is in the way."}
+		return nil, errors.New(strings.Join(problems, "\nflamenco-tray: ") +
+			"\nCheck the address and port (the Manager's web UI opens there), and that no firewall is in the way.")
 	}
-	return nil
+	return managers, nil
 }
 
-// probeGiven checks the URLs given on the command line (each must answer, or exit 1 naming those that
-// do not) and returns them as Managers to report on.
-func probeGiven(ctx context.Context, given []string) ([]statusTarget, error) {
-	results := probeURLs(ctx, given)
-	if err := requireAnswering(results); err != nil {
-		return nil, err
-	}
-	targets := make([]statusTarget, len(results))
-	for i, r := range results {
-		targets[i] = targetOfProbe(r)
-	}
-	return targets, nil
-}
-
-func targetOfProbe(r probed) statusTarget {
-	return statusTarget{ID: r.URL, Name: r.Info.Name, Version: r.Info.DisplayVersion(), URL: r.URL}
-}
-
-// targetOf is a Manager found by discovery as a Manager to report on; two of one name are told apart
-// by host, as in the menu.
-func targetOf(m discovery.Manager) statusTarget {
-	name := m.Name
+// displayName tells two Managers of one name apart by host, as the menu does.
+func displayName(m discovery.Manager) string {
 	if m.Ambiguous {
-		name += " (" + m.Host + ")"
+		return m.Name + " (" + m.Host + ")"
 	}
-	return statusTarget{ID: m.ID, Name: name, Version: m.Version, URL: m.URL}
+	return m.Name
 }
 
-// browseWhileProbing runs browseOnce with cfg and, at the same time, probes the Managers at urls
-// (those the tray checks directly: set by IT, added by hand, remembered), since a Browser given
-// Managers that answer puts its first search off, but the commands list every Manager. It returns
-// what the search found, and those of urls that answer and the search did not list, each once.
-func browseWhileProbing(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration, urls []string) (discovery.State, []probed, error) {
+// browseWhileProbing runs browseOnce with cfg while it probes urls, since a Browser given Managers
+// that answer puts its first search off, but the commands list every Manager. It returns what the
+// search found, then those of urls that answer and the search did not list, each once.
+func browseWhileProbing(ctx context.Context, cfg discovery.BrowserConfig, timeout time.Duration, urls []string) (
+	managers []discovery.Manager, problem string, err error) {
 	var unique []string
 	for _, u := range urls {
 		base, err := managerapi.BaseURL(u)
@@ -105,25 +118,24 @@ func browseWhileProbing(ctx context.Context, cfg discovery.BrowserConfig, timeou
 		}
 	}
 	var state discovery.State
-	var err error
 	var probes []probed
 	var wg sync.WaitGroup
 	wg.Go(func() { state, err = browseOnce(ctx, cfg, timeout) })
 	wg.Go(func() { probes = probeURLs(ctx, unique) })
 	wg.Wait()
 	if err != nil {
-		return state, nil, err
+		return nil, "", err
 	}
-	var others []probed
+	managers = state.Managers
 	for _, r := range probes {
 		switch {
 		case r.Err != nil:
 			cfg.Logger.Debug().Err(r.Err).Str("url", r.URL).Msg("a Manager checked directly does not answer")
 		case !listedAt(state.Managers, r.URL):
-			others = append(others, r)
+			managers = append(managers, r.manager())
 		}
 	}
-	return state, others, nil
+	return managers, state.Problem, nil
 }
 
 // listedAt reports whether one of managers answers at url (a base URL ending in "/").
@@ -131,14 +143,6 @@ func listedAt(managers []discovery.Manager, url string) bool {
 	return slices.ContainsFunc(managers, func(m discovery.Manager) bool {
 		return m.URL == url || slices.Contains(m.Addresses, strings.TrimSuffix(url, "/"))
 	})
-}
-
-func hostOf(url string) string {
-	base, err := managerapi.BaseURL(url)
-	if err != nil {
-		return ""
-	}
-	return base.Hostname()
 }
 
 // browseOnce runs a Browser until its first search window is over and every check is done, or

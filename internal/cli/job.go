@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
@@ -24,14 +25,14 @@ const jobSearchTimeout = 3 * time.Second
 type jobOptions struct {
 	action  farm.JobAction
 	jobID   string
-	manager string // a base URL ending in "/", or "" to find the Manager that has the job
+	manager string // "" to find the Manager that has the job
 	debug   bool
 }
 
 // jobOnManager is a job as one Manager answered it.
 type jobOnManager struct {
-	target statusTarget
-	job    managerapi.Job
+	manager discovery.Manager
+	job     managerapi.Job
 }
 
 // runJob pauses, resumes, requeues or cancels one job, as the menu's job submenu does: it reads
@@ -78,7 +79,7 @@ func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
 	if len(words) != 2 {
 		return jobOptions{}, usageError("job: say what to do and to which job: job pause|resume|requeue|cancel JOB_ID")
 	}
-	opts := jobOptions{action: farm.JobAction(words[0]), jobID: words[1], debug: *debug}
+	opts := jobOptions{action: farm.JobAction(words[0]), jobID: words[1], manager: *managerURL, debug: *debug}
 	if !slices.Contains(farm.JobActions, opts.action) {
 		return jobOptions{}, usageError(fmt.Sprintf("job: unknown action %q (pause, resume, requeue or cancel)", words[0]))
 	}
@@ -86,112 +87,102 @@ func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
 		return jobOptions{}, usageError(fmt.Sprintf("job: %q is not a job ID (a UUID such as 1abd303a-df88-4743-a0e4-4a1e7dedb463, "+
 			"the end of the job's address in the web UI)", opts.jobID))
 	}
-	if *managerURL != "" {
-		base, err := managerapi.BaseURL(*managerURL)
-		if err != nil {
-			return jobOptions{}, usageError(err.Error())
-		}
-		opts.manager = base.String() + "/"
+	if _, err := managerapi.BaseURL(opts.manager); opts.manager != "" && err != nil {
+		return jobOptions{}, usageError(err.Error())
 	}
 	return opts, nil
 }
 
-// jobOnGivenManager checks that a Manager answers at url (exit 1 naming it if not) and reads the
-// job there.
+// jobOnGivenManager checks that a Manager answers at url and reads the job there.
 func jobOnGivenManager(ctx context.Context, url, jobID string) (jobOnManager, error) {
-	results := probeURLs(ctx, []string{url})
-	if err := requireAnswering(results); err != nil {
+	managers, err := probeGiven(ctx, []string{url})
+	if err != nil {
 		return jobOnManager{}, err
 	}
-	target := targetOfProbe(results[0])
-	job, err := readJob(ctx, target, jobID)
+	m := managers[0]
+	job, err := readJob(ctx, m, jobID)
 	switch {
 	case errors.Is(err, managerapi.ErrNotFound):
-		return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: %s has no job %s: %s",
-			describeTarget(target), jobID, managerMessage(err))}
+		return jobOnManager{}, fmt.Errorf("%s has no job %s: %s", describe(m), jobID, managerMessage(err))
 	case err != nil:
-		return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: cannot read job %s on %s: %s",
-			jobID, describeTarget(target), managerMessage(err))}
+		return jobOnManager{}, fmt.Errorf("cannot read job %s on %s: %s", jobID, describe(m), managerMessage(err))
 	}
-	return jobOnManager{target: target, job: job}, nil
+	return jobOnManager{manager: m, job: job}, nil
 }
 
 // jobOnFoundManager asks every Manager found (as status finds them) for the job, and returns the one
 // that has it; exit 1 when none or more than one does.
 func jobOnFoundManager(ctx context.Context, prefs traySettings, jobID string, logger zerolog.Logger) (jobOnManager, error) {
-	targets, err := statusTargets(ctx, nil, prefs, jobSearchTimeout, logger)
+	managers, err := statusTargets(ctx, nil, prefs, jobSearchTimeout, logger)
 	if err != nil {
 		return jobOnManager{}, err
 	}
-	jobs := make([]managerapi.Job, len(targets))
-	errs := make([]error, len(targets))
+	jobs := make([]managerapi.Job, len(managers))
+	errs := make([]error, len(managers))
 	var wg sync.WaitGroup
-	for i, target := range targets {
-		wg.Go(func() { jobs[i], errs[i] = readJob(ctx, target, jobID) })
+	for i, m := range managers {
+		wg.Go(func() { jobs[i], errs[i] = readJob(ctx, m, jobID) })
 	}
 	wg.Wait()
 	var having []jobOnManager
-	var asked, problems []string
-	for i, target := range targets {
-		asked = append(asked, describeTarget(target))
+	var asked, problems, holders []string
+	for i, m := range managers {
+		asked = append(asked, describe(m))
 		switch {
 		case errs[i] == nil:
-			having = append(having, jobOnManager{target: target, job: jobs[i]})
+			having = append(having, jobOnManager{manager: m, job: jobs[i]})
+			holders = append(holders, describe(m))
 		case !errors.Is(errs[i], managerapi.ErrNotFound):
-			problems = append(problems, fmt.Sprintf("%s did not tell: %s", describeTarget(target), managerMessage(errs[i])))
+			problems = append(problems, fmt.Sprintf("%s did not tell: %s", describe(m), managerMessage(errs[i])))
 		}
 	}
 	switch len(having) {
 	case 1:
 		return having[0], nil
 	case 0:
-		message := fmt.Sprintf("flamenco-tray: no Manager found has job %s (asked: %s)", jobID, strings.Join(asked, ", "))
-		if len(problems) > 0 {
-			message += "\nflamenco-tray: " + strings.Join(problems, "\nflamenco-tray: ")
+		message := fmt.Sprintf("no Manager found has job %s (asked: %s)", jobID, strings.Join(asked, ", "))
+		for _, p := range problems {
+			message += "\nflamenco-tray: " + p
 		}
-		return jobOnManager{}, exitError{code: 1, message: message + "\nGive the Manager with --manager URL if it was not found."}
+		return jobOnManager{}, errors.New(message + "\nGive the Manager with --manager URL if it was not found.")
 	}
-	var holders []string
-	for _, h := range having {
-		holders = append(holders, describeTarget(h.target))
-	}
-	return jobOnManager{}, exitError{code: 1, message: fmt.Sprintf("flamenco-tray: more than one Manager has job %s (%s): "+
-		"choose one with --manager URL", jobID, strings.Join(holders, ", "))}
+	return jobOnManager{}, fmt.Errorf("more than one Manager has job %s (%s): choose one with --manager URL", jobID,
+		strings.Join(holders, ", "))
 }
 
-func readJob(ctx context.Context, target statusTarget, jobID string) (managerapi.Job, error) {
-	client := managerapi.NewClient(target.URL)
+func readJob(ctx context.Context, m discovery.Manager, jobID string) (managerapi.Job, error) {
+	client := managerapi.NewClient(m.URL)
 	defer client.CloseIdleConnections()
 	return client.Job(ctx, jobID)
 }
 
 // actOnJob sends the action when the job's state allows it, and says what was done.
 func actOnJob(ctx context.Context, action farm.JobAction, found jobOnManager, user string, stdout io.Writer) error {
-	job, target := found.job, found.target
+	job, m := found.job, found.manager
 	name := managerapi.CleanText(job.Name, managerapi.MaxJobNameRunes)
 	status := managerapi.CleanText(string(job.Status), 40)
 	// The Manager takes any status from any status (canceling a completed job, requeueing an
 	// active one): the state is checked here, as the menu offers only what it allows.
 	if !farm.Allows(job.Status, true, action) {
-		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: “%s” is %s: %s", name, status, allowedFrom[action])}
+		return fmt.Errorf("“%s” is %s: %s", name, status, allowedFrom[action])
 	}
-	client := managerapi.NewClient(target.URL)
+	client := managerapi.NewClient(m.URL)
 	defer client.CloseIdleConnections()
 	err := client.SetJobStatus(ctx, job.ID, action.Status(), action.Reason(user))
 	var refused *managerapi.APIError
 	switch {
 	case errors.As(err, &refused):
-		message := fmt.Sprintf("flamenco-tray: %s refused to %s “%s”: %s", describeTarget(target), action, name, managerMessage(err))
+		message := fmt.Sprintf("%s refused to %s “%s”: %s", describe(m), action, name, managerMessage(err))
 		// Flamenco 3.3–3.5 do not know "pause-requested": their schema check refuses it.
 		if action == farm.Pause && refused.StatusCode == 400 && strings.Contains(refused.Message, "not one of the allowed values") {
-			message += fmt.Sprintf("\nPausing a job needs Flamenco 3.6 or later; this Manager runs %s.", target.Version)
+			message += fmt.Sprintf("\nPausing a job needs Flamenco 3.6 or later; this Manager runs %s.", m.Version)
 		}
-		return exitError{code: 1, message: message}
+		return errors.New(message)
 	case err != nil:
-		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: could not %s “%s” on %s: %s\nWhether it was done shows at %s",
-			action, name, describeTarget(target), err, managerapi.JobURL(target.URL, job.ID))}
+		return fmt.Errorf("could not %s “%s” on %s: %w\nWhether it was done shows at %s", action, name, describe(m), err,
+			managerapi.JobURL(m.URL, job.ID))
 	}
-	fmt.Fprintf(stdout, "%s “%s” on %s\n", doneWords[action], name, target.Name)
+	fmt.Fprintf(stdout, "%s “%s” on %s\n", doneWords[action], name, displayName(m))
 	return nil
 }
 
@@ -208,9 +199,9 @@ var allowedFrom = map[farm.JobAction]string{
 var doneWords = map[farm.JobAction]string{farm.Pause: "Pausing", farm.Resume: "Resumed", farm.Requeue: "Requeued",
 	farm.Cancel: "Canceling"}
 
-// describeTarget names a Manager with its address, as status does.
-func describeTarget(t statusTarget) string {
-	return fmt.Sprintf("%s (%s)", t.Name, t.URL)
+// describe names a Manager with its address.
+func describe(m discovery.Manager) string {
+	return fmt.Sprintf("%s (%s)", displayName(m), m.URL)
 }
 
 // managerMessage is the Manager's own words for a refusal, else the error.

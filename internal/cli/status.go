@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,11 +41,6 @@ type jobJSON struct {
 	Progress *managerapi.Progress `json:"progress"`
 }
 
-// statusTarget is a Manager to report on.
-type statusTarget struct {
-	ID, Name, Version, URL string
-}
-
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("status", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -55,11 +51,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	debug := fs.Bool("debug", false, "log details")
 	var given stringList
 	fs.Var(&given, "manager", "only this Manager, by URL; it must answer (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
-	}
-	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *timeout <= 0 {
 		return usageError("--timeout must be positive")
@@ -75,19 +68,18 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		warnSkipped(stderr, prefs.SetByIT)
 	}
 	identity := statusIdentity(prefs, *userName, *metadataKey)
-
 	if *watch {
 		return watchStatus(ctx, given, prefs, identity, *asJSON, logger, stdout, stderr)
 	}
-	targets, err := statusTargets(ctx, given, prefs, *timeout, logger)
+	managers, err := statusTargets(ctx, given, prefs, *timeout, logger)
 	if err != nil {
 		return err
 	}
-	reports := make([]statusJSON, len(targets))
-	errs := make([]error, len(targets))
+	reports := make([]statusJSON, len(managers))
+	errs := make([]error, len(managers))
 	var wg sync.WaitGroup
-	for i, target := range targets {
-		wg.Go(func() { reports[i], errs[i] = fetchStatus(ctx, target, identity, logger) })
+	for i, m := range managers {
+		wg.Go(func() { reports[i], errs[i] = fetchStatus(ctx, m, identity, logger) })
 	}
 	wg.Wait()
 	if err := printStatus(stdout, reports, identity, *asJSON); err != nil {
@@ -96,20 +88,20 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var problems []string
 	for i, err := range errs {
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("flamenco-tray: farm status of %s (%s) unavailable: %s", targets[i].Name,
-				targets[i].URL, reports[i].Unavailable))
+			problems = append(problems, fmt.Sprintf("flamenco-tray: farm status of %s unavailable: %s", describe(managers[i]),
+				reports[i].Unavailable))
 		}
 	}
 	// A Manager asked for by name must answer; one found on the LAN that does not answer about its
 	// farm (too old, busy) is listed with why, and the others' status is still a success.
-	if len(problems) > 0 && len(given) == 0 {
+	switch {
+	case len(problems) == 0:
+		return nil
+	case len(given) == 0:
 		fmt.Fprintln(stderr, strings.Join(problems, "\n"))
 		return nil
 	}
-	if len(problems) > 0 {
-		return exitError{code: 1, message: strings.Join(problems, "\n")}
-	}
-	return nil
+	return exitError{code: 1, message: strings.Join(problems, "\n")}
 }
 
 // statusIdentity is who "I" am: the command line's choice, else the tray's Settings, else the login.
@@ -124,46 +116,35 @@ func statusIdentity(prefs traySettings, userName, metadataKey string) farm.Ident
 	return id.Normalized()
 }
 
-// statusTargets are the Managers given (each must answer, or exit 1), else those found on the LAN as
-// `discover` finds them, and those the tray checks directly (set by IT for every user, added by
-// hand, or seen before) that answer.
-// The two are asked at once: the tray's Browser, given remembered Managers, skips its first search
-// when they answer, but `status` lists every Manager.
-func statusTargets(ctx context.Context, given []string, prefs traySettings, timeout time.Duration, logger zerolog.Logger) ([]statusTarget, error) {
+// statusTargets are the Managers given (each must answer), else those found on the LAN as `discover`
+// finds them and those the tray checks directly (set by IT, added by hand, seen before) that answer.
+func statusTargets(ctx context.Context, given []string, prefs traySettings, timeout time.Duration, logger zerolog.Logger) ([]discovery.Manager, error) {
 	if len(given) > 0 {
 		return probeGiven(ctx, given)
 	}
-	state, others, err := browseWhileProbing(ctx, discovery.BrowserConfig{Logger: logger}, timeout,
+	managers, problem, err := browseWhileProbing(ctx, discovery.BrowserConfig{Logger: logger}, timeout,
 		append(prefs.SetByIT.With(prefs.ManualManagers), prefs.KnownManagers...))
 	if err != nil {
 		return nil, err
 	}
-	var targets []statusTarget
-	for _, m := range state.Managers {
-		if m.Reachable {
-			targets = append(targets, targetOf(m))
-		}
+	managers = slices.DeleteFunc(managers, func(m discovery.Manager) bool { return !m.Reachable })
+	if len(managers) == 0 {
+		return nil, nothingFound(problem)
 	}
-	for _, r := range others {
-		targets = append(targets, targetOfProbe(r))
-	}
-	if len(targets) == 0 {
-		return nil, nothingFound(state.Problem)
-	}
-	return targets, nil
+	return managers, nil
 }
 
 // fetchStatus asks one Manager for its farm status: the Watcher's first full status, as the menu's.
-func fetchStatus(ctx context.Context, target statusTarget, identity farm.Identity, logger zerolog.Logger) (statusJSON, error) {
-	client := managerapi.NewClient(target.URL)
+func fetchStatus(ctx context.Context, m discovery.Manager, identity farm.Identity, logger zerolog.Logger) (statusJSON, error) {
+	client := managerapi.NewClient(m.URL)
 	defer client.CloseIdleConnections()
 	w := farm.NewWatcher(farm.WatcherConfig{Client: client, Identity: identity, Logger: logger})
 	summary, err := w.Once(ctx)
-	return toStatusJSON(target, summary), err
+	return toStatusJSON(m, summary), err
 }
 
-func toStatusJSON(target statusTarget, s farm.Summary) statusJSON {
-	r := statusJSON{Name: target.Name, URL: target.URL, Version: target.Version, Farm: farmStateName(s.Farm),
+func toStatusJSON(m discovery.Manager, s farm.Summary) statusJSON {
+	r := statusJSON{Name: displayName(m), URL: m.URL, Version: m.Version, Farm: farmStateName(s.Farm),
 		Workers: make(map[string]int), Jobs: make(map[string]int), MyJobs: []jobJSON{}, Unavailable: s.Unavailable}
 	for status, n := range s.Workers {
 		r.Workers[string(status)] = n
@@ -172,7 +153,7 @@ func toStatusJSON(target statusTarget, s farm.Summary) statusJSON {
 		r.Jobs[string(status)] = n
 	}
 	for _, j := range s.MyJobs {
-		r.MyJobs = append(r.MyJobs, toJobJSON(target.URL, j))
+		r.MyJobs = append(r.MyJobs, toJobJSON(m.URL, j))
 	}
 	return r
 }
@@ -241,11 +222,7 @@ func countsLine(counts map[string]int, order []string, labels map[string]string)
 	var parts []string
 	add := func(status string) {
 		if n := counts[status]; n > 0 {
-			label := status
-			if l, ok := labels[status]; ok {
-				label = l
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+			parts = append(parts, fmt.Sprintf("%d %s", n, cmp.Or(labels[status], status)))
 		}
 	}
 	for _, status := range order {
@@ -265,4 +242,147 @@ func countsLine(counts map[string]int, order []string, labels map[string]string)
 		return "none"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// watchLineJSON is one --watch --json line.
+type watchLineJSON struct {
+	Time        time.Time      `json:"time"`
+	Manager     watchedManager `json:"manager"`
+	Event       string         `json:"event"` // job, job-finished, farm
+	From        string         `json:"from"`
+	To          string         `json:"to"`
+	Job         *jobJSON       `json:"job,omitempty"`
+	Unavailable string         `json:"unavailable,omitempty"`
+}
+
+type watchedManager struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// watchStatus prints one line per transition of my jobs and of the farm state of every Manager
+// (those given, else those found and those the tray checks directly) until ctx ends, through the
+// tray's farm.Fleet: a job that ends while its Manager is unreachable is printed when it is back.
+func watchStatus(ctx context.Context, given []string, prefs traySettings, identity farm.Identity, asJSON bool,
+	logger zerolog.Logger, stdout, stderr io.Writer) error {
+	printer := &watchPrinter{out: stdout, asJSON: asJSON}
+	var browser *discovery.Browser // set before the first Sync, so before any watcher vouches
+	fleet := farm.NewFleet(farm.FleetConfig{Identity: identity, Logger: logger,
+		OnEvent: func(m discovery.Manager, e farm.Event) { printer.print(m, e) },
+		Vouch: func(managerID string, alive bool) {
+			if browser != nil {
+				browser.Vouch(managerID, alive) // a Manager whose event bus is connected needs no HTTP checks
+			}
+		}})
+	defer fleet.Stop()
+	fmt.Fprintf(stderr, "Watching the jobs of %s (%s) and the farm state; press Ctrl+C to stop.\n", identity.UserName,
+		identity.MetadataKey)
+	if len(given) > 0 {
+		managers, err := probeGiven(ctx, given)
+		if err != nil {
+			return err
+		}
+		fleet.Sync(ctx, managers)
+		<-ctx.Done()
+		return nil
+	}
+	browser = discovery.NewBrowser(discovery.BrowserConfig{Logger: logger, KnownURLs: prefs.KnownManagers,
+		ManualURLs: prefs.SetByIT.With(prefs.ManualManagers)})
+	return fleet.Follow(ctx, browser)
+}
+
+// watchPrinter writes the lines of several watchers, one whole line at a time.
+type watchPrinter struct {
+	mu       sync.Mutex
+	out      io.Writer
+	asJSON   bool
+	progress progressThrottle
+}
+
+func (p *watchPrinter) print(m discovery.Manager, e farm.Event) {
+	line := watchLineJSON{Time: e.Time.UTC(), Manager: watchedManager{Name: displayName(m), URL: m.URL}, Event: string(e.Kind)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.Kind {
+	case farm.SummaryChanged:
+		p.printProgress(line, e)
+		return
+	case farm.JobChanged, farm.JobFinished:
+		j := toJobJSON(m.URL, e.Transition.Job)
+		line.Job, line.From, line.To = &j, string(e.Transition.From), string(e.Transition.To)
+	case farm.FarmStateChanged:
+		line.From, line.To, line.Unavailable = farmStateName(e.FarmFrom), farmStateName(e.FarmTo), e.Summary.Unavailable
+	default:
+		return
+	}
+	p.write(line)
+}
+
+// printProgress writes a line for each of my jobs whose progress changed, at most every
+// progressLineEvery per job. p.mu held.
+func (p *watchPrinter) printProgress(line watchLineJSON, e farm.Event) {
+	line.Event = "progress"
+	for _, j := range e.Summary.MyJobs {
+		if p.progress.due(line.Manager.URL, j, e.Time) {
+			job := toJobJSON(line.Manager.URL, j)
+			line.From, line.To, line.Job = string(j.Status), string(j.Status), &job
+			p.write(line)
+		}
+	}
+}
+
+// write prints one line. p.mu held.
+func (p *watchPrinter) write(line watchLineJSON) {
+	if p.asJSON {
+		_ = json.NewEncoder(p.out).Encode(line)
+		return
+	}
+	fmt.Fprintln(p.out, formatWatchLine(line))
+}
+
+// progressLineEvery is the least time between two progress lines of one job.
+const progressLineEvery = 10 * time.Second
+
+// progressThrottle decides when a job's progress is worth a line: when it changed since the last
+// line, and that line is progressLineEvery old.
+type progressThrottle struct {
+	last map[string]progressLine // by Manager URL and job id
+}
+
+type progressLine struct {
+	at       time.Time
+	progress managerapi.Progress
+}
+
+func (t *progressThrottle) due(manager string, j managerapi.Job, now time.Time) bool {
+	if j.Progress == nil || j.Progress.Total == 0 || j.Status.Finished() {
+		return false
+	}
+	if t.last == nil {
+		t.last = make(map[string]progressLine)
+	}
+	key := manager + "\x00" + j.ID
+	last, seen := t.last[key]
+	if seen && (last.progress == *j.Progress || now.Sub(last.at) < progressLineEvery) {
+		return false
+	}
+	t.last[key] = progressLine{at: now, progress: *j.Progress}
+	return true
+}
+
+// formatWatchLine is the text form of a --watch line: time, Manager, what changed.
+func formatWatchLine(l watchLineJSON) string {
+	prefix := l.Time.Format(time.RFC3339) + "\t" + l.Manager.Name + "\t"
+	if l.Job == nil {
+		s := prefix + "farm\t" + l.From + " → " + l.To
+		if l.Unavailable != "" {
+			s += "\t(farm status unavailable: " + l.Unavailable + ")"
+		}
+		return s
+	}
+	if l.Event == "progress" && l.Job.Progress != nil {
+		return fmt.Sprintf("%sjob\t%s\t%s · %d/%d\t%s", prefix, l.Job.Name, l.To, l.Job.Progress.Completed, l.Job.Progress.Total, l.Job.URL)
+	}
+	from := cmp.Or(l.From, "new")
+	return prefix + "job\t" + l.Job.Name + "\t" + from + " → " + l.To + "\t" + l.Job.URL
 }

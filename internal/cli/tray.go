@@ -2,15 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/app"
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
+	"github.com/flamenco-tray/flamenco-tray/internal/rotatinglog"
 	"github.com/flamenco-tray/flamenco-tray/internal/singleinstance"
 )
 
@@ -43,8 +48,8 @@ func runTray(ctx context.Context, args []string, stderr io.Writer, version strin
 		logger.Info().Dur("took", time.Since(asked)).Msg("Flamenco Tray is already running; asked it to show itself")
 		return nil
 	case errors.Is(err, singleinstance.ErrNotAnswering):
-		return exitError{code: 1, message: "flamenco-tray: Flamenco Tray is already running in this session but does not " +
-			"answer; if it hangs, end it and start it again (" + err.Error() + ")"}
+		return fmt.Errorf("Flamenco Tray is already running in this session but does not answer; if it hangs, end it and "+
+			"start it again (%w)", err)
 	case err != nil:
 		logger.Warn().Err(err).Msg("cannot tell whether Flamenco Tray is already running; starting anyway")
 	default:
@@ -54,22 +59,47 @@ func runTray(ctx context.Context, args []string, stderr io.Writer, version strin
 		logger.Debug().Str("means", instance.Means).Msg("the one Flamenco Tray of this session")
 	}
 
+	var logPath string
 	logFile, err := openLogFile()
 	if err != nil {
 		logger.Warn().Err(err).Msg("cannot write a log file; logging to stderr only")
 	} else {
 		defer logFile.Close()
+		logPath = logFile.Path()
 		logger = logger.Output(zerolog.MultiLevelWriter(consoleWriter(stderr), logFile))
-		logger.Info().Str("path", logFile.Path()).Str("version", version).Msg("Flamenco Tray starting")
+		logger.Info().Str("path", logPath).Str("version", version).Msg("Flamenco Tray starting")
 	}
 	// Fyne and its tray library report errors through the standard logger: into the log, not lost on
 	// a stderr nobody reads.
 	log.SetFlags(0)
 	log.SetOutput(logger.With().Str("component", "fyne").Logger())
-	var logPath string
-	if logFile != nil {
-		logPath = logFile.Path()
-	}
 	return app.Run(ctx, app.Options{Logger: logger, Version: version, LogPath: logPath, ShowRequests: showRequests,
 		Quitting: quitting})
+}
+
+// maxLogSize caps the log file: past it, the file becomes flamenco-tray.log.1 (replacing the one
+// before) and a new one starts.
+const maxLogSize = 5 << 20
+
+// openLogFile opens flamenco-tray.log in the user's cache directory, private to the user as it names
+// the Managers and addresses seen (%LocalAppData%, the user's profile, on Windows). Only the one
+// running tray opens it (see runTray), so it is rotated by the process that writes it, never under
+// another: at start when it is over the limit, and while running as soon as a line would take it
+// over. Lines are written whole (zerolog writes one event per Write).
+func openLogFile() (*rotatinglog.File, error) {
+	dir, err := localworker.DefaultLogDir() // the Workers' logs go beside it
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return rotatinglog.Open(filepath.Join(dir, "flamenco-tray.log"), maxLogSize, logNotice)
+}
+
+// logNotice is a line of the log file's own (a rotation that failed), in zerolog's JSON as the
+// tray's other lines are.
+func logNotice(at time.Time, text string) []byte {
+	line, _ := json.Marshal(map[string]string{"level": "warn", "time": at.Format(time.RFC3339), "message": text})
+	return append(line, '\n')
 }

@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/idle"
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
@@ -36,11 +39,8 @@ func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 	hours := fs.String("hours", "", "with --when-away, lend only within these hours, like \"19:00-08:00 mon,tue,wed,thu,fri\"")
 	loadPercent := fs.Int("load-limit", 0, "with --when-away, keep the computer while other programs use more than this % of its CPUs (Linux)")
 	debug := fs.Bool("debug", false, "log details")
-	if err := fs.Parse(args); err != nil {
-		return workerOptions{}, exitError{code: 2}
-	}
-	if fs.NArg() > 0 {
-		return workerOptions{}, usageError(fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	if err := parseFlags(fs, args); err != nil {
+		return workerOptions{}, err
 	}
 	if *managerURL == "" {
 		return workerOptions{}, usageError("worker: --manager URL is required")
@@ -79,7 +79,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	// The Worker would wait for a Manager that does not answer for ever; say so now instead.
-	if err := requireAnswering(probeURLs(ctx, []string{opts.manager})); err != nil {
+	if _, err := probeGiven(ctx, []string{opts.manager}); err != nil {
 		return err
 	}
 	logger := newLogger(stderr, opts.debug)
@@ -87,7 +87,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer api.CloseIdleConnections()
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: opts.manager, API: api, Binary: opts.workerBin, Logger: logger})
 	if err != nil {
-		return exitError{code: 1, message: "flamenco-tray: " + err.Error()}
+		return err
 	}
 	// The Worker lives until it is stopped, not until ctx ends: Ctrl+C asks the Manager first.
 	runCtx, interruptNow := context.WithCancel(context.Background())
@@ -96,7 +96,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return lendWhileAway(ctx, runCtx, opts, sup, api, logger, stdout, interruptNow)
 	}
 	if err := sup.Start(runCtx); err != nil {
-		return exitError{code: 1, message: "flamenco-tray: cannot run a Worker: " + err.Error()}
+		return fmt.Errorf("cannot run a Worker: %w", err)
 	}
 	state := sup.State()
 	fmt.Fprintf(stdout, "Flamenco Worker %q for %s\n  program:   %s\n  directory: %s\n  log:       %s\nPress Ctrl+C to sign it off and stop.\n",
@@ -160,13 +160,13 @@ func workerEnded(s localworker.State, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "The Manager set the Worker offline; it signed off.")
 		return nil
 	}
-	return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Worker %s\nIts log: %s", describeExit(s), s.LogPath)}
+	return workerFailed(s)
 }
 
 // workerSignedOff is the command's end after Ctrl+C: 0 once the Worker is offline.
 func workerSignedOff(s localworker.State, stopErr error, api *managerapi.Client, stdout io.Writer) error {
 	if stopErr != nil || s.LastExit == nil || !s.LastExit.CleanlyOffline() {
-		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Worker %s\nIts log: %s", describeExit(s), s.LogPath)}
+		return workerFailed(s)
 	}
 	if s.WorkerID == "" {
 		fmt.Fprintln(stdout, "The Worker stopped before it had signed on.")
@@ -179,17 +179,92 @@ func workerSignedOff(s localworker.State, stopErr error, api *managerapi.Client,
 	case err != nil:
 		fmt.Fprintf(stdout, "The Worker %s (the Manager could not confirm: %v).\n", s.LastExit.Message, err)
 	case w.Status != managerapi.WorkerOffline:
-		return exitError{code: 1, message: fmt.Sprintf("flamenco-tray: the Worker stopped (%s) but the Manager lists it as %s",
-			s.LastExit.Message, w.Status)}
+		return fmt.Errorf("the Worker stopped (%s) but the Manager lists it as %s", s.LastExit.Message, w.Status)
 	default:
 		fmt.Fprintln(stdout, "The Worker signed off; the Manager lists it offline.")
 	}
 	return nil
 }
 
-func describeExit(s localworker.State) string {
+// workerFailed says how the Worker ended, and where its log is.
+func workerFailed(s localworker.State) error {
+	how := s.Summary()
 	if s.LastExit != nil {
-		return s.LastExit.Message
+		how = s.LastExit.Message
 	}
-	return s.Summary()
+	return fmt.Errorf("the Worker %s\nIts log: %s", how, s.LogPath)
+}
+
+// lendWhileAway runs the Worker only while nobody uses this computer (worker --when-away), reading
+// idle from the desktop session the command runs in, until Ctrl+C signs it off.
+func lendWhileAway(ctx, workerLife context.Context, opts workerOptions, sup *localworker.Supervisor, api *managerapi.Client,
+	logger zerolog.Logger, stdout io.Writer, interruptNow func()) error {
+	source, err := idle.Open(ctx)
+	if err != nil {
+		// Safe by default: a computer whose user cannot be seen is never lent.
+		return fmt.Errorf("cannot lend this computer: %w", err)
+	}
+	defer source.Close()
+	lender := lending.NewLender(lending.Config{
+		Worker: sup,
+		ReadIdle: func(ctx context.Context) (time.Duration, bool, error) {
+			r, err := source.Read(ctx)
+			return r.Idle, r.Locked, err
+		},
+		ReadLoad: lending.NewLoadMeter(func() int { return sup.State().PID }).Read,
+		Policy: lending.Policy{Enabled: true, AwayAfter: opts.whenAway, WhenBack: opts.whenBack, Hours: opts.hours,
+			LoadLimit: float64(opts.loadPercent) / 100},
+		Logger:         logger,
+		WorkerLifetime: workerLife,
+		OnBack: func(t lending.Tally) {
+			_, body := t.BackNotice()
+			fmt.Fprintf(stdout, "%s  %s\n", time.Now().Format("15:04:05"), body)
+		},
+	})
+	fmt.Fprintf(stdout, "Lending this computer to %s after %v without input, or while the screen is locked (idle from %s).\n"+
+		"When you are back the Worker %s. Press Ctrl+C to sign it off and stop.\n",
+		opts.manager, opts.whenAway, source.Name(), map[lending.WhenBack]string{
+			lending.StopNow:    "sleeps at once (its task goes back to the queue)",
+			lending.FinishTask: "sleeps once its current task is done"}[opts.whenBack])
+
+	lendCtx, stopLending := context.WithCancel(ctx)
+	defer stopLending()
+	var running sync.WaitGroup
+	running.Go(func() { lender.Run(lendCtx) })
+	running.Go(func() { printLending(lendCtx, lender, opts.manager, stdout) })
+	<-ctx.Done()
+	stopLending()
+	running.Wait()
+	if !sup.State().Active {
+		fmt.Fprintln(stdout, "Stopped; no Worker was running.")
+		return nil
+	}
+	var printing sync.WaitGroup
+	defer printing.Wait()
+	return signOff(sup, api, stdout, interruptNow, &printing)
+}
+
+// printLending prints the lending line each time it changes, until ctx ends.
+func printLending(ctx context.Context, lender *lending.Lender, manager string, stdout io.Writer) {
+	statuses, cancel := lender.Subscribe()
+	defer cancel()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s, ok := <-statuses:
+			if !ok {
+				return
+			}
+			line := s.MenuLine(manager)
+			if s.Decision.Mode == lending.Here && s.Worker.Phase != localworker.Asleep {
+				line = "You're here" // the countdown would print a line a minute
+			}
+			if line != last && line != "" {
+				last = line
+				fmt.Fprintf(stdout, "%s  %s\n", time.Now().Format("15:04:05"), line)
+			}
+		}
+	}
 }
