@@ -13,7 +13,7 @@
 //     logind answers; otherwise Locked comes from the compositor or stays false.
 //   - Windows: GetLastInputInfo against GetTickCount (ms), and WTSSessionInfoEx's lock state.
 //   - macOS: IOKit's HIDIdleTime (ns) as /usr/sbin/ioreg prints it; Locked stays false.
-//   - The BSDs: X11 only. Elsewhere, or with neither DISPLAY nor WAYLAND_DISPLAY: ErrUnavailable.
+//   - The BSDs: X11 only. With neither DISPLAY nor WAYLAND_DISPLAY: ErrUnavailable.
 package idle
 
 import (

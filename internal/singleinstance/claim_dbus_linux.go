@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -92,4 +93,9 @@ func activateOutcome(err error) error {
 func newDBusClaim(id string) *dbusClaim {
 	exists := func(path string) bool { _, err := os.Stat(path); return err == nil }
 	return &dbusClaim{id: id, address: sessionBusAddress(os.Getenv, exists)}
+}
+
+// platformClaims: the session bus's name where there is a session bus, else the lock and socket.
+func platformClaims(id string) []claim {
+	return []claim{newDBusClaim(id), newLockClaim(id, runtime.GOOS)}
 }

@@ -90,7 +90,7 @@ func (c *windowsClaim) activate(context.Context) error {
 	return nil
 }
 
-func platformClaims(id string) ([]claim, error) {
+func platformClaims(id string) []claim {
 	mutex, event := windowsNames(id)
-	return []claim{&windowsClaim{mutexName: mutex, eventName: event}}, nil
+	return []claim{&windowsClaim{mutexName: mutex, eventName: event}}
 }

@@ -5,6 +5,6 @@ package singleinstance
 import "runtime"
 
 // platformClaims: macOS and the BSDs have no session bus to rely on; the lock and socket decide.
-func platformClaims(id string) ([]claim, error) {
-	return []claim{newLockClaim(id, runtime.GOOS)}, nil
+func platformClaims(id string) []claim {
+	return []claim{newLockClaim(id, runtime.GOOS)}
 }

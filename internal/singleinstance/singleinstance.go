@@ -1,7 +1,7 @@
 // Package singleinstance keeps one copy of an application running per user and desktop session. A
 // second launch does not start: it asks the running copy to show itself, and its caller exits.
 //
-// Each platform's own means decide who runs (platform_*.go list them in the order tried; the first
+// Each platform's own means decide who runs (platformClaims lists them in the order tried; the first
 // that can be used decides, and the instance then holds the later ones it can too):
 //   - Linux with a session bus: a well-known D-Bus name, requested with DoNotQueue. The owner exports
 //     <id>.Activate at /<id with dots as slashes>; a second launch calls it. The bus drops the name
@@ -107,11 +107,7 @@ type claim interface {
 // not take the request before ctx ended; give ctx a deadline of about a second). id is a reverse-DNS
 // application id such as "org.flamenco.tray".
 func Acquire(ctx context.Context, id string) (*Instance, error) {
-	claims, err := platformClaims(id)
-	if err != nil {
-		return nil, err
-	}
-	return acquire(ctx, claims)
+	return acquire(ctx, platformClaims(id))
 }
 
 // acquire tries the claims in order until one can be used, and decides with it. The instance then
