@@ -105,22 +105,17 @@ func (l *localManager) requestCheck() {
 // Run checks the local Manager every localCheckInterval, and at once when asked, until ctx ends.
 // Advertising stops by itself (with byebye) when the Manager stops answering; see followAdvertising.
 func (l *localManager) Run(ctx context.Context) {
-	// Checks asked for in between do not move the regular ones, as with a time.Ticker.
-	tick := time.Now().Add(localCheckInterval)
+	// Checks asked for in between do not move the regular ones.
+	ticker := time.NewTicker(localCheckInterval)
+	defer ticker.Stop()
 	for {
 		l.check(ctx)
-		timer := time.NewTimer(time.Until(tick))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return
-		case <-timer.C:
-			for now := time.Now(); !tick.After(now); {
-				tick = tick.Add(localCheckInterval)
-			}
+		case <-ticker.C:
 		case <-l.checkNow:
 		}
-		timer.Stop()
 	}
 }
 
@@ -251,9 +246,6 @@ func (l *localManager) followAdvertising(ad *discovery.Advertisement) {
 	l.requestCheck()
 	l.changed()
 }
-
-// StopAdvertising stops advertising, sending byebye, and returns once it has (quitting).
-func (l *localManager) StopAdvertising() { l.advertiser.Stop() }
 
 func (l *localManager) logAdvertisingEnded(ad *discovery.Advertisement) {
 	event := l.log.Info()

@@ -42,18 +42,11 @@ func (*toastNotifier) run(context.Context) {}
 
 // notify shows n as a toast. errUnsent: PowerShell could not show it (it ends at the first error).
 func (t *toastNotifier) notify(ctx context.Context, n desktopNotice) error {
-	toastXML, err := toastXML(n.title, n.body, notificationIcon(), t.saveFrame(n.image))
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUnsent, err)
-	}
-	appID := t.appID
-	if appID == "" {
-		appID = notificationAppName
-	}
+	toastXML := toastXML(n.title, n.body, notificationIcon(), t.saveFrame(n.image))
 	ctx, cancel := context.WithTimeout(ctx, toastTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-		"-Command", toastScript(toastXML, appID))
+		"-Command", toastScript(toastXML, t.appID))
 	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: createNoWindow}
 	out, err := cmd.CombinedOutput()
 	switch {

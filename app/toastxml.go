@@ -35,7 +35,7 @@ type toastImage struct {
 // have it) where iconPath is not "", and the frame where framePath is not "". The frame is an
 // inline image, shown whole at the toast's full width below the text; a hero image would be
 // cropped to 2:1 (364×180), cutting the top and bottom off a 16:9 frame and most of a portrait one.
-func toastXML(title, body, iconPath, framePath string) (string, error) {
+func toastXML(title, body, iconPath, framePath string) string {
 	b := toastBinding{Template: "ToastGeneric", Texts: []string{cutRunes(title, maxToastTitle), cutRunes(body, maxToastBody)}}
 	if iconPath != "" {
 		b.Images = append(b.Images, toastImage{Placement: "appLogoOverride", Src: fileURI(iconPath)})
@@ -43,11 +43,8 @@ func toastXML(title, body, iconPath, framePath string) (string, error) {
 	if framePath != "" {
 		b.Images = append(b.Images, toastImage{Src: fileURI(framePath)})
 	}
-	out, err := xml.Marshal(toast{Binding: b})
-	if err != nil {
-		return "", fmt.Errorf("toast XML: %w", err)
-	}
-	return string(out), nil
+	out, _ := xml.Marshal(toast{Binding: b}) // only strings, which it escapes: it cannot fail
+	return string(out)
 }
 
 // fileURI is the file: URI of a Windows path (C:\Users\…) with forward slashes, escaping only what

@@ -197,7 +197,7 @@ func (t *tray) run() {
 	}
 	t.cancel()
 	// Stop advertising first: it sends byebye so nobody keeps a dead LOCATION for an hour.
-	t.local.StopAdvertising()
+	t.advertiser.Stop()
 	// The Workers run here sign off as the context ended; wait for them to be gone.
 	t.workers.wait()
 	t.farms.stop()
