@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 
 	"github.com/rs/zerolog"
@@ -25,7 +24,6 @@ type workerSet struct {
 	log      zerolog.Logger
 	goOwned  func(func())
 	onChange func()
-	logDir   string // the tray's log directory; "" for localworker's default
 
 	mu        sync.Mutex
 	byManager map[string]*localWorkerEntry // by Manager ID
@@ -41,13 +39,9 @@ type localWorkerEntry struct {
 	unsubscribe func() // ends the goroutine that follows its states
 }
 
-func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func(), trayLogPath string) *workerSet {
-	w := &workerSet{log: log, goOwned: goOwned, onChange: onChange, byManager: map[string]*localWorkerEntry{},
+func newWorkerSet(log zerolog.Logger, goOwned func(func()), onChange func()) *workerSet {
+	return &workerSet{log: log, goOwned: goOwned, onChange: onChange, byManager: map[string]*localWorkerEntry{},
 		problems: map[string]string{}}
-	if trayLogPath != "" {
-		w.logDir = filepath.Dir(trayLogPath)
-	}
-	return w
 }
 
 // start runs a Worker for m with the flamenco-worker program binary ("" finds it). ctx is the
@@ -78,7 +72,7 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 			w.onChange()
 			return
 		}
-		w.log.Info().Str("manager", m.URL).Str("log", sup.LogPath()).Msg("running a Worker here")
+		w.log.Info().Str("manager", m.URL).Str("log", sup.State().LogPath).Msg("running a Worker here")
 	})
 }
 
@@ -103,7 +97,7 @@ func (w *workerSet) entryLocked(ctx context.Context, m discovery.Manager, binary
 		return entry, nil
 	}
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: m.URL, API: managerapi.NewClient(m.URL),
-		Binary: binary, LogDir: w.logDir, Logger: w.log})
+		Binary: binary, Logger: w.log})
 	if err != nil {
 		return nil, err
 	}

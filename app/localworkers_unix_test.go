@@ -19,6 +19,7 @@ import (
 // The flamenco-worker path changed in Settings is the one the next start uses.
 func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the Workers' logs
 	dir := t.TempDir()
 	// A program that runs and exits 3, as a failing Worker would; it never talks to the Manager.
 	failing := filepath.Join(dir, "flamenco-worker")
@@ -28,7 +29,7 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 	changed := make(chan struct{}, 100)
 	var owned sync.WaitGroup
 	goOwned := func(f func()) { owned.Add(1); go func() { defer owned.Done(); f() }() }
-	set := newWorkerSet(zerolog.New(zerolog.NewTestWriter(t)), goOwned, func() { changed <- struct{}{} }, filepath.Join(dir, "tray.log"))
+	set := newWorkerSet(zerolog.New(zerolog.NewTestWriter(t)), goOwned, func() { changed <- struct{}{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); set.wait(); owned.Wait() })
 	m := discovery.Manager{ID: "studio", Name: "Studio Farm", URL: "http://127.0.0.1:1/"}

@@ -93,7 +93,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 		func(s farm.Summary) { t.frames.see(s); t.requestRebuild() },
 		func(m discovery.Manager, e farm.Event) { t.failures.event(m.ID, m.URL, e); t.notices.JobEvent(m, e) },
 		t.browser.Vouch)
-	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild, opts.LogPath)
+	t.workers = newWorkerSet(opts.Logger, t.owner.Go, t.requestRebuild)
 	t.idle = newDesktopIdle(t.log, idle.Open)
 	t.lending = newLendingSet(lendingConfig{Log: opts.Logger, Ctx: ctx, GoOwned: t.owner.Go,
 		Listed: func() []discovery.Manager { return t.browser.State().Managers },

@@ -53,9 +53,11 @@ func TestLendingEndToEnd(t *testing.T) {
 
 	mgr := workerstandin.NewManager(t, farmstandin.WithVersion("3.8.5"))
 	bin := workerstandin.Install(t, t.TempDir(), workerstandin.Poll(50*time.Millisecond))
-	t.Setenv("XDG_DATA_HOME", t.TempDir()) // where the Supervisor keeps the Worker's directory
+	// Where the Supervisor keeps the Worker's directory and its log.
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
-		Binary: bin, LogDir: t.TempDir(),
+		Binary: bin,
 		// The Supervisor asks the Manager about its Worker every 30 s by default: the test's waits for
 		// "busy" would race that poll.
 		Timing: localworker.Timing{Poll: 100 * time.Millisecond},

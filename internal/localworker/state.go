@@ -35,9 +35,9 @@ type State struct {
 	Dir        string // its working directory and FLAMENCO_HOME
 	LogPath    string // its log
 
-	JobID         string // while busy
-	Job           string // while busy: the job's name, or its id while the name is unknown
-	Task          string // while busy: the task's name
+	JobID string // while busy
+	Job   string // while busy: the job's name, or its id while the name is unknown
+	Task  string // while busy: the task's name
 
 	StopAfterTask bool   // Stopping lazily: after its current task
 	LastExit      *Exit  // how its process last ended

@@ -63,15 +63,14 @@ func (t Timing) withDefaults() Timing {
 	return t
 }
 
-// Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in DataDir.
+// Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in DataDir,
+// logging to flamenco-worker-<DirName>.log in DefaultLogDir, beside the tray's log.
 type Config struct {
 	ManagerURL string             // required
 	API        *managerapi.Client // required: the Manager's API, such as managerapi.NewClient(ManagerURL)
 	// Binary is flamenco-worker's path from Settings or --worker-bin; "" looks on PATH, then beside
 	// this program (FindBinary).
 	Binary string
-	// LogDir receives the Worker's log, flamenco-worker-<DirName>.log; "" is DefaultLogDir (the tray's).
-	LogDir string
 	Logger zerolog.Logger
 	Timing Timing
 }
@@ -145,26 +144,22 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("where to keep the Worker's files: %w", err)
 	}
-	if cfg.LogDir == "" {
-		if cfg.LogDir, err = DefaultLogDir(); err != nil {
-			return nil, fmt.Errorf("where to write the Worker's log: %w", err)
-		}
+	logDir, err := DefaultLogDir()
+	if err != nil {
+		return nil, fmt.Errorf("where to write the Worker's log: %w", err)
 	}
 	cfg.Timing = cfg.Timing.withDefaults()
 	s := &Supervisor{
 		cfg:        cfg,
 		dir:        filepath.Join(base, name),
 		workerName: DefaultWorkerName(),
-		logPath:    filepath.Join(cfg.LogDir, "flamenco-worker-"+name+".log"),
+		logPath:    filepath.Join(logDir, "flamenco-worker-"+name+".log"),
 		logger:     cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
 	}
 	s.state = State{Phase: NotRunning, ManagerURL: cfg.ManagerURL, WorkerName: s.workerName, Dir: s.dir, LogPath: s.logPath}
 	s.states = hub.NewLatest(s.state, State.Equal)
 	return s, nil
 }
-
-// LogPath is the Worker's log file.
-func (s *Supervisor) LogPath() string { return s.logPath }
 
 // State returns the local Worker's state now.
 func (s *Supervisor) State() State {
@@ -260,7 +255,7 @@ func (s *Supervisor) prepare() (*run, error) {
 		lock.Close()
 		return nil, err
 	}
-	if err := os.MkdirAll(s.cfg.LogDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.logPath), 0o700); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("make the log directory: %w", err)
 	}

@@ -53,15 +53,20 @@ func newFixture(t *testing.T, workerOpts []ws.Option, opts ...fixtureOption) *fi
 	return newFixtureFor(t, mgr, workerOpts, opts...)
 }
 
-// newFixtureFor's Supervisor keeps its Worker's directory where the user's data directory is:
-// $XDG_DATA_HOME, a directory of the test's.
+// userDirs points the user's data and cache directories, where a Supervisor keeps its Worker's
+// directory and log, at directories of the test's.
+func userDirs(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+}
+
 func newFixtureFor(t *testing.T, mgr *farmstandin.Server, workerOpts []ws.Option, opts ...fixtureOption) *fixture {
 	t.Helper()
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	userDirs(t)
 	bin := ws.Install(t, t.TempDir(), workerOpts...)
 	api := managerapi.NewClient(mgr.URL, managerapi.WithTimeout(5*time.Second))
 	cfg := localworker.Config{
-		ManagerURL: mgr.URL, API: api, Binary: bin, LogDir: t.TempDir(),
+		ManagerURL: mgr.URL, API: api, Binary: bin,
 		Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming,
 	}
 	for _, opt := range opts {
@@ -158,11 +163,14 @@ func TestStartRegistersWorkerAndShowsItAwake(t *testing.T) {
 	if dataDir := filepath.Join(os.Getenv("XDG_DATA_HOME"), "flamenco-tray", "workers"); filepath.Dir(f.dir) != dataDir {
 		t.Errorf("the Worker's directory %s is not in %s", f.dir, dataDir)
 	}
+	if logDir := filepath.Join(os.Getenv("XDG_CACHE_HOME"), "flamenco-tray"); filepath.Dir(state.LogPath) != logDir {
+		t.Errorf("the Worker's log %s is not in %s, beside the tray's", state.LogPath, logDir)
+	}
 	if state.PID == 0 || !state.Active || state.Dir != f.dir || state.WorkerName != name {
 		t.Errorf("state: %+v", state)
 	}
 	// The Worker's log: its own lines, without its colour codes, and this program's notes.
-	data, err := os.ReadFile(f.sup.LogPath())
+	data, err := os.ReadFile(f.sup.State().LogPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +382,7 @@ func TestStopKillsWorkerThatIgnoresInterrupt(t *testing.T) {
 	if got := f.mgr.EventsOf(id); slices.Contains(got, "sign-off:") {
 		t.Errorf("a killed Worker signed off: %v", got)
 	}
-	log, _ := os.ReadFile(f.sup.LogPath())
+	log, _ := os.ReadFile(f.sup.State().LogPath)
 	if !strings.Contains(string(log), "ignoring it") || !strings.Contains(string(log), "killing the Worker") {
 		t.Errorf("the log does not tell the story:\n%s", log)
 	}
@@ -425,10 +433,10 @@ func TestWorkerThatCannotRegisterIsAnError(t *testing.T) {
 }
 
 func TestMissingBinaryIsClearError(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	userDirs(t)
 	mgr := ws.NewManager(t)
 	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
-		Binary: filepath.Join(t.TempDir(), "flamenco-worker"), LogDir: t.TempDir()})
+		Binary: filepath.Join(t.TempDir(), "flamenco-worker")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,12 +453,12 @@ func TestMissingBinaryIsClearError(t *testing.T) {
 }
 
 func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	userDirs(t)
 	first, second := ws.NewManager(t), ws.NewManager(t)
 	bin := ws.Install(t, t.TempDir(), ws.Poll(50*time.Millisecond))
 	newSup := func(mgr *farmstandin.Server) *localworker.Supervisor {
 		sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL),
-			Binary: bin, LogDir: t.TempDir(), Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming})
+			Binary: bin, Logger: zerolog.New(zerolog.NewTestWriter(t)), Timing: fastTiming})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -503,9 +511,9 @@ func TestTwoManagersGetTwoDirectoriesAndCredentials(t *testing.T) {
 }
 
 func TestStopWhenNotRunningDoesNothing(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	userDirs(t)
 	mgr := ws.NewManager(t)
-	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL), LogDir: t.TempDir()})
+	sup, err := localworker.NewSupervisor(localworker.Config{ManagerURL: mgr.URL, API: managerapi.NewClient(mgr.URL)})
 	if err != nil {
 		t.Fatal(err)
 	}
