@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// news is one desktop notification the notifier decided on; a click opens Open where the desktop allows. One about a
-// single job's end names it in Frame, whose last rendered frame it shows where it can.
+// news is one notification the notifier decided on: a click opens Open where the desktop allows;
+// one about a job's end shows the job's last rendered frame (Frame) where it can.
 type news struct {
 	Title, Body string
 	Open        string
@@ -21,30 +22,31 @@ type news struct {
 // jobNews is the notification for the end of a job of mine (nil for a job that did not end): a
 // click opens the job, and it shows its last rendered frame where it can.
 func jobNews(m discovery.Manager, job managerapi.Job) *news {
-	titles := map[managerapi.JobStatus]string{managerapi.JobCompleted: "Job finished", managerapi.JobFailed: "Job failed",
-		managerapi.JobCanceled: "Job canceled"}
-	title, ok := titles[job.Status]
+	word, ok := endWords[job.Status]
 	if !ok {
 		return nil
 	}
 	body := fmt.Sprintf("“%s” on %s", managerapi.CleanText(job.Name, maxJobNameRunes), NotificationLabel(m))
-	return &news{Title: title, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}
+	return &news{Title: "Job " + word, Body: body, Open: managerapi.JobURL(m.URL, job.ID), Frame: frameKey{m.URL, job.ID}}
 }
 
-// jobNoticeMemory is how long an end already notified is remembered after it was last reported: a
-// working day, as a watcher may report it again whenever it reads every job anew (after a
-// reconnection), as may a second watcher of the same Manager (listed twice: found and added by hand).
+// endWords name a job's ends; endOrder is the order a summary counts them in: failures first, as
+// they need the user.
+var (
+	endWords = map[managerapi.JobStatus]string{managerapi.JobFailed: "failed", managerapi.JobCanceled: "canceled",
+		managerapi.JobCompleted: "finished"}
+	endOrder = []managerapi.JobStatus{managerapi.JobFailed, managerapi.JobCanceled, managerapi.JobCompleted}
+)
+
+// jobNoticeMemory is how long a notified end is remembered after it was last reported: a watcher
+// may report it again after a reconnection, as may a second listing of the same Manager.
 const jobNoticeMemory = 24 * time.Hour
 
-// jobNotices decides which notifications the ends of the user's jobs make. Each end is notified
-// once, however many watchers report it and whatever time they give it (Flamenco 3.8.5's event bus
-// gives the time of the job's previous change, its REST API that of the latest, at other
-// precisions): an end is known by the job and its ended status, until the job is seen not ended
-// again (requeued), when its next end is news. By job id alone: Flamenco's are UUIDs, and one
-// Manager may be listed twice. Ends have their own budget, apart from the Managers' notifications,
-// and what is over it is never dropped: it is held and sent as one notification ("3 jobs ended")
-// when the budget allows. A plain type (times are passed in), not safe for concurrent use: notifier
-// holds it under its lock.
+// jobNotices decides which notifications the ends of the user's jobs make: each end once, however
+// many watchers report it and whatever time they give it (3.8.5's bus and REST API differ), known
+// by job ID (a UUID: one Manager may be listed twice) and ended status, until the job is seen not
+// ended (requeued). Ends have their own budget; what is over it is held and sent as one ("3 jobs
+// ended"), never dropped. A plain type (times passed in); notifier holds it under its lock.
 type jobNotices struct {
 	limit    notifyLimit
 	ended    map[string]notifiedEnd // by job id
@@ -52,7 +54,6 @@ type jobNotices struct {
 	pending  []pendingJobNotice
 }
 
-// notifiedEnd is an end notified (or held to be), and when it was last reported.
 type notifiedEnd struct {
 	status   managerapi.JobStatus
 	reported time.Time
@@ -125,41 +126,32 @@ func (n *jobNotices) retryAt(now time.Time) time.Time {
 	return n.limit.nextAllowed(now)
 }
 
-// summarizeJobEnds is one notification for many ends: failures first, as they need the user. A click
-// opens the first named job.
+// summarizeJobEnds is one notification for many ends, in endOrder; a click opens the first named.
 func summarizeJobEnds(pending []pendingJobNotice) *news {
+	slices.SortStableFunc(pending, func(a, b pendingJobNotice) int {
+		return slices.Index(endOrder, a.job.Status) - slices.Index(endOrder, b.job.Status)
+	})
 	counts := map[managerapi.JobStatus]int{}
+	var names []string
 	for _, p := range pending {
 		counts[p.job.Status]++
+		if len(names) < 3 {
+			names = append(names, "“"+managerapi.CleanText(p.job.Name, maxJobNameRunes)+"”")
+		}
 	}
 	var parts []string
-	for _, s := range []struct {
-		status managerapi.JobStatus
-		word   string
-	}{{managerapi.JobFailed, "failed"}, {managerapi.JobCanceled, "canceled"}, {managerapi.JobCompleted, "finished"}} {
-		if counts[s.status] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s.status], s.word))
+	for _, status := range endOrder {
+		if counts[status] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[status], endWords[status]))
 		}
 	}
 	title := fmt.Sprintf("%d jobs ended", len(pending))
 	if counts[managerapi.JobFailed] > 0 {
 		title = fmt.Sprintf("%d jobs ended, %d failed", len(pending), counts[managerapi.JobFailed])
 	}
-	var names []string
-	var open string
-	for _, status := range []managerapi.JobStatus{managerapi.JobFailed, managerapi.JobCanceled, managerapi.JobCompleted} {
-		for _, p := range pending {
-			if p.job.Status == status && len(names) < 3 {
-				names = append(names, "“"+managerapi.CleanText(p.job.Name, maxJobNameRunes)+"”")
-				if open == "" {
-					open = managerapi.JobURL(p.manager.URL, p.job.ID)
-				}
-			}
-		}
-	}
 	body := strings.Join(parts, ", ") + ": " + strings.Join(names, ", ")
 	if len(pending) > len(names) {
 		body += fmt.Sprintf(" and %d more", len(pending)-len(names))
 	}
-	return &news{Title: title, Body: body, Open: open}
+	return &news{Title: title, Body: body, Open: managerapi.JobURL(pending[0].manager.URL, pending[0].job.ID)}
 }

@@ -17,13 +17,12 @@ import (
 // Managers found at start are the normal state, not news.
 const notifyAfter = 3 * time.Second
 
-// notifier is the notifications' policy: which are shown, and when. A Manager found or gone is
-// news only after the first search (and a few a minute at most, notifyLimit); the end of one of my
-// jobs is notified once, within the jobs' own budget, what is over it held and sent later as one
-// (jobNotices). What is shown goes to a transport (notifytransport.go), which does not decide.
+// notifier decides which notifications are shown, and when: a Manager found or gone only after the
+// first search and a few a minute (notifyLimit); each end of my jobs once (jobNotices). The
+// transport (notifytransport.go) only shows.
 //
-// Concurrency: the fields below mu are guarded by mu, never held while a transport sends. Run, one
-// goroutine, owns the timer that sends what is held.
+// Concurrency: the fields below mu are guarded by mu, never held while showing. Run, one goroutine,
+// owns the timer that sends what is held.
 type notifier struct {
 	log  zerolog.Logger
 	show func(news)    // the transport; must not block
@@ -39,12 +38,9 @@ type notifier struct {
 }
 
 type notifierConfig struct {
-	Log zerolog.Logger
-	// Show shows a notification; a click opens its Open ("": nothing) where the desktop allows. It
-	// must not block.
-	Show func(news)
-	// ManagersOn and JobsOn are the Settings' switches.
-	ManagersOn, JobsOn bool
+	Log                zerolog.Logger
+	Show               func(news) // must not block
+	ManagersOn, JobsOn bool       // the Settings' switches
 }
 
 func newNotifier(c notifierConfig) *notifier {
@@ -80,8 +76,7 @@ func (n *notifier) ManagerGone(m discovery.Manager) {
 }
 
 // managerNews shows a notification about Managers, unless the user turned those off, the first
-// search is still running (Managers found at start are not news), or too many were shown this
-// minute.
+// search is still running, or too many were shown this minute.
 func (n *notifier) managerNews(title, body, openURL string) {
 	n.mu.Lock()
 	now := time.Now()
@@ -97,9 +92,7 @@ func (n *notifier) managerNews(title, body, openURL string) {
 	}
 }
 
-// JobEvent takes a farm watcher's event: when one of my (or a watched) jobs finished, it is
-// notified once, whichever of the Manager's watchers reports it, within the jobs' budget; when it
-// changed to a status that is not an end (requeued), its next end is news again.
+// JobEvent takes a farm watcher's event about one of my (or a watched) jobs: see jobNotices.
 func (n *notifier) JobEvent(m discovery.Manager, e farm.Event) {
 	if e.Kind != farm.JobFinished && e.Kind != farm.JobChanged {
 		return
@@ -138,27 +131,19 @@ func (n *notifier) flushLaterLocked(at time.Time) {
 
 // Run sends the job notifications held back, when the budget allows, until ctx ends.
 func (n *notifier) Run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	timer.Stop()
+	defer timer.Stop()
 	for {
-		n.mu.Lock()
-		at := n.flushAt
-		n.mu.Unlock()
-		var timer *time.Timer
-		var due <-chan time.Time
-		if !at.IsZero() {
-			timer = time.NewTimer(time.Until(at))
-			due = timer.C
-		}
 		select {
 		case <-ctx.Done():
-		case <-n.wake:
-		case <-due:
-			n.flush()
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
 			return
+		case <-n.wake:
+			n.mu.Lock()
+			timer.Reset(time.Until(n.flushAt))
+			n.mu.Unlock()
+		case <-timer.C:
+			n.flush()
 		}
 	}
 }
