@@ -28,27 +28,19 @@ func (c *windowsClaim) close() {
 
 func (c *windowsClaim) own(show chan<- struct{}) (func() error, error) {
 	// The event first: whoever finds the mutex taken can then set the owner's event at once.
-	eventState := objectExisted // opened by an earlier try
 	if c.event == 0 {
 		event, err := windows.CreateEvent(nil, 0, 0, windows.StringToUTF16Ptr(c.eventName))
-		eventState = namedObjectOutcome(err)
-		switch windowsDecision(eventState, objectCreated) {
-		case nil:
-			c.event = event
-		case errTaken:
-			return nil, errTaken // an elevated copy's: activate says it cannot be asked
-		default:
+		if err := namedObjectErr(err, false); err != nil {
+			// errTaken: an elevated copy's, which activate says it cannot ask.
 			return nil, fmt.Errorf("create event %s: %w", c.eventName, err)
 		}
+		c.event = event
 	}
 	mutex, err := windows.CreateMutex(nil, false, windows.StringToUTF16Ptr(c.mutexName))
-	switch decision := windowsDecision(eventState, namedObjectOutcome(err)); {
-	case errors.Is(decision, errTaken):
+	if err := namedObjectErr(err, true); err != nil {
 		if mutex != 0 {
 			windows.CloseHandle(mutex) // ours would keep the name alive after the owner exits
 		}
-		return nil, errTaken
-	case decision != nil:
 		return nil, fmt.Errorf("create mutex %s: %w", c.mutexName, err)
 	}
 	stop, err := windows.CreateEvent(nil, 1, 0, nil)

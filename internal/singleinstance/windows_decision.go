@@ -11,47 +11,16 @@ const (
 	winErrorAlreadyExists = syscall.Errno(183)
 )
 
-// namedObject is what creating a named kernel object (CreateMutex, CreateEvent) found.
-type namedObject int
-
-const (
-	objectCreated namedObject = iota // it did not exist: ours
-	objectExisted                    // it existed, and we got a handle to it
-	objectDenied                     // it exists, made by another user or an elevated copy
-	objectFailed                     // something else went wrong
-)
-
-// namedObjectOutcome reads the error of CreateMutex or CreateEvent, which return a handle with
-// ERROR_ALREADY_EXISTS when the object was there already.
-func namedObjectOutcome(err error) namedObject {
+// namedObjectErr reads the error of CreateEvent or (mutex) CreateMutex, which return a handle with
+// ERROR_ALREADY_EXISTS when the object was there already: a mutex that existed, or an object this
+// launch may not open (another user's, an elevated copy's), means another copy runs. An event that
+// existed is the owner's, or one a launch that has just ended left: it goes on to the mutex.
+func namedObjectErr(err error, mutex bool) error {
 	switch {
-	case err == nil:
-		return objectCreated
-	case errors.Is(err, winErrorAlreadyExists):
-		return objectExisted
-	case errors.Is(err, winErrorAccessDenied):
-		return objectDenied
-	default:
-		return objectFailed
-	}
-}
-
-// windowsDecision decides the Windows claim from the activate event and the mutex: a mutex that
-// existed, or one that this launch may not open (an elevated copy's), means another copy runs. An
-// event this launch may not open means the same, before the mutex is even tried. errFailed stands
-// for an error that is not a decision.
-func windowsDecision(event, mutex namedObject) error {
-	switch {
-	case event == objectDenied:
-		return errTaken
-	case event == objectFailed, mutex == objectFailed:
-		return errFailed
-	case mutex == objectExisted, mutex == objectDenied:
-		return errTaken
-	default:
+	case errors.Is(err, winErrorAlreadyExists) && !mutex:
 		return nil
+	case errors.Is(err, winErrorAlreadyExists), errors.Is(err, winErrorAccessDenied):
+		return errTaken
 	}
+	return err
 }
-
-// errFailed: a named object could not be created or opened for another reason than the ones above.
-var errFailed = errors.New("cannot create the named object")

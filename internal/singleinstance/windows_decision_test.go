@@ -7,36 +7,26 @@ import (
 	"testing"
 )
 
-func TestWindowsDecision(t *testing.T) {
+func TestNamedObjectErr(t *testing.T) {
 	t.Parallel()
 	wrapped := func(n syscall.Errno) error { return fmt.Errorf("CreateMutex: %w", n) }
-	outcomes := map[error]namedObject{
-		nil:                      objectCreated,
-		wrapped(183):             objectExisted, // ERROR_ALREADY_EXISTS
-		wrapped(5):               objectDenied,  // ERROR_ACCESS_DENIED
-		wrapped(1450):            objectFailed,  // ERROR_NO_SYSTEM_RESOURCES
-		errors.New("some other"): objectFailed,
-	}
-	for err, want := range outcomes {
-		if got := namedObjectOutcome(err); got != want {
-			t.Errorf("namedObjectOutcome(%v) = %d, want %d", err, got, want)
-		}
-	}
+	failed := wrapped(1450) // ERROR_NO_SYSTEM_RESOURCES
 	for _, tt := range []struct {
-		event, mutex namedObject
-		want         error
+		err   error
+		mutex bool
+		want  error
 	}{
-		{objectCreated, objectCreated, nil},
-		{objectExisted, objectCreated, nil}, // a launch that has just ended left its event: still ours
-		{objectExisted, objectExisted, errTaken},
-		{objectCreated, objectExisted, errTaken},
-		{objectExisted, objectDenied, errTaken}, // an elevated copy runs
-		{objectDenied, objectCreated, errTaken},
-		{objectExisted, objectFailed, errFailed},
-		{objectFailed, objectCreated, errFailed},
+		{nil, false, nil},
+		{nil, true, nil},
+		{wrapped(183), false, nil},     // ERROR_ALREADY_EXISTS: the owner's event, or one left behind
+		{wrapped(183), true, errTaken}, // the owner's mutex
+		{wrapped(5), false, errTaken},  // ERROR_ACCESS_DENIED: an elevated copy runs
+		{wrapped(5), true, errTaken},
+		{failed, false, failed},
+		{failed, true, failed},
 	} {
-		if got := windowsDecision(tt.event, tt.mutex); !errors.Is(got, tt.want) || (tt.want == nil) != (got == nil) {
-			t.Errorf("windowsDecision(%d, %d) = %v, want %v", tt.event, tt.mutex, got, tt.want)
+		if got := namedObjectErr(tt.err, tt.mutex); got != tt.want && !errors.Is(got, tt.want) {
+			t.Errorf("namedObjectErr(%v, mutex %v) = %v, want %v", tt.err, tt.mutex, got, tt.want)
 		}
 	}
 }
