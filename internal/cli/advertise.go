@@ -11,9 +11,8 @@ import (
 
 // runAdvertise advertises the Manager on this machine over SSDP until ctx ends, then says goodbye.
 func runAdvertise(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("advertise", stderr)
+	fs, debug := newFlagSet("advertise", stderr)
 	managerURL := fs.String("manager", discovery.DefaultLocalManagerURL, "URL of the Manager on this machine")
-	debug := fs.Bool("debug", false, "log details")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

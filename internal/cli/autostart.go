@@ -10,14 +10,11 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
-// runAutostart turns start at login on or off for this user, or says what applies: this user's own
-// entry, or the one studio IT set for everyone on the computer. Studio IT scripts use it: 0 when
-// done, 1 with a message when not (off while the entry for everyone still starts the tray), 2 for a
-// wrong command line. The printed line's first word is "on" when the tray starts at login for this
-// user, whichever entry starts it, and "off" when it does not.
+// runAutostart turns start at login on or off for this user, or says which entry applies (this
+// user's or IT's for everyone). Studio IT scripts read its exit code and the line's first word.
 func runAutostart(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("autostart", stderr)
-	fs.Bool("debug", false, "log details (nothing to log here)")
+	fs, _ := newFlagSet("autostart", stderr)
+	fs.Lookup("debug").Usage = "log details (nothing to log here)"
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
@@ -58,9 +55,8 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// describeLogin is the one line autostart prints: "on" or "off" first, for this user whichever
-// entry applies, then which entry and where. Without an entry for everyone it is this user's alone
-// (describeAutostart).
+// describeLogin is the one line autostart prints: "on" or "off" for this user, whichever entry
+// applies, then which entry and where.
 func describeLogin(l autostart.Login, exe string, exeErr error) string {
 	own := describeAutostart(l.User, exe, exeErr)
 	e := l.Everyone

@@ -107,10 +107,11 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+// newFlagSet is a command's flags, with the --debug every command takes.
+func newFlagSet(name string, stderr io.Writer) (fs *flag.FlagSet, debug *bool) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	return fs
+	return fs, fs.Bool("debug", false, "log details")
 }
 
 // parseFlags parses the flags of a command that takes no other arguments.

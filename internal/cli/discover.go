@@ -34,14 +34,12 @@ func toJSON(m discovery.Manager, setByIT machineconfig.Managers) managerJSON {
 }
 
 // runDiscover lists the Managers found (or, with --watch, follows them) and exits 1 when it found none.
-// Those IT set for every user of this computer are listed too when they answer; unlike --manager's,
-// they need not.
+// Those IT set for every user are listed when they answer; unlike --manager's, they need not.
 func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("discover", stderr)
+	fs, debug := newFlagSet("discover", stderr)
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to search")
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "keep running and print one line per change")
-	debug := fs.Bool("debug", false, "log details")
 	var known, manual stringList
 	fs.Var(&known, "known", "a Manager URL to check directly, besides searching, listed if it answers (repeatable)")
 	fs.Var(&manual, "manager", "a Manager URL that multicast cannot reach (VPN, Docker, routed subnet): it must answer (repeatable)")
@@ -100,8 +98,7 @@ func printManagers(stdout io.Writer, managers []discovery.Manager, asJSON bool, 
 	return enc.Encode(list)
 }
 
-// formatManager is the one-line text form of a Manager. Two Managers of one name (on different
-// machines; perhaps one an impostor) are told apart by host, and one IT set is marked, as in the menu.
+// formatManager is the one-line text form of a Manager, marked as in the menu.
 func formatManager(m discovery.Manager, setByIT bool) string {
 	var notes []string
 	if m.Local {
@@ -133,9 +130,7 @@ func watchDiscovery(ctx context.Context, cfg discovery.BrowserConfig, stdout io.
 	enc := json.NewEncoder(stdout)
 	for {
 		select {
-		case <-ctx.Done():
-			return <-runErr
-		case err := <-runErr:
+		case err := <-runErr: // once ctx ends
 			return err
 		case e, ok := <-events:
 			if !ok {

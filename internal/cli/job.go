@@ -21,54 +21,21 @@ import (
 // jobSearchTimeout bounds the search for Managers when no --manager is given, as status's default.
 const jobSearchTimeout = 3 * time.Second
 
-// jobOptions are the job command's line.
-type jobOptions struct {
-	action  farm.JobAction
-	jobID   string
-	manager string // "" to find the Manager that has the job
-	debug   bool
-}
-
 // jobOnManager is a job as one Manager answered it.
 type jobOnManager struct {
 	manager discovery.Manager
 	job     managerapi.Job
 }
 
-// runJob pauses, resumes, requeues or cancels one job, as the menu's job submenu does: it reads
-// the job first and sends nothing its state does not allow, then sends the one status change and
-// reports the Manager's answer, its refusal in its own words. Nothing is retried.
+// runJob pauses, resumes, requeues or cancels one job as the menu does: only what the job's state
+// allows, one status change, the Manager's refusal in its own words, nothing retried.
 func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts, err := parseJob(args, stderr)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(stderr, opts.debug)
-	prefs := readTraySettings()
-	var found jobOnManager
-	if opts.manager != "" {
-		found, err = jobOnGivenManager(ctx, opts.manager, opts.jobID)
-	} else {
-		warnSkipped(stderr, prefs.SetByIT)
-		found, err = jobOnFoundManager(ctx, prefs, opts.jobID, logger)
-	}
-	if err != nil {
-		return err
-	}
-	// The job's activity names the user as the tray does: its Settings' name, else the login.
-	user := cmp.Or(prefs.Identity.UserName, farm.DefaultIdentity().UserName)
-	return actOnJob(ctx, opts.action, found, user, stdout)
-}
-
-// parseJob reads "ACTION JOB_ID" and the flags, which may come before, between or after them.
-func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
-	fs := newFlagSet("job", stderr)
+	fs, debug := newFlagSet("job", stderr)
 	managerURL := fs.String("manager", "", "URL of the Flamenco Manager that has the job (default: the one found that has it)")
-	debug := fs.Bool("debug", false, "log details")
-	var words []string
+	var words []string // "ACTION JOB_ID", with flags before, between or after them
 	for {
 		if err := fs.Parse(args); err != nil {
-			return jobOptions{}, exitError{code: 2}
+			return exitError{code: 2}
 		}
 		if fs.NArg() == 0 {
 			break
@@ -77,20 +44,35 @@ func parseJob(args []string, stderr io.Writer) (jobOptions, error) {
 		args = fs.Args()[1:]
 	}
 	if len(words) != 2 {
-		return jobOptions{}, usageError("job: say what to do and to which job: job pause|resume|requeue|cancel JOB_ID")
+		return usageError("job: say what to do and to which job: job pause|resume|requeue|cancel JOB_ID")
 	}
-	opts := jobOptions{action: farm.JobAction(words[0]), jobID: words[1], manager: *managerURL, debug: *debug}
-	if !slices.Contains(farm.JobActions, opts.action) {
-		return jobOptions{}, usageError(fmt.Sprintf("job: unknown action %q (pause, resume, requeue or cancel)", words[0]))
+	action, jobID := farm.JobAction(words[0]), words[1]
+	if !slices.Contains(farm.JobActions, action) {
+		return usageError(fmt.Sprintf("job: unknown action %q (pause, resume, requeue or cancel)", words[0]))
 	}
-	if !managerapi.IsUUID(opts.jobID) {
-		return jobOptions{}, usageError(fmt.Sprintf("job: %q is not a job ID (a UUID such as 1abd303a-df88-4743-a0e4-4a1e7dedb463, "+
-			"the end of the job's address in the web UI)", opts.jobID))
+	if !managerapi.IsUUID(jobID) {
+		return usageError(fmt.Sprintf("job: %q is not a job ID (a UUID such as 1abd303a-df88-4743-a0e4-4a1e7dedb463, "+
+			"the end of the job's address in the web UI)", jobID))
 	}
-	if _, err := managerapi.BaseURL(opts.manager); opts.manager != "" && err != nil {
-		return jobOptions{}, usageError(err.Error())
+	if _, err := managerapi.BaseURL(*managerURL); *managerURL != "" && err != nil {
+		return usageError(err.Error())
 	}
-	return opts, nil
+	logger := newLogger(stderr, *debug)
+	prefs := readTraySettings()
+	var found jobOnManager
+	var err error
+	if *managerURL != "" {
+		found, err = jobOnGivenManager(ctx, *managerURL, jobID)
+	} else {
+		warnSkipped(stderr, prefs.SetByIT)
+		found, err = jobOnFoundManager(ctx, prefs, jobID, logger)
+	}
+	if err != nil {
+		return err
+	}
+	// The job's activity names the user as the tray does: its Settings' name, else the login.
+	user := cmp.Or(prefs.Identity.UserName, farm.DefaultIdentity().UserName)
+	return actOnJob(ctx, action, found, user, stdout)
 }
 
 // jobOnGivenManager checks that a Manager answers at url and reads the job there.

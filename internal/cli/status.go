@@ -42,13 +42,12 @@ type jobJSON struct {
 }
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("status", stderr)
+	fs, debug := newFlagSet("status", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "keep running and print one line per change of my jobs and of the farm state")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to search for Managers (without --manager)")
 	userName := fs.String("user", "", "whose jobs are \"mine\" (default: as in Settings, else the login name)")
 	metadataKey := fs.String("key", "", "the job metadata key that names the user (default: as in Settings, else user.name)")
-	debug := fs.Bool("debug", false, "log details")
 	var given stringList
 	fs.Var(&given, "manager", "only this Manager, by URL; it must answer (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
@@ -193,8 +192,8 @@ func formatStatus(r statusJSON, identity farm.Identity) string {
 		fmt.Fprintf(&b, "  farm status unavailable: %s\n", r.Unavailable)
 	}
 	fmt.Fprintf(&b, "  farm: %s\n", r.Farm)
-	fmt.Fprintf(&b, "  workers: %s\n", countsLine(r.Workers, names(managerapi.WorkerStatuses), nil))
-	fmt.Fprintf(&b, "  jobs: %s\n", countsLine(r.Jobs, names(managerapi.JobStatuses), map[string]string{
+	fmt.Fprintf(&b, "  workers: %s\n", countsLine(r.Workers, managerapi.WorkerStatuses, nil))
+	fmt.Fprintf(&b, "  jobs: %s\n", countsLine(r.Jobs, managerapi.JobStatuses, map[string]string{
 		"completed": "completed today", "failed": "failed today", "canceled": "canceled today"}))
 	if len(r.MyJobs) == 0 {
 		fmt.Fprintf(&b, "  my jobs (%s = %s): none\n", identity.MetadataKey, identity.UserName)
@@ -207,18 +206,9 @@ func formatStatus(r statusJSON, identity farm.Identity) string {
 	return b.String()
 }
 
-// names are statuses as strings, in their order.
-func names[S ~string](statuses []S) []string {
-	order := make([]string, len(statuses))
-	for i, s := range statuses {
-		order[i] = string(s)
-	}
-	return order
-}
-
 // countsLine words counts as "3 awake · 1 asleep", the non-zero ones in order, then any status this
 // program does not know; "none" when all are zero.
-func countsLine(counts map[string]int, order []string, labels map[string]string) string {
+func countsLine[S ~string](counts map[string]int, order []S, labels map[string]string) string {
 	var parts []string
 	add := func(status string) {
 		if n := counts[status]; n > 0 {
@@ -226,11 +216,11 @@ func countsLine(counts map[string]int, order []string, labels map[string]string)
 		}
 	}
 	for _, status := range order {
-		add(status)
+		add(string(status))
 	}
 	var others []string
 	for status := range counts {
-		if !slices.Contains(order, status) {
+		if !slices.Contains(order, S(status)) {
 			others = append(others, status)
 		}
 	}
@@ -265,7 +255,7 @@ type watchedManager struct {
 // tray's farm.Fleet: a job that ends while its Manager is unreachable is printed when it is back.
 func watchStatus(ctx context.Context, given []string, prefs traySettings, identity farm.Identity, asJSON bool,
 	logger zerolog.Logger, stdout, stderr io.Writer) error {
-	printer := &watchPrinter{out: stdout, asJSON: asJSON}
+	printer := &watchPrinter{out: stdout, asJSON: asJSON, progress: progressThrottle{}}
 	var browser *discovery.Browser // set before the first Sync, so before any watcher vouches
 	fleet := farm.NewFleet(farm.FleetConfig{Identity: identity, Logger: logger,
 		OnEvent: func(m discovery.Manager, e farm.Event) { printer.print(m, e) },
@@ -345,28 +335,23 @@ const progressLineEvery = 10 * time.Second
 
 // progressThrottle decides when a job's progress is worth a line: when it changed since the last
 // line, and that line is progressLineEvery old.
-type progressThrottle struct {
-	last map[string]progressLine // by Manager URL and job id
-}
+type progressThrottle map[string]progressLine // by Manager URL and job id
 
 type progressLine struct {
 	at       time.Time
 	progress managerapi.Progress
 }
 
-func (t *progressThrottle) due(manager string, j managerapi.Job, now time.Time) bool {
+func (t progressThrottle) due(manager string, j managerapi.Job, now time.Time) bool {
 	if j.Progress == nil || j.Progress.Total == 0 || j.Status.Finished() {
 		return false
 	}
-	if t.last == nil {
-		t.last = make(map[string]progressLine)
-	}
 	key := manager + "\x00" + j.ID
-	last, seen := t.last[key]
+	last, seen := t[key]
 	if seen && (last.progress == *j.Progress || now.Sub(last.at) < progressLineEvery) {
 		return false
 	}
-	t.last[key] = progressLine{at: now, progress: *j.Progress}
+	t[key] = progressLine{at: now, progress: *j.Progress}
 	return true
 }
 

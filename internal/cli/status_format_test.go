@@ -70,7 +70,7 @@ func TestStatusIdentityPrefersTheCommandLineThenSettings(t *testing.T) {
 
 func TestWatchPrintsAJobsProgressAtMostEveryTenSeconds(t *testing.T) {
 	t.Parallel()
-	var throttle progressThrottle
+	throttle := progressThrottle{}
 	t0 := time.Date(2026, 12, 4, 18, 31, 41, 0, time.UTC)
 	job := func(done, total int, status managerapi.JobStatus) managerapi.Job {
 		return managerapi.Job{ID: "cd8d7306-8dac-4c42-94e0-c9bf06c6c59c", Name: "shot-010 lighting", Status: status,

@@ -82,10 +82,7 @@ func runTray(ctx context.Context, args []string, stderr io.Writer, version strin
 const maxLogSize = 5 << 20
 
 // openLogFile opens flamenco-tray.log in the user's cache directory, private to the user as it names
-// the Managers and addresses seen (%LocalAppData%, the user's profile, on Windows). Only the one
-// running tray opens it (see runTray), so it is rotated by the process that writes it, never under
-// another: at start when it is over the limit, and while running as soon as a line would take it
-// over. Lines are written whole (zerolog writes one event per Write).
+// the Managers seen. Only the one running tray opens it, so no other process rotates it.
 func openLogFile() (*rotatinglog.File, error) {
 	dir, err := localworker.DefaultLogDir() // the Workers' logs go beside it
 	if err != nil {

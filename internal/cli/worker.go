@@ -29,7 +29,7 @@ type workerOptions struct {
 }
 
 func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
-	fs := newFlagSet("worker", stderr)
+	fs, debug := newFlagSet("worker", stderr)
 	managerURL := fs.String("manager", "", "URL of the Flamenco Manager to work for (required)")
 	workerBin := fs.String("worker-bin", "", "path of flamenco-worker (default: on PATH, else beside this program)")
 	whenAway := fs.Duration("when-away", 0, "run the Worker only while nobody uses this computer: after this long without "+
@@ -38,7 +38,6 @@ func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 		"its task goes back to the queue) or finish (its current task); default stop")
 	hours := fs.String("hours", "", "with --when-away, lend only within these hours, like \"19:00-08:00 mon,tue,wed,thu,fri\"")
 	loadPercent := fs.Int("load-limit", 0, "with --when-away, keep the computer while other programs use more than this % of its CPUs (Linux)")
-	debug := fs.Bool("debug", false, "log details")
 	if err := parseFlags(fs, args); err != nil {
 		return workerOptions{}, err
 	}
@@ -70,9 +69,8 @@ func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 	return opts, nil
 }
 
-// runWorker runs and supervises a Flamenco Worker for one Manager in the foreground, as "Run a
-// Worker here" does in the tray, or with --when-away only while nobody uses this computer. Ctrl+C
-// signs it off through the Manager; the command exits 0 once the Worker is offline.
+// runWorker runs a Flamenco Worker for one Manager in the foreground, as "Run a Worker here" does,
+// or with --when-away only while nobody uses this computer, until Ctrl+C signs it off (exit 0).
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts, err := parseWorker(args, stderr)
 	if err != nil {
@@ -107,20 +105,26 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	select {
 	case <-sup.Done():
-		return workerEnded(sup.State(), stdout)
+		if s := sup.State(); s.LastExit == nil || s.LastExit.Reason != localworker.ExitOffline {
+			return workerFailed(s)
+		}
+		fmt.Fprintln(stdout, "The Manager set the Worker offline; it signed off.")
+		return nil
 	case <-ctx.Done():
 	}
-	return signOff(sup, api, stdout, interruptNow, &printing)
+	return signOff(sup, api, stdout, interruptNow)
 }
 
 // signOff signs the Worker off through the Manager after Ctrl+C (a second one interrupts it at
 // once) and says how it ended.
-func signOff(sup *localworker.Supervisor, api *managerapi.Client, stdout io.Writer, interruptNow func(), printing *sync.WaitGroup) error {
+func signOff(sup *localworker.Supervisor, api *managerapi.Client, stdout io.Writer, interruptNow func()) error {
 	fmt.Fprintln(stdout, "Signing the Worker off through the Manager (Ctrl+C again interrupts it at once)…")
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(again)
-	printing.Go(func() {
+	var interrupting sync.WaitGroup
+	defer interrupting.Wait()
+	interrupting.Go(func() {
 		select {
 		case <-again:
 			interruptNow()
@@ -152,15 +156,6 @@ func printStates(sup *localworker.Supervisor, stdout io.Writer) {
 			return
 		}
 	}
-}
-
-// workerEnded is the command's end when the Worker ended by itself.
-func workerEnded(s localworker.State, stdout io.Writer) error {
-	if s.LastExit != nil && s.LastExit.Reason == localworker.ExitOffline {
-		fmt.Fprintln(stdout, "The Manager set the Worker offline; it signed off.")
-		return nil
-	}
-	return workerFailed(s)
 }
 
 // workerSignedOff is the command's end after Ctrl+C: 0 once the Worker is offline.
@@ -227,21 +222,16 @@ func lendWhileAway(ctx, workerLife context.Context, opts workerOptions, sup *loc
 			lending.StopNow:    "sleeps at once (its task goes back to the queue)",
 			lending.FinishTask: "sleeps once its current task is done"}[opts.whenBack])
 
-	lendCtx, stopLending := context.WithCancel(ctx)
-	defer stopLending()
 	var running sync.WaitGroup
-	running.Go(func() { lender.Run(lendCtx) })
-	running.Go(func() { printLending(lendCtx, lender, opts.manager, stdout) })
+	running.Go(func() { lender.Run(ctx) })
+	running.Go(func() { printLending(ctx, lender, opts.manager, stdout) })
 	<-ctx.Done()
-	stopLending()
 	running.Wait()
 	if !sup.State().Active {
 		fmt.Fprintln(stdout, "Stopped; no Worker was running.")
 		return nil
 	}
-	var printing sync.WaitGroup
-	defer printing.Wait()
-	return signOff(sup, api, stdout, interruptNow, &printing)
+	return signOff(sup, api, stdout, interruptNow)
 }
 
 // printLending prints the lending line each time it changes, until ctx ends.
