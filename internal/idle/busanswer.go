@@ -10,9 +10,9 @@ import (
 // The decoding of compositors' and logind's answers, without godbus (which needs cgo on the BSDs),
 // so that it is tested on every OS.
 
-// idleFromAnswer reads a compositor's one unsigned answer in its unit: uint64 milliseconds from
-// Mutter's GetIdletime, uint32 milliseconds from KDE's GetSessionIdleTime.
-func idleFromAnswer(body []any, unit time.Duration) (time.Duration, error) {
+// idleFromAnswer reads a compositor's one unsigned answer in milliseconds: uint64 from Mutter's
+// GetIdletime, uint32 from KDE's GetSessionIdleTime.
+func idleFromAnswer(body []any) (time.Duration, error) {
 	if len(body) != 1 {
 		return 0, fmt.Errorf("%d values in the answer, want 1", len(body))
 	}
@@ -25,10 +25,10 @@ func idleFromAnswer(body []any, unit time.Duration) (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("an answer of type %T, want an unsigned number", body[0])
 	}
-	if n > uint64(1<<63-1)/uint64(unit) { // nonsense, not a reason to overflow into a negative idle time
+	if n > uint64(1<<63-1)/uint64(time.Millisecond) { // nonsense, not a reason to overflow into a negative idle time
 		return 0, fmt.Errorf("an idle time of %d out of range", n)
 	}
-	return time.Duration(n) * unit, nil
+	return time.Duration(n) * time.Millisecond, nil
 }
 
 // lockedHint decodes the value of logind's LockedHint property of a session.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -15,22 +14,20 @@ type compositor struct {
 	name, service string
 	object        dbus.ObjectPath
 	method        string
-	unit          time.Duration
 	activeMethod  string // optional: whether the screen saver (KDE: the lock screen) is active
 }
 
 var (
 	// Mutter answers GetIdletime in milliseconds (uint64).
 	mutterIdleMonitor = compositor{name: "GNOME (Mutter IdleMonitor)", service: "org.gnome.Mutter.IdleMonitor",
-		object: "/org/gnome/Mutter/IdleMonitor/Core", method: "org.gnome.Mutter.IdleMonitor.GetIdletime",
-		unit: time.Millisecond}
+		object: "/org/gnome/Mutter/IdleMonitor/Core", method: "org.gnome.Mutter.IdleMonitor.GetIdletime"}
 	// KDE's kscreenlocker answers GetSessionIdleTime with KIdleTime's idleTime(), in milliseconds
 	// (uint32), and GetActive is its lock screen. (GNOME's old gnome-screensaver answered seconds, but
 	// on its own name, org.gnome.ScreenSaver, which is not asked.) Should another implementation
 	// answer seconds, idle reads 1000 times too short: the computer is lent later, never sooner.
 	freedesktopScreenSaver = compositor{name: "Session bus (org.freedesktop.ScreenSaver)", service: "org.freedesktop.ScreenSaver",
 		object: "/org/freedesktop/ScreenSaver", method: "org.freedesktop.ScreenSaver.GetSessionIdleTime",
-		unit: time.Millisecond, activeMethod: "org.freedesktop.ScreenSaver.GetActive"}
+		activeMethod: "org.freedesktop.ScreenSaver.GetActive"}
 )
 
 // busSource reads idle from the compositor over the session bus.
@@ -65,7 +62,7 @@ func (s *busSource) Read(ctx context.Context) (Reading, error) {
 	if call.Err != nil {
 		return Reading{}, newBusError(s.of.service, busErrorName(call.Err), call.Err)
 	}
-	idle, err := idleFromAnswer(call.Body, s.of.unit)
+	idle, err := idleFromAnswer(call.Body)
 	if err != nil {
 		return Reading{}, fmt.Errorf("%s: %v", s.of.service, err)
 	}

@@ -119,7 +119,7 @@ func TestIdleFromAnswer(t *testing.T) {
 		{[]any{uint64(1), uint64(2)}, 0, false},
 		{[]any{^uint64(0)}, 0, false}, // would overflow a Duration
 	} {
-		got, err := idleFromAnswer(tc.body, time.Millisecond)
+		got, err := idleFromAnswer(tc.body)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("%v: %v, %v; want %v (ok %v)", tc.body, got, err, tc.want, tc.ok)
 		}

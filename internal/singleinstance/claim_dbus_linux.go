@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -97,5 +96,5 @@ func newDBusClaim(id string) *dbusClaim {
 
 // platformClaims: the session bus's name where there is a session bus, else the lock and socket.
 func platformClaims(id string) []claim {
-	return []claim{newDBusClaim(id), newLockClaim(id, runtime.GOOS)}
+	return []claim{newDBusClaim(id), newLockClaim(id)}
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -95,6 +96,8 @@ func serveShowRequests(listener *net.UnixListener, show chan<- struct{}) {
 }
 
 func (c *lockClaim) activate(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, socketTimeout)
+	defer cancel()
 	var dialer net.Dialer
 	conn, err := dialer.DialContext(ctx, "unix", c.paths.socket)
 	if err != nil {
@@ -104,10 +107,7 @@ func (c *lockClaim) activate(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	deadline := time.Now().Add(socketTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
+	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
 	if _, err := conn.Write([]byte(showRequest)); err != nil {
 		return fmt.Errorf("%w: %w", errNoOwner, err)
@@ -147,6 +147,6 @@ func privateDir(dir string) error {
 }
 
 // newLockClaim is the lock-and-socket claim of id for this user and session.
-func newLockClaim(id, goos string) *lockClaim {
-	return &lockClaim{paths: lockPathsFor(id, os.Getenv("XDG_RUNTIME_DIR"), os.TempDir(), os.Getuid(), sessionKey(goos, os.Getenv))}
+func newLockClaim(id string) *lockClaim {
+	return &lockClaim{paths: lockPathsFor(id, os.Getenv("XDG_RUNTIME_DIR"), os.TempDir(), os.Getuid(), sessionKey(runtime.GOOS, os.Getenv))}
 }

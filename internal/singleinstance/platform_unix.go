@@ -2,9 +2,7 @@
 
 package singleinstance
 
-import "runtime"
-
 // platformClaims: macOS and the BSDs have no session bus to rely on; the lock and socket decide.
 func platformClaims(id string) []claim {
-	return []claim{newLockClaim(id, runtime.GOOS)}
+	return []claim{newLockClaim(id)}
 }
