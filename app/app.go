@@ -11,7 +11,7 @@
 //   - traySurface (traysurface.go) and trayHostWatch (hostwatch.go): the menu in the tray host, or
 //     in a window while there is none;
 //   - farmSet (farms.go) and workerSet (localworkers.go): the farms watched, the Workers run here;
-//   - lendingSet (lending.go, lendingmenu.go, settingslending.go) and desktopIdle (desktopidle.go):
+//   - lendingSet (lending.go, lendingmenu.go, settings.go) and desktopIdle (desktopidle.go):
 //     lending this computer to farms while its user is away, on the Workers of workerSet.
 package app
 
@@ -86,22 +86,16 @@ func needsDisplay() bool {
 	return false
 }
 
-// iconResource returns the tray icon for a state.
-func iconResource(state IconState) fyne.Resource {
-	switch state {
-	case IconMyJobFailed:
-		return assets.TrayMyJobFailedIcon
-	case IconRendering:
-		return assets.TrayRenderingIcon
-	case IconMyJobRendering:
-		return assets.TrayMyJobRenderingIcon
-	case IconAdvertising:
-		return assets.TrayAdvertisingIcon
-	case IconManagersFound:
-		return assets.TrayFoundIcon
-	case IconNoManager:
-		return assets.TrayNoManagerIcon
-	default:
-		return assets.TraySearchingIcon
-	}
+// trayIcons are the tray's icons by state.
+var trayIcons = map[IconState]fyne.Resource{
+	IconSearching:      assets.TraySearchingIcon,
+	IconNoManager:      assets.TrayNoManagerIcon,
+	IconManagersFound:  assets.TrayFoundIcon,
+	IconAdvertising:    assets.TrayAdvertisingIcon,
+	IconRendering:      assets.TrayRenderingIcon,
+	IconMyJobRendering: assets.TrayMyJobRenderingIcon,
+	IconMyJobFailed:    assets.TrayMyJobFailedIcon,
 }
+
+// iconResource returns the tray icon for a state.
+func iconResource(state IconState) fyne.Resource { return trayIcons[state] }

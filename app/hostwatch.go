@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -33,11 +34,10 @@ func (h trayHostWatch) Run() {
 	reports := make(chan hostReport)
 	presence := newHostPresence(time.Now())
 	why := noTrayHost // why the window is shown
-	if !h.hasTray {
-		why = "this Fyne driver has no system tray"
-		presence.noHostCanCome(time.Now())
-	} else {
+	if h.hasTray {
 		h.owner.Go(func() { h.follow(ctx, reports) })
+	} else {
+		why = h.took(hostReport{err: errors.New("this Fyne driver has no system tray")}, &presence, true, why)
 	}
 	shown, first := false, true
 	for {
@@ -49,27 +49,15 @@ func (h trayHostWatch) Run() {
 			}
 			h.show(show)
 		}
-		var due <-chan time.Time
-		var timer *time.Timer
+		var due <-chan time.Time // nil: nothing to wait for
 		if !askAgainAt.IsZero() {
-			timer = time.NewTimer(time.Until(askAgainAt))
-			due = timer.C
+			due = time.After(time.Until(askAgainAt))
 		}
-		var r hostReport
-		var reported bool
 		select {
 		case <-ctx.Done():
-		case <-due:
-		case r = <-reports:
-			reported = true
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
 			return
-		}
-		if reported {
+		case <-due:
+		case r := <-reports:
 			why = h.took(r, &presence, first, why)
 			first = false
 		}

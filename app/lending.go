@@ -234,19 +234,7 @@ func (l *lendingSet) setPolicy(p lending.Policy) {
 	l.requestSync()
 }
 
-// notTonight skips lending to a Manager until the morning; lendTonight undoes it.
-func (l *lendingSet) notTonight(managerID string, now time.Time) {
-	if lender := l.lender(managerID); lender != nil {
-		lender.NotTonight(now)
-	}
-}
-
-func (l *lendingSet) lendTonight(managerID string) {
-	if lender := l.lender(managerID); lender != nil {
-		lender.LendTonight()
-	}
-}
-
+// lender is the Lender of a Manager, nil for none.
 func (l *lendingSet) lender(managerID string) *lending.Lender {
 	l.mu.Lock()
 	defer l.mu.Unlock()

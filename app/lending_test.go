@@ -254,12 +254,12 @@ func TestLendingSetSkipsTonight(t *testing.T) {
 		f := newLendingFixture(t, tenMinutes, studio.URL)
 		f.list(studio)
 		synctest.Wait()
-		f.set.notTonight(studio.ID, time.Now())
+		f.set.lender(studio.ID).NotTonight(time.Now())
 		synctest.Wait()
 		if status := f.set.statuses()[studio.ID]; status.Decision.Mode != lending.SkipTonight || status.NotTonightUntil.IsZero() {
 			t.Errorf("after Not tonight: %q", status.MenuLine(studio.Name))
 		}
-		f.set.lendTonight(studio.ID)
+		f.set.lender(studio.ID).LendTonight()
 		synctest.Wait()
 		if status := f.set.statuses()[studio.ID]; status.Decision.Mode != lending.Here {
 			t.Errorf("after Lend tonight after all: %q", status.MenuLine(studio.Name))
@@ -346,7 +346,7 @@ func TestLendingSetNeverWaitsForAWorkerBeingMade(t *testing.T) {
 		defer close(done)
 		set.set(night, true)
 		set.setPolicy(lending.Policy{Enabled: true, AwayAfter: 3 * time.Minute})
-		set.notTonight(studio.ID, time.Now())
+		set.lender(studio.ID)
 		set.statuses()
 		set.lendsTo(night.URL)
 	}()

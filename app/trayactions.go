@@ -33,11 +33,15 @@ func (t *tray) actions() MenuActions {
 		},
 		ToggleLending: t.toggleLending,
 		NotTonight: func(managerID string) {
-			t.lending.notTonight(managerID, time.Now())
+			if lender := t.lending.lender(managerID); lender != nil {
+				lender.NotTonight(time.Now())
+			}
 			t.requestRebuild()
 		},
 		LendTonight: func(managerID string) {
-			t.lending.lendTonight(managerID)
+			if lender := t.lending.lender(managerID); lender != nil {
+				lender.LendTonight()
+			}
 			t.requestRebuild()
 		},
 	}
