@@ -16,7 +16,6 @@ import (
 
 // aboutLines is what "About" says: the version, the build, and where the log is.
 func aboutLines(version string, build *debug.BuildInfo, logPath string) []string {
-	lines := []string{"Flamenco Tray " + version}
 	buildLine := fmt.Sprintf("Built with %s for %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	if build != nil {
 		settings := make(map[string]string)
@@ -33,13 +32,11 @@ func aboutLines(version string, build *debug.BuildInfo, logPath string) []string
 			buildLine += ", revision " + revision
 		}
 	}
-	lines = append(lines, buildLine)
-	if logPath == "" {
-		lines = append(lines, "No log file: logging to the terminal only.")
-	} else {
-		lines = append(lines, "Log file: "+logPath)
+	logLine := "No log file: logging to the terminal only."
+	if logPath != "" {
+		logLine = "Log file: " + logPath
 	}
-	return lines
+	return []string{"Flamenco Tray " + version, buildLine, logLine}
 }
 
 // newAboutWindow shows aboutLines, how each Manager's changes arrive (connectionLines) and, when

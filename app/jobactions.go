@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"fyne.io/fyne/v2"
 
@@ -34,15 +35,12 @@ func (t *tray) managerClient(url string) *managerapi.Client {
 // myJob finds a job the menu lists under a listed Manager.
 func (t *tray) myJob(managerID, jobID string) (discovery.Manager, managerapi.Job, bool) {
 	m, ok := managerByID(t.browser.State().Managers, managerID)
-	if !ok {
+	jobs := t.farms.summaries()[managerID].Summary.MyJobs
+	i := slices.IndexFunc(jobs, func(j managerapi.Job) bool { return j.ID == jobID })
+	if !ok || i < 0 {
 		return m, managerapi.Job{}, false
 	}
-	for _, j := range t.farms.summaries()[managerID].Summary.MyJobs {
-		if j.ID == jobID {
-			return m, j, true
-		}
-	}
-	return m, managerapi.Job{}, false
+	return m, jobs[i], true
 }
 
 // jobAction asks the Manager to pause, resume, requeue or, once the user confirmed, cancel a job.

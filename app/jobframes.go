@@ -34,9 +34,8 @@ const (
 )
 
 // jobFrames fetches the last rendered frames of the user's jobs, never a stream of them: the tiny
-// size as its menu row's icon once when the row first shows, then when the event bus says a new
-// frame exists but at most once every frameRefresh per job; the small size for the notification of
-// a job's end, within frameNoticeWait, which then serves as its row's icon too.
+// size as a row's icon when the row first shows, then on the bus's news at most every frameRefresh;
+// the small size for the notification of a job's end, which then serves as its row's icon too.
 //
 // Concurrency: the fields below mu are guarded by mu, never held during a request; fetches run on
 // goroutines of owner, framesInFlight at a time; changed (a menu rebuild) is called without mu.
@@ -70,7 +69,7 @@ func newJobFrames(log zerolog.Logger, o *owner, c clock.Clock, changed func()) *
 		slots: make(chan struct{}, framesInFlight), jobs: map[frameKey]*jobFrame{}}
 }
 
-// see takes a Manager's farm as it changed: the frames its rows need, and the news of new ones.
+// see takes a Manager's farm as it changed: the rows that need a frame, and news of new frames.
 func (f *jobFrames) see(s farm.Summary) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -102,12 +101,9 @@ func (f *jobFrames) see(s farm.Summary) {
 func (f *jobFrames) icons(manager string) map[string]fyne.Resource {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var icons map[string]fyne.Resource
+	icons := map[string]fyne.Resource{}
 	for key, jf := range f.jobs {
 		if key.manager == manager && jf.icon != nil {
-			if icons == nil {
-				icons = map[string]fyne.Resource{}
-			}
 			icons[key.job] = jf.icon
 		}
 	}

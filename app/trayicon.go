@@ -23,22 +23,10 @@ const (
 	IconMyJobFailed
 )
 
-// IconFor picks the tray icon for a state: the first of these that holds.
-//
-//  1. IconMyJobFailed: a listed Manager's farm has a job of mine that failed unseen
-//     (ManagerFarm.UnseenFailed), whether that Manager answers now or not. The only state that asks
-//     me to act, so nothing hides it until I have looked.
-//  2. IconRendering: this computer renders for a farm it is lent to. It lasts only while I am away
-//     and ends as I come back, so it hides what follows from nobody at the desk; and it is what
-//     someone at this computer needs to know first: it is busy.
-//  3. IconMyJobRendering: a job of mine is active on a listed Manager that answers.
-//  4. IconAdvertising: the local Manager is advertised, a mode I chose (the menu shows it checked).
-//  5. IconManagersFound: a listed Manager answers.
-//  6. IconSearching: the first search runs.
-//  7. IconNoManager: none is listed, or none of those listed answers.
-//
-// It is a pure function of the state: a flood of events that leave these facts as they were gives
-// the same icon, and the tray sends an icon only when it changes (traySurface.Show).
+// IconFor picks the tray icon for a state: the first case that holds. An unseen failure asks me to
+// act, so nothing hides it, whether its Manager answers or not; rendering for a farm comes next, as
+// it lasts only while nobody is at the desk and says first that this computer is busy. A pure
+// function: the tray sends an icon only when it changes (traySurface.Show).
 func IconFor(s MenuState) IconState {
 	switch {
 	case myJobFailedUnseen(s):

@@ -7,13 +7,10 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// unseenFailures are the user's jobs that failed while the tray ran and that the user has not looked
-// at since: the tray icon's red badge stays until they open the tray's menu (where the panel tells
-// the tray: Linux and macOS), open the job from its row or its notification, or act on it. A job
-// seen not failed again (requeued) leaves too. A job that had failed before the tray started is
-// not news: it never turns the icon red.
-//
-// Concurrency: safe for concurrent use; the fields below mu are guarded by mu.
+// unseenFailures are the user's jobs that failed while the tray ran (one that failed before is not
+// news) and that the user has not looked at since: the icon stays red until they open the menu
+// (where the panel says so), open the job from its row or notification, or act on it, or the job
+// is requeued. Safe for concurrent use.
 type unseenFailures struct {
 	mu   sync.Mutex
 	jobs map[string]map[string]string // by Manager ID, then job ID: the job's web page
@@ -23,7 +20,7 @@ func newUnseenFailures() *unseenFailures {
 	return &unseenFailures{jobs: map[string]map[string]string{}}
 }
 
-// event takes a farm event about one of the user's jobs of the listed Manager m.
+// event takes a farm event about one of the user's jobs of a listed Manager.
 func (u *unseenFailures) event(managerID, managerURL string, e farm.Event) {
 	job := e.Transition.Job
 	u.mu.Lock()
@@ -70,11 +67,11 @@ func (u *unseenFailures) seenAll() {
 func (u *unseenFailures) of(managerID string) map[string]bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var ids map[string]bool
+	if len(u.jobs[managerID]) == 0 {
+		return nil
+	}
+	ids := map[string]bool{}
 	for id := range u.jobs[managerID] {
-		if ids == nil {
-			ids = map[string]bool{}
-		}
 		ids[id] = true
 	}
 	return ids

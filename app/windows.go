@@ -7,11 +7,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// windows opens the tray's windows: Settings, About, the Managers added by hand, and the window
-// that shows the menu when no tray host can (fallback.go). Each is open at most once: a second
-// click raises it.
-//
-// Concurrency: Fyne's main goroutine only (menu clicks run there; others call through fyne.Do).
+// windows opens the tray's windows, each at most once: a second click raises it. Fyne's main
+// goroutine only (menu clicks run there; others call through fyne.Do).
 type windows struct {
 	app     fyne.App
 	log     zerolog.Logger
@@ -30,15 +27,11 @@ type windows struct {
 // windowActions are what the windows need of the rest of the tray; all are called on Fyne's main
 // goroutine.
 type windowActions struct {
-	// Settings returns the current settings, SaveSettings applies and keeps new ones.
 	Settings     func() Settings
-	SaveSettings func(Settings)
-	// Connections says how each Manager's changes arrive (About).
-	Connections func() []string
-	// Manual returns the Managers added by hand and what the window's buttons do.
-	Manual func() ([]string, manualActions)
-	// Notify shows a notification that cannot be clicked.
-	Notify func(title, body string)
+	SaveSettings func(Settings)                   // applies and keeps new settings
+	Connections  func() []string                  // how each Manager's changes arrive (About)
+	Manual       func() ([]string, manualActions) // the Managers added by hand, and the buttons' actions
+	Notify       func(title, body string)         // a notification that cannot be clicked
 }
 
 func newWindows(ctx context.Context, a fyne.App, log zerolog.Logger, version, logPath string, with windowActions) *windows {
@@ -119,16 +112,15 @@ func (w *windows) SetMenu(menu *fyne.Menu) {
 // ShowFallback shows or hides the window that shows the menu without a tray host.
 func (w *windows) ShowFallback(visible bool) {
 	w.fallbackShown = visible
-	if !visible {
-		if w.fallback != nil {
-			w.fallback.Hide()
-		}
-		return
-	}
-	if w.fallback == nil {
+	if visible && w.fallback == nil {
 		w.fallback = newFallbackWindow(w.app, w.menu)
 	}
-	w.fallback.Show()
+	switch {
+	case visible:
+		w.fallback.Show()
+	case w.fallback != nil:
+		w.fallback.Hide()
+	}
 }
 
 // ShowItself is what a second launch gets: fyne.io/systray cannot open the tray menu from the app's
