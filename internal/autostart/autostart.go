@@ -1,17 +1,12 @@
-// Package autostart starts Flamenco Tray when the user logs in, the way each desktop expects it:
-// an XDG autostart entry (~/.config/autostart/org.flamenco.tray.desktop) on Linux and the BSDs, the
+// Package autostart starts Flamenco Tray when the user logs in, the way each desktop expects: an
+// XDG autostart entry (~/.config/autostart/org.flamenco.tray.desktop) on Linux and the BSDs, the
 // per-user Run key on Windows, a LaunchAgent (~/Library/LaunchAgents/org.flamenco.tray.plist) on
-// macOS.
+// macOS. An entry studio IT set for everyone (the machine-wide Run value, /etc/xdg/autostart,
+// /Library/LaunchAgents) is only read (QueryLogin); login.go decides which entry applies.
 //
-// Studio IT may also set an entry for everyone on the computer (the machine-wide Run value,
-// /etc/xdg/autostart, /Library/LaunchAgents); it is only read here (QueryLogin), and login.go
-// decides which entry applies. On XDG desktops this user's entry takes its place, so Disable hides
-// it for this user; elsewhere only an administrator turns it off.
-//
-// What each entry says is made and read by pure functions (desktop.go, launchagent.go, runkey.go,
-// login.go, xdgdirs.go), tested on every OS; the per-OS files only put it where the desktop looks.
-// Nothing here starts the program now: the entry takes effect at the next login (loading a
-// LaunchAgent with RunAtLoad, for instance, would start a second tray at once).
+// Entries are made and read by pure functions, tested on every OS; the per-OS files only put them
+// where the desktop looks. Nothing starts the program now: an entry takes effect at the next login
+// (loading a LaunchAgent with RunAtLoad would start a second tray at once).
 package autostart
 
 import (

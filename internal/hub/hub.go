@@ -1,24 +1,21 @@
 // Package hub is the program's one publish/subscribe type: a Hub hands each published value to
-// every subscriber's channel. Its rules, the same wherever a Hub is used:
+// every subscriber's channel, by the same rules wherever it is used:
 //
-//   - Publish never waits. In an event stream (New), each subscriber has a buffer; when a subscriber
-//     has fallen that far behind, the newest value is dropped for it (it keeps the older ones, in
-//     order), and a warning is logged once per stretch of drops. The publisher's own state, not the
-//     stream, is the truth a late reader should ask for.
-//   - In a state stream (NewLatest), each subscriber holds only the latest value: a new one replaces
-//     one not read yet, so a slow reader sees the newest, never a backlog. A value equal to the last
-//     published (by the caller's equality func) is not published; a new subscriber gets the current
-//     value at once.
+//   - Publish never waits. An event stream (New) gives each subscriber a buffer; one that falls that
+//     far behind misses the newest values (it keeps the older ones, in order), with one warning per
+//     stretch of drops. A late reader asks the publisher for its state, not the stream.
+//   - A state stream (NewLatest) holds only the latest value per subscriber, so a slow reader sees
+//     the newest, never a backlog. A value equal to the last published (by the caller's equal) is
+//     not published; a new subscriber gets the current value at once.
 //   - A subscriber's channel is closed when it unsubscribes and when the hub is closed, so
-//     `for v := range ch` ends. Unsubscribe and Close may be called more than once; Publish after
-//     Close does nothing, and Subscribe after Close returns a channel already closed.
+//     `for v := range ch` ends. Unsubscribe and Close may be called twice; after Close, Publish
+//     does nothing and Subscribe returns a closed channel.
 //
-// So a hub carries only what may be dropped: states, and events whose loss the subscriber recovers
-// from by asking the publisher. An end of a job must never be: a farm Watcher hands its events over
-// through an ordered queue of its own (internal/farm/events.go), not through a Hub.
+// So a hub carries only what may be dropped. An end of a job must never be: a farm Watcher hands
+// its events over through an ordered queue of its own (internal/farm/events.go).
 //
-// A Hub is safe for concurrent use. Values are sent while the hub's lock is held, so each subscriber
-// sees them in the order Publish was called.
+// A Hub is safe for concurrent use. Values are sent under its lock, so each subscriber sees them
+// in the order Publish was called.
 package hub
 
 import (

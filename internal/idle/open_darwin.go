@@ -10,23 +10,20 @@ import (
 // this package stays pure Go so that it is built and vetted everywhere (IOKit needs cgo). The
 // lock screen is not read: Locked stays false, and idle time alone decides (the screen locks
 // after some idle time anyway, and idle time keeps growing behind it).
-type macSource struct{ ioreg string }
-
-// ioregPath is where macOS keeps ioreg; an absolute path, so that no other PATH entry is run.
-const ioregPath = "/usr/sbin/ioreg"
+type macSource struct{}
 
 func openPlatform(ctx context.Context, _ session) (Source, error) {
-	s := macSource{ioreg: ioregPath}
-	if _, err := s.Read(ctx); err != nil {
+	if _, err := (macSource{}).Read(ctx); err != nil {
 		return nil, unavailable("%v", err)
 	}
-	return s, nil
+	return macSource{}, nil
 }
 
 func (macSource) Name() string { return "macOS (IOKit HIDIdleTime)" }
 
-func (s macSource) Read(ctx context.Context) (Reading, error) {
-	out, err := exec.CommandContext(ctx, s.ioreg, "-c", "IOHIDSystem", "-d", "4", "-r", "-k", "HIDIdleTime").Output()
+func (macSource) Read(ctx context.Context) (Reading, error) {
+	// An absolute path, so that no other PATH entry is run.
+	out, err := exec.CommandContext(ctx, "/usr/sbin/ioreg", "-c", "IOHIDSystem", "-d", "4", "-r", "-k", "HIDIdleTime").Output()
 	if err != nil {
 		return Reading{}, fmt.Errorf("ioreg cannot tell idle time: %v", err)
 	}

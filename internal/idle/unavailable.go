@@ -1,6 +1,7 @@
 package idle
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -27,12 +28,5 @@ func unavailableOn(s session, problems []error) error {
 			"to lend this computer, log in to a Plasma (X11) session", why)
 	}
 	return unavailable("on Wayland idle time comes from the desktop over the session bus, and this one (%s) does not give it (%s); "+
-		"to lend this computer, use GNOME, or an X11 session", desktopName(s.desktop), why)
-}
-
-func desktopName(desktop string) string {
-	if desktop == "" {
-		return "XDG_CURRENT_DESKTOP is not set"
-	}
-	return desktop
+		"to lend this computer, use GNOME, or an X11 session", cmp.Or(s.desktop, "XDG_CURRENT_DESKTOP is not set"), why)
 }
