@@ -103,6 +103,9 @@ func escapeString(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\t", `\t`, "\r", `\r`).Replace(s)
 }
 
+// stringEscapes maps the letter after a backslash in a string value to what it stands for.
+var stringEscapes = map[byte]byte{'\\': '\\', 'n': '\n', 't': '\t', 'r': '\r', 's': ' '}
+
 // unescapeString undoes escapeString (and the spec's \s).
 func unescapeString(s string) (string, error) {
 	var b strings.Builder
@@ -115,18 +118,9 @@ func unescapeString(s string) (string, error) {
 		if i == len(s) {
 			return "", errors.New("a backslash ends the value")
 		}
-		switch s[i] {
-		case '\\':
-			b.WriteByte('\\')
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case 's':
-			b.WriteByte(' ')
-		default:
+		if c, ok := stringEscapes[s[i]]; ok {
+			b.WriteByte(c)
+		} else {
 			// Not a string escape: left for the Exec quoting rules (which escape with \ too).
 			b.WriteByte('\\')
 			b.WriteByte(s[i])

@@ -2,6 +2,7 @@ package autostart
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -12,14 +13,9 @@ import (
 // whatever this OS is), so tested everywhere.
 func systemAutostartPaths(configDirs string) []string {
 	var paths []string
-	seen := map[string]bool{}
 	for _, dir := range strings.Split(configDirs, ":") {
-		if !strings.HasPrefix(dir, "/") {
-			continue
-		}
 		p := path.Join(dir, "autostart", ID+".desktop")
-		if !seen[p] {
-			seen[p] = true
+		if strings.HasPrefix(dir, "/") && !slices.Contains(paths, p) {
 			paths = append(paths, p)
 		}
 	}
