@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 )
@@ -112,17 +113,10 @@ func normaliseManagerURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// safeName keeps letters, digits, dots and dashes, and turns anything else (an IPv6 address's
-// colons) into underscores: a name every filesystem takes.
+// unsafeInName is what a name every filesystem takes leaves out (an IPv6 address's colons).
+var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9.-]`)
+
+// safeName keeps letters, digits, dots and dashes, and turns anything else into underscores.
 func safeName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return strings.Trim(b.String(), ".")
+	return strings.Trim(unsafeInName.ReplaceAllString(s, "_"), ".")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ type workerLog struct {
 }
 
 func openWorkerLog(path string, max int64) (*workerLog, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("make the log directory: %w", err)
+	}
 	file, err := rotatinglog.Open(path, max, noteLine)
 	if err != nil {
 		return nil, fmt.Errorf("open the Worker's log: %w", err)

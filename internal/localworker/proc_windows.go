@@ -9,12 +9,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// launchAttrs starts the Worker in a process group of its own (CREATE_NEW_PROCESS_GROUP), the only
-// way to send it CTRL_BREAK_EVENT, which Go programs such as the Worker take as os.Interrupt. That
-// event travels through a console this program shares with it: when this program has one (the
-// `worker` command in a terminal) the Worker inherits it and can be interrupted; the tray has none,
-// so the Worker gets a console without a window (CREATE_NO_WINDOW) and cannot be interrupted, only
-// stopped through the Manager or killed.
+// launchAttrs starts the Worker in a process group of its own, the only way to send it
+// CTRL_BREAK_EVENT (os.Interrupt to a Go program). That event travels through a console shared with
+// it: the `worker` command's in a terminal; the tray has none, so its Worker gets a console without
+// a window and cannot be interrupted, only stopped through the Manager or killed.
 func launchAttrs() (*syscall.SysProcAttr, bool) {
 	attr := &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 	if hasConsole() {

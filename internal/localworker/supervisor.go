@@ -34,21 +34,7 @@ type Timing struct {
 	// Poll (default 30 s) is how often the Manager is asked about the Worker while it runs (quicker
 	// while it signs on): a fraction of what the Worker itself asks (every 3 to 20 s).
 	Poll time.Duration
-	// RestartDelay (default 1 s) is the pause before relaunching a Worker that asked to restart; it
-	// doubles, up to maxRestartDelay, while the Worker keeps restarting within a minute of its launch.
-	RestartDelay time.Duration
 }
-
-// maxRestartDelay bounds the pause before a relaunch (see Timing.RestartDelay).
-const maxRestartDelay = time.Minute
-
-// credentialsCheck is how often the Worker's directory is checked for its credentials until it has
-// registered: a local file, so often enough to show the Worker's state at once.
-const credentialsCheck = 250 * time.Millisecond
-
-// quickRun: a Worker asking to restart sooner than this after its launch has its next launch delayed
-// longer.
-const quickRun = time.Minute
 
 func (t Timing) withDefaults() Timing {
 	set := func(d *time.Duration, def time.Duration) {
@@ -59,9 +45,20 @@ func (t Timing) withDefaults() Timing {
 	set(&t.OfflineGrace, 30*time.Second)
 	set(&t.KillAfter, 25*time.Second)
 	set(&t.Poll, 30*time.Second)
-	set(&t.RestartDelay, time.Second)
 	return t
 }
+
+// A Worker that asked to restart is relaunched after restartDelay, doubled up to maxRestartDelay
+// while it keeps asking within quickRun of its launch.
+const (
+	restartDelay    = time.Second
+	maxRestartDelay = time.Minute
+	quickRun        = time.Minute
+)
+
+// credentialsCheck is how often the Worker's directory is checked for its credentials until it has
+// registered: a local file, so often enough to show the Worker's state at once.
+const credentialsCheck = 250 * time.Millisecond
 
 // Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in DataDir,
 // logging to flamenco-worker-<DirName>.log in DefaultLogDir, beside the tray's log.
@@ -251,15 +248,10 @@ func (s *Supervisor) prepare() (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteConfig(s.dir, s.cfg.ManagerURL, s.workerName); err != nil {
-		lock.Close()
-		return nil, err
+	var log *workerLog
+	if err = WriteConfig(s.dir, s.cfg.ManagerURL, s.workerName); err == nil {
+		log, err = openWorkerLog(s.logPath, maxLogSize)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.logPath), 0o700); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("make the log directory: %w", err)
-	}
-	log, err := openWorkerLog(s.logPath, maxLogSize)
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -269,13 +261,11 @@ func (s *Supervisor) prepare() (*run, error) {
 }
 
 // Stop signs the Worker off through the Manager (afterThisTask: once its current task is done) and
-// waits until its process has ended. Asked to stop now, a Worker still running OfflineGrace later, or
-// whose Manager did not take the request, is interrupted, and killed KillAfter after that. When ctx
-// ends first Stop returns ctx's error and the stop goes on. Asked to stop after its task, a Worker
-// whose Manager does not take the request keeps running and Stop says why.
-//
-// It returns nil once the Worker signed off, or if it was not running; an error when it ended
-// otherwise (killed: the Manager lists it until it times out).
+// waits until its process has ended (the package doc says how it escalates); when ctx ends first, it
+// returns ctx's error and the stop goes on. Asked to stop after its task, a Worker whose Manager does
+// not take the request keeps running and Stop says why. It returns nil once the Worker signed off or
+// if it was not running; an error when it ended otherwise (killed: the Manager lists it until it
+// times out).
 func (s *Supervisor) Stop(ctx context.Context, afterThisTask bool) error {
 	s.mu.Lock()
 	r := s.run
@@ -351,7 +341,7 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 		s.mu.Unlock()
 		close(r.done)
 	}()
-	delay := s.cfg.Timing.RestartDelay
+	delay := restartDelay
 	for attempt := 0; ; attempt++ {
 		launchedAt := time.Now()
 		final = s.launch(ctx, r, func(err error) {
@@ -364,12 +354,12 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 			return
 		}
 		if time.Since(launchedAt) >= quickRun {
-			delay = s.cfg.Timing.RestartDelay
+			delay = restartDelay
 		}
 		s.update(func(st *State) {
 			exit := final
 			st.Phase, st.LastExit, st.PID = Restarting, &exit, 0
-			clearManagerView(st)
+			st.JobID, st.Job, st.Task = "", "", ""
 		})
 		r.log.Note("relaunching in %v, as the Manager asked it to restart", delay)
 		select {
@@ -385,23 +375,14 @@ func (s *Supervisor) supervise(ctx context.Context, r *run, launched chan<- erro
 
 // endState is the state once a run has ended with final.
 func endState(st *State, final Exit) {
-	exit := final
-	st.Active, st.PID, st.LastExit, st.StopAfterTask = false, 0, &exit, false
-	clearManagerView(st)
+	st.Active, st.PID, st.LastExit, st.StopAfterTask = false, 0, &final, false
+	st.JobID, st.Job, st.Task = "", "", ""
 	if final.CleanlyOffline() || final.Reason == ExitRestart {
 		st.Phase, st.Problem = Offline, ""
 	} else {
 		st.Phase, st.Problem = Error, final.Message
 	}
 }
-
-func clearManagerView(st *State) {
-	st.JobID, st.Job, st.Task = "", "", ""
-}
-
-// ErrNotRegistered: the Worker has not registered with the Manager yet (or is not running), so the
-// Manager cannot be asked to change its status.
-var ErrNotRegistered = errors.New("the Worker is not registered with the Manager yet")
 
 // SetAwake asks the Manager to wake the running Worker (awake) or to send it asleep; asleep and lazy,
 // it finishes its current task first, otherwise the Manager requeues that task. The Worker's process
@@ -413,8 +394,8 @@ func (s *Supervisor) SetAwake(ctx context.Context, awake, lazy bool) error {
 		workerID = s.run.workerID
 	}
 	s.mu.Unlock()
-	if workerID == "" {
-		return ErrNotRegistered
+	if workerID == "" { // not registered yet, or not running: the Manager cannot be asked
+		return errors.New("the Worker is not registered with the Manager yet")
 	}
 	status := managerapi.WorkerAsleep
 	if awake {

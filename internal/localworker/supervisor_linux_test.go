@@ -26,7 +26,6 @@ var fastTiming = localworker.Timing{
 	OfflineGrace: 10 * time.Second, // long enough never to pass before a polling stand-in notices
 	KillAfter:    10 * time.Second,
 	Poll:         100 * time.Millisecond,
-	RestartDelay: 10 * time.Millisecond,
 }
 
 type fixture struct {
