@@ -21,8 +21,6 @@ type Worker interface {
 	SetAwake(ctx context.Context, awake, lazy bool) error
 }
 
-var _ Worker = (*localworker.Supervisor)(nil)
-
 // Polling of the desktop's idle time: often while the computer is lent, so that the Manager hears
 // of the user's return well within a second; less often while the user is here.
 const (
@@ -61,7 +59,6 @@ type Status struct {
 	Decision Decision
 	Lent     bool // the Worker runs for the farm because the user is away
 	Worker   localworker.State
-	Tally    Tally
 	// NotTonightUntil is when "Not tonight" ends; zero when not chosen.
 	NotTonightUntil time.Time
 	AwayAfter       time.Duration // the policy's
@@ -69,7 +66,7 @@ type Status struct {
 
 // Equal says whether two statuses show the same.
 func (s Status) Equal(o Status) bool {
-	return s.Decision == o.Decision && s.Lent == o.Lent && s.Tally == o.Tally && s.NotTonightUntil.Equal(o.NotTonightUntil) &&
+	return s.Decision == o.Decision && s.Lent == o.Lent && s.NotTonightUntil.Equal(o.NotTonightUntil) &&
 		s.AwayAfter == o.AwayAfter && s.Worker.Equal(o.Worker)
 }
 
@@ -181,15 +178,12 @@ func (l *Lender) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 		l.step(ctx)
-		timer.Reset(l.pollInterval())
+		if l.lent {
+			timer.Reset(PollWhileLent)
+		} else {
+			timer.Reset(PollWhileHere)
+		}
 	}
-}
-
-func (l *Lender) pollInterval() time.Duration {
-	if l.lent {
-		return PollWhileLent
-	}
-	return PollWhileHere
 }
 
 // step reads the desktop, decides, and lends the computer or takes it back.
@@ -231,7 +225,7 @@ func (l *Lender) step(ctx context.Context) {
 		l.owed = Tally{}
 	}
 	l.publish(func(s *Status) {
-		s.Decision, s.Lent, s.Tally, s.NotTonightUntil, s.AwayAfter = d, l.lent, l.tally.Tally, notTonight, policy.AwayAfter
+		s.Decision, s.Lent, s.NotTonightUntil, s.AwayAfter = d, l.lent, notTonight, policy.AwayAfter
 		if !now.Before(notTonight) {
 			s.NotTonightUntil = time.Time{}
 		}
@@ -309,7 +303,8 @@ func (l *Lender) takeBack(ctx context.Context, whenBack WhenBack, d Decision) {
 // keepTally keeps what the Worker rendered during this absence (it is no longer lent) until the
 // user is back to be told.
 func (l *Lender) keepTally() {
-	l.owed = Tally{Tasks: l.owed.Tasks + l.tally.Tasks, Jobs: l.owed.Jobs + l.tally.Jobs}
+	l.owed.Tasks += len(l.tally.tasks)
+	l.owed.Jobs += len(l.tally.jobs)
 }
 
 func (l *Lender) publish(change func(*Status)) {
@@ -320,10 +315,9 @@ func (l *Lender) publish(change func(*Status)) {
 	l.status.Publish(current)
 }
 
-// tally counts the distinct tasks and jobs the lent Worker was seen busy on.
+// tally holds the distinct tasks and jobs the lent Worker was seen busy on.
 type tally struct {
-	Tally
-	tasks map[string]bool
+	tasks map[string]bool // by job id and task name
 	jobs  map[string]bool
 }
 
@@ -334,12 +328,6 @@ func (t *tally) observe(st localworker.State, lent bool) {
 	if t.tasks == nil {
 		t.tasks, t.jobs = map[string]bool{}, map[string]bool{}
 	}
-	if key := st.JobID + "\x00" + st.Task; !t.tasks[key] {
-		t.tasks[key] = true
-		t.Tasks++
-	}
-	if !t.jobs[st.JobID] {
-		t.jobs[st.JobID] = true
-		t.Jobs++
-	}
+	t.tasks[st.JobID+"\x00"+st.Task] = true
+	t.jobs[st.JobID] = true
 }
