@@ -22,24 +22,14 @@ var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
 type desktopIdle struct {
 	log   zerolog.Logger
 	open  func(ctx context.Context) (idle.Source, error) // idle.Open
-	reads chan idleRead
-	ended chan struct{} // closed once Run makes no more reads
-	why   error         // why, once ended is closed: the source could not be opened, or is closed
-}
-
-// idleRead is a Lender's request for a reading; Run sends the answer on reply (1 slot).
-type idleRead struct {
-	ctx   context.Context
-	reply chan idleAnswer
-}
-
-type idleAnswer struct {
-	idle.Reading
-	err error
+	reads chan func(idle.Source)                         // a Lender's read, which Run makes
+	ended chan struct{}                                  // closed once Run makes no more reads
+	// why, once ended is closed: the source could not be opened, or is closed.
+	why error
 }
 
 func newDesktopIdle(log zerolog.Logger, open func(ctx context.Context) (idle.Source, error)) *desktopIdle {
-	return &desktopIdle{log: log.With().Str("component", "idle").Logger(), open: open, reads: make(chan idleRead),
+	return &desktopIdle{log: log.With().Str("component", "idle").Logger(), open: open, reads: make(chan func(idle.Source)),
 		ended: make(chan struct{})}
 }
 
@@ -62,9 +52,8 @@ func (d *desktopIdle) Run(ctx context.Context) {
 				d.log.Debug().Err(err).Msg("closing the idle source")
 			}
 			return
-		case r := <-d.reads:
-			reading, err := source.Read(r.ctx)
-			r.reply <- idleAnswer{reading, err}
+		case read := <-d.reads:
+			read(source)
 		}
 	}
 }
@@ -72,14 +61,16 @@ func (d *desktopIdle) Run(ctx context.Context) {
 // Read returns the desktop's idle time and lock, waiting for the source to be opened; the error
 // says why they cannot be read.
 func (d *desktopIdle) Read(ctx context.Context) (time.Duration, bool, error) {
-	reply := make(chan idleAnswer, 1)
+	var reading idle.Reading
+	var err error
+	done := make(chan struct{})
 	select {
 	case <-ctx.Done():
 		return 0, false, ctx.Err()
 	case <-d.ended:
 		return 0, false, d.why
-	case d.reads <- idleRead{ctx: ctx, reply: reply}:
+	case d.reads <- func(source idle.Source) { reading, err = source.Read(ctx); close(done) }:
 	}
-	answer := <-reply
-	return answer.Idle, answer.Locked, answer.err
+	<-done
+	return reading.Idle, reading.Locked, err
 }

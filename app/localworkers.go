@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
@@ -78,7 +79,7 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 
 // supervisorFor is the Supervisor of m's Worker, for lending this computer to m's farm: the one "Run
 // a Worker here" starts, made the same way, so that both share one Worker per Manager and computer.
-func (w *workerSet) supervisorFor(ctx context.Context, m discovery.Manager, binary string) (*localworker.Supervisor, error) {
+func (w *workerSet) supervisorFor(ctx context.Context, m discovery.Manager, binary string) (lending.Worker, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	entry, err := w.entryLocked(ctx, m, binary)

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
+	"github.com/flamenco-tray/flamenco-tray/internal/localworker"
 )
 
 // The flamenco-worker path changed in Settings is the one the next start uses.
@@ -53,10 +54,11 @@ func TestWorkerSetUsesTheWorkerPathSetSinceTheLastStart(t *testing.T) {
 	set.start(ctx, m, missing)
 	problem("flamenco-worker not found: set its place in Settings") // the set's word, once the start is over
 	// The Supervisor that start made, as lending gets it.
-	old, err := set.supervisorFor(ctx, m, missing)
+	worker, err := set.supervisorFor(ctx, m, missing)
 	if err != nil {
 		t.Fatal(err)
 	}
+	old := worker.(*localworker.Supervisor)
 	set.start(ctx, m, failing) // replaces old, which is no longer followed once start returned
 	problem("exited with code 3")
 

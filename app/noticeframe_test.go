@@ -36,7 +36,7 @@ func TestAJobsEndIsNotifiedWithItsFrameOrWithoutItOnTime(t *testing.T) {
 	o := newOwner(ctx)
 	tr := &tray{owner: o, log: log, transport: newDesktopNotifications(test.NewTempApp(t), log, o, func(string) {}),
 		frames: newJobFrames(log, o, clock.System{}, func() {})}
-	o.Go(tr.transport.Run)
+	o.Go(func() { tr.transport.sender.run(ctx) })
 	defer func() { cancel(); o.wait() }()
 	waitConnected(t, tr.transport.sender)
 

@@ -51,10 +51,6 @@ func newDesktopNotifications(a fyne.App, log zerolog.Logger, o *owner, open func
 	return &desktopNotifications{app: a, log: log, owner: o, sender: newNoticeSender(log, a.UniqueID()), open: open}
 }
 
-// Run serves the desktop's sender (Linux: follows the notification daemon's clicks) until the
-// owner's context ends.
-func (d *desktopNotifications) Run() { d.sender.run(d.owner.ctx) }
-
 // Show shows a notification; a click opens openURL ("": nothing) where the desktop allows; image,
 // a JPEG or PNG (nil: none), shows in it where the desktop allows. Bytes that are no such image
 // are left out, and the notification shown without.
@@ -69,15 +65,10 @@ func (d *desktopNotifications) Show(title, body, openURL string, image []byte) {
 		case err == nil:
 		case errors.Is(err, errUnsent):
 			d.log.Debug().Err(err).Msg("sending Fyne's notification instead, without a click or an image")
-			d.showFyne(title, body)
+			notification := fyne.NewNotification(title, body)
+			fyne.Do(func() { d.app.SendNotification(notification) })
 		default: // it may have been shown: a second one could be a duplicate
 			d.log.Warn().Err(err).Str("title", title).Msg("notification")
 		}
 	})
-}
-
-// showFyne shows a notification that cannot be clicked.
-func (d *desktopNotifications) showFyne(title, body string) {
-	notification := fyne.NewNotification(title, body)
-	fyne.Do(func() { d.app.SendNotification(notification) })
 }

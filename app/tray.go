@@ -98,11 +98,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 	t.lending = newLendingSet(lendingConfig{Log: opts.Logger, Ctx: ctx, GoOwned: t.owner.Go,
 		Listed: func() []discovery.Manager { return t.browser.State().Managers },
 		WorkerFor: func(m discovery.Manager) (lending.Worker, error) {
-			sup, err := t.workers.supervisorFor(ctx, m, t.settings.Load().WorkerPath)
-			if err != nil {
-				return nil, err
-			}
-			return sup, nil
+			return t.workers.supervisorFor(ctx, m, t.settings.Load().WorkerPath)
 		},
 		ReadIdle: t.idle.Read,
 		LendTo:   settings.LendTo(a.Preferences()), Policy: current.Lending.Policy(true),
@@ -172,7 +168,7 @@ func (t *tray) run() {
 			fyne.Do(t.windows.ShowItself)
 		})
 	})
-	t.owner.Go(t.transport.Run)
+	t.owner.Go(func() { t.transport.sender.run(ctx) }) // Linux: follows the daemon's clicks
 	// Quit when ctx ends (SIGTERM, or the caller); Fyne's own loop owns the main goroutine.
 	t.owner.Go(func() {
 		<-ctx.Done()
