@@ -68,8 +68,9 @@ func cleanWindows(p string) string {
 	return strings.TrimRight(strings.ReplaceAll(p, "/", `\`), `\`)
 }
 
-// Supported reports whether start at login can be set on this OS.
-func Supported() bool { return supported }
+// Supported reports whether start at login can be set on this OS: true on each OS the program
+// builds for (Linux and the BSDs, macOS, Windows).
+func Supported() bool { return true }
 
 // Executable is this program's file with symbolic links resolved: what an entry should start, and
 // what Status.Starts is asked about, so that an entry left behind by a moved binary is noticed.
@@ -87,9 +88,6 @@ func Executable() (string, error) {
 
 // Enable makes the desktop start exe at login, replacing any entry there is.
 func Enable(exe string) error {
-	if !supported {
-		return errUnsupported
-	}
 	if !filepath.IsAbs(exe) {
 		return fmt.Errorf("start at login needs an absolute path, not %q", exe)
 	}
@@ -100,13 +98,8 @@ func Enable(exe string) error {
 // it writes this user's entry with Hidden=true instead, which turns that one off for this user;
 // elsewhere the entry for everyone stays (QueryLogin tells).
 func Disable() error {
-	if !supported {
-		return errUnsupported
-	}
 	return uninstall()
 }
-
-var errUnsupported = fmt.Errorf("start at login is not available on %s", runtime.GOOS)
 
 // writeFileAtomic writes data to path through a temporary file in the same directory, so that a
 // desktop reading it at login never sees half an entry.

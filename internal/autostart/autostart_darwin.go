@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-const supported = true
-
 // userReplacesEveryone: launchd loads the agents of ~/Library/LaunchAgents and of
 // /Library/LaunchAgents both; the one for everyone is IT's to remove.
 const userReplacesEveryone = false

@@ -7,8 +7,6 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-const supported = true
-
 // userReplacesEveryone: Windows starts the per-user and the machine-wide Run values both, and only
 // an administrator can change the machine-wide one.
 const userReplacesEveryone = false

@@ -43,9 +43,6 @@ func (l Login) Starts(exe string) bool {
 // Disable replace or remove it); the entry for everyone is IT's, and this user may not be allowed to
 // read it: EveryoneErr says why.
 func QueryLogin() (Login, error) {
-	if !supported {
-		return Login{}, errUnsupported
-	}
 	user, err := read()
 	login := Login{User: user, UserReplaces: userReplacesEveryone}
 	login.Everyone, login.EveryoneErr = readEveryone()

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 )
 
-const supported = true
-
 // userReplacesEveryone: an entry in the user's autostart folder takes the place of the one of the
 // same name in the folders for everyone (the autostart spec's "most important directory").
 const userReplacesEveryone = true
