@@ -1,6 +1,6 @@
 // Package cli is flamenco-tray's command line: each command (discover, advertise, status, job,
 // worker, autostart, version, and the tray itself) in its own file, sharing one way to find Managers
-// (find.go) and, for the farm, the tray's own farm.Fleet.
+// (find.go: a Browser's first search, and a probe of each URL once) and the tray's farm.Fleet.
 package cli
 
 import (

@@ -37,7 +37,7 @@ func toJSON(m discovery.Manager, setByIT machineconfig.Managers) managerJSON {
 // Those IT set for every user are listed when they answer; unlike --manager's, they need not.
 func runDiscover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, debug := newFlagSet("discover", stderr)
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to search")
+	timeout := fs.Duration("timeout", searchTimeout, "how long to search")
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "keep running and print one line per change")
 	var known, manual stringList

@@ -20,17 +20,15 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
-// The one way the commands find Managers: a Browser's first search (browseOnce), and a probe of
-// URLs they were given or the tray remembers (probeURLs), each URL asked once.
+// searchTimeout is how long the commands search for Managers unless told.
+const searchTimeout = 3 * time.Second
 
 // traySettings are the tray's settings the commands use too.
 type traySettings struct {
 	Identity       farm.Identity
-	KnownManagers  []string // remembered from earlier runs
-	ManualManagers []string // added by hand
-	// SetByIT are the Managers IT set for every user of this computer, checked like those added by
-	// hand (SetByIT.With(ManualManagers)).
-	SetByIT machineconfig.Managers
+	KnownManagers  []string               // remembered from earlier runs
+	ManualManagers []string               // added by hand
+	SetByIT        machineconfig.Managers // set by IT for every user, checked like ManualManagers
 }
 
 // readTraySettings reads the tray's settings through Fyne's preferences of the tray's app ID, as the

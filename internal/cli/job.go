@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -17,9 +16,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
-
-// jobSearchTimeout bounds the search for Managers when no --manager is given, as status's default.
-const jobSearchTimeout = 3 * time.Second
 
 // jobOnManager is a job as one Manager answered it.
 type jobOnManager struct {
@@ -95,7 +91,7 @@ func jobOnGivenManager(ctx context.Context, url, jobID string) (jobOnManager, er
 // jobOnFoundManager asks every Manager found (as status finds them) for the job, and returns the one
 // that has it; exit 1 when none or more than one does.
 func jobOnFoundManager(ctx context.Context, prefs traySettings, jobID string, logger zerolog.Logger) (jobOnManager, error) {
-	managers, err := statusTargets(ctx, nil, prefs, jobSearchTimeout, logger)
+	managers, err := statusTargets(ctx, nil, prefs, searchTimeout, logger)
 	if err != nil {
 		return jobOnManager{}, err
 	}

@@ -36,8 +36,7 @@ type jobJSON struct {
 	Status  string    `json:"status"`
 	Updated time.Time `json:"updated"`
 	URL     string    `json:"url"`
-	// Progress is the steps done of the job's steps (Flamenco 3.8+), null where the Manager does
-	// not say.
+	// Progress is the job's steps done, null where the Manager does not say (before Flamenco 3.8).
 	Progress *managerapi.Progress `json:"progress"`
 }
 
@@ -45,7 +44,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs, debug := newFlagSet("status", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	watch := fs.Bool("watch", false, "keep running and print one line per change of my jobs and of the farm state")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to search for Managers (without --manager)")
+	timeout := fs.Duration("timeout", searchTimeout, "how long to search for Managers (without --manager)")
 	userName := fs.String("user", "", "whose jobs are \"mine\" (default: as in Settings, else the login name)")
 	metadataKey := fs.String("key", "", "the job metadata key that names the user (default: as in Settings, else user.name)")
 	var given stringList
@@ -106,12 +105,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // statusIdentity is who "I" am: the command line's choice, else the tray's Settings, else the login.
 func statusIdentity(prefs traySettings, userName, metadataKey string) farm.Identity {
 	id := prefs.Identity
-	if userName != "" {
-		id.UserName = userName
-	}
-	if metadataKey != "" {
-		id.MetadataKey = metadataKey
-	}
+	id.UserName = cmp.Or(userName, id.UserName)
+	id.MetadataKey = cmp.Or(metadataKey, id.MetadataKey)
 	return id.Normalized()
 }
 
@@ -163,10 +158,7 @@ func toJobJSON(manager string, j managerapi.Job) jobJSON {
 }
 
 func farmStateName(s managerapi.FarmState) string {
-	if s == managerapi.FarmUnknown {
-		return "unknown"
-	}
-	return string(s)
+	return cmp.Or(string(s), "unknown") // managerapi.FarmUnknown is ""
 }
 
 func printStatus(stdout io.Writer, reports []statusJSON, identity farm.Identity, asJSON bool) error {

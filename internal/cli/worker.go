@@ -49,7 +49,7 @@ func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 		return workerOptions{}, usageError(err.Error())
 	}
 	opts := workerOptions{manager: base.String() + "/", workerBin: *workerBin, whenAway: *whenAway, debug: *debug,
-		whenBack: lending.StopNow}
+		whenBack: lending.StopNow, loadPercent: *loadPercent}
 	switch {
 	case *whenAway < 0 || (*whenAway > 0 && *whenAway < lending.MinAwayAfter):
 		return workerOptions{}, usageError("worker: --when-away must be at least 1m")
@@ -65,7 +65,6 @@ func parseWorker(args []string, stderr io.Writer) (workerOptions, error) {
 	if opts.hours, err = lending.ParseHours(*hours); err != nil {
 		return workerOptions{}, usageError("worker: --hours: " + err.Error())
 	}
-	opts.loadPercent = *loadPercent
 	return opts, nil
 }
 
