@@ -14,15 +14,15 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// farmIndent sets the farm's rows under their Manager's entry: menus have no other way to show that
-// rows belong together.
-const farmIndent = "    "
-
-// maxWatchChoices bounds the unfinished jobs offered to watch.
-const maxWatchChoices = 10
-
-// IdentityHelpURL explains how a studio makes jobs say who submitted them (docs/artists.md).
-const IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray/blob/main/docs/artists.md#my-jobs-tell-flamenco-who-submitted-a-job"
+const (
+	// farmIndent sets the farm's rows under their Manager's entry: menus have no other way to show
+	// that rows belong together.
+	farmIndent      = "    "
+	maxWatchChoices = 10 // the unfinished jobs offered to watch
+	maxJobNameRunes = 50 // a job's name in the menu: the status must still show
+	// IdentityHelpURL explains how a studio makes jobs say who submitted them (docs/artists.md).
+	IdentityHelpURL = "https://github.com/flamenco-tray/flamenco-tray/blob/main/docs/artists.md#my-jobs-tell-flamenco-who-submitted-a-job"
+)
 
 // ManagerFarm is what the menu shows under a listed Manager besides its entry.
 type ManagerFarm struct {
@@ -48,8 +48,7 @@ type LocalWorker struct {
 	ManagerURL string // the URL it works for
 }
 
-// farmItems are the rows under a reachable Manager's entry: the farm and its Workers, the jobs, my
-// jobs, and the local Worker.
+// farmItems are the rows under a reachable Manager's entry.
 func farmItems(m discovery.Manager, f ManagerFarm, a MenuActions) []*fyne.MenuItem {
 	s := f.Summary
 	items := []*fyne.MenuItem{disabled(farmIndent + shortMessage(FarmLine(s)))}
@@ -81,8 +80,8 @@ func FarmLine(s farm.Summary) string {
 	return "Farm " + state + " · " + strings.Join(counts, " · ")
 }
 
-// JobsLine counts the unfinished jobs by state, and those that failed today: "2 active · 5 queued ·
-// 1 failed today".
+// JobsLine counts the unfinished jobs by state, and those that failed today: "Jobs: 2 active · 1
+// failed today".
 func JobsLine(s farm.Summary) string {
 	counts := statusCounts(managerapi.UnfinishedJobStatuses, s.Jobs)
 	if s.FailedToday > 0 {
@@ -122,9 +121,6 @@ func JobLabel(j managerapi.Job) string {
 	}
 	return label
 }
-
-// maxJobNameRunes bounds a job's name in the menu: the status must still show.
-const maxJobNameRunes = 50
 
 func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuItem {
 	s := f.Summary

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -90,11 +91,7 @@ func (f *jobFrames) see(s farm.Summary) {
 			f.fetchLater(key, jf, jf.fetchedAt.Add(frameRefresh))
 		}
 	}
-	for key := range f.jobs {
-		if key.manager == s.Manager && !listed[key.job] {
-			delete(f.jobs, key)
-		}
-	}
+	maps.DeleteFunc(f.jobs, func(key frameKey, _ *jobFrame) bool { return key.manager == s.Manager && !listed[key.job] })
 }
 
 // icons are the rows' icons of a Manager's jobs, by job id.

@@ -25,12 +25,20 @@ func newCancelWindow(a fyne.App, job, manager string, cancelJob func()) fyne.Win
 	return w
 }
 
-// newRefusedWindow says that an action on a job did not happen, in the Manager's own words.
-func newRefusedWindow(a fyne.App, title, words string) fyne.Window {
-	w := a.NewWindow(title)
+// ShowCancel asks before canceling a job (one window per job: a second click raises it).
+func (w *windows) ShowCancel(jobID, job, manager string, cancelJob func()) {
+	w.showOnce("cancel/"+jobID, func() fyne.Window { return newCancelWindow(w.app, job, manager, cancelJob) })
+}
+
+// ShowRefusal says that an action on a job did not happen, in the Manager's own words.
+func (w *windows) ShowRefusal(title, words string) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	win := w.app.NewWindow(title)
 	text := widget.NewLabel(words)
 	text.Wrapping = fyne.TextWrapWord
-	w.SetContent(container.NewVBox(text, widget.NewButton("OK", w.Close)))
-	w.Resize(fyne.NewSize(420, 0))
-	return w
+	win.SetContent(container.NewVBox(text, widget.NewButton("OK", win.Close)))
+	win.Resize(fyne.NewSize(420, 0))
+	win.Show()
 }

@@ -176,20 +176,14 @@ func managerLabel(m discovery.Manager, notAnswering, byIT bool) string {
 		label += " — " + m.Version
 	}
 	var notes []string
-	if m.Ambiguous && m.Host != "" {
-		notes = append(notes, m.Host)
-	}
-	if m.Local {
-		notes = append(notes, "this computer")
-	}
-	switch {
-	case byIT:
-		notes = append(notes, "set by your IT")
-	case m.Manual:
-		notes = append(notes, "added by hand")
-	}
-	if notAnswering {
-		notes = append(notes, "not answering")
+	for _, n := range []struct {
+		on   bool
+		note string
+	}{{m.Ambiguous && m.Host != "", m.Host}, {m.Local, "this computer"}, {byIT, "set by your IT"},
+		{m.Manual && !byIT, "added by hand"}, {notAnswering, "not answering"}} {
+		if n.on {
+			notes = append(notes, n.note)
+		}
 	}
 	if len(notes) > 0 {
 		label += " (" + strings.Join(notes, ", ") + ")"

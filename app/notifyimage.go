@@ -24,22 +24,19 @@ const (
 	maxFrameSide   = 10000
 	maxFramePixels = 1920 * 1080
 
-	// notificationImageSide is the largest side of the image-data sent to a Linux notification
-	// daemon: Plasma scales what it gets to 256×256 at most (libnotificationmanager,
-	// Notification::Private::maximumImageSize), GNOME Shell and Xfce show it smaller still, as
-	// the notification's icon. More would only fill the bus.
+	// notificationImageSide bounds the image-data sent to a Linux notification daemon: Plasma shows
+	// 256×256 at most (libnotificationmanager's maximumImageSize), GNOME and Xfce less.
 	notificationImageSide = 256
 
-	// framesKept is how many frames stay in the cache directory for the toasts that show them
-	// (Windows reads the file when it draws the toast, also later in the notification centre).
+	// framesKept frames stay in the cache directory: Windows reads a toast's file when it draws it,
+	// also later in the notification centre.
 	framesKept = 5
 )
 
 // errNotAFrame says the bytes given as a frame are not a JPEG or PNG the notification can show.
 var errNotAFrame = errors.New("not a JPEG or PNG frame")
 
-// decodeFrame decodes a JPEG or PNG frame, checking its header before decoding the pixels. It
-// returns the format ("jpeg" or "png").
+// decodeFrame decodes a JPEG or PNG frame, checking its header before the pixels, and says which.
 func decodeFrame(data []byte) (image.Image, string, error) {
 	config, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -82,9 +79,8 @@ func fitWithin(w, h, side int) (int, int) {
 	return max(1, (w*side+h/2)/h), side
 }
 
-// scaleDown scales src to w×h (no larger than src) by averaging the source pixels that fall on
-// each target pixel (a box filter, right for shrinking), reading src one row at a time so that
-// only a row is converted at once.
+// scaleDown shrinks src to w×h by averaging the source pixels on each target pixel (a box filter),
+// converting src one row at a time.
 func scaleDown(src image.Image, w, h int) *image.NRGBA {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
@@ -151,8 +147,8 @@ func imageDataPixels(img *image.NRGBA) (pixels []byte, rowStride, channels int) 
 	return pixels, rowStride, channels
 }
 
-// saveFrame writes a frame into dir for a notification that reads it from a file, keeping the
-// newest framesKept frames there and deleting the older ones. It returns the file's path.
+// saveFrame writes a frame into dir for a notification that reads it from a file, and returns its
+// path; the newest framesKept frames stay.
 func saveFrame(dir string, data []byte, format string) (string, error) {
 	ext := ".png"
 	if format == "jpeg" {
@@ -178,8 +174,7 @@ func saveFrame(dir string, data []byte, format string) (string, error) {
 	return f.Name(), nil
 }
 
-// pruneFrames deletes all but the newest framesKept frames in dir (by the time in their names),
-// never keep.
+// pruneFrames deletes all but the newest framesKept frames in dir, never keep.
 func pruneFrames(dir, keep string) {
 	paths, err := filepath.Glob(filepath.Join(dir, "frame-*"))
 	if err != nil {
@@ -194,8 +189,7 @@ func pruneFrames(dir, keep string) {
 	}
 }
 
-// notificationDir is where notifications' files go (the app's icon, frames): the user's cache
-// directory, "" where there is none.
+// notificationDir is where notifications' files go: the user's cache directory, "" where none.
 func notificationDir() string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
@@ -205,7 +199,7 @@ func notificationDir() string {
 }
 
 // notificationIcon writes the app's icon where the desktop can read it, once, and returns its path
-// ("" when it cannot be written: the desktop shows its default).
+// ("" when it cannot: the desktop shows its default).
 var notificationIcon = sync.OnceValue(func() string {
 	dir := notificationDir()
 	if dir == "" {

@@ -15,12 +15,9 @@ const (
 	IconNoManager
 	IconManagersFound
 	IconAdvertising
-	// IconRendering: this computer renders for a farm it is lent to.
-	IconRendering
-	// IconMyJobRendering: one of my jobs renders.
-	IconMyJobRendering
-	// IconMyJobFailed: one of my jobs failed, and I have not looked at it yet.
-	IconMyJobFailed
+	IconRendering      // this computer renders for a farm it is lent to
+	IconMyJobRendering // one of my jobs renders
+	IconMyJobFailed    // one of my jobs failed, and I have not looked at it yet
 )
 
 // IconFor picks the tray icon for a state: the first case that holds. An unseen failure asks me to

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/flamenco-tray/flamenco-tray/internal/farm"
@@ -13,11 +14,11 @@ import (
 // is requeued. Safe for concurrent use.
 type unseenFailures struct {
 	mu   sync.Mutex
-	jobs map[string]map[string]string // by Manager ID, then job ID: the job's web page
+	jobs map[[2]string]string // by Manager ID and job ID: the job's web page
 }
 
 func newUnseenFailures() *unseenFailures {
-	return &unseenFailures{jobs: map[string]map[string]string{}}
+	return &unseenFailures{jobs: map[[2]string]string{}}
 }
 
 // event takes a farm event about one of the user's jobs of a listed Manager.
@@ -27,12 +28,9 @@ func (u *unseenFailures) event(managerID, managerURL string, e farm.Event) {
 	defer u.mu.Unlock()
 	switch {
 	case e.Kind == farm.JobFinished && job.Status == managerapi.JobFailed:
-		if u.jobs[managerID] == nil {
-			u.jobs[managerID] = map[string]string{}
-		}
-		u.jobs[managerID][job.ID] = managerapi.JobURL(managerURL, job.ID)
+		u.jobs[[2]string{managerID, job.ID}] = managerapi.JobURL(managerURL, job.ID)
 	case e.Kind == farm.JobChanged || e.Kind == farm.JobFinished:
-		delete(u.jobs[managerID], job.ID)
+		delete(u.jobs, [2]string{managerID, job.ID})
 	}
 }
 
@@ -40,20 +38,14 @@ func (u *unseenFailures) event(managerID, managerURL string, e farm.Event) {
 func (u *unseenFailures) seen(managerID, jobID string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	delete(u.jobs[managerID], jobID)
+	delete(u.jobs, [2]string{managerID, jobID})
 }
 
 // seenAt: the user opened a page, from a notification; a failed job's page counts as seeing it.
 func (u *unseenFailures) seenAt(url string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for _, jobs := range u.jobs {
-		for id, page := range jobs {
-			if page == url {
-				delete(jobs, id)
-			}
-		}
-	}
+	maps.DeleteFunc(u.jobs, func(_ [2]string, page string) bool { return page == url })
 }
 
 // seenAll: the user opened the menu, whose rows show every job's state.
@@ -67,12 +59,14 @@ func (u *unseenFailures) seenAll() {
 func (u *unseenFailures) of(managerID string) map[string]bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if len(u.jobs[managerID]) == 0 {
-		return nil
-	}
-	ids := map[string]bool{}
-	for id := range u.jobs[managerID] {
-		ids[id] = true
+	var ids map[string]bool
+	for key := range u.jobs {
+		if key[0] == managerID {
+			if ids == nil {
+				ids = map[string]bool{}
+			}
+			ids[key[1]] = true
+		}
 	}
 	return ids
 }

@@ -88,19 +88,6 @@ func (w *windows) ShowSettings() {
 	})
 }
 
-// ShowCancel asks before canceling a job (one window per job: a second click raises it).
-func (w *windows) ShowCancel(jobID, job, manager string, cancelJob func()) {
-	w.showOnce("cancel/"+jobID, func() fyne.Window { return newCancelWindow(w.app, job, manager, cancelJob) })
-}
-
-// ShowRefusal says that an action did not happen, and why.
-func (w *windows) ShowRefusal(title, words string) {
-	if w.ctx.Err() != nil {
-		return
-	}
-	newRefusedWindow(w.app, title, words).Show()
-}
-
 // SetMenu is the menu now shown: the fallback window shows it too.
 func (w *windows) SetMenu(menu *fyne.Menu) {
 	w.menu = menu
