@@ -10,26 +10,15 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 )
 
 // appDirName names this program's directories under the user's data and cache directories.
 const appDirName = "flamenco-tray"
 
-// DataDir is where the Workers' directories are kept: the user's data directory (Linux
-// $XDG_DATA_HOME or ~/.local/share, Windows %LocalAppData%, macOS ~/Library/Application Support),
-// then flamenco-tray/workers. Credentials live there, so not in a cache a cleaner may empty.
-func DataDir() (string, error) {
-	home, _ := os.UserHomeDir()
-	base, err := userDataDir(runtime.GOOS, os.Getenv, home)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(base, appDirName, "workers"), nil
-}
-
-// userDataDir is the user's data directory on goos.
+// userDataDir is the user's data directory on goos (Linux $XDG_DATA_HOME or ~/.local/share, Windows
+// %LocalAppData%, macOS ~/Library/Application Support): the Workers' directories, holding their
+// credentials, go in its flamenco-tray/workers, not in a cache a cleaner may empty.
 func userDataDir(goos string, getenv func(string) string, home string) (string, error) {
 	switch goos {
 	case "windows":

@@ -75,13 +75,10 @@ func (l *workerLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Note writes a line of this program's own, marked as such.
+// Note writes a line of this program's own, marked as such (nothing once closed: the file refuses it).
 func (l *workerLog) Note(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return
-	}
 	l.endPendingLine()
 	l.writeLine(noteLine(time.Now(), fmt.Sprintf(format, args...)))
 }
@@ -104,9 +101,6 @@ func (l *workerLog) writeLine(line []byte) error {
 func (l *workerLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
 	l.endPendingLine()
 	l.closed = true
 	return l.file.Close()

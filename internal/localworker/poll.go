@@ -80,7 +80,7 @@ func (s *Supervisor) observe(ctx context.Context, workerID string, jobNames map[
 
 // apply puts what the Manager said into the state and returns the phase it implies.
 func (s *Supervisor) apply(workerID string, obs observation) Phase {
-	phase, problem := phaseOf(workerID, obs)
+	phase, problem := phaseOf(obs)
 	s.update(func(st *State) {
 		if !st.Active {
 			return // the run ended while the Manager was asked

@@ -2,10 +2,8 @@ package localworker
 
 import "syscall"
 
-// launchAttrs starts the Worker in a process group of its own, so that a Ctrl+C in the terminal
-// reaches this program only (which stops the Worker through the Manager); and has the kernel
-// interrupt it if this program dies without stopping it, so it still signs off. It can always be
-// interrupted.
+// launchAttrs starts the Worker as on other Unixes (proc_bsd.go), and has the kernel interrupt it if
+// this program dies without stopping it, so that it still signs off.
 func launchAttrs() (*syscall.SysProcAttr, bool) {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGINT}, true
 }

@@ -33,10 +33,8 @@ func interrupt(p *os.Process) error {
 }
 
 // processTree is the Worker and what it starts (Blender), in a job object that ends them all when it
-// is killed or its last handle closes: when this program closes it after the Worker ended, or
-// Windows does when this program dies, so no Worker outlives its tray (Windows has no parent-death
-// signal, and the folder's lock is the tray's alone). job is 0 when it could not be made: then only
-// the Worker itself is killed.
+// is killed or its last handle closes, even as this program dies: no Worker outlives its tray (there
+// is no parent-death signal, and the folder's lock is the tray's alone). job is 0 if it failed.
 type processTree struct {
 	p   *os.Process
 	job windows.Handle

@@ -44,9 +44,8 @@ type State struct {
 	Problem       string // why Phase is Error or Running; "" otherwise
 }
 
-// Equal says whether two states are the same, LastExit compared by what it points to: a state
-// equal to the last one is not news to subscribers. (A field added to State that == cannot compare
-// stops this from compiling; a pointer field added must be compared here by its target.)
+// Equal says whether two states are the same, LastExit by what it points to (a pointer field added
+// must be compared here too): a state equal to the last one is not news to subscribers.
 func (s State) Equal(o State) bool {
 	a, b := s, o
 	a.LastExit, b.LastExit = nil, nil
@@ -87,14 +86,9 @@ type observation struct {
 	jobName string // of the worker's active task's job, when known
 }
 
-// phaseOf is the phase of a Worker whose process runs, from what the Manager last said of it.
-func phaseOf(workerID string, obs observation) (Phase, string) {
-	switch {
-	case workerID == "":
-		return Starting, ""
-	case obs.worker == nil && obs.err == nil:
-		return Starting, "" // not asked yet
-	case obs.worker == nil:
+// phaseOf is the phase of a registered Worker whose process runs, from what the Manager said of it.
+func phaseOf(obs observation) (Phase, string) {
+	if obs.worker == nil {
 		return Running, "the Manager does not answer: " + obs.err.Error()
 	}
 	switch w := obs.worker; w.Status {

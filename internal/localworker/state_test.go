@@ -41,30 +41,27 @@ func TestPhaseOfCapturedWorkers(t *testing.T) {
 	t.Parallel()
 	// worker-busy.txt: awake, its last task completed: awake, not busy.
 	busyCapture := captured(t, "worker-busy.txt")
-	if phase, _ := phaseOf("id", observation{worker: &busyCapture}); phase != Awake {
+	if phase, _ := phaseOf(observation{worker: &busyCapture}); phase != Awake {
 		t.Errorf("worker-busy.txt (task completed): %s, want awake", phase)
 	}
 	active := busyCapture
 	task := *active.Task
 	task.Status = "active"
 	active.Task = &task
-	if phase, _ := phaseOf("id", observation{worker: &active}); phase != Busy {
+	if phase, _ := phaseOf(observation{worker: &active}); phase != Busy {
 		t.Errorf("an active task: %s, want busy", phase)
 	}
 	for file, want := range map[string]Phase{"workers-awake.txt": Awake, "workers-asleep.txt": Asleep, "workers-offline.txt": Starting} {
 		w := captured(t, file)
-		if phase, _ := phaseOf("id", observation{worker: &w}); phase != want {
+		if phase, _ := phaseOf(observation{worker: &w}); phase != want {
 			t.Errorf("%s: %s, want %s", file, phase, want)
 		}
 	}
-	if phase, _ := phaseOf("", observation{}); phase != Starting {
-		t.Errorf("not registered: %s", phase)
-	}
-	if phase, problem := phaseOf("id", observation{err: errors.New("timeout")}); phase != Running || problem == "" {
+	if phase, problem := phaseOf(observation{err: errors.New("timeout")}); phase != Running || problem == "" {
 		t.Errorf("the Manager not answering: %s %q", phase, problem)
 	}
 	errored := managerapi.Worker{ID: "id", Status: managerapi.WorkerError}
-	if phase, problem := phaseOf("id", observation{worker: &errored}); phase != Error || problem == "" {
+	if phase, problem := phaseOf(observation{worker: &errored}); phase != Error || problem == "" {
 		t.Errorf("in error: %s %q", phase, problem)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,14 +16,12 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// ErrAlreadyRunning: another process (a second tray, a `flamenco-tray worker`, or a Worker that
-// outlived the tray that started it) holds the lock of this Manager's Worker directory. Two Workers
+// ErrAlreadyRunning: another process holds the lock of this Manager's Worker directory; two Workers
 // would share one identity at the Manager.
 var ErrAlreadyRunning = errors.New("a Worker for this Manager already runs here: run by another Flamenco Tray or `flamenco-tray worker`, or left running by one that ended")
 
-// Timing holds the Supervisor's delays; zero fields take the defaults. Only tests set it: the
-// Supervisor runs a real process, which a synctest bubble cannot hold, and they cannot wait for
-// these delays.
+// Timing holds the Supervisor's delays; zero fields take the defaults. Only tests set it: they run a
+// real process, which a synctest bubble cannot hold, and cannot wait for these delays.
 type Timing struct {
 	// OfflineGrace (default 30 s) is how long a Worker asked to go offline now may take before it
 	// is interrupted: an idle Worker only learns of the request when it next asks for work, every
@@ -60,8 +59,8 @@ const (
 // registered: a local file, so often enough to show the Worker's state at once.
 const credentialsCheck = 250 * time.Millisecond
 
-// Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in DataDir,
-// logging to flamenco-worker-<DirName>.log in DefaultLogDir, beside the tray's log.
+// Config says which Worker a Supervisor runs: named DefaultWorkerName, in DirName(ManagerURL) in the
+// user's data directory, logging to flamenco-worker-<DirName>.log in DefaultLogDir, by the tray's log.
 type Config struct {
 	ManagerURL string             // required
 	API        *managerapi.Client // required: the Manager's API, such as managerapi.NewClient(ManagerURL)
@@ -137,7 +136,8 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := DataDir()
+	home, _ := os.UserHomeDir()
+	base, err := userDataDir(runtime.GOOS, os.Getenv, home)
 	if err != nil {
 		return nil, fmt.Errorf("where to keep the Worker's files: %w", err)
 	}
@@ -148,7 +148,7 @@ func NewSupervisor(cfg Config) (*Supervisor, error) {
 	cfg.Timing = cfg.Timing.withDefaults()
 	s := &Supervisor{
 		cfg:        cfg,
-		dir:        filepath.Join(base, name),
+		dir:        filepath.Join(base, appDirName, "workers", name),
 		workerName: DefaultWorkerName(),
 		logPath:    filepath.Join(logDir, "flamenco-worker-"+name+".log"),
 		logger:     cfg.Logger.With().Str("component", "localworker").Str("manager", cfg.ManagerURL).Logger(),
@@ -165,10 +165,8 @@ func (s *Supervisor) State() State {
 	return s.state
 }
 
-// Subscribe returns a channel holding the latest state (the current one at once): a new state
-// replaces one not read yet, so a slow reader sees the newest and never blocks the Supervisor
-// (package hub has the rules). cancel ends the subscription and closes the channel; the Supervisor
-// itself never closes it, as it can always be started again.
+// Subscribe returns a channel holding the latest state (package hub's state stream); only cancel
+// closes it, as the Supervisor can always be started again.
 func (s *Supervisor) Subscribe() (states <-chan State, cancel func()) {
 	return s.states.Subscribe()
 }
@@ -199,10 +197,9 @@ func (s *Supervisor) Done() <-chan struct{} {
 	return s.run.done
 }
 
-// Start launches the Worker and returns once its process runs, or with why it could not start (no
-// flamenco-worker, an unwritable directory, another process running it). While ctx lasts the
-// Worker is kept running; when ctx ends (the tray quits) it is interrupted at once, so it signs off,
-// and killed KillAfter later if need be: wait on Done. Starting a running Worker does nothing.
+// Start launches the Worker and returns once its process runs, or with why it could not start. While
+// ctx lasts the Worker is kept running; when ctx ends (the tray quits) it is interrupted at once, so
+// it signs off, and killed KillAfter later if need be: wait on Done. Starting it again does nothing.
 func (s *Supervisor) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
