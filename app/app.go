@@ -23,7 +23,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"github.com/pkg/browser"
 	"github.com/rs/zerolog"
 
 	"github.com/flamenco-tray/flamenco-tray/assets"
@@ -38,8 +37,6 @@ type Options struct {
 	Version string
 	// LogPath is the log file, shown in Settings.
 	LogPath string
-	// OpenURL opens a web page; nil means the default browser.
-	OpenURL func(url string) error
 	// ShowRequests receives when another launch of the tray asked this one to show itself.
 	ShowRequests <-chan struct{}
 	// Quitting, when set, is called once the tray's window loop has ended, before it stops
@@ -54,8 +51,11 @@ var ErrNoDisplay = errors.New("no display: Flamenco Tray needs a desktop session
 
 // CheckDisplay returns ErrNoDisplay when there is no desktop session to show a tray in.
 func CheckDisplay() error {
-	if needsDisplay() && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return ErrNoDisplay
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd": // where Fyne's driver needs an X11 or Wayland display
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return ErrNoDisplay
+		}
 	}
 	return nil
 }
@@ -68,22 +68,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err := openDisplay(); err != nil {
 		return err
 	}
-	if opts.OpenURL == nil {
-		opts.OpenURL = browser.OpenURL
-	}
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.AppIcon)
 	newTray(ctx, a, opts).run()
 	return nil
-}
-
-// needsDisplay is true where Fyne's driver needs an X11 or Wayland display.
-func needsDisplay() bool {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd":
-		return true
-	}
-	return false
 }
 
 // trayIcons are the tray's icons by state.

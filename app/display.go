@@ -11,11 +11,9 @@ import (
 // cannot be opened: an X server that is gone (a stale DISPLAY in tmux or over ssh), or refuses.
 var ErrDisplayUnavailable = errors.New("cannot open the display")
 
-// openDisplay initialises GLFW, Fyne's driver, before Fyne does, and says whether that worked:
-// Fyne only logs a display that cannot be opened, then panics at its first window. go-gl/glfw's
-// Init logs that failure and returns nil, so success is read from the first call that needs an
-// initialised GLFW, which panics with NotInitialized otherwise. Fyne's own Init later does
-// nothing more. It must run on the main thread, as Fyne's loop does.
+// openDisplay initialises GLFW, Fyne's driver, before Fyne does, and says whether that worked (Fyne
+// only logs it, then panics at its first window). glfw.Init returns nil on failure, so success is
+// read from a call that panics without an initialised GLFW. It must run on the main thread.
 func openDisplay() (err error) {
 	defer func() {
 		if r := recover(); r != nil {

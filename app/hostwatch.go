@@ -8,8 +8,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// trayHostWatch decides when the window that shows the menu without a tray host is on screen
-// (hostPresence), from what watchTrayHost reports.
+// trayHostWatch shows the menu's window as hostPresence decides from what watchTrayHost reports.
 //
 // Concurrency: all its state is local to Run, one goroutine; the window is shown through show,
 // which must not block (the tray's goes through fyne.Do).

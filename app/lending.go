@@ -13,17 +13,14 @@ import (
 )
 
 // lendingSet lends this computer to the farms the user chose while they are away: one
-// lending.Lender per Manager that lending is on for, driving that Manager's Worker Supervisor from
-// workerSet, so that "Run a Worker here" and lending share one Worker per Manager and computer. A
-// Lender runs from the moment its Manager is listed with lending on until lending to it is turned
-// off or the tray quits, whether or not its Manager stays listed (the Lender stops a Worker whose
-// Manager cannot be asked).
+// lending.Lender per Manager that lending is on for, driving the Worker Supervisor of workerSet, so
+// that "Run a Worker here" and lending share one Worker. A Lender runs from when its Manager is
+// listed with lending on until lending to it is turned off or the tray quits.
 //
-// Concurrency: Run, a goroutine of the tray's owner, alone starts and stops Lenders (sync): it asks
-// workerSet for Workers and makes Lenders holding no lock, then records them under mu. mu guards
-// the fields below it and is held over them alone, never while calling another component. Each
-// Lender's Run and the goroutine that follows its statuses are goroutines of the tray's owner
-// (GoOwned), ended by that Lender's own cancel or by the tray's context.
+// Concurrency: Run, a goroutine of the tray's owner, alone starts and stops Lenders (sync), making
+// them holding no lock and recording them under mu. mu guards the fields below it and is never held
+// while calling another component. Each Lender runs in goroutines of the owner (GoOwned), ended by
+// its own cancel or by the tray's context.
 type lendingSet struct {
 	cfg     lendingConfig
 	log     zerolog.Logger
@@ -87,10 +84,7 @@ func (l *lendingSet) Run() {
 // requestSync has Run sync the Lenders soon: after the list of Managers, lending's switches or the
 // Worker program changed. It never waits; requests made before Run gets to them merge.
 func (l *lendingSet) requestSync() {
-	select {
-	case l.syncNow <- struct{}{}:
-	default:
-	}
+	poke(l.syncNow)
 }
 
 // lendsTo says whether lending to the Manager at url is on.

@@ -15,12 +15,11 @@ import (
 // localCheckInterval is how often the Manager on this machine is checked (HTTP on localhost).
 const localCheckInterval = 10 * time.Second
 
-// localManager checks the Manager on this machine and advertises it on the LAN from the menu: it is
-// what the menu's "Advertise" rows show (state) and do (toggle).
+// localManager checks the Manager on this machine and advertises it on the LAN: what the menu's
+// "Advertise" rows show (State) and do (Toggle).
 //
 // Concurrency: the fields below mu are guarded by mu, which is never held while asking the network;
-// the asking (HTTP checks, the M-SEARCH to this machine, byebye) runs in goroutines of owner: run,
-// the regular check, and one per toggle and per advertisement.
+// the asking runs in goroutines of owner: Run, and one per toggle and per advertisement.
 type localManager struct {
 	log        zerolog.Logger
 	owner      *owner
@@ -55,17 +54,10 @@ type localIdentity struct {
 	manager discovery.VersionInfo
 }
 
-type localManagerConfig struct {
-	Log        zerolog.Logger
-	Owner      *owner
-	Advertiser localAdvertiser
-	URL        string // Settings' local Manager URL
-	Changed    func() // called when State changed
-}
-
-func newLocalManager(c localManagerConfig) *localManager {
-	return &localManager{log: c.Log, owner: c.Owner, advertiser: c.Advertiser,
-		changed: c.Changed, checkNow: make(chan struct{}, 1), url: c.URL, local: LocalManager{URL: c.URL}}
+// newLocalManager checks the Manager at url (Settings'), calling changed when State changed.
+func newLocalManager(log zerolog.Logger, o *owner, advertiser localAdvertiser, url string, changed func()) *localManager {
+	return &localManager{log: log, owner: o, advertiser: advertiser, changed: changed, checkNow: make(chan struct{}, 1),
+		url: url, local: LocalManager{URL: url}}
 }
 
 // State is what the menu shows of the local Manager and of advertising it.
@@ -82,7 +74,7 @@ func (l *localManager) SetURL(url string) {
 	l.url = url
 	l.mu.Unlock()
 	if changed {
-		l.requestCheck()
+		poke(l.checkNow)
 	}
 }
 
@@ -92,14 +84,7 @@ func (l *localManager) SearchAgain() {
 	l.mu.Lock()
 	l.searchDue = true
 	l.mu.Unlock()
-	l.requestCheck()
-}
-
-func (l *localManager) requestCheck() {
-	select {
-	case l.checkNow <- struct{}{}:
-	default:
-	}
+	poke(l.checkNow)
 }
 
 // Run checks the local Manager every localCheckInterval, and at once when asked, until ctx ends.
@@ -208,7 +193,7 @@ func (l *localManager) stopAdvertising(current *discovery.Advertisement) {
 	l.mu.Lock()
 	l.adv = Advertising{}
 	l.mu.Unlock()
-	l.requestCheck()
+	poke(l.checkNow)
 }
 
 func (l *localManager) startAdvertising(url string) {
@@ -243,7 +228,7 @@ func (l *localManager) followAdvertising(ad *discovery.Advertisement) {
 	l.mu.Lock()
 	l.adv = Advertising{Error: advertisingProblem(reason, l.local)}
 	l.mu.Unlock()
-	l.requestCheck()
+	poke(l.checkNow)
 	l.changed()
 }
 

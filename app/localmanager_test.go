@@ -68,8 +68,8 @@ func TestLocalManagerChecksRegularlyAndSearchesOnlyWhenItChanged(t *testing.T) {
 		advertiser := &fakeAdvertiser{answers: map[string]discovery.VersionInfo{}}
 		searches := &advertiser.searches
 		var changes atomic.Int32
-		local := newLocalManager(localManagerConfig{Log: zerolog.New(zerolog.NewTestWriter(t)), Owner: o, Advertiser: advertiser,
-			URL: "http://localhost:8080/", Changed: func() { changes.Add(1) }})
+		local := newLocalManager(zerolog.New(zerolog.NewTestWriter(t)), o, advertiser, "http://localhost:8080/",
+			func() { changes.Add(1) })
 		o.Go(func() { local.Run(ctx) })
 		expect := func(step string, checks, wantSearches, wantChanges int32, problem string) {
 			t.Helper()

@@ -13,10 +13,8 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// workerSet owns the Workers this tray runs, one per Manager at most, whether started from the menu
-// or by lending this computer while its user is away (lending.go drives the same Supervisor). They
-// run until stopped from the menu or until the tray quits (its context ends: each signs off),
-// whether or not their Manager is listed meanwhile.
+// workerSet owns the Workers this tray runs, one per Manager at most, started from the menu or by
+// lending (lending.go drives the same Supervisor), until stopped or the tray quits (each signs off).
 //
 // Concurrency: the fields below mu are guarded by mu, which is taken before a Supervisor's lock (its
 // State, Subscribe) and never held while waiting on a goroutine: starting and stopping a Worker,
@@ -111,8 +109,7 @@ func (w *workerSet) entryLocked(ctx context.Context, m discovery.Manager, binary
 }
 
 // follow rebuilds the menu on each change of sup's state, until ctx ends or the returned func is
-// called. That func returns at once, without waiting for the goroutine: once it returned, no later
-// change of sup reaches the goroutine, which ends when it reads its closed channel.
+// called; that func returns at once, and no later change reaches the goroutine.
 func (w *workerSet) follow(ctx context.Context, sup *localworker.Supervisor) (unsubscribe func()) {
 	states, unsubscribe := sup.Subscribe()
 	w.goOwned(func() {

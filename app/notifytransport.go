@@ -12,8 +12,8 @@ import (
 // with it (the app id, org.flamenco.tray, is no name for a person).
 const notificationAppName = "Flamenco Tray"
 
-// errUnsent says the notification was certainly not shown (no session bus, no daemon, refused,
-// no PowerShell): send Fyne's instead, without the image. Other errors may have shown it.
+// errUnsent says the notification was certainly not shown: send Fyne's instead. Other errors may
+// have shown it.
 var errUnsent = errors.New("notification not sent")
 
 // desktopNotice is one notification to show.
@@ -23,9 +23,8 @@ type desktopNotice struct {
 	onClick     func() // nil: a click does nothing
 }
 
-// noticeSender shows notices the way this desktop can: clickNotifier on Linux (D-Bus, clicks and
-// the image), toastNotifier on Windows (a toast with the image), none on macOS (Fyne's; see
-// clicknotify_other.go).
+// noticeSender shows notices the way this desktop can: clickNotifier on Linux, toastNotifier on
+// Windows, Fyne's on macOS (clicknotify_other.go).
 type noticeSender interface {
 	// run serves the sender (a D-Bus connection's signals) until ctx ends.
 	run(ctx context.Context)
@@ -34,8 +33,7 @@ type noticeSender interface {
 }
 
 // desktopNotifications shows notifications, deciding nothing (notifier does): through the
-// desktop's own sender where there is one, so that a click opens a page (Linux) and the frame
-// shows (Linux, Windows); through Fyne where that sender cannot, without a click or an image.
+// desktop's own sender, or Fyne's where it cannot, without a click or an image.
 //
 // Concurrency: read-only once made. Show returns at once: the notification is sent from a
 // goroutine of owner (the D-Bus call may wait for the daemon), Fyne's through fyne.Do.
@@ -51,9 +49,8 @@ func newDesktopNotifications(a fyne.App, log zerolog.Logger, o *owner, open func
 	return &desktopNotifications{app: a, log: log, owner: o, sender: newNoticeSender(log, a.UniqueID()), open: open}
 }
 
-// Show shows a notification; a click opens openURL ("": nothing) where the desktop allows; image,
-// a JPEG or PNG (nil: none), shows in it where the desktop allows. Bytes that are no such image
-// are left out, and the notification shown without.
+// Show shows a notification; where the desktop allows, a click opens openURL ("": nothing) and
+// image, a JPEG or PNG (nil or no such image: none), shows in it.
 func (d *desktopNotifications) Show(title, body, openURL string, image []byte) {
 	n := desktopNotice{title: title, body: body, image: image}
 	if openURL != "" {

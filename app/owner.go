@@ -37,3 +37,12 @@ func forEach[T any](ctx context.Context, ch <-chan T, f func(T)) {
 		}
 	}
 }
+
+// poke sends on ch, a channel of 1 slot, without waiting: a value already waiting stands for this
+// one too, so that requests made in a burst merge.
+func poke(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}

@@ -24,11 +24,9 @@ func newNoticeSender(log zerolog.Logger, appID string) noticeSender {
 	return &toastNotifier{log: log, appID: appID}
 }
 
-// toastNotifier shows toasts with the frame, through PowerShell and the WinRT toast API as Fyne
-// does (fyne.io/fyne/v2/app/app_windows.go), which takes no image. Its texts are also safe here:
-// Fyne puts them in a double-quoted PowerShell string escaping only " and `, so a body with “ ”
-// (which PowerShell reads as ") or $ breaks or changes its script. A click does nothing, as with
-// Fyne's: an unpackaged app is told of clicks only through a registered COM activator.
+// toastNotifier shows toasts with the frame through PowerShell and the WinRT toast API, as Fyne
+// does without an image (and with texts that “ ” or $ break: see toastScript). A click does nothing:
+// an unpackaged app is told of clicks only through a registered COM activator.
 //
 // Concurrency: notify may be called from any goroutine; mu keeps one writer in the frames'
 // directory at a time.

@@ -19,16 +19,12 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
-// tray wires discovery, the farms, the local Manager, notifications and windows to one menu. The
-// menu is rebuilt whole from a snapshot of their states on every change (Fyne's tray menu has no
-// partial update that all hosts honour), and rebuild requests merge in a 1-slot channel so bursts of
-// events cost one rebuild and senders never block.
+// tray wires discovery, the farms, the local Manager, notifications and windows to one menu,
+// rebuilt whole on every change (Fyne's tray menu has no partial update that all hosts honour).
 //
-// Concurrency: every field is set by newTray and never reassigned (machine is read once): settings
-// is replaced whole (an atomic pointer); applyStartAtLogin alone applies start at login. What
-// changes lives in the components, each under the rule written at its top: localManager, notifier,
-// desktopNotifications, windows, traySurface, trayHostWatch, farmSet, workerSet, lendingSet,
-// desktopIdle. The order their locks are taken in is in docs/architecture.md ("Lock order").
+// Concurrency: every field is set by newTray and never reassigned; settings is replaced whole (an
+// atomic pointer). What changes lives in the components, each under the rule written at its top;
+// the order their locks are taken in is in docs/architecture.md ("Lock order").
 type tray struct {
 	app      fyne.App
 	desk     desktop.App // nil without tray support
@@ -78,8 +74,7 @@ func newTray(ctx context.Context, a fyne.App, opts Options) *tray {
 		t.desk = desk
 	}
 	t.browser = discovery.NewBrowser(browserConfig(opts.Logger, a.Preferences(), t.machine))
-	t.local = newLocalManager(localManagerConfig{Log: t.log, Owner: t.owner, Advertiser: t.advertiser,
-		URL: current.LocalManagerURL, Changed: t.requestRebuild})
+	t.local = newLocalManager(t.log, t.owner, t.advertiser, current.LocalManagerURL, t.requestRebuild)
 	t.failures = newUnseenFailures()
 	t.transport = newDesktopNotifications(a, t.log, t.owner, func(url string) {
 		t.failures.seenAt(url) // a click on a failed job's notification
@@ -201,10 +196,7 @@ func (t *tray) run() {
 }
 
 func (t *tray) requestRebuild() {
-	select {
-	case t.rebuildCh <- struct{}{}:
-	default:
-	}
+	poke(t.rebuildCh)
 }
 
 func (t *tray) snapshot() MenuState {

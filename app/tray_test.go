@@ -42,7 +42,7 @@ func TestTrayTakesTheManagersSetByIT(t *testing.T) {
 	settings.AddManualManager(a.Preferences(), "http://farm.studio.lan:8080/")
 	settings.AddManualManager(a.Preferences(), "http://10.8.0.5:8080/")
 	var log testio.SyncBuffer
-	tr := newTray(context.Background(), a, Options{Logger: zerolog.New(&log), OpenURL: func(string) error { return nil }})
+	tr := newTray(context.Background(), a, Options{Logger: zerolog.New(&log)})
 	t.Cleanup(func() { tr.cancel(); tr.owner.wait() })
 
 	if got := tr.snapshot().SetByIT.URLs; !slices.Equal(got, []string{"http://farm.studio.lan:8080/"}) {

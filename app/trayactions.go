@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pkg/browser"
+
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/settings"
 )
 
-// What the menu's items and the windows' buttons do, as the tray wires them to its components.
-// They run on Fyne's main goroutine and return at once: slow work goes to a goroutine of the
-// tray's owner. The tray's rule (tray.go) holds.
+// What the menu's items and the windows' buttons do. They run on Fyne's main goroutine and return
+// at once: slow work goes to a goroutine of the tray's owner.
 
 // actions are what the menu's items do.
 func (t *tray) actions() MenuActions {
@@ -105,7 +106,7 @@ func (t *tray) openURL(url string) {
 	}
 	t.log.Info().Str("url", url).Msg("opening in the browser")
 	t.owner.Go(func() {
-		if err := t.opts.OpenURL(url); err != nil {
+		if err := browser.OpenURL(url); err != nil {
 			t.log.Error().Err(err).Str("url", url).Msg("cannot open a browser")
 			t.transport.Show("Cannot open a browser", fmt.Sprintf("Open %s in your browser.", url), "", nil)
 		}
@@ -113,8 +114,7 @@ func (t *tray) openURL(url string) {
 }
 
 // open opens a listed Manager's web UI at its URL now (it may have changed without a visible change
-// to its item). It runs on Fyne's main goroutine, so the browser starts in an owned goroutine:
-// pkg/browser waits for xdg-open.
+// to its item).
 func (t *tray) open(managerID string) {
 	m, ok := managerByID(t.browser.State().Managers, managerID)
 	if !ok {
@@ -162,10 +162,7 @@ func (t *tray) saveSettings(s Settings) {
 	settings.Save(t.app.Preferences(), s)
 	// Applied on every save, not only when the preference changed: the entry may have been changed
 	// by "flamenco-tray autostart", or start another copy of this program.
-	select {
-	case t.loginCh <- struct{}{}:
-	default: // a change waits already: it applies this save
-	}
+	poke(t.loginCh)
 	t.local.SetURL(s.LocalManagerURL)
 	t.notices.SetEnabled(s.Notifications, s.JobNotifications)
 	t.farms.setIdentity(s.Identity)

@@ -12,12 +12,10 @@ import (
 // owns. GNOME has none without the AppIndicator extension; Fyne's tray then shows nothing.
 const trayHostName = "org.kde.StatusNotifierWatcher"
 
-// watchTrayHost calls hostUp with whether a tray host is on the session bus, first as it is now and
-// then at each change, until ctx ends (nil) or the bus cannot be followed (an error: no host can
-// come then). Fyne's tray registers its item again with each new host by itself.
-//
-// It uses a connection of its own: Fyne's tray reads every signal of the shared one and stops
-// following hosts at the first it does not expect.
+// watchTrayHost calls hostUp with whether a tray host is on the session bus, now and at each
+// change, until ctx ends (nil) or the bus cannot be followed (an error: no host can come then). It
+// uses a connection of its own: Fyne's tray stops following the shared one at a signal it does not
+// expect.
 func watchTrayHost(ctx context.Context, hostUp func(up bool)) error {
 	// Match first, then ask: a host that comes between the two is not missed.
 	conn, signals, err := sessionSignals(dbus.WithMatchSender("org.freedesktop.DBus"),

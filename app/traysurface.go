@@ -7,8 +7,7 @@ import (
 )
 
 // traySurface puts views on screen: the menu and icon in the tray host, and the menu in the window
-// shown without one (windows.SetMenu). It sends only what changed: a menu that looks and acts as the
-// one shown keeps its item IDs, so a click on an ID just read still lands.
+// shown without one. It sends only what changed, so a click on an item ID just read still lands.
 //
 // Concurrency: Fyne's main goroutine only.
 type traySurface struct {
