@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-	"github.com/rs/zerolog"
 )
 
 // aboutLines is what "About" says: the version, the build, and where the log is.
@@ -39,32 +38,32 @@ func aboutLines(version string, build *debug.BuildInfo, logPath string) []string
 	return []string{"Flamenco Tray " + version, buildLine, logLine}
 }
 
-// newAboutWindow shows aboutLines, how each Manager's changes arrive (connectionLines) and, when
-// there is a log file, a button that opens its folder.
-func newAboutWindow(a fyne.App, log zerolog.Logger, version, logPath string, connections []string) fyne.Window {
-	w := a.NewWindow("About Flamenco Tray")
-	build, _ := debug.ReadBuildInfo()
-	box := container.NewVBox()
-	for i, line := range append(aboutLines(version, build, logPath), connections...) {
-		label := widget.NewLabel(line)
-		label.Wrapping = fyne.TextWrapBreak
-		if i == 0 {
-			label.TextStyle.Bold = true
+// ShowAbout opens the About window: aboutLines, how each Manager's changes arrive
+// (connectionLines) and, when there is a log file, a button that opens its folder.
+func (w *windows) ShowAbout() {
+	w.showOnce("about", func() fyne.Window {
+		win := w.app.NewWindow("About Flamenco Tray")
+		build, _ := debug.ReadBuildInfo()
+		box := container.NewVBox()
+		for i, line := range append(aboutLines(w.version, build, w.logPath), w.with.Connections()...) {
+			label := widget.NewLabel(line)
+			label.Wrapping = fyne.TextWrapBreak
+			label.TextStyle.Bold = i == 0
+			box.Add(label)
 		}
-		box.Add(label)
-	}
-	if logPath != "" {
-		folder := folderURL(logPath)
-		box.Add(widget.NewButton("Open log folder", func() {
-			if err := a.OpenURL(folder); err != nil {
-				log.Error().Err(err).Stringer("folder", folder).Msg("cannot open the log folder")
-			}
-		}))
-	}
-	box.Add(widget.NewButton("Close", w.Close))
-	w.SetContent(container.NewPadded(box))
-	w.Resize(fyne.NewSize(460, 0))
-	return w
+		if w.logPath != "" {
+			folder := folderURL(w.logPath)
+			box.Add(widget.NewButton("Open log folder", func() {
+				if err := w.app.OpenURL(folder); err != nil {
+					w.log.Error().Err(err).Stringer("folder", folder).Msg("cannot open the log folder")
+				}
+			}))
+		}
+		box.Add(widget.NewButton("Close", win.Close))
+		win.SetContent(container.NewPadded(box))
+		win.Resize(fyne.NewSize(460, 0))
+		return win
+	})
 }
 
 // folderURL is the file:// URL of the folder that holds path ("C:\Users\…" becomes file:///C:/Users/…).

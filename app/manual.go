@@ -15,15 +15,13 @@ import (
 )
 
 // manualActions are what the "Managers added by hand" window does. Verify runs off the main
-// goroutine and blocks while it asks the Manager; the others run on Fyne's main goroutine.
+// goroutine (in Go, whose owner waits for it) and blocks; the others run on Fyne's main goroutine.
 type manualActions struct {
-	// Go runs fn in a goroutine its owner waits for.
-	Go     func(fn func())
-	Verify func(ctx context.Context, url string) (discovery.VersionInfo, error)
-	Add    func(url string)
-	Remove func(url string)
-	// SetByIT are the Managers IT set for every user of this computer: listed, never removed here.
-	SetByIT machineconfig.Managers
+	Go      func(fn func())
+	Verify  func(ctx context.Context, url string) (discovery.VersionInfo, error)
+	Add     func(url string)
+	Remove  func(url string)
+	SetByIT machineconfig.Managers // listed, never removed here
 }
 
 // newManualWindow shows the Managers IT set for this computer (read only), those added by hand, each
@@ -56,15 +54,14 @@ func newManualWindow(ctx context.Context, a fyne.App, current []string, actions 
 	var add *widget.Button
 	submit := func() {
 		url, err := settings.ManagerURL(entry.Text)
-		if err != nil {
+		switch {
+		case err != nil:
 			status.SetText(err.Error())
 			return
-		}
-		if slices.Contains(current, url) {
+		case slices.Contains(current, url):
 			status.SetText(url + " is already in the list.")
 			return
-		}
-		if actions.SetByIT.Has(url) {
+		case actions.SetByIT.Has(url):
 			status.SetText(url + " is set for this computer by your IT already.")
 			return
 		}

@@ -52,13 +52,6 @@ func (w *windows) showOnce(key string, build func() fyne.Window) {
 	win.Show()
 }
 
-// ShowAbout opens the About window.
-func (w *windows) ShowAbout() {
-	w.showOnce("about", func() fyne.Window {
-		return newAboutWindow(w.app, w.log, w.version, w.logPath, w.with.Connections())
-	})
-}
-
 // ShowManual opens the window of Managers added by hand.
 func (w *windows) ShowManual() {
 	w.showOnce("manual", func() fyne.Window {
