@@ -110,29 +110,24 @@ func NewLender(cfg Config) *Lender {
 
 // SetPolicy changes the policy; it applies at once.
 func (l *Lender) SetPolicy(p Policy) {
-	l.mu.Lock()
-	l.policy = p.Normalized()
-	l.mu.Unlock()
-	l.poke()
+	l.change(func() { l.policy = p.Normalized() })
 }
 
 // NotTonight skips lending until the morning (see NotTonightUntil); a lent Worker is sent asleep.
 func (l *Lender) NotTonight(now time.Time) {
-	l.mu.Lock()
-	l.notTonight = NotTonightUntil(l.policy.Hours, now)
-	l.mu.Unlock()
-	l.poke()
+	l.change(func() { l.notTonight = NotTonightUntil(l.policy.Hours, now) })
 }
 
 // LendTonight undoes NotTonight.
 func (l *Lender) LendTonight() {
-	l.mu.Lock()
-	l.notTonight = time.Time{}
-	l.mu.Unlock()
-	l.poke()
+	l.change(func() { l.notTonight = time.Time{} })
 }
 
-func (l *Lender) poke() {
+// change makes a change under l.mu, and has Run decide at once.
+func (l *Lender) change(f func()) {
+	l.mu.Lock()
+	f()
+	l.mu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
 	default:
@@ -210,8 +205,10 @@ func (l *Lender) step(ctx context.Context) {
 		l.log.Info().Msg("the lent Worker ended; lending again at the next absence")
 		l.lent, l.ended = false, true
 		l.keepTally()
-	case d.Lend():
-		l.keepAwake(ctx, now)
+	case d.Lend() && l.cfg.Worker.State().Phase == localworker.Asleep && now.Sub(l.lastWake) >= wakeEvery:
+		// Sent asleep when the user came back the last time: the Manager keeps that status.
+		l.wakeWorker(ctx, now)
+	case d.Lend(): // lent and awake, or ended during this absence: nothing to do
 	case l.lent:
 		l.takeBack(ctx, policy.WhenBack, d)
 	default:
@@ -256,16 +253,6 @@ func (l *Lender) lend(ctx context.Context, now time.Time) {
 	if err := l.cfg.Worker.Start(l.cfg.WorkerLifetime); err != nil {
 		l.log.Error().Err(err).Msg("cannot start the Worker to lend this computer")
 	}
-}
-
-// keepAwake asks the Manager to wake a lent Worker that sleeps (it was sent asleep when the user
-// came back the last time, and the Manager keeps that status).
-func (l *Lender) keepAwake(ctx context.Context, now time.Time) {
-	st := l.cfg.Worker.State()
-	if st.Phase != localworker.Asleep || now.Sub(l.lastWake) < wakeEvery {
-		return
-	}
-	l.wakeWorker(ctx, now)
 }
 
 // wakeWorker asks the Manager to wake the Worker.

@@ -119,22 +119,17 @@ func parsePIDStat(data string) (ppid int, ticks uint64, err error) {
 	return ppid, utime + stime, nil
 }
 
-// treeTicks sums the ticks of root and its descendants, given each process's parent and ticks.
+// treeTicks sums the ticks of root (a process, not 0) and its descendants, given each process's
+// parent and ticks.
 func treeTicks(root int, parent map[int]int, ticks map[int]uint64) uint64 {
-	if root == 0 {
-		return 0
-	}
 	children := map[int][]int{}
 	for pid, pp := range parent {
 		children[pp] = append(children[pp], pid)
 	}
 	var sum uint64
-	queue := []int{root}
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		sum += ticks[pid]
-		queue = append(queue, children[pid]...)
+	for tree := []int{root}; len(tree) > 0; tree = tree[1:] {
+		sum += ticks[tree[0]]
+		tree = append(tree, children[tree[0]]...)
 	}
 	return sum
 }
