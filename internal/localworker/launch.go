@@ -64,7 +64,7 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 	defer polling.Wait()
 	defer stopPolling()
 
-	end := s.superviseProcess(ctx, r, cmd.Process, tree, canInterrupt, exited)
+	end := s.superviseProcess(ctx, r, tree, canInterrupt, exited)
 	state := cmd.ProcessState
 	end.code = state.ExitCode()
 	if status, ok := state.Sys().(syscall.WaitStatus); ok && status.Signaled() {
@@ -77,8 +77,8 @@ func (s *Supervisor) launch(ctx context.Context, r *run, launched func(error)) E
 
 // superviseProcess waits for the process to exit, interrupting and killing it as Stop and the end
 // of ctx ask.
-func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process, tree processTree, canInterrupt bool, exited <-chan struct{}) processEnd {
-	ps := &processStop{s: s, r: r, p: p, tree: tree, canInterrupt: canInterrupt}
+func (s *Supervisor) superviseProcess(ctx context.Context, r *run, tree processTree, canInterrupt bool, exited <-chan struct{}) processEnd {
+	ps := &processStop{s: s, r: r, tree: tree, canInterrupt: canInterrupt}
 	// Where the Worker cannot be interrupted, quitting asks the Manager instead, in the background.
 	quitAsked := make(chan error, 1)
 	var quitting sync.WaitGroup
@@ -127,8 +127,7 @@ func (s *Supervisor) superviseProcess(ctx context.Context, r *run, p *os.Process
 type processStop struct {
 	s            *Supervisor
 	r            *run
-	p            *os.Process
-	tree         processTree
+	tree         processTree // with the Worker's process, p
 	canInterrupt bool
 
 	end         processEnd
@@ -166,7 +165,7 @@ func (ps *processStop) interruptNow() {
 	ps.s.logger.Info().Msg("interrupting the Worker, so that it signs off")
 	ps.r.log.Note("interrupting the Worker")
 	ps.end.interrupted = true
-	if err := interrupt(ps.p); err != nil {
+	if err := interrupt(ps.tree.p); err != nil {
 		ps.killNow("the interrupt failed: " + err.Error())
 		return
 	}

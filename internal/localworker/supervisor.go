@@ -216,11 +216,10 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		return err
 	}
 	s.run = r
-	workerID, _ := ReadWorkerID(s.dir) // from an earlier run; the poller reports a bad file
-	r.workerID = workerID
+	r.workerID, _ = ReadWorkerID(s.dir) // from an earlier run; the poller reports a bad file
 	s.changeLocked(func(st *State) {
 		*st = State{Phase: Starting, Active: true, ManagerURL: s.cfg.ManagerURL, WorkerName: s.workerName,
-			WorkerID: workerID, Binary: r.bin, Dir: s.dir, LogPath: s.logPath}
+			WorkerID: r.workerID, Binary: r.bin, Dir: s.dir, LogPath: s.logPath}
 	})
 	s.mu.Unlock()
 
