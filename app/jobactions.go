@@ -81,8 +81,7 @@ func (t *tray) sendJobAction(m discovery.Manager, jobID, name string, action far
 		}
 		log.Warn().Err(err).Msg("the Manager did not change a job's status")
 		title := fmt.Sprintf("Could not %s “%s”", action, name)
-		words := refusalWords(NotificationLabel(m), err)
-		fyne.Do(func() { t.windows.ShowRefusal(title, words) })
+		fyne.Do(func() { t.windows.ShowRefusal(title, refusalWords(NotificationLabel(m), err)) })
 	})
 }
 
@@ -113,8 +112,8 @@ func (t *tray) showFrame(managerID, jobID string) {
 		where, err := client.LastRendered(t.owner.ctx, jobID)
 		if err != nil {
 			t.log.Warn().Err(err).Str("job", jobID).Msg("cannot ask for a job's last frame")
-			words := refusalWords(NotificationLabel(m), err)
-			fyne.Do(func() { t.windows.ShowRefusal("Could not show the last frame of “"+name+"”", words) })
+			title := "Could not show the last frame of “" + name + "”"
+			fyne.Do(func() { t.windows.ShowRefusal(title, refusalWords(NotificationLabel(m), err)) })
 			return
 		}
 		page, err := managerapi.FrameURL(client.BaseURL(), where, managerapi.FrameFull)
