@@ -1,9 +1,6 @@
-// Package app is Flamenco Tray's user interface: a Fyne system-tray app that renders what discovery/
-// finds. It stays thin: the menu is a pure function of a snapshot (menu.go, farmmenu.go), and this
-// package only wires discovery's events and the user's clicks to it.
-//
-// The tray (tray.go, trayactions.go) only wires and rebuilds the menu; each concern is a component
-// with its one concurrency rule written at its top:
+// Package app is Flamenco Tray's user interface: a Fyne system-tray app whose menu is a pure
+// function of a snapshot (menu.go, farmmenu.go). The tray (tray.go, trayactions.go) only wires
+// and rebuilds it; each concern is a component with its concurrency rule written at its top:
 //   - localManager (localmanager.go): the Manager on this machine, and advertising it;
 //   - notifier (notifier.go, notifylimit.go, jobnotices.go): which notifications are shown, and
 //     when; desktopNotifications (notifytransport.go, clicknotify_*.go): showing them;

@@ -11,16 +11,13 @@ func autostartSupported() bool {
 	return autostart.Supported()
 }
 
-// startAtLogin reads whether Flamenco Tray starts at login for this user, whatever set it (the
-// Settings switch, "flamenco-tray autostart on" from a script, studio IT for everyone), and which
-// copy it starts.
+// startAtLogin reads whether and which Flamenco Tray starts at login for this user, whatever set it.
 func startAtLogin() (autostart.Login, error) {
 	return autostart.QueryLogin()
 }
 
-// setStartAtLogin makes start at login match on: on writes this user's entry unless an entry that
-// applies already starts this program (IT's for everyone is left to apply, not copied); off removes
-// it, or on XDG desktops hides IT's entry for this user.
+// setStartAtLogin makes start at login match on: on writes this user's entry unless one that
+// applies (IT's too) starts this program already; off removes it, or hides IT's for this user.
 func setStartAtLogin(on bool) error {
 	if !on {
 		if err := autostart.Disable(); err != nil {
@@ -44,11 +41,8 @@ func setStartAtLogin(on bool) error {
 // loginSwitch is what the Settings window shows beside the "Start at login" switch, which itself
 // shows whether the tray starts at login for this user.
 type loginSwitch struct {
-	// Note is a line under the switch; empty for none.
-	Note string
-	// Locked is true when the switch cannot change what applies: IT's entry for everyone starts the
-	// tray and only an administrator can turn it off (Windows, macOS).
-	Locked bool
+	Note   string // a line under the switch; empty for none
+	Locked bool   // IT's entry for everyone starts the tray, and only an administrator can turn it off
 }
 
 // The Settings window's words for IT's entry for everyone.
@@ -59,8 +53,7 @@ const (
 	noteEveryoneUnknown = "Whether your IT starts it at login for everyone on this computer cannot be read; the log says why."
 )
 
-// startAtLoginSwitch is the note and lock of the switch for what applies; pure, so tested without
-// a display.
+// startAtLoginSwitch is the note and lock of the switch for what applies.
 func startAtLoginSwitch(l autostart.Login) loginSwitch {
 	switch {
 	case l.EveryoneErr != nil:

@@ -22,28 +22,22 @@ const (
 )
 
 func newNoticeSender(log zerolog.Logger, appID string) noticeSender {
-	return newClickNotifier(log, notificationAppName, appID, notificationIcon)
+	return newClickNotifier(log, appID, notificationIcon)
 }
 
-// clickNotifier sends desktop notifications that open something when clicked (the Desktop
-// Notifications spec's "default" action) and show the frame (the spec's image-data hint, the name
-// GNOME Shell, Plasma and xfce4-notifyd read first): Fyne's have neither. It uses a session bus
-// connection of its own, as the daemon may send ActionInvoked only to the connection that sent the
-// notification. The "desktop-entry" hint names the app's desktop file, whence GNOME Shell and
-// Plasma take its name and icon.
-//
-// It is written on godbus rather than github.com/esiqveland/notify (v0.13.3), whose signal handlers
-// drop the sender (any program on the bus could forge a click), whose signal loop panics on a
-// malformed signal, and whose calls take no context.
+// clickNotifier sends desktop notifications that open something when clicked (the spec's "default"
+// action) and show the frame ("image-data", the hint GNOME Shell, Plasma and xfce4-notifyd read
+// first): Fyne's have neither. Its own bus connection gets ActionInvoked, which the daemon may send
+// only to the sender. It is on godbus, not esiqveland/notify (v0.13.3), whose signal handlers drop
+// the sender (a click could be forged), panic on a malformed signal, and take no context.
 //
 // Concurrency: the fields below mu are guarded by mu, which is never held during a call on the bus
 // or a click; run, one goroutine, owns the connection and reads its signals; notify may be called
 // from any goroutine and waits for the daemon.
 type clickNotifier struct {
-	log     zerolog.Logger
-	appName string        // the app's name, for people
-	appID   string        // its desktop file's name, without .desktop
-	icon    func() string // the icon's file, written on first use
+	log   zerolog.Logger
+	appID string        // its desktop file's name, without .desktop
+	icon  func() string // the icon's file, written on first use
 
 	mu     sync.Mutex
 	conn   *dbus.Conn
@@ -53,15 +47,14 @@ type clickNotifier struct {
 }
 
 // clickable is what a notification's click does, and the daemon that showed it: a click is taken
-// only from that daemon's connection, not from any program on the bus, nor from a daemon started
-// since (which numbers its notifications anew).
+// only from that daemon, not from any program on the bus, nor from a daemon started since.
 type clickable struct {
 	daemon  string // its unique bus name
 	onClick func()
 }
 
-func newClickNotifier(log zerolog.Logger, appName, appID string, icon func() string) *clickNotifier {
-	return &clickNotifier{log: log, appName: appName, appID: appID, icon: icon, clicks: map[uint32]clickable{}}
+func newClickNotifier(log zerolog.Logger, appID string, icon func() string) *clickNotifier {
+	return &clickNotifier{log: log, appID: appID, icon: icon, clicks: map[uint32]clickable{}}
 }
 
 // imageData is the Desktop Notifications spec's image-data hint, (iiibiiay) on the bus.
@@ -142,6 +135,7 @@ func (c *clickNotifier) handle(s *dbus.Signal) {
 // notify shows n: a click on it runs n.onClick where the daemon reports clicks. errUnsent: it was
 // not shown, send it another way.
 func (c *clickNotifier) notify(ctx context.Context, n desktopNotice) error {
+	// GNOME Shell and Plasma take the app's name and icon from its desktop file.
 	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant(c.appID)}
 	if n.image != nil {
 		if hint, err := imageDataHint(n.image); err != nil {
@@ -173,7 +167,7 @@ func (c *clickNotifier) notify(ctx context.Context, n desktopNotice) error {
 		actions = []string{"default", "Open"}
 	}
 	var id uint32
-	err = daemon.CallWithContext(ctx, notificationsName+".Notify", 0, c.appName, uint32(0), c.icon(), n.title, n.body,
+	err = daemon.CallWithContext(ctx, notificationsName+".Notify", 0, notificationAppName, uint32(0), c.icon(), n.title, n.body,
 		actions, hints, int32(-1)).Store(&id)
 	var refused dbus.Error
 	switch {
@@ -225,9 +219,6 @@ func (c *clickNotifier) remember(id uint32, click clickable) {
 func (c *clickNotifier) forget(id uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.clicks[id]; !ok {
-		return
-	}
 	delete(c.clicks, id)
 	c.order = slices.DeleteFunc(c.order, func(x uint32) bool { return x == id })
 }

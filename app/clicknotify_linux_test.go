@@ -26,7 +26,7 @@ import (
 func startClickNotifier(t *testing.T, session *trayhost.Session) *clickNotifier {
 	t.Helper()
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", session.BusAddress)
-	c := newClickNotifier(zerolog.New(zerolog.NewTestWriter(t)), "Flamenco Tray", "org.flamenco.tray", func() string { return "/icon.png" })
+	c := newClickNotifier(zerolog.New(zerolog.NewTestWriter(t)), "org.flamenco.tray", func() string { return "/icon.png" })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.run(ctx) }()

@@ -14,8 +14,7 @@ import (
 var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
 
 // desktopIdle is the tray's one reading of the desktop's idle time, shared by every Lender: opened
-// once at start, closed at quit. When it cannot be opened, every read returns why, so that no
-// computer is lent and the menu says why; the log says it once.
+// once at start, closed at quit. When it cannot be opened, every read says why (the log, once).
 //
 // Concurrency: Run, a goroutine of the tray's owner, owns the source: it opens it, makes the reads
 // the Lenders ask for, one at a time, and closes it once ctx ends. Nothing is locked.

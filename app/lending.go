@@ -41,17 +41,14 @@ type lendingConfig struct {
 	Log     zerolog.Logger
 	Ctx     context.Context // the tray's: Lenders and the Workers they start live within it
 	GoOwned func(func())
-	// Listed returns the Managers listed now (the Browser's).
-	Listed func() []discovery.Manager
-	// WorkerFor is the Worker a Lender drives for m (workerSet.supervisorFor); it may change when
-	// the Worker program set in Settings changed.
+	Listed  func() []discovery.Manager // the Browser's
+	// WorkerFor is the Worker a Lender drives for m; it changes with the Worker program in Settings.
 	WorkerFor func(m discovery.Manager) (lending.Worker, error)
 	ReadIdle  func(ctx context.Context) (time.Duration, bool, error)
 	// LendTo are the URLs of the Managers lending is on for; Policy is Settings'.
 	LendTo []string
 	Policy lending.Policy
-	// OnChange asks for a menu rebuild; OnBack tells a user back what the computer rendered. Both
-	// must not block.
+	// OnChange asks for a menu rebuild; OnBack tells a user back what was rendered. Neither blocks.
 	OnChange func()
 	OnBack   func(lending.Tally)
 }
@@ -106,9 +103,8 @@ func (l *lendingSet) set(m discovery.Manager, on bool) {
 	l.requestSync()
 }
 
-// sync starts a Lender for each listed Manager lending is on for and that has none, restarts one
-// whose Worker was replaced, stops those of the Managers lending was turned off for, and gives every
-// Lender the policy saved last. Only Run's goroutine calls it.
+// sync starts, restarts (for a new Worker) and stops Lenders as lending's switches and the listed
+// Managers say, and gives every Lender the policy saved last. Only Run's goroutine calls it.
 func (l *lendingSet) sync(listed []discovery.Manager) {
 	if l.cfg.Ctx.Err() != nil {
 		return
@@ -159,9 +155,8 @@ func (l *lendingSet) newEntry(m discovery.Manager, worker lending.Worker, policy
 			Logger: l.log.With().Str("manager", m.URL).Logger(), OnBack: l.cfg.OnBack, WorkerLifetime: l.cfg.Ctx})}
 }
 
-// apply records what sync found, as lending's switches stand now (a switch changed since has its
-// own sync on the way): it starts the Lenders made for Managers lending is still on for, and returns
-// those to stop, and whether the menu changed.
+// apply records what sync found as lending's switches stand now (a later change has its own sync
+// on the way): it starts the Lenders made, returns those to stop, and whether the menu changed.
 func (l *lendingSet) apply(listed []discovery.Manager, made map[string]*lenderEntry, problems map[string]string) (stopping []*lenderEntry, changed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -209,15 +204,12 @@ func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
 	}
 	statuses, unsubscribe := e.lender.Subscribe()
 	defer unsubscribe()
-	following := make(chan struct{})
-	go func() { // ends when ctx does; run waits for it
-		defer close(following)
-		forEach(ctx, statuses, func(lending.Status) { l.cfg.OnChange() })
-	}()
+	var following sync.WaitGroup // ends when ctx does
+	following.Go(func() { forEach(ctx, statuses, func(lending.Status) { l.cfg.OnChange() }) })
 	if err := e.lender.Run(ctx); err != nil {
 		l.log.Error().Err(err).Str("manager", e.url).Msg("lending stopped")
 	}
-	<-following
+	following.Wait()
 }
 
 // setPolicy takes Settings' policy; Run gives it to every Lender.

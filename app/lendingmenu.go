@@ -7,10 +7,8 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/lending"
 )
 
-// lendingItems are the rows, under a Manager, of lending this computer to its farm while the user is
-// away: the checkbox beside "Run a Worker here" (w, its Worker here), and while lending is on, what
-// it does now (“Will lend after 10 min away (4 min to go)”) and “Not tonight”, or “Lend tonight
-// after all” once chosen.
+// lendingItems are a Manager's rows of lending this computer to its farm: the checkbox (w is its
+// Worker here), and while lending is on, what it does now and “Not tonight” or its undoing.
 func lendingItems(m discovery.Manager, w LocalWorker, lent map[string]lending.Status, a MenuActions) []*fyne.MenuItem {
 	managerID := m.ID
 	toggle := fyne.NewMenuItem(farmIndent+"Lend this computer when I'm away", func() { a.ToggleLending(managerID) })

@@ -62,8 +62,7 @@ func (d *desktopNotifications) Show(title, body, openURL string, image []byte) {
 		case err == nil:
 		case errors.Is(err, errUnsent):
 			d.log.Debug().Err(err).Msg("sending Fyne's notification instead, without a click or an image")
-			notification := fyne.NewNotification(title, body)
-			fyne.Do(func() { d.app.SendNotification(notification) })
+			fyne.Do(func() { d.app.SendNotification(fyne.NewNotification(title, body)) })
 		default: // it may have been shown: a second one could be a duplicate
 			d.log.Warn().Err(err).Str("title", title).Msg("notification")
 		}

@@ -5,8 +5,7 @@ import (
 	"sync"
 )
 
-// owner starts the tray's goroutines and waits for them: each ends when ctx does, so quitting
-// (cancel ctx, then wait) leaves none behind.
+// owner starts the tray's goroutines and waits for them: each ends when ctx does.
 //
 // Concurrency: safe for concurrent use; ctx is set once by newOwner.
 type owner struct {

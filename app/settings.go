@@ -18,9 +18,8 @@ import (
 // Settings are the user's choices; internal/settings owns their keys, defaults and validation.
 type Settings = settings.Settings
 
-// newSettingsWindow builds the Settings window; login is what it says beside the "Start at login"
-// switch (current.StartAtLogin), onSave gets the validated settings, onManual opens the list of
-// Managers added by hand.
+// newSettingsWindow builds the Settings window; login is what it says beside "Start at login",
+// onSave gets the validated settings, onManual opens the list of Managers added by hand.
 func newSettingsWindow(a fyne.App, current Settings, login loginSwitch, logPath string, onSave func(Settings), onManual func()) fyne.Window {
 	w := a.NewWindow("Flamenco Tray Settings")
 	urlEntry := widget.NewEntry()

@@ -63,13 +63,11 @@ func (t *toastNotifier) saveFrame(frame []byte) string {
 	if frame == nil {
 		return ""
 	}
-	_, format, err := decodeFrame(frame)
-	dir := notificationDir()
-	if err == nil && dir == "" {
-		err = errors.New("no cache directory to write it in")
-	}
 	var path string
-	if err == nil {
+	_, format, err := decodeFrame(frame)
+	if dir := notificationDir(); err == nil && dir == "" {
+		err = errors.New("no cache directory to write it in")
+	} else if err == nil {
 		t.mu.Lock()
 		path, err = saveFrame(filepath.Join(dir, "frames"), frame, format)
 		t.mu.Unlock()

@@ -31,10 +31,8 @@ type toastImage struct {
 	Src       string `xml:"src,attr"`
 }
 
-// toastXML is the toast for a notification: its title and body, the app's icon (as Fyne's toasts
-// have it) where iconPath is not "", and the frame where framePath is not "". The frame is an
-// inline image, shown whole at the toast's full width below the text; a hero image would be
-// cropped to 2:1 (364×180), cutting the top and bottom off a 16:9 frame and most of a portrait one.
+// toastXML is the toast for a notification: title, body, the app's icon and the frame (each "" for
+// none). The frame is an inline image, shown whole; a hero image would be cropped to 2:1.
 func toastXML(title, body, iconPath, framePath string) string {
 	b := toastBinding{Template: "ToastGeneric", Texts: []string{cutRunes(title, maxToastTitle), cutRunes(body, maxToastBody)}}
 	if iconPath != "" {

@@ -17,7 +17,7 @@ import (
 func (t *tray) actions() MenuActions {
 	return MenuActions{
 		Open:            t.open,
-		Refresh:         t.refresh,
+		Refresh:         func() { t.browser.Refresh(); t.local.SearchAgain() }, // "Search again"
 		AddByURL:        t.windows.ShowManual,
 		ToggleAdvertise: t.local.Toggle,
 		Settings:        t.windows.ShowSettings,
@@ -59,12 +59,6 @@ func (t *tray) toggleLending(managerID string) {
 	settings.SetLendTo(t.app.Preferences(), m.URL, on)
 	t.lending.set(m, on)
 	t.requestRebuild()
-}
-
-// refresh is "Search again": for Managers on the LAN, and for the local Manager.
-func (t *tray) refresh() {
-	t.browser.Refresh()
-	t.local.SearchAgain()
 }
 
 // openJob opens a job of a listed Manager in its web UI (Fyne's main goroutine).
