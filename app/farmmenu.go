@@ -140,7 +140,6 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 		items = append(items, disabled("No jobs of yours lately"))
 	}
 	if choices := watchChoices(s); len(choices) > 0 && (s.NoJobCarriesKey || len(f.Watched) > 0) {
-		watch := fyne.NewMenuItem("Watch a job", nil)
 		var watchItems []*fyne.MenuItem
 		for _, j := range choices {
 			jobID := j.ID
@@ -148,8 +147,7 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 			item.Checked = f.Watched[jobID]
 			watchItems = append(watchItems, item)
 		}
-		watch.ChildMenu = fyne.NewMenu("", watchItems...)
-		items = append(items, fyne.NewMenuItemSeparator(), watch)
+		items = append(items, fyne.NewMenuItemSeparator(), submenu("Watch a job", watchItems...))
 	}
 	unfinished := 0
 	for _, j := range s.MyJobs {
@@ -161,9 +159,7 @@ func myJobsItem(m discovery.Manager, f ManagerFarm, a MenuActions) *fyne.MenuIte
 	if unfinished > 0 {
 		label = fmt.Sprintf("My jobs (%d unfinished)", unfinished)
 	}
-	item := fyne.NewMenuItem(farmIndent+label, nil)
-	item.ChildMenu = fyne.NewMenu("", items...)
-	return item
+	return submenu(farmIndent+label, items...)
 }
 
 // jobLabels are the words of each action's item.
@@ -188,9 +184,8 @@ func jobItem(managerID string, j managerapi.Job, f ManagerFarm, a MenuActions) *
 			items = append(items, fyne.NewMenuItem(jobLabels[action], func() { a.JobAction(managerID, jobID, action) }))
 		}
 	}
-	item := fyne.NewMenuItem(label, nil)
+	item := submenu(label, items...)
 	item.Icon = f.Frames[jobID]
-	item.ChildMenu = fyne.NewMenu("", items...)
 	return item
 }
 
@@ -222,11 +217,9 @@ func runningWorkerItem(title, managerID string, w LocalWorker, a MenuActions) *f
 	if w.Job != "" {
 		state += " on " + managerapi.CleanText(w.Job, maxJobNameRunes)
 	}
-	item := fyne.NewMenuItem(title+": "+state, nil)
-	item.ChildMenu = fyne.NewMenu("",
+	return submenu(title+": "+state,
 		fyne.NewMenuItem("Stop after this task", func() { a.StopWorker(managerID, true) }),
 		fyne.NewMenuItem("Stop now", func() { a.StopWorker(managerID, false) }))
-	return item
 }
 
 // workersWithoutRow are rows for the running Workers whose Manager has none in the menu, in the

@@ -110,7 +110,6 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 	}
 	items = append(items, workersWithoutRow(s.Workers, rowOf, a)...)
 	if len(more) > 0 {
-		item := fyne.NewMenuItem(fmt.Sprintf("%d more…", len(more)+hidden), nil)
 		var moreItems []*fyne.MenuItem
 		for _, m := range more {
 			moreItems = append(moreItems, managerItem(m, s.SetByIT.Includes(m), a))
@@ -118,8 +117,7 @@ func BuildMenu(s MenuState, a MenuActions) *fyne.Menu {
 		if hidden > 0 {
 			moreItems = append(moreItems, disabled(fmt.Sprintf("and %d others (see flamenco-tray discover)", hidden)))
 		}
-		item.ChildMenu = fyne.NewMenu("", moreItems...)
-		items = append(items, item)
+		items = append(items, submenu(fmt.Sprintf("%d more…", len(more)+hidden), moreItems...))
 	}
 	items = append(items,
 		fyne.NewMenuItemSeparator(),
@@ -284,6 +282,13 @@ func advertiseItems(s MenuState, a MenuActions) []*fyne.MenuItem {
 		}
 	}
 	return items
+}
+
+// submenu is a row that opens items.
+func submenu(label string, items ...*fyne.MenuItem) *fyne.MenuItem {
+	item := fyne.NewMenuItem(label, nil)
+	item.ChildMenu = fyne.NewMenu("", items...)
+	return item
 }
 
 func disabled(label string) *fyne.MenuItem {
