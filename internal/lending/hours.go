@@ -18,9 +18,6 @@ type Hours struct {
 // Weekdays is a set of days, bit 1<<time.Weekday.
 type Weekdays uint8
 
-// Has says whether d is in the set.
-func (w Weekdays) Has(d time.Weekday) bool { return w&(1<<d) != 0 }
-
 // IsZero says whether h allows any time.
 func (h Hours) IsZero() bool { return h.From == h.To && h.Days == 0 }
 
@@ -42,7 +39,7 @@ func (h Hours) Contains(t time.Time) bool {
 	return h.To <= h.From || sinceMidnight < h.To
 }
 
-func (h Hours) startsOn(d time.Weekday) bool { return h.Days == 0 || h.Days.Has(d) }
+func (h Hours) startsOn(d time.Weekday) bool { return h.Days == 0 || h.Days&(1<<d) != 0 }
 
 // String is the form ParseHours reads: "19:00-08:00 mon,tue,wed,thu,fri", or "" for any time.
 func (h Hours) String() string {
@@ -53,7 +50,7 @@ func (h Hours) String() string {
 	if h.Days != 0 {
 		var days []string
 		for i := 1; i <= 7; i++ { // Monday first, as studios' weeks are written
-			if d := time.Weekday(i % 7); h.Days.Has(d) {
+			if d := time.Weekday(i % 7); h.Days&(1<<d) != 0 {
 				days = append(days, dayNames[d])
 			}
 		}

@@ -24,12 +24,10 @@ type Worker interface {
 // Polling of the desktop's idle time: often while the computer is lent, so that the Manager hears
 // of the user's return well within a second; less often while the user is here.
 const (
-	PollWhileLent = 250 * time.Millisecond
-	PollWhileHere = time.Second
-	// requestTimeout bounds each request to the Manager: past it, the Worker is stopped here.
-	requestTimeout = 2 * time.Second
-	// wakeEvery bounds how often an asleep lent Worker is asked to wake.
-	wakeEvery = 5 * time.Second
+	PollWhileLent  = 250 * time.Millisecond
+	PollWhileHere  = time.Second
+	requestTimeout = 2 * time.Second // for each request to the Manager: past it, the Worker is stopped here
+	wakeEvery      = 5 * time.Second // at most this often, an asleep lent Worker is asked to wake
 )
 
 // Config configures a Lender.
@@ -56,11 +54,10 @@ type Tally struct {
 
 // Status is what the menu shows of lending to one Manager.
 type Status struct {
-	Decision Decision
-	Lent     bool // the Worker runs for the farm because the user is away
-	Worker   localworker.State
-	// NotTonightUntil is when "Not tonight" ends; zero when not chosen.
-	NotTonightUntil time.Time
+	Decision        Decision
+	Lent            bool // the Worker runs for the farm because the user is away
+	Worker          localworker.State
+	NotTonightUntil time.Time     // when "Not tonight" ends; zero when not chosen
 	AwayAfter       time.Duration // the policy's
 }
 
@@ -156,10 +153,7 @@ func (l *Lender) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			if l.lent {
-				l.mu.Lock()
-				whenBack := l.policy.WhenBack
-				l.mu.Unlock()
-				l.takeBack(context.WithoutCancel(ctx), whenBack, Decision{Mode: Off})
+				l.takeBack(context.WithoutCancel(ctx), Off)
 			}
 			return nil
 		case st, ok := <-states:
@@ -196,21 +190,21 @@ func (l *Lender) step(ctx context.Context) {
 	now := time.Now()
 	d := Decide(policy, in, now)
 	switch {
-	case d.Lend() && !l.lent && !l.ended:
+	case d.Mode == Away && !l.lent && !l.ended:
 		l.lend(ctx, now)
-	case d.Lend() && l.lent && !l.cfg.Worker.State().Active:
+	case d.Mode == Away && l.lent && !l.cfg.Worker.State().Active:
 		// It ended while lent (the Manager set it offline, or it failed): not started again before
 		// the next absence, so a Worker that cannot run is not relaunched every second. What it
 		// rendered is still told when the user is back.
 		l.log.Info().Msg("the lent Worker ended; lending again at the next absence")
 		l.lent, l.ended = false, true
 		l.keepTally()
-	case d.Lend() && l.cfg.Worker.State().Phase == localworker.Asleep && now.Sub(l.lastWake) >= wakeEvery:
+	case d.Mode == Away && l.cfg.Worker.State().Phase == localworker.Asleep && now.Sub(l.lastWake) >= wakeEvery:
 		// Sent asleep when the user came back the last time: the Manager keeps that status.
 		l.wakeWorker(ctx, now)
-	case d.Lend(): // lent and awake, or ended during this absence: nothing to do
+	case d.Mode == Away: // lent and awake, or ended during this absence: nothing to do
 	case l.lent:
-		l.takeBack(ctx, policy.WhenBack, d)
+		l.takeBack(ctx, d.Mode)
 	default:
 		l.byHand, l.ended = false, false
 		if !l.cfg.Worker.State().Active {
@@ -265,12 +259,14 @@ func (l *Lender) wakeWorker(ctx context.Context, now time.Time) {
 	}
 }
 
-// takeBack sends the lent Worker asleep (at once, or after its task); when the Manager cannot be
-// asked, the Worker is stopped here instead, as "Stop now" does.
-func (l *Lender) takeBack(ctx context.Context, whenBack WhenBack, d Decision) {
+// takeBack sends the lent Worker asleep (at once, or after its task, as the policy says); when the
+// Manager cannot be asked, the Worker is stopped here instead, as "Stop now" does.
+func (l *Lender) takeBack(ctx context.Context, why Mode) {
+	l.mu.Lock()
+	lazy := l.policy.WhenBack == FinishTask
+	l.mu.Unlock()
 	l.lent = false
-	lazy := whenBack == FinishTask
-	l.log.Info().Str("why", string(d.Mode)).Bool("after-task", lazy).Msg("taking the computer back from the farm")
+	l.log.Info().Str("why", string(why)).Bool("after-task", lazy).Msg("taking the computer back from the farm")
 	reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
 	err := l.cfg.Worker.SetAwake(reqCtx, false, lazy)
 	cancel()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -22,12 +21,10 @@ type cpuSample struct {
 // LoadMeter measures the share of the CPUs that programs other than the Worker use, between one
 // reading and the next (the first reading takes a short sample).
 //
-// Concurrency: safe for concurrent use (a mutex guards the last sample).
+// Concurrency: one goroutine reads it (a Lender's Run).
 type LoadMeter struct {
 	workerPID func() int // 0: no Worker runs
-
-	mu   sync.Mutex
-	last *cpuSample
+	last      *cpuSample
 }
 
 // NewLoadMeter returns a meter for this system; workerPID says the Worker's process, 0 for none.
@@ -41,8 +38,6 @@ const firstSample = 250 * time.Millisecond
 // Read returns the share (0 to 1) of the CPUs that programs other than the Worker used since the
 // last reading.
 func (m *LoadMeter) Read(ctx context.Context) (float64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	now, err := readCPU(m.workerPID())
 	if err != nil {
 		return 0, err

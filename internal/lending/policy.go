@@ -89,9 +89,6 @@ type Decision struct {
 	Reason string        // for NoIdle, OutsideHours and Loaded: why, in words for the menu
 }
 
-// Lend says whether the computer is lent.
-func (d Decision) Lend() bool { return d.Mode == Away }
-
 // Decide says whether to lend the computer now. It is safe by default: never while the setting is
 // off, idle cannot be read, "Not tonight" holds, outside the hours, while other programs keep the
 // computer busy, or while the user is active.

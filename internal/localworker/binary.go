@@ -15,13 +15,8 @@ import (
 // places.
 var ErrBinaryNotFound = errors.New("flamenco-worker not found")
 
-// BinaryName is the Worker's executable name on this platform.
-func BinaryName() string {
-	if runtime.GOOS == "windows" {
-		return "flamenco-worker.exe"
-	}
-	return "flamenco-worker"
-}
+// binaryName is the Worker's executable name on this platform.
+var binaryName = "flamenco-worker" + map[string]string{"windows": ".exe"}[runtime.GOOS]
 
 // FindBinary returns the flamenco-worker to run: explicit when given (it must exist), else the one on
 // PATH, else the one beside this program (or beside its macOS .app bundle).
@@ -29,7 +24,7 @@ func FindBinary(explicit string) (string, error) {
 	if explicit != "" {
 		return checkBinary(explicit)
 	}
-	if path, err := exec.LookPath(BinaryName()); err == nil {
+	if path, err := exec.LookPath(binaryName); err == nil {
 		return filepath.Abs(path)
 	}
 	exe, err := os.Executable()
@@ -42,7 +37,7 @@ func FindBinary(explicit string) (string, error) {
 	}
 	dirs := besideDirs(exe)
 	for _, dir := range dirs {
-		if path, err := checkBinary(filepath.Join(dir, BinaryName())); err == nil {
+		if path, err := checkBinary(filepath.Join(dir, binaryName)); err == nil {
 			return path, nil
 		}
 	}

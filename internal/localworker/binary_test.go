@@ -13,14 +13,14 @@ import (
 
 func TestFindBinary(t *testing.T) {
 	dir := ostest.TempDir(t)
-	worker := filepath.Join(dir, BinaryName())
+	worker := filepath.Join(dir, binaryName)
 	if err := os.WriteFile(worker, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := FindBinary(worker); got != worker || err != nil {
 		t.Errorf("explicit: %q, %v", got, err)
 	}
-	missing := filepath.Join(dir, "nowhere", BinaryName())
+	missing := filepath.Join(dir, "nowhere", binaryName)
 	if _, err := FindBinary(missing); !errors.Is(err, ErrBinaryNotFound) || !strings.Contains(err.Error(), missing) {
 		t.Errorf("explicit, missing: %v", err)
 	}

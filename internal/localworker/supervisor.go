@@ -96,10 +96,8 @@ type run struct {
 	stopOnce sync.Once
 	escalate chan escalation
 	done     chan struct{}
-	final    Exit // set before done is closed
-
-	// Under Supervisor.mu.
-	workerID string
+	final    Exit   // set before done is closed
+	workerID string // under Supervisor.mu
 }
 
 type escalation int
