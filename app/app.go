@@ -36,9 +36,8 @@ type Options struct {
 	LogPath string
 	// ShowRequests receives when another launch of the tray asked this one to show itself.
 	ShowRequests <-chan struct{}
-	// Quitting, when set, is called once the tray's window loop has ended, before it stops
-	// advertising and waits for its work: a launch from then on starts a new tray rather than
-	// asking this one, which no longer shows anything, to show itself.
+	// Quitting, when set, is called once the tray's window loop has ended, before it waits for its
+	// work: a launch from then on starts a new tray rather than asking this one to show itself.
 	Quitting func()
 }
 

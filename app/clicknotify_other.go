@@ -9,9 +9,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// fyneNotices leaves every notification to Fyne. On macOS Fyne 2.7.1 sends a UNNotificationRequest
-// with a title and a body only (app/app_darwin.m), or, for an app outside a bundle, AppleScript's
-// "display notification", which takes no image: the frame is left out, and a click does nothing.
+// fyneNotices leaves every notification to Fyne, which on macOS (2.7.1, app/app_darwin.m) sends a
+// title and a body only: the frame is left out, and a click does nothing.
 type fyneNotices struct{}
 
 func newNoticeSender(zerolog.Logger, string) noticeSender { return fyneNotices{} }

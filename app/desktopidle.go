@@ -17,7 +17,7 @@ var errIdleClosed = errors.New("idle is no longer read: the tray is quitting")
 // once at start, closed at quit. When it cannot be opened, every read says why (the log, once).
 //
 // Concurrency: Run, a goroutine of the tray's owner, owns the source: it opens it, makes the reads
-// the Lenders ask for, one at a time, and closes it once ctx ends. Nothing is locked.
+// asked for one at a time, and closes it once ctx ends. Nothing is locked.
 type desktopIdle struct {
 	log   zerolog.Logger
 	open  func(ctx context.Context) (idle.Source, error) // idle.Open

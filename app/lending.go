@@ -31,9 +31,7 @@ type lendingSet struct {
 	urls      map[string]bool         // the Managers' URLs lending is on for (settings.LendTo)
 	policy    lending.Policy          // Settings' latest
 	byManager map[string]*lenderEntry // by Manager ID; written by Run's goroutine alone
-	// problems say why a Manager lending is on for has no Lender (no Worker can be made for it),
-	// by Manager ID; each is logged once.
-	problems map[string]string
+	problems  map[string]string       // why a Manager lending is on for has no Lender; each logged once
 }
 
 // lendingConfig configures a lendingSet.
@@ -191,8 +189,8 @@ func (l *lendingSet) apply(listed []discovery.Manager, made map[string]*lenderEn
 	return stopping, len(stopping) > 0 || !maps.Equal(before, l.problems)
 }
 
-// run runs e's Lender, once the one it replaced has ended (it may be sending the Worker asleep),
-// and asks for a rebuild on each change of its status, until ctx ends.
+// run runs e's Lender once the one it replaced has ended (it may be sending the Worker asleep), and
+// asks for a rebuild on each change of its status, until ctx ends.
 func (l *lendingSet) run(ctx context.Context, e, previous *lenderEntry) {
 	defer close(e.done)
 	if previous != nil {
@@ -230,8 +228,8 @@ func (l *lendingSet) lender(managerID string) *lending.Lender {
 	return nil
 }
 
-// statuses are the Lenders' statuses for the menu, by Manager ID; a Manager lending is on for but
-// that has no Lender says why, as one whose idle cannot be read does: it is not lent.
+// statuses are the Lenders' statuses for the menu, by Manager ID; a Manager without a Lender says
+// why, as one whose idle cannot be read does.
 func (l *lendingSet) statuses() map[string]lending.Status {
 	l.mu.Lock()
 	lenders := make(map[string]*lending.Lender, len(l.byManager))

@@ -75,8 +75,7 @@ func (w *workerSet) start(ctx context.Context, m discovery.Manager, binary strin
 	})
 }
 
-// supervisorFor is the Supervisor of m's Worker, for lending this computer to m's farm: the one "Run
-// a Worker here" starts, made the same way, so that both share one Worker per Manager and computer.
+// supervisorFor is the Supervisor of m's Worker for lending: the one "Run a Worker here" starts.
 func (w *workerSet) supervisorFor(ctx context.Context, m discovery.Manager, binary string) (lending.Worker, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -87,8 +86,7 @@ func (w *workerSet) supervisorFor(ctx context.Context, m discovery.Manager, bina
 	return entry.sup, nil
 }
 
-// entryLocked is m's entry, made for m's URL and binary, or replaced when either changed while its
-// Worker does not run. w.mu is held.
+// entryLocked is m's entry, made anew when m's URL or binary changed while its Worker does not run.
 func (w *workerSet) entryLocked(ctx context.Context, m discovery.Manager, binary string) (*localWorkerEntry, error) {
 	entry := w.byManager[m.ID]
 	if entry != nil && (entry.starting || entry.sup.State().Active ||
@@ -178,8 +176,7 @@ func (w *workerSet) states(unavailable string) map[string]LocalWorker {
 	return states
 }
 
-// wait returns once every Worker's process has ended (after the tray's context ended, each signs
-// off, or is killed after localworker's deadline).
+// wait returns once every Worker's process has ended (signed off, or killed after a deadline).
 func (w *workerSet) wait() {
 	w.mu.Lock()
 	sups := make([]*localworker.Supervisor, 0, len(w.byManager))
