@@ -8,8 +8,8 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-func update(id string, status, previous managerapi.JobStatus, at time.Time) managerapi.JobUpdate {
-	return managerapi.JobUpdate{ID: id, Name: "job " + id, Status: status, PreviousStatus: previous, Updated: at}
+func update(id string, status managerapi.JobStatus, at time.Time) managerapi.JobUpdate {
+	return managerapi.JobUpdate{ID: id, Name: "job " + id, Status: status, Updated: at}
 }
 
 // listedView is a view primed by a complete list (Flamenco 3.6+).
@@ -27,13 +27,13 @@ func TestAJobSubmittedAndFailedBeforeItsOwnerIsKnownIsReportedOnce(t *testing.T)
 	t.Parallel()
 	v := listedView(t)
 	at := start.Add(time.Minute)
-	ts, ask := v.observeUpdate(update("new", managerapi.JobQueued, "", at))
+	ts, ask := v.observeUpdate(update("new", managerapi.JobQueued, at))
 	if len(ts) != 0 || !ask {
 		t.Fatalf("first sight: %v, ask %v; want nothing reported and the owner asked for", describe(ts), ask)
 	}
 	// It runs and fails while the answer is on its way: counted, not reported, not asked for again.
-	for _, u := range []managerapi.JobUpdate{update("new", managerapi.JobActive, managerapi.JobQueued, at.Add(time.Second)),
-		update("new", managerapi.JobFailed, managerapi.JobActive, at.Add(4*time.Second))} {
+	for _, u := range []managerapi.JobUpdate{update("new", managerapi.JobActive, at.Add(time.Second)),
+		update("new", managerapi.JobFailed, at.Add(4*time.Second))} {
 		if ts, ask := v.observeUpdate(u); len(ts) != 0 || ask {
 			t.Fatalf("%s before the owner is known: %v, ask %v", u.Status, describe(ts), ask)
 		}
@@ -50,7 +50,7 @@ func TestAJobSubmittedAndFailedBeforeItsOwnerIsKnownIsReportedOnce(t *testing.T)
 		t.Errorf("the end: %+v", ts[1])
 	}
 	// The same end again (a duplicate update, a late answer) is not news.
-	if ts, _ := v.observeUpdate(update("new", managerapi.JobFailed, managerapi.JobActive, at.Add(4*time.Second))); len(ts) != 0 {
+	if ts, _ := v.observeUpdate(update("new", managerapi.JobFailed, at.Add(4*time.Second))); len(ts) != 0 {
 		t.Errorf("the end twice: %v", describe(ts))
 	}
 	if ts := v.resolveOwner(answer); len(ts) != 0 {
@@ -62,8 +62,8 @@ func TestSomeoneElsesJobIsCountedNotReported(t *testing.T) {
 	t.Parallel()
 	v := listedView(t)
 	at := start.Add(time.Minute)
-	v.observeUpdate(update("bobs", managerapi.JobActive, "", at))
-	v.observeUpdate(update("bobs", managerapi.JobCompleted, managerapi.JobActive, at.Add(time.Second)))
+	v.observeUpdate(update("bobs", managerapi.JobActive, at))
+	v.observeUpdate(update("bobs", managerapi.JobCompleted, at.Add(time.Second)))
 	if ts := v.resolveOwner(job("bobs", "bob", managerapi.JobCompleted, at)); len(ts) != 0 {
 		t.Errorf("bob's job reported to alice: %v", describe(ts))
 	}
@@ -71,7 +71,7 @@ func TestSomeoneElsesJobIsCountedNotReported(t *testing.T) {
 		t.Errorf("summary: jobs %v, mine %v", s.Jobs, s.MyJobs)
 	}
 	// Known now: its next change needs no question and tells alice nothing.
-	if ts, ask := v.observeUpdate(update("bobs", managerapi.JobRequeueing, managerapi.JobCompleted, at.Add(2*time.Minute))); ask || len(ts) != 0 {
+	if ts, ask := v.observeUpdate(update("bobs", managerapi.JobRequeueing, at.Add(2*time.Minute))); ask || len(ts) != 0 {
 		t.Errorf("bob's known job again: %v, ask %v", describe(ts), ask)
 	}
 }
@@ -80,7 +80,7 @@ func TestAKnownJobOfMineEndsOnceWithItsProgress(t *testing.T) {
 	t.Parallel()
 	mine := job("a", "alice", managerapi.JobActive, start)
 	v := listedView(t, mine, job("old", "bob", managerapi.JobCompleted, before))
-	u := update("a", managerapi.JobActive, "", start.Add(time.Second))
+	u := update("a", managerapi.JobActive, start.Add(time.Second))
 	u.Progress = &managerapi.Progress{Completed: 2, Total: 3}
 	if ts, ask := v.observeUpdate(u); len(ts) != 0 || ask {
 		t.Fatalf("progress: %v, ask %v", describe(ts), ask)
@@ -89,7 +89,7 @@ func TestAKnownJobOfMineEndsOnceWithItsProgress(t *testing.T) {
 	if len(s.MyJobs) != 1 || s.MyJobs[0].Progress == nil || *s.MyJobs[0].Progress != (managerapi.Progress{Completed: 2, Total: 3}) {
 		t.Fatalf("my jobs after a progress update: %+v", s.MyJobs)
 	}
-	done := update("a", managerapi.JobCompleted, managerapi.JobActive, start.Add(3*time.Second))
+	done := update("a", managerapi.JobCompleted, start.Add(3*time.Second))
 	ts, _ := v.observeUpdate(done)
 	if got := describe(ts); !slices.Equal(got, []string{"a:active>completed"}) {
 		t.Fatalf("the end: %v", got)
@@ -125,11 +125,11 @@ func TestUpdatesReadDuringASnapshotAreReplayedOnlyPastWhatItShows(t *testing.T) 
 	t.Parallel()
 	at := start
 	updates := []managerapi.JobUpdate{
-		update("a", managerapi.JobActive, managerapi.JobQueued, at),
-		update("a", managerapi.JobCompleted, managerapi.JobActive, at.Add(time.Second)), // the snapshot shows this
-		update("b", managerapi.JobActive, managerapi.JobQueued, at),                     // the snapshot still had b queued
-		update("c", managerapi.JobQueued, "", at),                                       // not in the snapshot at all
-		update("a", managerapi.JobRequeueing, managerapi.JobCompleted, at.Add(2*time.Second)),
+		update("a", managerapi.JobActive, at),
+		update("a", managerapi.JobCompleted, at.Add(time.Second)), // the snapshot shows this
+		update("b", managerapi.JobActive, at),                     // the snapshot still had b queued
+		update("c", managerapi.JobQueued, at),                     // not in the snapshot at all
+		update("a", managerapi.JobRequeueing, at.Add(2*time.Second)),
 	}
 	statuses := map[string]managerapi.JobStatus{"a": managerapi.JobCompleted, "b": managerapi.JobQueued}
 	got := updatesAfterSnapshot(updates, func(id string) (managerapi.JobStatus, bool) { s, ok := statuses[id]; return s, ok })

@@ -135,7 +135,8 @@ func followWorkers(ctx context.Context, b *testing.B, url string) {
 		b.Error(err)
 		return
 	}
-	bus, err := managerapi.DialEventBus(ctx, base, managerapi.EventBusConfig{Subscriptions: []string{"allWorkers"}})
+	bus, err := managerapi.DialEventBus(ctx, base, managerapi.EventBusConfig{Subscriptions: []string{"allWorkers"},
+		PingEvery: 30 * time.Second, PongWait: time.Minute}) // the Manager's own
 	if err != nil {
 		b.Error(err)
 		return

@@ -17,7 +17,7 @@
 // consumer cost a goroutine and a frame per event without bound. An unknown packet, a noop or a
 // binary frame closed its connection; a cut event was dropped without a word; its Dial takes no
 // context and returns before the handshake; it reads frames of any size and pings every 30 s
-// whatever the Manager asks. Here the caller of Next reads the frames in order, only when asked (a
+// however soon its caller must notice a vanished Manager. Here the caller of Next reads the frames in order, only when asked (a
 // slow consumer slows the Manager's writes), every step is bounded, malformed frames are logged and
-// skipped, and the pings follow the Manager's (eventbus_test.go has each case).
+// skipped, and the client pings at the pace its caller asks (eventbus_test.go has each case).
 package managerapi

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // The Manager's event bus speaks Socket.IO 2 over Engine.IO 3 (github.com/graarh/golang-socketio's
@@ -173,34 +172,4 @@ func subscriptionFrame(kind, op string) []byte {
 		Op   string `json:"op"`
 	}{kind, op})
 	return append(append([]byte(`42["/subscription",`), body...), ']')
-}
-
-// openPacket is the Engine.IO open packet's JSON.
-type openPacket struct {
-	SID          string   `json:"sid"`
-	Upgrades     []string `json:"upgrades"`
-	PingInterval int64    `json:"pingInterval"` // milliseconds
-	PingTimeout  int64    `json:"pingTimeout"`  // milliseconds
-}
-
-// Bounds of the Manager's ping settings: a Manager that asks for a ping every millisecond must not
-// make the client flood it, nor one that asks for one a day leave a dead connection unnoticed.
-const (
-	minPingSetting       = time.Second
-	maxPingSetting       = 5 * time.Minute
-	defaultPingInterval  = 30 * time.Second // golang-socketio's, when the open packet does not say
-	defaultPingTimeout   = 60 * time.Second
-	maxPingSettingMillis = int64(maxPingSetting / time.Millisecond)
-)
-
-// pingSettings are the open packet's ping interval and timeout, defaulted and clamped to
-// [minPingSetting, maxPingSetting].
-func (o openPacket) pingSettings() (interval, timeout time.Duration) {
-	clamp := func(millis int64, def time.Duration) time.Duration {
-		if millis <= 0 {
-			return def
-		}
-		return min(max(time.Duration(min(millis, maxPingSettingMillis))*time.Millisecond, minPingSetting), maxPingSetting)
-	}
-	return clamp(o.PingInterval, defaultPingInterval), clamp(o.PingTimeout, defaultPingTimeout)
 }

@@ -33,8 +33,7 @@ var (
 	ErrEventBusProtocol = errors.New("event bus protocol error")
 	// ErrEventBusClosed: Close was called.
 	ErrEventBusClosed = errors.New("event bus closed")
-	// ErrEventBusSilent: no frame at all, not even a pong, within the Manager's ping interval plus its
-	// ping timeout.
+	// ErrEventBusSilent: no frame at all, not even a pong, within PingEvery plus PongWait.
 	ErrEventBusSilent = errors.New("event bus silent")
 	// ErrEventBusEnded: the Manager ended the connection (a websocket close, an Engine.IO close or a
 	// Socket.IO disconnect).
@@ -45,14 +44,13 @@ var (
 
 // EventBusConfig configures DialEventBus.
 type EventBusConfig struct {
-	// Subscriptions are the web UI's subscription types to ask for: allJobs, allWorkers,
-	// allLastRendered. /status events come without one.
+	// Subscriptions are the web UI's subscription types to ask for: allJobs, allLastRendered (or
+	// allWorkers, whose events are skipped). /status events come without one.
 	Subscriptions []string
 	// Logger receives the skipped frames and the Manager's Socket.IO errors.
 	Logger zerolog.Logger
-	// PingEvery and PongWait replace, when set, the ping interval and the ping timeout of the
-	// Manager's open packet (which are clamped to [1 s, 5 min]; these are not): a client that must
-	// notice a vanished Manager sooner than its 30 s + 60 s pings more often (the tray: 15 s + 10 s).
+	// PingEvery and PongWait, both required, are the client's ping interval and how long a pong may
+	// take. The open packet's (30 s and 60 s) are not used: they would notice a vanished Manager late.
 	PingEvery, PongWait time.Duration
 }
 
@@ -107,8 +105,8 @@ type EventBus struct {
 // Its errors match ErrEventBusRefused, ErrEventBusUnreachable, ErrEventBusTimeout or
 // ErrEventBusProtocol, or ctx's error.
 func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*EventBus, error) {
-	if base == nil {
-		return nil, errors.New("event bus: no Manager URL")
+	if base == nil || cfg.PingEvery <= 0 || cfg.PongWait <= 0 {
+		return nil, errors.New("event bus: no Manager URL or no ping interval")
 	}
 	endpoint := EventBusURL(base)
 	handshakeCtx, cancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -123,22 +121,14 @@ func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*Even
 		endpoint: endpoint,
 		log:      cfg.Logger.With().Str("component", "event-bus").Str("manager", base.String()).Logger(),
 	}
-	open, err := b.handshake(handshakeCtx, cfg.Subscriptions)
-	if err != nil {
+	if err := b.handshake(handshakeCtx, cfg.Subscriptions); err != nil {
 		conn.CloseNow()
 		return nil, handshakeError(ctx, handshakeCtx, endpoint, err)
 	}
-	interval, timeout := open.pingSettings()
-	if cfg.PingEvery > 0 {
-		interval = cfg.PingEvery
-	}
-	if cfg.PongWait > 0 {
-		timeout = cfg.PongWait
-	}
-	b.idle = interval + timeout
+	b.idle = cfg.PingEvery + cfg.PongWait
 	pingCtx, stop := context.WithCancel(context.Background())
 	b.stopPing, b.pingDone = stop, make(chan struct{})
-	go b.ping(pingCtx, interval)
+	go b.ping(pingCtx, cfg.PingEvery)
 	return b, nil
 }
 
@@ -184,30 +174,26 @@ func handshakeError(ctx, handshakeCtx context.Context, endpoint string, err erro
 }
 
 // handshake reads the open packet and the Socket.IO connect, then subscribes.
-func (b *EventBus) handshake(ctx context.Context, subscriptions []string) (openPacket, error) {
-	var open openPacket
+func (b *EventBus) handshake(ctx context.Context, subscriptions []string) error {
 	f, err := b.readHandshakeFrame(ctx)
 	if err != nil {
-		return open, err
+		return err
 	}
 	if f.Packet != PacketOpen {
-		return open, fmt.Errorf("%w: the first frame is packet %q, not an Engine.IO open packet", ErrEventBusProtocol, byte(f.Packet))
-	}
-	if err := unmarshalObject(f.Payload, &open); err != nil {
-		return open, fmt.Errorf("%w: %w: open packet: %v", ErrEventBusProtocol, ErrBadFrame, err)
+		return fmt.Errorf("%w: the first frame is packet %q, not an Engine.IO open packet", ErrEventBusProtocol, byte(f.Packet))
 	}
 	if f, err = b.readHandshakeFrame(ctx); err != nil {
-		return open, err
+		return err
 	}
 	if f.Packet != PacketMessage || f.Message != MessageConnect {
-		return open, fmt.Errorf("%w: no Socket.IO connect (40) after the open packet", ErrEventBusProtocol)
+		return fmt.Errorf("%w: no Socket.IO connect (40) after the open packet", ErrEventBusProtocol)
 	}
 	for _, kind := range subscriptions {
 		if err := b.write(ctx, subscriptionFrame(kind, "subscribe")); err != nil {
-			return open, fmt.Errorf("subscribe to %s: %w", kind, err)
+			return fmt.Errorf("subscribe to %s: %w", kind, err)
 		}
 	}
-	return open, nil
+	return nil
 }
 
 // readHandshakeFrame reads one frame of the handshake, where anything malformed is fatal.
@@ -256,11 +242,11 @@ func (b *EventBus) ping(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Next returns the next /jobs, /workers or /status event, answering the Manager's pings meanwhile.
-// Frames that do not parse and events whose argument is not valid are logged and skipped; other
-// events (/last-rendered, /task, …) are skipped silently. Next fails when the connection ends: ctx
+// Next returns the next /jobs, /status or /last-rendered event, answering the Manager's pings
+// meanwhile. Frames that do not parse and events whose argument is not valid are logged and skipped;
+// other events (/workers, /task, …) are skipped silently. Next fails when the connection ends: ctx
 // done (which closes the connection), Close (ErrEventBusClosed), the Manager ending it
-// (ErrEventBusEnded), silence longer than its pings allow (ErrEventBusSilent), a frame over the limit
+// (ErrEventBusEnded), silence longer than the pings allow (ErrEventBusSilent), a frame over the limit
 // (ErrEventBusFrameTooLarge), or a network error; after that it keeps failing with the same error.
 func (b *EventBus) Next(ctx context.Context) (BusEvent, error) {
 	if b.failure != nil {
@@ -274,7 +260,7 @@ func (b *EventBus) Next(ctx context.Context) (BusEvent, error) {
 			b.conn.CloseNow()
 			return BusEvent{}, err
 		}
-		if e.Name() != "" {
+		if e != (BusEvent{}) {
 			return e, nil
 		}
 	}

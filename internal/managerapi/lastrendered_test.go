@@ -220,7 +220,7 @@ func TestEventBusDecodesTheCapturedLastRenderedEvents(t *testing.T) {
 				if e.Frame == nil {
 					continue
 				}
-				if e.Name() != "/last-rendered" || !IsUUID(e.Frame.JobID) || !strings.HasPrefix(e.Frame.Thumbnail.Base, "/job-files/") ||
+				if e.Job != nil || e.Farm != nil || !IsUUID(e.Frame.JobID) || !strings.HasPrefix(e.Frame.Thumbnail.Base, "/job-files/") ||
 					!e.Frame.Thumbnail.Has(FrameTiny) || !strings.HasSuffix(e.Frame.Thumbnail.Base, e.Frame.JobID) {
 					t.Fatalf("decoded %+v", *e.Frame)
 				}
