@@ -22,6 +22,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/app"
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ssdpworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/trayhost"
@@ -304,8 +305,8 @@ func TestTrayEndToEnd(t *testing.T) {
 	done()
 	port := strings.TrimSuffix(localURL[strings.LastIndex(localURL, ":")+1:], "/")
 	wantLocation := fmt.Sprintf("http://%s:%s/upnp/description.xml", selfAddr, port)
-	var client *discovery.Client
-	if err := workerHost.Do(func() (err error) { client, err = discovery.NewClient(zerolog.Nop()); return err }); err != nil {
+	var client *ssdpworker.Searcher
+	if err := workerHost.Do(func() (err error) { client, err = ssdpworker.New(zerolog.Nop()); return err }); err != nil {
 		t.Fatal(err)
 	}
 	searchCtx, done := context.WithTimeout(ctx, 20*time.Second)

@@ -38,8 +38,7 @@ type Advertisement struct {
 	// Locations are the advertised LOCATIONs.
 	Locations []string
 
-	done     chan struct{}
-	finished <-chan struct{} // its Server's Finished
+	done chan struct{}
 	// Written before done is closed.
 	stopReason error
 	byebyeErr  error
@@ -47,11 +46,6 @@ type Advertisement struct {
 
 // Done is closed when the advertisement has ended and its ssdp:byebye was sent (or failed).
 func (ad *Advertisement) Done() <-chan struct{} { return ad.done }
-
-// Finished is closed once every goroutine of the advertisement's SSDP server has returned: after
-// Done, within the MX (3 s for Workers, 60 s at most) of an M-SEARCH gossdp's reader was about to
-// answer when advertising stopped; that answer is never sent.
-func (ad *Advertisement) Finished() <-chan struct{} { return ad.finished }
 
 // StopReason returns, once Done is closed, why advertising stopped by itself (wrapping
 // ErrManagerStoppedAnswering); nil when it was stopped, and before it ended.
@@ -180,8 +174,7 @@ func (a *Advertiser) start(ctx context.Context, at *attempt, managerURL string) 
 		return nil, err
 	}
 	server.AddAdvertisementURLs(plan.reachable)
-	at.ad = &Advertisement{Manager: plan.manager, Locations: server.Locations(), done: make(chan struct{}),
-		finished: server.Finished()}
+	at.ad = &Advertisement{Manager: plan.manager, Locations: server.Locations(), done: make(chan struct{})}
 	go a.run(ctx, at, server, plan.base)
 	return at.ad, nil
 }

@@ -5,6 +5,7 @@ package discovery_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/netip"
@@ -23,6 +24,7 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/fakeclock"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ssdpworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
@@ -99,14 +101,15 @@ func benchDiscoveryOnce(b *testing.B, runs int) {
 	selfIface := selfIfaceOn(b, selfAddr)
 	heard := startMSearchCounter(b, listenerHost, selfAddr)
 
-	// (a) The first 10 s, real time.
+	// (a) The first 10 s, real time. This namespace's one multicast interface is on the silent LAN,
+	// so a Browser's searches are its M-SEARCHes on that interface.
 	heardBefore := heard.Load()
-	sentFirst10s := countRealFirst10s(b, selfIface)
+	sentFirst10s := countRealFirst10s(b)
 	time.Sleep(300 * time.Millisecond) // datagrams in flight reach the listener
 	heardFirst10s := heard.Load() - heardBefore
 
 	// (b) Per hour afterwards, on a fake clock.
-	sentFake10s, sentHour, heardHour := countFakeHour(b, selfIface, heard)
+	sentFake10s, sentHour, heardHour := countFakeHour(b, heard)
 
 	oursP50, oursP95 := percentile(ours, 0.50), percentile(ours, 0.95)
 	seedP50, seedP95 := percentile(seed, 0.50), percentile(seed, 0.95)
@@ -201,7 +204,7 @@ func timeBrowser(b *testing.B, wantURL string) (time.Duration, error) {
 }
 
 type seedRun struct {
-	answer   time.Duration // start to Client.Run returning LOCATIONs (never if it did not)
+	answer   time.Duration // start to Searcher.Run returning LOCATIONs (never if it did not)
 	verified time.Duration // start to the first LOCATION that verified (never if none did)
 	searches int           // M-SEARCHes the client sent (one a second until the first answer)
 	err      error         // why it did not verify, or that a later LOCATION than the first did
@@ -212,7 +215,7 @@ type seedRun struct {
 func timeSeed() seedRun {
 	start := time.Now()
 	r := seedRun{answer: never, verified: never, searches: 1}
-	client, err := discovery.NewClient(zerolog.Nop())
+	client, err := ssdpworker.New(zerolog.Nop())
 	if err != nil {
 		r.err = err
 		return r
@@ -223,7 +226,7 @@ func timeSeed() seedRun {
 	elapsed := time.Since(start)
 	r.searches = 1 + int(elapsed/time.Second)
 	if err != nil {
-		r.err = fmt.Errorf("Client.Run: %w", err)
+		r.err = fmt.Errorf("Searcher.Run: %w", err)
 		return r
 	}
 	r.answer = elapsed
@@ -244,31 +247,33 @@ func timeSeed() seedRun {
 		}
 		errs = append(errs, err.Error())
 	}
-	r.err = fmt.Errorf("Client.Run returned %v after %v; none verified: %s", locations,
+	r.err = fmt.Errorf("Searcher.Run returned %v after %v; none verified: %s", locations,
 		elapsed.Round(time.Millisecond), strings.Join(errs, "; "))
 	return r
 }
 
-// countRealFirst10s runs a Browser on the real clock for 10 s and returns the M-SEARCHes it says it
-// sent on iface.
-func countRealFirst10s(b *testing.B, iface string) int {
-	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop()})
+// countRealFirst10s runs a Browser on the real clock for 10 s and returns the M-SEARCHes its log says
+// it sent.
+func countRealFirst10s(b *testing.B) int {
+	log := newBrowserLog(io.Discard)
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: log.logger()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- browser.Run(ctx) }()
 	time.Sleep(10 * time.Second)
-	sent := browser.MSearchesSent()[iface]
+	sent := log.searches()
 	cancel()
 	waitRun(b, done)
 	return sent
 }
 
 // countFakeHour runs a Browser on a fake clock: the first 10 s in 500 ms steps, then an hour in 10 s
-// steps. It returns the M-SEARCHes sent on iface in the first 10 s and in the hour after, and how many
-// the listener heard in that hour.
-func countFakeHour(b *testing.B, iface string, heard *atomic.Int64) (first10s, hour int, heardHour int64) {
+// steps. It returns the M-SEARCHes its log says it sent in the first 10 s and in the hour after, and
+// how many the listener heard in that hour.
+func countFakeHour(b *testing.B, heard *atomic.Int64) (first10s, hour int, heardHour int64) {
 	clock := fakeclock.New(time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC))
-	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: zerolog.Nop(), Clock: clock})
+	log := newBrowserLog(io.Discard)
+	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: log.logger(), Clock: clock})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- browser.Run(ctx) }()
@@ -279,7 +284,7 @@ func countFakeHour(b *testing.B, iface string, heard *atomic.Int64) (first10s, h
 
 	settle := func() int {
 		waitIdle(b, clock, browser)
-		return browser.MSearchesSent()[iface]
+		return log.searches()
 	}
 	settle()
 	for range 20 {

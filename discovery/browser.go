@@ -2,10 +2,8 @@ package discovery
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"sync"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -23,14 +21,11 @@ type BrowserConfig struct {
 	KnownURLs []string
 	// ManualURLs are Manager URLs the user added by hand (see Registry.AddManual).
 	ManualURLs []string
-	Search     SearchPolicy
-	// Resolver looks up the host names of Manager URLs given by name (by the user, by IT): a name
-	// that resolves to an address found by searching, where the same Manager answers on the same
-	// port, is one Manager with it. The checks of a name reach it at the addresses it gives. Nil
-	// means net.DefaultResolver.
+	// Search says when to search; the zero value means DefaultSearchPolicy.
+	Search SearchPolicy
+	// Resolver looks up the host names of Manager URLs given by name (by the user, by IT); the
+	// checks of a name reach it at the addresses it gives. Nil means net.DefaultResolver.
 	Resolver Resolver
-	// ProbeTimeout bounds each HTTP check.
-	ProbeTimeout time.Duration
 }
 
 // State is what the Browser knows, for display.
@@ -41,16 +36,8 @@ type State struct {
 	Searching bool
 	// Problem says why nothing can be found, when that is known (e.g. no multicast interface).
 	Problem string
-	// Searches counts the M-SEARCH rounds sent.
-	Searches int
-	// PendingChecks counts addresses being checked or not checked yet.
+	// PendingChecks counts addresses being checked or not checked yet, and host names being looked up.
 	PendingChecks int
-	// TrackedAddresses counts the addresses (verified or not) being followed; bounded.
-	TrackedAddresses int
-	// ChecksStarted counts the HTTP checks started since Run began.
-	ChecksStarted int
-	// ChecksInFlight counts the HTTP checks running now.
-	ChecksInFlight int
 }
 
 // Browser finds Flamenco Managers continuously: it searches gently, verifies every LOCATION over
@@ -69,10 +56,9 @@ type Browser struct {
 
 	events *hub.Hub[Event] // closed when Run returns
 
-	mu     sync.Mutex
-	state  State
-	socket *ssdpSocket
-	ran    bool
+	mu    sync.Mutex
+	state State
+	ran   bool
 }
 
 // manualChange adds or removes a Manager URL given by hand, in Run's goroutine.
@@ -94,9 +80,8 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System{}
 	}
-	cfg.Search = cfg.Search.withDefaults()
-	if cfg.ProbeTimeout <= 0 {
-		cfg.ProbeTimeout = DefaultProbeTimeout
+	if cfg.Search == (SearchPolicy{}) {
+		cfg.Search = DefaultSearchPolicy
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
@@ -105,7 +90,7 @@ func NewBrowser(cfg BrowserConfig) *Browser {
 	return &Browser{
 		cfg:       cfg,
 		log:       log,
-		prober:    newProber(cfg.ProbeTimeout, cfg.Resolver),
+		prober:    newProber(DefaultProbeTimeout, cfg.Resolver),
 		refreshCh: make(chan struct{}, 1),
 		vouchCh:   make(chan struct{}, 1),
 		vouches:   make(map[string]bool),
@@ -168,19 +153,4 @@ func (b *Browser) changeManual(ctx context.Context, change manualChange) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// MSearchesSent returns how many M-SEARCHes went out on each interface so far.
-func (b *Browser) MSearchesSent() map[string]int {
-	b.mu.Lock()
-	socket := b.socket
-	b.mu.Unlock()
-	if socket == nil {
-		return map[string]int{}
-	}
-	return socket.SentPerInterface()
-}
-
-func (e Event) String() string {
-	return fmt.Sprintf("%s %s %s %s", e.Kind, e.Manager.Name, e.Manager.Version, e.Manager.URL)
 }

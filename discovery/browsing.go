@@ -59,9 +59,6 @@ func (b *Browser) openSocket() (*ssdpSocket, error) {
 		b.events.Publish(Event{Kind: SearchWindowClosed})
 		return nil, err
 	}
-	b.mu.Lock()
-	b.socket = socket
-	b.mu.Unlock()
 	return socket, nil
 }
 
@@ -107,7 +104,7 @@ type checkResult struct {
 func (b *Browser) startBrowsing(ctx context.Context, wg *sync.WaitGroup, socket *ssdpSocket, answers <-chan Answer) *browsing {
 	s := &browsing{b: b, ctx: ctx, wg: wg, clock: b.cfg.Clock, socket: socket, answers: answers,
 		results: make(chan checkResult, maxConcurrentChecks), lookups: make(chan lookupResult, maxConcurrentLookups),
-		registry: NewRegistry(RegistryConfig{}),
+		registry: NewRegistry(),
 		schedule: &searchSchedule{policy: b.cfg.Search}}
 	b.updateLocalAddresses(s.registry)
 
@@ -124,7 +121,7 @@ func (b *Browser) startBrowsing(ctx context.Context, wg *sync.WaitGroup, socket 
 			b.log.Warn().Err(err).Str("url", manual).Msg("ignoring Manager URL added by hand")
 		}
 	}
-	if s.registry.Len() > 0 {
+	if len(s.registry.locations) > 0 {
 		s.schedule.startAt = now.Add(b.cfg.Search.KnownGrace)
 	}
 	return s
@@ -136,17 +133,14 @@ func (s *browsing) step(now time.Time) {
 	s.checkInterfaces(now)
 	s.searchIfDue(now)
 	if s.schedule.tick(now) {
-		s.b.setSearching(false)
+		s.b.closeSearchWindow()
 	}
-	started := s.startChecks(now)
+	s.startChecks(now)
 	s.startLookups(now)
 	s.publishChanges(now)
 
 	s.b.mu.Lock()
 	s.b.state.PendingChecks = s.registry.Pending()
-	s.b.state.TrackedAddresses = s.registry.Len()
-	s.b.state.ChecksStarted += started
-	s.b.state.ChecksInFlight = s.inFlight
 	s.b.mu.Unlock()
 }
 
@@ -180,17 +174,15 @@ func (s *browsing) searchIfDue(now time.Time) {
 	s.search(now)
 }
 
-// startChecks starts the HTTP checks that are due, as many as the limit allows, and says how many.
-func (s *browsing) startChecks(now time.Time) int {
-	due := s.registry.DueChecks(now, maxConcurrentChecks-s.inFlight)
-	for _, base := range due {
+// startChecks starts the HTTP checks that are due, as many as the limit allows.
+func (s *browsing) startChecks(now time.Time) {
+	for _, base := range s.registry.DueChecks(now, maxConcurrentChecks-s.inFlight) {
 		s.inFlight++
 		s.wg.Go(func() {
 			info, err := s.b.prober.Probe(s.ctx, base)
 			s.results <- checkResult{base, info, err}
 		})
 	}
-	return len(due)
 }
 
 // publishChanges tells subscribers what changed in the list of Managers, and lets the changes steer
@@ -201,13 +193,13 @@ func (s *browsing) publishChanges(now time.Time) {
 		switch e.Kind {
 		case ManagerAppeared:
 			// Only a verified Manager counts as an answer: forged answers must not cancel the retry.
-			s.schedule.sawAnswer()
+			s.schedule.answered = true
 		case ManagerGone:
 			s.schedule.refreshAfter(now.Add(jitter(s.b.cfg.Search.GoneJitter)))
 		}
 	}
 	s.b.publish(events, s.registry)
-	s.schedule.setListed(s.registry.Listed() > 0)
+	s.schedule.listed = s.registry.Listed() > 0
 }
 
 // wait waits for the next thing to do: an answer, a check's result, a request from the Browser's
@@ -228,7 +220,11 @@ func (s *browsing) wait(now time.Time) bool {
 		s.inFlight--
 		if s.ctx.Err() == nil {
 			s.registry.HandleCheck(s.clock.Now(), r.base, r.info, r.err)
-			s.b.logCheck(r)
+			if r.err != nil {
+				s.b.log.Debug().Err(r.err).Stringer("address", r.base).Msg("check failed")
+			} else {
+				s.b.log.Debug().Stringer("address", r.base).Str("name", r.info.Name).Msg("check succeeded")
+			}
 		}
 	case l := <-s.lookups:
 		s.looking--
@@ -258,14 +254,6 @@ func (s *browsing) refresh(now time.Time) {
 	s.b.log.Info().Time("search_at", maxTime(now, s.schedule.next())).Msg("searching again, as asked")
 }
 
-func (b *Browser) logCheck(r checkResult) {
-	if r.err != nil {
-		b.log.Debug().Err(r.err).Stringer("address", r.base).Msg("check failed")
-		return
-	}
-	b.log.Debug().Stringer("address", r.base).Str("name", r.info.Name).Msg("check succeeded")
-}
-
 // search multicasts an M-SEARCH on every multicast interface; the State says when there is none.
 func (s *browsing) search(now time.Time) {
 	s.schedule.searched(now)
@@ -279,7 +267,6 @@ func (s *browsing) search(now time.Time) {
 		s.b.log.Debug().Int("interfaces", sent).Msg("sent M-SEARCH")
 	}
 	s.b.mu.Lock()
-	s.b.state.Searches++
 	s.b.state.Problem = problem
 	s.b.mu.Unlock()
 }
@@ -293,9 +280,9 @@ func (b *Browser) updateLocalAddresses(registry *Registry) {
 	registry.SetLocalNetworks(networks)
 }
 
-func (b *Browser) setSearching(searching bool) {
+func (b *Browser) closeSearchWindow() {
 	b.mu.Lock()
-	b.state.Searching = searching
+	b.state.Searching = false
 	b.mu.Unlock()
 	b.events.Publish(Event{Kind: SearchWindowClosed})
 }

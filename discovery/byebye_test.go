@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"testing"
 	"time"
 
@@ -139,7 +140,6 @@ func afterByebye(msgs []observed) (bye observed, after []observed, ok bool) {
 // or a re-announcement after the byebye would make every peer list the Manager again for an hour.
 func TestServerByebyeIsTheLastWord(t *testing.T) {
 	serverAddr, peer := observedLAN(t)
-	location := fmt.Sprintf("http://%s:8080/upnp/description.xml", serverAddr)
 
 	const rounds = 8
 	for round := range rounds {
@@ -147,7 +147,7 @@ func TestServerByebyeIsTheLastWord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		server.AddAdvertisement(location)
+		server.AddAdvertisementURLs([]url.URL{{Scheme: "http", Host: serverAddr.String() + ":8080"}})
 		ctx, cancel := context.WithCancel(context.Background())
 		runDone := make(chan error, 1)
 		go func() { runDone <- server.Run(ctx) }()
@@ -176,11 +176,7 @@ func TestServerByebyeIsTheLastWord(t *testing.T) {
 
 		// gossdp's reader, asleep before an answer it no longer sends, is done within MX (3 s) of the
 		// stop; then nothing of the Server can send, and a sentinel sent after it arrives last.
-		select {
-		case <-server.Finished():
-		case <-time.After(time.Until(stopped.Add(4500 * time.Millisecond))):
-			t.Fatalf("round %d: the Server's goroutines still run 4.5s after the stop", round)
-		}
+		waitGossdpGone(t, stopped.Add(4500*time.Millisecond), fmt.Sprintf("round %d, 4.5s after the stop", round))
 		msgs := peer.untilSentinel(t, sendSentinel(t, serverAddr, round), 5*time.Second)
 		bye, after, ok := afterByebye(msgs)
 		if !ok {
@@ -218,7 +214,7 @@ func sendSentinel(t *testing.T, from netip.Addr, n int) string {
 func kinds(msgs []observed) []string {
 	out := make([]string, len(msgs))
 	for i, m := range msgs {
-		out[i] = m.Kind.String()
+		out[i] = string(m.Kind)
 	}
 	return out
 }

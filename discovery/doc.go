@@ -13,21 +13,17 @@
 //     0..MX seconds before each answer; every searcher on the LAN shares it. Searching often, or with a
 //     large MX, slows discovery down for every Worker.
 //
-// Roles, one file each: Client (client.go) is Flamenco's own one-shot search, as the Worker does it;
-// the tray does not use it, tests search with it as a Worker would. Server (server.go) is the
-// advertiser Flamenco's Manager uses, plus the byebye it forgets; what it reaches inside gossdp for
-// that is in gossdp_internals.go alone. Browser (browser.go, its loop in browsing.go) is continuous
-// discovery for the tray: its search socket (search.go) sends few M-SEARCHes with MX 1 on every
-// multicast interface and reads the answers, the answer inbox (answerinbox.go) bounds what a flood
-// costs, Prober (verify.go) verifies LOCATIONs over HTTP, and Registry follows addresses
-// (registry.go), tracks their liveness (registry_liveness.go) and tells which are one Manager with an
-// ID that stays (registry_identity.go: this machine's addresses, a host name given that resolves to
-// an address found, same port, same Manager answering, or a machine's addresses on two of this
-// computer's networks that each announced the other, registry_claims.go; never the name a Manager
-// answers with), with the time passed in. The Browser looks host names up through its Resolver
-// (resolve.go), and its checks reach them there; a Manager's watcher vouches for it (vouch.go).
-// Subscribers get the Browser's events through internal/hub. Advertiser (advertise.go) advertises a
-// Manager running on this machine, unless it advertises itself (localsearch.go).
+// Roles, one file each: Server (server.go) is the advertiser Flamenco's Manager uses, plus the byebye
+// it forgets; what it reaches inside gossdp for that is in gossdp_internals.go alone. Browser
+// (browser.go, its loop in browsing.go) is continuous discovery for the tray: its search socket
+// (search.go) sends few M-SEARCHes with MX 1 on every multicast interface and reads the answers, the
+// answer inbox (answerinbox.go) bounds what a flood costs, Prober (verify.go) verifies LOCATIONs over
+// HTTP, and Registry follows addresses (registry.go), tracks their liveness (registry_liveness.go)
+// and tells which are one Manager with an ID that stays (registry_identity.go, registry_claims.go),
+// with the time passed in. The Browser looks host names up through its Resolver (resolve.go); a
+// Manager's watcher vouches for it (vouch.go). Subscribers get the Browser's events through
+// internal/hub. Advertiser (advertise.go) advertises a Manager running on this machine, unless it
+// advertises itself (localsearch.go).
 package discovery
 
 import "time"

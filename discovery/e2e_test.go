@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ssdpworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
@@ -93,31 +95,28 @@ func TestSocketGuardRefusesUnisolatedNamespace(t *testing.T) {
 	// An interface the harness did not make (ifb: this kernel may lack the dummy module).
 	self.IP(t, "link", "add", "dummy7", "type", "ifb")
 	defer self.IP(t, "link", "del", "dummy7")
-	_, err := discovery.NewClient(testLogger(t))
-	if err == nil || !strings.Contains(err.Error(), "dummy7") {
-		t.Fatalf("NewClient with a foreign interface present: err = %v, want a refusal naming dummy7", err)
+	if _, err := discovery.NewServer(testLogger(t)); err == nil || !strings.Contains(err.Error(), "dummy7") {
+		t.Fatalf("NewServer with a foreign interface present: err = %v, want a refusal naming dummy7", err)
 	}
-	if _, err := discovery.NewServer(testLogger(t)); err == nil {
-		t.Fatal("NewServer opened a socket in an unisolated namespace")
+	if _, err := ssdpworker.New(testLogger(t)); err == nil || !strings.Contains(err.Error(), "dummy7") {
+		t.Fatalf("ssdpworker.New with a foreign interface present: err = %v, want a refusal naming dummy7", err)
 	}
 }
 
-func TestClientFindsServer(t *testing.T) {
+func TestWorkerSearchFindsServer(t *testing.T) {
 	netns.RequireIsolated(t)
 	server, err := discovery.NewServer(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"http://127.0.0.1:8080/upnp/description.xml", "http://127.0.0.2:8080/upnp/description.xml"}
-	for _, l := range want {
-		server.AddAdvertisement(l)
-	}
+	server.AddAdvertisementURLs([]url.URL{{Scheme: "http", Host: "127.0.0.1:8080"}, {Scheme: "http", Host: "127.0.0.2:8080"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	serverDone := make(chan struct{})
 	go func() { defer close(serverDone); server.Run(ctx) }()
 	defer func() { cancel(); <-serverDone }()
 
-	client, err := discovery.NewClient(testLogger(t))
+	client, err := ssdpworker.New(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +124,7 @@ func TestClientFindsServer(t *testing.T) {
 	defer searchCancel()
 	got, err := client.Run(searchCtx)
 	if err != nil {
-		t.Fatalf("Client.Run: %v", err)
+		t.Fatalf("Searcher.Run: %v", err)
 	}
 	// Run returns at the first answer; the second may or may not have arrived by then.
 	if len(got) == 0 || len(got) > 2 {
@@ -216,7 +215,7 @@ func TestBrowserSearchesEveryInterfaceNotJustTheDefaultRoute(t *testing.T) {
 	standin.Start(t, managerHost, "Back Room Farm")
 
 	// Flamenco's own search goes where the routing table sends the group: LAN 2, so it finds nothing.
-	client, err := discovery.NewClient(testLogger(t))
+	client, err := ssdpworker.New(testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +270,7 @@ func TestServerByebyeReachesListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	location := fmt.Sprintf("http://%s:8080/upnp/description.xml", selfAddr)
-	server.AddAdvertisement(location)
+	server.AddAdvertisementURLs([]url.URL{{Scheme: "http", Host: selfAddr.String() + ":8080"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); server.Run(ctx) }()
@@ -327,8 +326,8 @@ func TestAdvertiserIsFoundFromAnotherHost(t *testing.T) {
 	}
 
 	// A Worker-style search from the other host finds it.
-	var client *discovery.Client
-	if err := worker.Do(func() (err error) { client, err = discovery.NewClient(testLogger(t)); return err }); err != nil {
+	var client *ssdpworker.Searcher
+	if err := worker.Do(func() (err error) { client, err = ssdpworker.New(testLogger(t)); return err }); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -5,6 +5,7 @@ package discovery_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/flamenco-tray/flamenco-tray/discovery"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/netns"
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/ssdpworker"
 	"github.com/flamenco-tray/flamenco-tray/internal/testkit/standin"
 )
 
@@ -28,7 +30,7 @@ import (
 // SSDP responder (gossdp's Server) answers M-SEARCHes strictly one at a time, each after sleeping a
 // random 0..MX seconds, so every tray's search delays every Worker's. For each fleet size N it runs N
 // tray Browsers in this process (each with its own socket) next to a stand-in Manager on one LAN, and
-// times a Worker-style searcher (discovery.Client: gossdp's client, MX 3, one M-SEARCH a second, done
+// times a Worker-style searcher (ssdpworker: gossdp's client, MX 3, one M-SEARCH a second, done
 // at the first answer) on another host, K times; first with no trays, as the baseline. A listener on a
 // fourth host counts the fleet's M-SEARCHes as they cross the LAN. Target: with 200 trays the
 // searcher's p50 stays within 1.2x of its p50 with none.
@@ -119,7 +121,6 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 	scope := newBenchScope(b) // keeps the stand-in's log quiet unless the benchmark fails
 	lan := netns.NewLAN(scope)
 	selfAddr := lan.Attach(scope, netns.Self(), netns.WithMulticastRoute())
-	selfIface := selfIfaceOn(b, selfAddr)
 	managerHost := netns.NewHost(scope)
 	managerAddr := lan.Attach(scope, managerHost, netns.WithMulticastRoute())
 	standin.Start(scope, managerHost, "Fleet Farm")
@@ -145,7 +146,7 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 	}
 	rows := []fleetRow{base}
 	for i, n := range sizes {
-		row := fleetMeasure(b, n, policy, rng, selfIface, selfAddr, counter, worker, listenerHost, wantURL, runs)
+		row := fleetMeasure(b, n, policy, rng, selfAddr, counter, worker, listenerHost, wantURL, runs)
 		if i < len(sizes)-1 {
 			// The stopped fleet's searches still queued at the responder must not meet the next one.
 			if took, err := fleetDrain(listenerHost, fleetDrainBetweenSizes); err != nil {
@@ -224,7 +225,7 @@ func benchFleetOnce(b *testing.B, runs, scale int, sizes []int) {
 }
 
 // fleetMeasure runs n Browsers, times the searcher while they run, and stops them all.
-func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.Rand, selfIface string, selfAddr netip.Addr,
+func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.Rand, selfAddr netip.Addr,
 	counter *fleetCounter, worker, prober *netns.Host, wantURL string, runs int) fleetRow {
 	row := fleetRow{n: n}
 	goroutinesBefore := runtime.NumGoroutine()
@@ -238,6 +239,9 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 	ctx, cancel := context.WithCancel(context.Background())
 	browsers := make([]*discovery.Browser, 0, n)
 	dones := make([]chan error, 0, n)
+	// Every tray's log: this namespace's one multicast interface is on the LAN, so each search is one
+	// M-SEARCH there.
+	log := newBrowserLog(io.Discard)
 	stopped := false
 	stop := func() {
 		if stopped {
@@ -262,7 +266,7 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 	start := time.Now()
 	for _, off := range offsets {
 		time.Sleep(time.Until(start.Add(off)))
-		cfg := discovery.BrowserConfig{Logger: zerolog.Nop(), Search: policy}
+		cfg := discovery.BrowserConfig{Logger: log.logger(), Search: policy}
 		if fleetTraysRemember() {
 			cfg.KnownURLs = []string{wantURL}
 		}
@@ -291,16 +295,9 @@ func fleetMeasure(b *testing.B, n int, policy discovery.SearchPolicy, rng *rand.
 			row.listed, n, fleetListWait))
 	}
 
-	sentNow := func() int {
-		total := 0
-		for _, br := range browsers {
-			total += br.MSearchesSent()[selfIface]
-		}
-		return total
-	}
-	heard0, sent0, t0 := counter.from(selfAddr), sentNow(), time.Now()
+	heard0, sent0, t0 := counter.from(selfAddr), log.searches(), time.Now()
 	fleetTimeSearches(&row, worker, prober, wantURL, runs)
-	row.heard, row.sent, row.window = counter.from(selfAddr)-heard0, sentNow()-sent0, time.Since(t0)
+	row.heard, row.sent, row.window = counter.from(selfAddr)-heard0, log.searches()-sent0, time.Since(t0)
 
 	stop()
 	// Every Run has returned; give the goroutines they left behind (HTTP connections closing) a moment.
@@ -384,11 +381,11 @@ func fleetDrain(h *netns.Host, within time.Duration) (time.Duration, error) {
 	}
 }
 
-// fleetSearchOnce times one Worker-style search from worker's namespace: Client.Run until the first
+// fleetSearchOnce times one Worker-style search from worker's namespace: Searcher.Run until the first
 // answer, which must name the Manager at wantURL.
 func fleetSearchOnce(worker *netns.Host, wantURL string) (time.Duration, int, error) {
-	var client *discovery.Client
-	if err := worker.Do(func() (err error) { client, err = discovery.NewClient(zerolog.Nop()); return err }); err != nil {
+	var client *ssdpworker.Searcher
+	if err := worker.Do(func() (err error) { client, err = ssdpworker.New(zerolog.Nop()); return err }); err != nil {
 		return never, 0, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), fleetSearchTimeout)
@@ -398,11 +395,11 @@ func fleetSearchOnce(worker *netns.Host, wantURL string) (time.Duration, int, er
 	took := time.Since(start)
 	searches := 1 + int(took/time.Second)
 	if err != nil {
-		return never, searches, fmt.Errorf("Client.Run after %v: %w", took.Round(time.Millisecond), err)
+		return never, searches, fmt.Errorf("Searcher.Run after %v: %w", took.Round(time.Millisecond), err)
 	}
 	wantLocation := strings.TrimSuffix(wantURL, "/") + "/"
 	if !slices.ContainsFunc(locations, func(l string) bool { return strings.HasPrefix(l, wantLocation) }) {
-		return never, searches, fmt.Errorf("Client.Run returned %v, none at %s", locations, wantURL)
+		return never, searches, fmt.Errorf("Searcher.Run returned %v, none at %s", locations, wantURL)
 	}
 	return took, searches, nil
 }

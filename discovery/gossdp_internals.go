@@ -12,42 +12,30 @@ import (
 	"github.com/fromkeith/gossdp"
 )
 
-// This file is the only place in the program that reaches into gossdp's unexported fields (through
-// reflect and unsafe), for the one version go.mod pins (v0.0.0-20180102154144-1b2c43f6886e). They are
-// needed for one thing: stopping a Server so that ssdp:byebye is its last word. gossdp's own Stop
-// clears its running flag before the byebye, so it never sends one, then clears the socket under its
-// reader (a data race and a nil dereference), as FLAMENCO-SSDP.md lists. Each reach, and why:
+// This file is the only place that reaches into gossdp's unexported fields (reflect and unsafe), for
+// the version go.mod pins (v0.0.0-20180102154144-1b2c43f6886e), and for one thing: stopping a Server
+// so that ssdp:byebye is its last word. gossdp's own Stop clears its running flag before the byebye,
+// so never sends one, then clears the socket under its reader (FLAMENCO-SSDP.md). Each reach:
 //
-//   - Ssdp.interactionLock and Ssdp.isRunning: gossdp sends every answer and announcement under the
-//     lock after checking the flag. Clearing the flag under the lock is the only way to make it stop
-//     answering M-SEARCHes and re-announcing while its socket stays open for our byebye.
-//   - Ssdp.advertisableServers and AdvertisableServer.lastTimer/last3sTimer: the re-announcement
-//     timers. gossdp's Stop stops only those of the last advertisement of each device UUID, and every
-//     Flamenco LOCATION shares one UUID, so the others would re-announce a stopped Manager hourly.
-//   - Ssdp.writeChannel and its writeMessage{shouldExit: true}: gossdp sends through a writer goroutine
-//     fed by this unbuffered channel. Handing it the exit message is what proves that every datagram
-//     it was given has been written, so no answer can follow the byebye.
-//   - Ssdp.socket.rawSocket: closing it ends gossdp's reader without clearing the field under it, as
-//     gossdp's Stop does (its reader then panics).
+//   - Ssdp.interactionLock and isRunning: clearing the flag under the lock stops its answers and
+//     re-announcements while its socket stays open for our byebye.
+//   - AdvertisableServer.lastTimer/last3sTimer in Ssdp.advertisableServers: gossdp's Stop stops
+//     only those of the last advertisement of each device UUID, and all of Flamenco's share one.
+//   - Ssdp.writeChannel and writeMessage{shouldExit: true}: once its writer took the exit message,
+//     every datagram it was given has been written, so no answer can follow the byebye.
+//   - Ssdp.socket.rawSocket: closing it ends the reader without clearing the field under it.
 //
-// Nothing else in discovery reaches in: the logger (logging.go) is given through gossdp's exported
-// LoggerInterface, and the client and the fallback stop recover the reader's panic around gossdp's
-// exported Start. TestGossdpLayoutIsTheOnePinned fails when this layout changes, and Server falls
-// back to gossdp's own Stop (logged) when it cannot reach the fields (on Windows its socket is a raw
-// handle).
+// TestGossdpLayoutIsTheOnePinned fails when this layout changes; Server falls back to gossdp's own
+// Stop (logged) when it cannot reach the fields (on Windows its socket is a raw handle).
 
 // gossdpInternals are the parts of one gossdp.Ssdp that a clean stop needs.
 type gossdpInternals struct {
-	// interactionLock guards isRunning; gossdp sends every answer and announcement under it, after
-	// checking isRunning.
-	interactionLock *sync.Mutex
-	isRunning       *bool
-	// advertisableServers holds the advertisements whose re-announcement timers must stop.
+	interactionLock     *sync.Mutex
+	isRunning           *bool
 	advertisableServers reflect.Value // map[string][]*gossdp.AdvertisableServer
-	// writeChannel feeds gossdp's writer goroutine (unbuffered); exitMessage makes it return.
-	writeChannel reflect.Value // chan gossdp.writeMessage
-	exitMessage  reflect.Value // gossdp.writeMessage{shouldExit: true}
-	rawSocket    net.PacketConn
+	writeChannel        reflect.Value // chan gossdp.writeMessage, unbuffered, read by its writer
+	exitMessage         reflect.Value // gossdp.writeMessage{shouldExit: true}
+	rawSocket           net.PacketConn
 }
 
 // gossdpTimerFields are AdvertisableServer's re-announcement timers.
@@ -129,9 +117,7 @@ func unexported(field reflect.Value) reflect.Value {
 }
 
 // stopSending makes gossdp send nothing more of its own: once isRunning is false under its lock,
-// neither its M-SEARCH answers nor its re-announcements send, and a send that was under way has been
-// handed to the writer. It also stops the re-announcement timers (gossdp's Stop stops only those of
-// the last advertisement of each device UUID, and all of Flamenco's share one).
+// neither its answers nor its re-announcements send, and a send under way has reached the writer.
 func (g *gossdpInternals) stopSending() {
 	g.interactionLock.Lock()
 	defer g.interactionLock.Unlock()
@@ -179,9 +165,7 @@ func (g *gossdpInternals) stopWriter(within time.Duration) error {
 }
 
 // closeSocket closes gossdp's socket, which ends its reader: at once when it is reading, or after
-// the answer it is sleeping on (up to the M-SEARCH's MX), which it no longer sends. Unlike gossdp's
-// Stop, it leaves the socket field alone: closing a net.PacketConn is safe while another goroutine
-// reads it.
+// the answer it is sleeping on (up to the M-SEARCH's MX), which it no longer sends.
 func (g *gossdpInternals) closeSocket() error {
 	return g.rawSocket.Close()
 }

@@ -94,11 +94,12 @@ func TestBrowserListsAManagerGivenByNameAndFoundAtItsAddressOnce(t *testing.T) {
 			_, _, addr := lanWithManager(t, "Studio Farm")
 			dns := &fakeDNS{names: map[string][]netip.Addr{"farmhost": {addr}}}
 			byName, byAddress := "http://farmhost:8080/", fmt.Sprintf("http://%s:8080", addr)
-			cfg := discovery.BrowserConfig{Resolver: dns}
+			output := testBrowserLog(t)
+			cfg := discovery.BrowserConfig{Logger: output.logger(), Resolver: dns}
 			if nameFirst {
 				cfg.ManualURLs = []string{byName}
 			}
-			browser, events := runBrowser(t, cfg)
+			browser, events := startBrowser(t, cfg)
 			log := &eventLog{in: events}
 
 			first := log.next(t, 10*time.Second, "Manager listed", func(e discovery.Event) bool { return e.Kind == discovery.ManagerAppeared })
@@ -118,10 +119,11 @@ func TestBrowserListsAManagerGivenByNameAndFoundAtItsAddressOnce(t *testing.T) {
 				t.Errorf("joined entry %+v, want it opening %s, added by hand", joined.Manager, byName)
 			}
 
-			// Both addresses are checked again, and nothing changes.
-			checks := browser.State().ChecksStarted
+			// Both addresses are checked again, and nothing changes: the checks' results are all in, and
+			// the browser's loop that took the last of them has published what it changed.
+			checks := output.checks()
 			deadline := time.Now().Add(20 * time.Second)
-			for browser.State().ChecksStarted < checks+4 || browser.State().ChecksInFlight > 0 {
+			for output.checks() < checks+4 || browser.State().PendingChecks > 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("no further checks: %+v", browser.State())
 				}

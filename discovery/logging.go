@@ -32,20 +32,14 @@ func (l *gossdpLogger) Infof(format string, args ...interface{}) {
 }
 
 func (l *gossdpLogger) Warnf(format string, args ...interface{}) {
-	l.warn(format, args)
-}
-
-func (l *gossdpLogger) Errorf(format string, args ...interface{}) {
-	l.warn(format, args)
-}
-
-func (l *gossdpLogger) warn(format string, args []interface{}) {
+	level := zerolog.WarnLevel
 	if l.stopping.Load() {
-		l.logger.Debug().Msg(formatGossdp(format, args))
-		return
+		level = zerolog.DebugLevel
 	}
-	l.logger.Warn().Msg(formatGossdp(format, args))
+	l.logger.WithLevel(level).Msg(formatGossdp(format, args))
 }
+
+func (l *gossdpLogger) Errorf(format string, args ...interface{}) { l.Warnf(format, args...) }
 
 // formatGossdp formats gossdp's messages, some of which pass arguments without a verb
 // (`Warnf("Error reading request: ", err)`).

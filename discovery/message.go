@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -11,28 +10,16 @@ import (
 )
 
 // AnswerKind says what an SSDP message announced.
-type AnswerKind int
+type AnswerKind string
 
 const (
 	// SearchResponse is a unicast "HTTP/1.1 200 OK" answer to an M-SEARCH.
-	SearchResponse AnswerKind = iota
+	SearchResponse AnswerKind = "response"
 	// AliveNotify is a multicast NOTIFY ssdp:alive.
-	AliveNotify
+	AliveNotify AnswerKind = "alive"
 	// ByebyeNotify is a multicast NOTIFY ssdp:byebye.
-	ByebyeNotify
+	ByebyeNotify AnswerKind = "byebye"
 )
-
-func (k AnswerKind) String() string {
-	switch k {
-	case SearchResponse:
-		return "response"
-	case AliveNotify:
-		return "alive"
-	case ByebyeNotify:
-		return "byebye"
-	}
-	return "unknown"
-}
 
 // Answer is an SSDP message that says a Flamenco Manager is (or no longer is) at a LOCATION.
 type Answer struct {
@@ -152,26 +139,13 @@ func buildMSearch(mx int) []byte {
 		"ST: " + ServiceType + "\r\n\r\n")
 }
 
-const (
-	notifyAlive  = "ssdp:alive"
-	notifyByebye = "ssdp:byebye"
-)
-
-// buildNotify builds a NOTIFY. The byebye keeps LOCATION (not required by UPnP, and ignored by those
-// who don't use it) because every Flamenco Manager shares one USN: LOCATION is what says which one left.
-func buildNotify(nts, nt, location string, maxAgeSeconds int) []byte {
-	var b bytes.Buffer
-	b.WriteString("NOTIFY * HTTP/1.1\r\n")
-	b.WriteString("HOST: " + MulticastAddress + "\r\n")
-	b.WriteString("NT: " + nt + "\r\n")
-	b.WriteString("NTS: " + nts + "\r\n")
-	b.WriteString("USN: uuid:" + DeviceUUID + "::" + nt + "\r\n")
-	if location != "" {
-		b.WriteString("LOCATION: " + location + "\r\n")
-	}
-	if nts == notifyAlive {
-		b.WriteString("CACHE-CONTROL: max-age=" + strconv.Itoa(maxAgeSeconds) + "\r\n")
-	}
-	b.WriteString("\r\n")
-	return b.Bytes()
+// buildByebye builds a NOTIFY ssdp:byebye. It keeps LOCATION (not required by UPnP, and ignored by
+// those who don't use it) because every Flamenco Manager shares one USN: LOCATION says which one left.
+func buildByebye(location string) []byte {
+	return []byte("NOTIFY * HTTP/1.1\r\n" +
+		"HOST: " + MulticastAddress + "\r\n" +
+		"NT: " + ServiceType + "\r\n" +
+		"NTS: ssdp:byebye\r\n" +
+		"USN: " + flamencoUSN + "\r\n" +
+		"LOCATION: " + location + "\r\n\r\n")
 }

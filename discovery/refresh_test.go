@@ -79,13 +79,14 @@ func TestSearchAgainSearchesAtOnceEvenEarly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			base := heard.heard.Load()
 			clock := fakeclock.New(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-			browser, _ := runBrowser(t, discovery.BrowserConfig{Clock: clock, KnownURLs: tc.known})
+			log := testBrowserLog(t)
+			browser, _ := startBrowser(t, discovery.BrowserConfig{Logger: log.logger(), Clock: clock, KnownURLs: tc.known})
 			waitIdle(t, clock, browser)
 			for elapsed := time.Duration(0); elapsed < tc.clickAt; elapsed += 100 * time.Millisecond {
 				clock.Advance(100 * time.Millisecond)
 				waitIdle(t, clock, browser)
 			}
-			sent := func() int { return browser.MSearchesSent()[self.Iface] }
+			sent := log.searches // this namespace's one multicast interface is on the LAN
 			before := sent()
 			heard.waitHeard(t, base+int32(before)) // every search sent so far is on the wire
 

@@ -1,9 +1,8 @@
 package discovery
 
 // The registry's first job: which addresses, announced in SSDP answers or given by the user, are
-// followed, and the Managers listed. Which addresses are one Manager, and its ID, is in
-// registry_identity.go; when addresses are checked and what makes a Manager reachable or gone
-// (liveness), in registry_liveness.go.
+// followed, and the Managers listed (identity in registry_identity.go, liveness in
+// registry_liveness.go).
 
 import (
 	"cmp"
@@ -42,7 +41,7 @@ type Manager struct {
 	// Manual is true for a Manager added by hand (by URL), not found by searching.
 	Manual bool
 	// Reachable is false once the last two checks of every address failed; the Manager is removed
-	// when its checks have kept failing for the registry's GoneAfter.
+	// when its checks have kept failing for goneAfter.
 	Reachable bool
 }
 
@@ -102,7 +101,6 @@ type location struct {
 // Registry groups addresses into Managers and decides when each is checked. It is a plain data type:
 // no goroutines, no sockets, no clock; every input carries the time. Not safe for concurrent use.
 type Registry struct {
-	cfg       RegistryConfig
 	locations map[string]*location // by base URL
 	local     map[netip.Addr]bool
 	networks  []netip.Prefix     // this machine's subnets; empty means unknown (no on-link check)
@@ -119,13 +117,12 @@ type Registry struct {
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry(cfg RegistryConfig) *Registry {
+func NewRegistry() *Registry {
 	return &Registry{
-		cfg:       cfg.withDefaults(),
 		locations: make(map[string]*location),
 		local:     make(map[netip.Addr]bool),
 		listed:    make(map[string]Manager),
-		tokens:    float64(cfg.withDefaults().NewCheckBurst),
+		tokens:    newCheckBurst,
 		names:     make(map[string]*nameLookup),
 		memberOf:  make(map[string]string),
 		since:     make(map[string]time.Time),
@@ -213,8 +210,8 @@ func (r *Registry) HandleAnswer(now time.Time, answer Answer) error {
 		return fmt.Errorf("LOCATION %q names another machine than %s, which sent it", answer.Location, source)
 	}
 	key := base.String()
-	if _, ok := r.locations[key]; !ok && r.countReportedBy(source) >= r.cfg.MaxLocationsPerSource {
-		return fmt.Errorf("%s already announced %d addresses; ignoring %s", source, r.cfg.MaxLocationsPerSource, key)
+	if _, ok := r.locations[key]; !ok && r.countReportedBy(source) >= maxLocationsPerSource {
+		return fmt.Errorf("%s already announced %d addresses; ignoring %s", source, maxLocationsPerSource, key)
 	}
 	loc, err := r.track(now, base, false)
 	if err != nil {
@@ -294,7 +291,7 @@ func (r *Registry) track(now time.Time, base *url.URL, known bool) (*location, e
 		loc.known = loc.known || known
 		return loc, nil
 	}
-	if len(r.locations) >= r.cfg.MaxLocations && !r.evictOne() {
+	if len(r.locations) >= maxLocations && !r.evictOne() {
 		return nil, fmt.Errorf("already tracking %d addresses; ignoring %s", len(r.locations), key)
 	}
 	host := strings.ToLower(base.Hostname())
@@ -438,6 +435,3 @@ func (r *Registry) sortedLocations() []*location {
 
 // Listed returns how many Managers are listed as of the last Update.
 func (r *Registry) Listed() int { return len(r.listed) }
-
-// Len returns how many addresses are tracked.
-func (r *Registry) Len() int { return len(r.locations) }

@@ -57,7 +57,7 @@ func (r *Registry) claimUsable(source, addr netip.Addr) bool {
 }
 
 // noteClaim remembers that source announced addr (at base's port and scheme), when it could ever be
-// evidence and there is room: at most MaxLocationsPerSource claims a machine, MaxLocations in all.
+// evidence and there is room: at most maxLocationsPerSource claims a machine, maxLocations in all.
 func (r *Registry) noteClaim(now time.Time, source, addr netip.Addr, scheme, port string) {
 	c := claim{source: source, addr: addr, scheme: scheme, port: port}
 	if !r.claimUsable(source, addr) {
@@ -73,7 +73,7 @@ func (r *Registry) noteClaim(now time.Time, source, addr netip.Addr, scheme, por
 			n++
 		}
 	}
-	if n >= r.cfg.MaxLocationsPerSource || !r.roomForClaim(now) {
+	if n >= maxLocationsPerSource || !r.roomForClaim(now) {
 		return
 	}
 	r.claims[c] = now
@@ -82,7 +82,7 @@ func (r *Registry) noteClaim(now time.Time, source, addr netip.Addr, scheme, por
 // roomForClaim makes room for one more claim, forgetting expired ones and then the oldest one-sided
 // one (a flood of one-sided claims cannot push out mutual ones); it reports whether there is room.
 func (r *Registry) roomForClaim(now time.Time) bool {
-	if len(r.claims) < r.cfg.MaxLocations {
+	if len(r.claims) < maxLocations {
 		return true
 	}
 	r.forgetClaims(now)
@@ -93,19 +93,19 @@ func (r *Registry) roomForClaim(now time.Time) bool {
 			victim, found = c, true
 		}
 	}
-	if len(r.claims) >= r.cfg.MaxLocations && found {
+	if len(r.claims) >= maxLocations && found {
 		delete(r.claims, victim)
 	}
-	return len(r.claims) < r.cfg.MaxLocations
+	return len(r.claims) < maxLocations
 }
 
-// claimKeep is how long a claim lasts after it was last announced: two ForgetAfter (two max-ages).
+// claimKeep is how long a claim lasts after it was last announced: two forgetAfter (two max-ages).
 // A listed Manager is searched for only hourly, stretched by up to a quarter, and announces itself
-// hourly plus a second: one ForgetAfter would split a Manager's entry before most searches.
-func (r *Registry) claimKeep() time.Duration { return 2 * r.cfg.ForgetAfter }
+// hourly plus a second: one forgetAfter would split a Manager's entry before most searches.
+const claimKeep = 2 * forgetAfter
 
 // claimLive reports whether a claim announced at is still current.
-func (r *Registry) claimLive(now, at time.Time) bool { return now.Sub(at) < r.claimKeep() }
+func (r *Registry) claimLive(now, at time.Time) bool { return now.Sub(at) < claimKeep }
 
 // forgetClaims drops the expired claims.
 func (r *Registry) forgetClaims(now time.Time) {
@@ -126,7 +126,7 @@ func (r *Registry) mutualClaims(now time.Time) (pairs [][2]string, expires []tim
 			continue
 		}
 		pairs = append(pairs, [2]string{c.reverse().base(), c.base()})
-		expires = append(expires, minTime(at, back).Add(r.claimKeep()))
+		expires = append(expires, minTime(at, back).Add(claimKeep))
 	}
 	return pairs, expires
 }

@@ -20,7 +20,7 @@ const (
 
 // newTwoNetworkRegistry is a registry on a computer with addresses on 10.77.0.0/24 and 10.88.0.0/24.
 func newTwoNetworkRegistry() *Registry {
-	r := NewRegistry(RegistryConfig{})
+	r := NewRegistry()
 	r.SetLocalNetworks([]netip.Prefix{netip.MustParsePrefix("10.77.0.2/24"), netip.MustParsePrefix("10.88.0.2/24"),
 		netip.MustParsePrefix("127.0.0.1/8"), netip.MustParsePrefix("::1/128")})
 	return r
@@ -124,9 +124,9 @@ func TestRegistrySplitsWhenClaimsExpire(t *testing.T) {
 
 	// Both addresses keep answering; nothing announces them again. A search an hour and a quarter
 	// later (a listed Manager's next search, at the latest) would have found it in time.
-	expiry := t0.Add(r.claimKeep())
-	if r.claimKeep() < r.cfg.ForgetAfter*5/4+time.Minute {
-		t.Fatalf("claims last %v: a listed Manager's entry would split before its next search", r.claimKeep())
+	expiry := t0.Add(claimKeep)
+	if claimKeep < forgetAfter*5/4+time.Minute {
+		t.Fatalf("claims last %v: a listed Manager's entry would split before its next search", claimKeep)
 	}
 	now := t0
 	var events []Event
@@ -135,7 +135,7 @@ func TestRegistrySplitsWhenClaimsExpire(t *testing.T) {
 		events = settle(r, now, versions, nil)
 	}
 	if now.Before(expiry) || now.After(expiry.Add(time.Minute)) {
-		t.Errorf("split at %v, want when the claims expire (%v)", now.Sub(t0), r.claimKeep())
+		t.Errorf("split at %v, want when the claims expire (%v)", now.Sub(t0), claimKeep)
 	}
 	if kinds := eventKinds(events); !slices.Equal(kinds, []EventKind{ManagerChanged, ManagerAppeared}) {
 		t.Fatalf("events %v once the claims expired, want the entry split", events)
@@ -157,7 +157,7 @@ func TestRegistrySplitsWhenClaimsExpire(t *testing.T) {
 
 func TestRegistryIgnoresClaimsItCouldNeverUse(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(RegistryConfig{MaxLocationsPerSource: 3})
+	r := NewRegistry()
 	r.SetLocalNetworks([]netip.Prefix{netip.MustParsePrefix("10.77.0.2/24"), netip.MustParsePrefix("10.88.0.2/24"),
 		netip.MustParsePrefix("127.0.0.1/8")})
 	announce(r, t0,
@@ -174,11 +174,11 @@ func TestRegistryIgnoresClaimsItCouldNeverUse(t *testing.T) {
 	if n := len(r.claims); n != 0 {
 		t.Errorf("%d claims kept, want none: %v", n, r.claims)
 	}
-	for port := 8080; port < 8085; port++ {
+	for port := 8080; port < 8080+maxLocationsPerSource+2; port++ {
 		r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.88.0.1:"+strconv.Itoa(port)+"/"))
 	}
-	if n := len(r.claims); n != 3 {
-		t.Errorf("%d claims kept from one machine, want MaxLocationsPerSource (3)", n)
+	if n := len(r.claims); n != maxLocationsPerSource {
+		t.Errorf("%d claims kept from one machine, want maxLocationsPerSource (%d)", n, maxLocationsPerSource)
 	}
 	if len(r.locations) != 0 {
 		t.Errorf("claims made the registry follow %d addresses", len(r.locations))

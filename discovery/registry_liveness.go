@@ -1,8 +1,7 @@
 package discovery
 
 // The registry's second job, liveness: its timing and bounds, when each address is checked, what a
-// check's result means for its Manager (reachable, failing, gone), and when a silent address is
-// forgotten or evicted. Grouping addresses into Managers is in registry.go.
+// check's result means for its Manager (reachable, failing, gone), and when an address is forgotten.
 
 import (
 	"cmp"
@@ -14,52 +13,27 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 )
 
-// RegistryConfig holds the registry's timing and bounds. Zero values take the defaults.
-type RegistryConfig struct {
-	// CheckInterval is how often a listed Manager's addresses are re-checked over HTTP.
-	CheckInterval time.Duration
-	// GoneAfter is how long a listed Manager's checks must keep failing before it is removed,
-	// counted in failed checks at the pace of rechecks while failing (CheckInterval/3): 5 s is four
-	// failed checks. Time in which no check could run (the machine slept, the process was stopped)
-	// counts for nothing, nor do checks that could not leave this machine (errNoRouteFromHere).
-	GoneAfter time.Duration
-	// ForgetAfter drops an address that neither answered nor was announced for this long.
-	ForgetAfter time.Duration
-	// MaxLocations bounds how many addresses are tracked at once.
-	MaxLocations int
-	// MaxLocationsPerSource bounds the addresses one machine may have us track (a real Manager
+// The registry's timing and bounds.
+const (
+	// checkInterval is how often a listed Manager's addresses are re-checked over HTTP.
+	checkInterval = 5 * time.Second
+	// goneAfter is how long a listed Manager's checks must keep failing before it is removed, counted
+	// in failed checks at the pace of rechecks while failing (recheckGap): 5 s is four failed checks.
+	// Time in which no check could run (the machine slept, the process was stopped) counts for
+	// nothing, nor do checks that could not leave this machine (errNoRouteFromHere).
+	goneAfter = 5 * time.Second
+	// forgetAfter drops an address that neither answered nor was announced for this long.
+	forgetAfter = AdvertisementMaxAge
+	// maxLocations bounds how many addresses are tracked at once.
+	maxLocations = 256
+	// maxLocationsPerSource bounds the addresses one machine may have us track (a real Manager
 	// announces a handful).
-	MaxLocationsPerSource int
-	// NewChecksPerSecond and NewCheckBurst rate-limit checks of addresses never verified, so a flood
+	maxLocationsPerSource = 16
+	// newChecksPerSecond and newCheckBurst rate-limit checks of addresses never verified, so a flood
 	// of forged answers costs a bounded trickle of HTTP requests.
-	NewChecksPerSecond float64
-	NewCheckBurst      int
-}
-
-func (c RegistryConfig) withDefaults() RegistryConfig {
-	if c.CheckInterval <= 0 {
-		c.CheckInterval = 5 * time.Second
-	}
-	if c.GoneAfter <= 0 {
-		c.GoneAfter = 5 * time.Second
-	}
-	if c.ForgetAfter <= 0 {
-		c.ForgetAfter = AdvertisementMaxAge
-	}
-	if c.MaxLocations <= 0 {
-		c.MaxLocations = 256
-	}
-	if c.MaxLocationsPerSource <= 0 {
-		c.MaxLocationsPerSource = 16
-	}
-	if c.NewChecksPerSecond <= 0 {
-		c.NewChecksPerSecond = 10
-	}
-	if c.NewCheckBurst <= 0 {
-		c.NewCheckBurst = 20
-	}
-	return c
-}
+	newChecksPerSecond = 10
+	newCheckBurst      = 20
+)
 
 // evictOne drops the longest-silent address that was never verified, was checked at least once and
 // is not being checked, to make room; it reports whether it found one.
@@ -88,26 +62,20 @@ const (
 	maxRetryInterval = time.Minute
 )
 
-// gone reports whether a verified address's checks have failed often enough to stop listing it. It
-// is decided by counting checks that reached the network and failed, never by the time that passed:
-// a pause between two checks (the machine slept) counts as nothing.
-func (loc *location) gone(failuresToRemove int) bool {
-	return loc.conclusiveFailures >= failuresToRemove
-}
+const (
+	// recheckGap is the time between checks of a listed Manager whose last check failed: a third of
+	// checkInterval, rounded up so that three of them span it.
+	recheckGap = (checkInterval + 2) / 3
+	// failuresToRemove is how many failed checks in a row remove a listed Manager: enough to span
+	// goneAfter at the pace of rechecks while failing.
+	failuresToRemove = 1 + int((goneAfter+recheckGap-1)/recheckGap)
+)
 
-// failuresToRemove is how many failed checks in a row remove a listed Manager: enough to span
-// GoneAfter at the pace of rechecks while failing.
-func (r *Registry) failuresToRemove() int {
-	return 1 + int((r.cfg.GoneAfter+r.recheckGap()-1)/r.recheckGap())
-}
-
-// recheckGap is the time between checks of a listed Manager whose last check failed: a third of
-// CheckInterval, rounded up so that three of them span it.
-func (r *Registry) recheckGap() time.Duration { return (r.cfg.CheckInterval + 2) / 3 }
-
-// listedLocation reports whether loc is part of a listed Manager.
+// listedLocation reports whether loc is part of a listed Manager: verified, and not failed often
+// enough to stop listing it. That counts checks that reached the network and failed, never the time
+// that passed: a pause between two checks (the machine slept) counts as nothing.
 func (r *Registry) listedLocation(loc *location) bool {
-	return loc.verified && !loc.gone(r.failuresToRemove())
+	return loc.verified && loc.conclusiveFailures < failuresToRemove
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -138,8 +106,8 @@ func (r *Registry) checkable(loc *location) bool {
 // refillTokens adds the tokens earned since the last refill.
 func (r *Registry) refillTokens(now time.Time) {
 	if !r.tokensAt.IsZero() && now.After(r.tokensAt) {
-		r.tokens += now.Sub(r.tokensAt).Seconds() * r.cfg.NewChecksPerSecond
-		r.tokens = min(r.tokens, float64(r.cfg.NewCheckBurst))
+		r.tokens += now.Sub(r.tokensAt).Seconds() * newChecksPerSecond
+		r.tokens = min(r.tokens, newCheckBurst)
 	}
 	r.tokensAt = now
 }
@@ -177,7 +145,7 @@ func (r *Registry) DueChecks(now time.Time, limit int) []*url.URL {
 	return due
 }
 
-// forgetStale drops the addresses that neither answered nor were announced for ForgetAfter.
+// forgetStale drops the addresses that neither answered nor were announced for forgetAfter.
 func (r *Registry) forgetStale(now time.Time) {
 	for key, loc := range r.locations {
 		// A listed address is never forgotten for silence: after a night asleep it is checked first.
@@ -188,7 +156,7 @@ func (r *Registry) forgetStale(now time.Time) {
 		if loc.lastOK.After(lastSign) {
 			lastSign = loc.lastOK
 		}
-		if now.Sub(lastSign) >= r.cfg.ForgetAfter {
+		if now.Sub(lastSign) >= forgetAfter {
 			delete(r.locations, key)
 		}
 	}
@@ -226,7 +194,7 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 		loc.failures, loc.conclusiveFailures = 0, 0
 		loc.lastErr = ""
 		loc.retryDelay = 0
-		loc.nextCheck = now.Add(r.cfg.CheckInterval)
+		loc.nextCheck = now.Add(checkInterval)
 		return
 	}
 	wasListed := r.listedLocation(loc)
@@ -242,13 +210,13 @@ func (r *Registry) HandleCheck(now time.Time, base *url.URL, info VersionInfo, e
 	if wasListed {
 		// Listed: check again soon, so that one lost answer does not remove a Manager and a dead
 		// one is removed in time; while this machine is off the network, at the usual pace.
-		loc.nextCheck = now.Add(r.recheckGap())
+		loc.nextCheck = now.Add(recheckGap)
 		if noRoute {
-			loc.nextCheck = now.Add(r.cfg.CheckInterval)
+			loc.nextCheck = now.Add(checkInterval)
 		}
 		return
 	}
-	loc.retryDelay = min(max(2*loc.retryDelay, r.cfg.CheckInterval), maxRetryInterval)
+	loc.retryDelay = min(max(2*loc.retryDelay, checkInterval), maxRetryInterval)
 	loc.nextCheck = now.Add(loc.retryDelay)
 }
 
@@ -279,7 +247,7 @@ func (r *Registry) NextWake(now time.Time, withChecks bool) time.Time {
 	r.refillTokens(now)
 	tokenAt := now
 	if r.tokens < 1 {
-		tokenAt = now.Add(time.Duration((1 - r.tokens) / r.cfg.NewChecksPerSecond * float64(time.Second)))
+		tokenAt = now.Add(time.Duration((1 - r.tokens) / newChecksPerSecond * float64(time.Second)))
 	}
 	for _, name := range r.names {
 		if expires := name.failedSince.Add(resolutionKeep); !name.failedSince.IsZero() && len(name.addrs) > 0 && expires.After(now) {

@@ -36,7 +36,7 @@ func checkAll(r *Registry, now time.Time, versions map[string]VersionInfo) {
 }
 
 func newTestRegistry(local ...string) *Registry {
-	r := NewRegistry(RegistryConfig{})
+	r := NewRegistry()
 	var addrs []netip.Addr
 	for _, a := range local {
 		addrs = append(addrs, netip.MustParseAddr(a))
@@ -351,12 +351,12 @@ func TestRegistryRechecksAtOnceWhenAnnouncedAgain(t *testing.T) {
 
 func TestRegistryForgetsAndBounds(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(RegistryConfig{MaxLocations: 3})
-	for i := range 5 {
-		host := netip.AddrFrom4([4]byte{10, 77, 0, byte(i + 1)})
+	r := NewRegistry()
+	for i := range maxLocations + 2 {
+		host := netip.AddrFrom4([4]byte{10, 77, byte(i / 250), byte(1 + i%250)})
 		u := url.URL{Scheme: "http", Host: netip.AddrPortFrom(host, 8080).String()}
 		err := r.HandleAnswer(t0, answerFrom(host.String(), u.String()))
-		if (i < 3) != (err == nil) {
+		if (i < maxLocations) != (err == nil) {
 			t.Errorf("answer %d: err = %v", i, err)
 		}
 	}
@@ -386,7 +386,7 @@ func TestRegistryListsKnownManagerWithoutSSDP(t *testing.T) {
 
 func TestRegistryRefusesOffLinkAndBoundsEachSource(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(RegistryConfig{MaxLocationsPerSource: 3})
+	r := NewRegistry()
 	r.SetLocalNetworks([]netip.Prefix{netip.MustParsePrefix("10.77.0.2/24"), netip.MustParsePrefix("127.0.0.1/8")})
 	if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://8.8.8.8:8080/")); err == nil {
 		t.Error("followed a LOCATION on a public address")
@@ -394,9 +394,9 @@ func TestRegistryRefusesOffLinkAndBoundsEachSource(t *testing.T) {
 	if err := r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.99.0.1:8080/")); err == nil {
 		t.Error("followed a LOCATION off this machine's networks")
 	}
-	for port := 8080; port < 8085; port++ {
+	for port := 8080; port < 8080+maxLocationsPerSource+2; port++ {
 		err := r.HandleAnswer(t0, answerFrom("10.77.0.1", fmt.Sprintf("http://10.77.0.1:%d/", port)))
-		if (port < 8083) != (err == nil) {
+		if (port < 8080+maxLocationsPerSource) != (err == nil) {
 			t.Errorf("port %d: err = %v", port, err)
 		}
 	}
@@ -408,8 +408,8 @@ func TestRegistryRefusesOffLinkAndBoundsEachSource(t *testing.T) {
 
 func TestRegistryRateLimitsChecksOfNewAddresses(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(RegistryConfig{NewChecksPerSecond: 10, NewCheckBurst: 20, MaxLocationsPerSource: 1000, MaxLocations: 1000})
-	for i := range 500 {
+	r := NewRegistry()
+	for i := range maxLocations {
 		loc := fmt.Sprintf("http://10.77.%d.%d:8080/", i/250, 1+i%250)
 		host := netip.MustParseAddr(fmt.Sprintf("10.77.%d.%d", i/250, 1+i%250))
 		r.HandleAnswer(t0, Answer{Kind: SearchResponse, Location: loc, Source: netip.AddrPortFrom(host, 1900)})
@@ -436,19 +436,20 @@ func TestRegistryRateLimitsChecksOfNewAddresses(t *testing.T) {
 
 func TestRegistryEvictsSilentUnverifiedAddressesWhenFull(t *testing.T) {
 	t.Parallel()
-	r := NewRegistry(RegistryConfig{MaxLocations: 4, MaxLocationsPerSource: 100})
+	r := NewRegistry()
 	r.HandleAnswer(t0, answerFrom("10.77.0.1", "http://10.77.0.1:8080/"))
 	checkAll(r, t0, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
-	for i := 2; i < 10; i++ {
-		host := fmt.Sprintf("10.77.0.%d", i)
-		now := t0.Add(time.Duration(i) * time.Second)
-		r.HandleAnswer(now, answerFrom(host, "http://"+host+":8080/"))
-		checkAll(r, now, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
+	end := t0
+	for i := 2; i < maxLocations+10; i++ {
+		host := fmt.Sprintf("10.77.%d.%d", i/250, 1+i%250)
+		end = t0.Add(time.Duration(i) * time.Second)
+		r.HandleAnswer(end, answerFrom(host, "http://"+host+":8080/"))
+		checkAll(r, end, map[string]VersionInfo{"http://10.77.0.1:8080": studio})
 	}
-	if len(r.locations) > 4 {
-		t.Errorf("tracking %d addresses, bound is 4", len(r.locations))
+	if len(r.locations) > maxLocations {
+		t.Errorf("tracking %d addresses, bound is %d", len(r.locations), maxLocations)
 	}
-	r.Update(t0.Add(10 * time.Second))
+	r.Update(end)
 	if ms := r.Managers(); len(ms) != 1 || ms[0].Name != "Studio Farm" {
 		t.Errorf("the verified Manager was evicted: %+v", ms)
 	}
@@ -540,7 +541,7 @@ func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
 	}
 
 	// Failing for good: gone once its checks have failed for GoneAfter (5 s), not before.
-	failingFrom := now.Add(r.cfg.CheckInterval)
+	failingFrom := now.Add(checkInterval)
 	var goneAt time.Time
 	for goneAt.IsZero() && now.Sub(failingFrom) < time.Minute {
 		now = nextWake(t, r, now)
@@ -551,8 +552,8 @@ func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
 			}
 		}
 	}
-	if took := goneAt.Sub(failingFrom); goneAt.IsZero() || took < r.cfg.GoneAfter || took > r.cfg.GoneAfter+r.cfg.CheckInterval {
-		t.Errorf("gone %v after checks began to fail, want GoneAfter (%v) to %v", took, r.cfg.GoneAfter, r.cfg.GoneAfter+r.cfg.CheckInterval)
+	if took := goneAt.Sub(failingFrom); goneAt.IsZero() || took < goneAfter || took > goneAfter+checkInterval {
+		t.Errorf("gone %v after checks began to fail, want GoneAfter (%v) to %v", took, goneAfter, goneAfter+checkInterval)
 	}
 }
 
@@ -627,8 +628,8 @@ func TestRegistryNeverRemovesAManagerForLackOfARouteFromHere(t *testing.T) {
 			now = nextWake(t, r, now)
 		}
 	}
-	if took := goneAt.Sub(back); goneAt.IsZero() || took < r.cfg.GoneAfter || took > r.cfg.GoneAfter+r.cfg.CheckInterval {
-		t.Errorf("gone %v after checks reached the network again, want %v to %v", took, r.cfg.GoneAfter, r.cfg.GoneAfter+r.cfg.CheckInterval)
+	if took := goneAt.Sub(back); goneAt.IsZero() || took < goneAfter || took > goneAfter+checkInterval {
+		t.Errorf("gone %v after checks reached the network again, want %v to %v", took, goneAfter, goneAfter+checkInterval)
 	}
 }
 

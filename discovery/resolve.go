@@ -31,7 +31,7 @@ func (s *browsing) startLookups(now time.Time) {
 	for _, host := range s.registry.DueResolutions(now, maxConcurrentLookups-s.looking) {
 		s.looking++
 		s.wg.Go(func() {
-			ctx, cancel := context.WithTimeout(s.ctx, s.b.cfg.ProbeTimeout)
+			ctx, cancel := context.WithTimeout(s.ctx, DefaultProbeTimeout)
 			defer cancel()
 			addrs, err := s.b.cfg.Resolver.LookupNetIP(ctx, "ip", host)
 			s.lookups <- lookupResult{host, addrs, err}
@@ -51,16 +51,16 @@ func (s *browsing) resolved(now time.Time, l lookupResult) {
 	case news:
 		log = s.b.log.Warn()
 	}
-	if l.err != nil && !keptUntil.IsZero() {
-		log.Err(l.err).Str("host", l.host).Time("kept_until", keptUntil).
+	log = log.Str("host", l.host)
+	switch {
+	case l.err == nil:
+		log.Interface("addresses", l.addrs).Msg("looked up a Manager's host name")
+	case keptUntil.IsZero():
+		log.Err(l.err).Msg("cannot look up a Manager's host name")
+	default:
+		log.Err(l.err).Time("kept_until", keptUntil).
 			Msg("cannot look up a Manager's host name; its last addresses count until kept_until, then it is no longer taken for the Manager found at them")
-		return
 	}
-	if l.err != nil {
-		log.Err(l.err).Str("host", l.host).Msg("cannot look up a Manager's host name")
-		return
-	}
-	log.Str("host", l.host).Interface("addresses", l.addrs).Msg("looked up a Manager's host name")
 }
 
 type dialFunc func(ctx context.Context, network, address string) (net.Conn, error)

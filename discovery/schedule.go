@@ -55,25 +55,6 @@ var DefaultSearchPolicy = SearchPolicy{
 	KnownGrace:          time.Second,
 }
 
-// withDefaults fills every unset duration from DefaultSearchPolicy, so that a policy that sets only
-// what it changes cannot search in a tight loop; an unset Jitter stays 0 (no jitter).
-func (p SearchPolicy) withDefaults() SearchPolicy {
-	if p == (SearchPolicy{}) {
-		return DefaultSearchPolicy
-	}
-	d := DefaultSearchPolicy
-	for _, field := range []struct{ value, fallback *time.Duration }{
-		{&p.RetryAfter, &d.RetryAfter}, {&p.Interval, &d.Interval}, {&p.IntervalWhileListed, &d.IntervalWhileListed},
-		{&p.MinRefreshGap, &d.MinRefreshGap}, {&p.InterfaceCheck, &d.InterfaceCheck}, {&p.ChangeJitter, &d.ChangeJitter},
-		{&p.GoneJitter, &d.GoneJitter}, {&p.KnownGrace, &d.KnownGrace},
-	} {
-		if *field.value <= 0 {
-			*field.value = *field.fallback
-		}
-	}
-	return p
-}
-
 // searchSchedule applies a SearchPolicy. A plain type: the time is passed in.
 type searchSchedule struct {
 	policy      SearchPolicy
@@ -82,7 +63,7 @@ type searchSchedule struct {
 	last        time.Time // the search the next interval counts from (sent, or skipped at start)
 	lastSent    time.Time // the last M-SEARCH sent; zero if none was
 	retried     bool
-	answered    bool
+	answered    bool // a Manager was verified
 	windowDone  bool
 	refreshWant bool
 	userAsked   bool      // the wanted refresh is a user's ("Search again")
@@ -127,9 +108,6 @@ func (s *searchSchedule) skipStart(now time.Time) {
 	s.stretch = rand.Float64()*(1+s.policy.Jitter) - 1
 }
 
-// setListed tells the schedule whether a Manager is listed.
-func (s *searchSchedule) setListed(listed bool) { s.listed = listed }
-
 // windowEnd returns when the first search window closes (zero once it has).
 func (s *searchSchedule) windowEnd() time.Time {
 	if s.windowDone || !s.started {
@@ -168,9 +146,6 @@ func (s *searchSchedule) tick(now time.Time) bool {
 	s.windowDone = true
 	return true
 }
-
-// sawAnswer records that a Flamenco answer arrived.
-func (s *searchSchedule) sawAnswer() { s.answered = true }
 
 // refresh asks for a search as soon as the policy allows a user's ("Search again").
 func (s *searchSchedule) refresh() {

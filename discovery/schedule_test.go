@@ -15,8 +15,8 @@ func searchesIn(s *searchSchedule, answerAfterFirst bool, from, to time.Duration
 			}
 			s.searched(now)
 			if answerAfterFirst {
-				s.sawAnswer()
-				s.setListed(true)
+				s.answered = true
+				s.listed = true
 			}
 		}
 		s.tick(now)
@@ -68,7 +68,7 @@ func TestRefreshIsRateLimited(t *testing.T) {
 	t.Parallel()
 	s := &searchSchedule{policy: DefaultSearchPolicy}
 	s.searched(t0)
-	s.sawAnswer()
+	s.answered = true
 	// The Browser's own (a network change): every tray of a studio asks at once, so it waits long.
 	s.refreshAfter(t0)
 	if s.due(t0.Add(DefaultSearchPolicy.MinRefreshGap - time.Second)) {
@@ -107,22 +107,10 @@ func TestRememberedManagersSkipTheStartupSearch(t *testing.T) {
 			t.Fatal("searching before remembered Managers had their grace")
 		}
 		s.skipStart(t0.Add(time.Second))
-		s.setListed(true)
+		s.listed = true
 		next := s.next().Sub(t0.Add(time.Second))
 		if next < 0 || next > 75*time.Minute {
 			t.Fatalf("first search %v after start, want a random point within the next hour or so", next)
 		}
-	}
-}
-
-func TestPartialSearchPolicyTakesDefaults(t *testing.T) {
-	t.Parallel()
-	p := SearchPolicy{Interval: time.Minute}.withDefaults()
-	if p.Interval != time.Minute || p.RetryAfter != DefaultSearchPolicy.RetryAfter ||
-		p.IntervalWhileListed != time.Hour || p.KnownGrace != time.Second || p.Jitter != 0 {
-		t.Errorf("got %+v", p)
-	}
-	if (SearchPolicy{}).withDefaults() != DefaultSearchPolicy {
-		t.Error("the zero policy is not the default one")
 	}
 }

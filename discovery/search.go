@@ -99,8 +99,7 @@ type ssdpSocket struct {
 	pc   *ipv4.PacketConn
 	log  zerolog.Logger
 
-	mu   sync.Mutex // serialises choosing the interface and writing
-	sent map[string]int
+	mu sync.Mutex // serialises choosing the interface and writing
 }
 
 func newMulticastSender(logger zerolog.Logger) (*ssdpSocket, error) {
@@ -117,21 +116,7 @@ func newMulticastSender(logger zerolog.Logger) (*ssdpSocket, error) {
 	_ = pc.SetMulticastTTL(2)
 	// Lets a Manager on this very machine hear us.
 	_ = pc.SetMulticastLoopback(true)
-	return &ssdpSocket{conn: conn, pc: pc, log: logger, sent: make(map[string]int)}, nil
-}
-
-// Send multicasts payload through ifi.
-func (s *ssdpSocket) Send(ifi net.Interface, payload []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.pc.SetMulticastInterface(&ifi); err != nil {
-		return fmt.Errorf("choose interface %s: %w", ifi.Name, err)
-	}
-	if _, err := s.pc.WriteTo(payload, nil, ssdpGroup); err != nil {
-		return fmt.Errorf("send on %s: %w", ifi.Name, err)
-	}
-	s.sent[ifi.Name]++
-	return nil
+	return &ssdpSocket{conn: conn, pc: pc, log: logger}, nil
 }
 
 // SendAll multicasts payload through every multicast interface and returns how many took it.
@@ -141,30 +126,22 @@ func (s *ssdpSocket) SendAll(payload []byte) int {
 		s.log.Warn().Err(err).Msg("cannot send SSDP message")
 		return 0
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sent := 0
 	for _, ifi := range interfaces {
-		if err := s.Send(ifi, payload); err != nil {
-			s.log.Debug().Err(err).Msg("SSDP send failed")
+		if err := s.pc.SetMulticastInterface(&ifi); err != nil {
+			s.log.Debug().Err(err).Str("interface", ifi.Name).Msg("SSDP send failed: cannot choose the interface")
+			continue
+		}
+		if _, err := s.pc.WriteTo(payload, nil, ssdpGroup); err != nil {
+			s.log.Debug().Err(err).Str("interface", ifi.Name).Msg("SSDP send failed")
 			continue
 		}
 		sent++
 	}
 	return sent
 }
-
-// SentPerInterface returns how many datagrams went out on each interface.
-func (s *ssdpSocket) SentPerInterface() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	counts := make(map[string]int, len(s.sent))
-	for name, n := range s.sent {
-		counts[name] = n
-	}
-	return counts
-}
-
-// Close closes the socket; a blocked read returns net.ErrClosed.
-func (s *ssdpSocket) Close() error { return s.conn.Close() }
 
 // readAnswers reads datagrams until the socket is closed or ctx ends, and hands each Flamenco answer
 // to deliver. Malformed datagrams are counted and logged at debug level: anyone can send them.

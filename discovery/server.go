@@ -30,7 +30,6 @@ type Server struct {
 	internals *gossdpInternals // nil when gossdp's fields are out of reach: see fallbackStop
 	log       zerolog.Logger
 	gossdpL   *gossdpLogger
-	finished  chan struct{}
 
 	mu        sync.Mutex
 	locations []string
@@ -42,10 +41,7 @@ func NewServer(logger zerolog.Logger) (*Server, error) {
 	if err := beforeSSDPSocket("server"); err != nil {
 		return nil, err
 	}
-	s := &Server{
-		log:      logger.With().Str("component", "ssdp-server").Logger(),
-		finished: make(chan struct{}),
-	}
+	s := &Server{log: logger.With().Str("component", "ssdp-server").Logger()}
 	s.gossdpL = newGossdpLogger(s.log)
 	ssdp, err := gossdp.NewSsdpWithLogger(nil, s.gossdpL)
 	if err != nil {
@@ -64,20 +60,14 @@ func NewServer(logger zerolog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// AddAdvertisement adds a LOCATION to advertise. Call it before Run.
-func (s *Server) AddAdvertisement(location string) {
+// AddAdvertisementURLs adds one LOCATION to advertise per URL, with the description path appended
+// as Flamenco's Manager does. Call it before Run.
+func (s *Server) AddAdvertisementURLs(urls []url.URL) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log.Debug().Str("location", location).Msg("adding SSDP advertisement")
-	s.locations = append(s.locations, location)
-}
-
-// AddAdvertisementURLs adds one LOCATION per URL, with the description path appended as Flamenco's
-// Manager does.
-func (s *Server) AddAdvertisementURLs(urls []url.URL) {
 	for _, u := range urls {
 		u.Path = strings.TrimSuffix(u.Path, "/") + DescriptionPath
-		s.AddAdvertisement(u.String())
+		s.locations = append(s.locations, u.String())
 	}
 }
 
@@ -93,8 +83,7 @@ func (s *Server) Locations() []string {
 // go out. A Server runs once.
 //
 // Run does not wait for gossdp's reader when it is sleeping before an answer (up to the M-SEARCH's MX,
-// at most 60 s): that answer is never sent, and the Server still owns the goroutine; Finished says
-// when it has returned.
+// at most 60 s): that answer is never sent, and the reader then returns by itself.
 func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	ran := s.ran
@@ -143,12 +132,13 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		s.internals.stopTimers()
 	}
+	finished := make(chan struct{})
 	go func() {
 		gossdpGoroutines.Wait()
-		close(s.finished)
+		close(finished)
 	}()
 	select {
-	case <-s.finished:
+	case <-finished:
 	case <-time.After(readerGrace):
 		s.log.Debug().Msg("gossdp's reader is asleep before an answer it will not send; it ends by itself")
 	}
@@ -159,10 +149,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info().Msg("stopped advertising; sent ssdp:byebye")
 	return nil
 }
-
-// Finished is closed once every goroutine of the Server has returned: after Run returned, at most the
-// MX of the M-SEARCH gossdp's reader was answering (60 s at worst, 3 s for Workers).
-func (s *Server) Finished() <-chan struct{} { return s.finished }
 
 // readerGrace is how long Run waits for gossdp's reader to end before returning anyway: long enough
 // for a reader blocked in a read, far shorter than one asleep before an answer.
@@ -207,10 +193,10 @@ func (s *Server) sendByebyes(locations []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrByebyeNotSent, err)
 	}
-	defer sender.Close()
+	defer sender.conn.Close()
 	var unsent []string
 	for _, location := range locations {
-		sent := sender.SendAll(buildNotify(notifyByebye, ServiceType, location, 0))
+		sent := sender.SendAll(buildByebye(location))
 		s.log.Debug().Str("location", location).Int("interfaces", sent).Msg("sent ssdp:byebye")
 		if sent == 0 {
 			unsent = append(unsent, location)

@@ -4,6 +4,7 @@ package discovery_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"runtime"
 	"testing"
@@ -51,7 +52,8 @@ func TestSoak(t *testing.T) {
 	advertiser := discovery.NewAdvertiser(zerolog.Nop())
 	defer advertiser.Stop()
 
-	cfg := discovery.BrowserConfig{Logger: zerolog.Nop()}
+	log := newBrowserLog(io.Discard)
+	cfg := discovery.BrowserConfig{Logger: log.logger()}
 	steps := 3600
 	var clock *fakeclock.Clock
 	if realDuration > 0 {
@@ -141,7 +143,7 @@ func TestSoak(t *testing.T) {
 	counts := <-counted
 	t.Logf("after %d steps of 1 s: goroutines %d → %d, open files %d → %d, heap %.1f → %.1f MiB; %d searches, %d checks; events %v",
 		steps, baseline.goroutines, final.goroutines, baseline.files, final.files, baseline.heapMiB, final.heapMiB,
-		browser.State().Searches, browser.State().ChecksStarted, counts)
+		log.searches(), log.checks(), counts)
 	if counts["gone Steady Farm"] != 0 || counts["appeared Steady Farm"] != 1 {
 		t.Errorf("the Manager that never stopped: appeared %d times, gone %d times; want 1 and 0",
 			counts["appeared Steady Farm"], counts["gone Steady Farm"])

@@ -2,13 +2,9 @@ package discovery
 
 import "time"
 
-// A Manager a tray's watcher hears from (its event bus connected, or its polling rounds answered) is
-// alive as long as it does: the registry does not check it over HTTP meanwhile, and checks it at once
-// when the watcher no longer can say so.
-
 // Vouch says whether the listed Manager managerID is known to be alive by other means (its watcher
-// hears from it): its addresses are not checked over HTTP while it is, and are checked at once when
-// it no longer is. It never blocks.
+// hears from it, over its event bus or its polling rounds): its addresses are not checked over HTTP
+// while it is, and are checked at once when it no longer is. It never blocks.
 func (b *Browser) Vouch(managerID string, alive bool) {
 	b.vouchMu.Lock()
 	b.vouches[managerID] = alive
@@ -29,11 +25,8 @@ func (b *Browser) takeVouches(registry *Registry, now time.Time) {
 	clear(b.vouches)
 }
 
-// Vouch says whether the Manager listed as managerID is known to be alive by other means: its
-// watcher hears from it. Its addresses are not checked while it is (a Manager that answers its
-// watcher is alive, and a tray then asks nothing more of it over HTTP), an address that joins it
-// meanwhile included, and are checked at once when that ends: a closed connection or a failed
-// request is the first sign of a Manager that went away.
+// Vouch is Browser.Vouch in the registry: an address that joins a vouched Manager is not checked
+// either, and all are checked when the vouch ends, the first sign of a Manager that went away.
 func (r *Registry) Vouch(now time.Time, managerID string, alive bool) {
 	if _, listed := r.listed[managerID]; !listed {
 		return
