@@ -108,7 +108,7 @@ func (w *Watcher) run(ctx context.Context, task Task) error {
 		return w.readFarmStatus(ctx)
 	case TaskFinished:
 		q := managerapi.JobQuery{StatusIn: []managerapi.JobStatus{managerapi.JobCompleted, managerapi.JobFailed, managerapi.JobCanceled},
-			OrderBy: managerapi.OrderUpdatedNewest, Limit: finishedLimit}
+			Limit: finishedLimit}
 		jobs, err := w.query(ctx, q)
 		if err == nil {
 			w.mu.Lock()
@@ -201,8 +201,7 @@ func (w *Watcher) readMyRecent(ctx context.Context) error {
 	// LIKE, which ignores ASCII case and, with the % in front, finds DOMAIN\user too; the view
 	// keeps only the jobs Identity.Owns ("malice" is not alice's, nor "jordan" dan's), so more are
 	// asked for than are shown.
-	q := managerapi.JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName},
-		OrderBy: managerapi.OrderUpdatedNewest, Limit: myRecentLimit}
+	q := managerapi.JobQuery{Metadata: map[string]string{id.MetadataKey: "%" + id.UserName}, Limit: myRecentLimit}
 	jobs, err := w.query(ctx, q)
 	if err == nil {
 		w.mu.Lock()
@@ -214,7 +213,7 @@ func (w *Watcher) readMyRecent(ctx context.Context) error {
 
 // pollUnfinished asks for the unfinished jobs, then for each of mine that left them, how it ended.
 func (w *Watcher) pollUnfinished(ctx context.Context) error {
-	q := managerapi.JobQuery{StatusIn: managerapi.UnfinishedJobStatuses, OrderBy: managerapi.OrderUpdatedNewest, Limit: unfinishedLimit}
+	q := managerapi.JobQuery{StatusIn: managerapi.UnfinishedJobStatuses, Limit: unfinishedLimit}
 	answer, err := w.query(ctx, q)
 	if err != nil {
 		return err

@@ -46,7 +46,6 @@ func (w *Worker) UnmarshalJSON(data []byte) error {
 	}
 	*w = Worker(wire)
 	w.Name = CleanText(w.Name, MaxJobNameRunes)
-	w.Version = CleanText(w.Version, MaxVersionRunes)
 	if w.Task != nil {
 		task := *w.Task
 		task.Name = CleanText(task.Name, MaxJobNameRunes)

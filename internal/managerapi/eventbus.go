@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -66,20 +65,14 @@ const (
 	writeTimeout = 10 * time.Second
 )
 
-// eventBusHTTPClient dials without a proxy (a LAN Manager is never reached through the user's HTTP
-// proxy), and follows no redirect. Keep-alives are off: the one request of a dial either becomes the
-// websocket or fails, and an idle connection left in a transport of its own would never be reused.
+// eventBusHTTPClient is NewHTTPClient's without keep-alives: the one request of a dial either becomes
+// the websocket or fails, and an idle connection left in a transport of its own would never be reused.
 func eventBusHTTPClient() *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:                  nil,
-			DialContext:            (&net.Dialer{Timeout: handshakeTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:    handshakeTimeout,
-			DisableKeepAlives:      true,
-			MaxResponseHeaderBytes: 64 << 10,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	hc := NewHTTPClient(handshakeTimeout)
+	transport := hc.Transport.(*http.Transport)
+	// The handshake's deadline, not the transport's, bounds the upgrade's answer: its error says so.
+	transport.DisableKeepAlives, transport.ResponseHeaderTimeout = true, 0
+	return hc
 }
 
 // EventBus is one connection to a Manager's event bus. Next is called from one goroutine at a time;

@@ -207,7 +207,10 @@ func (c *Client) Worker(ctx context.Context, id string) (Worker, error) {
 // SetWorkerStatus asks the Manager to change a Worker's status (offline to sign it off); lazy: after
 // its current task. POST /api/v3/worker-mgt/workers/{id}/setstatus, answered 204.
 func (c *Client) SetWorkerStatus(ctx context.Context, id string, status WorkerStatus, lazy bool) error {
-	body := StatusChangeRequest{Status: status, Lazy: lazy}
+	body := struct {
+		Status WorkerStatus `json:"status"`
+		Lazy   bool         `json:"is_lazy"`
+	}{status, lazy}
 	return c.doJSON(ctx, http.MethodPost, "api/v3/worker-mgt/workers/"+url.PathEscape(id)+"/setstatus", body, nil)
 }
 
@@ -260,26 +263,22 @@ func (c *Client) FarmStatus(ctx context.Context) (state FarmState, present bool,
 type wireJobQuery struct {
 	StatusIn []JobStatus       `json:"status_in,omitempty"`
 	Metadata map[string]string `json:"metadata,omitempty"`
-	OrderBy  []string          `json:"order_by,omitempty"`
+	OrderBy  []string          `json:"order_by"`
 	Limit    int               `json:"limit,omitempty"`
-	Offset   int               `json:"offset,omitempty"`
 }
 
 func (q JobQuery) wire() wireJobQuery {
-	w := wireJobQuery{StatusIn: q.StatusIn, OrderBy: q.OrderBy.columns(), Limit: q.Limit, Offset: q.Offset}
+	// The Manager answers 500 to a column it does not know: this one it has.
+	w := wireJobQuery{StatusIn: q.StatusIn, OrderBy: []string{"-updated_at"}, Limit: q.Limit}
 	if len(q.Metadata) > 0 {
 		w.Metadata = make(map[string]string, len(q.Metadata))
 		for key, value := range q.Metadata {
-			w.Metadata[MetadataFilterKey(key)] = value
+			// The Manager puts the key in a JSON path ($.key), where "user.name" would mean
+			// {"user":{"name":…}}; quoted, it is the one key.
+			w.Metadata[strconv.Quote(key)] = value
 		}
 	}
 	return w
-}
-
-// MetadataFilterKey is key as the Manager's metadata filter must receive it: the Manager puts it in
-// a JSON path ($.key), where "user.name" would mean {"user":{"name":…}}; quoted, it is the one key.
-func MetadataFilterKey(key string) string {
-	return strconv.Quote(key)
 }
 
 // request is one request of the Client's; zero limits take the Client's.

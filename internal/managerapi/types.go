@@ -65,39 +65,20 @@ const (
 	FarmUnknown     FarmState = ""
 )
 
-// Worker is a Worker as GET /api/v3/worker-mgt/workers lists it. The fields from Address on are only
-// in the answer for one Worker (GET /api/v3/worker-mgt/workers/{id}).
+// Worker is a Worker as GET /api/v3/worker-mgt/workers lists it, with what the tray reads of it. Task
+// is only in the answer for one Worker (GET /api/v3/worker-mgt/workers/{id}).
 type Worker struct {
-	ID           string               `json:"id"`
-	Name         string               `json:"name"`
-	Status       WorkerStatus         `json:"status"`
-	StatusChange *StatusChangeRequest `json:"status_change,omitempty"`
-	LastSeen     time.Time            `json:"last_seen"`
-	Version      string               `json:"version"`
-	CanRestart   bool                 `json:"can_restart"`
-
-	Address            string      `json:"ip_address,omitempty"`
-	Platform           string      `json:"platform,omitempty"`
-	SupportedTaskTypes []string    `json:"supported_task_types,omitempty"`
-	Task               *WorkerTask `json:"task,omitempty"`
-}
-
-// StatusChangeRequest is a status change the Manager asked of a Worker that the Worker has not
-// applied yet. Lazy: after its current task.
-type StatusChangeRequest struct {
+	ID     string       `json:"id"`
+	Name   string       `json:"name"`
 	Status WorkerStatus `json:"status"`
-	Lazy   bool         `json:"is_lazy"`
+	Task   *WorkerTask  `json:"task,omitempty"`
 }
 
 // WorkerTask is the task a Worker runs or ran last.
 type WorkerTask struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name"`
-	JobID    string    `json:"job_id"`
-	Status   string    `json:"status"`
-	TaskType string    `json:"task_type"`
-	Priority int       `json:"priority"`
-	Updated  time.Time `json:"updated"`
+	Name   string `json:"name"`
+	JobID  string `json:"job_id"`
+	Status string `json:"status"`
 }
 
 // Job is a job as GET /api/v3/jobs/{id}, GET /api/v3/jobs (3.6+) and POST /api/v3/jobs/query (before
@@ -124,30 +105,15 @@ type Progress struct {
 	Total     int `json:"total"`
 }
 
-// JobQuery is the body of POST /api/v3/jobs/query. Zero fields are left out of the request.
+// JobQuery is the body of POST /api/v3/jobs/query, always sorted by the latest update first. Zero
+// fields are left out of the request.
 type JobQuery struct {
-	StatusIn []JobStatus `json:"status_in,omitempty"`
+	StatusIn []JobStatus
 	// Metadata filters by metadata: the Manager compares each value with = (case-sensitive), or with
 	// SQL LIKE when it contains a %. Keys are plain keys ("user.name"): the Client quotes them, as
 	// the Manager reads a dotted key as a JSON path.
-	Metadata map[string]string `json:"-"`
-	OrderBy  JobOrder          `json:"-"`
-	Limit    int               `json:"limit,omitempty"`
-	Offset   int               `json:"offset,omitempty"`
-}
-
-// JobOrder is a sort order of JobQuery; zero is the Manager's own. The Manager answers 500 to a
-// column it does not know, so no other string can be sent.
-type JobOrder int
-
-// OrderUpdatedNewest sorts by -updated_at.
-const OrderUpdatedNewest JobOrder = 1
-
-func (o JobOrder) columns() []string {
-	if o == OrderUpdatedNewest {
-		return []string{"-updated_at"}
-	}
-	return nil
+	Metadata map[string]string
+	Limit    int
 }
 
 // JobCounts counts jobs per status.
