@@ -193,8 +193,6 @@ func (s *liveSession) lookedUp(r lookupResult) {
 		s.queue = append(s.queue, r.id)
 		w.log.Debug().Err(r.err).Str("job", r.id).Dur("retry", retry).Msg("cannot ask whose a job is: asking again later")
 		return
-	case w.view.isPending(r.id):
-		w.emitLocked(w.view.resolveOwner(r.job))
 	default:
 		w.emitLocked(w.view.observeJob(r.job))
 	}

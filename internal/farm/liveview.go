@@ -266,12 +266,6 @@ func updatesAfterSnapshot(updates []managerapi.JobUpdate, statusOf func(id strin
 	return after
 }
 
-// isPending says whether job id's owner is not known yet.
-func (v *view) isPending(id string) bool {
-	_, ok := v.pending[id]
-	return ok
-}
-
 // statusOf is the status the view holds for a job, for updatesAfterSnapshot.
 func (v *view) statusOf(id string) (managerapi.JobStatus, bool) {
 	if j, ok := v.unfinished[id]; ok {

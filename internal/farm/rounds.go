@@ -205,7 +205,7 @@ func (w *Watcher) readMyRecent(ctx context.Context) error {
 	jobs, err := w.query(ctx, q)
 	if err == nil {
 		w.mu.Lock()
-		w.emitLocked(w.view.observeMyRecent(jobs))
+		w.emitLocked(w.view.observeOwn(jobs))
 		w.mu.Unlock()
 	}
 	return err
@@ -243,10 +243,6 @@ func (w *Watcher) lookUp(ctx context.Context, id string) error {
 	case err != nil:
 		return err
 	}
-	if w.view.isPending(id) {
-		w.emitLocked(w.view.resolveOwner(j))
-	} else {
-		w.emitLocked(w.view.observeJob(j))
-	}
+	w.emitLocked(w.view.observeJob(j))
 	return nil
 }

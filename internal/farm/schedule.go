@@ -1,9 +1,6 @@
 package farm
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Task is one kind of request the Watcher makes on its schedule.
 type Task int
@@ -31,62 +28,39 @@ const (
 	numTasks
 )
 
-func (t Task) String() string {
-	switch t {
-	case TaskAllJobs:
-		return "all jobs"
-	case TaskUnfinished:
-		return "unfinished jobs"
-	case TaskWorkers:
-		return "workers"
-	case TaskFarmStatus:
-		return "farm status"
-	case TaskFinished:
-		return "finished jobs"
-	case TaskMyRecent:
-		return "my recent jobs"
-	}
-	return fmt.Sprintf("task %d", int(t))
+var taskNames = [numTasks]string{"all jobs", "unfinished jobs", "workers", "farm status", "finished jobs", "my recent jobs"}
+
+func (t Task) String() string { return taskNames[t] }
+
+// pollEvery is how often each task runs while the Manager's event bus cannot be had (behind a proxy
+// that does not pass websockets): at most 0.1 requests a second, all included, with a change of the
+// user's job seen within 30 s before 3.6 and something asked at least every 28.4 s, so that a Manager
+// that stops answering is known within 45 s (see WatcherConfig.Vouch). Job lookups and the bus's
+// retries come on top. See TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften and
+// BenchmarkTrayLoadOnAManager.
+var pollEvery = [numTasks]time.Duration{
+	TaskAllJobs:    2 * time.Minute, // 1,000 jobs are 370 KB: 3 KB a second
+	TaskUnfinished: 27 * time.Second,
+	TaskWorkers:    5 * time.Minute,
+	TaskFarmStatus: 25 * time.Second, // a few hundred bytes
+	TaskFinished:   10 * time.Minute,
+	TaskMyRecent:   time.Hour,
 }
 
-// Schedule says how often each task runs. Each interval varies by ±Jitter (a fraction) so that
-// the trays of a studio, started together at 9:00, spread out.
-type Schedule struct {
-	Every    [numTasks]time.Duration
-	Jitter   float64
-	RetryMin time.Duration // the first retry after an error; doubled at each further error
-	RetryMax time.Duration
-}
-
-// DefaultSchedule is how a tray polls a Manager whose event bus it cannot have (behind a proxy that
-// does not pass websockets): at most 0.1 requests a second, all included, with a change of the user's
-// job seen within 30 s before 3.6 (the unfinished jobs every 27 s ± 5%: at most 28.4 s apart), and
-// something asked at least every 28.4 s. So a Manager that stops answering is known within 45 s,
-// while discovery does not check it at all (see WatcherConfig.Vouch): the next request, its 10 s
-// timeout, then discovery's two checks. From 3.5 that is the farm status (every 25 s, a few hundred
-// bytes); the Workers and the rest far less often. Job lookups and the bus's retries come on top.
-// See TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften and BenchmarkTrayLoadOnAManager.
-func DefaultSchedule() Schedule {
-	var s Schedule
-	// Only while the event bus cannot be had (see Watcher): 1,000 jobs are 370 KB, 3 KB a second.
-	s.Every[TaskAllJobs] = 2 * time.Minute
-	s.Every[TaskUnfinished] = 27 * time.Second
-	s.Every[TaskWorkers] = 5 * time.Minute
-	s.Every[TaskFarmStatus] = 25 * time.Second
-	s.Every[TaskFinished] = 10 * time.Minute
-	s.Every[TaskMyRecent] = time.Hour
-	s.Jitter = 0.05
-	s.RetryMin = 30 * time.Second
-	s.RetryMax = 10 * time.Minute
-	return s
-}
+// Each interval varies by ±pollJitter so that the trays of a studio, started together at 9:00,
+// spread out. A failed task is retried after pollRetryMin, doubled at each further error up to
+// pollRetryMax.
+const (
+	pollJitter   = 0.05
+	pollRetryMin = 30 * time.Second
+	pollRetryMax = 10 * time.Minute
+)
 
 // Planner decides when each task runs: all at once at the start (the first status right after a
 // Manager is listed), then each on its interval with jitter. After an error only the failed task
 // is retried, alone, with exponential backoff, until it succeeds. A plain type: time and chance
 // are passed in, so it is tested without a clock.
 type Planner struct {
-	schedule Schedule
 	random   func() float64 // in [0, 1)
 	next     [numTasks]time.Time
 	disabled [numTasks]bool
@@ -96,11 +70,10 @@ type Planner struct {
 }
 
 // NewPlanner returns a planner with every task due at now. random returns numbers in [0, 1).
-func NewPlanner(s Schedule, now time.Time, random func() float64) *Planner {
-	p := &Planner{schedule: s, random: random}
+func NewPlanner(now time.Time, random func() float64) *Planner {
+	p := &Planner{random: random}
 	for t := range p.next {
 		p.next[t] = now
-		p.disabled[t] = s.Every[t] <= 0
 	}
 	return p
 }
@@ -141,19 +114,15 @@ func (p *Planner) Done(t Task, now time.Time, ok bool) {
 	if !ok {
 		p.failures++
 		p.retry = t
-		backoff := p.schedule.RetryMin << min(p.failures-1, 20)
-		if backoff <= 0 || backoff > p.schedule.RetryMax {
-			backoff = p.schedule.RetryMax
-		}
-		p.retryAt = now.Add(p.jittered(backoff))
+		p.retryAt = now.Add(p.jittered(min(pollRetryMin<<min(p.failures-1, 20), pollRetryMax)))
 		return
 	}
 	p.failures = 0
-	p.next[t] = now.Add(p.jittered(p.schedule.Every[t]))
+	p.next[t] = now.Add(p.jittered(pollEvery[t]))
 }
 
 func (p *Planner) jittered(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (1 + p.schedule.Jitter*(2*p.random()-1)))
+	return time.Duration(float64(d) * (1 + pollJitter*(2*p.random()-1)))
 }
 
 // Disable stops task t (the Manager has no farm status endpoint; no user to ask jobs for).
@@ -161,10 +130,8 @@ func (p *Planner) Disable(t Task) { p.disabled[t] = true }
 
 // Enable runs task t again, due at now.
 func (p *Planner) Enable(t Task, now time.Time) {
-	if p.schedule.Every[t] > 0 {
-		p.disabled[t] = false
-		p.next[t] = now
-	}
+	p.disabled[t] = false
+	p.next[t] = now
 }
 
 // Enabled says whether task t is scheduled.

@@ -49,8 +49,7 @@ func simulate(p *Planner, span time.Duration, ok func(Task, time.Time) bool) (re
 // discovery does not check it at all. A change of my job is seen within 30 s before 3.6.
 func TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften(t *testing.T) {
 	t.Parallel()
-	s := DefaultSchedule()
-	if max := maxInterval(s, TaskUnfinished); max > 28500*time.Millisecond {
+	if max := maxInterval(TaskUnfinished); max > 28500*time.Millisecond {
 		t.Errorf("unfinished jobs up to %v apart: a change could take more than 30 s to be seen", max)
 	}
 	for _, gen := range []struct {
@@ -64,7 +63,7 @@ func TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften(t *testing.T) {
 	} {
 		for seed := range uint64(20) {
 			rng := rand.New(rand.NewPCG(seed, 1))
-			p := NewPlanner(s, t0, rng.Float64)
+			p := NewPlanner(t0, rng.Float64)
 			for _, task := range gen.disabled {
 				p.Disable(task)
 			}
@@ -72,10 +71,10 @@ func TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften(t *testing.T) {
 			if rate := float64(requests) / 3600; rate > gen.budget {
 				t.Errorf("%s, seed %d: %d requests in an hour (%.4f/s, budget %.2f) %v", gen.name, seed, requests, rate, gen.budget, perTask)
 			}
-			if p.Enabled(TaskUnfinished) && maxGap > maxInterval(s, TaskUnfinished) {
+			if p.Enabled(TaskUnfinished) && maxGap > maxInterval(TaskUnfinished) {
 				t.Errorf("%s, seed %d: unfinished jobs polled %v apart", gen.name, seed, maxGap)
 			}
-			if maxQuiet > maxInterval(s, TaskUnfinished) {
+			if maxQuiet > maxInterval(TaskUnfinished) {
 				t.Errorf("%s, seed %d: %v without a request", gen.name, seed, maxQuiet)
 			}
 			// The first status right away: every task at the start, then on its own interval.
@@ -87,13 +86,13 @@ func TestPollingStaysUnderTheBudgetAndHearsFromTheManagerOften(t *testing.T) {
 }
 
 // maxInterval is the longest time between two runs of task t without errors.
-func maxInterval(s Schedule, t Task) time.Duration {
-	return time.Duration(float64(s.Every[t]) * (1 + s.Jitter))
+func maxInterval(t Task) time.Duration {
+	return time.Duration(float64(pollEvery[t]) * (1 + pollJitter))
 }
 
 func TestPlannerRunsEverythingFirstThenSpreadsOut(t *testing.T) {
 	t.Parallel()
-	p := NewPlanner(DefaultSchedule(), t0, func() float64 { return 0.5 })
+	p := NewPlanner(t0, func() float64 { return 0.5 })
 	if due := p.Due(t0); len(due) != int(numTasks) || due[0] != TaskAllJobs || due[1] != TaskUnfinished {
 		t.Fatalf("at the start: %v, want every task, the list of all jobs (which tells the API generation) first", due)
 	}
@@ -114,7 +113,7 @@ func TestPlannerJittersEachInterval(t *testing.T) {
 		random float64
 		want   time.Duration
 	}{{0, 25650 * time.Millisecond}, {0.5, 27 * time.Second}, {0.999999, 28350 * time.Millisecond}} {
-		p := NewPlanner(DefaultSchedule(), t0, func() float64 { return r.random })
+		p := NewPlanner(t0, func() float64 { return r.random })
 		p.Done(TaskUnfinished, t0, true)
 		if got := p.next[TaskUnfinished].Sub(t0); got.Round(time.Millisecond) != r.want {
 			t.Errorf("random %v: next in %v, want %v", r.random, got, r.want)
@@ -124,8 +123,7 @@ func TestPlannerJittersEachInterval(t *testing.T) {
 
 func TestPlannerBacksOffAloneOnErrors(t *testing.T) {
 	t.Parallel()
-	s := DefaultSchedule()
-	p := NewPlanner(s, t0, func() float64 { return 0.5 })
+	p := NewPlanner(t0, func() float64 { return 0.5 })
 	p.Done(TaskUnfinished, t0, false)
 	if p.failures == 0 || len(p.Due(t0)) != 0 {
 		t.Fatalf("after an error: %d failures, due %v", p.failures, p.Due(t0))
@@ -159,7 +157,7 @@ func TestPlannerBacksOffAloneOnErrors(t *testing.T) {
 
 func TestPlannerAnHourOfErrorsCostsLittle(t *testing.T) {
 	t.Parallel()
-	p := NewPlanner(DefaultSchedule(), t0, rand.New(rand.NewPCG(7, 7)).Float64)
+	p := NewPlanner(t0, rand.New(rand.NewPCG(7, 7)).Float64)
 	requests, _, _, _ := simulate(p, time.Hour, func(Task, time.Time) bool { return false })
 	if requests > 12 {
 		t.Errorf("%d requests in an hour to a Manager that always fails", requests)
@@ -168,7 +166,7 @@ func TestPlannerAnHourOfErrorsCostsLittle(t *testing.T) {
 
 func TestPlannerDisableEnableSoon(t *testing.T) {
 	t.Parallel()
-	p := NewPlanner(DefaultSchedule(), t0, func() float64 { return 0.5 })
+	p := NewPlanner(t0, func() float64 { return 0.5 })
 	p.Disable(TaskFarmStatus)
 	for _, task := range p.Due(t0) {
 		if task == TaskFarmStatus {
@@ -189,7 +187,7 @@ func TestPlannerDisableEnableSoon(t *testing.T) {
 
 func TestPlannerAllDueForgetsTheBackoff(t *testing.T) {
 	t.Parallel()
-	p := NewPlanner(DefaultSchedule(), t0, func() float64 { return 0.5 })
+	p := NewPlanner(t0, func() float64 { return 0.5 })
 	for _, task := range p.Due(t0) {
 		p.Done(task, t0, true)
 	}

@@ -109,31 +109,23 @@ func (v *view) see(j managerapi.Job) (JobTransition, bool) {
 // the ids of the user's (and watched) jobs that were unfinished and are no longer in the set: each
 // is to be asked for (observeJob, or observeJobGone on a 404) to learn how it ended.
 func (v *view) observeUnfinished(jobs []managerapi.Job) (transitions []JobTransition, left []string) {
-	inSet := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
-		inSet[j.ID] = true
 		transitions = append(transitions, v.resolveOwner(j)...)
 		if t, ok := v.see(j); ok {
 			transitions = append(transitions, t)
 		}
 	}
-	for id, j := range v.jobs {
-		if inSet[id] || j.Status.Finished() {
-			continue
-		}
-		if v.relevant(j) {
-			left = append(left, id)
-		} else {
-			delete(v.jobs, id) // someone else's job ended: nothing to tell, nothing to keep
-		}
-	}
-	slices.Sort(left)
 	clear(v.unfinished)
 	for _, j := range jobs {
 		v.unfinished[j.ID] = j
 	}
 	v.unfinishedKnown = true
-	return transitions, left
+	for id, j := range v.jobs {
+		if _, ok := v.unfinished[id]; !ok && !j.Status.Finished() && !v.relevant(j) {
+			delete(v.jobs, id) // someone else's job ended: nothing to tell, nothing to keep
+		}
+	}
+	return transitions, v.leftUnfinished()
 }
 
 // leftUnfinished returns, sorted, the user's (and watched) jobs last seen unfinished that the
@@ -149,8 +141,12 @@ func (v *view) leftUnfinished() []string {
 	return left
 }
 
-// observeJob takes one job's current state (GET of one job).
+// observeJob takes one job's current state (GET of one job): the owner of a job first seen on the
+// event bus (resolveOwner), or the state of a known one.
 func (v *view) observeJob(j managerapi.Job) []JobTransition {
+	if _, ok := v.pending[j.ID]; ok {
+		return v.resolveOwner(j)
+	}
 	if t, ok := v.see(j); ok {
 		return []JobTransition{t}
 	}
@@ -175,10 +171,8 @@ func (v *view) observeFinished(jobs []managerapi.Job, limit int) []JobTransition
 	return v.observeOwn(jobs)
 }
 
-// observeMyRecent takes the user's latest jobs, found by the metadata filter.
-func (v *view) observeMyRecent(jobs []managerapi.Job) []JobTransition { return v.observeOwn(jobs) }
-
-// observeOwn sees the relevant jobs of a list; the others are only looked at for the key.
+// observeOwn sees the relevant jobs of a list (such as the user's latest jobs, found by the metadata
+// filter); the others are only looked at for the key.
 func (v *view) observeOwn(jobs []managerapi.Job) []JobTransition {
 	var transitions []JobTransition
 	for _, j := range jobs {

@@ -37,7 +37,7 @@ func primedView(t *testing.T, unfinished []managerapi.Job, recent []managerapi.J
 	if ts, left := v.observeUnfinished(unfinished); len(ts) != 0 || len(left) != 0 {
 		t.Fatalf("first poll reported %v, left %v", describe(ts), left)
 	}
-	if ts := v.observeMyRecent(recent); len(ts) != 0 {
+	if ts := v.observeOwn(recent); len(ts) != 0 {
 		t.Fatalf("first poll reported %v", describe(ts))
 	}
 	v.prime()
@@ -48,13 +48,13 @@ func TestViewFirstPollIsSilent(t *testing.T) {
 	t.Parallel()
 	v := newView("m", alice, nil, start)
 	v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before)})
-	ts := v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before), job("a", "alice", managerapi.JobActive, before)})
+	ts := v.observeOwn([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before), job("a", "alice", managerapi.JobActive, before)})
 	if len(ts) != 0 {
 		t.Errorf("before the first full status: %v", describe(ts))
 	}
 	v.prime()
 	// Seen again, unchanged: nothing.
-	if ts := v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before)}); len(ts) != 0 {
+	if ts := v.observeOwn([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before)}); len(ts) != 0 {
 		t.Errorf("unchanged: %v", describe(ts))
 	}
 }
@@ -82,7 +82,7 @@ func TestViewReportsEachTransitionOfMyJobsOnce(t *testing.T) {
 	for range 3 {
 		v.observeJob(done)
 		ts = append(ts, v.observeFinished([]managerapi.Job{done}, 50)...)
-		ts = append(ts, v.observeMyRecent([]managerapi.Job{done})...)
+		ts = append(ts, v.observeOwn([]managerapi.Job{done})...)
 		tsU, left := v.observeUnfinished(nil)
 		ts = append(ts, tsU...)
 		if len(left) != 0 {
@@ -156,7 +156,7 @@ func TestViewManagerRestartDoesNotRenotify(t *testing.T) {
 		[]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})
 	v.failed("the Manager cannot be reached")
 	ts, left := v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before)})
-	ts = append(ts, v.observeMyRecent([]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})...)
+	ts = append(ts, v.observeOwn([]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})...)
 	if len(ts) != 0 || !slices.Equal(left, []string{"b"}) {
 		t.Errorf("after the restart: %v, left %v", describe(ts), left)
 	}
@@ -247,7 +247,7 @@ func TestViewKeepsABoundedNumberOfFinishedJobs(t *testing.T) {
 	for i := range 3 * maxTrackedOwnJobs {
 		many = append(many, job(string(rune('A'+i%26))+time.Duration(i).String(), "alice", managerapi.JobCompleted, before.Add(time.Duration(i)*time.Second)))
 	}
-	v.observeMyRecent(many)
+	v.observeOwn(many)
 	if len(v.jobs) != maxTrackedOwnJobs {
 		t.Errorf("%d jobs kept", len(v.jobs))
 	}
@@ -292,7 +292,7 @@ func TestViewReportsAJobThatEndsDuringTheFirstFullStatus(t *testing.T) {
 		t.Errorf("ended before the first full status: %v", got)
 	}
 	// First seen finished before the first full status: how things stand, however recent.
-	if ts := v.observeMyRecent([]managerapi.Job{job("c", "alice", managerapi.JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
+	if ts := v.observeOwn([]managerapi.Job{job("c", "alice", managerapi.JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
 		t.Errorf("first seen finished: %v", describe(ts))
 	}
 	v.prime()
@@ -307,12 +307,12 @@ func TestViewNewIdentityPastIsNotNews(t *testing.T) {
 	v := primedView(t, nil, nil)
 	// Settings saved without a change: alice's job that ended an hour ago, first seen now, is news.
 	v.setIdentity(Identity{UserName: "alice"}, start.Add(90*time.Minute))
-	if got := describe(v.observeMyRecent([]managerapi.Job{job("a1", "alice", managerapi.JobFailed, start.Add(time.Hour))})); !slices.Equal(got, []string{"a1:>failed"}) {
+	if got := describe(v.observeOwn([]managerapi.Job{job("a1", "alice", managerapi.JobFailed, start.Add(time.Hour))})); !slices.Equal(got, []string{"a1:>failed"}) {
 		t.Errorf("the same identity saved again: %v", got)
 	}
 	changed := start.Add(2 * time.Hour)
 	v.setIdentity(Identity{UserName: "carol"}, changed)
-	ts := v.observeMyRecent([]managerapi.Job{
+	ts := v.observeOwn([]managerapi.Job{
 		job("c1", "carol", managerapi.JobFailed, start.Add(time.Hour)), // after the tray started, before the change
 		job("c2", "carol", managerapi.JobCompleted, changed.Add(-time.Second)),
 	})

@@ -118,7 +118,7 @@ func NewWatcher(cfg WatcherConfig) *Watcher {
 	w.log = cfg.Logger.With().Str("component", "farm").Str("manager", manager).Logger()
 	now := w.clock.Now()
 	w.view = newView(manager, cfg.Identity, cfg.Watched, now)
-	w.planner = NewPlanner(DefaultSchedule(), now, rand.Float64)
+	w.planner = NewPlanner(now, rand.Float64)
 	w.setGenerationLocked(genUnknown, now)
 	w.summary = w.view.summary(now, time.Local)
 	return w

@@ -239,7 +239,7 @@ func TestWatcherFollowsMyJobsAndNoOneElses(t *testing.T) {
 }
 
 // unfinishedEvery is the longest time between two polls of the unfinished jobs: 27 s + 5 % (see
-// DefaultSchedule), rounded up.
+// pollEvery), rounded up.
 const unfinishedEvery = 29 * time.Second
 
 func TestWatcherReportsAJobThatEndsBetweenTwoPolls(t *testing.T) {
@@ -482,7 +482,7 @@ func TestWatcherFindsMyOlderJobsWhateverTheCase(t *testing.T) {
 
 // While polling (no event bus), the Watcher vouches for the Manager as its rounds are answered, so
 // that discovery need not check it too; a Manager that stops answering is handed back to discovery
-// by the next request, within 28.4 s (see DefaultSchedule), and vouched for again once it answers.
+// by the next request, within 28.4 s (see pollEvery), and vouched for again once it answers.
 func TestPollingVouchesForTheManagerUntilARequestFails(t *testing.T) {
 	vouches := make(chan bool, 16)
 	h := newHarness(t, nil, func(cfg *farm.WatcherConfig) {
