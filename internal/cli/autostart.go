@@ -31,10 +31,10 @@ func runAutostart(args []string, stdout, stderr io.Writer) error {
 	switch action {
 	case "on":
 		exe, err := autostart.Executable()
-		if err != nil {
-			return fmt.Errorf("cannot turn start at login on: %w", err)
+		if err == nil {
+			err = autostart.Enable(exe)
 		}
-		if err := autostart.Enable(exe); err != nil {
+		if err != nil {
 			return fmt.Errorf("cannot turn start at login on: %w", err)
 		}
 	case "off":
