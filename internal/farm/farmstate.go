@@ -6,7 +6,7 @@ import "github.com/flamenco-tray/flamenco-tray/internal/managerapi"
 // no Workers, or all offline or in error → inoperative; an active job and an awake Worker → active;
 // an active or queued job → waiting (work, but no Worker awake to do it); no Worker awake and one
 // asleep → asleep; else idle.
-func ComputeFarmState(workers []managerapi.Worker, jobs managerapi.JobCounts) managerapi.FarmState {
+func ComputeFarmState(workers []managerapi.Worker, jobs map[managerapi.JobStatus]int) managerapi.FarmState {
 	operative, awake, asleep := false, false, false
 	for _, w := range workers {
 		operative = operative || (w.Status != managerapi.WorkerOffline && w.Status != managerapi.WorkerError)

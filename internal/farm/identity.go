@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"cmp"
 	"os"
 	"os/user"
 	"strings"
@@ -25,13 +26,7 @@ func DefaultIdentity() Identity {
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	if name == "" {
-		name = os.Getenv("USER")
-	}
-	if name == "" {
-		name = os.Getenv("USERNAME")
-	}
-	return Identity{MetadataKey: DefaultMetadataKey, UserName: CleanUserName(name)}
+	return Identity{MetadataKey: DefaultMetadataKey, UserName: CleanUserName(cmp.Or(name, os.Getenv("USER"), os.Getenv("USERNAME")))}
 }
 
 // CleanUserName is the user part of a login: Windows' DOMAIN\user → user, spaces trimmed.

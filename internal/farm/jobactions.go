@@ -21,19 +21,12 @@ const (
 // JobActions lists every action, for the command line's words.
 var JobActions = []JobAction{Pause, Resume, Requeue, Cancel}
 
-// Status is the status the action asks the Manager for.
+// Status is the status the action asks the Manager for. Resume asks for requeueing, as Flamenco's web
+// UI resumes a paused job: queued would leave its paused tasks paused, requeueing queues the tasks
+// that did not complete.
 func (a JobAction) Status() managerapi.JobStatus {
-	switch a {
-	case Pause:
-		return managerapi.JobPauseRequested
-	case Resume, Requeue:
-		// As Flamenco's web UI resumes a paused job: queued would leave its paused tasks paused,
-		// requeueing queues the tasks that did not complete.
-		return managerapi.JobRequeueing
-	case Cancel:
-		return managerapi.JobCancelRequested
-	}
-	return ""
+	return map[JobAction]managerapi.JobStatus{Pause: managerapi.JobPauseRequested, Resume: managerapi.JobRequeueing,
+		Requeue: managerapi.JobRequeueing, Cancel: managerapi.JobCancelRequested}[a]
 }
 
 // Reason is what the job's activity says of the change on the Manager: who asked, from where.

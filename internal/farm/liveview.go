@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -40,10 +41,7 @@ func (v *view) thin(j managerapi.Job) managerapi.Job {
 // database is dropped as it is read: unfinished ones, ones finished within keepFinishedFor of now,
 // and the user's and the watched ones. Safe to call without the view's lock: it reads a copy.
 func (v *view) keepFilter(now time.Time) func(managerapi.Job) bool {
-	identity, watched := v.identity, make(map[string]bool, len(v.watched))
-	for id := range v.watched {
-		watched[id] = true
-	}
+	identity, watched := v.identity, maps.Clone(v.watched)
 	return func(j managerapi.Job) bool {
 		return !j.Status.Finished() || now.Sub(j.Updated) < keepFinishedFor || watched[j.ID] || identity.Owns(j)
 	}
@@ -120,10 +118,7 @@ func (v *view) pruneFinished(now time.Time) {
 	if len(v.finished) <= maxFinishedKept {
 		return
 	}
-	var oldest []managerapi.Job
-	for _, j := range v.finished {
-		oldest = append(oldest, j)
-	}
+	oldest := slices.Collect(maps.Values(v.finished))
 	slices.SortFunc(oldest, newestFirst)
 	for _, j := range oldest[maxFinishedKept:] {
 		delete(v.finished, j.ID)

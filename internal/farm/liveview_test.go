@@ -19,7 +19,7 @@ func listedView(t *testing.T, jobs ...managerapi.Job) *view {
 	if ts := v.observeAllJobs(jobs, start); len(ts) != 0 {
 		t.Fatalf("the first list reported %v", describe(ts))
 	}
-	v.prime()
+	v.primed = true
 	return v
 }
 

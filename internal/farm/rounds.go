@@ -68,7 +68,7 @@ func (w *Watcher) taskDone(task Task, err error) error {
 		if w.view.unavailable != reason {
 			w.log.Warn().Err(err).Str("task", task.String()).Msg("farm status unavailable")
 		}
-		w.view.failed(reason)
+		w.view.unavailable = reason
 		w.publishLocked(now)
 		return err
 	}
@@ -80,7 +80,7 @@ func (w *Watcher) taskDone(task Task, err error) error {
 	w.succeeded[task] = true
 	w.view.succeeded(now)
 	if !w.view.primed && w.allSucceededLocked() {
-		w.view.prime()
+		w.view.primed = true
 	}
 	w.publishLocked(now)
 	return nil

@@ -24,7 +24,7 @@ type view struct {
 	identity Identity
 	watched  map[string]bool
 	started  time.Time // when watching began: a job first seen finished is news only if it ended after
-	primed   bool
+	primed   bool      // transitions are reported: the first full status is in
 	// letGoUpTo: the newest end among the finished jobs pruneOwn let go of; a job first seen finished
 	// that ended no later was told of before (each full read lists them again).
 	letGoUpTo time.Time
@@ -226,12 +226,6 @@ func (v *view) succeeded(now time.Time) {
 	v.updatedAt = now
 }
 
-// failed records why the farm status is unavailable.
-func (v *view) failed(reason string) { v.unavailable = reason }
-
-// prime starts reporting transitions: the first full status is in.
-func (v *view) prime() { v.primed = true }
-
 // summary is what the view shows at now; "today" begins at midnight in loc.
 func (v *view) summary(now time.Time, loc *time.Location) Summary {
 	s := Summary{Manager: v.manager, Unavailable: v.unavailable, UpdatedAt: v.updatedAt,
@@ -265,7 +259,7 @@ func (v *view) summary(now time.Time, loc *time.Location) Summary {
 	case v.managerFarmPresent:
 		s.Farm, s.FarmFromManager = v.managerFarm, true
 	case v.workersKnown && v.unfinishedKnown:
-		s.Farm = ComputeFarmState(v.workers, managerapi.JobCounts(s.Jobs))
+		s.Farm = ComputeFarmState(v.workers, s.Jobs)
 	}
 
 	for _, j := range v.jobs {

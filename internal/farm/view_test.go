@@ -40,7 +40,7 @@ func primedView(t *testing.T, unfinished []managerapi.Job, recent []managerapi.J
 	if ts := v.observeOwn(recent); len(ts) != 0 {
 		t.Fatalf("first poll reported %v", describe(ts))
 	}
-	v.prime()
+	v.primed = true
 	return v
 }
 
@@ -52,7 +52,7 @@ func TestViewFirstPollIsSilent(t *testing.T) {
 	if len(ts) != 0 {
 		t.Errorf("before the first full status: %v", describe(ts))
 	}
-	v.prime()
+	v.primed = true
 	// Seen again, unchanged: nothing.
 	if ts := v.observeOwn([]managerapi.Job{job("old", "alice", managerapi.JobFailed, before)}); len(ts) != 0 {
 		t.Errorf("unchanged: %v", describe(ts))
@@ -154,7 +154,7 @@ func TestViewManagerRestartDoesNotRenotify(t *testing.T) {
 	t.Parallel()
 	v := primedView(t, []managerapi.Job{job("a", "alice", managerapi.JobActive, before), job("b", "alice", managerapi.JobActive, before)},
 		[]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})
-	v.failed("the Manager cannot be reached")
+	v.unavailable = "the Manager cannot be reached"
 	ts, left := v.observeUnfinished([]managerapi.Job{job("a", "alice", managerapi.JobActive, before)})
 	ts = append(ts, v.observeOwn([]managerapi.Job{job("old", "alice", managerapi.JobCompleted, before)})...)
 	if len(ts) != 0 || !slices.Equal(left, []string{"b"}) {
@@ -295,7 +295,7 @@ func TestViewReportsAJobThatEndsDuringTheFirstFullStatus(t *testing.T) {
 	if ts := v.observeOwn([]managerapi.Job{job("c", "alice", managerapi.JobCompleted, start.Add(time.Minute))}); len(ts) != 0 {
 		t.Errorf("first seen finished: %v", describe(ts))
 	}
-	v.prime()
+	v.primed = true
 	if ts := v.observeJob(job("a", "alice", managerapi.JobFailed, start.Add(time.Minute))); len(ts) != 0 {
 		t.Errorf("reported twice: %v", describe(ts))
 	}

@@ -82,7 +82,7 @@ type Watcher struct {
 
 	wake   chan struct{} // 1 slot: Settings changed, plan again
 	moved  chan struct{} // 1 slot: SetURL gave a new address
-	events *eventQueue   // closed when Run returns
+	events *eventQueue   // closed when Run returns; pushed to under mu, in the order of the changes
 
 	mu         sync.Mutex
 	view       *view
@@ -143,7 +143,10 @@ func (w *Watcher) SetIdentity(id Identity) {
 	w.planner.Soon(TaskMyRecent, now)
 	w.publishLocked(now)
 	w.mu.Unlock()
-	w.poke()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
 }
 
 // SetWatched sets the jobs the user picked to watch (besides their own).
@@ -152,13 +155,6 @@ func (w *Watcher) SetWatched(ids []string) {
 	w.view.setWatched(ids)
 	w.publishLocked(w.clock.Now())
 	w.mu.Unlock()
-}
-
-func (w *Watcher) poke() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
 }
 
 // setGenerationLocked enables the tasks of a jobs API generation: the complete list (tried first
@@ -252,7 +248,7 @@ func (w *Watcher) emitLocked(transitions []JobTransition) {
 		}
 		w.log.Info().Str("job", t.Job.ID).Str("name", t.Job.Name).Str("from", string(t.From)).Str("to", string(t.To)).
 			Msg("job status changed")
-		w.sendLocked(Event{Kind: kind, Time: now, Summary: summary, Transition: t})
+		w.events.push(Event{Kind: kind, Time: now, Summary: summary, Transition: t})
 	}
 }
 
@@ -274,15 +270,10 @@ func (w *Watcher) publishLocked(now time.Time) {
 		farm = managerapi.FarmUnknown
 	}
 	if farm != w.farmState && w.view.primed {
-		w.sendLocked(Event{Kind: FarmStateChanged, Time: now, Summary: next.Clone(), FarmFrom: w.farmState, FarmTo: farm})
+		w.events.push(Event{Kind: FarmStateChanged, Time: now, Summary: next.Clone(), FarmFrom: w.farmState, FarmTo: farm})
 	}
 	w.farmState = farm
 	if changed {
-		w.sendLocked(Event{Kind: SummaryChanged, Time: now, Summary: next.Clone()})
+		w.events.push(Event{Kind: SummaryChanged, Time: now, Summary: next.Clone()})
 	}
-}
-
-// sendLocked queues e; under w.mu, so that events are queued in the order of the changes.
-func (w *Watcher) sendLocked(e Event) {
-	w.events.push(e)
 }

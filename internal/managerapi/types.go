@@ -115,6 +115,3 @@ type JobQuery struct {
 	Metadata map[string]string
 	Limit    int
 }
-
-// JobCounts counts jobs per status.
-type JobCounts map[JobStatus]int
