@@ -129,7 +129,7 @@ func (w *Watcher) readAllJobs(ctx context.Context) error {
 	keep := w.view.keepFilter(w.clock.Now())
 	w.mu.Unlock()
 	var kept []managerapi.Job
-	_, err := w.client.AllJobs(ctx, func(j managerapi.Job) {
+	err := w.client.AllJobs(ctx, func(j managerapi.Job) {
 		if keep(j) {
 			kept = append(kept, j)
 		}

@@ -13,64 +13,57 @@ import (
 // unfiltered, with settings and metadata. The answer is decoded as a stream and each job handed to
 // keep as soon as it is read, so that a busy studio's 50,000 jobs (18 MB) are never held at once,
 // neither as bytes nor as jobs: keep decides what to remember. The answer is bounded by
-// MaxAllJobsBody and AllJobsTimeout. It returns how many jobs were read. A Manager before 3.6 answers
-// with an error matching ErrNoSuchEndpoint.
-func (c *Client) AllJobs(ctx context.Context, keep func(Job)) (int, error) {
-	count := 0
-	err := c.do(ctx, request{method: http.MethodGet, path: "api/v3/jobs", timeout: AllJobsTimeout, maxBody: MaxAllJobsBody},
-		func(body io.Reader) error {
-			n, err := decodeJobList(body, keep)
-			count = n
-			return err
-		})
-	return count, err
+// MaxAllJobsBody and AllJobsTimeout. A Manager before 3.6 answers with an error matching
+// ErrNoSuchEndpoint.
+func (c *Client) AllJobs(ctx context.Context, keep func(Job)) error {
+	return c.do(ctx, request{method: http.MethodGet, path: "api/v3/jobs", timeout: AllJobsTimeout, maxBody: MaxAllJobsBody},
+		func(body io.Reader) error { return decodeJobList(body, keep) })
 }
 
 // decodeJobList reads {"jobs":[…]} one job at a time; other keys are skipped.
-func decodeJobList(r io.Reader, keep func(Job)) (int, error) {
+func decodeJobList(r io.Reader, keep func(Job)) error {
 	dec := json.NewDecoder(r)
 	if err := expectDelim(dec, '{'); err != nil {
-		return 0, err
+		return err
 	}
-	count, sawJobs := 0, false
+	sawJobs := false
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
-			return count, malformed(err)
+			return malformed(err)
 		}
 		if key != "jobs" {
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return count, malformed(err)
+				return malformed(err)
 			}
 			continue
 		}
 		sawJobs = true
 		if err := expectDelim(dec, '['); err != nil {
-			return count, err
+			return err
 		}
 		for dec.More() {
 			var j Job
 			if err := dec.Decode(&j); err != nil {
-				return count, malformed(err)
+				return malformed(err)
 			}
 			if j.ID == "" || j.Status == "" {
-				return count, fmt.Errorf("%w: a job without id or status", ErrMalformed)
+				return fmt.Errorf("%w: a job without id or status", ErrMalformed)
 			}
-			count++
 			keep(j)
 		}
 		if err := expectDelim(dec, ']'); err != nil {
-			return count, err
+			return err
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
-		return count, err
+		return err
 	}
 	if !sawJobs {
-		return 0, fmt.Errorf("%w: no jobs list", ErrMalformed)
+		return fmt.Errorf("%w: no jobs list", ErrMalformed)
 	}
-	return count, nil
+	return nil
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {
