@@ -3,7 +3,6 @@ package managerapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,17 +46,7 @@ func (lr LastRendered) Has(suffix string) bool {
 func (c *Client) LastRendered(ctx context.Context, jobID string) (LastRendered, error) {
 	var lr LastRendered
 	path := "api/v3/jobs/" + url.PathEscape(jobID) + "/last-rendered"
-	err := c.do(ctx, request{method: http.MethodGet, path: path}, func(r io.Reader) error {
-		data, err := io.ReadAll(r)
-		if err != nil || len(data) == 0 { // 204
-			return err
-		}
-		if err := json.Unmarshal(data, &lr); err != nil {
-			return fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.doJSON(ctx, http.MethodGet, path, nil, &lr); err != nil {
 		return LastRendered{}, err
 	}
 	if lr.Base == "" { // 204

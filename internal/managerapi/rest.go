@@ -289,11 +289,12 @@ type request struct {
 	maxBody      int64
 }
 
-// doJSON sends one request and decodes a 2xx answer into out (nil: the body is discarded).
+// doJSON sends one request and decodes a 2xx answer into out (nil: the body is discarded). An empty
+// answer (204) leaves out as it was.
 func (c *Client) doJSON(ctx context.Context, method, path string, body, out any) error {
 	return c.do(ctx, request{method: method, path: path, body: body}, func(r io.Reader) error {
 		data, err := io.ReadAll(r)
-		if err != nil || out == nil {
+		if err != nil || out == nil || len(data) == 0 {
 			return err
 		}
 		if err := json.Unmarshal(data, out); err != nil {
