@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,12 +177,15 @@ func saveFrame(dir string, data []byte, format string) (string, error) {
 
 // pruneFrames deletes all but the newest framesKept frames in dir, never keep.
 func pruneFrames(dir, keep string) {
-	paths, err := filepath.Glob(filepath.Join(dir, "frame-*"))
-	if err != nil {
-		return
+	// Read, not globbed: dir may hold a pattern's metacharacters ("C:\Users\[Studio] Ana").
+	entries, _ := os.ReadDir(dir)
+	var paths []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "frame-") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
 	}
-	slices.Sort(paths)
-	slices.Reverse(paths)
+	slices.Reverse(paths) // ReadDir sorts by name: oldest first.
 	for i, path := range paths {
 		if i >= framesKept && path != keep {
 			os.Remove(path)

@@ -198,7 +198,16 @@ func TestImageDataPixels(t *testing.T) {
 // The frames' directory keeps the newest framesKept frames, and the one just written.
 func TestSaveFrameKeepsTheNewest(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(ostest.TempDir(t), "frames")
+	// A cache path may hold a glob's metacharacters: a Windows user named "[Studio] Ana".
+	for _, name := range []string{"frames", "[Studio] Ana"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testSaveFrameKeepsTheNewest(t, filepath.Join(ostest.TempDir(t), name))
+		})
+	}
+}
+
+func testSaveFrameKeepsTheNewest(t *testing.T, dir string) {
 	var paths []string
 	for i := range framesKept + 4 {
 		format := "png"
