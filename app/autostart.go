@@ -6,16 +6,6 @@ import (
 	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
-// autostartSupported reports whether "Start at login" can be set here.
-func autostartSupported() bool {
-	return autostart.Supported()
-}
-
-// startAtLogin reads whether and which Flamenco Tray starts at login for this user, whatever set it.
-func startAtLogin() (autostart.Login, error) {
-	return autostart.QueryLogin()
-}
-
 // setStartAtLogin makes start at login match on: on writes this user's entry unless one that
 // applies (IT's too) starts this program already; off removes it, or hides IT's for this user.
 func setStartAtLogin(on bool) error {

@@ -30,7 +30,7 @@ func TestSetStartAtLoginFollowsTheSwitch(t *testing.T) {
 	if err := autostart.Enable("/opt/moved away/flamenco-tray"); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := startAtLogin(); err != nil || !login.On() {
+	if login, err := autostart.QueryLogin(); err != nil || !login.On() {
 		t.Fatalf("an entry for another file: %+v, %v", login, err)
 	}
 	if err := setStartAtLogin(true); err != nil {
@@ -42,7 +42,7 @@ func TestSetStartAtLoginFollowsTheSwitch(t *testing.T) {
 	if err := setStartAtLogin(false); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := startAtLogin(); err != nil || login.On() {
+	if login, err := autostart.QueryLogin(); err != nil || login.On() {
 		t.Errorf("after switching off: %+v, %v", login, err)
 	}
 }
@@ -66,7 +66,7 @@ func TestTheSwitchBesideTheEntryForEveryone(t *testing.T) {
 	if err := os.WriteFile(forAll, entry, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	login, err := startAtLogin()
+	login, err := autostart.QueryLogin()
 	if err != nil || !login.On() || startAtLoginSwitch(login) != (loginSwitch{Note: noteEveryoneYours}) {
 		t.Fatalf("IT's entry: %+v, %v; switch %+v", login, err, startAtLoginSwitch(login))
 	}
@@ -79,14 +79,14 @@ func TestTheSwitchBesideTheEntryForEveryone(t *testing.T) {
 	if err := setStartAtLogin(false); err != nil {
 		t.Fatal(err)
 	}
-	login, err = startAtLogin()
+	login, err = autostart.QueryLogin()
 	if err != nil || login.On() || startAtLoginSwitch(login) != (loginSwitch{Note: noteEveryoneHidden}) {
 		t.Errorf("switched off: %+v, %v; switch %+v", login, err, startAtLoginSwitch(login))
 	}
 	if err := setStartAtLogin(true); err != nil {
 		t.Fatal(err)
 	}
-	if login, err := startAtLogin(); err != nil || !login.User.On || !login.Starts(exe) {
+	if login, err := autostart.QueryLogin(); err != nil || !login.User.On || !login.Starts(exe) {
 		t.Errorf("switched on again: %+v, %v", login, err)
 	}
 }

@@ -38,10 +38,6 @@ func newSettingsWindow(a fyne.App, current Settings, login loginSwitch, logPath 
 	workerEntry.SetPlaceHolder("found on PATH or beside Flamenco Tray")
 	startAtLogin := widget.NewCheck("Start at login", nil)
 	startAtLogin.SetChecked(current.StartAtLogin)
-	if !autostartSupported() {
-		startAtLogin.Disable()
-		startAtLogin.Text = "Start at login (not available on this system yet)"
-	}
 	if login.Locked {
 		startAtLogin.Disable()
 	}

@@ -168,9 +168,6 @@ func (t *tray) saveSettings(s Settings) {
 // launchctl), one change at a time: saves made during a change merge into the next (loginCh), so
 // the last save wins.
 func (t *tray) applyStartAtLogin(struct{}) {
-	if !autostartSupported() {
-		return
-	}
 	if err := setStartAtLogin(t.settings.Load().StartAtLogin); err != nil {
 		t.log.Error().Err(err).Msg("cannot change start at login")
 		t.transport.Show("Start at login was not changed", "The log says why.", "", nil)

@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/autostart"
 )
 
 // windows opens the tray's windows, each at most once: a second click raises it. Fyne's main
@@ -67,14 +69,12 @@ func (w *windows) ShowSettings() {
 		// The switch shows what applies, which "flamenco-tray autostart" or IT (for everyone) may
 		// have changed since.
 		var login loginSwitch
-		if autostartSupported() {
-			if l, err := startAtLogin(); err != nil {
-				w.log.Warn().Err(err).Msg("cannot tell whether start at login is on")
-			} else {
-				current.StartAtLogin, login = l.On(), startAtLoginSwitch(l)
-				if l.EveryoneErr != nil {
-					w.log.Warn().Err(l.EveryoneErr).Msg("cannot tell whether start at login is on for everyone")
-				}
+		if l, err := autostart.QueryLogin(); err != nil {
+			w.log.Warn().Err(err).Msg("cannot tell whether start at login is on")
+		} else {
+			current.StartAtLogin, login = l.On(), startAtLoginSwitch(l)
+			if l.EveryoneErr != nil {
+				w.log.Warn().Err(l.EveryoneErr).Msg("cannot tell whether start at login is on for everyone")
 			}
 		}
 		return newSettingsWindow(w.app, current, login, w.logPath, w.with.SaveSettings, w.ShowManual)

@@ -68,10 +68,6 @@ func cleanWindows(p string) string {
 	return strings.TrimRight(strings.ReplaceAll(p, "/", `\`), `\`)
 }
 
-// Supported reports whether start at login can be set on this OS: true on each OS the program
-// builds for (Linux and the BSDs, macOS, Windows).
-func Supported() bool { return true }
-
 // Executable is this program's file with symbolic links resolved: what an entry should start, and
 // what Status.Starts is asked about, so that an entry left behind by a moved binary is noticed.
 func Executable() (string, error) {
