@@ -216,7 +216,7 @@ func churnFarm(ctx context.Context, f *farmstandin.Farm, render string) busyChur
 }
 
 // busyTray is what a tray runs to follow Managers: a Browser with the Manager added by hand, and a
-// Fleet of watchers synced to what it lists, vouched for by it (internal/cli/status_watch.go).
+// Fleet of watchers synced to what it lists, vouched for by it (internal/cli/status.go).
 type busyTray struct {
 	browser *discovery.Browser
 	fleet   *farm.Fleet
