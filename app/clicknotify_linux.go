@@ -79,10 +79,15 @@ func imageDataHint(frame []byte) (dbus.Variant, error) {
 // run follows the daemon's signals until ctx ends, then closes the connection. A notifier whose run
 // has not started (or has ended) sends nothing: notify returns an error.
 func (c *clickNotifier) run(ctx context.Context) {
-	conn, signals, err := sessionSignals(dbus.WithMatchSender(notificationsName), dbus.WithMatchObjectPath(notificationsPath),
-		dbus.WithMatchInterface(notificationsName))
+	conn, signals, err := sessionSignals("notification clicks", dbus.WithMatchSender(notificationsName),
+		dbus.WithMatchObjectPath(notificationsPath), dbus.WithMatchInterface(notificationsName))
 	if err != nil {
-		c.log.Info().Err(err).Msg("notifications are Fyne's, without a click or an image")
+		// No bus is the usual case off a desktop; a bus that will not tell us clicks is a problem.
+		level := c.log.Info()
+		if errors.Is(err, errCannotFollow) {
+			level = c.log.Warn()
+		}
+		level.Err(err).Msg("notifications are Fyne's, without a click or an image")
 		return
 	}
 	defer conn.Close()

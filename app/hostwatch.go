@@ -57,6 +57,9 @@ func (h trayHostWatch) Run() {
 			return
 		case <-due:
 		case r := <-reports:
+			if ctx.Err() != nil { // at logout the bus closes as the tray quits: no warning then
+				return
+			}
 			why = h.took(r, &presence, first, why)
 			first = false
 		}

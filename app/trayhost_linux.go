@@ -18,7 +18,7 @@ const trayHostName = "org.kde.StatusNotifierWatcher"
 // expect.
 func watchTrayHost(ctx context.Context, hostUp func(up bool)) error {
 	// Match first, then ask: a host that comes between the two is not missed.
-	conn, signals, err := sessionSignals(dbus.WithMatchSender("org.freedesktop.DBus"),
+	conn, signals, err := sessionSignals("tray hosts", dbus.WithMatchSender("org.freedesktop.DBus"),
 		dbus.WithMatchObjectPath("/org/freedesktop/DBus"), dbus.WithMatchInterface("org.freedesktop.DBus"),
 		dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, trayHostName))
 	if err != nil {
@@ -56,17 +56,26 @@ func watchTrayHost(ctx context.Context, hostUp func(up bool)) error {
 }
 
 // sessionSignals connects to the session bus on a connection of its own and follows the signals
-// that match.
-func sessionSignals(match ...dbus.MatchOption) (*dbus.Conn, <-chan *dbus.Signal, error) {
-	conn, err := dbus.ConnectSessionBus()
+// that match: what, for the error that says it cannot (errCannotFollow).
+func sessionSignals(what string, match ...dbus.MatchOption) (*dbus.Conn, <-chan *dbus.Signal, error) {
+	conn, err := dbus.SessionBusPrivate()
 	if err != nil {
 		return nil, nil, fmt.Errorf("no D-Bus session bus: %w", err)
 	}
+	if err = conn.Auth(nil); err == nil {
+		err = conn.Hello()
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("D-Bus session bus refused us: %w", err)
+	}
 	if err := conn.AddMatchSignal(match...); err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("cannot follow signals on the D-Bus session bus: %w", err)
+		return nil, nil, fmt.Errorf("%w %s on D-Bus: %v", errCannotFollow, what, err)
 	}
 	signals := make(chan *dbus.Signal, 16)
 	conn.Signal(signals)
 	return conn, signals, nil
 }
+
+var errCannotFollow = errors.New("cannot follow")
