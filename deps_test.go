@@ -40,3 +40,34 @@ func TestProgramLinksNoHarness(t *testing.T) {
 		}
 	}
 }
+
+// Only discovery speaks SSDP through gossdp, and the harness's Worker-style searcher
+// (internal/testkit/ssdpworker) in tests: every socket gossdp opens then passes one guard of the
+// test's namespace (docs/architecture.md).
+func TestOnlyDiscoveryAndTheHarnessImportGossdp(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command to list the packages")
+	}
+	out, err := exec.Command(goTool, "list", "-test", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list -test ./...: %v", err)
+	}
+	const module = "github.com/flamenco-tray/flamenco-tray/"
+	importers := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, "\t")
+		if !slices.Contains(strings.Fields(imports), "github.com/fromkeith/gossdp") {
+			continue
+		}
+		importers++
+		// A test variant is listed as "pkg [pkg.test]"; it counts as pkg.
+		name, _, _ := strings.Cut(pkg, " ")
+		if name != module+"discovery" && !strings.HasPrefix(name, module+"internal/testkit/") {
+			t.Errorf("%s imports gossdp; only discovery and internal/testkit may", pkg)
+		}
+	}
+	if importers == 0 {
+		t.Error("no package imports gossdp: the listing is wrong")
+	}
+}

@@ -131,7 +131,7 @@ func TestBrowserStaysBoundedUnderAFlood(t *testing.T) {
 	elapsed := time.Since(start) + 2*time.Second // the flood began with the first search
 	t.Logf("flood: checked %d of the attacker's addresses, %d times in %v, heap %.1f → %.1f MiB",
 		followed, checks, elapsed.Round(time.Second), heapBefore, heapAfter)
-	// One machine may have at most 16 of its addresses followed (RegistryConfig.MaxLocationsPerSource).
+	// One machine may have at most 16 of its addresses followed (the registry's maxLocationsPerSource).
 	if followed > 16 {
 		t.Errorf("followed %d of the attacker's addresses, bound is 16 per machine", followed)
 	}

@@ -22,12 +22,13 @@ import (
 // packets a host of the LAN receives.
 
 // browserLog is a Browser's log as anyone could read it: each line goes on to out and is counted by
-// its message. A Browser logs "sent M-SEARCH" before its loop waits again, and "check succeeded" or
-// "check failed" once it has a check's result.
+// its message. A Browser logs "sent M-SEARCH" with the number of interfaces it went out on before its
+// loop waits again, and "check succeeded" or "check failed" once it has a check's result.
 type browserLog struct {
-	out    io.Writer
-	mu     sync.Mutex
-	counts map[string]int
+	out       io.Writer
+	mu        sync.Mutex
+	counts    map[string]int
+	mSearches int // M-SEARCHes sent, one per interface
 }
 
 func newBrowserLog(out io.Writer) *browserLog {
@@ -43,11 +44,15 @@ func (l *browserLog) logger() zerolog.Logger {
 
 func (l *browserLog) Write(line []byte) (int, error) {
 	var fields struct {
-		Message string `json:"message"`
+		Message    string `json:"message"`
+		Interfaces int    `json:"interfaces"`
 	}
 	if json.Unmarshal(line, &fields) == nil {
 		l.mu.Lock()
 		l.counts[fields.Message]++
+		if fields.Message == "sent M-SEARCH" {
+			l.mSearches += fields.Interfaces
+		}
 		l.mu.Unlock()
 	}
 	return l.out.Write(line)
@@ -64,7 +69,12 @@ func (l *browserLog) count(messages ...string) int {
 	return n
 }
 
-func (l *browserLog) searches() int { return l.count("sent M-SEARCH") }
+// searches returns how many M-SEARCHes went out, counting each interface's.
+func (l *browserLog) searches() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mSearches
+}
 
 func (l *browserLog) checks() int { return l.count("check succeeded", "check failed") }
 

@@ -274,7 +274,7 @@ func TestRegistryLivenessOnInjectedTime(t *testing.T) {
 		t.Fatalf("events %v, want one appeared", events)
 	}
 
-	// Checked every CheckInterval while it answers; nothing changes.
+	// Checked every checkInterval while it answers; nothing changes.
 	now := t0
 	for range 5 {
 		next := r.NextWake(now, true)
@@ -511,8 +511,8 @@ func TestRegistryPauseIsNotAnOutage(t *testing.T) {
 }
 
 // After a pause the network may take a few seconds to come back (Wi-Fi reconnecting): failed checks
-// mark the Manager unreachable, but it is removed only when checks have failed for GoneAfter.
-func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
+// mark the Manager unreachable, but it is removed only when checks have failed for goneAfter.
+func TestRegistryRemovesOnlyAfterChecksFailedLongEnough(t *testing.T) {
 	t.Parallel()
 	r := newTestRegistry()
 	lan := "http://10.77.0.1:8080"
@@ -540,7 +540,7 @@ func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
 		t.Fatalf("events when it answers again: %v", events)
 	}
 
-	// Failing for good: gone once its checks have failed for GoneAfter (5 s), not before.
+	// Failing for good: gone once its checks have failed for goneAfter (5 s), not before.
 	failingFrom := now.Add(checkInterval)
 	var goneAt time.Time
 	for goneAt.IsZero() && now.Sub(failingFrom) < time.Minute {
@@ -553,7 +553,7 @@ func TestRegistryRemovesOnlyAfterChecksFailedForGoneAfter(t *testing.T) {
 		}
 	}
 	if took := goneAt.Sub(failingFrom); goneAt.IsZero() || took < goneAfter || took > goneAfter+checkInterval {
-		t.Errorf("gone %v after checks began to fail, want GoneAfter (%v) to %v", took, goneAfter, goneAfter+checkInterval)
+		t.Errorf("gone %v after checks began to fail, want goneAfter (%v) to %v", took, goneAfter, goneAfter+checkInterval)
 	}
 }
 
@@ -614,7 +614,7 @@ func TestRegistryNeverRemovesAManagerForLackOfARouteFromHere(t *testing.T) {
 		t.Fatalf("listed %+v, want it listed as not answering", ms)
 	}
 
-	// Back on a network where the Manager does not answer: gone after GoneAfter of such checks.
+	// Back on a network where the Manager does not answer: gone after goneAfter of such checks.
 	back := now
 	var goneAt time.Time
 	for goneAt.IsZero() && now.Sub(back) < time.Minute {

@@ -38,8 +38,10 @@ func TestBrowserAndAdvertiserStopWithin500ms(t *testing.T) {
 	browser := discovery.NewBrowser(discovery.BrowserConfig{Logger: testLogger(t), KnownURLs: []string{hangURL}})
 	browserDone := make(chan error, 1)
 	go func() { browserDone <- browser.Run(ctx) }()
+	var checkBegan time.Time
 	select {
 	case <-hangEntered:
+		checkBegan = time.Now()
 	case <-time.After(5 * time.Second):
 		t.Fatal("the Browser never checked the hanging Manager")
 	}
@@ -51,6 +53,9 @@ func TestBrowserAndAdvertiserStopWithin500ms(t *testing.T) {
 
 	cancel()
 	stopped := time.Now()
+	if stopped.Sub(checkBegan) >= discovery.DefaultProbeTimeout {
+		t.Fatalf("cancelled %v after the hanging check began: it had timed out, the test proves nothing", stopped.Sub(checkBegan))
+	}
 	browserTook, advertiserTook := stopBound*10, stopBound*10
 	timeout := time.After(5 * time.Second)
 	adDone := ad.Done()

@@ -326,7 +326,7 @@ func (p *watchPrinter) write(line watchLineJSON) {
 const progressLineEvery = 10 * time.Second
 
 // progressThrottle decides when a job's progress is worth a line: when it changed since the last
-// line, and that line is progressLineEvery old.
+// line, and that line is progressLineEvery old. Make it with progressThrottle{}: a nil one panics.
 type progressThrottle map[string]progressLine // by Manager URL and job id
 
 type progressLine struct {
