@@ -346,7 +346,9 @@ func TestLendingSetNeverWaitsForAWorkerBeingMade(t *testing.T) {
 		defer close(done)
 		set.set(night, true)
 		set.setPolicy(lending.Policy{Enabled: true, AwayAfter: 3 * time.Minute})
-		set.lender(studio.ID)
+		if l := set.lender(studio.ID); l != nil { // what "Not tonight" does
+			l.NotTonight(time.Now())
+		}
 		set.statuses()
 		set.lendsTo(night.URL)
 	}()

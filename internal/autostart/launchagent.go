@@ -49,7 +49,8 @@ func LaunchAgent(exe string) ([]byte, error) {
 }
 
 // launchAgentProgram reads a LaunchAgent property list: the first of its ProgramArguments, or
-// Program when there are none, and why it is off when Disabled is true.
+// Program when there are none, and why it is off when Disabled is true. Like launchd, it reads the
+// first element and ignores anything after it.
 func launchAgentProgram(data []byte) (exe, disabled string, err error) {
 	var plist struct {
 		Dict struct {

@@ -81,6 +81,9 @@ func TestLaunchAgentProgramReadsOtherShapes(t *testing.T) {
 		{head + `<key>EnvironmentVariables</key><dict><key>ProgramArguments</key><string>/not/this</string></dict>` +
 			`<key>ProgramArguments</key><array><string>/bin/tray</string><string>--debug</string></array>` +
 			`<key>Disabled</key><true/></dict></plist>`, "/bin/tray", "Disabled is true"},
+		// launchd's parser (CoreFoundation's) reads the first element and ignores what follows:
+		// such an entry starts its program, so it is read as launchd reads it.
+		{head + `<key>Program</key><string>/bin/tray</string></dict></plist><junk`, "/bin/tray", ""},
 	}
 	for _, tt := range tests {
 		exe, disabled, err := launchAgentProgram([]byte(tt.plist))

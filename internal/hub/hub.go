@@ -8,7 +8,7 @@
 //     the newest, never a backlog. A value equal to the last published (by the caller's equal) is
 //     not published; a new subscriber gets the current value at once.
 //   - A subscriber's channel is closed when it unsubscribes and when the hub is closed, so
-//     `for v := range ch` ends. Unsubscribe and Close may be called twice; after Close, Publish
+//     `for v := range ch` ends. Unsubscribe and Close may be called more than once; after Close, Publish
 //     does nothing and Subscribe returns a closed channel.
 //
 // So a hub carries only what may be dropped. An end of a job must never be: a farm Watcher hands

@@ -37,13 +37,14 @@ type Config struct {
 	// cannot be read, and the computer is not lent.
 	ReadIdle func(ctx context.Context) (idle time.Duration, locked bool, err error)
 	// ReadLoad reads the share of the CPUs that programs other than the Worker use (NewLoadMeter).
+	// Required.
 	ReadLoad func(ctx context.Context) (float64, error)
 	Policy   Policy
 	Logger   zerolog.Logger
 	// OnBack, if set, is called when the user came back after the computer rendered for the farm.
 	OnBack func(Tally)
 	// WorkerLifetime is what a Worker the Lender starts runs until: the tray's or the command's
-	// life, so that its owner can sign it off.
+	// life, so that its owner can sign it off. Required.
 	WorkerLifetime context.Context
 }
 
