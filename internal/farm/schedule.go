@@ -1,6 +1,9 @@
 package farm
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Task is one kind of request the Watcher makes on its schedule.
 type Task int
@@ -30,7 +33,12 @@ const (
 
 var taskNames = [numTasks]string{"all jobs", "unfinished jobs", "workers", "farm status", "finished jobs", "my recent jobs"}
 
-func (t Task) String() string { return taskNames[t] }
+func (t Task) String() string {
+	if t < 0 || t >= numTasks {
+		return fmt.Sprintf("task %d", int(t))
+	}
+	return taskNames[t]
+}
 
 // pollEvery is how often each task runs while the Manager's event bus cannot be had (behind a proxy
 // that does not pass websockets): at most 0.1 requests a second, all included, with a change of the

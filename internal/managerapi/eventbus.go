@@ -94,7 +94,7 @@ type EventBus struct {
 }
 
 // DialEventBus connects to the event bus of the Manager at base, completes the Engine.IO and
-// Socket.IO handshakes, subscribes to cfg.Subscriptions and starts pinging at the Manager's interval.
+// Socket.IO handshakes, subscribes to cfg.Subscriptions and starts pinging every cfg.PingEvery.
 // Its errors match ErrEventBusRefused, ErrEventBusUnreachable, ErrEventBusTimeout or
 // ErrEventBusProtocol, or ctx's error.
 func DialEventBus(ctx context.Context, base *url.URL, cfg EventBusConfig) (*EventBus, error) {
@@ -174,6 +174,17 @@ func (b *EventBus) handshake(ctx context.Context, subscriptions []string) error 
 	}
 	if f.Packet != PacketOpen {
 		return fmt.Errorf("%w: the first frame is packet %q, not an Engine.IO open packet", ErrEventBusProtocol, byte(f.Packet))
+	}
+	// Its settings go unused (the client pings at its own pace), but a Manager that garbles them
+	// speaks no Engine.IO the tray knows.
+	var open struct {
+		SID          string   `json:"sid"`
+		Upgrades     []string `json:"upgrades"`
+		PingInterval int64    `json:"pingInterval"`
+		PingTimeout  int64    `json:"pingTimeout"`
+	}
+	if err := unmarshalObject(f.Payload, &open); err != nil {
+		return fmt.Errorf("%w: %w: open packet: %v", ErrEventBusProtocol, ErrBadFrame, err)
 	}
 	if f, err = b.readHandshakeFrame(ctx); err != nil {
 		return err

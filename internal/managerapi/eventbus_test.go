@@ -614,6 +614,8 @@ func TestDialEventBusSaysWhatWentWrong(t *testing.T) {
 	check("TCP only", silentListener(t), EventBusConfig{}, ErrEventBusTimeout, "no handshake within 10s")
 	check("upgrade only", newFakeManager(t, func(ctx context.Context, _ *managerSide) { <-ctx.Done() }).baseURL(t), EventBusConfig{}, ErrEventBusTimeout, "no handshake")
 	check("not engine.io", newFakeManager(t, replayFrames(`{"hello":"world"}`)).baseURL(t), EventBusConfig{}, ErrBadFrame, "unknown Engine.IO packet type")
+	check("garbled open packet", newFakeManager(t, replayFrames(`0{"sid":5,"upgrades":"none","pingInterval":"soon"}`, "40")).baseURL(t),
+		EventBusConfig{}, ErrBadFrame, "open packet")
 	check("no connect", newFakeManager(t, replayFrames(openPacketFrame(30000, 60000), numberedJob(1, 0))).baseURL(t), EventBusConfig{}, ErrEventBusProtocol, "no Socket.IO connect")
 	check("closed port", closedPort(t), EventBusConfig{}, ErrEventBusUnreachable, "refused")
 	t.Run("network error", func(t *testing.T) {

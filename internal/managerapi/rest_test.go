@@ -152,6 +152,29 @@ func TestClientSetWorkerStatus(t *testing.T) {
 	}
 }
 
+// An empty 200 is no answer: every route but LastRendered (where it is "no frame yet", as a 204)
+// says the answer is malformed.
+func TestClientEmptyAnswersAreMalformed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c := managerapi.NewClient(srv.URL)
+	ctx := context.Background()
+	routes := map[string]func() error{
+		"version": func() error { _, err := c.Version(ctx); return err },
+		"workers": func() error { _, err := c.Workers(ctx); return err },
+		"worker":  func() error { _, err := c.Worker(ctx, "w1"); return err },
+		"query":   func() error { _, err := c.QueryJobs(ctx, managerapi.JobQuery{}); return err },
+		"job":     func() error { _, err := c.Job(ctx, "j1"); return err },
+		"farm":    func() error { _, _, err := c.FarmStatus(ctx); return err },
+		"all":     func() error { return c.AllJobs(ctx, func(managerapi.Job) {}) },
+	}
+	for name, call := range routes {
+		if err := call(); !errors.Is(err, managerapi.ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+}
+
 func TestClientBadAnswersAreBoundedErrors(t *testing.T) {
 	huge := strings.Repeat(" ", 2<<20)
 	mux := http.NewServeMux()
