@@ -18,15 +18,7 @@ var testingImportedBy = map[string]string{
 // The program links none of the test harness (internal/testkit), and the testing package only
 // where a dependency's own mistake brings it in (testingImportedBy).
 func TestProgramLinksNoHarness(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command to list the program's packages")
-	}
-	out, err := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps .: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines := listImports(t, "-deps", ".")
 	if len(lines) < 100 {
 		t.Fatalf("go list -deps . listed %d packages; expected Fyne's and ours", len(lines))
 	}
@@ -45,17 +37,9 @@ func TestProgramLinksNoHarness(t *testing.T) {
 // (internal/testkit/ssdpworker) in tests: every socket gossdp opens then passes one guard of the
 // test's namespace (docs/architecture.md).
 func TestOnlyDiscoveryAndTheHarnessImportGossdp(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command to list the packages")
-	}
-	out, err := exec.Command(goTool, "list", "-test", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", "./...").Output()
-	if err != nil {
-		t.Fatalf("go list -test ./...: %v", err)
-	}
 	const module = "github.com/flamenco-tray/flamenco-tray/"
 	importers := 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range listImports(t, "-test", "./...") {
 		pkg, imports, _ := strings.Cut(line, "\t")
 		if !slices.Contains(strings.Fields(imports), "github.com/fromkeith/gossdp") {
 			continue
@@ -70,4 +54,19 @@ func TestOnlyDiscoveryAndTheHarnessImportGossdp(t *testing.T) {
 	if importers == 0 {
 		t.Error("no package imports gossdp: the listing is wrong")
 	}
+}
+
+// listImports runs go list with args: a line per package, its import path, a tab, and its imports.
+func listImports(t *testing.T, args ...string) []string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("needs the go command to list the packages")
+	}
+	args = append([]string{"list", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}"}, args...)
+	out, err := exec.Command(goTool, args...).Output()
+	if err != nil {
+		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
