@@ -22,13 +22,13 @@ import (
 // packets a host of the LAN receives.
 
 // browserLog is a Browser's log as anyone could read it: each line goes on to out and is counted by
-// its message. A Browser logs "sent M-SEARCH" with the number of interfaces it went out on before its
-// loop waits again, and "check succeeded" or "check failed" once it has a check's result.
+// its message. A Browser logs "sent M-SEARCH" once a search round went out on every multicast
+// interface before its loop waits again, and "check succeeded" or "check failed" once it has a
+// check's result.
 type browserLog struct {
-	out       io.Writer
-	mu        sync.Mutex
-	counts    map[string]int
-	mSearches int // M-SEARCHes sent, one per interface
+	out    io.Writer
+	mu     sync.Mutex
+	counts map[string]int
 }
 
 func newBrowserLog(out io.Writer) *browserLog {
@@ -44,15 +44,11 @@ func (l *browserLog) logger() zerolog.Logger {
 
 func (l *browserLog) Write(line []byte) (int, error) {
 	var fields struct {
-		Message    string `json:"message"`
-		Interfaces int    `json:"interfaces"`
+		Message string `json:"message"`
 	}
 	if json.Unmarshal(line, &fields) == nil {
 		l.mu.Lock()
 		l.counts[fields.Message]++
-		if fields.Message == "sent M-SEARCH" {
-			l.mSearches += fields.Interfaces
-		}
 		l.mu.Unlock()
 	}
 	return l.out.Write(line)
@@ -69,12 +65,9 @@ func (l *browserLog) count(messages ...string) int {
 	return n
 }
 
-// searches returns how many M-SEARCHes went out, counting each interface's.
-func (l *browserLog) searches() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.mSearches
-}
+// searches returns how many search rounds went out: the M-SEARCHes any one interface sent, the
+// LAN's among them.
+func (l *browserLog) searches() int { return l.count("sent M-SEARCH") }
 
 func (l *browserLog) checks() int { return l.count("check succeeded", "check failed") }
 

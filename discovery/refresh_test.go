@@ -86,7 +86,7 @@ func TestSearchAgainSearchesAtOnceEvenEarly(t *testing.T) {
 				clock.Advance(100 * time.Millisecond)
 				waitIdle(t, clock, browser)
 			}
-			sent := log.searches // this namespace's one multicast interface is on the LAN
+			sent := log.searches // each round goes out on the LAN too
 			before := sent()
 			heard.waitHeard(t, base+int32(before)) // every search sent so far is on the wire
 
