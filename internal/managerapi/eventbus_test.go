@@ -22,6 +22,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // transcriptLine is one frame of a captured event-bus transcript (testdata/socketio-*.txt).
@@ -249,7 +251,7 @@ func TestEventBusReplaysTheCapturedTranscripts(t *testing.T) {
 			t.Parallel()
 			lines := readTranscript(t, version)
 			fm := newFakeManager(t, replayTranscript(lines))
-			var logged syncBuffer
+			var logged testio.SyncBuffer
 			bus := dialTestBus(t, fm, EventBusConfig{Subscriptions: []string{"allJobs", "allWorkers", "allLastRendered"},
 				Logger: zerolog.New(&logged)})
 			ctx := testContext(t, 10*time.Second)
@@ -376,24 +378,6 @@ func checkTranscriptSpots(t *testing.T, version string, got []BusEvent, wire []w
 			t.Errorf("%s: %q not seen right (%v)", version, spot, found)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer for a logger written from another goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestEventBusSubscribesToWhatItIsAskedOnly(t *testing.T) {

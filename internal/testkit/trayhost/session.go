@@ -15,19 +15,18 @@ package trayhost
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // startTimeout bounds how long StartSession waits for Xvfb and dbus-daemon
@@ -170,7 +169,7 @@ func startReadyProcess(tb testing.TB, name string, args []string, check func(lin
 	}
 	defer pr.Close()
 
-	stderr := &syncBuffer{}
+	stderr := &testio.SyncBuffer{}
 	cmd := exec.Command(name, args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Stdout = stderr
@@ -230,24 +229,4 @@ func startReadyProcess(tb testing.TB, name string, args []string, check func(lin
 	}
 	tb.Cleanup(stop)
 	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/flamenco-tray/flamenco-tray/internal/testkit/testio"
 )
 
 // helperEnv, when set to 1, makes the test binary run trayHelper instead of
@@ -114,7 +116,7 @@ func startHelper(t *testing.T, s *Session) (*exec.Cmd, <-chan string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
+	stderr := &testio.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
