@@ -99,17 +99,7 @@ func (c *clickNotifier) run(ctx context.Context) {
 		c.conn = nil
 		c.mu.Unlock()
 	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case s, ok := <-signals:
-			if !ok {
-				return
-			}
-			c.handle(s)
-		}
-	}
+	forEach(ctx, signals, c.handle)
 }
 
 // handle runs a click, or forgets a closed notification, as the daemon that showed it reports.
